@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef ED_API_H
+#define ED_API_H
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/errors.h"
+
+/* What handlers see: a request and a response with no libmicrohttpd type in
+ * sight, a route table row, and the application context. http/ fills the
+ * request, runs the router's checks, calls the handler and renders the
+ * response (or the one error envelope). Handlers allocate from req->arena
+ * and free nothing; a JSON body set on the response is owned by it. */
+
+struct ed_app;
+struct element;
+
+enum ed_method {
+    ED_GET = 1 << 0,
+    ED_POST = 1 << 1,
+    ED_PUT = 1 << 2,
+    ED_PATCH = 1 << 3,
+    ED_DELETE = 1 << 4,
+    ED_OPTIONS = 1 << 5,
+    ED_HEAD = 1 << 6,
+};
+
+struct ed_kv {
+    const char *name;
+    const char *value; /* NULL for a query key without '=' */
+};
+
+/* Who is calling, filled by the authentication step. */
+struct ed_auth {
+    bool authenticated;
+    int64_t user_id;
+    int64_t org_id;
+    const char *element_token; /* the Element part of Authorization, if any */
+    bool via_bearer;           /* console session token rather than secrets */
+};
+
+#define ED_MAX_PARAMS 4
+#define ED_MAX_RES_HEADERS 12
+
+struct ed_request {
+    struct ed_app *app;
+    struct ed_arena *arena;
+    char request_id[25];
+    enum ed_method method;
+    const char *method_name;
+    const char *path;    /* full path, e.g. /elements/api-v2/elements */
+    const char *subpath; /* path below the base path, e.g. /elements */
+    const char *route;   /* pattern of the matched route (access log) */
+    const char *params[ED_MAX_PARAMS]; /* {name} segments, in order */
+    size_t nparams;
+    struct ed_kv *query;
+    size_t nquery;
+    struct ed_kv *headers;
+    size_t nheaders;
+    const char *body_raw; /* NUL-terminated, body_len bytes */
+    size_t body_len;
+    json_t *body;         /* parsed JSON body (borrowed from http/) */
+    struct ed_auth auth;
+    double started_ms;
+};
+
+struct ed_response {
+    int status;
+    json_t *body;                /* owned */
+    const char *raw;             /* static raw body (console assets) */
+    size_t raw_len;
+    const char *content_type;    /* default application/json */
+    enum ed_api_error error;     /* != ED_E_NONE → error envelope */
+    const char *message;         /* arena string, overrides the default */
+    const char *provider_message;
+    struct ed_kv headers[ED_MAX_RES_HEADERS];
+    size_t nheaders;
+};
+
+/* A handler returns the HTTP status it set (see api_json / api_error). */
+typedef int (*ed_handler)(struct ed_request *req, struct ed_response *res);
+
+enum ed_route_flags {
+    ED_ROUTE_NOAUTH = 1 << 0,   /* no platform credentials needed */
+    ED_ROUTE_JSON = 1 << 1,     /* a body, if present, must be JSON */
+    ED_ROUTE_OPT_AUTH = 1 << 2, /* credentials optional but checked if sent */
+};
+
+struct ed_route {
+    unsigned methods;    /* ED_GET | ... */
+    const char *pattern; /* "/elements/{keyOrId}/oauth/url", below the base */
+    ed_handler handler;
+    unsigned flags;
+};
+
+/* --- request accessors --------------------------------------------------- */
+
+/* First query value named `name`; NULL if absent. *present tells whether
+ * the key appeared at all (a key with no value gives "" ). */
+const char *req_query(const struct ed_request *req, const char *name);
+bool req_query_present(const struct ed_request *req, const char *name);
+/* All values of a repeated query key, up to max; returns the count. */
+size_t req_query_all(const struct ed_request *req, const char *name,
+                     const char **out, size_t max);
+/* Header value (case-insensitive name); NULL if absent. */
+const char *req_header(const struct ed_request *req, const char *name);
+/* Path parameter i (0-based). */
+const char *req_param(const struct ed_request *req, size_t i);
+
+/* --- response helpers ---------------------------------------------------- */
+
+/* Set a JSON body (ownership taken) and status; returns status. */
+int api_json(struct ed_response *res, int status, json_t *body);
+/* Set an error from the catalogue with an optional printf message (NULL
+ * keeps the catalogue's). Returns the HTTP status. */
+int api_error(struct ed_request *req, struct ed_response *res,
+              enum ed_api_error code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Add a response header (name and value must outlive the request: use
+ * static strings or the arena). */
+void api_header(struct ed_response *res, const char *name, const char *value);
+
+/* Look up an element by the {keyOrId} parameter or answer 404. */
+const struct element *api_element_or_respond(struct ed_request *req,
+                                             struct ed_response *res,
+                                             const char *key_or_id);
+
+/* Authentication (api/auth.c): validates the Authorization header and fills
+ * req->auth. Returns 0 on success or the HTTP status of the error it set.
+ * With `optional`, no credentials is success (unauthenticated). */
+int api_authenticate(struct ed_request *req, struct ed_response *res,
+                     bool optional);
+
+/* Route tables, one per resource file, concatenated by http/router.c. */
+extern const struct ed_route api_health_routes[];
+extern const struct ed_route api_auth_routes[];
+extern const struct ed_route api_elements_routes[];
+extern const struct ed_route api_hubs_routes[];
+
+#endif

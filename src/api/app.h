@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef ED_API_APP_H
+#define ED_API_APP_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/config.h"
+
+/* The application context shared by every handler: configuration and the
+ * long-lived modules. Created by main, immutable while serving except for
+ * the modules' own thread-safe state. */
+struct ed_app {
+    const struct ed_config *cfg;
+    struct store *store;
+    struct ed_keyring *keys;
+    struct elements *elements;
+};
+
+#endif

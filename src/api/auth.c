@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: MIT
+ * Platform authentication. The Authorization header holds comma-separated
+ * "Scheme value" parts in any order: User, Organization, Element (Token is
+ * a synonym of Element), or a console session "Bearer <token>". Secrets are
+ * found by their keyed hash, then compared in constant time with the
+ * unsealed stored value. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "api/app.h"
+#include "core/strparse.h"
+#include "core/timeutil.h"
+#include "crypto/crypto.h"
+#include "store/store.h"
+
+#define MAX_AUTH_HEADER 4096
+
+struct auth_parts {
+    const char *user, *org, *element, *bearer;
+};
+
+/* Split the header into parts; returns false on a malformed header. */
+static bool parse_header(struct ed_arena *arena, const char *h,
+                         struct auth_parts *p)
+{
+    if (strlen(h) > MAX_AUTH_HEADER)
+        return false;
+    char *copy = ed_arena_strdup(arena, h);
+    char *s = copy;
+    memset(p, 0, sizeof(*p));
+    while (*s) {
+        char *end = strchr(s, ',');
+        if (end)
+            *end = '\0';
+        while (*s == ' ' || *s == '\t')
+            s++;
+        char *sp = strpbrk(s, " \t");
+        if (!sp)
+            return false;
+        *sp = '\0';
+        char *v = sp + 1;
+        while (*v == ' ' || *v == '\t')
+            v++;
+        size_t vl = strlen(v);
+        while (vl && (v[vl - 1] == ' ' || v[vl - 1] == '\t'))
+            v[--vl] = '\0';
+        if (!*v)
+            return false;
+        if (ed_strcaseeq(s, "User"))
+            p->user = v;
+        else if (ed_strcaseeq(s, "Organization"))
+            p->org = v;
+        else if (ed_strcaseeq(s, "Element") || ed_strcaseeq(s, "Token"))
+            p->element = v;
+        else if (ed_strcaseeq(s, "Bearer"))
+            p->bearer = v;
+        else
+            return false;
+        if (!end)
+            break;
+        s = end + 1;
+    }
+    return true;
+}
+
+/* Does the sealed blob open to exactly `given`? Constant time. */
+static bool sealed_matches(struct ed_app *app, const struct store_blob *ct,
+                           const char *given)
+{
+    char *plain = NULL;
+    if (crypto_open(app->keys, ct->data, ct->len, &plain, NULL) != ED_OK)
+        return false;
+    bool ok = crypto_ct_streq(plain, given);
+    crypto_free_secret(plain);
+    return ok;
+}
+
+static int fail(struct ed_request *req, struct ed_response *res,
+                const char *msg)
+{
+    return api_error(req, res, ED_E_UNAUTHORIZED, "%s", msg);
+}
+
+static int auth_bearer(struct ed_request *req, struct ed_response *res,
+                       const char *token)
+{
+    struct ed_app *app = req->app;
+    uint8_t hash[ED_HASH_BYTES];
+    int64_t uid = 0;
+    struct store_user u = {0};
+    crypto_lookup_hash(app->keys, token, hash);
+    if (store_session_find(app->store, hash, ed_now_s(), &uid) != ED_OK)
+        return fail(req, res, "Invalid or expired bearer token");
+    if (store_user_get(app->store, uid, &u) != ED_OK)
+        return fail(req, res, "Invalid or expired bearer token");
+    req->auth.user_id = u.id;
+    req->auth.org_id = u.org_id;
+    req->auth.via_bearer = true;
+    store_user_cleanup(&u);
+    return 0;
+}
+
+static int auth_secrets(struct ed_request *req, struct ed_response *res,
+                        const struct auth_parts *p)
+{
+    struct ed_app *app = req->app;
+    uint8_t uh[ED_HASH_BYTES], oh[ED_HASH_BYTES];
+    struct store_user u = {0};
+    struct store_org o = {0};
+    int rc = 0;
+    crypto_lookup_hash(app->keys, p->user, uh);
+    crypto_lookup_hash(app->keys, p->org, oh);
+    if (store_user_find_by_secret(app->store, uh, &u) != ED_OK ||
+        store_org_find_by_secret(app->store, oh, &o) != ED_OK ||
+        !sealed_matches(app, &u.secret_ct, p->user) ||
+        !sealed_matches(app, &o.secret_ct, p->org) || u.org_id != o.id) {
+        rc = fail(req, res, "Invalid user secret or organization secret");
+        goto out;
+    }
+    req->auth.user_id = u.id;
+    req->auth.org_id = o.id;
+out:
+    store_user_cleanup(&u);
+    store_org_cleanup(&o);
+    return rc;
+}
+
+int api_authenticate(struct ed_request *req, struct ed_response *res,
+                     bool optional)
+{
+    const char *h = req_header(req, "Authorization");
+    struct auth_parts p;
+    int rc;
+    if (!h || !*h) {
+        if (optional)
+            return 0;
+        return fail(req, res,
+                    "Missing Authorization header: expected 'User <user "
+                    "secret>, Organization <organization secret>'");
+    }
+    if (!parse_header(req->arena, h, &p))
+        return fail(req, res,
+                    "Malformed Authorization header: expected 'User <user "
+                    "secret>, Organization <organization secret>'");
+    if (p.bearer)
+        rc = auth_bearer(req, res, p.bearer);
+    else if (p.user && p.org)
+        rc = auth_secrets(req, res, &p);
+    else
+        return fail(req, res,
+                    "Authorization needs both 'User <user secret>' and "
+                    "'Organization <organization secret>'");
+    if (rc)
+        return rc;
+    req->auth.authenticated = true;
+    req->auth.element_token = p.element;
+    return 0;
+}

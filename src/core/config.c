@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: MIT
+ * The configuration table and its parser (after redis' static_configs[]):
+ * adding a key is adding one row. */
+#include "core/config.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/mem.h"
+#include "core/strparse.h"
+
+enum cfg_type { CFG_STR, CFG_INT };
+
+struct cfg_row {
+    const char *flag; /* without the leading -- */
+    const char *env;
+    enum cfg_type type;
+    const char *def;
+    int64_t min, max;
+    size_t offset;
+    const char *help;
+};
+
+#define ROW_S(flag, env, def, field, help)                                     \
+    {flag, env, CFG_STR, def, 0, 0, offsetof(struct ed_config, field), help}
+#define ROW_I(flag, env, def, min, max, field, help)                           \
+    {flag, env, CFG_INT, def, min, max, offsetof(struct ed_config, field), help}
+
+static const struct cfg_row rows[] = {
+    ROW_S("listen", "ELEMENTSD_LISTEN", "127.0.0.1:8080", listen,
+          "address to listen on (HOST:PORT)"),
+    ROW_S("data-dir", "ELEMENTSD_DATA_DIR", "./var", data_dir,
+          "directory holding the SQLite database and master.key"),
+    ROW_S("db", "ELEMENTSD_DB", "", db,
+          "database URL (sqlite:PATH); default sqlite:DATA_DIR/elementsd.db"),
+    ROW_S("hubspot-app-url", "ELEMENTSD_HUBSPOT_APP_URL",
+          "https://app.hubspot.com", hubspot_app_url,
+          "HubSpot app host (OAuth authorize pages)"),
+    ROW_S("hubspot-api-url", "ELEMENTSD_HUBSPOT_API_URL",
+          "https://api.hubapi.com", hubspot_api_url, "HubSpot API host"),
+    ROW_S("log-level", "ELEMENTSD_LOG_LEVEL", "info", log_level,
+          "debug, info, warn or error"),
+    ROW_I("max-body", "ELEMENTSD_MAX_BODY", "1048576", 1024, 1073741824,
+          max_body, "request body cap in bytes (larger bodies get 413)"),
+    ROW_I("session-ttl", "ELEMENTSD_SESSION_TTL", "3600", 60, 2592000,
+          session_ttl, "lifetime of /authentication bearer tokens (seconds)"),
+    ROW_I("threads", "ELEMENTSD_THREADS", "0", 0, 1024, threads,
+          "HTTP worker threads (0 = 2 x CPUs, at least 4)"),
+    ROW_I("shutdown-grace", "ELEMENTSD_SHUTDOWN_GRACE", "10", 0, 600,
+          shutdown_grace, "seconds in-flight requests get to finish on stop"),
+};
+#define NROWS (sizeof(rows) / sizeof(rows[0]))
+
+static enum ed_err set_value(struct ed_config *cfg, const struct cfg_row *r,
+                             const char *v, char **why)
+{
+    char *base = (char *)cfg;
+    if (r->type == CFG_STR) {
+        char **slot = (char **)(base + r->offset);
+        free(*slot);
+        *slot = ed_strdup(v);
+        return ED_OK;
+    }
+    int64_t n;
+    if (!ed_parse_i64(v, &n) || n < r->min || n > r->max) {
+        *why = ed_asprintf("--%s: expected an integer in [%lld, %lld], got "
+                           "\"%s\"",
+                           r->flag, (long long)r->min, (long long)r->max, v);
+        return ED_ERR_INVALID;
+    }
+    *(int64_t *)(base + r->offset) = n;
+    return ED_OK;
+}
+
+enum ed_err config_load(struct ed_config *cfg, int argc, char **argv,
+                        char **why)
+{
+    enum ed_err err;
+    memset(cfg, 0, sizeof(*cfg));
+    *why = NULL;
+    for (size_t i = 0; i < NROWS; i++)
+        if ((err = set_value(cfg, &rows[i], rows[i].def, why)))
+            return err;
+    for (size_t i = 0; i < NROWS; i++) {
+        const char *v = getenv(rows[i].env);
+        if (v && (err = set_value(cfg, &rows[i], v, why)))
+            return err;
+    }
+    for (int a = 0; a < argc; a++) {
+        const char *arg = argv[a];
+        if (strncmp(arg, "--", 2) != 0) {
+            *why = ed_asprintf("unexpected argument \"%s\"", arg);
+            return ED_ERR_INVALID;
+        }
+        const char *name = arg + 2, *eq = strchr(name, '=');
+        size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
+        const struct cfg_row *r = NULL;
+        for (size_t i = 0; i < NROWS; i++)
+            if (strlen(rows[i].flag) == nlen &&
+                strncmp(rows[i].flag, name, nlen) == 0)
+                r = &rows[i];
+        if (!r) {
+            *why = ed_asprintf("unknown option \"%s\" (see --help)", arg);
+            return ED_ERR_INVALID;
+        }
+        const char *v = eq ? eq + 1 : (a + 1 < argc ? argv[++a] : NULL);
+        if (!v) {
+            *why = ed_asprintf("--%s needs a value", r->flag);
+            return ED_ERR_INVALID;
+        }
+        if ((err = set_value(cfg, r, v, why)))
+            return err;
+    }
+    if (!*cfg->db) {
+        free(cfg->db);
+        cfg->db = ed_asprintf("sqlite:%s/elementsd.db", cfg->data_dir);
+    }
+    return ED_OK;
+}
+
+void config_cleanup(struct ed_config *cfg)
+{
+    for (size_t i = 0; i < NROWS; i++) {
+        if (rows[i].type == CFG_STR) {
+            char **slot = (char **)((char *)cfg + rows[i].offset);
+            free(*slot);
+            *slot = NULL;
+        }
+    }
+}
+
+void config_print_help(FILE *f)
+{
+    for (size_t i = 0; i < NROWS; i++) {
+        char flag[64];
+        snprintf(flag, sizeof(flag), "--%s %s", rows[i].flag,
+                 rows[i].type == CFG_INT ? "N" : "VALUE");
+        fprintf(f, "  %-28s %s\n  %-28s env %s, default \"%s\"\n", flag,
+                rows[i].help, "", rows[i].env, rows[i].def);
+    }
+    fprintf(f, "  %-28s %s\n", "ELEMENTSD_MASTER_KEY",
+            "base64 master key (32 bytes); default DATA_DIR/master.key");
+}
+
+void config_print(const struct ed_config *cfg, FILE *f)
+{
+    for (size_t i = 0; i < NROWS; i++) {
+        const char *base = (const char *)cfg;
+        if (rows[i].type == CFG_STR)
+            fprintf(f, "%s=%s\n", rows[i].flag,
+                    *(char *const *)(base + rows[i].offset));
+        else
+            fprintf(f, "%s=%lld\n", rows[i].flag,
+                    (long long)*(const int64_t *)(base + rows[i].offset));
+    }
+}

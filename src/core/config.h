@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef ED_CORE_CONFIG_H
+#define ED_CORE_CONFIG_H
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/errors.h"
+
+/* Server configuration. One declarative table (config.c) lists every key
+ * with its flag, environment variable, type, default, bounds and help text;
+ * it feeds the flag parser, the ELEMENTSD_* overrides, --help and
+ * --print-config. Precedence: flag > environment > default. */
+struct ed_config {
+    char *listen;          /* HOST:PORT */
+    char *data_dir;
+    char *db;              /* database URL; default sqlite:<data_dir>/elementsd.db */
+    char *hubspot_app_url;
+    char *hubspot_api_url;
+    char *log_level;
+    int64_t max_body;      /* bytes */
+    int64_t session_ttl;   /* seconds */
+    int64_t threads;       /* 0 = automatic */
+    int64_t shutdown_grace; /* seconds to let in-flight requests finish */
+};
+
+/* Fill defaults, then environment, then argv (flags only; positional
+ * arguments are an error). On error *why holds a heap message. */
+enum ed_err config_load(struct ed_config *cfg, int argc, char **argv,
+                        char **why);
+void config_cleanup(struct ed_config *cfg);
+/* Write the flag/env/default reference (for --help). */
+void config_print_help(FILE *f);
+/* Write the effective configuration as key=value lines. */
+void config_print(const struct ed_config *cfg, FILE *f);
+
+#endif

@@ -1,0 +1,359 @@
+/* SPDX-License-Identifier: MIT
+ * libmicrohttpd glue. MHD calls access_cb several times per request: the
+ * first call allocates the per-request context and arena, body chunks go
+ * into a capped buffer, and the final call runs the pipeline in
+ * process_request(): parse → route → check preconditions → handle → render
+ * → access log. The context (and arena) is freed exactly once in
+ * completed_cb. Nothing below http/ sees an MHD type. */
+#include "http/server.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "api/app.h"
+#include "core/buf.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "core/strparse.h"
+#include "core/timeutil.h"
+#include "crypto/crypto.h"
+#include "http/response.h"
+#include "http/router.h"
+
+#define MAX_QUERY 64
+#define MAX_HEADERS 64
+
+static const char cors_expose[] =
+    "Elements-Returned-Count, Elements-Total-Count, Elements-Request-Id, "
+    "Elements-Next-Page-Token, Elements-Trace-Id, Elements-Error, "
+    "Content-Disposition";
+
+struct http_server {
+    struct MHD_Daemon *d;
+    struct ed_app *app;
+    atomic_int active;
+};
+
+struct conn_ctx {
+    struct ed_request req;
+    struct ed_response res;
+    struct ed_buf body;
+    bool too_large;
+    json_t *json;
+};
+
+/* --- collecting headers and query arguments ---------------------------- */
+
+struct kv_collect {
+    struct ed_kv *items;
+    size_t n, max;
+    struct ed_arena *arena;
+};
+
+static enum MHD_Result collect_kv(void *cls, enum MHD_ValueKind kind,
+                                  const char *key, const char *value)
+{
+    struct kv_collect *c = cls;
+    (void)kind;
+    if (c->n == c->max)
+        return MHD_NO;
+    c->items[c->n].name = ed_arena_strdup(c->arena, key);
+    c->items[c->n].value = value ? ed_arena_strdup(c->arena, value) : NULL;
+    c->n++;
+    return MHD_YES;
+}
+
+static void collect(struct MHD_Connection *conn, struct ed_request *req)
+{
+    struct kv_collect q = {ed_arena_alloc(req->arena, sizeof(struct ed_kv) *
+                                                          MAX_QUERY),
+                           0, MAX_QUERY, req->arena};
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_kv, &q);
+    req->query = q.items;
+    req->nquery = q.n;
+    struct kv_collect h = {ed_arena_alloc(req->arena, sizeof(struct ed_kv) *
+                                                          MAX_HEADERS),
+                           0, MAX_HEADERS, req->arena};
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_kv, &h);
+    req->headers = h.items;
+    req->nheaders = h.n;
+}
+
+/* Query strings use form encoding: '+' is a space (MHD only decodes %xx). */
+static size_t unescape_cb(void *cls, struct MHD_Connection *c, char *s)
+{
+    (void)cls;
+    (void)c;
+    for (char *p = s; *p; p++)
+        if (*p == '+')
+            *p = ' ';
+    return MHD_http_unescape(s);
+}
+
+/* --- the pipeline -------------------------------------------------------- */
+
+static bool is_json_type(const char *ct)
+{
+    return ct && ed_strcaseprefix(ct, "application/json");
+}
+
+static void preflight(struct ed_request *req, struct ed_response *res)
+{
+    const char *want = req_header(req, "Access-Control-Request-Headers");
+    res->status = 200;
+    res->body = json_object();
+    api_header(res, "Access-Control-Allow-Methods",
+               "GET, POST, PUT, PATCH, DELETE, OPTIONS");
+    api_header(res, "Access-Control-Allow-Headers",
+               want ? want
+                    : "Authorization, Content-Type, Elements-Version, "
+                      "Elements-Async-Request, Elements-Async-Callback-Url");
+    api_header(res, "Access-Control-Max-Age", "600");
+}
+
+static void process_request(struct conn_ctx *ctx)
+{
+    struct ed_request *req = &ctx->req;
+    struct ed_response *res = &ctx->res;
+    const struct ed_route *route = NULL;
+    unsigned allowed = 0;
+    const size_t blen = strlen(ED_BASE_PATH);
+
+    if (strncmp(req->path, ED_BASE_PATH, blen) != 0 ||
+        (req->path[blen] != '/' && req->path[blen] != '\0')) {
+        api_error(req, res, ED_E_NOT_FOUND, "No resource at %s",
+                  req->method == ED_GET ? "this path" : "this path");
+        return;
+    }
+    req->subpath = req->path + blen;
+    if (req->method == ED_OPTIONS) {
+        preflight(req, res);
+        return;
+    }
+    if (ctx->too_large) {
+        api_error(req, res, ED_E_TOO_LARGE,
+                  "Request body exceeds the limit of %lld bytes",
+                  (long long)req->app->cfg->max_body);
+        return;
+    }
+    route = router_match(req, req->subpath, req->method, &allowed);
+    /* Authentication happens before routing: an unknown path without
+     * credentials is 401, not 404. */
+    if (!route || !(route->flags & ED_ROUTE_NOAUTH)) {
+        bool optional = route && (route->flags & ED_ROUTE_OPT_AUTH);
+        if (api_authenticate(req, res, optional) != 0)
+            return;
+    }
+    if (!route) {
+        if (allowed) {
+            api_error(req, res, ED_E_METHOD, "Method %s not allowed here",
+                      req->method_name);
+            return;
+        }
+        api_error(req, res, ED_E_NOT_FOUND, "No resource at %s",
+                  req->subpath);
+        return;
+    }
+    if (req->body_len > 0 && (route->flags & ED_ROUTE_JSON)) {
+        json_error_t jerr;
+        if (!is_json_type(req_header(req, "Content-Type"))) {
+            api_error(req, res, ED_E_MEDIA_TYPE, NULL);
+            return;
+        }
+        ctx->json = json_loadb(req->body_raw, req->body_len,
+                               JSON_REJECT_DUPLICATES, &jerr);
+        if (!ctx->json) {
+            api_error(req, res, ED_E_BAD_JSON,
+                      "The request body is not valid JSON: %s (line %d, "
+                      "column %d)",
+                      jerr.text, jerr.line, jerr.column);
+            return;
+        }
+        req->body = ctx->json;
+    }
+    res->status = route->handler(req, res);
+}
+
+static enum MHD_Result send_response(struct MHD_Connection *conn,
+                                     struct conn_ctx *ctx)
+{
+    struct ed_request *req = &ctx->req;
+    struct ed_response *res = &ctx->res;
+    size_t len = 0;
+    char *body = http_response_body(req, res, &len);
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    const char *origin = req_header(req, "Origin");
+    MHD_add_response_header(r, "Content-Type",
+                            res->content_type ? res->content_type
+                                              : "application/json; charset=utf-8");
+    MHD_add_response_header(r, "Elements-Request-Id", req->request_id);
+    if (origin) {
+        MHD_add_response_header(r, "Access-Control-Allow-Origin", origin);
+        MHD_add_response_header(r, "Vary", "Origin");
+        MHD_add_response_header(r, "Access-Control-Expose-Headers",
+                                cors_expose);
+    }
+    for (size_t i = 0; i < res->nheaders; i++)
+        MHD_add_response_header(r, res->headers[i].name, res->headers[i].value);
+    if (res->status < 100 || res->status > 599)
+        res->status = 500;
+    enum MHD_Result ret = MHD_queue_response(conn, (unsigned)res->status, r);
+    MHD_destroy_response(r);
+    ed_log_access(req->request_id, req->method_name,
+                  req->route ? req->route : "-", res->status,
+                  ed_mono_ms() - req->started_ms, 0.0);
+    return ret;
+}
+
+static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
+                                 const char *url, const char *method,
+                                 const char *version, const char *upload_data,
+                                 size_t *upload_data_size, void **con_cls)
+{
+    struct http_server *srv = cls;
+    struct conn_ctx *ctx = *con_cls;
+    (void)version;
+    if (!ctx) {
+        ctx = ed_calloc(1, sizeof(*ctx));
+        ctx->req.arena = ed_arena_new();
+        ctx->req.app = srv->app;
+        ctx->req.started_ms = ed_mono_ms();
+        ctx->req.method_name = ed_arena_strdup(ctx->req.arena, method);
+        ctx->req.method = router_method(method);
+        ctx->req.path = ed_arena_strdup(ctx->req.arena, url);
+        ctx->res.status = 500;
+        char *id = crypto_random_hex(12);
+        memcpy(ctx->req.request_id, id, 24);
+        free(id);
+        ed_buf_init(&ctx->body, (size_t)srv->app->cfg->max_body);
+        collect(conn, &ctx->req);
+        atomic_fetch_add(&srv->active, 1);
+        *con_cls = ctx;
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        if (!ctx->too_large &&
+            ed_buf_append(&ctx->body, upload_data, *upload_data_size) != ED_OK) {
+            ctx->too_large = true;
+            ed_buf_cleanup(&ctx->body);
+        }
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    ctx->req.body_raw = ctx->body.data ? ctx->body.data : "";
+    ctx->req.body_len = ctx->body.len;
+    if (!ctx->req.method) {
+        api_error(&ctx->req, &ctx->res, ED_E_METHOD, "Unknown method");
+    } else {
+        process_request(ctx);
+    }
+    return send_response(conn, ctx);
+}
+
+static void completed_cb(void *cls, struct MHD_Connection *conn,
+                         void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+    struct http_server *srv = cls;
+    struct conn_ctx *ctx = *con_cls;
+    (void)conn;
+    (void)toe;
+    if (!ctx)
+        return;
+    json_decref(ctx->json);
+    json_decref(ctx->res.body);
+    ed_buf_cleanup(&ctx->body);
+    ed_arena_free(ctx->req.arena);
+    free(ctx);
+    *con_cls = NULL;
+    atomic_fetch_sub(&srv->active, 1);
+}
+
+static enum ed_err parse_listen(const char *listen, struct sockaddr_storage *ss,
+                                socklen_t *sl)
+{
+    char host[256];
+    const char *colon = strrchr(listen, ':');
+    uint64_t port;
+    if (!colon || (size_t)(colon - listen) >= sizeof(host) ||
+        !ed_parse_u64(colon + 1, 65535, &port))
+        return ED_ERR_INVALID;
+    memcpy(host, listen, (size_t)(colon - listen));
+    host[colon - listen] = '\0';
+    if (host[0] == '[') { /* [::1]:8080 */
+        size_t hl = strlen(host);
+        if (hl < 2 || host[hl - 1] != ']')
+            return ED_ERR_INVALID;
+        memmove(host, host + 1, hl - 2);
+        host[hl - 2] = '\0';
+    }
+    struct addrinfo hints = {0}, *ai = NULL;
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    char portstr[8];
+    snprintf(portstr, sizeof(portstr), "%u", (unsigned)port);
+    if (getaddrinfo(*host ? host : NULL, portstr, &hints, &ai) != 0 || !ai)
+        return ED_ERR_INVALID;
+    memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+    *sl = ai->ai_addrlen;
+    freeaddrinfo(ai);
+    return ED_OK;
+}
+
+enum ed_err http_server_start(struct ed_app *app, struct http_server **out,
+                              uint16_t *port_out)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = 0;
+    if (parse_listen(app->cfg->listen, &ss, &sl) != ED_OK) {
+        ed_error(NULL, "msg=\"bad --listen\" value=\"%s\"", app->cfg->listen);
+        return ED_ERR_INVALID;
+    }
+    router_init();
+    struct http_server *srv = ed_calloc(1, sizeof(*srv));
+    srv->app = app;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned threads = app->cfg->threads > 0 ? (unsigned)app->cfg->threads
+                                             : (unsigned)(ncpu > 2 ? ncpu * 2 : 4);
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+                     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC;
+    if (ss.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    srv->d = MHD_start_daemon(
+        flags, 0, NULL, NULL, access_cb, srv, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, threads,
+        MHD_OPTION_CONNECTION_LIMIT, 8192u, MHD_OPTION_CONNECTION_TIMEOUT,
+        120u, MHD_OPTION_NOTIFY_COMPLETED, completed_cb, srv,
+        MHD_OPTION_UNESCAPE_CALLBACK, unescape_cb, NULL,
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+    if (!srv->d) {
+        ed_error(NULL, "msg=\"cannot listen\" listen=\"%s\"", app->cfg->listen);
+        free(srv);
+        return ED_ERR_IO;
+    }
+    const union MHD_DaemonInfo *info =
+        MHD_get_daemon_info(srv->d, MHD_DAEMON_INFO_BIND_PORT);
+    *port_out = info ? info->port : 0;
+    *out = srv;
+    return ED_OK;
+}
+
+void http_server_stop(struct http_server *srv)
+{
+    if (!srv)
+        return;
+    MHD_quiesce_daemon(srv->d);
+    double deadline = ed_mono_ms() + (double)srv->app->cfg->shutdown_grace * 1000;
+    while (atomic_load(&srv->active) > 0 && ed_mono_ms() < deadline)
+        usleep(10000);
+    MHD_stop_daemon(srv->d);
+    free(srv);
+}

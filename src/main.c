@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: MIT
+ * elementsd entry point: argv → config → open modules → serve until
+ * SIGTERM/SIGINT → stop cleanly. Also the admin commands (bootstrap an
+ * organization, add a user), which work while a server runs on the same
+ * data directory. */
+#include <errno.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "api/accounts.h"
+#include "api/app.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "core/strparse.h"
+#include "crypto/crypto.h"
+#include "elements/elements.h"
+#include "http/server.h"
+#include "store/store.h"
+
+#define ED_VERSION "0.1.0"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "elementsd %s: a self-hosted Cloud Elements (Elements API v2) hub "
+            "for HubSpot\n\n"
+            "Usage:\n"
+            "  elementsd serve [options]\n"
+            "  elementsd admin bootstrap --email E --password P [--first-name F]"
+            " [--last-name L]\n"
+            "                  [--org-name N] [--data-dir DIR] [--db URL]\n"
+            "  elementsd admin create-user --org ID --email E --password P\n"
+            "                  [--first-name F] [--last-name L] [--data-dir DIR]"
+            " [--db URL]\n"
+            "  elementsd --help | --version\n\n"
+            "serve options (each also an environment variable):\n",
+            ED_VERSION);
+    config_print_help(f);
+    fprintf(f, "  %-28s %s\n", "--print-config",
+            "print the effective configuration and exit");
+    fprintf(f, "\nadmin commands print one JSON object: {\"organizationId\", "
+               "\"userId\", \"email\", \"userSecret\", \"organizationSecret\"}.\n");
+}
+
+/* Open everything a command needs; on failure prints why and returns -1. */
+static int app_open(struct ed_app *app, const struct ed_config *cfg)
+{
+    enum ed_err err;
+    char *why = NULL;
+    memset(app, 0, sizeof(*app));
+    app->cfg = cfg;
+    if (crypto_init() != ED_OK) {
+        fprintf(stderr, "elementsd: libsodium failed to initialise\n");
+        return -1;
+    }
+    if (mkdir(cfg->data_dir, 0700) != 0 && errno != EEXIST) {
+        fprintf(stderr, "elementsd: cannot create data dir %s: %s\n",
+                cfg->data_dir, strerror(errno));
+        return -1;
+    }
+    if ((err = crypto_keyring_load(cfg->data_dir, getenv("ELEMENTSD_MASTER_KEY"),
+                                   &app->keys))) {
+        fprintf(stderr, "elementsd: cannot load the master key: %s\n",
+                ed_strerror(err));
+        return -1;
+    }
+    if ((err = store_open(cfg->db, &app->store))) {
+        fprintf(stderr, "elementsd: cannot open database %s: %s\n", cfg->db,
+                ed_strerror(err));
+        return -1;
+    }
+    if ((err = elements_load(&app->elements, &why))) {
+        fprintf(stderr, "elementsd: bad element definition: %s\n",
+                why ? why : "?");
+        free(why);
+        return -1;
+    }
+    return 0;
+}
+
+static void app_close(struct ed_app *app)
+{
+    elements_free(app->elements);
+    store_close(app->store);
+    crypto_keyring_free(app->keys);
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+    struct ed_config cfg;
+    struct ed_app app;
+    struct http_server *srv = NULL;
+    char *why = NULL;
+    uint16_t port = 0;
+    int rc = 1;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            usage(stdout);
+            return 0;
+        }
+    }
+    bool print_only = false;
+    int n = 0;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--print-config") == 0)
+            print_only = true;
+        else
+            argv[n++] = argv[i];
+    }
+    if (config_load(&cfg, n, argv, &why) != ED_OK) {
+        fprintf(stderr, "elementsd: %s\n", why);
+        free(why);
+        config_cleanup(&cfg);
+        return 2;
+    }
+    if (print_only) {
+        config_print(&cfg, stdout);
+        config_cleanup(&cfg);
+        return 0;
+    }
+    if (ed_log_level_parse(cfg.log_level, &ed_log_threshold) != 0) {
+        fprintf(stderr, "elementsd: --log-level must be debug, info, warn or "
+                        "error\n");
+        config_cleanup(&cfg);
+        return 2;
+    }
+    /* Block the stop signals before any thread starts; sigwait below. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    if (app_open(&app, &cfg) != 0)
+        goto out;
+    if (http_server_start(&app, &srv, &port) != ED_OK)
+        goto out;
+    ed_info(NULL, "msg=\"elementsd listening\" listen=%s port=%u db=%s "
+                  "hubspot_api=%s",
+            cfg.listen, (unsigned)port, store_backend(app.store),
+            cfg.hubspot_api_url);
+    int sig = 0;
+    sigwait(&set, &sig);
+    ed_info(NULL, "msg=\"stopping\" signal=%d", sig);
+    http_server_stop(srv);
+    rc = 0;
+out:
+    app_close(&app);
+    config_cleanup(&cfg);
+    return rc;
+}
+
+/* --- admin commands ------------------------------------------------------- */
+
+struct admin_args {
+    struct account_input in;
+    const char *data_dir, *db, *org;
+};
+
+static int parse_admin(int argc, char **argv, struct admin_args *a)
+{
+    static const struct {
+        const char *flag;
+        size_t off;
+    } flags[] = {
+        {"--email", offsetof(struct admin_args, in.email)},
+        {"--password", offsetof(struct admin_args, in.password)},
+        {"--first-name", offsetof(struct admin_args, in.first_name)},
+        {"--last-name", offsetof(struct admin_args, in.last_name)},
+        {"--org-name", offsetof(struct admin_args, in.org_name)},
+        {"--data-dir", offsetof(struct admin_args, data_dir)},
+        {"--db", offsetof(struct admin_args, db)},
+        {"--org", offsetof(struct admin_args, org)},
+    };
+    memset(a, 0, sizeof(*a));
+    for (int i = 0; i < argc; i++) {
+        size_t k;
+        for (k = 0; k < sizeof(flags) / sizeof(flags[0]); k++)
+            if (strcmp(argv[i], flags[k].flag) == 0)
+                break;
+        if (k == sizeof(flags) / sizeof(flags[0]) || i + 1 >= argc) {
+            fprintf(stderr, "elementsd admin: bad or incomplete option \"%s\"\n",
+                    argv[i]);
+            return -1;
+        }
+        *(const char **)((char *)a + flags[k].off) = argv[++i];
+    }
+    return 0;
+}
+
+static int cmd_admin(int argc, char **argv)
+{
+    struct admin_args a;
+    struct ed_config cfg;
+    struct ed_app app;
+    char *why = NULL;
+    const char *swhy = NULL;
+    json_t *out = NULL;
+    int rc = 1;
+    if (argc < 1 || strcmp(argv[0], "--help") == 0) {
+        usage(argc < 1 ? stderr : stdout);
+        return argc < 1 ? 2 : 0;
+    }
+    bool boot = strcmp(argv[0], "bootstrap") == 0;
+    if (!boot && strcmp(argv[0], "create-user") != 0) {
+        fprintf(stderr, "elementsd admin: unknown command \"%s\"\n", argv[0]);
+        return 2;
+    }
+    if (parse_admin(argc - 1, argv + 1, &a) != 0)
+        return 2;
+    char *cargv[4];
+    int cargc = 0;
+    if (a.data_dir) {
+        cargv[cargc++] = "--data-dir";
+        cargv[cargc++] = (char *)a.data_dir;
+    }
+    if (a.db) {
+        cargv[cargc++] = "--db";
+        cargv[cargc++] = (char *)a.db;
+    }
+    if (config_load(&cfg, cargc, cargv, &why) != ED_OK) {
+        fprintf(stderr, "elementsd admin: %s\n", why);
+        free(why);
+        return 2;
+    }
+    ed_log_threshold = ED_LOG_WARN;
+    if (app_open(&app, &cfg) != 0)
+        goto out;
+    enum ed_err err;
+    if (boot) {
+        err = accounts_bootstrap(&app, &a.in, &out, &swhy);
+    } else {
+        int64_t org = 0;
+        if (!a.org || !ed_parse_i64(a.org, &org)) {
+            fprintf(stderr, "elementsd admin create-user: --org ID required\n");
+            goto out;
+        }
+        err = accounts_create_user(&app, org, &a.in, &out, &swhy);
+    }
+    if (err) {
+        fprintf(stderr, "elementsd admin: %s\n", swhy ? swhy : ed_strerror(err));
+        goto out;
+    }
+    char *s = json_dumps(out, JSON_COMPACT);
+    printf("%s\n", s);
+    free(s);
+    rc = 0;
+out:
+    json_decref(out);
+    app_close(&app);
+    config_cleanup(&cfg);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("elementsd %s\n", ED_VERSION);
+        return 0;
+    }
+    if (strcmp(argv[1], "serve") == 0)
+        return cmd_serve(argc - 2, argv + 2);
+    if (strcmp(argv[1], "admin") == 0)
+        return cmd_admin(argc - 2, argv + 2);
+    fprintf(stderr, "elementsd: unknown command \"%s\" (see --help)\n", argv[1]);
+    return 2;
+}

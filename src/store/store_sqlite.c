@@ -1,0 +1,513 @@
+/* SPDX-License-Identifier: MIT
+ * SQLite backend of the store. A small pool of connections (WAL mode, so
+ * readers never block the writer; busy_timeout for the admin CLI writing
+ * while the server runs). Each domain call borrows one connection; a call
+ * that writes several rows wraps them in one IMMEDIATE transaction.
+ * Migrations are compiled in from migrations/sqlite/ and applied in order
+ * at open, each in its own transaction, recorded in schema_migrations. */
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/embed.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "core/timeutil.h"
+#include "store/store_int.h"
+
+extern const struct ed_embed ed_sqlite_migrations[];
+
+#define POOL_SIZE 8
+
+struct conn {
+    sqlite3 *db;
+    pthread_mutex_t lock;
+};
+
+struct store_sqlite {
+    struct store base;
+    struct conn pool[POOL_SIZE];
+    unsigned next;
+    pthread_mutex_t pick;
+};
+
+static struct conn *conn_acquire(struct store_sqlite *s)
+{
+    pthread_mutex_lock(&s->pick);
+    unsigned start = s->next++;
+    pthread_mutex_unlock(&s->pick);
+    for (unsigned i = 0; i < POOL_SIZE; i++) {
+        struct conn *c = &s->pool[(start + i) % POOL_SIZE];
+        if (pthread_mutex_trylock(&c->lock) == 0)
+            return c;
+    }
+    struct conn *c = &s->pool[start % POOL_SIZE];
+    pthread_mutex_lock(&c->lock);
+    return c;
+}
+
+static void conn_release(struct conn *c)
+{
+    pthread_mutex_unlock(&c->lock);
+}
+
+static enum ed_err exec_sql(sqlite3 *db, const char *sql)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        ed_error(NULL, "msg=\"sqlite exec failed\" err=\"%s\"",
+                 msg ? msg : "?");
+        sqlite3_free(msg);
+        return ED_ERR_DB;
+    }
+    return ED_OK;
+}
+
+static enum ed_err rc_err(int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_OK:
+    case SQLITE_DONE:
+    case SQLITE_ROW:
+        return ED_OK;
+    case SQLITE_CONSTRAINT:
+        return ED_ERR_EXISTS;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return ED_ERR_BUSY;
+    default:
+        return ED_ERR_DB;
+    }
+}
+
+static enum ed_err prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st)
+{
+    if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK) {
+        ed_error(NULL, "msg=\"sqlite prepare failed\" err=\"%s\"",
+                 sqlite3_errmsg(db));
+        return ED_ERR_DB;
+    }
+    return ED_OK;
+}
+
+static enum ed_err migrate(sqlite3 *db)
+{
+    enum ed_err err = exec_sql(db, "CREATE TABLE IF NOT EXISTS schema_migrations"
+                                   "(version TEXT PRIMARY KEY, applied_at INTEGER)");
+    if (err)
+        return err;
+    for (const struct ed_embed *m = ed_sqlite_migrations; m->name; m++) {
+        sqlite3_stmt *st = NULL;
+        int applied = 0;
+        /* IMMEDIATE: a second process opening the same file waits here
+         * instead of applying the same migration twice. */
+        if ((err = exec_sql(db, "BEGIN IMMEDIATE")))
+            return err;
+        if ((err = prepare(db, "SELECT 1 FROM schema_migrations WHERE version=?",
+                           &st)))
+            goto fail;
+        sqlite3_bind_text(st, 1, m->name, -1, SQLITE_STATIC);
+        applied = sqlite3_step(st) == SQLITE_ROW;
+        sqlite3_finalize(st);
+        st = NULL;
+        if (!applied) {
+            if ((err = exec_sql(db, (const char *)m->data)))
+                goto fail;
+            if ((err = prepare(db, "INSERT INTO schema_migrations VALUES(?,?)",
+                               &st)))
+                goto fail;
+            sqlite3_bind_text(st, 1, m->name, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(st, 2, ed_now_s());
+            int rc = sqlite3_step(st);
+            sqlite3_finalize(st);
+            if (rc != SQLITE_DONE) {
+                err = ED_ERR_DB;
+                goto fail;
+            }
+            ed_info(NULL, "msg=\"migration applied\" version=%s", m->name);
+        }
+        if ((err = exec_sql(db, "COMMIT")))
+            goto fail;
+        continue;
+    fail:
+        exec_sql(db, "ROLLBACK");
+        return err;
+    }
+    return ED_OK;
+}
+
+static void sqlite_close(struct store *base)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    for (int i = 0; i < POOL_SIZE; i++) {
+        if (s->pool[i].db)
+            sqlite3_close(s->pool[i].db);
+        pthread_mutex_destroy(&s->pool[i].lock);
+    }
+    pthread_mutex_destroy(&s->pick);
+    free(s);
+}
+
+static enum ed_err sqlite_open(const char *url, struct store **out)
+{
+    const char *path = url + strlen("sqlite:");
+    enum ed_err err = ED_OK;
+    struct store_sqlite *s = ed_calloc(1, sizeof(*s));
+    s->base.ops = &store_sqlite_ops;
+    pthread_mutex_init(&s->pick, NULL);
+    for (int i = 0; i < POOL_SIZE; i++)
+        pthread_mutex_init(&s->pool[i].lock, NULL);
+    for (int i = 0; i < POOL_SIZE; i++) {
+        sqlite3 *db = NULL;
+        int rc = sqlite3_open_v2(path, &db,
+                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                                     SQLITE_OPEN_NOMUTEX,
+                                 NULL);
+        s->pool[i].db = db;
+        if (rc != SQLITE_OK) {
+            ed_error(NULL, "msg=\"cannot open database\" path=\"%s\" err=\"%s\"",
+                     path, db ? sqlite3_errmsg(db) : "?");
+            err = ED_ERR_DB;
+            goto out;
+        }
+        sqlite3_busy_timeout(db, 10000);
+        if ((err = exec_sql(db, "PRAGMA journal_mode=WAL; "
+                                "PRAGMA synchronous=FULL; "
+                                "PRAGMA foreign_keys=ON;")))
+            goto out;
+        if (i == 0 && (err = migrate(db)))
+            goto out;
+    }
+out:
+    if (err) {
+        sqlite_close(&s->base);
+        return err;
+    }
+    *out = &s->base;
+    return ED_OK;
+}
+
+static enum ed_err sqlite_ping(struct store *base)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    enum ed_err err = exec_sql(c->db, "SELECT 1");
+    conn_release(c);
+    return err;
+}
+
+/* --- row helpers ------------------------------------------------------- */
+
+static char *col_text(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return t ? ed_strdup((const char *)t) : NULL;
+}
+
+static void col_blob(sqlite3_stmt *st, int i, struct store_blob *b)
+{
+    const void *p = sqlite3_column_blob(st, i);
+    int n = sqlite3_column_bytes(st, i);
+    b->len = (size_t)n;
+    b->data = ed_malloc((size_t)n + 1);
+    if (n)
+        memcpy(b->data, p, (size_t)n);
+}
+
+static void bind_text_or_null(sqlite3_stmt *st, int i, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+#define ORG_COLS "id, name, secret_ct, created_at"
+#define USER_COLS                                                              \
+    "id, org_id, email, first_name, last_name, password_hash, secret_ct, "     \
+    "created_at"
+
+static void read_org(sqlite3_stmt *st, struct store_org *o)
+{
+    o->id = sqlite3_column_int64(st, 0);
+    o->name = col_text(st, 1);
+    col_blob(st, 2, &o->secret_ct);
+    o->created_at = sqlite3_column_int64(st, 3);
+}
+
+static void read_user(sqlite3_stmt *st, struct store_user *u)
+{
+    u->id = sqlite3_column_int64(st, 0);
+    u->org_id = sqlite3_column_int64(st, 1);
+    u->email = col_text(st, 2);
+    u->first_name = col_text(st, 3);
+    u->last_name = col_text(st, 4);
+    u->password_hash = col_text(st, 5);
+    col_blob(st, 6, &u->secret_ct);
+    u->created_at = sqlite3_column_int64(st, 7);
+}
+
+static enum ed_err insert_user(sqlite3 *db, struct store_user *u,
+                               const uint8_t *hash)
+{
+    sqlite3_stmt *st = NULL;
+    enum ed_err err = prepare(
+        db,
+        "INSERT INTO users(org_id, email, first_name, last_name, "
+        "password_hash, secret_hash, secret_ct, created_at) "
+        "VALUES(?,?,?,?,?,?,?,?)",
+        &st);
+    if (err)
+        return err;
+    if (!u->created_at)
+        u->created_at = ed_now_s();
+    sqlite3_bind_int64(st, 1, u->org_id);
+    sqlite3_bind_text(st, 2, u->email, -1, SQLITE_TRANSIENT);
+    bind_text_or_null(st, 3, u->first_name);
+    bind_text_or_null(st, 4, u->last_name);
+    sqlite3_bind_text(st, 5, u->password_hash, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_blob(st, 6, hash, STORE_HASH_BYTES, SQLITE_TRANSIENT);
+    sqlite3_bind_blob(st, 7, u->secret_ct.data, (int)u->secret_ct.len,
+                      SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 8, u->created_at);
+    err = rc_err(sqlite3_step(st));
+    sqlite3_finalize(st);
+    if (!err)
+        u->id = sqlite3_last_insert_rowid(db);
+    return err;
+}
+
+static enum ed_err sqlite_org_create_with_user(struct store *base,
+                                               struct store_org *org,
+                                               const uint8_t *org_hash,
+                                               struct store_user *user,
+                                               const uint8_t *user_hash)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    enum ed_err err = exec_sql(c->db, "BEGIN IMMEDIATE");
+    if (err)
+        goto out;
+    if ((err = prepare(c->db,
+                       "INSERT INTO orgs(name, secret_hash, secret_ct, "
+                       "created_at) VALUES(?,?,?,?)",
+                       &st)))
+        goto rollback;
+    if (!org->created_at)
+        org->created_at = ed_now_s();
+    sqlite3_bind_text(st, 1, org->name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_blob(st, 2, org_hash, STORE_HASH_BYTES, SQLITE_TRANSIENT);
+    sqlite3_bind_blob(st, 3, org->secret_ct.data, (int)org->secret_ct.len,
+                      SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 4, org->created_at);
+    if ((err = rc_err(sqlite3_step(st))))
+        goto rollback;
+    org->id = sqlite3_last_insert_rowid(c->db);
+    user->org_id = org->id;
+    if ((err = insert_user(c->db, user, user_hash)))
+        goto rollback;
+    err = exec_sql(c->db, "COMMIT");
+    if (!err)
+        goto out;
+rollback:
+    exec_sql(c->db, "ROLLBACK");
+out:
+    sqlite3_finalize(st);
+    conn_release(c);
+    return err;
+}
+
+static enum ed_err sqlite_user_create(struct store *base,
+                                      struct store_user *user,
+                                      const uint8_t *user_hash)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    enum ed_err err = prepare(c->db, "SELECT 1 FROM orgs WHERE id=?", &st);
+    if (err)
+        goto out;
+    sqlite3_bind_int64(st, 1, user->org_id);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        err = ED_ERR_NOT_FOUND;
+        goto out;
+    }
+    err = insert_user(c->db, user, user_hash);
+out:
+    sqlite3_finalize(st);
+    conn_release(c);
+    return err;
+}
+
+/* One-row SELECT with an int64, text or blob key, read by `reader`. */
+enum key_kind { KEY_INT, KEY_TEXT, KEY_BLOB };
+
+static enum ed_err select_one(struct store *base, const char *sql,
+                              enum key_kind kind, int64_t ikey,
+                              const void *pkey,
+                              void (*reader)(sqlite3_stmt *, void *),
+                              void *out)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    enum ed_err err = prepare(c->db, sql, &st);
+    if (err)
+        goto out;
+    if (kind == KEY_INT)
+        sqlite3_bind_int64(st, 1, ikey);
+    else if (kind == KEY_TEXT)
+        sqlite3_bind_text(st, 1, pkey, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_blob(st, 1, pkey, STORE_HASH_BYTES, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        reader(st, out);
+    else
+        err = rc == SQLITE_DONE ? ED_ERR_NOT_FOUND : rc_err(rc);
+out:
+    sqlite3_finalize(st);
+    conn_release(c);
+    return err;
+}
+
+static void org_reader(sqlite3_stmt *st, void *out)
+{
+    read_org(st, out);
+}
+
+static void user_reader(sqlite3_stmt *st, void *out)
+{
+    read_user(st, out);
+}
+
+static enum ed_err sqlite_org_get(struct store *s, int64_t id,
+                                  struct store_org *out)
+{
+    return select_one(s, "SELECT " ORG_COLS " FROM orgs WHERE id=?", KEY_INT,
+                      id, NULL, org_reader, out);
+}
+
+static enum ed_err sqlite_org_find_by_secret(struct store *s,
+                                             const uint8_t *hash,
+                                             struct store_org *out)
+{
+    return select_one(s, "SELECT " ORG_COLS " FROM orgs WHERE secret_hash=?",
+                      KEY_BLOB, 0, hash, org_reader, out);
+}
+
+static enum ed_err sqlite_user_get(struct store *s, int64_t id,
+                                   struct store_user *out)
+{
+    return select_one(s, "SELECT " USER_COLS " FROM users WHERE id=?", KEY_INT,
+                      id, NULL, user_reader, out);
+}
+
+static enum ed_err sqlite_user_find_by_email(struct store *s, const char *email,
+                                             struct store_user *out)
+{
+    return select_one(s, "SELECT " USER_COLS " FROM users WHERE email=?",
+                      KEY_TEXT, 0, email, user_reader, out);
+}
+
+static enum ed_err sqlite_user_find_by_secret(struct store *s,
+                                              const uint8_t *hash,
+                                              struct store_user *out)
+{
+    return select_one(s, "SELECT " USER_COLS " FROM users WHERE secret_hash=?",
+                      KEY_BLOB, 0, hash, user_reader, out);
+}
+
+static enum ed_err sqlite_session_put(struct store *base, const uint8_t *hash,
+                                      int64_t user_id, int64_t expires_at)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    enum ed_err err = prepare(c->db,
+                              "INSERT INTO sessions(token_hash, user_id, "
+                              "expires_at) VALUES(?,?,?)",
+                              &st);
+    if (err)
+        goto out;
+    sqlite3_bind_blob(st, 1, hash, STORE_HASH_BYTES, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, user_id);
+    sqlite3_bind_int64(st, 3, expires_at);
+    err = rc_err(sqlite3_step(st));
+    sqlite3_finalize(st);
+    st = NULL;
+    /* opportunistic cleanup of expired sessions */
+    if (!err && prepare(c->db, "DELETE FROM sessions WHERE expires_at < ?",
+                        &st) == ED_OK) {
+        sqlite3_bind_int64(st, 1, ed_now_s());
+        sqlite3_step(st);
+    }
+out:
+    sqlite3_finalize(st);
+    conn_release(c);
+    return err;
+}
+
+struct session_row {
+    int64_t user_id, expires_at;
+};
+
+static void session_reader(sqlite3_stmt *st, void *out)
+{
+    struct session_row *r = out;
+    r->user_id = sqlite3_column_int64(st, 0);
+    r->expires_at = sqlite3_column_int64(st, 1);
+}
+
+static enum ed_err sqlite_session_find(struct store *s, const uint8_t *hash,
+                                       int64_t now, int64_t *user_id)
+{
+    struct session_row r = {0, 0};
+    enum ed_err err = select_one(
+        s, "SELECT user_id, expires_at FROM sessions WHERE token_hash=?",
+        KEY_BLOB, 0, hash, session_reader, &r);
+    if (err)
+        return err;
+    if (r.expires_at <= now)
+        return ED_ERR_NOT_FOUND;
+    *user_id = r.user_id;
+    return ED_OK;
+}
+
+static enum ed_err sqlite_session_delete(struct store *base,
+                                         const uint8_t *hash)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    enum ed_err err =
+        prepare(c->db, "DELETE FROM sessions WHERE token_hash=?", &st);
+    if (!err) {
+        sqlite3_bind_blob(st, 1, hash, STORE_HASH_BYTES, SQLITE_TRANSIENT);
+        err = rc_err(sqlite3_step(st));
+    }
+    sqlite3_finalize(st);
+    conn_release(c);
+    return err;
+}
+
+const struct store_ops store_sqlite_ops = {
+    .name = "sqlite",
+    .url_prefix = "sqlite:",
+    .open = sqlite_open,
+    .close = sqlite_close,
+    .ping = sqlite_ping,
+    .org_create_with_user = sqlite_org_create_with_user,
+    .user_create = sqlite_user_create,
+    .org_get = sqlite_org_get,
+    .org_find_by_secret = sqlite_org_find_by_secret,
+    .user_get = sqlite_user_get,
+    .user_find_by_email = sqlite_user_find_by_email,
+    .user_find_by_secret = sqlite_user_find_by_secret,
+    .session_put = sqlite_session_put,
+    .session_find = sqlite_session_find,
+    .session_delete = sqlite_session_delete,
+};
