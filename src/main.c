@@ -13,6 +13,7 @@
 
 #include "api/accounts.h"
 #include "api/app.h"
+#include "api/credentials.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -20,6 +21,7 @@
 #include "crypto/crypto.h"
 #include "elements/elements.h"
 #include "http/server.h"
+#include "provider/provider.h"
 #include "store/store.h"
 
 #define ED_VERSION "0.1.0"
@@ -54,6 +56,10 @@ static int app_open(struct ed_app *app, const struct ed_config *cfg)
     char *why = NULL;
     memset(app, 0, sizeof(*app));
     app->cfg = cfg;
+    if (provider_global_init() != ED_OK) {
+        fprintf(stderr, "elementsd: libcurl failed to initialise\n");
+        return -1;
+    }
     if (crypto_init() != ED_OK) {
         fprintf(stderr, "elementsd: libsodium failed to initialise\n");
         return -1;
@@ -88,6 +94,7 @@ static void app_close(struct ed_app *app)
     elements_free(app->elements);
     store_close(app->store);
     crypto_keyring_free(app->keys);
+    provider_global_cleanup();
 }
 
 static int cmd_serve(int argc, char **argv)
@@ -140,6 +147,7 @@ static int cmd_serve(int argc, char **argv)
         goto out;
     if (http_server_start(&app, &srv, &port) != ED_OK)
         goto out;
+    creds_refresher_start(&app);
     ed_info(NULL, "msg=\"elementsd listening\" listen=%s port=%u db=%s "
                   "hubspot_api=%s",
             cfg.listen, (unsigned)port, store_backend(app.store),
@@ -148,6 +156,7 @@ static int cmd_serve(int argc, char **argv)
     sigwait(&set, &sig);
     ed_info(NULL, "msg=\"stopping\" signal=%d", sig);
     http_server_stop(srv);
+    creds_refresher_stop();
     rc = 0;
 out:
     app_close(&app);

@@ -56,6 +56,7 @@ struct ed_request {
     const char *route;   /* pattern of the matched route (access log) */
     const char *params[ED_MAX_PARAMS]; /* {name} segments, in order */
     size_t nparams;
+    const char *rest;    /* what a trailing '*' matched ("" or "/a/b") */
     struct ed_kv *query;
     size_t nquery;
     struct ed_kv *headers;
@@ -87,7 +88,11 @@ enum ed_route_flags {
     ED_ROUTE_NOAUTH = 1 << 0,   /* no platform credentials needed */
     ED_ROUTE_JSON = 1 << 1,     /* a body, if present, must be JSON */
     ED_ROUTE_OPT_AUTH = 1 << 2, /* credentials optional but checked if sent */
+    ED_ROUTE_ELEMENT = 1 << 3,  /* hub call: User + Element (Organization
+                                   optional) */
 };
+
+enum ed_auth_mode { ED_AUTH_REQUIRED, ED_AUTH_OPTIONAL, ED_AUTH_ELEMENT };
 
 struct ed_route {
     unsigned methods;    /* ED_GET | ... */
@@ -130,14 +135,18 @@ const struct element *api_element_or_respond(struct ed_request *req,
 
 /* Authentication (api/auth.c): validates the Authorization header and fills
  * req->auth. Returns 0 on success or the HTTP status of the error it set.
- * With `optional`, no credentials is success (unauthenticated). */
+ * ED_AUTH_OPTIONAL: no credentials is success (unauthenticated);
+ * ED_AUTH_ELEMENT: User + Element suffice (hub calls), and when no Element
+ * part is sent the platform rules apply. */
 int api_authenticate(struct ed_request *req, struct ed_response *res,
-                     bool optional);
+                     enum ed_auth_mode mode);
 
 /* Route tables, one per resource file, concatenated by http/router.c. */
 extern const struct ed_route api_health_routes[];
 extern const struct ed_route api_auth_routes[];
 extern const struct ed_route api_elements_routes[];
 extern const struct ed_route api_hubs_routes[];
+extern const struct ed_route api_instances_routes[];
+extern const struct ed_route api_hub_routes[];
 
 #endif

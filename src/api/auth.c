@@ -110,10 +110,19 @@ static int auth_secrets(struct ed_request *req, struct ed_response *res,
     struct store_org o = {0};
     int rc = 0;
     crypto_lookup_hash(app->keys, p->user, uh);
-    crypto_lookup_hash(app->keys, p->org, oh);
+    if (p->org)
+        crypto_lookup_hash(app->keys, p->org, oh);
     if (store_user_find_by_secret(app->store, uh, &u) != ED_OK ||
-        store_org_find_by_secret(app->store, oh, &o) != ED_OK ||
-        !sealed_matches(app, &u.secret_ct, p->user) ||
+        !sealed_matches(app, &u.secret_ct, p->user)) {
+        rc = fail(req, res, "Invalid user secret or organization secret");
+        goto out;
+    }
+    if (!p->org) { /* hub call with User + Element only */
+        req->auth.user_id = u.id;
+        req->auth.org_id = u.org_id;
+        goto out;
+    }
+    if (store_org_find_by_secret(app->store, oh, &o) != ED_OK ||
         !sealed_matches(app, &o.secret_ct, p->org) || u.org_id != o.id) {
         rc = fail(req, res, "Invalid user secret or organization secret");
         goto out;
@@ -127,13 +136,13 @@ out:
 }
 
 int api_authenticate(struct ed_request *req, struct ed_response *res,
-                     bool optional)
+                     enum ed_auth_mode mode)
 {
     const char *h = req_header(req, "Authorization");
     struct auth_parts p;
     int rc;
     if (!h || !*h) {
-        if (optional)
+        if (mode == ED_AUTH_OPTIONAL)
             return 0;
         return fail(req, res,
                     "Missing Authorization header: expected 'User <user "
@@ -145,7 +154,7 @@ int api_authenticate(struct ed_request *req, struct ed_response *res,
                     "secret>, Organization <organization secret>'");
     if (p.bearer)
         rc = auth_bearer(req, res, p.bearer);
-    else if (p.user && p.org)
+    else if (p.user && (p.org || (mode == ED_AUTH_ELEMENT && p.element)))
         rc = auth_secrets(req, res, &p);
     else
         return fail(req, res,

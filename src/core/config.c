@@ -49,6 +49,17 @@ static const struct cfg_row rows[] = {
           "HTTP worker threads (0 = 2 x CPUs, at least 4)"),
     ROW_I("shutdown-grace", "ELEMENTSD_SHUTDOWN_GRACE", "10", 0, 600,
           shutdown_grace, "seconds in-flight requests get to finish on stop"),
+    ROW_I("refresh-margin", "ELEMENTSD_REFRESH_MARGIN", "300", 0, 86400,
+          refresh_margin,
+          "refresh an access token when less than this many seconds remain"),
+    ROW_I("idle-refresh", "ELEMENTSD_IDLE_REFRESH", "21600", 1, 31536000,
+          idle_refresh,
+          "refresh OAuth instances unused for this many seconds (keeps refresh "
+          "tokens alive)"),
+    ROW_I("refresh-check", "ELEMENTSD_REFRESH_CHECK", "60", 1, 86400,
+          refresh_check, "period of the background refresher (seconds)"),
+    ROW_I("provider-timeout-ms", "ELEMENTSD_PROVIDER_TIMEOUT_MS", "30000", 100,
+          600000, provider_timeout_ms, "timeout of one HubSpot call (ms)"),
 };
 #define NROWS (sizeof(rows) / sizeof(rows[0]))
 

@@ -21,6 +21,10 @@ struct ed_config {
     int64_t session_ttl;   /* seconds */
     int64_t threads;       /* 0 = automatic */
     int64_t shutdown_grace; /* seconds to let in-flight requests finish */
+    int64_t refresh_margin; /* refresh access tokens this close to expiry (s) */
+    int64_t idle_refresh;   /* refresh idle OAuth instances this often (s) */
+    int64_t refresh_check;  /* background refresher period (s) */
+    int64_t provider_timeout_ms; /* per HubSpot call */
 };
 
 /* Fill defaults, then environment, then argv (flags only; positional

@@ -36,7 +36,8 @@ static const char *const config_types[] = {
     "BOOLEAN", "SELECTION", NULL};
 static const char *const oauth_paths[] = {
     "authorizePath", "legacyAuthorizePath", "tokenPath", "introspectPath",
-    "revokePath", "legacyRefreshPath", "defaultScope", "emptyScope", NULL};
+    "revokePath", "legacyRefreshPath", "legacyVerifyPath", "privateAppInfoPath",
+    "defaultScope", "emptyScope", NULL};
 
 #define FAIL(...)                                                              \
     do {                                                                       \

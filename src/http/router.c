@@ -17,6 +17,8 @@ static const struct ed_route *const route_sets[] = {
     api_auth_routes,
     api_elements_routes,
     api_hubs_routes,
+    api_instances_routes,
+    api_hub_routes,
     NULL,
 };
 
@@ -87,7 +89,10 @@ static int match_one(const struct ed_route *r, const struct seg *ps, size_t np,
     *rest = NULL;
     for (size_t i = 0; i < nr; i++) {
         if (rs[i].n == 1 && rs[i].p[0] == '*' && i == nr - 1) {
-            *rest = i < np ? ps[i].p - 1 : "";
+            if (i >= np)
+                return 0; /* '*' needs at least one segment */
+            *rest = ps[i].p - 1;
+            *nparams = k;
             return score;
         }
         if (i >= np)
@@ -116,7 +121,9 @@ const struct ed_route *router_match(struct ed_request *req, const char *subpath,
     const struct ed_route *best = NULL;
     int best_score = 0;
     const char *bparams[ED_MAX_PARAMS];
+    const char *brest = NULL;
     size_t bn = 0;
+    unsigned specific = 0; /* methods of non-catch-all rows matching the path */
     *allowed = 0;
     if (overflow)
         return NULL;
@@ -127,12 +134,20 @@ const struct ed_route *router_match(struct ed_request *req, const char *subpath,
         if (!score)
             continue;
         *allowed |= table[i]->methods;
+        if (!rest)
+            specific |= table[i]->methods;
         if (!(table[i]->methods & method) || score <= best_score)
             continue;
         best = table[i];
         best_score = score;
         bn = n;
+        brest = rest;
         memcpy(bparams, params, sizeof(params));
+    }
+    /* a known path with the wrong method is 405, not a hub call */
+    if (best && brest && specific && !(specific & method)) {
+        *allowed = specific;
+        return NULL;
     }
     if (!best)
         return NULL;
@@ -144,5 +159,6 @@ const struct ed_route *router_match(struct ed_request *req, const char *subpath,
     }
     req->nparams = bn;
     req->route = best->pattern;
+    req->rest = brest ? ed_arena_strdup(req->arena, brest) : NULL;
     return best;
 }

@@ -147,8 +147,12 @@ static void process_request(struct conn_ctx *ctx)
     /* Authentication happens before routing: an unknown path without
      * credentials is 401, not 404. */
     if (!route || !(route->flags & ED_ROUTE_NOAUTH)) {
-        bool optional = route && (route->flags & ED_ROUTE_OPT_AUTH);
-        if (api_authenticate(req, res, optional) != 0)
+        enum ed_auth_mode mode = ED_AUTH_REQUIRED;
+        if (route && (route->flags & ED_ROUTE_OPT_AUTH))
+            mode = ED_AUTH_OPTIONAL;
+        else if (route && (route->flags & ED_ROUTE_ELEMENT))
+            mode = ED_AUTH_ELEMENT;
+        if (api_authenticate(req, res, mode) != 0)
             return;
     }
     if (!route) {

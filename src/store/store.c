@@ -122,3 +122,81 @@ enum ed_err store_session_delete(struct store *s,
 {
     return s->ops->session_delete(s, hash);
 }
+
+void store_instance_cleanup(struct store_instance *i)
+{
+    free(i->element_key);
+    free(i->name);
+    free(i->tags);
+    free(i->config);
+    free(i->secrets_ct.data);
+    free(i->token_ct.data);
+    free(i->auth_type);
+    free(i->external_auth);
+    free(i->invalid_reason);
+    free(i->provider_meta);
+    memset(i, 0, sizeof(*i));
+}
+
+void store_instances_free(struct store_instance *list, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        store_instance_cleanup(&list[k]);
+    free(list);
+}
+
+enum ed_err store_instance_create(struct store *s, struct store_instance *inst,
+                                  const uint8_t token_hash[STORE_HASH_BYTES])
+{
+    return s->ops->instance_create(s, inst, token_hash);
+}
+
+enum ed_err store_instance_get(struct store *s, int64_t org_id, int64_t id,
+                               struct store_instance *out)
+{
+    return s->ops->instance_get(s, org_id, id, out);
+}
+
+enum ed_err store_instance_find_by_token(struct store *s,
+                                         const uint8_t hash[STORE_HASH_BYTES],
+                                         struct store_instance *out)
+{
+    return s->ops->instance_find_by_token(s, hash, out);
+}
+
+enum ed_err store_instance_list(struct store *s, int64_t org_id,
+                                const char *element_key,
+                                struct store_instance **out, size_t *n)
+{
+    return s->ops->instance_list(s, org_id, element_key, out, n);
+}
+
+enum ed_err store_instance_update(struct store *s,
+                                  const struct store_instance *inst)
+{
+    return s->ops->instance_update(s, inst);
+}
+
+enum ed_err store_instance_put_credentials(struct store *s,
+                                           struct store_instance *inst)
+{
+    return s->ops->instance_put_credentials(s, inst);
+}
+
+enum ed_err store_instance_set_valid(struct store *s, int64_t id, int valid,
+                                     const char *reason)
+{
+    return s->ops->instance_set_valid(s, id, valid, reason);
+}
+
+enum ed_err store_instance_delete(struct store *s, int64_t org_id, int64_t id)
+{
+    return s->ops->instance_delete(s, org_id, id);
+}
+
+enum ed_err store_instance_due(struct store *s, int64_t refreshed_before,
+                               int64_t expires_before, int64_t *ids, size_t max,
+                               size_t *n)
+{
+    return s->ops->instance_due(s, refreshed_before, expires_before, ids, max, n);
+}

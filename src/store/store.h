@@ -85,4 +85,67 @@ enum ed_err store_session_find(struct store *s,
 enum ed_err store_session_delete(struct store *s,
                                  const uint8_t hash[STORE_HASH_BYTES]);
 
+/* --- element instances --------------------------------------------------- */
+
+struct store_instance {
+    int64_t id;
+    int64_t org_id;
+    int64_t user_id;
+    char *element_key;
+    char *name;
+    char *tags;          /* JSON array text */
+    char *config;        /* JSON object text: non-secret configuration */
+    struct store_blob secrets_ct; /* sealed JSON object of secret values */
+    struct store_blob token_ct;   /* sealed instance token */
+    char *auth_type;     /* "oauth2", "oauth2_legacy", "apiKey" */
+    char *external_auth; /* "none", "initial" */
+    int valid;
+    int disabled;
+    char *invalid_reason;
+    char *provider_meta; /* JSON object text: hub id, user, scopes, app id */
+    int64_t access_expires_at; /* epoch s; 0 = never */
+    int64_t refreshed_at;      /* epoch s of the last token grant */
+    int64_t cred_version;
+    int64_t created_at;
+    int64_t updated_at;
+};
+
+void store_instance_cleanup(struct store_instance *i);
+void store_instances_free(struct store_instance *list, size_t n);
+
+/* Insert; sets inst->id, cred_version = 1 and the timestamps. */
+enum ed_err store_instance_create(struct store *s, struct store_instance *inst,
+                                  const uint8_t token_hash[STORE_HASH_BYTES]);
+/* By id; org_id 0 means any organization. */
+enum ed_err store_instance_get(struct store *s, int64_t org_id, int64_t id,
+                               struct store_instance *out);
+enum ed_err store_instance_find_by_token(struct store *s,
+                                         const uint8_t hash[STORE_HASH_BYTES],
+                                         struct store_instance *out);
+/* All instances of an organization, oldest first; element_key NULL = all. */
+enum ed_err store_instance_list(struct store *s, int64_t org_id,
+                                const char *element_key,
+                                struct store_instance **out, size_t *n);
+/* Replace the mutable descriptive fields (name, tags, config, valid,
+ * disabled, invalid_reason) of inst->id. */
+enum ed_err store_instance_update(struct store *s,
+                                  const struct store_instance *inst);
+/* Replace the credentials (secrets, provider_meta, access_expires_at,
+ * refreshed_at, valid, invalid_reason, external_auth) if the stored
+ * cred_version still equals inst->cred_version; on success the version is
+ * incremented (and inst->cred_version updated). ED_ERR_BUSY when another
+ * writer got there first. Durable (synchronous commit) on return. */
+enum ed_err store_instance_put_credentials(struct store *s,
+                                           struct store_instance *inst);
+/* Mark valid/invalid without touching credentials. */
+enum ed_err store_instance_set_valid(struct store *s, int64_t id, int valid,
+                                     const char *reason);
+enum ed_err store_instance_delete(struct store *s, int64_t org_id, int64_t id);
+/* Ids of valid OAuth instances whose last grant is older than
+ * `refreshed_before` or whose access token expires before `expires_before`
+ * (idle-refresh work), at most max. */
+enum ed_err store_instance_due(struct store *s, int64_t refreshed_before,
+                               int64_t expires_before, int64_t *ids, size_t max,
+                               size_t *n);
+
 #endif

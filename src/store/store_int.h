@@ -31,6 +31,25 @@ struct store_ops {
     enum ed_err (*session_find)(struct store *s, const uint8_t *hash,
                                 int64_t now, int64_t *user_id);
     enum ed_err (*session_delete)(struct store *s, const uint8_t *hash);
+    enum ed_err (*instance_create)(struct store *s, struct store_instance *inst,
+                                   const uint8_t *token_hash);
+    enum ed_err (*instance_get)(struct store *s, int64_t org_id, int64_t id,
+                                struct store_instance *out);
+    enum ed_err (*instance_find_by_token)(struct store *s, const uint8_t *hash,
+                                          struct store_instance *out);
+    enum ed_err (*instance_list)(struct store *s, int64_t org_id,
+                                 const char *element_key,
+                                 struct store_instance **out, size_t *n);
+    enum ed_err (*instance_update)(struct store *s,
+                                   const struct store_instance *inst);
+    enum ed_err (*instance_put_credentials)(struct store *s,
+                                            struct store_instance *inst);
+    enum ed_err (*instance_set_valid)(struct store *s, int64_t id, int valid,
+                                      const char *reason);
+    enum ed_err (*instance_delete)(struct store *s, int64_t org_id, int64_t id);
+    enum ed_err (*instance_due)(struct store *s, int64_t refreshed_before,
+                                int64_t expires_before, int64_t *ids,
+                                size_t max, size_t *n);
 };
 
 struct store {

@@ -494,6 +494,311 @@ static enum ed_err sqlite_session_delete(struct store *base,
     return err;
 }
 
+/* --- instances ------------------------------------------------------------ */
+
+#define INST_COLS                                                              \
+    "id, org_id, user_id, element_key, name, tags, config, secrets_ct, "       \
+    "token_ct, auth_type, external_auth, valid, disabled, invalid_reason, "    \
+    "provider_meta, access_expires_at, refreshed_at, cred_version, "           \
+    "created_at, updated_at"
+
+static void read_instance(sqlite3_stmt *st, struct store_instance *i)
+{
+    i->id = sqlite3_column_int64(st, 0);
+    i->org_id = sqlite3_column_int64(st, 1);
+    i->user_id = sqlite3_column_int64(st, 2);
+    i->element_key = col_text(st, 3);
+    i->name = col_text(st, 4);
+    i->tags = col_text(st, 5);
+    i->config = col_text(st, 6);
+    col_blob(st, 7, &i->secrets_ct);
+    col_blob(st, 8, &i->token_ct);
+    i->auth_type = col_text(st, 9);
+    i->external_auth = col_text(st, 10);
+    i->valid = sqlite3_column_int(st, 11);
+    i->disabled = sqlite3_column_int(st, 12);
+    i->invalid_reason = col_text(st, 13);
+    i->provider_meta = col_text(st, 14);
+    i->access_expires_at = sqlite3_column_int64(st, 15);
+    i->refreshed_at = sqlite3_column_int64(st, 16);
+    i->cred_version = sqlite3_column_int64(st, 17);
+    i->created_at = sqlite3_column_int64(st, 18);
+    i->updated_at = sqlite3_column_int64(st, 19);
+}
+
+static void instance_reader(sqlite3_stmt *st, void *out)
+{
+    read_instance(st, out);
+}
+
+static void bind_blob(sqlite3_stmt *st, int i, const struct store_blob *b)
+{
+    if (b->data)
+        sqlite3_bind_blob(st, i, b->data, (int)b->len, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+static enum ed_err sqlite_instance_create(struct store *base,
+                                          struct store_instance *in,
+                                          const uint8_t *token_hash)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    enum ed_err err = prepare(
+        c->db,
+        "INSERT INTO instances(org_id, user_id, element_key, name, tags, "
+        "config, secrets_ct, token_hash, token_ct, auth_type, external_auth, "
+        "valid, disabled, invalid_reason, provider_meta, access_expires_at, "
+        "refreshed_at, cred_version, created_at, updated_at) "
+        "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,?,?)",
+        &st);
+    if (err)
+        goto out;
+    in->created_at = in->updated_at = ed_now_s();
+    in->cred_version = 1;
+    sqlite3_bind_int64(st, 1, in->org_id);
+    sqlite3_bind_int64(st, 2, in->user_id);
+    sqlite3_bind_text(st, 3, in->element_key, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 4, in->name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 5, in->tags ? in->tags : "[]", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 6, in->config ? in->config : "{}", -1, SQLITE_TRANSIENT);
+    bind_blob(st, 7, &in->secrets_ct);
+    sqlite3_bind_blob(st, 8, token_hash, STORE_HASH_BYTES, SQLITE_TRANSIENT);
+    bind_blob(st, 9, &in->token_ct);
+    sqlite3_bind_text(st, 10, in->auth_type, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 11, in->external_auth ? in->external_auth : "none",
+                      -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 12, in->valid);
+    sqlite3_bind_int(st, 13, in->disabled);
+    bind_text_or_null(st, 14, in->invalid_reason);
+    sqlite3_bind_text(st, 15, in->provider_meta ? in->provider_meta : "{}", -1,
+                      SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 16, in->access_expires_at);
+    sqlite3_bind_int64(st, 17, in->refreshed_at);
+    sqlite3_bind_int64(st, 18, in->created_at);
+    sqlite3_bind_int64(st, 19, in->updated_at);
+    err = rc_err(sqlite3_step(st));
+    if (!err)
+        in->id = sqlite3_last_insert_rowid(c->db);
+out:
+    sqlite3_finalize(st);
+    conn_release(c);
+    return err;
+}
+
+static enum ed_err sqlite_instance_get(struct store *base, int64_t org_id,
+                                       int64_t id, struct store_instance *out)
+{
+    struct store_instance tmp = {0};
+    enum ed_err err = select_one(base,
+                                 "SELECT " INST_COLS " FROM instances WHERE id=?",
+                                 KEY_INT, id, NULL, instance_reader, &tmp);
+    if (err)
+        return err;
+    if (org_id && tmp.org_id != org_id) {
+        store_instance_cleanup(&tmp);
+        return ED_ERR_NOT_FOUND;
+    }
+    *out = tmp;
+    return ED_OK;
+}
+
+static enum ed_err sqlite_instance_find_by_token(struct store *s,
+                                                 const uint8_t *hash,
+                                                 struct store_instance *out)
+{
+    return select_one(s,
+                      "SELECT " INST_COLS " FROM instances WHERE token_hash=?",
+                      KEY_BLOB, 0, hash, instance_reader, out);
+}
+
+static enum ed_err sqlite_instance_list(struct store *base, int64_t org_id,
+                                        const char *element_key,
+                                        struct store_instance **out, size_t *n)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    size_t cap = 16, k = 0;
+    struct store_instance *list = NULL;
+    enum ed_err err = prepare(c->db,
+                              "SELECT " INST_COLS " FROM instances WHERE "
+                              "org_id=? AND (?2 IS NULL OR element_key=?2) "
+                              "ORDER BY id",
+                              &st);
+    if (err)
+        goto out;
+    sqlite3_bind_int64(st, 1, org_id);
+    bind_text_or_null(st, 2, element_key);
+    list = ed_calloc(cap, sizeof(*list));
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (k == cap) {
+            cap *= 2;
+            list = ed_realloc(list, cap * sizeof(*list));
+        }
+        memset(&list[k], 0, sizeof(list[k]));
+        read_instance(st, &list[k++]);
+    }
+    if (rc != SQLITE_DONE)
+        err = rc_err(rc);
+out:
+    sqlite3_finalize(st);
+    conn_release(c);
+    if (err) {
+        store_instances_free(list, k);
+        return err;
+    }
+    *out = list;
+    *n = k;
+    return ED_OK;
+}
+
+static enum ed_err sqlite_instance_update(struct store *base,
+                                          const struct store_instance *in)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    enum ed_err err = prepare(c->db,
+                              "UPDATE instances SET name=?, tags=?, config=?, "
+                              "valid=?, disabled=?, invalid_reason=?, "
+                              "updated_at=? WHERE id=?",
+                              &st);
+    if (err)
+        goto out;
+    sqlite3_bind_text(st, 1, in->name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, in->tags, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, in->config, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 4, in->valid);
+    sqlite3_bind_int(st, 5, in->disabled);
+    bind_text_or_null(st, 6, in->invalid_reason);
+    sqlite3_bind_int64(st, 7, ed_now_s());
+    sqlite3_bind_int64(st, 8, in->id);
+    err = rc_err(sqlite3_step(st));
+    if (!err && sqlite3_changes(c->db) == 0)
+        err = ED_ERR_NOT_FOUND;
+out:
+    sqlite3_finalize(st);
+    conn_release(c);
+    return err;
+}
+
+static enum ed_err sqlite_instance_put_credentials(struct store *base,
+                                                   struct store_instance *in)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    enum ed_err err = prepare(
+        c->db,
+        "UPDATE instances SET secrets_ct=?, provider_meta=?, "
+        "access_expires_at=?, refreshed_at=?, valid=?, invalid_reason=?, "
+        "external_auth=?, auth_type=?, cred_version=cred_version+1, "
+        "updated_at=? WHERE id=? AND cred_version=?",
+        &st);
+    if (err)
+        goto out;
+    bind_blob(st, 1, &in->secrets_ct);
+    sqlite3_bind_text(st, 2, in->provider_meta ? in->provider_meta : "{}", -1,
+                      SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 3, in->access_expires_at);
+    sqlite3_bind_int64(st, 4, in->refreshed_at);
+    sqlite3_bind_int(st, 5, in->valid);
+    bind_text_or_null(st, 6, in->invalid_reason);
+    sqlite3_bind_text(st, 7, in->external_auth ? in->external_auth : "none",
+                      -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 8, in->auth_type, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 9, ed_now_s());
+    sqlite3_bind_int64(st, 10, in->id);
+    sqlite3_bind_int64(st, 11, in->cred_version);
+    err = rc_err(sqlite3_step(st));
+    if (!err) {
+        if (sqlite3_changes(c->db) == 0)
+            err = ED_ERR_BUSY;
+        else
+            in->cred_version++;
+    }
+out:
+    sqlite3_finalize(st);
+    conn_release(c);
+    return err;
+}
+
+static enum ed_err sqlite_instance_set_valid(struct store *base, int64_t id,
+                                             int valid, const char *reason)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    enum ed_err err = prepare(c->db,
+                              "UPDATE instances SET valid=?, invalid_reason=?, "
+                              "updated_at=? WHERE id=?",
+                              &st);
+    if (!err) {
+        sqlite3_bind_int(st, 1, valid);
+        bind_text_or_null(st, 2, reason);
+        sqlite3_bind_int64(st, 3, ed_now_s());
+        sqlite3_bind_int64(st, 4, id);
+        err = rc_err(sqlite3_step(st));
+    }
+    sqlite3_finalize(st);
+    conn_release(c);
+    return err;
+}
+
+static enum ed_err sqlite_instance_delete(struct store *base, int64_t org_id,
+                                          int64_t id)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    enum ed_err err = prepare(c->db,
+                              "DELETE FROM instances WHERE id=? AND org_id=?",
+                              &st);
+    if (!err) {
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_int64(st, 2, org_id);
+        err = rc_err(sqlite3_step(st));
+        if (!err && sqlite3_changes(c->db) == 0)
+            err = ED_ERR_NOT_FOUND;
+    }
+    sqlite3_finalize(st);
+    conn_release(c);
+    return err;
+}
+
+static enum ed_err sqlite_instance_due(struct store *base,
+                                       int64_t refreshed_before,
+                                       int64_t expires_before, int64_t *ids,
+                                       size_t max, size_t *n)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    size_t k = 0;
+    enum ed_err err = prepare(
+        c->db,
+        "SELECT id FROM instances WHERE auth_type IN ('oauth2','oauth2_legacy')"
+        " AND valid=1 AND disabled=0 AND (refreshed_at < ? OR "
+        "(access_expires_at > 0 AND access_expires_at < ?)) "
+        "ORDER BY refreshed_at LIMIT ?",
+        &st);
+    if (!err) {
+        sqlite3_bind_int64(st, 1, refreshed_before);
+        sqlite3_bind_int64(st, 2, expires_before);
+        sqlite3_bind_int64(st, 3, (int64_t)max);
+        while (k < max && sqlite3_step(st) == SQLITE_ROW)
+            ids[k++] = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    conn_release(c);
+    *n = k;
+    return err;
+}
+
 const struct store_ops store_sqlite_ops = {
     .name = "sqlite",
     .url_prefix = "sqlite:",
@@ -510,4 +815,13 @@ const struct store_ops store_sqlite_ops = {
     .session_put = sqlite_session_put,
     .session_find = sqlite_session_find,
     .session_delete = sqlite_session_delete,
+    .instance_create = sqlite_instance_create,
+    .instance_get = sqlite_instance_get,
+    .instance_find_by_token = sqlite_instance_find_by_token,
+    .instance_list = sqlite_instance_list,
+    .instance_update = sqlite_instance_update,
+    .instance_put_credentials = sqlite_instance_put_credentials,
+    .instance_set_valid = sqlite_instance_set_valid,
+    .instance_delete = sqlite_instance_delete,
+    .instance_due = sqlite_instance_due,
 };

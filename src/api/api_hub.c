@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT
+ * The hub API entry: /hubs/{hub}/<resource>... and /<resource>... with an
+ * Element token. The token selects the instance (the hub segment is
+ * ignored, as Cloud Elements does); the resource is dispatched from the
+ * rest of the path. */
+#include <string.h>
+
+#include "api/api.h"
+#include "api/app.h"
+#include "api/credentials.h"
+#include "api/hub.h"
+#include "api/instances.h"
+#include "core/mem.h"
+#include "core/strparse.h"
+#include "core/timeutil.h"
+#include "elements/elements.h"
+
+static int hub_entry(struct ed_request *req, struct ed_response *res)
+{
+    struct instance in;
+    int st;
+    if (!req->auth.element_token)
+        return api_error(req, res, ED_E_NOT_FOUND, "No resource at %s",
+                         req->subpath);
+    if (instance_load_by_token(req->app, req->auth.element_token, &in) != ED_OK)
+        return api_error(req, res, ED_E_UNAUTHORIZED,
+                         "Invalid Element token: no such element instance");
+    if (in.row.org_id != req->auth.org_id) {
+        instance_cleanup(&in);
+        return api_error(req, res, ED_E_UNAUTHORIZED,
+                         "Invalid Element token for this organization");
+    }
+    api_header(res, "Elements-Element-Instance-Id",
+               ed_arena_printf(req->arena, "%lld", (long long)in.row.id));
+    st = hub_dispatch(req, res, &in, req->rest ? req->rest : "/");
+    instance_cleanup(&in);
+    return st;
+}
+
+#define ALL (ED_GET | ED_POST | ED_PUT | ED_PATCH | ED_DELETE)
+const struct ed_route api_hub_routes[] = {
+    {ALL, "/hubs/{hub}/*", hub_entry, ED_ROUTE_ELEMENT | ED_ROUTE_JSON},
+    {ALL, "/*", hub_entry, ED_ROUTE_ELEMENT | ED_ROUTE_JSON},
+    {0, NULL, NULL, 0},
+};

@@ -1,0 +1,349 @@
+/* SPDX-License-Identifier: MIT
+ * /instances: create, list, count, read, update (PUT/PATCH, re-authenticate
+ * with providerData), delete, configuration entries and enable/disable,
+ * each by id, by element key + id, or selected by the Element token. An
+ * instance of another organization does not exist (404). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "api/app.h"
+#include "api/instances.h"
+#include "core/mem.h"
+#include "core/strparse.h"
+#include "elements/elements.h"
+#include "store/store.h"
+
+#define MAX_TAG_FILTERS 16
+
+/* --- lookups that answer for themselves --------------------------------------- */
+
+static bool load_by_id(struct ed_request *req, struct ed_response *res,
+                       const char *id_s, struct instance *in)
+{
+    uint64_t id;
+    enum ed_err err = ED_ERR_NOT_FOUND;
+    if (ed_parse_u64(id_s, INT64_MAX, &id))
+        err = instance_load(req->app, req->auth.org_id, (int64_t)id, in);
+    if (err == ED_OK)
+        return true;
+    if (err == ED_ERR_NOT_FOUND)
+        api_error(req, res, ED_E_NOT_FOUND, "No element instance found for id %.40s",
+                  id_s);
+    else
+        api_error(req, res, ED_E_INTERNAL, "Cannot read the instance");
+    return false;
+}
+
+static bool load_by_token(struct ed_request *req, struct ed_response *res,
+                          struct instance *in)
+{
+    const char *tok = req->auth.element_token;
+    if (!tok) {
+        api_error(req, res, ED_E_BAD_REQUEST,
+                  "This call selects the instance by its token: send "
+                  "'Element <token>' in the Authorization header");
+        return false;
+    }
+    if (instance_load_by_token(req->app, tok, in) != ED_OK ||
+        in->row.org_id != req->auth.org_id) {
+        if (in->el)
+            instance_cleanup(in);
+        api_error(req, res, ED_E_NOT_FOUND, "No element instance found for the "
+                                            "given Element token");
+        return false;
+    }
+    return true;
+}
+
+/* /elements/{keyOrId}/instances/{id}: the instance must be of that element. */
+static bool load_by_element_and_id(struct ed_request *req, struct ed_response *res,
+                                   struct instance *in)
+{
+    const struct element *el = api_element_or_respond(req, res, req_param(req, 0));
+    if (!el || !load_by_id(req, res, req_param(req, 1), in))
+        return false;
+    if (in->el != el) {
+        instance_cleanup(in);
+        api_error(req, res, ED_E_NOT_FOUND,
+                  "No %s instance found for id %.40s", el->key, req_param(req, 1));
+        return false;
+    }
+    return true;
+}
+
+static bool body_object_or_respond(struct ed_request *req, struct ed_response *res)
+{
+    if (json_is_object(req->body))
+        return true;
+    api_error(req, res, ED_E_BAD_REQUEST, "The request body must be a JSON object");
+    return false;
+}
+
+/* --- create ------------------------------------------------------------------- */
+
+static int instances_create(struct ed_request *req, struct ed_response *res)
+{
+    if (!body_object_or_respond(req, res))
+        return res->status;
+    json_t *e = json_object_get(req->body, "element");
+    const char *key = json_string_value(json_object_get(e, "key"));
+    json_t *id = json_object_get(e, "id");
+    const char *k = key;
+    if (!k && json_is_integer(id))
+        k = ed_arena_printf(req->arena, "%lld", (long long)json_integer_value(id));
+    if (!k)
+        return api_error(req, res, ED_E_BAD_REQUEST,
+                         "element is required: {\"element\": {\"key\": "
+                         "\"hubspotcrm\"}}");
+    const struct element *el = api_element_or_respond(req, res, k);
+    if (!el)
+        return res->status;
+    return instance_create(req, res, el, req->body);
+}
+
+static int element_instances_create(struct ed_request *req, struct ed_response *res)
+{
+    const struct element *el = api_element_or_respond(req, res, req_param(req, 0));
+    if (!el || !body_object_or_respond(req, res))
+        return res->status;
+    return instance_create(req, res, el, req->body);
+}
+
+/* --- list / count ------------------------------------------------------------- */
+
+static bool has_tag(json_t *tags, const char *t)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(tags, i, v) {
+        if (json_is_string(v) && strcmp(json_string_value(v), t) == 0)
+            return true;
+    }
+    return false;
+}
+
+static bool contains_ci(const char *hay, const char *needle)
+{
+    size_t nl = strlen(needle);
+    for (; *hay; hay++)
+        if (ed_strcaseprefix(hay, needle))
+            return true;
+    return nl == 0;
+}
+
+static int list_instances(struct ed_request *req, struct ed_response *res,
+                          const char *element_key)
+{
+    struct store_instance *rows = NULL;
+    size_t n = 0;
+    const char *tags[MAX_TAG_FILTERS];
+    size_t ntags = req_query_all(req, "tags[]", tags, MAX_TAG_FILTERS);
+    if (!ntags)
+        ntags = req_query_all(req, "tags", tags, MAX_TAG_FILTERS);
+    const char *search = req_query(req, "searchText");
+    bool filtered = ntags > 0 || (search && *search);
+    if (store_instance_list(req->app->store, req->auth.org_id, element_key, &rows,
+                            &n) != ED_OK)
+        return api_error(req, res, ED_E_INTERNAL, "Cannot list instances");
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++) {
+        struct instance in;
+        if (instance_from_row(req->app, &rows[i], &in) != ED_OK)
+            continue;
+        bool ok = true;
+        for (size_t t = 0; t < ntags && ok; t++)
+            ok = has_tag(in.tags, tags[t]);
+        if (ok && search && *search)
+            ok = contains_ci(in.row.name, search) || contains_ci(in.el->key, search);
+        if (ok)
+            json_array_append_new(arr, instance_render(req->app, &in));
+        instance_cleanup(&in);
+    }
+    store_instances_free(rows, n);
+    if (filtered && json_array_size(arr) == 0) {
+        json_decref(arr);
+        return api_error(req, res, ED_E_NOT_FOUND,
+                         "No element instances match the search");
+    }
+    return api_json(res, 200, arr);
+}
+
+static int instances_list(struct ed_request *req, struct ed_response *res)
+{
+    return list_instances(req, res, NULL);
+}
+
+static int element_instances_list(struct ed_request *req, struct ed_response *res)
+{
+    const struct element *el = api_element_or_respond(req, res, req_param(req, 0));
+    if (!el)
+        return res->status;
+    return list_instances(req, res, el->key);
+}
+
+static int instances_count(struct ed_request *req, struct ed_response *res)
+{
+    struct store_instance *rows = NULL;
+    size_t n = 0;
+    if (store_instance_list(req->app->store, req->auth.org_id, NULL, &rows, &n) !=
+        ED_OK)
+        return api_error(req, res, ED_E_INTERNAL, "Cannot count instances");
+    json_t *per = json_object();
+    for (size_t i = 0; i < n; i++) {
+        json_t *c = json_object_get(per, rows[i].element_key);
+        json_object_set_new(per, rows[i].element_key,
+                            json_integer(c ? json_integer_value(c) + 1 : 1));
+    }
+    store_instances_free(rows, n);
+    return api_json(res, 200,
+                    json_pack("{s:I, s:o}", "totalInstances", (json_int_t)n,
+                              "elementInstances", per));
+}
+
+/* --- one instance, however selected ---------------------------------------------- */
+
+enum sel { SEL_ID, SEL_ELEMENT_ID, SEL_TOKEN };
+
+static bool select_instance(struct ed_request *req, struct ed_response *res,
+                            enum sel how, struct instance *in)
+{
+    memset(in, 0, sizeof(*in));
+    switch (how) {
+    case SEL_ID:
+        return load_by_id(req, res, req_param(req, 0), in);
+    case SEL_ELEMENT_ID:
+        return load_by_element_and_id(req, res, in);
+    case SEL_TOKEN:
+        return load_by_token(req, res, in);
+    }
+    return false;
+}
+
+enum op { OP_GET, OP_PUT, OP_PATCH, OP_DELETE, OP_CFG_LIST, OP_CFG_GET, OP_CFG_PATCH,
+          OP_ENABLE, OP_DISABLE };
+
+static int cfg_entry_op(struct ed_request *req, struct ed_response *res,
+                        struct instance *in, const char *config_id, bool patch)
+{
+    const char *key = instance_config_key_by_id(in, config_id);
+    if (!key)
+        return api_error(req, res, ED_E_NOT_FOUND,
+                         "No configuration entry %.40s on this instance", config_id);
+    key = ed_arena_strdup(req->arena, key);
+    if (patch) {
+        if (!json_is_object(req->body) ||
+            !json_object_get(req->body, "propertyValue"))
+            return api_error(req, res, ED_E_BAD_REQUEST,
+                             "Body must be {\"propertyValue\": <value>}");
+        json_t *b = json_pack("{s:{s:O}}", "configuration", key,
+                              json_object_get(req->body, "propertyValue"));
+        int st = instance_modify(req, res, in, b, false);
+        json_decref(b);
+        if (st != 200)
+            return st;
+    }
+    return api_json(res, 200, instance_config_entry(in, key));
+}
+
+static int instance_op(struct ed_request *req, struct ed_response *res, enum sel how,
+                       enum op op)
+{
+    struct instance in;
+    int st;
+    if (!select_instance(req, res, how, &in))
+        return res->status;
+    switch (op) {
+    case OP_GET:
+        st = api_json(res, 200, instance_render(req->app, &in));
+        break;
+    case OP_PUT:
+    case OP_PATCH:
+        st = body_object_or_respond(req, res)
+                 ? instance_modify(req, res, &in, req->body, op == OP_PUT)
+                 : res->status;
+        break;
+    case OP_DELETE:
+        st = instance_delete(req, res, &in);
+        break;
+    case OP_CFG_LIST:
+        st = api_json(res, 200, instance_config_entries(&in));
+        break;
+    case OP_CFG_GET:
+    case OP_CFG_PATCH:
+        st = cfg_entry_op(req, res, &in, req_param(req, req->nparams - 1),
+                          op == OP_CFG_PATCH);
+        break;
+    case OP_ENABLE:
+    case OP_DISABLE:
+        in.row.disabled = op == OP_DISABLE;
+        if (instance_save(req->app, &in) != ED_OK)
+            st = api_error(req, res, ED_E_INTERNAL, "Cannot update the instance");
+        else
+            st = api_json(res, 200, instance_render(req->app, &in));
+        break;
+    default:
+        st = api_error(req, res, ED_E_INTERNAL, NULL);
+    }
+    instance_cleanup(&in);
+    return st;
+}
+
+#define OP_HANDLER(fn, how, op)                                                \
+    static int fn(struct ed_request *req, struct ed_response *res)             \
+    {                                                                          \
+        return instance_op(req, res, how, op);                                 \
+    }
+
+OP_HANDLER(by_id_get, SEL_ID, OP_GET)
+OP_HANDLER(by_id_put, SEL_ID, OP_PUT)
+OP_HANDLER(by_id_patch, SEL_ID, OP_PATCH)
+OP_HANDLER(by_id_delete, SEL_ID, OP_DELETE)
+OP_HANDLER(by_id_cfg_list, SEL_ID, OP_CFG_LIST)
+OP_HANDLER(by_id_cfg_get, SEL_ID, OP_CFG_GET)
+OP_HANDLER(by_id_cfg_patch, SEL_ID, OP_CFG_PATCH)
+OP_HANDLER(by_id_enable, SEL_ID, OP_ENABLE)
+OP_HANDLER(by_id_disable, SEL_ID, OP_DISABLE)
+OP_HANDLER(by_el_get, SEL_ELEMENT_ID, OP_GET)
+OP_HANDLER(by_el_put, SEL_ELEMENT_ID, OP_PUT)
+OP_HANDLER(by_el_patch, SEL_ELEMENT_ID, OP_PATCH)
+OP_HANDLER(by_el_delete, SEL_ELEMENT_ID, OP_DELETE)
+OP_HANDLER(by_tok_get, SEL_TOKEN, OP_GET)
+OP_HANDLER(by_tok_put, SEL_TOKEN, OP_PUT)
+OP_HANDLER(by_tok_patch, SEL_TOKEN, OP_PATCH)
+OP_HANDLER(by_tok_cfg_list, SEL_TOKEN, OP_CFG_LIST)
+OP_HANDLER(by_tok_cfg_get, SEL_TOKEN, OP_CFG_GET)
+OP_HANDLER(by_tok_cfg_patch, SEL_TOKEN, OP_CFG_PATCH)
+OP_HANDLER(by_tok_enable, SEL_TOKEN, OP_ENABLE)
+OP_HANDLER(by_tok_disable, SEL_TOKEN, OP_DISABLE)
+
+#define J ED_ROUTE_JSON
+const struct ed_route api_instances_routes[] = {
+    {ED_POST, "/instances", instances_create, J},
+    {ED_GET, "/instances", instances_list, 0},
+    {ED_PUT, "/instances", by_tok_put, J},
+    {ED_PATCH, "/instances", by_tok_patch, J},
+    {ED_GET, "/instances/count", instances_count, 0},
+    {ED_GET, "/instances/configuration", by_tok_cfg_list, 0},
+    {ED_GET, "/instances/configuration/{configId}", by_tok_cfg_get, 0},
+    {ED_PATCH, "/instances/configuration/{configId}", by_tok_cfg_patch, J},
+    {ED_PUT, "/instances/enabled", by_tok_enable, J},
+    {ED_DELETE, "/instances/enabled", by_tok_disable, J},
+    {ED_GET, "/instances/me", by_tok_get, 0},
+    {ED_GET, "/instances/{id}", by_id_get, 0},
+    {ED_PUT, "/instances/{id}", by_id_put, J},
+    {ED_PATCH, "/instances/{id}", by_id_patch, J},
+    {ED_DELETE, "/instances/{id}", by_id_delete, J},
+    {ED_GET, "/instances/{id}/configuration", by_id_cfg_list, 0},
+    {ED_GET, "/instances/{id}/configuration/{configId}", by_id_cfg_get, 0},
+    {ED_PATCH, "/instances/{id}/configuration/{configId}", by_id_cfg_patch, J},
+    {ED_PUT, "/instances/{id}/enabled", by_id_enable, J},
+    {ED_DELETE, "/instances/{id}/enabled", by_id_disable, J},
+    {ED_POST, "/elements/{keyOrId}/instances", element_instances_create, J},
+    {ED_GET, "/elements/{keyOrId}/instances", element_instances_list, 0},
+    {ED_GET, "/elements/{keyOrId}/instances/{id}", by_el_get, 0},
+    {ED_PUT, "/elements/{keyOrId}/instances/{id}", by_el_put, J},
+    {ED_PATCH, "/elements/{keyOrId}/instances/{id}", by_el_patch, J},
+    {ED_DELETE, "/elements/{keyOrId}/instances/{id}", by_el_delete, J},
+    {0, NULL, NULL, 0},
+};

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef ED_API_CREDENTIALS_H
+#define ED_API_CREDENTIALS_H
+#include <stdint.h>
+
+struct ed_app;
+
+/* The token lifecycle: a usable HubSpot credential for an instance, with
+ * refresh before expiry, exactly one refresh at a time per instance (a
+ * striped lock in this process, compare-and-swap on the credential version
+ * in the store across processes), new tokens committed durably before they
+ * are used, dead grants marking the instance invalid and transient failures
+ * retried with backoff without marking anything. */
+
+enum creds_status {
+    CREDS_OK,
+    CREDS_GONE,        /* no such instance */
+    CREDS_INVALID,     /* needs re-authentication */
+    CREDS_UNAVAILABLE, /* HubSpot or the database failed; try later */
+};
+
+struct creds {
+    char *bearer;         /* heap, wiped by creds_cleanup */
+    int64_t cred_version; /* version the bearer belongs to */
+};
+
+void creds_cleanup(struct creds *c);
+/* A bearer for instance id. stale_version >= 0 forces a refresh unless the
+ * stored credentials already moved past that version (HubSpot said 401 to
+ * it). *why: static text on failure. */
+enum creds_status creds_acquire(struct ed_app *app, int64_t id,
+                                int64_t stale_version, struct creds *out,
+                                const char **why);
+
+/* Background refresher thread (idle instances). */
+void creds_refresher_start(struct ed_app *app);
+void creds_refresher_stop(void);
+
+#endif
