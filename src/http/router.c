@@ -112,8 +112,35 @@ static int match_one(const struct ed_route *r, const struct seg *ps, size_t np,
     return score;
 }
 
+static const struct ed_route *match_in(const struct ed_route *const *tab,
+                                       size_t ntab, struct ed_request *req,
+                                       const char *subpath, enum ed_method method,
+                                       unsigned *allowed);
+
 const struct ed_route *router_match(struct ed_request *req, const char *subpath,
                                     enum ed_method method, unsigned *allowed)
+{
+    return match_in(table, ntable, req, subpath, method, allowed);
+}
+
+const struct ed_route *router_match_console(struct ed_request *req,
+                                            const char *path,
+                                            enum ed_method method,
+                                            unsigned *allowed)
+{
+    static const struct ed_route *ctab[MAX_ROUTES];
+    static size_t nctab;
+    if (!nctab)
+        for (const struct ed_route *r = api_console_routes;
+             r->pattern && nctab < MAX_ROUTES; r++)
+            ctab[nctab++] = r;
+    return match_in(ctab, nctab, req, path, method, allowed);
+}
+
+static const struct ed_route *match_in(const struct ed_route *const *tab,
+                                       size_t ntab, struct ed_request *req,
+                                       const char *subpath, enum ed_method method,
+                                       unsigned *allowed)
 {
     struct seg ps[MAX_SEGS];
     bool overflow;
@@ -127,18 +154,18 @@ const struct ed_route *router_match(struct ed_request *req, const char *subpath,
     *allowed = 0;
     if (overflow)
         return NULL;
-    for (size_t i = 0; i < ntable; i++) {
+    for (size_t i = 0; i < ntab; i++) {
         const char *params[ED_MAX_PARAMS], *rest;
         size_t n;
-        int score = match_one(table[i], ps, np, params, &n, &rest);
+        int score = match_one(tab[i], ps, np, params, &n, &rest);
         if (!score)
             continue;
-        *allowed |= table[i]->methods;
+        *allowed |= tab[i]->methods;
         if (!rest)
-            specific |= table[i]->methods;
-        if (!(table[i]->methods & method) || score <= best_score)
+            specific |= tab[i]->methods;
+        if (!(tab[i]->methods & method) || score <= best_score)
             continue;
-        best = table[i];
+        best = tab[i];
         best_score = score;
         bn = n;
         brest = rest;

@@ -14,6 +14,11 @@ void router_init(void);
  * of rows whose pattern matched the path (0 = no such path). */
 const struct ed_route *router_match(struct ed_request *req, const char *subpath,
                                     enum ed_method method, unsigned *allowed);
+/* Same, against the console's table (paths outside the API base). */
+const struct ed_route *router_match_console(struct ed_request *req,
+                                            const char *path,
+                                            enum ed_method method,
+                                            unsigned *allowed);
 /* Parse a method name; 0 if unknown. */
 enum ed_method router_method(const char *name);
 

@@ -128,8 +128,14 @@ static void process_request(struct conn_ctx *ctx)
 
     if (strncmp(req->path, ED_BASE_PATH, blen) != 0 ||
         (req->path[blen] != '/' && req->path[blen] != '\0')) {
-        api_error(req, res, ED_E_NOT_FOUND, "No resource at %s",
-                  req->method == ED_GET ? "this path" : "this path");
+        /* outside the API: the web console's pages and assets (no auth) */
+        route = router_match_console(req, req->path, req->method, &allowed);
+        if (route) {
+            res->status = route->handler(req, res);
+            return;
+        }
+        api_error(req, res, allowed ? ED_E_METHOD : ED_E_NOT_FOUND,
+                  "No resource at this path");
         return;
     }
     req->subpath = req->path + blen;
