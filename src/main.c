@@ -21,6 +21,7 @@
 #include "crypto/crypto.h"
 #include "elements/elements.h"
 #include "http/server.h"
+#include "provider/async.h"
 #include "provider/provider.h"
 #include "store/store.h"
 
@@ -91,6 +92,7 @@ static int app_open(struct ed_app *app, const struct ed_config *cfg)
 
 static void app_close(struct ed_app *app)
 {
+    provider_async_stop(app->async);
     elements_free(app->elements);
     store_close(app->store);
     crypto_keyring_free(app->keys);
@@ -144,6 +146,8 @@ static int cmd_serve(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
     if (app_open(&app, &cfg) != 0)
+        goto out;
+    if (provider_async_start(&app.async) != ED_OK)
         goto out;
     if (http_server_start(&app, &srv, &port) != ED_OK)
         goto out;

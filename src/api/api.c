@@ -81,6 +81,11 @@ void api_header(struct ed_response *res, const char *name, const char *value)
     }
 }
 
+void api_async_complete(struct ed_request *req)
+{
+    req->complete_fn(req->complete_ctx);
+}
+
 const struct element *api_element_or_respond(struct ed_request *req,
                                              struct ed_response *res,
                                              const char *key_or_id)

@@ -66,6 +66,10 @@ struct ed_request {
     json_t *body;         /* parsed JSON body (borrowed from http/) */
     struct ed_auth auth;
     double started_ms;
+    double upstream_ms;  /* time spent waiting on HubSpot (access log) */
+    /* set by http/: completes a request whose handler returned ED_ASYNC */
+    void (*complete_fn)(void *ctx);
+    void *complete_ctx;
 };
 
 struct ed_response {
@@ -81,7 +85,10 @@ struct ed_response {
     size_t nheaders;
 };
 
-/* A handler returns the HTTP status it set (see api_json / api_error). */
+/* A handler returns the HTTP status it set (see api_json / api_error), or
+ * ED_ASYNC when it started work that finishes later on another thread; that
+ * work fills the response and then calls api_async_complete(req) once. */
+#define ED_ASYNC 0
 typedef int (*ed_handler)(struct ed_request *req, struct ed_response *res);
 
 enum ed_route_flags {
@@ -127,6 +134,10 @@ int api_error(struct ed_request *req, struct ed_response *res,
 /* Add a response header (name and value must outlive the request: use
  * static strings or the arena). */
 void api_header(struct ed_response *res, const char *name, const char *value);
+
+/* Finish a request whose handler returned ED_ASYNC (any thread; once). The
+ * request and response must not be touched afterwards. */
+void api_async_complete(struct ed_request *req);
 
 /* Look up an element by the {keyOrId} parameter or answer 404. */
 const struct element *api_element_or_respond(struct ed_request *req,

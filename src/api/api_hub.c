@@ -3,11 +3,11 @@
  * Element token. The token selects the instance (the hub segment is
  * ignored, as Cloud Elements does); the resource is dispatched from the
  * rest of the path. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/api.h"
 #include "api/app.h"
-#include "api/credentials.h"
 #include "api/hub.h"
 #include "api/instances.h"
 #include "core/mem.h"
@@ -17,23 +17,35 @@
 
 static int hub_entry(struct ed_request *req, struct ed_response *res)
 {
-    struct instance in;
-    int st;
     if (!req->auth.element_token)
         return api_error(req, res, ED_E_NOT_FOUND, "No resource at %s",
                          req->subpath);
-    if (instance_load_by_token(req->app, req->auth.element_token, &in) != ED_OK)
+    struct hub_op *op = ed_calloc(1, sizeof(*op));
+    op->req = req;
+    op->res = res;
+    if (instance_load_by_token(req->app, req->auth.element_token, &op->in) !=
+        ED_OK) {
+        free(op);
         return api_error(req, res, ED_E_UNAUTHORIZED,
                          "Invalid Element token: no such element instance");
-    if (in.row.org_id != req->auth.org_id) {
-        instance_cleanup(&in);
+    }
+    if (op->in.row.org_id != req->auth.org_id) {
+        instance_cleanup(&op->in);
+        free(op);
         return api_error(req, res, ED_E_UNAUTHORIZED,
                          "Invalid Element token for this organization");
     }
     api_header(res, "Elements-Element-Instance-Id",
-               ed_arena_printf(req->arena, "%lld", (long long)in.row.id));
-    st = hub_dispatch(req, res, &in, req->rest ? req->rest : "/");
-    instance_cleanup(&in);
+               ed_arena_printf(req->arena, "%lld", (long long)op->in.row.id));
+    int st = hub_dispatch(op, req->rest ? req->rest : "/");
+    /* ED_ASYNC: op now belongs to the call chain and may already be gone */
+    if (st != ED_ASYNC) {
+        free(op->method);
+        free(op->path);
+        free(op->body);
+        instance_cleanup(&op->in);
+        free(op);
+    }
     return st;
 }
 

@@ -14,6 +14,7 @@ struct ed_app {
     struct store *store;
     struct ed_keyring *keys;
     struct elements *elements;
+    struct provider_async *async; /* outbound HubSpot calls (hub API) */
 };
 
 #endif

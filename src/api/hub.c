@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: MIT
- * Hub calls: the call path to HubSpot shared by every resource (credentials,
- * one forced refresh on 401, error mapping) and the resource dispatcher. */
+ * The hub call path (see hub.h). A call's life: hub_send takes credentials
+ * and a throttle slot and submits the request to the async engine; on_done
+ * runs on the engine thread when HubSpot answers and decides: refresh and
+ * resend on 401, wait and resend on 429 (within the budget), resend an
+ * idempotent call once on a transient failure, map an error, or hand the
+ * body to the resource's continuation. When the chain ends, the op is freed
+ * and the suspended server connection resumed. */
 #include "api/hub.h"
 
 #include <stdlib.h>
@@ -8,132 +13,292 @@
 
 #include "api/app.h"
 #include "api/credentials.h"
-#include "api/instances.h"
+#include "core/buf.h"
+#include "core/log.h"
 #include "core/mem.h"
+#include "core/text.h"
 #include "core/timeutil.h"
 #include "elements/elements.h"
-#include "provider/provider.h"
+#include "provider/async.h"
 
-static int creds_failed(struct ed_request *req, struct ed_response *res,
-                        enum creds_status st, const char *why)
+#define MAX_429_RETRIES 3
+#define TRANSIENT_RETRIES 1
+
+static void op_free(struct hub_op *op)
+{
+    free(op->method);
+    free(op->path);
+    free(op->body);
+    instance_cleanup(&op->in);
+    free(op);
+}
+
+/* End of the chain: the response is final. */
+static void op_finish(struct hub_op *op, int status)
+{
+    struct ed_request *req = op->req;
+    if (op->res->error == ED_E_NONE && status > 0)
+        op->res->status = status;
+    op_free(op);
+    api_async_complete(req);
+}
+
+static int creds_failed(struct hub_op *op, enum creds_status st, const char *why)
 {
     switch (st) {
     case CREDS_GONE:
-        return api_error(req, res, ED_E_UNAUTHORIZED,
+        return api_error(op->req, op->res, ED_E_UNAUTHORIZED,
                          "The element instance no longer exists");
     case CREDS_INVALID:
-        return api_error(req, res, ED_E_UNAUTHORIZED,
+        return api_error(op->req, op->res, ED_E_UNAUTHORIZED,
                          "The element instance must be re-authenticated: %s",
                          why ? why : "its credentials are no longer valid");
     default:
-        return api_error(req, res, ED_E_BAD_GATEWAY, "%s",
+        return api_error(op->req, op->res, ED_E_BAD_GATEWAY, "%s",
                          why ? why : "HubSpot is unavailable");
     }
 }
 
-int hub_call(struct ed_request *req, struct ed_response *res,
-             struct instance *in, const char *method, const char *path,
-             json_t *body, json_t **out)
+static void on_done(void *ud, enum ed_err err, struct provider_response *rs);
+
+static int portal_of(const struct hub_op *op)
 {
-    struct ed_app *app = req->app;
-    int64_t stale = -1;
-    char *txt = body ? json_dumps(body, JSON_COMPACT) : NULL;
-    char *url = ed_asprintf("%s%s", app->cfg->hubspot_api_url, path);
-    struct provider_response rs = {0};
-    enum ed_err err = ED_OK;
-    int st;
-    *out = NULL;
-    for (int attempt = 0; attempt < 2; attempt++) {
-        struct creds c;
-        const char *why = NULL;
-        enum creds_status cs = creds_acquire(app, in->row.id, stale, &c, &why);
-        if (cs != CREDS_OK) {
-            st = creds_failed(req, res, cs, why);
-            goto out;
-        }
-        struct provider_request rq = {
-            .method = method, .url = url,
-            .content_type = txt ? "application/json" : NULL,
-            .body = txt, .body_len = txt ? strlen(txt) : 0, .bearer = c.bearer,
-            .timeout_ms = app->cfg->provider_timeout_ms};
-        provider_response_cleanup(&rs);
-        err = provider_send(&rq, &rs);
-        int64_t version = c.cred_version;
-        creds_cleanup(&c);
-        /* HubSpot says 401: refresh once (unless someone already did) */
-        if (err == ED_OK && rs.status == 401 &&
-            strcmp(in->row.auth_type, "apiKey") != 0 && attempt == 0) {
-            stale = version;
-            continue;
-        }
-        break;
-    }
+    json_t *h = json_object_get(op->in.meta, "hub_id");
+    return json_is_integer(h) ? (int)json_integer_value(h) : 0;
+}
+
+/* (Re)submit the current call after delay_ms. */
+static int submit(struct hub_op *op, long delay_ms, int64_t stale)
+{
+    struct ed_app *app = op->req->app;
+    struct creds c;
+    const char *why = NULL;
+    enum creds_status cs = creds_acquire(app, op->in.row.id, stale, &c, &why);
+    if (cs != CREDS_OK)
+        return creds_failed(op, cs, why);
+    op->version = c.cred_version;
+    long wait = hub_throttle_reserve(portal_of(op), op->search, (long)app->cfg->throttle,
+                                     (long)app->cfg->search_throttle);
+    char *url = ed_asprintf("%s%s", app->cfg->hubspot_api_url, op->path);
+    struct provider_request rq = {
+        .method = op->method, .url = url,
+        .content_type = op->body ? "application/json" : NULL,
+        .body = op->body, .body_len = op->body ? strlen(op->body) : 0,
+        .bearer = c.bearer, .timeout_ms = app->cfg->provider_timeout_ms};
+    provider_async_submit(app->async, &rq, delay_ms + wait, on_done, op);
+    free(url);
+    creds_cleanup(&c);
+    return ED_ASYNC;
+}
+
+int hub_send(struct hub_op *op, const char *method, const char *path,
+             json_t *body, bool search, hub_next_fn next)
+{
+    free(op->method);
+    free(op->path);
+    free(op->body);
+    op->method = ed_strdup(method);
+    op->path = ed_strdup(path);
+    op->body = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    op->search = search;
+    op->next = next;
+    op->tries = op->tries429 = op->refreshed = 0;
+    op->waited_ms = 0;
+    return submit(op, 0, -1);
+}
+
+static bool idempotent(const struct hub_op *op)
+{
+    return strcmp(op->method, "POST") != 0 || op->search;
+}
+
+static void map_error(struct hub_op *op, enum ed_err err,
+                      struct provider_response *rs)
+{
+    struct ed_request *req = op->req;
+    struct ed_response *res = op->res;
     if (err == ED_ERR_TIMEOUT) {
-        st = api_error(req, res, ED_E_GATEWAY_TIMEOUT, NULL);
-        goto out;
+        api_error(req, res, ED_E_GATEWAY_TIMEOUT, NULL);
+        return;
     }
     if (err != ED_OK) {
-        st = api_error(req, res, ED_E_BAD_GATEWAY, "HubSpot could not be reached");
-        goto out;
+        api_error(req, res, ED_E_BAD_GATEWAY, "HubSpot could not be reached");
+        return;
     }
-    if (rs.status >= 200 && rs.status < 300) {
-        json_error_t je;
-        if (rs.body_len) {
-            *out = json_loadb(rs.body, rs.body_len, 0, &je);
-            if (!*out) {
-                st = api_error(req, res, ED_E_BAD_GATEWAY,
-                               "HubSpot answered with invalid JSON");
-                goto out;
-            }
+    if (rs->status >= 500) {
+        api_error(req, res, ED_E_BAD_GATEWAY, "HubSpot failed (HTTP %ld)",
+                  rs->status);
+    } else if (rs->status == 429) {
+        api_error(req, res, ED_E_TOO_MANY,
+                  "HubSpot's rate limit was reached; retry later");
+        api_header(res, "Retry-After",
+                   ed_arena_printf(req->arena, "%lld",
+                                   (long long)(rs->retry_after_s > 0
+                                                   ? rs->retry_after_s
+                                                   : 1)));
+    } else if (rs->status == 401) {
+        api_error(req, res, ED_E_UNAUTHORIZED,
+                  "HubSpot refused the instance's credentials; the instance "
+                  "may need to be re-authenticated");
+    } else {
+        api_error(req, res, ED_E_BAD_REQUEST, "HubSpot rejected the request");
+        res->status = (int)rs->status;
+    }
+    if (rs->body_len)
+        res->provider_message = ed_arena_strndup(req->arena, rs->body, rs->body_len);
+}
+
+static void on_done(void *ud, enum ed_err err, struct provider_response *rs)
+{
+    struct hub_op *op = ud;
+    struct ed_app *app = op->req->app;
+    int st;
+    op->req->upstream_ms += rs->ms;
+    if (err == ED_OK && rs->status == 401 && !op->refreshed &&
+        strcmp(op->in.row.auth_type, "apiKey") != 0) {
+        op->refreshed = 1; /* one refresh, then the 401 stands */
+        st = submit(op, 0, op->version);
+        goto resubmitted;
+    }
+    if (err == ED_OK && rs->status == 429 && op->tries429 < MAX_429_RETRIES) {
+        /* HubSpot documents no Retry-After on 429; its SDK waits 10 s for
+         * the ten-secondly limit and 1 s for search */
+        long delay = rs->retry_after_s > 0 ? (long)rs->retry_after_s * 1000
+                     : op->search             ? 1000
+                                              : 2000;
+        if (op->waited_ms + delay <= app->cfg->retry_budget_ms) {
+            op->tries429++;
+            op->waited_ms += delay;
+            st = submit(op, delay, -1);
+            goto resubmitted;
         }
-        st = (int)rs.status;
-        goto out;
     }
-    if (rs.status >= 500)
-        st = api_error(req, res, ED_E_BAD_GATEWAY, "HubSpot failed (HTTP %ld)",
-                       rs.status);
-    else {
-        api_error(req, res, ED_E_BAD_REQUEST, "HubSpot rejected the request (HTTP "
-                                              "%ld)",
-                  rs.status);
-        st = res->status = (int)rs.status;
+    if ((err == ED_ERR_TIMEOUT || err == ED_ERR_PROVIDER ||
+         (err == ED_OK && rs->status >= 500)) &&
+        idempotent(op) && op->tries < TRANSIENT_RETRIES) {
+        op->tries++;
+        st = submit(op, 250, -1);
+        goto resubmitted;
     }
-    res->provider_message = ed_arena_strndup(req->arena, rs.body, rs.body_len);
-out:
-    provider_response_cleanup(&rs);
-    free(url);
-    free(txt);
-    return st;
+    if (err != ED_OK || rs->status < 200 || rs->status >= 300) {
+        map_error(op, err, rs);
+        op_finish(op, op->res->status);
+        return;
+    }
+    json_t *body = NULL;
+    if (rs->body_len) {
+        json_error_t je;
+        body = json_loadb(rs->body, rs->body_len, 0, &je);
+        if (!body) {
+            api_error(op->req, op->res, ED_E_BAD_GATEWAY,
+                      "HubSpot answered with invalid JSON");
+            op_finish(op, op->res->status);
+            return;
+        }
+    }
+    st = op->next(op, (int)rs->status, body);
+    json_decref(body);
+resubmitted:
+    if (st != ED_ASYNC)
+        op_finish(op, st);
 }
 
-static int hub_ping(struct ed_request *req, struct ed_response *res,
-                    struct instance *in)
+/* --- helpers for resources ------------------------------------------------------ */
+
+static void filter_nulls(json_t *v)
 {
-    json_t *out = NULL;
+    if (json_is_object(v)) {
+        const char *k;
+        json_t *m;
+        void *tmp;
+        json_object_foreach_safe(v, tmp, k, m) {
+            if (json_is_null(m))
+                json_object_del(v, k);
+            else
+                filter_nulls(m);
+        }
+    } else if (json_is_array(v)) {
+        size_t i;
+        json_t *m;
+        json_array_foreach(v, i, m) filter_nulls(m);
+    }
+}
+
+void hub_filter_nulls(const struct hub_op *op, json_t *v)
+{
+    const char *f = instance_cfg(&op->in, "filter.response.nulls");
+    if (!f || strcmp(f, "false") != 0)
+        filter_nulls(v);
+}
+
+const char *hub_escape(struct hub_op *op, const char *s)
+{
+    struct ed_buf b;
+    ed_buf_init(&b, 8192);
+    ed_url_encode(&b, s);
+    const char *out = ed_arena_strdup(op->req->arena, b.data ? b.data : "");
+    ed_buf_cleanup(&b);
+    return out;
+}
+
+/* --- dispatch -------------------------------------------------------------------- */
+
+static int ping_done(struct hub_op *op, int status, json_t *body)
+{
     char now[32];
-    int st = hub_call(req, res, in, "GET", element_oauth(in->el, "pingPath"), NULL,
-                      &out);
-    json_decref(out);
-    if (st < 200 || st >= 300)
-        return st;
+    (void)status;
+    (void)body;
     ed_iso8601(ed_now_s(), now, sizeof(now));
-    return api_json(res, 200,
+    return api_json(op->res, 200,
                     json_pack("{s:s, s:s}", "dateTime", now, "endpoint",
-                              in->el->key));
+                              op->in.el->key));
 }
 
-int hub_dispatch(struct ed_request *req, struct ed_response *res,
-                 struct instance *in, const char *rest)
+static int hub_ping(struct hub_op *op)
 {
-    if (in->row.disabled)
-        return api_error(req, res, ED_E_FORBIDDEN,
+    if (op->req->method != ED_GET)
+        return api_error(op->req, op->res, ED_E_METHOD, "Use GET /ping");
+    return hub_send(op, "GET", element_oauth(op->in.el, "pingPath"), NULL, false,
+                    ping_done);
+}
+
+/* Split "/a/b/c" into resource, id and sub (arena copies). */
+static void split_rest(struct hub_op *op, const char *rest)
+{
+    const char *segs[3] = {NULL, NULL, NULL};
+    const char *p = rest;
+    for (int i = 0; i < 3 && *p; i++) {
+        while (*p == '/')
+            p++;
+        if (!*p)
+            break;
+        const char *e = strchr(p, '/');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        segs[i] = ed_arena_strndup(op->req->arena, p, n);
+        p += n;
+    }
+    op->resource = segs[0] ? segs[0] : "";
+    op->id = segs[1];
+    op->sub = segs[2];
+}
+
+int hub_dispatch(struct hub_op *op, const char *rest)
+{
+    struct ed_request *req = op->req;
+    split_rest(op, rest);
+    bool objects = strcmp(op->resource, "objects") == 0;
+    if (op->in.row.disabled && !objects)
+        return api_error(req, op->res, ED_E_FORBIDDEN,
                          "The element instance is disabled");
-    if (!in->row.valid)
-        return api_error(req, res, ED_E_UNAUTHORIZED,
+    if (!op->in.row.valid)
+        return api_error(req, op->res, ED_E_UNAUTHORIZED,
                          "The element instance must be re-authenticated: %s",
-                         in->row.invalid_reason ? in->row.invalid_reason
-                                                : "its credentials are invalid");
-    if (strcmp(rest, "/ping") == 0 && req->method == ED_GET)
-        return hub_ping(req, res, in);
-    return api_error(req, res, ED_E_NOT_FOUND, "No resource at %s", req->subpath);
+                         op->in.row.invalid_reason ? op->in.row.invalid_reason
+                                                   : "its credentials are invalid");
+    if (strcmp(op->resource, "ping") == 0 && !op->id)
+        return hub_ping(op);
+    for (const struct hub_resource *r = hub_crm_resources; r->name; r++)
+        if (strcmp(r->name, op->resource) == 0 || strcmp(r->name, "*") == 0)
+            return r->handle(op);
+    return api_error(req, op->res, ED_E_NOT_FOUND, "No resource at %s", req->subpath);
 }

@@ -3,25 +3,69 @@
 #define ED_API_HUB_H
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "api/api.h"
+#include "api/instances.h"
 
-struct instance;
+/* Hub calls. A hub request becomes a hub_op: the instance it runs on and a
+ * chain of HubSpot calls, each sent asynchronously (no server thread waits
+ * on HubSpot) with a continuation that runs when HubSpot answers. The call
+ * path is shared by every resource: credentials (refreshed before expiry,
+ * and once more when HubSpot answers 401), per-portal throttling, 429
+ * retries within a budget, retries of idempotent calls on transient
+ * failures, and the mapping of HubSpot errors onto Cloud Elements statuses
+ * (4xx → same status + providerMessage, 5xx → 502, timeout → 504). */
 
-/* Hub resources: dispatch a call on an instance to the resource handler
- * named by the first segment of `rest` ("/contacts/12"). Disabled
- * instances get 403 (except /objects), invalid ones 401. */
-int hub_dispatch(struct ed_request *req, struct ed_response *res,
-                 struct instance *in, const char *rest);
+struct hub_op;
 
-/* One call to HubSpot on behalf of the instance: credentials (refreshed
- * when needed, and once more when HubSpot answers 401), the configured
- * timeout, errors mapped onto Cloud Elements statuses. On success *out is
- * the parsed JSON body (may be NULL for an empty body) and the status is
- * returned; on failure the error is set on res and its status returned with
- * *out NULL. */
-int hub_call(struct ed_request *req, struct ed_response *res,
-             struct instance *in, const char *method, const char *path,
-             json_t *body, json_t **out);
+/* Continuation: called with HubSpot's 2xx status and parsed body (borrowed;
+ * NULL for an empty body). Returns the final HTTP status (response set on
+ * op->res) or ED_ASYNC after sending another call with hub_send. */
+typedef int (*hub_next_fn)(struct hub_op *op, int status, json_t *body);
+
+struct hub_op {
+    struct ed_request *req;
+    struct ed_response *res;
+    struct instance in;
+    const char *resource;  /* first path segment, e.g. "contacts" */
+    const char *id;        /* second segment, NULL if none */
+    const char *sub;       /* third segment, NULL if none */
+    void *state;           /* resource-specific, arena-allocated */
+    /* call in flight (internal) */
+    hub_next_fn next;
+    char *method, *path, *body;
+    bool search;
+    int tries, tries429, refreshed;
+    long waited_ms;
+    int64_t version;
+};
+
+/* Send one call for op; next runs on HubSpot's 2xx answer. Returns ED_ASYNC,
+ * or an error status (set on op->res) if it could not be sent. `search`
+ * selects the search rate limit. */
+int hub_send(struct hub_op *op, const char *method, const char *path,
+             json_t *body, bool search, hub_next_fn next);
+
+/* Route a hub request to its resource. */
+int hub_dispatch(struct hub_op *op, const char *rest);
+
+/* Resource handlers (hub_crm.c and friends); NULL-terminated table. */
+struct hub_resource {
+    const char *name;
+    int (*handle)(struct hub_op *op);
+};
+extern const struct hub_resource hub_crm_resources[];
+
+/* Per-portal throttle (hub_throttle.c): ms to wait before the next call to
+ * this portal may go out (0 = now); reserves the slot. */
+long hub_throttle_reserve(int64_t portal, bool search, long per10s,
+                          long search_per_s);
+
+/* Helpers for resources. */
+/* Remove null members recursively when the instance filters nulls. */
+void hub_filter_nulls(const struct hub_op *op, json_t *v);
+/* Percent-encode a path segment or query value into the arena. */
+const char *hub_escape(struct hub_op *op, const char *s);
 
 #endif

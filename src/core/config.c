@@ -60,6 +60,16 @@ static const struct cfg_row rows[] = {
           refresh_check, "period of the background refresher (seconds)"),
     ROW_I("provider-timeout-ms", "ELEMENTSD_PROVIDER_TIMEOUT_MS", "30000", 100,
           600000, provider_timeout_ms, "timeout of one HubSpot call (ms)"),
+    ROW_I("throttle", "ELEMENTSD_THROTTLE", "100", 0, 100000, throttle,
+          "HubSpot calls per 10 s per portal before elementsd delays them "
+          "(0 = off)"),
+    ROW_I("search-throttle", "ELEMENTSD_SEARCH_THROTTLE", "4", 0, 1000,
+          search_throttle,
+          "HubSpot search calls per second per portal (0 = off)"),
+    ROW_I("retry-budget-ms", "ELEMENTSD_RETRY_BUDGET_MS", "12000", 0, 600000,
+          retry_budget_ms,
+          "longest total wait for 429 retries of one call before answering "
+          "429"),
 };
 #define NROWS (sizeof(rows) / sizeof(rows[0]))
 

@@ -25,6 +25,9 @@ struct ed_config {
     int64_t idle_refresh;   /* refresh idle OAuth instances this often (s) */
     int64_t refresh_check;  /* background refresher period (s) */
     int64_t provider_timeout_ms; /* per HubSpot call */
+    int64_t throttle;        /* calls per 10 s per portal (0 = off) */
+    int64_t search_throttle; /* search calls per second per portal (0 = off) */
+    int64_t retry_budget_ms; /* total wait spent on 429 retries of one call */
 };
 
 /* Fill defaults, then environment, then argv (flags only; positional

@@ -67,8 +67,10 @@ void ed_log_access(const char *reqid, const char *method, const char *route,
                      reqid, method, route, status, ms, upstream_ms);
     if (m > 0)
         k += (size_t)m;
-    if (k > sizeof(line))
-        k = sizeof(line);
+    if (k >= sizeof(line)) { /* truncated: still end the line */
+        k = sizeof(line) - 1;
+        line[k - 1] = '\n';
+    }
     ssize_t w = write(STDERR_FILENO, line, k);
     (void)w;
 }

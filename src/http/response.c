@@ -12,7 +12,9 @@ char *http_response_body(const struct ed_request *req, struct ed_response *res,
 {
     char *out = NULL;
     if (res->error != ED_E_NONE) {
-        res->status = ed_api_error_status(res->error);
+        /* a handler may pass on a provider's 4xx status (e.g. 404, 409) */
+        if (res->status < 400 || res->status > 599)
+            res->status = ed_api_error_status(res->error);
         json_t *env = json_pack(
             "{s:s, s:s}", "requestId", req->request_id, "message",
             res->message ? res->message : ed_api_error_message(res->error));

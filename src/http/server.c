@@ -47,7 +47,25 @@ struct conn_ctx {
     struct ed_buf body;
     bool too_large;
     json_t *json;
+    /* async handlers: the connection is suspended until complete_cb */
+    struct MHD_Connection *conn;
+    pthread_mutex_t lock;
+    bool started, suspended, done, async;
 };
+
+/* Called (once, from any thread) when an async handler has its response. */
+static void complete_cb(void *p)
+{
+    struct conn_ctx *ctx = p;
+    pthread_mutex_lock(&ctx->lock);
+    ctx->done = true;
+    bool resume = ctx->suspended;
+    struct MHD_Connection *conn = ctx->conn;
+    pthread_mutex_unlock(&ctx->lock);
+    /* ctx may be freed once resumed and answered: touch only conn now */
+    if (resume)
+        MHD_resume_connection(conn);
+}
 
 /* --- collecting headers and query arguments ---------------------------- */
 
@@ -188,7 +206,12 @@ static void process_request(struct conn_ctx *ctx)
         }
         req->body = ctx->json;
     }
-    res->status = route->handler(req, res);
+    int st = route->handler(req, res);
+    /* ED_ASYNC: another thread owns res now and may already have finished */
+    if (st == ED_ASYNC)
+        ctx->async = true;
+    else
+        res->status = st;
 }
 
 static enum MHD_Result send_response(struct MHD_Connection *conn,
@@ -219,7 +242,7 @@ static enum MHD_Result send_response(struct MHD_Connection *conn,
     MHD_destroy_response(r);
     ed_log_access(req->request_id, req->method_name,
                   req->route ? req->route : "-", res->status,
-                  ed_mono_ms() - req->started_ms, 0.0);
+                  ed_mono_ms() - req->started_ms, req->upstream_ms);
     return ret;
 }
 
@@ -240,6 +263,10 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
         ctx->req.method = router_method(method);
         ctx->req.path = ed_arena_strdup(ctx->req.arena, url);
         ctx->res.status = 500;
+        ctx->conn = conn;
+        pthread_mutex_init(&ctx->lock, NULL);
+        ctx->req.complete_fn = complete_cb;
+        ctx->req.complete_ctx = ctx;
         char *id = crypto_random_hex(12);
         memcpy(ctx->req.request_id, id, 24);
         free(id);
@@ -258,12 +285,25 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
         *upload_data_size = 0;
         return MHD_YES;
     }
+    if (ctx->started) /* resumed after an async handler completed */
+        return send_response(conn, ctx);
+    ctx->started = true;
     ctx->req.body_raw = ctx->body.data ? ctx->body.data : "";
     ctx->req.body_len = ctx->body.len;
     if (!ctx->req.method) {
         api_error(&ctx->req, &ctx->res, ED_E_METHOD, "Unknown method");
     } else {
         process_request(ctx);
+    }
+    if (ctx->async) {
+        pthread_mutex_lock(&ctx->lock);
+        if (!ctx->done) {
+            ctx->suspended = true;
+            MHD_suspend_connection(conn);
+            pthread_mutex_unlock(&ctx->lock);
+            return MHD_YES;
+        }
+        pthread_mutex_unlock(&ctx->lock);
     }
     return send_response(conn, ctx);
 }
@@ -277,6 +317,7 @@ static void completed_cb(void *cls, struct MHD_Connection *conn,
     (void)toe;
     if (!ctx)
         return;
+    pthread_mutex_destroy(&ctx->lock);
     json_decref(ctx->json);
     json_decref(ctx->res.body);
     ed_buf_cleanup(&ctx->body);
@@ -342,8 +383,10 @@ enum ed_err http_server_start(struct ed_app *app, struct http_server **out,
         (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, threads,
         MHD_OPTION_CONNECTION_LIMIT, 8192u, MHD_OPTION_CONNECTION_TIMEOUT,
         120u, MHD_OPTION_NOTIFY_COMPLETED, completed_cb, srv,
-        MHD_OPTION_UNESCAPE_CALLBACK, unescape_cb, NULL,
-        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+        MHD_OPTION_UNESCAPE_CALLBACK, unescape_cb, NULL, MHD_OPTION_END);
+    /* No MHD_OPTION_LISTENING_ADDRESS_REUSE: it sets SO_REUSEPORT, which
+     * lets a second server bind the same port and silently share the
+     * traffic. MHD's default SO_REUSEADDR is enough for quick restarts. */
     if (!srv->d) {
         ed_error(NULL, "msg=\"cannot listen\" listen=\"%s\"", app->cfg->listen);
         free(srv);

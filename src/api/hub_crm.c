@@ -1,0 +1,443 @@
+/* SPDX-License-Identifier: MIT
+ * CRM object resources: contacts, accounts (companies), opportunities
+ * (deals), leads (contacts whose lifecyclestage is lead) and any other
+ * HubSpot object by name. Records are returned as HubSpot shapes them (top
+ * level id, flat properties map). Listing follows Cloud Elements' paging
+ * (pageSize, page, nextPage) on top of HubSpot's cursors: the list endpoint
+ * when there is no query, the search endpoint when there is a CEQL where or
+ * an orderBy. Page n without a cursor walks the same listing, so page n of
+ * size k is always the n-th slice of size k. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/app.h"
+#include "api/ceql.h"
+#include "api/hub.h"
+#include "core/buf.h"
+#include "core/mem.h"
+#include "core/strparse.h"
+#include "elements/elements.h"
+
+#define MAX_PAGE 100
+
+struct crm_map {
+    const char *name;     /* Cloud Elements resource */
+    const char *object;   /* HubSpot object type */
+    const char *lastmod;  /* last-modified property */
+    bool leads;
+};
+
+static const struct crm_map maps[] = {
+    {"contacts", "contacts", "lastmodifieddate", false},
+    {"accounts", "companies", "hs_lastmodifieddate", false},
+    {"opportunities", "deals", "hs_lastmodifieddate", false},
+    {"leads", "contacts", "lastmodifieddate", true},
+    {"companies", "companies", "hs_lastmodifieddate", false},
+    {"deals", "deals", "hs_lastmodifieddate", false},
+};
+
+struct list_state {
+    const struct crm_map *map;
+    const char *object;
+    long page_size;
+    long skip;          /* records still to skip (page n without cursor) */
+    bool search;
+    json_t *search_body; /* owned until the chain ends */
+    const char *props;  /* comma list or NULL */
+};
+
+/* --- cursors ------------------------------------------------------------------ */
+
+static const char *cursor_encode(struct hub_op *op, bool search, const char *after)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t n = strlen(after);
+    char *out = ed_arena_alloc(op->req->arena, 2 * n + 3);
+    out[0] = search ? 's' : 'l';
+    out[1] = '1';
+    for (size_t i = 0; i < n; i++) {
+        out[2 + 2 * i] = hex[(unsigned char)after[i] >> 4];
+        out[3 + 2 * i] = hex[(unsigned char)after[i] & 15];
+    }
+    return out;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+/* Decode; false when malformed. */
+static bool cursor_decode(struct hub_op *op, const char *c, bool *search,
+                          const char **after)
+{
+    size_t n = strlen(c);
+    if (n < 2 || n > 512 || (c[0] != 's' && c[0] != 'l') || c[1] != '1' ||
+        (n - 2) % 2)
+        return false;
+    char *out = ed_arena_alloc(op->req->arena, (n - 2) / 2 + 1);
+    for (size_t i = 0; i < (n - 2) / 2; i++) {
+        int h = hexval(c[2 + 2 * i]), l = hexval(c[3 + 2 * i]);
+        if (h < 0 || l < 0 || (h == 0 && l == 0))
+            return false;
+        out[i] = (char)(h << 4 | l);
+    }
+    *search = c[0] == 's';
+    *after = out;
+    return true;
+}
+
+/* --- shaping ------------------------------------------------------------------- */
+
+static json_t *next_after(json_t *body)
+{
+    return json_object_get(json_object_get(json_object_get(body, "paging"), "next"),
+                           "after");
+}
+
+static void set_page_headers(struct hub_op *op, bool search, json_t *body,
+                             size_t count)
+{
+    struct ed_request *req = op->req;
+    api_header(op->res, "Elements-Returned-Count",
+               ed_arena_printf(req->arena, "%zu", count));
+    json_t *after = next_after(body);
+    if (json_is_string(after) && *json_string_value(after))
+        api_header(op->res, "Elements-Next-Page-Token",
+                   cursor_encode(op, search, json_string_value(after)));
+    json_t *total = json_object_get(body, "total");
+    if (json_is_integer(total))
+        api_header(op->res, "Elements-Total-Count",
+                   ed_arena_printf(req->arena, "%lld",
+                                   (long long)json_integer_value(total)));
+}
+
+static int respond_records(struct hub_op *op, struct list_state *ls, json_t *body)
+{
+    json_t *results = json_object_get(body, "results");
+    json_t *arr = json_is_array(results) ? json_incref(results) : json_array();
+    hub_filter_nulls(op, arr);
+    set_page_headers(op, ls->search, body, json_array_size(arr));
+    json_decref(ls->search_body);
+    ls->search_body = NULL;
+    return api_json(op->res, 200, arr);
+}
+
+static int respond_record(struct hub_op *op, int status, json_t *body)
+{
+    (void)status;
+    json_t *o = body ? json_incref(body) : json_object();
+    hub_filter_nulls(op, o);
+    return api_json(op->res, 200, o);
+}
+
+/* Lower-case property names; accept {"properties":{...}} or flat fields. */
+static json_t *write_body(struct hub_op *op, const struct crm_map *map)
+{
+    json_t *in = op->req->body;
+    json_t *src = json_object_get(in, "properties");
+    if (!json_is_object(src))
+        src = in;
+    json_t *props = json_object();
+    const char *k;
+    json_t *v;
+    json_object_foreach(src, k, v) {
+        if (strcmp(k, "id") == 0 || json_is_object(v) || json_is_array(v))
+            continue;
+        char *lk = ed_arena_strdup(op->req->arena, k);
+        for (char *p = lk; *p; p++)
+            if (*p >= 'A' && *p <= 'Z')
+                *p = (char)(*p + 32);
+        if (json_is_string(v) || json_is_null(v))
+            json_object_set(props, lk, v);
+        else if (json_is_true(v) || json_is_false(v))
+            json_object_set_new(props, lk, json_string(json_is_true(v) ? "true" : "false"));
+        else if (json_is_integer(v))
+            json_object_set_new(props, lk, json_sprintf("%lld", (long long)json_integer_value(v)));
+        else if (json_is_real(v))
+            json_object_set_new(props, lk, json_sprintf("%.17g", json_real_value(v)));
+    }
+    if (map && map->leads && op->req->method == ED_POST &&
+        !json_object_get(props, "lifecyclestage"))
+        json_object_set_new(props, "lifecyclestage", json_string("lead"));
+    if (map && strcmp(map->object, "deals") == 0 && op->req->method == ED_POST) {
+        /* HubSpot requires a pipeline and stage; default to the default
+         * pipeline's first stage (documented in docs/hub-api.md) */
+        if (!json_object_get(props, "pipeline"))
+            json_object_set_new(props, "pipeline", json_string("default"));
+        if (!json_object_get(props, "dealstage"))
+            json_object_set_new(props, "dealstage", json_string("appointmentscheduled"));
+    }
+    return json_pack("{s:o}", "properties", props);
+}
+
+/* --- list ------------------------------------------------------------------------ */
+
+static int list_step(struct hub_op *op, const char *after);
+
+static int list_next(struct hub_op *op, int status, json_t *body)
+{
+    struct list_state *ls = op->state;
+    (void)status;
+    if (ls->skip > 0) {
+        json_t *after = next_after(body);
+        long got = (long)json_array_size(json_object_get(body, "results"));
+        ls->skip -= got;
+        if (!json_is_string(after) || got == 0) {
+            /* past the end: an empty page */
+            json_t *empty = json_pack("{s:[]}", "results");
+            int st = respond_records(op, ls, empty);
+            json_decref(empty);
+            return st;
+        }
+        return list_step(op, json_string_value(after));
+    }
+    return respond_records(op, ls, body);
+}
+
+static int list_step(struct hub_op *op, const char *after)
+{
+    struct list_state *ls = op->state;
+    long limit = ls->skip > 0 ? (ls->skip > MAX_PAGE ? MAX_PAGE : ls->skip)
+                              : ls->page_size;
+    if (ls->search) {
+        json_object_set_new(ls->search_body, "limit", json_integer(limit));
+        if (after)
+            json_object_set_new(ls->search_body, "after", json_string(after));
+        else
+            json_object_del(ls->search_body, "after");
+        char *path = ed_asprintf("/crm/v3/objects/%s/search", ls->object);
+        int st = hub_send(op, "POST", path, ls->search_body, true, list_next);
+        free(path);
+        return st;
+    }
+    const char *path = ed_arena_printf(
+        op->req->arena, "/crm/v3/objects/%s?limit=%ld%s%s%s%s", ls->object, limit,
+        after ? "&after=" : "", after ? hub_escape(op, after) : "",
+        ls->props ? "&properties=" : "", ls->props ? hub_escape(op, ls->props) : "");
+    return hub_send(op, "GET", path, NULL, false, list_next);
+}
+
+static long page_size(struct hub_op *op)
+{
+    const char *ps = req_query(op->req, "pageSize");
+    uint64_t v = 0;
+    if (!ps || !*ps)
+        return MAX_PAGE;
+    if (!ed_parse_u64(ps, 1000000000, &v) || v == 0)
+        return -1;
+    if (v > MAX_PAGE) {
+        api_header(op->res, "Elements-Error",
+                   ed_arena_printf(op->req->arena,
+                                   "pageSize %llu exceeds HubSpot's maximum; "
+                                   "clipped to %d",
+                                   (unsigned long long)v, MAX_PAGE));
+        return MAX_PAGE;
+    }
+    return (long)v;
+}
+
+/* fields=a,b → "a,b" lower-cased (HubSpot's property names). */
+static const char *fields_param(struct hub_op *op)
+{
+    const char *f = req_query(op->req, "fields");
+    if (!f || !*f)
+        return NULL;
+    char *c = ed_arena_strdup(op->req->arena, f);
+    for (char *p = c; *p; p++) {
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p + 32);
+        if (*p == ' ')
+            *p = ',';
+    }
+    return c;
+}
+
+static int crm_list(struct hub_op *op, const struct crm_map *map,
+                    const char *object)
+{
+    struct ed_request *req = op->req;
+    struct list_state *ls = ed_arena_alloc(req->arena, sizeof(*ls));
+    const char *where = req_query(req, "where");
+    const char *order = req_query(req, "orderBy");
+    const char *next = req_query(req, "nextPage");
+    const char *page = req_query(req, "page");
+    const char *after = NULL;
+    uint64_t pg = 1;
+    char err[256];
+    op->state = ls;
+    ls->map = map;
+    ls->object = object;
+    ls->props = fields_param(op);
+    if ((ls->page_size = page_size(op)) < 0)
+        return api_error(req, op->res, ED_E_BAD_REQUEST,
+                         "pageSize must be a positive integer");
+    if (page && *page && (!ed_parse_u64(page, 100000, &pg) || pg == 0))
+        return api_error(req, op->res, ED_E_BAD_REQUEST,
+                         "page must be a positive integer");
+    ls->search = (where && *where) || (order && *order) || (map && map->leads);
+    if (next && *next) {
+        bool s;
+        if (!cursor_decode(op, next, &s, &after))
+            return api_error(req, op->res, ED_E_BAD_REQUEST,
+                             "nextPage is not a cursor this server issued");
+        ls->search = s;
+        pg = 1; /* nextPage wins over page */
+    }
+    if (ls->search) {
+        struct ceql_options opt = {object, map ? map->lastmod : "hs_lastmodifieddate"};
+        json_t *body = NULL;
+        if (ceql_translate(where, order, &opt, &body, err, sizeof(err)) != ED_OK)
+            return api_error(req, op->res, ED_E_BAD_REQUEST, "%s", err);
+        if (map && map->leads) {
+            json_t *groups = json_object_get(body, "filterGroups");
+            if (json_array_size(groups) == 0)
+                json_array_append_new(groups, json_pack("{s:[]}", "filters"));
+            size_t i;
+            json_t *g;
+            json_array_foreach(groups, i, g)
+                json_array_append_new(json_object_get(g, "filters"),
+                                      json_pack("{s:s, s:s, s:s}", "propertyName",
+                                                "lifecyclestage", "operator", "EQ",
+                                                "value", "lead"));
+        }
+        if (ls->props) {
+            json_t *arr = json_array();
+            char *copy = ed_arena_strdup(req->arena, ls->props), *s = copy;
+            while (s && *s) {
+                char *c = strchr(s, ',');
+                if (c)
+                    *c = '\0';
+                if (*s)
+                    json_array_append_new(arr, json_string(s));
+                s = c ? c + 1 : NULL;
+            }
+            json_object_set_new(body, "properties", arr);
+        }
+        ls->search_body = body;
+        if (!after && pg > 1)
+            after = ed_arena_printf(req->arena, "%llu",
+                                    (unsigned long long)((pg - 1) * (uint64_t)ls->page_size));
+        int st = list_step(op, after);
+        if (st != ED_ASYNC) {
+            json_decref(ls->search_body);
+            ls->search_body = NULL;
+        }
+        return st;
+    }
+    ls->skip = (long)((pg - 1) * (uint64_t)ls->page_size);
+    return list_step(op, after);
+}
+
+/* --- one record ------------------------------------------------------------------- */
+
+static int lead_check(struct hub_op *op, int status, json_t *body)
+{
+    const char *lc = json_string_value(
+        json_object_get(json_object_get(body, "properties"), "lifecyclestage"));
+    if (!lc || strcmp(lc, "lead") != 0)
+        return api_error(op->req, op->res, ED_E_NOT_FOUND, "No lead with id %s",
+                         op->id);
+    return respond_record(op, status, body);
+}
+
+static int deleted(struct hub_op *op, int status, json_t *body)
+{
+    (void)status;
+    (void)body;
+    return api_json(op->res, 200, json_object());
+}
+
+static int crm_object(struct hub_op *op, const struct crm_map *map,
+                      const char *object)
+{
+    struct ed_request *req = op->req;
+    if (op->sub)
+        return api_error(req, op->res, ED_E_NOT_FOUND, "No resource at %s",
+                         req->subpath);
+    if (!op->id) {
+        if (req->method == ED_GET)
+            return crm_list(op, map, object);
+        if (req->method == ED_POST) {
+            if (!json_is_object(req->body))
+                return api_error(req, op->res, ED_E_BAD_REQUEST,
+                                 "The request body must be a JSON object");
+            json_t *b = write_body(op, map);
+            const char *path = ed_arena_printf(req->arena, "/crm/v3/objects/%s", object);
+            int st = hub_send(op, "POST", path, b, false, respond_record);
+            json_decref(b);
+            return st;
+        }
+        return api_error(req, op->res, ED_E_METHOD, "Use GET or POST on /%s",
+                         op->resource);
+    }
+    const char *path = ed_arena_printf(req->arena, "/crm/v3/objects/%s/%s", object,
+                                       hub_escape(op, op->id));
+    switch (req->method) {
+    case ED_GET: {
+        const char *props = fields_param(op);
+        if (map && map->leads)
+            props = props ? ed_arena_printf(req->arena, "%s,lifecyclestage", props)
+                          : "firstname,lastname,email,lifecyclestage,createdate,"
+                            "lastmodifieddate";
+        if (props)
+            path = ed_arena_printf(req->arena, "%s?properties=%s", path,
+                                   hub_escape(op, props));
+        return hub_send(op, "GET", path, NULL, false,
+                        map && map->leads ? lead_check : respond_record);
+    }
+    case ED_PATCH:
+    case ED_PUT: {
+        if (!json_is_object(req->body))
+            return api_error(req, op->res, ED_E_BAD_REQUEST,
+                             "The request body must be a JSON object");
+        json_t *b = write_body(op, map);
+        int st = hub_send(op, "PATCH", path, b, false, respond_record);
+        json_decref(b);
+        return st;
+    }
+    case ED_DELETE:
+        return hub_send(op, "DELETE", path, NULL, false, deleted);
+    default:
+        return api_error(req, op->res, ED_E_METHOD, "Method not allowed on /%s/{id}",
+                         op->resource);
+    }
+}
+
+static int crm_mapped(struct hub_op *op)
+{
+    for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
+        if (strcmp(maps[i].name, op->resource) == 0)
+            return crm_object(op, &maps[i], maps[i].object);
+    return api_error(op->req, op->res, ED_E_NOT_FOUND, "No resource %s", op->resource);
+}
+
+/* Any other HubSpot object by name (tickets, products, line_items, ...). */
+static int crm_generic(struct hub_op *op)
+{
+    const char *r = op->resource;
+    for (const char *p = r; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' ||
+              *p == '-'))
+            return api_error(op->req, op->res, ED_E_NOT_FOUND, "No resource at %s",
+                             op->req->subpath);
+    if (!*r)
+        return api_error(op->req, op->res, ED_E_NOT_FOUND, "No resource at %s",
+                         op->req->subpath);
+    return crm_object(op, NULL, r);
+}
+
+const struct hub_resource hub_crm_resources[] = {
+    {"contacts", crm_mapped},
+    {"accounts", crm_mapped},
+    {"opportunities", crm_mapped},
+    {"leads", crm_mapped},
+    {"companies", crm_mapped},
+    {"deals", crm_mapped},
+    {"*", crm_generic},
+    {NULL, NULL},
+};

@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: MIT
+ * The async engine (after kore's curl integration): submissions go into a
+ * locked queue and wake the engine with curl_multi_wakeup; the engine moves
+ * them (or, for delayed retries, their due ones) into the multi handle,
+ * runs transfers, and completes each finished job through its callback. */
+#include "provider/async.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "core/strparse.h"
+#include "core/timeutil.h"
+
+struct job {
+    struct job *next;
+    CURL *easy;
+    struct curl_slist *hdrs;
+    char *url, *method, *body, *auth;
+    size_t body_len;
+    long timeout_ms;
+    double due_ms;
+    double started_ms;
+    struct ed_buf sink;
+    bool overflow;
+    struct provider_response rs;
+    provider_done_fn done;
+    void *ud;
+};
+
+struct provider_async {
+    CURLM *multi;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    struct job *queue;   /* submitted, not yet in the multi handle */
+    bool stop;
+    size_t running;
+};
+
+static size_t on_body(char *p, size_t size, size_t n, void *ud)
+{
+    struct job *j = ud;
+    if (ed_buf_append(&j->sink, p, size * n) != ED_OK) {
+        j->overflow = true;
+        return 0;
+    }
+    return size * n;
+}
+
+static int64_t header_int(const char *line, size_t len, const char *name)
+{
+    size_t nl = strlen(name);
+    char tmp[32];
+    if (len <= nl + 1 || !ed_strcaseprefix(line, name) || line[nl] != ':')
+        return -2;
+    const char *v = line + nl + 1;
+    size_t vl = len - nl - 1;
+    while (vl && (*v == ' ' || *v == '\t')) {
+        v++;
+        vl--;
+    }
+    while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
+        vl--;
+    if (vl == 0 || vl >= sizeof(tmp))
+        return -1;
+    memcpy(tmp, v, vl);
+    tmp[vl] = '\0';
+    int64_t out;
+    return ed_parse_i64(tmp, &out) ? out : -1;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *ud)
+{
+    struct job *j = ud;
+    size_t len = size * n;
+    int64_t v;
+    if ((v = header_int(p, len, "Retry-After")) != -2)
+        j->rs.retry_after_s = v;
+    else if ((v = header_int(p, len, "X-HubSpot-RateLimit-Remaining")) != -2)
+        j->rs.rl_remaining = v;
+    return len;
+}
+
+static void job_free(struct job *j)
+{
+    if (j->easy)
+        curl_easy_cleanup(j->easy);
+    curl_slist_free_all(j->hdrs);
+    if (j->auth) {
+        memset(j->auth, 0, strlen(j->auth));
+        free(j->auth);
+    }
+    free(j->url);
+    free(j->method);
+    free(j->body);
+    ed_buf_cleanup(&j->sink);
+    free(j->rs.body);
+    free(j);
+}
+
+static void job_prepare(struct job *j)
+{
+    CURL *c = curl_easy_init();
+    j->easy = c;
+    curl_easy_setopt(c, CURLOPT_URL, j->url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, j->method);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, j->timeout_ms);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, j);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, j);
+    curl_easy_setopt(c, CURLOPT_PRIVATE, j);
+    curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, j->hdrs);
+    if (j->body) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, j->body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)j->body_len);
+    }
+    j->started_ms = ed_mono_ms();
+}
+
+static void job_finish(struct job *j, CURLcode cc)
+{
+    enum ed_err err = ED_OK;
+    if (cc == CURLE_OK || (cc == CURLE_WRITE_ERROR && j->overflow)) {
+        curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &j->rs.status);
+        if (j->overflow)
+            err = ED_ERR_TOO_LARGE;
+    } else if (cc == CURLE_OPERATION_TIMEDOUT) {
+        err = ED_ERR_TIMEOUT;
+    } else {
+        err = ED_ERR_PROVIDER;
+    }
+    j->rs.body_len = j->sink.len;
+    j->rs.body = ed_buf_take(&j->sink);
+    j->rs.ms = ed_mono_ms() - j->started_ms;
+    j->done(j->ud, err, &j->rs);
+    job_free(j);
+}
+
+/* Move due jobs into the multi handle; returns ms until the next due job
+ * (or 1000). */
+static long admit(struct provider_async *a)
+{
+    double now = ed_mono_ms(), next = now + 1000;
+    struct job *due = NULL, **pp;
+    pthread_mutex_lock(&a->lock);
+    pp = &a->queue;
+    while (*pp) {
+        struct job *j = *pp;
+        if (j->due_ms <= now) {
+            *pp = j->next;
+            j->next = due;
+            due = j;
+        } else {
+            if (j->due_ms < next)
+                next = j->due_ms;
+            pp = &j->next;
+        }
+    }
+    pthread_mutex_unlock(&a->lock);
+    while (due) {
+        struct job *j = due;
+        due = j->next;
+        job_prepare(j);
+        curl_multi_add_handle(a->multi, j->easy);
+        a->running++;
+    }
+    long wait = (long)(next - now);
+    return wait < 1 ? 1 : wait;
+}
+
+static void *engine_main(void *arg)
+{
+    struct provider_async *a = arg;
+    for (;;) {
+        pthread_mutex_lock(&a->lock);
+        bool stop = a->stop;
+        pthread_mutex_unlock(&a->lock);
+        if (stop)
+            break;
+        long wait = admit(a);
+        int still = 0;
+        curl_multi_perform(a->multi, &still);
+        CURLMsg *m;
+        int left;
+        while ((m = curl_multi_info_read(a->multi, &left))) {
+            if (m->msg != CURLMSG_DONE)
+                continue;
+            struct job *j = NULL;
+            CURL *e = m->easy_handle;
+            CURLcode cc = m->data.result;
+            curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&j);
+            curl_multi_remove_handle(a->multi, e);
+            a->running--;
+            job_finish(j, cc);
+        }
+        curl_multi_poll(a->multi, NULL, 0, (int)(wait > 1000 ? 1000 : wait), NULL);
+    }
+    return NULL;
+}
+
+enum ed_err provider_async_start(struct provider_async **out)
+{
+    struct provider_async *a = ed_calloc(1, sizeof(*a));
+    a->multi = curl_multi_init();
+    if (!a->multi) {
+        free(a);
+        return ED_ERR_PROVIDER;
+    }
+    curl_multi_setopt(a->multi, CURLMOPT_MAXCONNECTS, 2048L);
+    pthread_mutex_init(&a->lock, NULL);
+    if (pthread_create(&a->thread, NULL, engine_main, a) != 0) {
+        curl_multi_cleanup(a->multi);
+        free(a);
+        return ED_ERR_PROVIDER;
+    }
+    *out = a;
+    return ED_OK;
+}
+
+void provider_async_stop(struct provider_async *a)
+{
+    if (!a)
+        return;
+    pthread_mutex_lock(&a->lock);
+    a->stop = true;
+    pthread_mutex_unlock(&a->lock);
+    curl_multi_wakeup(a->multi);
+    pthread_join(a->thread, NULL);
+    /* whatever is left fails */
+    struct job *j = a->queue;
+    while (j) {
+        struct job *n = j->next;
+        j->done(j->ud, ED_ERR_PROVIDER, &j->rs);
+        job_free(j);
+        j = n;
+    }
+    curl_multi_cleanup(a->multi);
+    pthread_mutex_destroy(&a->lock);
+    free(a);
+}
+
+void provider_async_submit(struct provider_async *a,
+                           const struct provider_request *rq, long delay_ms,
+                           provider_done_fn done, void *ud)
+{
+    struct job *j = ed_calloc(1, sizeof(*j));
+    j->url = ed_strdup(rq->url);
+    j->method = ed_strdup(rq->method);
+    j->timeout_ms = rq->timeout_ms ? rq->timeout_ms : 30000L;
+    j->done = done;
+    j->ud = ud;
+    j->rs.retry_after_s = -1;
+    j->rs.rl_remaining = -1;
+    ed_buf_init(&j->sink, PROVIDER_MAX_BODY);
+    j->hdrs = curl_slist_append(j->hdrs, "Accept: application/json");
+    j->hdrs = curl_slist_append(j->hdrs, "Expect:");
+    if (rq->content_type) {
+        char ct[256];
+        snprintf(ct, sizeof(ct), "Content-Type: %s", rq->content_type);
+        j->hdrs = curl_slist_append(j->hdrs, ct);
+        j->body = ed_strndup(rq->body ? rq->body : "", rq->body ? rq->body_len : 0);
+        j->body_len = rq->body ? rq->body_len : 0;
+    }
+    if (rq->bearer) {
+        j->auth = ed_asprintf("Authorization: Bearer %s", rq->bearer);
+        j->hdrs = curl_slist_append(j->hdrs, j->auth);
+    }
+    for (size_t i = 0; i < PROVIDER_MAX_HEADERS && rq->headers[i]; i++)
+        j->hdrs = curl_slist_append(j->hdrs, rq->headers[i]);
+    j->due_ms = ed_mono_ms() + (double)delay_ms;
+    pthread_mutex_lock(&a->lock);
+    j->next = a->queue;
+    a->queue = j;
+    pthread_mutex_unlock(&a->lock);
+    curl_multi_wakeup(a->multi);
+}
