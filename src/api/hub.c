@@ -297,8 +297,16 @@ int hub_dispatch(struct hub_op *op, const char *rest)
                                                    : "its credentials are invalid");
     if (strcmp(op->resource, "ping") == 0 && !op->id)
         return hub_ping(op);
-    for (const struct hub_resource *r = hub_crm_resources; r->name; r++)
-        if (strcmp(r->name, op->resource) == 0 || strcmp(r->name, "*") == 0)
-            return r->handle(op);
+    static const struct hub_resource *const tables[] = {hub_misc_resources,
+                                                        hub_crm_resources, NULL};
+    for (size_t t = 0; tables[t]; t++) {
+        for (const struct hub_resource *r = tables[t]; r->name; r++) {
+            if (strcmp(r->name, op->resource) != 0 && strcmp(r->name, "*") != 0)
+                continue;
+            int st = r->handle(op);
+            if (st != HUB_DECLINE)
+                return st;
+        }
+    }
     return api_error(req, op->res, ED_E_NOT_FOUND, "No resource at %s", req->subpath);
 }

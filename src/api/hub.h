@@ -50,11 +50,16 @@ int hub_send(struct hub_op *op, const char *method, const char *path,
 /* Route a hub request to its resource. */
 int hub_dispatch(struct hub_op *op, const char *rest);
 
-/* Resource handlers (hub_crm.c and friends); NULL-terminated table. */
+/* Resource handlers, NULL-terminated tables searched in order: hub_misc.c
+ * (owners, pipelines, activities, timeline, objects, ...) first, then
+ * hub_crm.c (CRM objects, with "*" for any other object name). A handler
+ * returns HUB_DECLINE to let the next table row with the same name try. */
+#define HUB_DECLINE (-1)
 struct hub_resource {
     const char *name;
     int (*handle)(struct hub_op *op);
 };
+extern const struct hub_resource hub_misc_resources[];
 extern const struct hub_resource hub_crm_resources[];
 
 /* Per-portal throttle (hub_throttle.c): ms to wait before the next call to
