@@ -272,6 +272,8 @@ out:
 
 int main(int argc, char **argv)
 {
+    /* the database and the key file hold sealed secrets: private by default */
+    umask(077);
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;

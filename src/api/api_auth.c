@@ -9,6 +9,7 @@
 #include "api/api.h"
 #include "api/app.h"
 #include "core/mem.h"
+#include "core/strparse.h"
 #include "core/timeutil.h"
 #include "crypto/crypto.h"
 #include "store/store.h"
@@ -90,20 +91,40 @@ out:
     return status;
 }
 
+/* The value of the Bearer part of an Authorization header (arena copy), read
+ * the way api/auth.c parses it: scheme case-insensitive, blanks trimmed. */
+static char *bearer_token(struct ed_arena *arena, const char *h)
+{
+    for (const char *p = h; p && *p; p = strchr(p, ',')) {
+        if (*p == ',')
+            p++;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (!ed_strcaseprefix(p, "bearer") || (p[6] != ' ' && p[6] != '\t'))
+            continue;
+        p += 6;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        const char *e = strchr(p, ',');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+            n--;
+        return ed_arena_strndup(arena, p, n);
+    }
+    return NULL;
+}
+
 static int auth_logout(struct ed_request *req, struct ed_response *res)
 {
     const char *h = req_header(req, "Authorization");
-    const char *tok = h ? strstr(h, "Bearer ") : NULL;
-    if (!req->auth.via_bearer || !tok)
+    char *tok = h ? bearer_token(req->arena, h) : NULL;
+    uint8_t hash[ED_HASH_BYTES];
+    if (!req->auth.via_bearer || !tok || !*tok)
         return api_error(req, res, ED_E_BAD_REQUEST,
                          "Log out needs the bearer token of a session");
-    uint8_t hash[ED_HASH_BYTES];
-    char *t = ed_arena_strdup(req->arena, tok + 7);
-    char *comma = strchr(t, ',');
-    if (comma)
-        *comma = '\0';
-    crypto_lookup_hash(req->app->keys, t, hash);
-    store_session_delete(req->app->store, hash);
+    crypto_lookup_hash(req->app->keys, tok, hash);
+    if (store_session_delete(req->app->store, hash) != ED_OK)
+        return api_error(req, res, ED_E_INTERNAL, "Cannot end the session");
     return api_json(res, 200, json_object());
 }
 

@@ -71,11 +71,14 @@ static enum ed_err read_key_file(const char *path, uint8_t key[ED_KEY_BYTES])
 static enum ed_err create_key_file(const char *path, uint8_t key[ED_KEY_BYTES])
 {
     char tmp[4096];
-    int n = snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    /* A temporary name per process, created exclusively: two processes
+     * starting on a fresh data dir must not write into the same file. */
+    int n = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
     if (n < 0 || (size_t)n >= sizeof(tmp))
         return ED_ERR_TOO_LARGE;
     randombytes_buf(key, ED_KEY_BYTES);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    unlink(tmp); /* left by a crashed process that had our pid */
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0)
         return ED_ERR_IO;
     ssize_t w = write(fd, key, ED_KEY_BYTES);
@@ -87,8 +90,9 @@ static enum ed_err create_key_file(const char *path, uint8_t key[ED_KEY_BYTES])
     }
     /* link() fails if another process created the key first: use theirs. */
     if (link(tmp, path) != 0) {
+        int e = errno; /* before unlink() can change it */
         unlink(tmp);
-        return errno == EEXIST ? read_key_file(path, key) : ED_ERR_IO;
+        return e == EEXIST ? read_key_file(path, key) : ED_ERR_IO;
     }
     unlink(tmp);
     return ED_OK;

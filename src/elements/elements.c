@@ -123,8 +123,9 @@ enum ed_err elements_validate_def(json_t *def, char *why, size_t why_len)
         if (!json_is_string(json_object_get(oauth, oauth_paths[i])))
             FAIL("oauth.%s must be a string", oauth_paths[i]);
     if (!json_is_object(meta) || !json_is_object(json_object_get(meta, "events")) ||
-        !json_is_object(json_object_get(meta, "bulk")))
-        FAIL("metadata.events and metadata.bulk required");
+        !json_is_object(json_object_get(meta, "bulk")) ||
+        !json_is_object(json_object_get(meta, "discovery")))
+        FAIL("metadata.events, metadata.bulk and metadata.discovery required");
     return validate_config(json_object_get(def, "configuration"), why, why_len);
 }
 
@@ -270,21 +271,25 @@ json_t *element_config_render(const struct element *el)
     json_t *c;
     json_array_foreach(el->config, i, c) {
         json_t *dv = json_object_get(c, "defaultValue");
+        json_t *order = json_object_get(c, "displayOrder");
+        bool internal = json_is_true(json_object_get(c, "internal"));
+        /* "internal" and "displayOrder" are optional in a definition: a
+         * NULL for "O" would make json_pack fail and drop the entry. */
         json_t *o = json_pack(
-            "{s:I, s:O, s:O, s:O, s:s, s:b, s:b, s:b, s:O, s:b, s:O, s:O, "
-            "s:O, s:O}",
+            "{s:I, s:O, s:O, s:O, s:s, s:b, s:b, s:b, s:b, s:b, s:I, s:O, "
+            "s:O, s:O, s:b}",
             "id", (json_int_t)(el->id * 1000 + (json_int_t)i + 1), "name",
             json_object_get(c, "name"), "key", json_object_get(c, "key"),
             "description", json_object_get(c, "description"), "defaultValue",
             dv ? json_string_value(dv) : "", "resellerConfig", 0,
-            "companyConfig", 0, "active", 1, "internal",
-            json_object_get(c, "internal"), "groupControl", 0, "displayOrder",
-            json_object_get(c, "displayOrder"), "type",
-            json_object_get(c, "type"), "required",
+            "companyConfig", 0, "active", 1, "internal", internal,
+            "groupControl", 0, "displayOrder",
+            json_is_integer(order) ? json_integer_value(order)
+                                   : (json_int_t)i + 1,
+            "type", json_object_get(c, "type"), "required",
             json_object_get(c, "required"), "authenticationTypes",
-            json_object_get(c, "authenticationTypes"));
-        json_object_set_new(o, "hideFromConsole",
-                            json_boolean(json_is_true(json_object_get(c, "internal"))));
+            json_object_get(c, "authenticationTypes"), "hideFromConsole",
+            internal);
         json_array_append_new(arr, o);
     }
     return arr;

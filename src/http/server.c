@@ -261,6 +261,8 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
         ctx->req.started_ms = ed_mono_ms();
         ctx->req.method_name = ed_arena_strdup(ctx->req.arena, method);
         ctx->req.method = router_method(method);
+        if (ctx->req.method == ED_HEAD) /* MHD drops the body of a HEAD */
+            ctx->req.method = ED_GET;
         ctx->req.path = ed_arena_strdup(ctx->req.arena, url);
         ctx->res.status = 500;
         ctx->conn = conn;

@@ -142,3 +142,56 @@ def start_sim(*args, env=None):
     port = free_port()
     argv = [SIM_BIN, "--listen", "127.0.0.1:%d" % port] + list(args)
     return Proc(argv, port, env=env)
+
+
+# --- elementsd helpers (platform integration tests) ------------------------
+
+API_BASE = "/elements/api-v2"
+
+
+def run_elementsd(*args, env=None, timeout=30):
+    """Run `elementsd ARGS...` to completion; returns CompletedProcess (text)."""
+    e = dict(os.environ)
+    e.update(env or {})
+    return subprocess.run([ELEMENTSD_BIN] + list(args), capture_output=True,
+                          text=True, env=e, timeout=timeout)
+
+
+def _admin(cmd, data_dir, email, password, extra, env):
+    r = run_elementsd("admin", cmd, "--data-dir", data_dir, "--email", email,
+                      "--password", password, *extra, env=env)
+    if r.returncode != 0:
+        raise RuntimeError("elementsd admin %s failed (%d): %s"
+                           % (cmd, r.returncode, r.stderr))
+    return json.loads(r.stdout)
+
+
+def bootstrap(data_dir, email, password, *extra, env=None):
+    """`elementsd admin bootstrap`; returns its JSON output as a dict
+    (organizationId, userId, email, userSecret, organizationSecret)."""
+    return _admin("bootstrap", data_dir, email, password, extra, env)
+
+
+def create_user(data_dir, org_id, email, password, *extra, env=None):
+    """`elementsd admin create-user --org ORG`; returns its JSON output."""
+    return _admin("create-user", data_dir, email, password,
+                  ("--org", str(org_id)) + tuple(extra), env)
+
+
+def start_elementsd(data_dir, *flags, env=None):
+    """Start `elementsd serve` on a free port with --data-dir DATA_DIR and
+    extra flags; returns a Proc whose .base is the server root URL (add
+    API_BASE for platform paths). Stop it with .stop(), which returns the
+    exit code. The log goes next to DATA_DIR (so it is removed with it)."""
+    port = free_port()
+    argv = [ELEMENTSD_BIN, "serve", "--listen", "127.0.0.1:%d" % port,
+            "--data-dir", data_dir] + list(flags)
+    log = os.path.join(os.path.dirname(os.path.abspath(data_dir)),
+                       "elementsd-%d.log" % port)
+    return Proc(argv, port, env=env, log_path=log)
+
+
+def platform_auth(account):
+    """The Authorization header value for a bootstrap/create-user result."""
+    return "User %s, Organization %s" % (account["userSecret"],
+                                         account["organizationSecret"])
