@@ -14,6 +14,7 @@
 #include "api/accounts.h"
 #include "api/app.h"
 #include "api/credentials.h"
+#include "api/instance_cache.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -81,6 +82,7 @@ static int app_open(struct ed_app *app, const struct ed_config *cfg)
                 ed_strerror(err));
         return -1;
     }
+    caches_init(app);
     if ((err = elements_load(&app->elements, &why))) {
         fprintf(stderr, "elementsd: bad element definition: %s\n",
                 why ? why : "?");
@@ -93,6 +95,7 @@ static int app_open(struct ed_app *app, const struct ed_config *cfg)
 static void app_close(struct ed_app *app)
 {
     provider_async_stop(app->async);
+    caches_free(app);
     elements_free(app->elements);
     store_close(app->store);
     crypto_keyring_free(app->keys);

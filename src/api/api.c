@@ -86,6 +86,16 @@ void api_async_complete(struct ed_request *req)
     req->complete_fn(req->complete_ctx);
 }
 
+void api_async_continue(struct ed_request *req,
+                        int (*fn)(struct ed_request *req, struct ed_response *res,
+                                  void *ud),
+                        void *ud)
+{
+    req->continue_fn = fn;
+    req->continue_ud = ud;
+    req->complete_fn(req->complete_ctx);
+}
+
 const struct element *api_element_or_respond(struct ed_request *req,
                                              struct ed_response *res,
                                              const char *key_or_id)

@@ -17,6 +17,7 @@
 
 struct ed_app;
 struct element;
+struct ed_response;
 
 enum ed_method {
     ED_GET = 1 << 0,
@@ -70,6 +71,10 @@ struct ed_request {
     /* set by http/: completes a request whose handler returned ED_ASYNC */
     void (*complete_fn)(void *ctx);
     void *complete_ctx;
+    /* set by api_async_continue: what a server thread runs on resume */
+    int (*continue_fn)(struct ed_request *req, struct ed_response *res,
+                       void *ud);
+    void *continue_ud;
 };
 
 struct ed_response {
@@ -138,6 +143,13 @@ void api_header(struct ed_response *res, const char *name, const char *value);
 /* Finish a request whose handler returned ED_ASYNC (any thread; once). The
  * request and response must not be touched afterwards. */
 void api_async_complete(struct ed_request *req);
+/* Resume a request whose handler returned ED_ASYNC by running fn(req, res,
+ * ud) on a server thread (any thread may call this; once per ED_ASYNC).
+ * fn returns a status, or ED_ASYNC again after starting more work. */
+void api_async_continue(struct ed_request *req,
+                        int (*fn)(struct ed_request *req, struct ed_response *res,
+                                  void *ud),
+                        void *ud);
 
 /* Look up an element by the {keyOrId} parameter or answer 404. */
 const struct element *api_element_or_respond(struct ed_request *req,

@@ -9,6 +9,7 @@
 #include "api/api.h"
 #include "api/app.h"
 #include "api/hub.h"
+#include "api/instance_cache.h"
 #include "api/instances.h"
 #include "core/mem.h"
 #include "core/strparse.h"
@@ -23,7 +24,8 @@ static int hub_entry(struct ed_request *req, struct ed_response *res)
     struct hub_op *op = ed_calloc(1, sizeof(*op));
     op->req = req;
     op->res = res;
-    if (instance_load_by_token(req->app, req->auth.element_token, &op->in) !=
+    if (instance_load_by_token_cached(req->app, req->auth.element_token,
+                                      &op->in) !=
         ED_OK) {
         free(op);
         return api_error(req, res, ED_E_UNAUTHORIZED,

@@ -76,7 +76,6 @@ struct cmp {
     enum cmp_op op;
     const char **values;
     size_t nvalues;
-    bool quoted; /* the (first) value was a string literal */
     size_t value_pos;
     json_t *filter; /* the HubSpot filter, built by the translation */
 };
@@ -204,9 +203,14 @@ static bool unexpected(struct parser *p, const char *expected)
         return false;
     }
     shown = echo_len(p->src + t->start, n);
-    PERR(p, "CEQL: unexpected token '%.*s%s' at position %zu; expected %s",
-         shown, p->src + t->start, (size_t)shown < n ? "..." : "",
-         t->start + 1, expected);
+    if (t->kind == TK_STRING) /* the span carries its own quotes */
+        PERR(p, "CEQL: unexpected string %.*s%s at position %zu; expected %s",
+             shown, p->src + t->start, (size_t)shown < n ? "..." : "",
+             t->start + 1, expected);
+    else
+        PERR(p, "CEQL: unexpected token '%.*s%s' at position %zu; expected "
+                "%s", shown, p->src + t->start, (size_t)shown < n ? "..." : "",
+             t->start + 1, expected);
     return false;
 }
 
@@ -466,10 +470,8 @@ static bool parse_in_list(struct parser *p, struct cmp *c)
                     "values", open + 1, CEQL_MAX_IN_VALUES);
             return false;
         }
-        if (c->nvalues == 0) {
-            c->quoted = p->tok.kind == TK_STRING;
+        if (c->nvalues == 0)
             c->value_pos = p->tok.start + 1;
-        }
         c->values[c->nvalues++] = value_text(&p->tok);
         if (!lex_next(p))
             return false;
@@ -493,7 +495,6 @@ static bool parse_single_value(struct parser *p, struct cmp *c)
     c->values = ed_arena_alloc(p->arena, sizeof(*c->values));
     c->values[0] = value_text(&p->tok);
     c->nvalues = 1;
-    c->quoted = p->tok.kind == TK_STRING;
     c->value_pos = p->tok.start + 1;
     return lex_next(p);
 }
@@ -563,6 +564,8 @@ static struct node *parse_cmp(struct parser *p)
 }
 
 static struct node *parse_or(struct parser *p, int depth);
+static struct node *parse_chain(struct parser *p, int depth,
+                                enum tok_kind kw);
 
 static struct node *parse_primary(struct parser *p, int depth)
 {
@@ -601,27 +604,44 @@ static struct node *parse_primary(struct parser *p, int depth)
     }
 }
 
+/* Append operand x to the chain n. An operand of n's own kind (a
+ * parenthesised AND inside an AND) is spliced in, so `(a AND b) AND c` is a
+ * single AND and q='...' inside it still counts as top level. */
+static void chain_add(struct node *n, struct node **last, struct node *x)
+{
+    struct node *first = x->kind == n->kind ? x->child : x;
+
+    if (*last)
+        (*last)->next = first;
+    else
+        n->child = first;
+    for (*last = first; (*last)->next;)
+        *last = (*last)->next;
+}
+
+static struct node *chain_operand(struct parser *p, int depth,
+                                  enum tok_kind kw)
+{
+    return kw == TK_OR ? parse_chain(p, depth, TK_AND)
+                       : parse_primary(p, depth);
+}
+
 /* One level of `operand (KW operand)*`, KW being AND or OR. */
 static struct node *parse_chain(struct parser *p, int depth,
                                 enum tok_kind kw)
 {
-    struct node *first, *n, *last;
+    struct node *x, *n, *last = NULL;
 
-    first = kw == TK_OR ? parse_chain(p, depth, TK_AND)
-                        : parse_primary(p, depth);
-    if (!first || p->tok.kind != kw)
-        return first;
+    x = chain_operand(p, depth, kw);
+    if (!x || p->tok.kind != kw)
+        return x;
     n = ed_arena_alloc(p->arena, sizeof(*n));
     n->kind = kw == TK_OR ? NODE_OR : NODE_AND;
-    n->child = last = first;
+    chain_add(n, &last, x);
     while (p->tok.kind == kw) {
-        if (!lex_next(p))
+        if (!lex_next(p) || !(x = chain_operand(p, depth, kw)))
             return NULL;
-        last->next = kw == TK_OR ? parse_chain(p, depth, TK_AND)
-                                 : parse_primary(p, depth);
-        if (!last->next)
-            return NULL;
-        last = last->next;
+        chain_add(n, &last, x);
     }
     return n;
 }
@@ -855,6 +875,7 @@ static bool like_value(struct xlate *x, const struct cmp *c, const char **op,
     const char *v = c->values[0], *end = v + strlen(v);
     bool lead = false, trail = false;
     char *buf;
+    size_t n;
 
     if (strchr(v, '_')) {
         XERR(x, "CEQL: the '_' wildcard in LIKE is not supported by HubSpot "
@@ -880,8 +901,9 @@ static bool like_value(struct xlate *x, const struct cmp *c, const char **op,
         return true;
     }
     *op = lead || trail ? "CONTAINS_TOKEN" : "EQ";
-    buf = ed_arena_alloc(x->arena, (size_t)(end - v) + 3);
-    snprintf(buf, (size_t)(end - v) + 3, "%s%.*s%s", lead ? "*" : "", (int)(end - v), v,
+    n = (size_t)(end - v);
+    buf = ed_arena_alloc(x->arena, n + 3);
+    snprintf(buf, n + 3, "%s%.*s%s", lead ? "*" : "", (int)n, v,
              trail ? "*" : "");
     *out = buf;
     return true;
@@ -947,9 +969,14 @@ static bool cmp_translate(struct xlate *x, struct cmp *c)
 
 /* ---- free-text `q` ---------------------------------------------------- */
 
+static bool is_query_name(const char *name)
+{
+    return strcmp(name, "q") == 0;
+}
+
 static bool is_query_cmp(const struct node *n)
 {
-    return n->kind == NODE_CMP && strcmp(n->cmp->name, "q") == 0;
+    return n->kind == NODE_CMP && is_query_name(n->cmp->name);
 }
 
 static bool has_query_cmp(const struct node *n)
@@ -1120,11 +1147,12 @@ static bool dnf_build(const struct node *n, struct dnf *out)
     return true;
 }
 
+/* The filterGroups array of d (NULL: no filter, an empty array). */
 static json_t *dnf_to_json(const struct dnf *d)
 {
     json_t *groups = json_array();
 
-    for (size_t g = 0; g < d->ngroups; g++) {
+    for (size_t g = 0; d && g < d->ngroups; g++) {
         json_t *filters = json_array(), *group = json_object();
 
         for (size_t i = 0; i < d->width[g]; i++)
@@ -1137,6 +1165,18 @@ static json_t *dnf_to_json(const struct dnf *d)
 
 /* ---- orderBy ---------------------------------------------------------- */
 
+/* A one-element sorts array. */
+static json_t *sort_new(const char *prop, const char *direction)
+{
+    json_t *sorts = json_array(), *s = json_object();
+
+    json_object_set_new(s, "propertyName", jstr(prop));
+    json_object_set_new(s, "direction", jstr(direction));
+    json_array_append_new(sorts, s);
+    return sorts;
+}
+
+
 /* `name [asc|desc] (, name [asc|desc])*` into a sorts array (NULL when
  * blank); HubSpot search honours a single sort. */
 static bool parse_order_by(struct parser *p, const char *order_by,
@@ -1144,7 +1184,6 @@ static bool parse_order_by(struct parser *p, const char *order_by,
 {
     const char *name = NULL, *dir = "ASCENDING";
     size_t count = 0;
-    json_t *s;
 
     *sorts = NULL;
     if (!parser_start(p, order_by, "orderBy"))
@@ -1179,13 +1218,7 @@ static bool parse_order_by(struct parser *p, const char *order_by,
     }
     if (count == 0)
         return true;
-    if (is_lastmodified(name))
-        name = lm_prop;
-    s = json_object();
-    json_object_set_new(s, "propertyName", jstr(name));
-    json_object_set_new(s, "direction", jstr(dir));
-    *sorts = json_array();
-    json_array_append_new(*sorts, s);
+    *sorts = sort_new(is_lastmodified(name) ? lm_prop : name, dir);
     return true;
 }
 
@@ -1200,6 +1233,20 @@ static const char *default_lm_prop(const struct ceql_options *opt)
     return "hs_lastmodifieddate";
 }
 
+/* Check HubSpot's limits on the DNF of root before anything is expanded. */
+static bool dnf_fits(const struct node *root, char *err, size_t errlen)
+{
+    struct dnf_size size = dnf_measure(root);
+
+    return limit_check("filter groups (OR)", CEQL_HS_MAX_GROUPS, size.groups,
+                       err, errlen) &&
+           limit_check("filters per group (AND)",
+                       CEQL_HS_MAX_FILTERS_PER_GROUP, size.width, err,
+                       errlen) &&
+           limit_check("filters in total", CEQL_HS_MAX_FILTERS, size.total,
+                       err, errlen);
+}
+
 enum ed_err ceql_translate(const char *where, const char *order_by,
                            const struct ceql_options *opt, json_t **out,
                            char *err, size_t errlen)
@@ -1207,61 +1254,45 @@ enum ed_err ceql_translate(const char *where, const char *order_by,
     struct ed_arena *arena = ed_arena_new();
     struct parser *p = ed_arena_alloc(arena, sizeof(*p));
     struct xlate x = {.arena = arena, .err = err, .errlen = errlen};
+    struct dnf *dnf = ed_arena_alloc(arena, sizeof(*dnf));
     struct node *root = NULL;
-    struct dnf_size size;
-    struct dnf *dnf;
     const char *query = NULL;
-    json_t *body = NULL, *groups = NULL, *sorts = NULL;
+    json_t *body = NULL, *sorts = NULL;
     enum ed_err rc = ED_ERR_INVALID;
 
     x.lm_prop = default_lm_prop(opt);
     parser_init(p, arena, err, errlen);
+    if (!out) {
+        set_err(err, errlen, "CEQL: no output given");
+        goto out;
+    }
     if (!parse_where(p, where, &root) ||
         !parse_order_by(p, order_by, x.lm_prop, &sorts) ||
         !take_query(&root, &query, err, errlen))
         goto out;
     for (size_t i = 0; i < p->ncmp; i++)
-        if (strcmp(p->cmps[i]->name, "q") != 0 && !cmp_translate(&x, p->cmps[i]))
+        if (!is_query_name(p->cmps[i]->name) && !cmp_translate(&x, p->cmps[i]))
             goto out;
-    if (root) {
-        size = dnf_measure(root);
-        if (!limit_check("filter groups (OR)", CEQL_HS_MAX_GROUPS,
-                         size.groups, err, errlen) ||
-            !limit_check("filters per group (AND)",
-                         CEQL_HS_MAX_FILTERS_PER_GROUP, size.width, err,
-                         errlen) ||
-            !limit_check("filters in total", CEQL_HS_MAX_FILTERS, size.total,
-                         err, errlen))
-            goto out;
-        dnf = ed_arena_alloc(arena, sizeof(*dnf));
-        if (!dnf_build(root, dnf)) {
-            set_err(err, errlen, "CEQL: the query is too complex for HubSpot "
-                                 "search");
-            goto out;
-        }
-        groups = dnf_to_json(dnf);
+    if (root && !dnf_fits(root, err, errlen))
+        goto out;
+    if (root && !dnf_build(root, dnf)) {
+        set_err(err, errlen, "CEQL: the query is too complex for HubSpot "
+                             "search");
+        goto out;
     }
     body = json_object();
-    json_object_set_new(body, "filterGroups", groups ? groups : json_array());
-    groups = NULL;
-    if (!sorts && x.lm_sort) {
-        json_t *s = json_object();
-
-        json_object_set_new(s, "propertyName", jstr(x.lm_prop));
-        json_object_set_new(s, "direction", jstr("DESCENDING"));
-        sorts = json_array();
-        json_array_append_new(sorts, s);
-    }
-    if (sorts) {
-        json_object_set_new(body, "sorts", sorts);
-        sorts = NULL;
-    }
+    json_object_set_new(body, "filterGroups", dnf_to_json(root ? dnf : NULL));
+    if (!sorts && x.lm_sort)
+        sorts = sort_new(x.lm_prop, "DESCENDING");
+    if (sorts)
+        json_object_set(body, "sorts", sorts);
     if (query)
         json_object_set_new(body, "query", jstr(query));
     *out = body;
     body = NULL;
     rc = ED_OK;
 out:
+    json_decref(body);
     json_decref(sorts);
     for (size_t i = 0; i < p->ncmp; i++)
         json_decref(p->cmps[i]->filter);

@@ -26,6 +26,7 @@
 
 static void op_free(struct hub_op *op)
 {
+    free(op->rs.body);
     free(op->method);
     free(op->path);
     free(op->body);
@@ -33,14 +34,12 @@ static void op_free(struct hub_op *op)
     free(op);
 }
 
-/* End of the chain: the response is final. */
+/* End of the chain (on a server thread): the response is final. */
 static void op_finish(struct hub_op *op, int status)
 {
-    struct ed_request *req = op->req;
     if (op->res->error == ED_E_NONE && status > 0)
         op->res->status = status;
     op_free(op);
-    api_async_complete(req);
 }
 
 static int creds_failed(struct hub_op *op, enum creds_status st, const char *why)
@@ -60,6 +59,7 @@ static int creds_failed(struct hub_op *op, enum creds_status st, const char *why
 }
 
 static void on_done(void *ud, enum ed_err err, struct provider_response *rs);
+static int hub_resume(struct ed_request *req, struct ed_response *res, void *ud);
 
 static int portal_of(const struct hub_op *op)
 {
@@ -67,15 +67,44 @@ static int portal_of(const struct hub_op *op)
     return json_is_integer(h) ? (int)json_integer_value(h) : 0;
 }
 
+/* The credential already in the looked-up instance, when it is good for
+ * this call (an API key, or an access token not close to expiry): the
+ * common case needs no store access. */
+static bool creds_from_instance(struct hub_op *op, struct creds *c)
+{
+    const struct instance *in = &op->in;
+    const char *b;
+    if (op->used_store || !in->row.valid)
+        return false;
+    if (strcmp(in->row.auth_type, "apiKey") == 0) {
+        b = instance_cfg(in, "hubspot.authorization.apikey");
+    } else {
+        if (in->row.access_expires_at - ed_now_s() <=
+            op->req->app->cfg->refresh_margin)
+            return false;
+        b = instance_cfg(in, "oauth.user.token");
+    }
+    if (!b)
+        return false;
+    c->bearer = ed_strdup(b);
+    c->cred_version = in->row.cred_version;
+    return true;
+}
+
 /* (Re)submit the current call after delay_ms. */
 static int submit(struct hub_op *op, long delay_ms, int64_t stale)
 {
     struct ed_app *app = op->req->app;
-    struct creds c;
+    struct creds c = {0};
     const char *why = NULL;
-    enum creds_status cs = creds_acquire(app, op->in.row.id, stale, &c, &why);
-    if (cs != CREDS_OK)
-        return creds_failed(op, cs, why);
+    if (stale >= 0 || !creds_from_instance(op, &c)) {
+        /* from now on this op follows the store (a refresh happened or is
+         * due), never the possibly older copy it started with */
+        op->used_store = true;
+        enum creds_status cs = creds_acquire(app, op->in.row.id, stale, &c, &why);
+        if (cs != CREDS_OK)
+            return creds_failed(op, cs, why);
+    }
     op->version = c.cred_version;
     long wait = hub_throttle_reserve(portal_of(op), op->search, (long)app->cfg->throttle,
                                      (long)app->cfg->search_throttle);
@@ -89,6 +118,13 @@ static int submit(struct hub_op *op, long delay_ms, int64_t stale)
     free(url);
     creds_cleanup(&c);
     return ED_ASYNC;
+}
+
+static int resubmit(struct hub_op *op, long delay_ms, int64_t stale)
+{
+    free(op->rs.body);
+    memset(&op->rs, 0, sizeof(op->rs));
+    return submit(op, delay_ms, stale);
 }
 
 int hub_send(struct hub_op *op, const char *method, const char *path,
@@ -148,17 +184,33 @@ static void map_error(struct hub_op *op, enum ed_err err,
         res->provider_message = ed_arena_strndup(req->arena, rs->body, rs->body_len);
 }
 
+/* Engine thread: HubSpot answered. Keep the answer and hand the op back to
+ * a server thread (hub_resume), so the reshaping work is spread over the
+ * server's workers instead of queueing on the single engine thread. */
 static void on_done(void *ud, enum ed_err err, struct provider_response *rs)
 {
     struct hub_op *op = ud;
-    struct ed_app *app = op->req->app;
+    op->err = err;
+    op->rs = *rs;
+    rs->body = NULL; /* now owned by op */
+    rs->body_len = 0;
+    api_async_continue(op->req, hub_resume, op);
+}
+
+static int hub_resume(struct ed_request *req, struct ed_response *res, void *ud)
+{
+    struct hub_op *op = ud;
+    struct ed_app *app = req->app;
+    struct provider_response *rs = &op->rs;
+    enum ed_err err = op->err;
     int st;
-    op->req->upstream_ms += rs->ms;
+    (void)res;
+    req->upstream_ms += rs->ms;
     if (err == ED_OK && rs->status == 401 && !op->refreshed &&
         strcmp(op->in.row.auth_type, "apiKey") != 0) {
         op->refreshed = 1; /* one refresh, then the 401 stands */
-        st = submit(op, 0, op->version);
-        goto resubmitted;
+        st = resubmit(op, 0, op->version);
+        goto out;
     }
     if (err == ED_OK && rs->status == 429 && op->tries429 < MAX_429_RETRIES) {
         /* HubSpot documents no Retry-After on 429; its SDK waits 10 s for
@@ -169,38 +221,42 @@ static void on_done(void *ud, enum ed_err err, struct provider_response *rs)
         if (op->waited_ms + delay <= app->cfg->retry_budget_ms) {
             op->tries429++;
             op->waited_ms += delay;
-            st = submit(op, delay, -1);
-            goto resubmitted;
+            st = resubmit(op, delay, -1);
+            goto out;
         }
     }
     if ((err == ED_ERR_TIMEOUT || err == ED_ERR_PROVIDER ||
          (err == ED_OK && rs->status >= 500)) &&
         idempotent(op) && op->tries < TRANSIENT_RETRIES) {
         op->tries++;
-        st = submit(op, 250, -1);
-        goto resubmitted;
+        st = resubmit(op, 250, -1);
+        goto out;
     }
     if (err != ED_OK || rs->status < 200 || rs->status >= 300) {
         map_error(op, err, rs);
-        op_finish(op, op->res->status);
-        return;
+        st = op->res->status;
+        goto out;
     }
     json_t *body = NULL;
     if (rs->body_len) {
         json_error_t je;
         body = json_loadb(rs->body, rs->body_len, 0, &je);
         if (!body) {
-            api_error(op->req, op->res, ED_E_BAD_GATEWAY,
-                      "HubSpot answered with invalid JSON");
-            op_finish(op, op->res->status);
-            return;
+            st = api_error(op->req, op->res, ED_E_BAD_GATEWAY,
+                           "HubSpot answered with invalid JSON");
+            goto out;
         }
     }
-    st = op->next(op, (int)rs->status, body);
+    /* the continuation may send another call: release this answer first */
+    int status = (int)rs->status;
+    free(rs->body);
+    memset(rs, 0, sizeof(*rs));
+    st = op->next(op, status, body);
     json_decref(body);
-resubmitted:
+out:
     if (st != ED_ASYNC)
         op_finish(op, st);
+    return st;
 }
 
 /* --- helpers for resources ------------------------------------------------------ */

@@ -7,6 +7,7 @@
 
 #include "api/api.h"
 #include "api/instances.h"
+#include "provider/provider.h"
 
 /* Hub calls. A hub request becomes a hub_op: the instance it runs on and a
  * chain of HubSpot calls, each sent asynchronously (no server thread waits
@@ -37,6 +38,9 @@ struct hub_op {
     char *method, *path, *body;
     bool search;
     int tries, tries429, refreshed;
+    bool used_store;       /* credentials come from the store from now on */
+    enum ed_err err;       /* outcome of the call in flight */
+    struct provider_response rs; /* its answer (body owned) */
     long waited_ms;
     int64_t version;
 };

@@ -70,6 +70,10 @@ static const struct cfg_row rows[] = {
           retry_budget_ms,
           "longest total wait for 429 retries of one call before answering "
           "429"),
+    ROW_I("cache-ttl-ms", "ELEMENTSD_CACHE_TTL_MS", "1000", 0, 60000,
+          cache_ttl_ms,
+          "how long a node may reuse a looked-up secret or instance (0 = no "
+          "cache); bounds how late other nodes see a change"),
 };
 #define NROWS (sizeof(rows) / sizeof(rows[0]))
 

@@ -28,6 +28,7 @@ struct ed_config {
     int64_t throttle;        /* calls per 10 s per portal (0 = off) */
     int64_t search_throttle; /* search calls per second per portal (0 = off) */
     int64_t retry_budget_ms; /* total wait spent on 429 retries of one call */
+    int64_t cache_ttl_ms;    /* credential/instance lookup cache lifetime */
 };
 
 /* Fill defaults, then environment, then argv (flags only; positional

@@ -287,15 +287,28 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
         *upload_data_size = 0;
         return MHD_YES;
     }
-    if (ctx->started) /* resumed after an async handler completed */
-        return send_response(conn, ctx);
-    ctx->started = true;
-    ctx->req.body_raw = ctx->body.data ? ctx->body.data : "";
-    ctx->req.body_len = ctx->body.len;
-    if (!ctx->req.method) {
-        api_error(&ctx->req, &ctx->res, ED_E_METHOD, "Unknown method");
+    if (ctx->started) {
+        /* resumed: either the answer is final, or a continuation runs here */
+        if (!ctx->req.continue_fn)
+            return send_response(conn, ctx);
+        int (*fn)(struct ed_request *, struct ed_response *, void *) =
+            ctx->req.continue_fn;
+        ctx->req.continue_fn = NULL;
+        pthread_mutex_lock(&ctx->lock);
+        ctx->done = ctx->suspended = false;
+        pthread_mutex_unlock(&ctx->lock);
+        int st = fn(&ctx->req, &ctx->res, ctx->req.continue_ud);
+        ctx->async = st == ED_ASYNC;
+        if (!ctx->async)
+            ctx->res.status = st;
     } else {
-        process_request(ctx);
+        ctx->started = true;
+        ctx->req.body_raw = ctx->body.data ? ctx->body.data : "";
+        ctx->req.body_len = ctx->body.len;
+        if (!ctx->req.method)
+            api_error(&ctx->req, &ctx->res, ED_E_METHOD, "Unknown method");
+        else
+            process_request(ctx);
     }
     if (ctx->async) {
         pthread_mutex_lock(&ctx->lock);

@@ -10,6 +10,9 @@
 
 static const struct store_ops *const backends[] = {
     &store_sqlite_ops,
+#ifdef ED_HAVE_PG
+    &store_pg_ops,
+#endif
     NULL,
 };
 
@@ -171,27 +174,41 @@ enum ed_err store_instance_list(struct store *s, int64_t org_id,
     return s->ops->instance_list(s, org_id, element_key, out, n);
 }
 
+void store_set_instance_hook(struct store *s, void (*fn)(void *ud), void *ud)
+{
+    s->instance_hook = fn;
+    s->instance_hook_ud = ud;
+}
+
+/* Every instance write goes through here on its way out. */
+static enum ed_err changed(struct store *s, enum ed_err err)
+{
+    if (err == ED_OK && s->instance_hook)
+        s->instance_hook(s->instance_hook_ud);
+    return err;
+}
+
 enum ed_err store_instance_update(struct store *s,
                                   const struct store_instance *inst)
 {
-    return s->ops->instance_update(s, inst);
+    return changed(s, s->ops->instance_update(s, inst));
 }
 
 enum ed_err store_instance_put_credentials(struct store *s,
                                            struct store_instance *inst)
 {
-    return s->ops->instance_put_credentials(s, inst);
+    return changed(s, s->ops->instance_put_credentials(s, inst));
 }
 
 enum ed_err store_instance_set_valid(struct store *s, int64_t id, int valid,
                                      const char *reason)
 {
-    return s->ops->instance_set_valid(s, id, valid, reason);
+    return changed(s, s->ops->instance_set_valid(s, id, valid, reason));
 }
 
 enum ed_err store_instance_delete(struct store *s, int64_t org_id, int64_t id)
 {
-    return s->ops->instance_delete(s, org_id, id);
+    return changed(s, s->ops->instance_delete(s, org_id, id));
 }
 
 enum ed_err store_instance_due(struct store *s, int64_t refreshed_before,

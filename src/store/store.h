@@ -85,6 +85,10 @@ enum ed_err store_session_find(struct store *s,
 enum ed_err store_session_delete(struct store *s,
                                  const uint8_t hash[STORE_HASH_BYTES]);
 
+/* Called after every successful change to an instance (any field), so
+ * caches above the store can drop what they hold. One hook per store. */
+void store_set_instance_hook(struct store *s, void (*fn)(void *ud), void *ud);
+
 /* --- element instances --------------------------------------------------- */
 
 struct store_instance {

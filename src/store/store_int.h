@@ -54,8 +54,13 @@ struct store_ops {
 
 struct store {
     const struct store_ops *ops;
+    void (*instance_hook)(void *ud); /* see store_set_instance_hook */
+    void *instance_hook_ud;
 };
 
 extern const struct store_ops store_sqlite_ops;
+#ifdef ED_HAVE_PG
+extern const struct store_ops store_pg_ops;
+#endif
 
 #endif

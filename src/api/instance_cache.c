@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: MIT
+ * Instance and credential lookup caches (see instance_cache.h). */
+#include "api/instance_cache.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/app.h"
+#include "core/mem.h"
+#include "core/ttlcache.h"
+#include "crypto/crypto.h"
+
+#define CACHE_SLOTS 8192
+
+static char *dup_or_null(const char *s)
+{
+    return s ? ed_strdup(s) : NULL;
+}
+
+static void blob_copy(const struct store_blob *src, struct store_blob *dst)
+{
+    dst->len = src->len;
+    dst->data = NULL;
+    if (src->data) {
+        dst->data = ed_malloc(src->len + 1);
+        memcpy(dst->data, src->data, src->len);
+    }
+}
+
+void instance_copy(const struct instance *src, struct instance *dst)
+{
+    const struct store_instance *r = &src->row;
+    memset(dst, 0, sizeof(*dst));
+    dst->row = *r;
+    dst->row.element_key = dup_or_null(r->element_key);
+    dst->row.name = dup_or_null(r->name);
+    dst->row.tags = dup_or_null(r->tags);
+    dst->row.config = dup_or_null(r->config);
+    blob_copy(&r->secrets_ct, &dst->row.secrets_ct);
+    blob_copy(&r->token_ct, &dst->row.token_ct);
+    dst->row.auth_type = dup_or_null(r->auth_type);
+    dst->row.external_auth = dup_or_null(r->external_auth);
+    dst->row.invalid_reason = dup_or_null(r->invalid_reason);
+    dst->row.provider_meta = dup_or_null(r->provider_meta);
+    dst->el = src->el;
+    dst->config = json_deep_copy(src->config);
+    dst->secrets = json_deep_copy(src->secrets);
+    dst->meta = json_deep_copy(src->meta);
+    dst->tags = json_deep_copy(src->tags);
+    dst->token = dup_or_null(src->token);
+}
+
+static void *inst_copy(const void *v)
+{
+    struct instance *c = ed_malloc(sizeof(*c));
+    instance_copy(v, c);
+    return c;
+}
+
+static void inst_free(void *v)
+{
+    instance_cleanup(v);
+    free(v);
+}
+
+static void *ids_copy(const void *v)
+{
+    int64_t *c = ed_malloc(2 * sizeof(int64_t));
+    memcpy(c, v, 2 * sizeof(int64_t));
+    return c;
+}
+
+static void instances_changed(void *ud)
+{
+    ed_ttlcache_invalidate(ud);
+}
+
+void caches_init(struct ed_app *app)
+{
+    app->instance_cache = ed_ttlcache_new(CACHE_SLOTS, inst_copy, inst_free);
+    app->auth_cache = ed_ttlcache_new(CACHE_SLOTS, ids_copy, free);
+    store_set_instance_hook(app->store, instances_changed, app->instance_cache);
+}
+
+void caches_free(struct ed_app *app)
+{
+    ed_ttlcache_free(app->instance_cache);
+    ed_ttlcache_free(app->auth_cache);
+    app->instance_cache = app->auth_cache = NULL;
+}
+
+enum ed_err instance_load_by_token_cached(struct ed_app *app, const char *token,
+                                          struct instance *out)
+{
+    uint8_t key[ED_HASH_BYTES];
+    if (!app->instance_cache || app->cfg->cache_ttl_ms <= 0)
+        return instance_load_by_token(app, token, out);
+    crypto_lookup_hash(app->keys, token, key);
+    struct instance *hit = ed_ttlcache_get(app->instance_cache, key);
+    if (hit) {
+        *out = *hit; /* move the copy out */
+        free(hit);
+        return ED_OK;
+    }
+    uint64_t gen = ed_ttlcache_generation(app->instance_cache);
+    enum ed_err err = instance_load_by_token(app, token, out);
+    if (err == ED_OK)
+        ed_ttlcache_put(app->instance_cache, key, inst_copy(out),
+                        app->cfg->cache_ttl_ms, gen);
+    return err;
+}
