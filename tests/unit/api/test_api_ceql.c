@@ -45,7 +45,8 @@ static void expect_ok_opt(int line, const char *where, const char *order_by,
     char *got = xlate(where, order_by, opt, err, sizeof(err));
 
     if (!got || strcmp(got, want) != 0) {
-        fprintf(stderr, "line %d: where=%s orderBy=%s\n  got:  %s\n  want: %s\n",
+        fprintf(stderr,
+                "line %d: where=%s orderBy=%s\n  got:  %s\n  want: %s\n",
                 line, where ? where : "(null)",
                 order_by ? order_by : "(null)", got ? got : err, want);
         exit(1);
@@ -62,7 +63,8 @@ static void expect_err_opt(int line, const char *where, const char *order_by,
     char *got = xlate(where, order_by, &contacts, err, sizeof(err));
 
     if (got || strcmp(err, want) != 0) {
-        fprintf(stderr, "line %d: where=%s orderBy=%s\n  got:  %s\n  want: %s\n",
+        fprintf(stderr,
+                "line %d: where=%s orderBy=%s\n  got:  %s\n  want: %s\n",
                 line, where ? where : "(null)",
                 order_by ? order_by : "(null)", got ? got : err, want);
         exit(1);
@@ -339,6 +341,9 @@ static void test_query(void)
     OK("(a=1 OR b=2) AND q='ada'",
        "{\"filterGroups\":[{\"filters\":[" F("a", "EQ", "1") "]},{\"filters\":"
        "[" F("b", "EQ", "2") "]}],\"query\":\"ada\"}");
+    OK("(q='ada' AND a=1) AND (b=2 AND c=3)",
+       "{\"filterGroups\":[{\"filters\":[" F("a", "EQ", "1") "," F(
+           "b", "EQ", "2") "," F("c", "EQ", "3") "]}],\"query\":\"ada\"}");
     ERR("q='ada' OR a=1", "CEQL: q='...' (free-text search) can only be "
                           "joined to the rest of the query with AND");
     ERR("q='a' AND q='b'",
@@ -369,7 +374,7 @@ static void test_order_by(void)
     ERR_SORT(NULL, "lastname,",
              "CEQL: unexpected end of orderBy; expected a field name after "
              "','");
-    ERR_SORT(NULL, "'x'", "CEQL: unexpected token ''x'' at position 1; "
+    ERR_SORT(NULL, "'x'", "CEQL: unexpected string 'x' at position 1; "
                           "expected a field name in orderBy");
 }
 
@@ -400,15 +405,15 @@ static void test_syntax_errors(void)
     ERR("a = - 1", "CEQL: unexpected character '-' at position 5");
     ERR("a IN ()", "CEQL: empty IN list at position 6; IN needs at least one "
                    "value");
-    ERR("a IN 'x'", "CEQL: unexpected token ''x'' at position 6; expected "
+    ERR("a IN 'x'", "CEQL: unexpected string 'x' at position 6; expected "
                     "'(' to start the IN list");
     ERR("a IN ('x',)", "CEQL: unexpected token ')' at position 11; expected "
                        "a value in the IN list");
-    ERR("a IN ('x' 'y')", "CEQL: unexpected token ''y'' at position 11; "
+    ERR("a IN ('x' 'y')", "CEQL: unexpected string 'y' at position 11; "
                           "expected ',' or ')' in the IN list");
     ERR("a NOT LIKE 'x'", "CEQL: unexpected token 'LIKE' at position 7; "
                           "expected IN after NOT");
-    ERR("a IS 'x'", "CEQL: unexpected token ''x'' at position 6; expected "
+    ERR("a IS 'x'", "CEQL: unexpected string 'x' at position 6; expected "
                     "NULL after IS");
     ERR("a = null", "CEQL: unexpected token 'null' at position 5; expected a "
                     "value (a 'quoted string', a number, true or false)");
