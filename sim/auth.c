@@ -167,6 +167,7 @@ static bool authenticate(struct sim_request *req, struct sim_response *res)
         return fail_401(req, res, "INVALID_AUTHENTICATION", MSG_NO_AUTH, NULL);
     if (t->expires_ms && req->now_ms >= t->expires_ms)
         return fail_expired(req, res, t);
+    sim_token_used(t);
     req->auth.kind = t->legacy ? SIM_CRED_LEGACY : SIM_CRED_OAUTH;
     sim_strlcpy(req->auth.client_id, t->client_id,
                 sizeof(req->auth.client_id));
@@ -235,6 +236,19 @@ static bool rate_limit(struct sim_request *req, struct sim_response *res)
     if (cfg->rate_limit > 0)
         rate_headers(res, &r);
     return true;
+}
+
+bool sim_auth_developer(struct sim_request *req, struct sim_response *res)
+{
+    const struct sim_config *cfg = req->st->cfg;
+    const char *key = sim_req_query(req, "hapikey");
+
+    if (!key || !*key)
+        return fail_401(req, res, "INVALID_AUTHENTICATION", MSG_NO_AUTH, NULL);
+    for (size_t i = 0; i < cfg->ndev_keys; i++)
+        if (strcmp(cfg->dev_keys[i], key) == 0)
+            return true;
+    return fail_401(req, res, "INVALID_AUTHENTICATION", MSG_BAD_KEY, NULL);
 }
 
 bool sim_auth_check(struct sim_request *req, struct sim_response *res)

@@ -2,10 +2,10 @@
 /*
  * Built-in fixtures for hubspot-sim: the data a fresh or reset simulator
  * holds (25 contacts, 10 companies, 10 deals, 3 tickets, 6 owners, deal and
- * ticket pipelines, 3 v1-shaped engagements). It is built as a fixtures
- * document and loaded through the same path as --seed and POST
- * /__sim/fixtures, so the format is exercised on every start. Ids and
- * timestamps are fixed, so tests can rely on them.
+ * ticket pipelines, 3 v1-shaped engagements, contact/company/deal
+ * associations). It is built as a fixtures document and loaded through the
+ * same path as --seed and POST /__sim/fixtures, so the format is exercised
+ * on every start. Ids and timestamps are fixed, so tests can rely on them.
  */
 #include "sim.h"
 
@@ -283,14 +283,38 @@ static json_t *engagements(const struct sim_config *cfg, int64_t base)
     return list;
 }
 
+static json_t *link(const char *from, int fid, const char *to, int tid)
+{
+    return json_pack("{s:{s:s,s:i},s:{s:s,s:i}}", "from", "type", from, "id",
+                     fid, "to", "type", to, "id", tid);
+}
+
+/* Contacts 101-110 work at companies 2001-2010 (primary); deal 300x is
+ * with contact 10x and company 200x. */
+static json_t *associations(void)
+{
+    json_t *list = json_array();
+
+    for (int i = 0; i < 10; i++) {
+        json_array_append_new(list, link("contacts", 101 + i, "companies",
+                                         2001 + i));
+        json_array_append_new(list, link("deals", 3001 + i, "contacts",
+                                         101 + i));
+        json_array_append_new(list, link("deals", 3001 + i, "companies",
+                                         2001 + i));
+    }
+    return list;
+}
+
 json_t *sim_fixtures_builtin(const struct sim_config *cfg)
 {
     int64_t base = 0;
 
     sim_parse_iso(BASE_ISO, &base);
-    return json_pack("{s:{s:o,s:o,s:o,s:o},s:o,s:o,s:o}", "objects",
+    return json_pack("{s:{s:o,s:o,s:o,s:o},s:o,s:o,s:o,s:o}", "objects",
                      "contacts", contacts(base), "companies",
                      companies_list(base), "deals", deals(base), "tickets",
                      tickets(base), "owners", owners(), "pipelines",
-                     pipelines(), "engagements", engagements(cfg, base));
+                     pipelines(), "engagements", engagements(cfg, base),
+                     "associations", associations());
 }

@@ -93,6 +93,14 @@ static int set_api_key(struct sim_config *c, const char *a)
     return 0;
 }
 
+static int set_dev_key(struct sim_config *c, const char *a)
+{
+    if (!*a || c->ndev_keys == SIM_MAX_KEYS || strlen(a) >= 256)
+        return -1;
+    sim_strlcpy(c->dev_keys[c->ndev_keys++], a, 256);
+    return 0;
+}
+
 static int set_portal(struct sim_config *c, const char *a)
 {
     return parse_num(a, 1, &c->portal_id);
@@ -206,6 +214,9 @@ static const struct flag flags[] = {
     {"--api-key", "KEY", set_api_key,
      "accept KEY as a private-app token (Bearer) and as ?hapikey= "
      "(repeatable; all scopes)"},
+    {"--developer-key", "KEY", set_dev_key,
+     "accept KEY as a developer ?hapikey= on app-level routes (timeline "
+     "templates and event types; repeatable)"},
     {"--portal-id", "N", set_portal, "hub/portal id (default 62515)"},
     {"--app-id", "N", set_app, "app id of the OAuth apps (default 1234567)"},
     {"--user-id", "N", set_user, "user id reported in tokens (default 7700101)"},
@@ -214,7 +225,8 @@ static const struct flag flags[] = {
     {"--token-ttl", "SECONDS", set_ttl,
      "access-token lifetime, expires_in (default 1800)"},
     {"--rotate-refresh-tokens", NULL, set_rotate,
-     "issue a new refresh token on every refresh and invalidate the old one"},
+     "issue a new refresh token on every refresh; the old one works until "
+     "the new token (or its access token) is first used"},
     {"--seed", "FILE", set_seed,
      "load JSON fixtures (same format as POST /__sim/fixtures) on start and "
      "reset"},

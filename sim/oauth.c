@@ -120,6 +120,17 @@ struct sim_token *sim_token_mint(struct sim_state *st, enum sim_tok_kind kind,
     return t;
 }
 
+void sim_token_used(struct sim_token *t)
+{
+    if (!t || !t->parent)
+        return;
+    if (!t->parent->revoked) {
+        t->parent->revoked = true;
+        t->parent->retired = true;
+    }
+    t->parent = NULL;
+}
+
 json_t *sim_token_pair(struct sim_state *st, const struct sim_client *c,
                        const json_t *scopes, int64_t hub_id, bool legacy,
                        struct sim_token **refresh_inout)
@@ -129,8 +140,15 @@ json_t *sim_token_pair(struct sim_state *st, const struct sim_client *c,
 
     at = sim_token_mint(st, SIM_TOK_ACCESS, c, scopes, ttl, hub_id, legacy);
     if (rt && st->cfg->rotate_refresh) {
-        rt->revoked = true;
-        rt = NULL;
+        /* The old token stays usable until the new pair proves it was
+         * stored (sim_token_used), so a client that crashed before saving
+         * the answer can refresh again with the old one. */
+        struct sim_token *old = rt;
+
+        rt = sim_token_mint(st, SIM_TOK_REFRESH, c, at->scopes, 0, at->hub_id,
+                            legacy);
+        rt->parent = old;
+        at->parent = old;
     }
     if (!rt)
         rt = sim_token_mint(st, SIM_TOK_REFRESH, c, at->scopes, 0, at->hub_id,
@@ -456,8 +474,11 @@ static struct sim_token *refresh_lookup(struct sim_request *req,
     struct sim_token *t = sim_token_find(
         req->st, sim_req_form(req, "refresh_token"), SIM_TOK_REFRESH);
 
+    if (t && t->retired && c && strcmp(t->client_id, c->id) == 0)
+        sim_stat_inc(req->st, c->id, "refreshTokenReuse");
     if (!t || t->revoked || (c && strcmp(t->client_id, c->id) != 0))
         return NULL;
+    sim_token_used(t);
     return t;
 }
 

@@ -121,6 +121,8 @@ struct sim_config {
     size_t nclients;
     char api_keys[SIM_MAX_KEYS][256];
     size_t napi_keys;
+    char dev_keys[SIM_MAX_KEYS][256]; /* developer hapikeys (timeline) */
+    size_t ndev_keys;
     int64_t portal_id, app_id, user_id;
     bool auto_approve, rotate_refresh;
     int64_t token_ttl;
@@ -330,6 +332,10 @@ struct sim_token {
     int64_t created_ms, expires_ms; /* expires 0 = never */
     int64_t hub_id, user_id, app_id;
     bool revoked, used, legacy;
+    /* --rotate-refresh-tokens: the refresh token this one (or this access
+     * token) was issued against. The first use of either retires it. */
+    struct sim_token *parent;
+    bool retired; /* revoked because a successor was used */
 };
 
 struct sim_client *sim_client_find(struct sim_state *st, const char *id);
@@ -340,6 +346,9 @@ struct sim_token *sim_token_mint(struct sim_state *st, enum sim_tok_kind kind,
                                  const struct sim_client *c,
                                  const json_t *scopes, int64_t ttl_s,
                                  int64_t hub_id, bool legacy);
+/* Records the first use of a token minted by a rotating refresh: the
+ * refresh token it replaced is retired (revoked). No-op otherwise. */
+void sim_token_used(struct sim_token *t);
 /* Mints an access+refresh pair and renders the token-endpoint body. */
 json_t *sim_token_pair(struct sim_state *st, const struct sim_client *c,
                        const json_t *scopes, int64_t hub_id, bool legacy,
@@ -354,6 +363,9 @@ bool sim_scope_known(const char *scope);
  * res and returns false. */
 bool sim_auth_check(struct sim_request *req, struct sim_response *res);
 bool sim_scopes_satisfy(const json_t *granted, const char *required);
+/* Developer-key check for app-level routes (?hapikey=<--developer-key>);
+ * on failure fills res with HubSpot's 401 and returns false. */
+bool sim_auth_developer(struct sim_request *req, struct sim_response *res);
 
 struct sim_bucket {
     char key[200];
@@ -404,6 +416,10 @@ struct sim_state {
     json_t *pipelines;              /* object type -> array */
     uint64_t next_pipeline_id;
     json_t *ext;                    /* fixture keys no module claimed */
+    json_t *engagements;            /* v1 engagements, sorted by id */
+    int64_t next_engagement_id;
+    json_t *timeline;               /* timeline.c: templates, events, v1 */
+    json_t *assocs;                 /* associations.c: "from:id" -> [..] */
     json_t *events;                 /* object-change events (webhooks) */
     int64_t next_event_id;
     /* Optional hook (phase 2 webhooks): called under the lock for every

@@ -175,6 +175,9 @@ int sim_state_init(struct sim_state *st, const struct sim_config *cfg,
     st->owners = json_array();
     st->pipelines = json_object();
     st->ext = json_object();
+    st->engagements = json_array();
+    st->timeline = json_object();
+    st->assocs = json_object();
     st->events = json_array();
     st->reqlog = json_array();
     st->stats = json_object();
@@ -206,6 +209,9 @@ void sim_state_cleanup(struct sim_state *st)
     json_decref(st->owners);
     json_decref(st->pipelines);
     json_decref(st->ext);
+    json_decref(st->engagements);
+    json_decref(st->timeline);
+    json_decref(st->assocs);
     json_decref(st->events);
     json_decref(st->reqlog);
     json_decref(st->stats);

@@ -138,9 +138,31 @@ int hub_send(struct hub_op *op, const char *method, const char *path,
     op->body = body ? json_dumps(body, JSON_COMPACT) : NULL;
     op->search = search;
     op->next = next;
+    op->next_raw = NULL;
     op->tries = op->tries429 = op->refreshed = 0;
     op->waited_ms = 0;
     return submit(op, 0, -1);
+}
+
+int hub_send_raw(struct hub_op *op, const char *method, const char *path,
+                 json_t *body, bool search, hub_raw_fn next)
+{
+    int st = hub_send(op, method, path, body, search, NULL);
+    /* safe after submit: the answer is handled on a server thread only
+     * after this handler (or continuation) has returned */
+    op->next_raw = next;
+    return st;
+}
+
+int hub_respond_raw(struct hub_op *op, int status, const char *body, size_t len)
+{
+    struct ed_response *res = op->res;
+    res->raw = ed_arena_strndup(op->req->arena, body, len);
+    res->raw_len = len;
+    res->content_type = "application/json; charset=utf-8";
+    res->status = status;
+    res->error = ED_E_NONE;
+    return status;
 }
 
 static bool idempotent(const struct hub_op *op)
@@ -237,6 +259,11 @@ static int hub_resume(struct ed_request *req, struct ed_response *res, void *ud)
         st = op->res->status;
         goto out;
     }
+    if (op->next_raw) {
+        int status = (int)rs->status;
+        st = op->next_raw(op, status, rs->body ? rs->body : "", rs->body_len);
+        goto out;
+    }
     json_t *body = NULL;
     if (rs->body_len) {
         json_error_t je;
@@ -280,10 +307,15 @@ static void filter_nulls(json_t *v)
     }
 }
 
-void hub_filter_nulls(const struct hub_op *op, json_t *v)
+bool hub_drop_nulls(const struct hub_op *op)
 {
     const char *f = instance_cfg(&op->in, "filter.response.nulls");
-    if (!f || strcmp(f, "false") != 0)
+    return !f || strcmp(f, "false") != 0;
+}
+
+void hub_filter_nulls(const struct hub_op *op, json_t *v)
+{
+    if (hub_drop_nulls(op))
         filter_nulls(v);
 }
 

@@ -24,6 +24,10 @@ struct hub_op;
  * NULL for an empty body). Returns the final HTTP status (response set on
  * op->res) or ED_ASYNC after sending another call with hub_send. */
 typedef int (*hub_next_fn)(struct hub_op *op, int status, json_t *body);
+/* Same, with HubSpot's raw body (for the streaming reshaping of the hot
+ * paths; see core/jsonfilter.h). */
+typedef int (*hub_raw_fn)(struct hub_op *op, int status, const char *body,
+                          size_t len);
 
 struct hub_op {
     struct ed_request *req;
@@ -35,6 +39,7 @@ struct hub_op {
     void *state;           /* resource-specific, arena-allocated */
     /* call in flight (internal) */
     hub_next_fn next;
+    hub_raw_fn next_raw;
     char *method, *path, *body;
     bool search;
     int tries, tries429, refreshed;
@@ -50,6 +55,14 @@ struct hub_op {
  * selects the search rate limit. */
 int hub_send(struct hub_op *op, const char *method, const char *path,
              json_t *body, bool search, hub_next_fn next);
+
+/* hub_send with a raw continuation. */
+int hub_send_raw(struct hub_op *op, const char *method, const char *path,
+                 json_t *body, bool search, hub_raw_fn next);
+/* Set res to a raw JSON body (copied into the request arena). */
+int hub_respond_raw(struct hub_op *op, int status, const char *body, size_t len);
+/* True when the instance drops null members from responses (default). */
+bool hub_drop_nulls(const struct hub_op *op);
 
 /* Route a hub request to its resource. */
 int hub_dispatch(struct hub_op *op, const char *rest);

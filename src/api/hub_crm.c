@@ -14,9 +14,11 @@
 #include "api/ceql.h"
 #include "api/hub.h"
 #include "core/buf.h"
+#include "core/jsonfilter.h"
 #include "core/mem.h"
 #include "core/strparse.h"
 #include "elements/elements.h"
+#include "provider/provider.h"
 
 #define MAX_PAGE 100
 
@@ -93,46 +95,22 @@ static bool cursor_decode(struct hub_op *op, const char *c, bool *search,
 
 /* --- shaping ------------------------------------------------------------------- */
 
-static json_t *next_after(json_t *body)
+static int respond_record(struct hub_op *op, int status, const char *body,
+                          size_t len)
 {
-    return json_object_get(json_object_get(json_object_get(body, "paging"), "next"),
-                           "after");
-}
-
-static void set_page_headers(struct hub_op *op, bool search, json_t *body,
-                             size_t count)
-{
-    struct ed_request *req = op->req;
-    api_header(op->res, "Elements-Returned-Count",
-               ed_arena_printf(req->arena, "%zu", count));
-    json_t *after = next_after(body);
-    if (json_is_string(after) && *json_string_value(after))
-        api_header(op->res, "Elements-Next-Page-Token",
-                   cursor_encode(op, search, json_string_value(after)));
-    json_t *total = json_object_get(body, "total");
-    if (json_is_integer(total))
-        api_header(op->res, "Elements-Total-Count",
-                   ed_arena_printf(req->arena, "%lld",
-                                   (long long)json_integer_value(total)));
-}
-
-static int respond_records(struct hub_op *op, struct list_state *ls, json_t *body)
-{
-    json_t *results = json_object_get(body, "results");
-    json_t *arr = json_is_array(results) ? json_incref(results) : json_array();
-    hub_filter_nulls(op, arr);
-    set_page_headers(op, ls->search, body, json_array_size(arr));
-    json_decref(ls->search_body);
-    ls->search_body = NULL;
-    return api_json(op->res, 200, arr);
-}
-
-static int respond_record(struct hub_op *op, int status, json_t *body)
-{
+    struct ed_buf out;
     (void)status;
-    json_t *o = body ? json_incref(body) : json_object();
-    hub_filter_nulls(op, o);
-    return api_json(op->res, 200, o);
+    if (len == 0)
+        return api_json(op->res, 200, json_object());
+    ed_buf_init(&out, PROVIDER_MAX_BODY);
+    if (jsonfilter_copy(body, len, hub_drop_nulls(op), &out) != ED_OK) {
+        ed_buf_cleanup(&out);
+        return api_error(op->req, op->res, ED_E_BAD_GATEWAY,
+                         "HubSpot answered with invalid or oversized JSON");
+    }
+    int st = hub_respond_raw(op, 200, out.data, out.len);
+    ed_buf_cleanup(&out);
+    return st;
 }
 
 /* Lower-case property names; accept {"properties":{...}} or flat fields. */
@@ -179,24 +157,51 @@ static json_t *write_body(struct hub_op *op, const struct crm_map *map)
 
 static int list_step(struct hub_op *op, const char *after);
 
-static int list_next(struct hub_op *op, int status, json_t *body)
+static int bad_answer(struct hub_op *op)
+{
+    return api_error(op->req, op->res, ED_E_BAD_GATEWAY,
+                     "HubSpot answered with invalid or oversized JSON");
+}
+
+/* The hot path: HubSpot's page is reshaped in one streaming pass. */
+static int list_next(struct hub_op *op, int status, const char *body, size_t len)
 {
     struct list_state *ls = op->state;
+    struct jsonfilter_page pg;
+    struct ed_buf out;
+    int st;
     (void)status;
     if (ls->skip > 0) {
-        json_t *after = next_after(body);
-        long got = (long)json_array_size(json_object_get(body, "results"));
-        ls->skip -= got;
-        if (!json_is_string(after) || got == 0) {
+        if (jsonfilter_page(body, len, false, NULL, &pg) != ED_OK)
+            return bad_answer(op);
+        ls->skip -= (long)pg.count;
+        if (!pg.after[0] || pg.count == 0) {
             /* past the end: an empty page */
-            json_t *empty = json_pack("{s:[]}", "results");
-            int st = respond_records(op, ls, empty);
-            json_decref(empty);
-            return st;
+            json_decref(ls->search_body);
+            ls->search_body = NULL;
+            api_header(op->res, "Elements-Returned-Count", "0");
+            return api_json(op->res, 200, json_array());
         }
-        return list_step(op, json_string_value(after));
+        return list_step(op, ed_arena_strdup(op->req->arena, pg.after));
     }
-    return respond_records(op, ls, body);
+    json_decref(ls->search_body);
+    ls->search_body = NULL;
+    ed_buf_init(&out, PROVIDER_MAX_BODY);
+    if (jsonfilter_page(body, len, hub_drop_nulls(op), &out, &pg) != ED_OK) {
+        ed_buf_cleanup(&out);
+        return bad_answer(op);
+    }
+    api_header(op->res, "Elements-Returned-Count",
+               ed_arena_printf(op->req->arena, "%zu", pg.count));
+    if (pg.after[0])
+        api_header(op->res, "Elements-Next-Page-Token",
+                   cursor_encode(op, ls->search, pg.after));
+    if (pg.total >= 0)
+        api_header(op->res, "Elements-Total-Count",
+                   ed_arena_printf(op->req->arena, "%lld", (long long)pg.total));
+    st = hub_respond_raw(op, 200, out.data ? out.data : "[]", out.len ? out.len : 2);
+    ed_buf_cleanup(&out);
+    return st;
 }
 
 static int list_step(struct hub_op *op, const char *after)
@@ -211,7 +216,7 @@ static int list_step(struct hub_op *op, const char *after)
         else
             json_object_del(ls->search_body, "after");
         char *path = ed_asprintf("/crm/v3/objects/%s/search", ls->object);
-        int st = hub_send(op, "POST", path, ls->search_body, true, list_next);
+        int st = hub_send_raw(op, "POST", path, ls->search_body, true, list_next);
         free(path);
         return st;
     }
@@ -219,7 +224,7 @@ static int list_step(struct hub_op *op, const char *after)
         op->req->arena, "/crm/v3/objects/%s?limit=%ld%s%s%s%s", ls->object, limit,
         after ? "&after=" : "", after ? hub_escape(op, after) : "",
         ls->props ? "&properties=" : "", ls->props ? hub_escape(op, ls->props) : "");
-    return hub_send(op, "GET", path, NULL, false, list_next);
+    return hub_send_raw(op, "GET", path, NULL, false, list_next);
 }
 
 static long page_size(struct hub_op *op)
@@ -342,7 +347,10 @@ static int lead_check(struct hub_op *op, int status, json_t *body)
     if (!lc || strcmp(lc, "lead") != 0)
         return api_error(op->req, op->res, ED_E_NOT_FOUND, "No lead with id %s",
                          op->id);
-    return respond_record(op, status, body);
+    char *txt = json_dumps(body, JSON_COMPACT);
+    int st = respond_record(op, status, txt, strlen(txt));
+    free(txt);
+    return st;
 }
 
 static int deleted(struct hub_op *op, int status, json_t *body)
@@ -368,7 +376,7 @@ static int crm_object(struct hub_op *op, const struct crm_map *map,
                                  "The request body must be a JSON object");
             json_t *b = write_body(op, map);
             const char *path = ed_arena_printf(req->arena, "/crm/v3/objects/%s", object);
-            int st = hub_send(op, "POST", path, b, false, respond_record);
+            int st = hub_send_raw(op, "POST", path, b, false, respond_record);
             json_decref(b);
             return st;
         }
@@ -387,8 +395,9 @@ static int crm_object(struct hub_op *op, const struct crm_map *map,
         if (props)
             path = ed_arena_printf(req->arena, "%s?properties=%s", path,
                                    hub_escape(op, props));
-        return hub_send(op, "GET", path, NULL, false,
-                        map && map->leads ? lead_check : respond_record);
+        if (map && map->leads)
+            return hub_send(op, "GET", path, NULL, false, lead_check);
+        return hub_send_raw(op, "GET", path, NULL, false, respond_record);
     }
     case ED_PATCH:
     case ED_PUT: {
@@ -396,7 +405,7 @@ static int crm_object(struct hub_op *op, const struct crm_map *map,
             return api_error(req, op->res, ED_E_BAD_REQUEST,
                              "The request body must be a JSON object");
         json_t *b = write_body(op, map);
-        int st = hub_send(op, "PATCH", path, b, false, respond_record);
+        int st = hub_send_raw(op, "PATCH", path, b, false, respond_record);
         json_decref(b);
         return st;
     }

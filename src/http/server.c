@@ -287,21 +287,7 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
         *upload_data_size = 0;
         return MHD_YES;
     }
-    if (ctx->started) {
-        /* resumed: either the answer is final, or a continuation runs here */
-        if (!ctx->req.continue_fn)
-            return send_response(conn, ctx);
-        int (*fn)(struct ed_request *, struct ed_response *, void *) =
-            ctx->req.continue_fn;
-        ctx->req.continue_fn = NULL;
-        pthread_mutex_lock(&ctx->lock);
-        ctx->done = ctx->suspended = false;
-        pthread_mutex_unlock(&ctx->lock);
-        int st = fn(&ctx->req, &ctx->res, ctx->req.continue_ud);
-        ctx->async = st == ED_ASYNC;
-        if (!ctx->async)
-            ctx->res.status = st;
-    } else {
+    if (!ctx->started) {
         ctx->started = true;
         ctx->req.body_raw = ctx->body.data ? ctx->body.data : "";
         ctx->req.body_len = ctx->body.len;
@@ -309,8 +295,13 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
             api_error(&ctx->req, &ctx->res, ED_E_METHOD, "Unknown method");
         else
             process_request(ctx);
+    } else {
+        ctx->async = true; /* resumed: what completed is in ctx */
     }
-    if (ctx->async) {
+    /* An async chain: suspend until the next completion; a continuation
+     * (the next step of the chain) runs right here, on this server thread,
+     * whether it arrived before we suspended or woke us up. */
+    while (ctx->async) {
         pthread_mutex_lock(&ctx->lock);
         if (!ctx->done) {
             ctx->suspended = true;
@@ -318,7 +309,17 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
             pthread_mutex_unlock(&ctx->lock);
             return MHD_YES;
         }
+        ctx->done = ctx->suspended = false;
         pthread_mutex_unlock(&ctx->lock);
+        int (*fn)(struct ed_request *, struct ed_response *, void *) =
+            ctx->req.continue_fn;
+        if (!fn)
+            break; /* final answer */
+        ctx->req.continue_fn = NULL;
+        int st = fn(&ctx->req, &ctx->res, ctx->req.continue_ud);
+        ctx->async = st == ED_ASYNC;
+        if (!ctx->async)
+            ctx->res.status = st;
     }
     return send_response(conn, ctx);
 }

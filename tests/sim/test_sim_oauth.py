@@ -271,8 +271,10 @@ class AutoApproveRotateTest(SimCase):
              "refresh_token": b["refresh_token"]}
         b2 = self.form("/oauth/v1/token", f).json()
         self.assertNotEqual(b2["refresh_token"], b["refresh_token"])
-        self.assertEqual(self.form("/oauth/v1/token", f).status, 400)
-        f["refresh_token"] = b2["refresh_token"]
+        # R1 still works: b2 was never used, so the client may have lost it
+        b3 = self.form("/oauth/v1/token", f).json()
+        self.assertNotEqual(b3["refresh_token"], b2["refresh_token"])
+        f["refresh_token"] = b3["refresh_token"]
         self.assertEqual(self.form("/oauth/v1/token", f).status, 200)
         # code minted without the browser
         r = self.ctl("POST", "/__sim/oauth/code", {"client_id": CLIENT, "redirect_uri": REDIRECT,
@@ -282,6 +284,65 @@ class AutoApproveRotateTest(SimCase):
                                           "client_secret": SECRET, "redirect_uri": REDIRECT,
                                           "code": code})
         self.assertEqual(r.json()["scopes"], ["contacts"])
+
+    def pair(self):
+        return self.mint(client_id=CLIENT)
+
+    def refresh(self, rt, path="/oauth/v1/token"):
+        return self.form(path, {"grant_type": "refresh_token", "client_id": CLIENT,
+                                "client_secret": SECRET, "refresh_token": rt})
+
+    def test_rotation_old_token_survives_until_new_refresh_token_used(self):
+        r1 = self.pair()["refresh_token"]
+        lost = self.refresh(r1).json()          # client crashed before storing this
+        again = self.refresh(r1)                # restart: R1 still works
+        self.assertEqual(again.status, 200, again)
+        r2 = again.json()["refresh_token"]
+        self.assertNotIn(r2, (r1, lost["refresh_token"]))
+        # using R2 proves R1 obsolete
+        r3 = self.refresh(r2)
+        self.assertEqual(r3.status, 200, r3)
+        reuse = self.refresh(r1)
+        self.assertEqual(reuse.status, 400, reuse)
+        self.assertEqual(reuse.json(), {
+            "error": "invalid_grant", "status": "BAD_REFRESH_TOKEN",
+            "error_description": "refresh token is invalid, expired or revoked",
+            "message": "refresh token is invalid, expired or revoked"})
+        # R2 itself stays usable until R3 (or its access token) is used
+        self.assertEqual(self.refresh(r2).status, 200)
+        st = self.ctl("GET", "/__sim/stats").json()
+        self.assertEqual(st["clients"][CLIENT]["refreshTokenReuse"], 1)
+        # metadata of a retired token: 404
+        self.assertEqual(self.ctl("GET", "/oauth/v1/refresh-tokens/" + r1).status, 404)
+
+    def test_rotation_old_token_retired_by_new_access_token(self):
+        r1 = self.pair()["refresh_token"]
+        b = self.refresh(r1).json()
+        self.assertEqual(self.call("GET", "/crm/v3/owners", token=b["access_token"]).status, 200)
+        self.assertEqual(self.refresh(r1).status, 400)
+        self.assertEqual(self.refresh(b["refresh_token"]).status, 200)
+
+    def test_rotation_legacy_refresh(self):
+        p = self.mint(client_id=CLIENT, legacy=True)
+        f = {"grant_type": "refresh_token", "client_id": CLIENT,
+             "refresh_token": p["refresh_token"]}
+        b = self.form("/auth/v1/refresh", f).json()
+        self.assertNotEqual(b["refresh_token"], p["refresh_token"])
+        self.assertEqual(self.form("/auth/v1/refresh", f).status, 200)
+        self.assertEqual(self.call("GET", "/crm/v3/owners", token=b["access_token"]).status, 200)
+        self.assertEqual(self.form("/auth/v1/refresh", f).status, 400)
+
+
+class NoRotationTest(SimCase):
+    def test_refresh_token_is_returned_unchanged(self):
+        p = self.mint(client_id=CLIENT)
+        f = {"grant_type": "refresh_token", "client_id": CLIENT, "client_secret": SECRET,
+             "refresh_token": p["refresh_token"]}
+        for _ in range(2):
+            b = self.form("/oauth/v1/token", f).json()
+            self.assertEqual(b["refresh_token"], p["refresh_token"])
+            self.assertEqual(self.call("GET", "/crm/v3/owners", token=b["access_token"]).status,
+                             200)
 
 
 if __name__ == "__main__":

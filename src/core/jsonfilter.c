@@ -1,0 +1,376 @@
+/* SPDX-License-Identifier: MIT
+ * A validating JSON copier (see jsonfilter.h): recursive descent with an
+ * explicit depth bound, writing straight into a capped buffer. A member
+ * with a null value is detected before anything of it is written, so
+ * dropping it needs no rollback. */
+#include "core/jsonfilter.h"
+
+#include <string.h>
+
+#define MAX_DEPTH 64
+
+struct jf {
+    const char *p, *end;
+    struct ed_buf *out;
+    bool drop_nulls;
+    bool bad;
+};
+
+static void ws(struct jf *j)
+{
+    while (j->p < j->end &&
+           (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r'))
+        j->p++;
+}
+
+static void emit(struct jf *j, const char *s, size_t n)
+{
+    if (j->out && ed_buf_append(j->out, s, n) != ED_OK)
+        j->bad = true;
+}
+
+/* Scan a string starting at '"'; returns its end (past the closing quote). */
+static const char *scan_string(struct jf *j, const char *p)
+{
+    if (p >= j->end || *p != '"')
+        return NULL;
+    for (p++; p < j->end; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '"')
+            return p + 1;
+        if (c < 0x20)
+            return NULL;
+        if (c == '\\') {
+            if (++p >= j->end)
+                return NULL;
+            if (*p == 'u') {
+                for (int i = 0; i < 4; i++) {
+                    p++;
+                    if (p >= j->end || !((*p >= '0' && *p <= '9') ||
+                                         (*p >= 'a' && *p <= 'f') ||
+                                         (*p >= 'A' && *p <= 'F')))
+                        return NULL;
+                }
+            } else if (!strchr("\"\\/bfnrt", *p)) {
+                return NULL;
+            }
+        }
+    }
+    return NULL;
+}
+
+static const char *scan_number(struct jf *j, const char *p)
+{
+    const char *s = p;
+    if (p < j->end && *p == '-')
+        p++;
+    if (p >= j->end || *p < '0' || *p > '9')
+        return NULL;
+    if (*p == '0')
+        p++;
+    else
+        while (p < j->end && *p >= '0' && *p <= '9')
+            p++;
+    if (p < j->end && *p == '.') {
+        p++;
+        if (p >= j->end || *p < '0' || *p > '9')
+            return NULL;
+        while (p < j->end && *p >= '0' && *p <= '9')
+            p++;
+    }
+    if (p < j->end && (*p == 'e' || *p == 'E')) {
+        p++;
+        if (p < j->end && (*p == '+' || *p == '-'))
+            p++;
+        if (p >= j->end || *p < '0' || *p > '9')
+            return NULL;
+        while (p < j->end && *p >= '0' && *p <= '9')
+            p++;
+    }
+    return p > s ? p : NULL;
+}
+
+static bool literal(struct jf *j, const char *lit)
+{
+    size_t n = strlen(lit);
+    return (size_t)(j->end - j->p) >= n && memcmp(j->p, lit, n) == 0;
+}
+
+static bool is_null_next(struct jf *j)
+{
+    ws(j);
+    return literal(j, "null");
+}
+
+static void value(struct jf *j, int depth);
+
+static void object(struct jf *j, int depth)
+{
+    bool first = true;
+    j->p++; /* '{' */
+    emit(j, "{", 1);
+    ws(j);
+    if (j->p < j->end && *j->p == '}') {
+        j->p++;
+        emit(j, "}", 1);
+        return;
+    }
+    while (!j->bad) {
+        ws(j);
+        const char *ks = j->p, *ke = scan_string(j, ks);
+        if (!ke) {
+            j->bad = true;
+            return;
+        }
+        j->p = ke;
+        ws(j);
+        if (j->p >= j->end || *j->p != ':') {
+            j->bad = true;
+            return;
+        }
+        j->p++;
+        if (j->drop_nulls && is_null_next(j)) {
+            j->p += 4; /* drop the member: nothing of it was written */
+        } else {
+            if (!first)
+                emit(j, ",", 1);
+            emit(j, ks, (size_t)(ke - ks));
+            emit(j, ":", 1);
+            value(j, depth + 1);
+            first = false;
+        }
+        ws(j);
+        if (j->p < j->end && *j->p == ',') {
+            j->p++;
+            continue;
+        }
+        if (j->p < j->end && *j->p == '}') {
+            j->p++;
+            emit(j, "}", 1);
+            return;
+        }
+        j->bad = true;
+    }
+}
+
+static void array(struct jf *j, int depth, size_t *count)
+{
+    size_t n = 0;
+    j->p++; /* '[' */
+    emit(j, "[", 1);
+    ws(j);
+    if (j->p < j->end && *j->p == ']') {
+        j->p++;
+        emit(j, "]", 1);
+        if (count)
+            *count = 0;
+        return;
+    }
+    while (!j->bad) {
+        if (n)
+            emit(j, ",", 1);
+        value(j, depth + 1);
+        n++;
+        ws(j);
+        if (j->p < j->end && *j->p == ',') {
+            j->p++;
+            continue;
+        }
+        if (j->p < j->end && *j->p == ']') {
+            j->p++;
+            emit(j, "]", 1);
+            if (count)
+                *count = n;
+            return;
+        }
+        j->bad = true;
+    }
+}
+
+static void value(struct jf *j, int depth)
+{
+    const char *e;
+    ws(j);
+    if (j->bad || j->p >= j->end || depth > MAX_DEPTH) {
+        j->bad = true;
+        return;
+    }
+    switch (*j->p) {
+    case '{':
+        object(j, depth);
+        return;
+    case '[':
+        array(j, depth, NULL);
+        return;
+    case '"':
+        e = scan_string(j, j->p);
+        break;
+    case 't':
+        e = literal(j, "true") ? j->p + 4 : NULL;
+        break;
+    case 'f':
+        e = literal(j, "false") ? j->p + 5 : NULL;
+        break;
+    case 'n':
+        e = literal(j, "null") ? j->p + 4 : NULL;
+        break;
+    default:
+        e = scan_number(j, j->p);
+    }
+    if (!e) {
+        j->bad = true;
+        return;
+    }
+    emit(j, j->p, (size_t)(e - j->p));
+    j->p = e;
+}
+
+enum ed_err jsonfilter_copy(const char *in, size_t len, bool drop_nulls,
+                            struct ed_buf *out)
+{
+    struct jf j = {in, in + len, out, drop_nulls, false};
+    value(&j, 0);
+    ws(&j);
+    if (j.bad || j.p != j.end)
+        return ED_ERR_INVALID;
+    return ED_OK;
+}
+
+/* Compare a raw key token (with quotes, no escapes expected) to name. */
+static bool key_is(const char *ks, const char *ke, const char *name)
+{
+    size_t n = strlen(name);
+    return (size_t)(ke - ks) == n + 2 && memcmp(ks + 1, name, n) == 0;
+}
+
+/* Read paging.next.after from the value at j->p (skipping everything). */
+static void paging(struct jf *j, struct jsonfilter_page *pg, int depth)
+{
+    ws(j);
+    if (j->p >= j->end || *j->p != '{' || depth > 3) {
+        value(j, depth);
+        return;
+    }
+    j->p++;
+    ws(j);
+    if (j->p < j->end && *j->p == '}') {
+        j->p++;
+        return;
+    }
+    while (!j->bad) {
+        ws(j);
+        const char *ks = j->p, *ke = scan_string(j, ks);
+        if (!ke) {
+            j->bad = true;
+            return;
+        }
+        j->p = ke;
+        ws(j);
+        if (j->p >= j->end || *j->p != ':') {
+            j->bad = true;
+            return;
+        }
+        j->p++;
+        ws(j);
+        if (depth == 1 && key_is(ks, ke, "next")) {
+            paging(j, pg, depth + 1);
+        } else if (depth == 2 && key_is(ks, ke, "after") && j->p < j->end &&
+                   *j->p == '"') {
+            const char *vs = j->p, *ve = scan_string(j, vs);
+            if (!ve) {
+                j->bad = true;
+                return;
+            }
+            size_t n = (size_t)(ve - vs) - 2;
+            if (n < sizeof(pg->after) && !memchr(vs + 1, '\\', n)) {
+                memcpy(pg->after, vs + 1, n);
+                pg->after[n] = '\0';
+            }
+            j->p = ve;
+        } else {
+            value(j, depth + 1);
+        }
+        ws(j);
+        if (j->p < j->end && *j->p == ',') {
+            j->p++;
+            continue;
+        }
+        if (j->p < j->end && *j->p == '}') {
+            j->p++;
+            return;
+        }
+        j->bad = true;
+    }
+}
+
+enum ed_err jsonfilter_page(const char *in, size_t len, bool drop_nulls,
+                            struct ed_buf *out, struct jsonfilter_page *pg)
+{
+    struct jf j = {in, in + len, out, drop_nulls, false};
+    bool copied = false;
+    pg->count = 0;
+    pg->after[0] = '\0';
+    pg->total = -1;
+    ws(&j);
+    if (j.p >= j.end || *j.p != '{')
+        return ED_ERR_INVALID;
+    j.p++;
+    ws(&j);
+    if (j.p < j.end && *j.p == '}') {
+        j.p++;
+        goto done;
+    }
+    while (!j.bad) {
+        ws(&j);
+        const char *ks = j.p, *ke = scan_string(&j, ks);
+        if (!ke)
+            return ED_ERR_INVALID;
+        j.p = ke;
+        ws(&j);
+        if (j.p >= j.end || *j.p != ':')
+            return ED_ERR_INVALID;
+        j.p++;
+        ws(&j);
+        if (key_is(ks, ke, "results") && !copied && j.p < j.end && *j.p == '[') {
+            array(&j, 1, &pg->count);
+            copied = true;
+        } else if (key_is(ks, ke, "paging")) {
+            struct ed_buf *keep = j.out;
+            j.out = NULL;
+            paging(&j, pg, 1);
+            j.out = keep;
+        } else if (key_is(ks, ke, "total") && j.p < j.end && *j.p != '"') {
+            const char *e = scan_number(&j, j.p);
+            int64_t v = 0;
+            if (!e)
+                return ED_ERR_INVALID;
+            for (const char *q = j.p; q < e && *q >= '0' && *q <= '9'; q++)
+                if (v < INT64_MAX / 10 - 10)
+                    v = v * 10 + (*q - '0');
+            pg->total = v;
+            j.p = e;
+        } else {
+            struct ed_buf *keep = j.out;
+            j.out = NULL; /* validate and skip */
+            value(&j, 1);
+            j.out = keep;
+        }
+        ws(&j);
+        if (j.p < j.end && *j.p == ',') {
+            j.p++;
+            continue;
+        }
+        if (j.p < j.end && *j.p == '}') {
+            j.p++;
+            break;
+        }
+        return ED_ERR_INVALID;
+    }
+done:
+    ws(&j);
+    if (j.bad || j.p != j.end)
+        return ED_ERR_INVALID;
+    if (!copied && out && ed_buf_append(out, "[]", 2) != ED_OK)
+        return ED_ERR_TOO_LARGE;
+    return ED_OK;
+}
