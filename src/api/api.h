@@ -82,6 +82,7 @@ struct ed_response {
     json_t *body;                /* owned */
     const char *raw;             /* static raw body (console assets) */
     size_t raw_len;
+    char *raw_heap;              /* owned raw body (raw_len bytes), if set */
     const char *content_type;    /* default application/json */
     enum ed_api_error error;     /* != ED_E_NONE → error envelope */
     const char *message;         /* arena string, overrides the default */

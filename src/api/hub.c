@@ -154,10 +154,11 @@ int hub_send_raw(struct hub_op *op, const char *method, const char *path,
     return st;
 }
 
-int hub_respond_raw(struct hub_op *op, int status, const char *body, size_t len)
+int hub_respond_raw(struct hub_op *op, int status, char *body_take, size_t len)
 {
     struct ed_response *res = op->res;
-    res->raw = ed_arena_strndup(op->req->arena, body, len);
+    free(res->raw_heap);
+    res->raw_heap = body_take;
     res->raw_len = len;
     res->content_type = "application/json; charset=utf-8";
     res->status = status;

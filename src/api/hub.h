@@ -59,8 +59,8 @@ int hub_send(struct hub_op *op, const char *method, const char *path,
 /* hub_send with a raw continuation. */
 int hub_send_raw(struct hub_op *op, const char *method, const char *path,
                  json_t *body, bool search, hub_raw_fn next);
-/* Set res to a raw JSON body (copied into the request arena). */
-int hub_respond_raw(struct hub_op *op, int status, const char *body, size_t len);
+/* Set res to a raw JSON body: a heap string of len bytes, ownership taken. */
+int hub_respond_raw(struct hub_op *op, int status, char *body_take, size_t len);
 /* True when the instance drops null members from responses (default). */
 bool hub_drop_nulls(const struct hub_op *op);
 

@@ -103,14 +103,14 @@ static int respond_record(struct hub_op *op, int status, const char *body,
     if (len == 0)
         return api_json(op->res, 200, json_object());
     ed_buf_init(&out, PROVIDER_MAX_BODY);
+    ed_buf_reserve(&out, len);
     if (jsonfilter_copy(body, len, hub_drop_nulls(op), &out) != ED_OK) {
         ed_buf_cleanup(&out);
         return api_error(op->req, op->res, ED_E_BAD_GATEWAY,
                          "HubSpot answered with invalid or oversized JSON");
     }
-    int st = hub_respond_raw(op, 200, out.data, out.len);
-    ed_buf_cleanup(&out);
-    return st;
+    size_t n = out.len;
+    return hub_respond_raw(op, 200, ed_buf_take(&out), n);
 }
 
 /* Lower-case property names; accept {"properties":{...}} or flat fields. */
@@ -169,7 +169,6 @@ static int list_next(struct hub_op *op, int status, const char *body, size_t len
     struct list_state *ls = op->state;
     struct jsonfilter_page pg;
     struct ed_buf out;
-    int st;
     (void)status;
     if (ls->skip > 0) {
         if (jsonfilter_page(body, len, false, NULL, &pg) != ED_OK)
@@ -187,6 +186,7 @@ static int list_next(struct hub_op *op, int status, const char *body, size_t len
     json_decref(ls->search_body);
     ls->search_body = NULL;
     ed_buf_init(&out, PROVIDER_MAX_BODY);
+    ed_buf_reserve(&out, len);
     if (jsonfilter_page(body, len, hub_drop_nulls(op), &out, &pg) != ED_OK) {
         ed_buf_cleanup(&out);
         return bad_answer(op);
@@ -199,9 +199,8 @@ static int list_next(struct hub_op *op, int status, const char *body, size_t len
     if (pg.total >= 0)
         api_header(op->res, "Elements-Total-Count",
                    ed_arena_printf(op->req->arena, "%lld", (long long)pg.total));
-    st = hub_respond_raw(op, 200, out.data ? out.data : "[]", out.len ? out.len : 2);
-    ed_buf_cleanup(&out);
-    return st;
+    size_t n = out.len;
+    return hub_respond_raw(op, 200, ed_buf_take(&out), n);
 }
 
 static int list_step(struct hub_op *op, const char *after)

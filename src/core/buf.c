@@ -30,6 +30,19 @@ void ed_buf_reset(struct ed_buf *b)
         b->data[0] = '\0';
 }
 
+void ed_buf_reserve(struct ed_buf *b, size_t n)
+{
+    size_t want = b->len + n + 1;
+    if (want > b->cap + 1)
+        want = b->cap + 1;
+    if (want > b->alloc) {
+        b->data = ed_realloc(b->data, want);
+        if (b->alloc == 0)
+            b->data[0] = '\0';
+        b->alloc = want;
+    }
+}
+
 enum ed_err ed_buf_append(struct ed_buf *b, const void *p, size_t n)
 {
     if (n > b->cap || b->len > b->cap - n)

@@ -16,6 +16,9 @@ struct ed_buf {
 void ed_buf_init(struct ed_buf *b, size_t cap);
 void ed_buf_cleanup(struct ed_buf *b);
 void ed_buf_reset(struct ed_buf *b);
+/* Make room for n more bytes up front (fewer reallocations); bounded by
+ * the cap, so it never fails. */
+void ed_buf_reserve(struct ed_buf *b, size_t n);
 enum ed_err ed_buf_append(struct ed_buf *b, const void *p, size_t n);
 enum ed_err ed_buf_appends(struct ed_buf *b, const char *s);
 enum ed_err ed_buf_printf(struct ed_buf *b, const char *fmt, ...)

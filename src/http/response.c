@@ -24,6 +24,11 @@ char *http_response_body(const struct ed_request *req, struct ed_response *res,
         out = json_dumps(env, JSON_COMPACT);
         json_decref(env);
         res->content_type = NULL;
+    } else if (res->raw_heap) {
+        out = res->raw_heap; /* handed over to the caller */
+        res->raw_heap = NULL;
+        *len = res->raw_len;
+        return out;
     } else if (res->raw) {
         *len = res->raw_len;
         return ed_strndup(res->raw, res->raw_len);

@@ -336,6 +336,7 @@ static void completed_cb(void *cls, struct MHD_Connection *conn,
     pthread_mutex_destroy(&ctx->lock);
     json_decref(ctx->json);
     json_decref(ctx->res.body);
+    free(ctx->res.raw_heap);
     ed_buf_cleanup(&ctx->body);
     ed_arena_free(ctx->req.arena);
     free(ctx);
@@ -390,7 +391,7 @@ enum ed_err http_server_start(struct ed_app *app, struct http_server **out,
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned threads = app->cfg->threads > 0 ? (unsigned)app->cfg->threads
                                              : (unsigned)(ncpu > 2 ? ncpu * 2 : 4);
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO |
                      MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;

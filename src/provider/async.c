@@ -262,6 +262,7 @@ void provider_async_submit(struct provider_async *a,
     j->rs.retry_after_s = -1;
     j->rs.rl_remaining = -1;
     ed_buf_init(&j->sink, PROVIDER_MAX_BODY);
+    ed_buf_reserve(&j->sink, 16384);
     j->hdrs = curl_slist_append(j->hdrs, "Accept: application/json");
     j->hdrs = curl_slist_append(j->hdrs, "Expect:");
     if (rq->content_type) {
