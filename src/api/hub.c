@@ -200,7 +200,14 @@ static void map_error(struct hub_op *op, enum ed_err err,
                   "HubSpot refused the instance's credentials; the instance "
                   "may need to be re-authenticated");
     } else {
-        api_error(req, res, ED_E_BAD_REQUEST, "HubSpot rejected the request");
+        const char *msg = rs->status == 404   ? "Not found at HubSpot"
+                          : rs->status == 403 ? "HubSpot refused access (a missing "
+                                                "scope?)"
+                          : rs->status == 409 ? "HubSpot reports a conflict"
+                          : rs->status == 400 ? "HubSpot rejected the request as "
+                                                "invalid"
+                                              : "HubSpot rejected the request";
+        api_error(req, res, ED_E_BAD_REQUEST, "%s", msg);
         res->status = (int)rs->status;
     }
     if (rs->body_len)
