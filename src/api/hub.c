@@ -26,6 +26,8 @@
 
 static void op_free(struct hub_op *op)
 {
+    if (op->state_cleanup)
+        op->state_cleanup(op->state);
     free(op->rs.body);
     free(op->method);
     free(op->path);

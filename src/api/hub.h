@@ -37,6 +37,7 @@ struct hub_op {
     const char *id;        /* second segment, NULL if none */
     const char *sub;       /* third segment, NULL if none */
     void *state;           /* resource-specific, arena-allocated */
+    void (*state_cleanup)(void *state); /* called when the op ends, if set */
     /* call in flight (internal) */
     hub_next_fn next;
     hub_raw_fn next_raw;

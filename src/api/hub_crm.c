@@ -226,6 +226,13 @@ static int list_step(struct hub_op *op, const char *after)
     return hub_send_raw(op, "GET", path, NULL, false, list_next);
 }
 
+static void list_state_cleanup(void *p)
+{
+    struct list_state *ls = p;
+    json_decref(ls->search_body);
+    ls->search_body = NULL;
+}
+
 static long page_size(struct hub_op *op)
 {
     const char *ps = req_query(op->req, "pageSize");
@@ -274,6 +281,7 @@ static int crm_list(struct hub_op *op, const struct crm_map *map,
     uint64_t pg = 1;
     char err[256];
     op->state = ls;
+    op->state_cleanup = list_state_cleanup;
     ls->map = map;
     ls->object = object;
     ls->props = fields_param(op);
@@ -326,12 +334,7 @@ static int crm_list(struct hub_op *op, const struct crm_map *map,
         if (!after && pg > 1)
             after = ed_arena_printf(req->arena, "%llu",
                                     (unsigned long long)((pg - 1) * (uint64_t)ls->page_size));
-        int st = list_step(op, after);
-        if (st != ED_ASYNC) {
-            json_decref(ls->search_body);
-            ls->search_body = NULL;
-        }
-        return st;
+        return list_step(op, after);
     }
     ls->skip = (long)((pg - 1) * (uint64_t)ls->page_size);
     return list_step(op, after);

@@ -7,6 +7,7 @@
 #include "provider/provider.h"
 
 #include <curl/curl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,9 +16,18 @@
 #include "core/timeutil.h"
 
 static __thread CURL *tl_easy;
+/* The key's destructor frees a thread's handle when the thread ends. */
+static pthread_key_t easy_key;
+
+static void easy_destroy(void *p)
+{
+    curl_easy_cleanup(p);
+}
 
 enum ed_err provider_global_init(void)
 {
+    if (pthread_key_create(&easy_key, easy_destroy) != 0)
+        return ED_ERR_PROVIDER;
     return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? ED_OK
                                                              : ED_ERR_PROVIDER;
 }
@@ -91,9 +101,10 @@ enum ed_err provider_send(const struct provider_request *rq,
     ed_buf_init(&sink.buf, PROVIDER_MAX_BODY);
     sink.overflow = false;
     sink.rs = rs;
-    if (!tl_easy)
+    if (!tl_easy) {
         tl_easy = curl_easy_init();
-    else
+        pthread_setspecific(easy_key, tl_easy);
+    } else
         curl_easy_reset(tl_easy);
     CURL *c = tl_easy;
     if (!c) {

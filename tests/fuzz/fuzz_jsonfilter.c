@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: MIT
+ * libFuzzer target for core/jsonfilter.c, the streaming reshaper of
+ * HubSpot's answers on the hub hot path (provider input is untrusted).
+ * Beyond crashes and sanitizer reports it checks the contract against
+ * jansson as the reference parser: whatever jsonfilter accepts must parse,
+ * and must equal the reference document with null members removed; what
+ * jansson rejects must be rejected. Built with -DED_FUZZ_REPLAY it gets
+ * tests/fuzz/replay.c's main() instead. */
+#include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/jsonfilter.h"
+
+#define INPUT_MAX (1 << 20)
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void require(int cond, const char *what)
+{
+    if (!cond) {
+        fprintf(stderr, "fuzz_jsonfilter: contract broken: %s\n", what);
+        abort();
+    }
+}
+
+static void drop_nulls(json_t *v)
+{
+    const char *k;
+    json_t *m;
+    void *tmp;
+    size_t i;
+    if (json_is_object(v)) {
+        json_object_foreach_safe(v, tmp, k, m) {
+            if (json_is_null(m))
+                json_object_del(v, k);
+            else
+                drop_nulls(m);
+        }
+    } else if (json_is_array(v)) {
+        json_array_foreach(v, i, m) drop_nulls(m);
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct ed_buf out;
+    json_error_t je;
+    if (size > INPUT_MAX)
+        return 0;
+    /* reference: jansson, with the same rules (any value at top level, no
+     * NUL bytes, duplicate keys allowed) */
+    json_t *ref = json_loadb((const char *)data, size, JSON_DECODE_ANY, &je);
+    for (int nulls = 0; nulls < 2; nulls++) {
+        ed_buf_init(&out, 4 * (size_t)INPUT_MAX);
+        enum ed_err rc = jsonfilter_copy((const char *)data, size, nulls, &out);
+        if (rc == ED_OK) {
+            json_t *got = json_loadb(out.data, out.len, JSON_DECODE_ANY, &je);
+            require(got != NULL, "output parses");
+            /* depth/duplicate-key differences aside, equal to the reference */
+            if (ref) {
+                json_t *want = json_deep_copy(ref);
+                if (nulls)
+                    drop_nulls(want);
+                require(json_equal(got, want), "output equals the reference");
+                json_decref(want);
+            }
+            json_decref(got);
+        } else {
+            require(rc == ED_ERR_INVALID || rc == ED_ERR_TOO_LARGE, "error code");
+        }
+        ed_buf_cleanup(&out);
+        struct jsonfilter_page pg;
+        ed_buf_init(&out, 4 * (size_t)INPUT_MAX);
+        rc = jsonfilter_page((const char *)data, size, nulls, &out, &pg);
+        if (rc == ED_OK) {
+            json_t *got = json_loadb(out.data, out.len, 0, &je);
+            require(json_is_array(got), "page output is an array");
+            require(json_array_size(got) == pg.count, "count matches");
+            require(strlen(pg.after) < sizeof(pg.after), "after bounded");
+            json_decref(got);
+        }
+        ed_buf_cleanup(&out);
+    }
+    json_decref(ref);
+    return 0;
+}

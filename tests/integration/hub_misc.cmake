@@ -1,0 +1,6 @@
+# Hub resources of src/api/hub_misc.c against hubspot-sim (included from
+# tests/integration/CMakeLists.txt).
+ed_py_test(integration.hub_misc ${CMAKE_CURRENT_LIST_DIR}/test_hub_misc.py
+           LABELS integration TIMEOUT 120)
+ed_py_test(integration.hub_misc_engagements ${CMAKE_CURRENT_LIST_DIR}/test_hub_misc_engagements.py
+           LABELS integration TIMEOUT 120)
