@@ -1,22 +1,36 @@
 #!/bin/sh
-# Install the Debian packages elementsd needs to build, run and test, when missing.
-# As root this runs apt-get; otherwise it prints the command to run.
+# Install what elementsd needs to build, run and test, when missing:
+# Debian packages (as root via apt-get; otherwise print the command), then
+# the browser tests' npm packages (scripts/browser-deps.sh).
+#   build:  compiler, cmake, libmicrohttpd, libcurl, jansson, SQLite, libsodium, libpq
+#   test:   python3, PostgreSQL server (throw-away clusters), clang + libFuzzer
+#           runtime (fuzzing), chromium + node/npm (console end-to-end tests)
 set -eu
+cd "$(dirname "$0")/.."
 PKGS="build-essential cmake pkg-config libmicrohttpd-dev libcurl4-openssl-dev
-libjansson-dev libsqlite3-dev libsodium-dev python3 curl"
+libjansson-dev libsqlite3-dev libsodium-dev libpq-dev python3 curl
+postgresql clang libclang-rt-14-dev chromium"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
         missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
-if [ "$(id -u)" = 0 ]; then
-    echo "deps: installing$missing"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y --no-install-recommends $missing >/dev/null ||
-        { apt-get update >/dev/null && apt-get install -y --no-install-recommends $missing >/dev/null; }
-else
-    echo "deps: missing packages; run as root:"
-    echo "  apt-get install -y$missing"
-    exit 1
+command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
+if [ -n "$missing" ]; then
+    if [ "$(id -u)" = 0 ]; then
+        echo "deps: installing$missing"
+        export DEBIAN_FRONTEND=noninteractive
+        # shellcheck disable=SC2086
+        apt-get install -y --no-install-recommends $missing >/dev/null 2>&1 ||
+            { apt-get update >/dev/null &&
+              apt-get install -y --no-install-recommends $missing >/dev/null; }
+    else
+        echo "deps: missing packages; run as root:"
+        echo "  apt-get install -y$missing"
+        exit 1
+    fi
+fi
+if [ -x scripts/browser-deps.sh ] && [ -f tests/browser/package.json ]; then
+    scripts/browser-deps.sh
 fi

@@ -77,9 +77,15 @@ static int app_open(struct ed_app *app, const struct ed_config *cfg)
                 ed_strerror(err));
         return -1;
     }
+    /* the PostgreSQL backend reads its pool size from the environment */
+    char pool[24];
+    snprintf(pool, sizeof(pool), "%lld", (long long)cfg->db_pool);
+    setenv("ELEMENTSD_DB_POOL", pool, 1);
     if ((err = store_open(cfg->db, &app->store))) {
-        fprintf(stderr, "elementsd: cannot open database %s: %s\n", cfg->db,
+        char *safe = config_db_redacted(cfg->db);
+        fprintf(stderr, "elementsd: cannot open database %s: %s\n", safe,
                 ed_strerror(err));
+        free(safe);
         return -1;
     }
     caches_init(app);

@@ -74,6 +74,8 @@ static const struct cfg_row rows[] = {
           cache_ttl_ms,
           "how long a node may reuse a looked-up secret or instance (0 = no "
           "cache); bounds how late other nodes see a change"),
+    ROW_I("db-pool", "ELEMENTSD_DB_POOL", "8", 1, 256, db_pool,
+          "PostgreSQL connections per node"),
 };
 #define NROWS (sizeof(rows) / sizeof(rows[0]))
 
@@ -168,11 +170,26 @@ void config_print_help(FILE *f)
             "base64 master key (32 bytes); default DATA_DIR/master.key");
 }
 
+char *config_db_redacted(const char *url)
+{
+    /* scheme://user:password@host → scheme://user:****@host */
+    const char *scheme = strstr(url, "://");
+    const char *at = scheme ? strchr(scheme + 3, '@') : NULL;
+    const char *colon = scheme ? strchr(scheme + 3, ':') : NULL;
+    if (!at || !colon || colon > at)
+        return ed_strdup(url);
+    return ed_asprintf("%.*s:****%s", (int)(colon - url), url, at);
+}
+
 void config_print(const struct ed_config *cfg, FILE *f)
 {
     for (size_t i = 0; i < NROWS; i++) {
         const char *base = (const char *)cfg;
-        if (rows[i].type == CFG_STR)
+        if (rows[i].offset == offsetof(struct ed_config, db)) {
+            char *r = config_db_redacted(cfg->db);
+            fprintf(f, "%s=%s\n", rows[i].flag, r);
+            free(r);
+        } else if (rows[i].type == CFG_STR)
             fprintf(f, "%s=%s\n", rows[i].flag,
                     *(char *const *)(base + rows[i].offset));
         else

@@ -29,6 +29,7 @@ struct ed_config {
     int64_t search_throttle; /* search calls per second per portal (0 = off) */
     int64_t retry_budget_ms; /* total wait spent on 429 retries of one call */
     int64_t cache_ttl_ms;    /* credential/instance lookup cache lifetime */
+    int64_t db_pool;         /* PostgreSQL connections per node */
 };
 
 /* Fill defaults, then environment, then argv (flags only; positional
@@ -38,6 +39,9 @@ enum ed_err config_load(struct ed_config *cfg, int argc, char **argv,
 void config_cleanup(struct ed_config *cfg);
 /* Write the flag/env/default reference (for --help). */
 void config_print_help(FILE *f);
+/* The database URL with any password replaced by "****" (heap string):
+ * what may be logged or printed. */
+char *config_db_redacted(const char *url);
 /* Write the effective configuration as key=value lines. */
 void config_print(const struct ed_config *cfg, FILE *f);
 

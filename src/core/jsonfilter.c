@@ -29,6 +29,40 @@ static void emit(struct jf *j, const char *s, size_t n)
         j->bad = true;
 }
 
+/* Length of the UTF-8 sequence at p (1-4), or 0 if it is not well formed
+ * (overlong forms, surrogates and code points past U+10FFFF are not). */
+static size_t utf8_len(const unsigned char *p, const unsigned char *end)
+{
+    unsigned char c = p[0];
+    size_t n;
+    uint32_t cp;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 2;
+        cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if ((size_t)(end - p) < n)
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (p[i] & 0x3F);
+    }
+    if ((n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+        (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+        return 0;
+    return n;
+}
+
 /* Scan a string starting at '"'; returns its end (past the closing quote). */
 static const char *scan_string(struct jf *j, const char *p)
 {
@@ -40,6 +74,14 @@ static const char *scan_string(struct jf *j, const char *p)
             return p + 1;
         if (c < 0x20)
             return NULL;
+        if (c >= 0x80) {
+            size_t n = utf8_len((const unsigned char *)p,
+                                (const unsigned char *)j->end);
+            if (!n)
+                return NULL;
+            p += n - 1;
+            continue;
+        }
         if (c == '\\') {
             if (++p >= j->end)
                 return NULL;

@@ -75,7 +75,7 @@ class PlatformHttp(unittest.TestCase):
         r = self.req("GET", "/health")
         self.assertEqual(r.status, 200)
         self.assertCommon(r)
-        self.assertEqual(r.json(), {"status": "ok", "database": "sqlite"})
+        self.assertEqual(r.json(), {"status": "ok", "database": h.db_backend()})
 
     def test_request_ids_are_unique(self):
         ids = {self.req("GET", "/health").header("Elements-Request-Id")

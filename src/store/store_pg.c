@@ -1,0 +1,1037 @@
+/* SPDX-License-Identifier: MIT
+ * PostgreSQL backend of the store (libpq), with the same semantics as
+ * store_sqlite.c. A pool of connections (ELEMENTSD_DB_POOL, default 8) is
+ * checked out under a mutex and condition variable, one connection per
+ * domain call, opened lazily and reset on the next checkout when it went
+ * bad. Every statement is one PQexecParams with typed $n parameters: blobs
+ * and integers travel in binary, results come back in binary, so BYTEA
+ * round-trips exactly and nothing is parsed from text. Calls that write
+ * several rows hold one connection in a struct pg_tx (BEGIN..COMMIT); a
+ * read that fails because the connection dropped is retried once on the
+ * reset connection, a write is not (its outcome is unknown) and returns
+ * ED_ERR_DB. Migrations are compiled in from migrations/pg/ and applied at
+ * open, one transaction each, serialised across nodes by an advisory lock
+ * and recorded in schema_migrations. */
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/embed.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "core/strparse.h"
+#include "core/timeutil.h"
+#include "store/store_int.h"
+
+extern const struct ed_embed ed_pg_migrations[];
+
+#define PG_POOL_DEFAULT 8
+#define PG_POOL_MAX 256
+#define PG_MAX_PARAMS 20
+/* pg_advisory_xact_lock key for migrations: "elements" in ASCII. */
+#define PG_MIGRATE_LOCK "7308335428573144179"
+
+/* Type OIDs from the server's pg_type.h (not exported by libpq-fe.h). */
+#define PG_BYTEA_OID 17
+#define PG_INT8_OID 20
+#define PG_TEXT_OID 25
+
+struct pg_conn {
+    PGconn *pg; /* NULL until first checked out */
+};
+
+struct store_pg {
+    struct store base;
+    char *url;
+    size_t size;
+    struct pg_conn *conns;
+    struct pg_conn **idle; /* stack of checked-in connections */
+    size_t nidle;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+};
+
+/* One connection held across several statements: BEGIN at tx_begin,
+ * COMMIT or ROLLBACK at the end, checked in either way. Phase B (row locks
+ * across a token refresh) builds on this. */
+struct pg_tx {
+    struct store_pg *s;
+    struct pg_conn *c;
+};
+
+/* --- connections and pool --------------------------------------------- */
+
+/* A server or libpq message as one log-safe value: no newlines or double
+ * quotes, at most n-1 bytes. */
+static const char *log_safe(const char *m, char *buf, size_t n)
+{
+    size_t k = 0;
+    for (; m && m[k] && k + 1 < n; k++) {
+        char ch = m[k];
+        if (ch == '\n' || ch == '\r' || ch == '\t')
+            ch = ' ';
+        else if (ch == '"')
+            ch = '\'';
+        buf[k] = ch;
+    }
+    while (k > 0 && buf[k - 1] == ' ')
+        k--;
+    buf[k] = 0;
+    return buf;
+}
+
+static const char *pg_errmsg(PGconn *pg, char *buf, size_t n)
+{
+    return log_safe(PQerrorMessage(pg), buf, n);
+}
+
+static void notice_quiet(void *arg, const char *msg)
+{
+    (void)arg;
+    (void)msg; /* "relation already exists, skipping" and the like */
+}
+
+/* Defaults first: anything in the URL overrides them (expand_dbname). */
+static PGconn *pg_connect(const char *url)
+{
+    static const char *const keys[] = {
+        "connect_timeout",  "application_name",    "keepalives_idle",
+        "keepalives_count", "keepalives_interval", "dbname",
+        NULL,
+    };
+    const char *vals[] = {"5", "elementsd", "30", "3", "10", url, NULL};
+    PGconn *pg = PQconnectdbParams(keys, vals, 1);
+    if (!pg)
+        abort(); /* libpq out of memory: the OOM policy of core/mem.h */
+    PQsetNoticeProcessor(pg, notice_quiet, NULL);
+    if (PQstatus(pg) != CONNECTION_OK) {
+        char buf[256];
+        ed_warn(NULL, "msg=\"postgresql connection failed\" err=\"%s\"",
+                pg_errmsg(pg, buf, sizeof(buf)));
+    }
+    return pg;
+}
+
+/* Check out a connection, waiting while all are busy. A connection found
+ * bad is reset here, so a node recovers once the database is back; the
+ * caller may still get a bad one (database down) and its query then fails
+ * with ED_ERR_DB. */
+static struct pg_conn *conn_get(struct store_pg *s)
+{
+    pthread_mutex_lock(&s->lock);
+    while (s->nidle == 0)
+        pthread_cond_wait(&s->cond, &s->lock);
+    struct pg_conn *c = s->idle[--s->nidle];
+    pthread_mutex_unlock(&s->lock);
+    if (!c->pg) {
+        c->pg = pg_connect(s->url);
+    } else if (PQstatus(c->pg) != CONNECTION_OK) {
+        char buf[256];
+        PQreset(c->pg);
+        if (PQstatus(c->pg) == CONNECTION_OK)
+            ed_info(NULL, "msg=\"postgresql connection restored\"");
+        else
+            ed_warn(NULL, "msg=\"postgresql reconnect failed\" err=\"%s\"",
+                    pg_errmsg(c->pg, buf, sizeof(buf)));
+    }
+    return c;
+}
+
+static void conn_put(struct store_pg *s, struct pg_conn *c)
+{
+    /* never hand on a connection inside a transaction */
+    if (PQstatus(c->pg) == CONNECTION_OK &&
+        PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+        PQclear(PQexec(c->pg, "ROLLBACK"));
+    pthread_mutex_lock(&s->lock);
+    s->idle[s->nidle++] = c;
+    pthread_cond_signal(&s->cond);
+    pthread_mutex_unlock(&s->lock);
+}
+
+/* --- statements ------------------------------------------------------- */
+
+struct pg_params {
+    int n;
+    Oid types[PG_MAX_PARAMS];
+    const char *vals[PG_MAX_PARAMS];
+    int lens[PG_MAX_PARAMS];
+    int fmts[PG_MAX_PARAMS];
+    unsigned char i8[PG_MAX_PARAMS][8];
+};
+
+static int p_next(struct pg_params *p)
+{
+    if (p->n >= PG_MAX_PARAMS)
+        abort(); /* a programming error: raise PG_MAX_PARAMS */
+    return p->n++;
+}
+
+static void p_i64(struct pg_params *p, int64_t v)
+{
+    int k = p_next(p);
+    uint64_t u = (uint64_t)v;
+    for (int b = 7; b >= 0; b--, u >>= 8)
+        p->i8[k][b] = (unsigned char)(u & 0xff);
+    p->types[k] = PG_INT8_OID;
+    p->vals[k] = (const char *)p->i8[k];
+    p->lens[k] = 8;
+    p->fmts[k] = 1;
+}
+
+/* NULL binds SQL NULL. */
+static void p_text(struct pg_params *p, const char *v)
+{
+    int k = p_next(p);
+    p->types[k] = PG_TEXT_OID;
+    p->vals[k] = v;
+    p->lens[k] = 0;
+    p->fmts[k] = 0;
+}
+
+/* NULL data binds SQL NULL; a non-NULL empty blob binds ''::bytea. */
+static void p_blob(struct pg_params *p, const void *data, size_t len)
+{
+    int k = p_next(p);
+    p->types[k] = PG_BYTEA_OID;
+    p->vals[k] = data;
+    p->lens[k] = (int)len;
+    p->fmts[k] = 1;
+}
+
+static void p_hash(struct pg_params *p, const uint8_t *hash)
+{
+    p_blob(p, hash, STORE_HASH_BYTES);
+}
+
+/* SQLSTATE → ed_err, as store_sqlite.c's rc_err: any integrity violation
+ * (class 23: unique, foreign key, not null) is ED_ERR_EXISTS, lock and
+ * serialization conflicts are ED_ERR_BUSY. */
+static enum ed_err state_err(const PGresult *res)
+{
+    const char *st = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    if (!st)
+        return ED_ERR_DB;
+    if (strncmp(st, "23", 2) == 0)
+        return ED_ERR_EXISTS;
+    if (strcmp(st, "40001") == 0 || strcmp(st, "40P01") == 0 ||
+        strcmp(st, "55P03") == 0)
+        return ED_ERR_BUSY;
+    return ED_ERR_DB;
+}
+
+/* Run one statement (results in binary). On success returns the result
+ * (caller PQclears); on failure NULL with *err set. `retry` is for reads
+ * outside a transaction and for the BEGIN that opens one: when the
+ * connection turns out to be bad they run once more on the reset
+ * connection. Inside a transaction it must be false (the reset lost it). */
+static PGresult *pg_run(struct pg_conn *c, const char *sql,
+                        const struct pg_params *p, bool retry,
+                        enum ed_err *err)
+{
+    static const struct pg_params none = {0};
+    if (!p)
+        p = &none;
+    for (int attempt = 0;; attempt++) {
+        PGresult *res = PQexecParams(c->pg, sql, p->n, p->types, p->vals,
+                                     p->lens, p->fmts, 1);
+        ExecStatusType st = PQresultStatus(res);
+        if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
+            *err = ED_OK;
+            return res;
+        }
+        if (PQstatus(c->pg) != CONNECTION_OK) {
+            PQclear(res);
+            PQreset(c->pg);
+            bool back = PQstatus(c->pg) == CONNECTION_OK;
+            bool again = retry && attempt == 0 && back;
+            ed_warn(NULL, "msg=\"postgresql connection lost\" reconnected=%s "
+                          "retried=%s",
+                    back ? "yes" : "no", again ? "yes" : "no");
+            if (again)
+                continue;
+            *err = ED_ERR_DB;
+            return NULL;
+        }
+        /* the primary message only: DETAIL may quote key values */
+        char buf[256];
+        const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+        const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+        *err = state_err(res);
+        log_safe(msg ? msg : PQerrorMessage(c->pg), buf, sizeof(buf));
+        if (*err == ED_ERR_DB)
+            ed_error(NULL, "msg=\"postgresql statement failed\" sqlstate=%s "
+                           "err=\"%s\"",
+                     state ? state : "?", buf);
+        else
+            ed_debug(NULL, "msg=\"postgresql statement refused\" "
+                           "sqlstate=%s err=\"%s\"",
+                     state ? state : "?", buf);
+        PQclear(res);
+        return NULL;
+    }
+}
+
+/* One statement on a pooled connection. */
+static enum ed_err pg_query(struct store_pg *s, const char *sql,
+                            const struct pg_params *p, bool read,
+                            PGresult **out)
+{
+    enum ed_err err;
+    struct pg_conn *c = conn_get(s);
+    *out = pg_run(c, sql, p, read, &err);
+    conn_put(s, c);
+    return err;
+}
+
+/* Rows changed by an INSERT/UPDATE/DELETE. */
+static bool pg_changed(PGresult *res)
+{
+    const char *n = PQcmdTuples(res);
+    return *n && strcmp(n, "0") != 0;
+}
+
+static enum ed_err tx_begin(struct store_pg *s, struct pg_tx *tx)
+{
+    enum ed_err err;
+    tx->s = s;
+    tx->c = conn_get(s);
+    /* nothing has happened yet, so BEGIN itself may be retried */
+    PGresult *res = pg_run(tx->c, "BEGIN", NULL, true, &err);
+    PQclear(res);
+    if (err) {
+        conn_put(s, tx->c);
+        tx->c = NULL;
+    }
+    return err;
+}
+
+static enum ed_err tx_commit(struct pg_tx *tx)
+{
+    enum ed_err err;
+    PQclear(pg_run(tx->c, "COMMIT", NULL, false, &err));
+    conn_put(tx->s, tx->c); /* rolls back if COMMIT failed */
+    tx->c = NULL;
+    return err;
+}
+
+static void tx_rollback(struct pg_tx *tx)
+{
+    if (!tx->c)
+        return;
+    conn_put(tx->s, tx->c);
+    tx->c = NULL;
+}
+
+/* --- open, migrate, close --------------------------------------------- */
+
+static enum ed_err exec_script(PGconn *pg, const char *sql)
+{
+    PGresult *res = PQexec(pg, sql);
+    enum ed_err err = ED_OK;
+    if (PQresultStatus(res) != PGRES_COMMAND_OK &&
+        PQresultStatus(res) != PGRES_TUPLES_OK) {
+        char buf[256];
+        ed_error(NULL, "msg=\"postgresql migration failed\" err=\"%s\"",
+                 pg_errmsg(pg, buf, sizeof(buf)));
+        err = ED_ERR_DB;
+    }
+    PQclear(res);
+    return err;
+}
+
+/* Apply one migration unless recorded. The advisory lock (released at
+ * COMMIT) makes nodes starting together take turns; the table is created
+ * under it too, as concurrent CREATE TABLE IF NOT EXISTS can collide. */
+static enum ed_err migrate_one(struct pg_conn *c, const struct ed_embed *m)
+{
+    enum ed_err err;
+    PGresult *res = NULL;
+    struct pg_params p = {0};
+    bool applied;
+    PQclear(pg_run(c, "BEGIN", NULL, false, &err));
+    if (err)
+        return err;
+    PQclear(pg_run(c, "SELECT pg_advisory_xact_lock(" PG_MIGRATE_LOCK ")",
+                   NULL, false, &err));
+    if (err)
+        goto out;
+    PQclear(pg_run(c,
+                   "CREATE TABLE IF NOT EXISTS schema_migrations("
+                   "version TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)",
+                   NULL, false, &err));
+    if (err)
+        goto out;
+    p_text(&p, m->name);
+    res = pg_run(c, "SELECT 1 FROM schema_migrations WHERE version=$1", &p,
+                 false, &err);
+    if (err)
+        goto out;
+    applied = PQntuples(res) > 0;
+    if (!applied) {
+        if ((err = exec_script(c->pg, (const char *)m->data)))
+            goto out;
+        p_i64(&p, ed_now_s());
+        PQclear(pg_run(c, "INSERT INTO schema_migrations VALUES($1,$2)", &p,
+                       false, &err));
+        if (err)
+            goto out;
+    }
+    PQclear(pg_run(c, "COMMIT", NULL, false, &err));
+    if (!err && !applied)
+        ed_info(NULL, "msg=\"migration applied\" version=%s", m->name);
+out:
+    PQclear(res);
+    return err; /* on error, conn_put rolls back */
+}
+
+static void pg_close(struct store *base)
+{
+    struct store_pg *s = (struct store_pg *)base;
+    for (size_t i = 0; i < s->size; i++)
+        if (s->conns[i].pg)
+            PQfinish(s->conns[i].pg);
+    pthread_cond_destroy(&s->cond);
+    pthread_mutex_destroy(&s->lock);
+    free(s->conns);
+    free(s->idle);
+    free(s->url);
+    free(s);
+}
+
+/* ELEMENTSD_DB_POOL: connections per process, 1..PG_POOL_MAX. */
+static enum ed_err pool_size(size_t *out)
+{
+    const char *v = getenv("ELEMENTSD_DB_POOL");
+    uint64_t n = PG_POOL_DEFAULT;
+    if (v && *v && (!ed_parse_u64(v, PG_POOL_MAX, &n) || n < 1)) {
+        ed_error(NULL, "msg=\"ELEMENTSD_DB_POOL must be 1..%d\"", PG_POOL_MAX);
+        return ED_ERR_INVALID;
+    }
+    *out = (size_t)n;
+    return ED_OK;
+}
+
+static enum ed_err pg_open(const char *url, struct store **out)
+{
+    size_t n;
+    enum ed_err err;
+    if (strncmp(url, "postgresql://", 13) != 0 &&
+        strncmp(url, "postgres://", 11) != 0)
+        return ED_ERR_INVALID;
+    if ((err = pool_size(&n)))
+        return err;
+    struct store_pg *s = ed_calloc(1, sizeof(*s));
+    s->base.ops = &store_pg_ops;
+    s->url = ed_strdup(url);
+    s->size = n;
+    s->conns = ed_calloc(n, sizeof(*s->conns));
+    s->idle = ed_calloc(n, sizeof(*s->idle));
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_cond_init(&s->cond, NULL);
+    /* conns[0] on top: the one connected now is the one reused first */
+    for (size_t i = 0; i < n; i++)
+        s->idle[s->nidle++] = &s->conns[n - 1 - i];
+
+    struct pg_conn *c = conn_get(s);
+    if (PQstatus(c->pg) != CONNECTION_OK) {
+        ed_error(NULL, "msg=\"cannot open database\" backend=postgresql");
+        err = ED_ERR_DB;
+    }
+    for (const struct ed_embed *m = ed_pg_migrations; !err && m->name; m++)
+        err = migrate_one(c, m);
+    conn_put(s, c);
+    if (err) {
+        pg_close(&s->base);
+        return err;
+    }
+    *out = &s->base;
+    return ED_OK;
+}
+
+static enum ed_err pg_ping(struct store *base)
+{
+    PGresult *res;
+    enum ed_err err = pg_query((struct store_pg *)base, "SELECT 1", NULL, true,
+                               &res);
+    PQclear(res);
+    return err;
+}
+
+/* --- row helpers ------------------------------------------------------ */
+
+/* Binary integers are big-endian, 2, 4 or 8 bytes; NULL reads as 0. */
+static int64_t col_i64(const PGresult *r, int row, int col)
+{
+    if (PQgetisnull(r, row, col))
+        return 0;
+    const unsigned char *p = (const unsigned char *)PQgetvalue(r, row, col);
+    int len = PQgetlength(r, row, col);
+    uint64_t v = 0;
+    for (int i = 0; i < len && i < 8; i++)
+        v = (v << 8) | p[i];
+    if (len == 4)
+        return (int32_t)(uint32_t)v;
+    if (len == 2)
+        return (int16_t)(uint16_t)v;
+    return (int64_t)v;
+}
+
+static char *col_text(const PGresult *r, int row, int col)
+{
+    if (PQgetisnull(r, row, col))
+        return NULL;
+    return ed_strndup(PQgetvalue(r, row, col),
+                      (size_t)PQgetlength(r, row, col));
+}
+
+/* Like store_sqlite.c: always allocated (NUL-terminated), empty for NULL. */
+static void col_blob(const PGresult *r, int row, int col, struct store_blob *b)
+{
+    size_t n = PQgetisnull(r, row, col) ? 0 : (size_t)PQgetlength(r, row, col);
+    b->len = n;
+    b->data = ed_malloc(n + 1);
+    if (n)
+        memcpy(b->data, PQgetvalue(r, row, col), n);
+    b->data[n] = 0;
+}
+
+#define ORG_COLS "id, name, secret_ct, created_at"
+#define USER_COLS                                                              \
+    "id, org_id, email, first_name, last_name, password_hash, secret_ct, "     \
+    "created_at"
+
+static void read_org(const PGresult *r, int row, void *out)
+{
+    struct store_org *o = out;
+    o->id = col_i64(r, row, 0);
+    o->name = col_text(r, row, 1);
+    col_blob(r, row, 2, &o->secret_ct);
+    o->created_at = col_i64(r, row, 3);
+}
+
+static void read_user(const PGresult *r, int row, void *out)
+{
+    struct store_user *u = out;
+    u->id = col_i64(r, row, 0);
+    u->org_id = col_i64(r, row, 1);
+    u->email = col_text(r, row, 2);
+    u->first_name = col_text(r, row, 3);
+    u->last_name = col_text(r, row, 4);
+    u->password_hash = col_text(r, row, 5);
+    col_blob(r, row, 6, &u->secret_ct);
+    u->created_at = col_i64(r, row, 7);
+}
+
+/* One-row SELECT read by `reader`; ED_ERR_NOT_FOUND when there is none. */
+static enum ed_err select_one(struct store *base, const char *sql,
+                              const struct pg_params *p,
+                              void (*reader)(const PGresult *, int, void *),
+                              void *out)
+{
+    PGresult *res;
+    enum ed_err err = pg_query((struct store_pg *)base, sql, p, true, &res);
+    if (err)
+        return err;
+    if (PQntuples(res) > 0)
+        reader(res, 0, out);
+    else
+        err = ED_ERR_NOT_FOUND;
+    PQclear(res);
+    return err;
+}
+
+static enum ed_err select_by_hash(struct store *base, const char *sql,
+                                  const uint8_t *hash,
+                                  void (*reader)(const PGresult *, int, void *),
+                                  void *out)
+{
+    struct pg_params p = {0};
+    p_hash(&p, hash);
+    return select_one(base, sql, &p, reader, out);
+}
+
+static enum ed_err select_by_id(struct store *base, const char *sql,
+                                int64_t id,
+                                void (*reader)(const PGresult *, int, void *),
+                                void *out)
+{
+    struct pg_params p = {0};
+    p_i64(&p, id);
+    return select_one(base, sql, &p, reader, out);
+}
+
+/* --- organizations and users ----------------------------------------- */
+
+static enum ed_err insert_user(struct pg_conn *c, struct store_user *u,
+                               const uint8_t *hash)
+{
+    enum ed_err err;
+    struct pg_params p = {0};
+    if (!u->created_at)
+        u->created_at = ed_now_s();
+    p_i64(&p, u->org_id);
+    p_text(&p, u->email);
+    p_text(&p, u->first_name);
+    p_text(&p, u->last_name);
+    p_text(&p, u->password_hash);
+    p_hash(&p, hash);
+    p_blob(&p, u->secret_ct.data, u->secret_ct.len);
+    p_i64(&p, u->created_at);
+    PGresult *res = pg_run(c,
+                           "INSERT INTO users(org_id, email, first_name, "
+                           "last_name, password_hash, secret_hash, secret_ct, "
+                           "created_at) VALUES($1,$2,$3,$4,$5,$6,$7,$8) "
+                           "RETURNING id",
+                           &p, false, &err);
+    if (!err)
+        u->id = col_i64(res, 0, 0);
+    PQclear(res);
+    return err;
+}
+
+static enum ed_err pg_org_create_with_user(struct store *base,
+                                           struct store_org *org,
+                                           const uint8_t *org_hash,
+                                           struct store_user *user,
+                                           const uint8_t *user_hash)
+{
+    struct pg_tx tx;
+    struct pg_params p = {0};
+    PGresult *res = NULL;
+    enum ed_err err = tx_begin((struct store_pg *)base, &tx);
+    if (err)
+        return err;
+    if (!org->created_at)
+        org->created_at = ed_now_s();
+    p_text(&p, org->name);
+    p_hash(&p, org_hash);
+    p_blob(&p, org->secret_ct.data, org->secret_ct.len);
+    p_i64(&p, org->created_at);
+    res = pg_run(tx.c,
+                 "INSERT INTO orgs(name, secret_hash, secret_ct, created_at) "
+                 "VALUES($1,$2,$3,$4) RETURNING id",
+                 &p, false, &err);
+    if (err)
+        goto rollback;
+    org->id = col_i64(res, 0, 0);
+    user->org_id = org->id;
+    if ((err = insert_user(tx.c, user, user_hash)))
+        goto rollback;
+    err = tx_commit(&tx);
+    PQclear(res);
+    return err;
+rollback:
+    tx_rollback(&tx);
+    PQclear(res);
+    return err;
+}
+
+static enum ed_err pg_user_create(struct store *base, struct store_user *user,
+                                  const uint8_t *user_hash)
+{
+    struct store_pg *s = (struct store_pg *)base;
+    struct pg_params p = {0};
+    enum ed_err err;
+    struct pg_conn *c = conn_get(s);
+    p_i64(&p, user->org_id);
+    PGresult *res = pg_run(c, "SELECT 1 FROM orgs WHERE id=$1", &p, true, &err);
+    if (!err && PQntuples(res) == 0)
+        err = ED_ERR_NOT_FOUND;
+    if (!err)
+        err = insert_user(c, user, user_hash);
+    PQclear(res);
+    conn_put(s, c);
+    return err;
+}
+
+static enum ed_err pg_org_get(struct store *s, int64_t id,
+                              struct store_org *out)
+{
+    return select_by_id(s, "SELECT " ORG_COLS " FROM orgs WHERE id=$1", id,
+                        read_org, out);
+}
+
+static enum ed_err pg_org_find_by_secret(struct store *s, const uint8_t *hash,
+                                         struct store_org *out)
+{
+    return select_by_hash(s,
+                          "SELECT " ORG_COLS " FROM orgs WHERE secret_hash=$1",
+                          hash, read_org, out);
+}
+
+static enum ed_err pg_user_get(struct store *s, int64_t id,
+                               struct store_user *out)
+{
+    return select_by_id(s, "SELECT " USER_COLS " FROM users WHERE id=$1", id,
+                        read_user, out);
+}
+
+static enum ed_err pg_user_find_by_email(struct store *s, const char *email,
+                                         struct store_user *out)
+{
+    struct pg_params p = {0};
+    p_text(&p, email);
+    /* lower(email) is what the unique index covers */
+    return select_one(s,
+                      "SELECT " USER_COLS
+                      " FROM users WHERE lower(email)=lower($1)",
+                      &p, read_user, out);
+}
+
+static enum ed_err pg_user_find_by_secret(struct store *s, const uint8_t *hash,
+                                          struct store_user *out)
+{
+    return select_by_hash(
+        s, "SELECT " USER_COLS " FROM users WHERE secret_hash=$1", hash,
+        read_user, out);
+}
+
+/* --- sessions --------------------------------------------------------- */
+
+static enum ed_err pg_session_put(struct store *base, const uint8_t *hash,
+                                  int64_t user_id, int64_t expires_at)
+{
+    struct store_pg *s = (struct store_pg *)base;
+    struct pg_params p = {0}, q = {0};
+    enum ed_err err, ignored;
+    struct pg_conn *c = conn_get(s);
+    p_hash(&p, hash);
+    p_i64(&p, user_id);
+    p_i64(&p, expires_at);
+    PQclear(pg_run(c,
+                   "INSERT INTO sessions(token_hash, user_id, expires_at) "
+                   "VALUES($1,$2,$3)",
+                   &p, false, &err));
+    if (!err) {
+        /* opportunistic cleanup of expired sessions */
+        p_i64(&q, ed_now_s());
+        PQclear(pg_run(c, "DELETE FROM sessions WHERE expires_at < $1", &q,
+                       false, &ignored));
+    }
+    conn_put(s, c);
+    return err;
+}
+
+struct session_row {
+    int64_t user_id, expires_at;
+};
+
+static void read_session(const PGresult *r, int row, void *out)
+{
+    struct session_row *sr = out;
+    sr->user_id = col_i64(r, row, 0);
+    sr->expires_at = col_i64(r, row, 1);
+}
+
+static enum ed_err pg_session_find(struct store *s, const uint8_t *hash,
+                                   int64_t now, int64_t *user_id)
+{
+    struct session_row r = {0, 0};
+    enum ed_err err = select_by_hash(
+        s, "SELECT user_id, expires_at FROM sessions WHERE token_hash=$1", hash,
+        read_session, &r);
+    if (err)
+        return err;
+    if (r.expires_at <= now)
+        return ED_ERR_NOT_FOUND;
+    *user_id = r.user_id;
+    return ED_OK;
+}
+
+static enum ed_err pg_session_delete(struct store *base, const uint8_t *hash)
+{
+    struct pg_params p = {0};
+    PGresult *res;
+    p_hash(&p, hash);
+    enum ed_err err = pg_query((struct store_pg *)base,
+                               "DELETE FROM sessions WHERE token_hash=$1", &p,
+                               false, &res);
+    PQclear(res);
+    return err;
+}
+
+/* --- instances -------------------------------------------------------- */
+
+#define INST_COLS                                                              \
+    "id, org_id, user_id, element_key, name, tags, config, secrets_ct, "       \
+    "token_ct, auth_type, external_auth, valid, disabled, invalid_reason, "    \
+    "provider_meta, access_expires_at, refreshed_at, cred_version, "           \
+    "created_at, updated_at"
+
+static void read_instance(const PGresult *r, int row, void *out)
+{
+    struct store_instance *i = out;
+    i->id = col_i64(r, row, 0);
+    i->org_id = col_i64(r, row, 1);
+    i->user_id = col_i64(r, row, 2);
+    i->element_key = col_text(r, row, 3);
+    i->name = col_text(r, row, 4);
+    i->tags = col_text(r, row, 5);
+    i->config = col_text(r, row, 6);
+    col_blob(r, row, 7, &i->secrets_ct);
+    col_blob(r, row, 8, &i->token_ct);
+    i->auth_type = col_text(r, row, 9);
+    i->external_auth = col_text(r, row, 10);
+    i->valid = (int)col_i64(r, row, 11);
+    i->disabled = (int)col_i64(r, row, 12);
+    i->invalid_reason = col_text(r, row, 13);
+    i->provider_meta = col_text(r, row, 14);
+    i->access_expires_at = col_i64(r, row, 15);
+    i->refreshed_at = col_i64(r, row, 16);
+    i->cred_version = col_i64(r, row, 17);
+    i->created_at = col_i64(r, row, 18);
+    i->updated_at = col_i64(r, row, 19);
+}
+
+static enum ed_err pg_instance_create(struct store *base,
+                                      struct store_instance *in,
+                                      const uint8_t *token_hash)
+{
+    struct pg_params p = {0};
+    PGresult *res;
+    in->created_at = in->updated_at = ed_now_s();
+    in->cred_version = 1;
+    p_i64(&p, in->org_id);
+    p_i64(&p, in->user_id);
+    p_text(&p, in->element_key);
+    p_text(&p, in->name);
+    p_text(&p, in->tags ? in->tags : "[]");
+    p_text(&p, in->config ? in->config : "{}");
+    p_blob(&p, in->secrets_ct.data, in->secrets_ct.len);
+    p_hash(&p, token_hash);
+    p_blob(&p, in->token_ct.data, in->token_ct.len);
+    p_text(&p, in->auth_type);
+    p_text(&p, in->external_auth ? in->external_auth : "none");
+    p_i64(&p, in->valid);
+    p_i64(&p, in->disabled);
+    p_text(&p, in->invalid_reason);
+    p_text(&p, in->provider_meta ? in->provider_meta : "{}");
+    p_i64(&p, in->access_expires_at);
+    p_i64(&p, in->refreshed_at);
+    p_i64(&p, in->created_at);
+    p_i64(&p, in->updated_at);
+    enum ed_err err = pg_query(
+        (struct store_pg *)base,
+        "INSERT INTO instances(org_id, user_id, element_key, name, tags, "
+        "config, secrets_ct, token_hash, token_ct, auth_type, external_auth, "
+        "valid, disabled, invalid_reason, provider_meta, access_expires_at, "
+        "refreshed_at, cred_version, created_at, updated_at) "
+        "VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,1,"
+        "$18,$19) RETURNING id",
+        &p, false, &res);
+    if (!err)
+        in->id = col_i64(res, 0, 0);
+    PQclear(res);
+    return err;
+}
+
+static enum ed_err pg_instance_get(struct store *base, int64_t org_id,
+                                   int64_t id, struct store_instance *out)
+{
+    struct pg_params p = {0};
+    p_i64(&p, id);
+    p_i64(&p, org_id);
+    return select_one(base,
+                      "SELECT " INST_COLS " FROM instances WHERE id=$1 AND "
+                      "($2=0 OR org_id=$2)",
+                      &p, read_instance, out);
+}
+
+static enum ed_err pg_instance_find_by_token(struct store *s,
+                                             const uint8_t *hash,
+                                             struct store_instance *out)
+{
+    return select_by_hash(
+        s, "SELECT " INST_COLS " FROM instances WHERE token_hash=$1", hash,
+        read_instance, out);
+}
+
+static enum ed_err pg_instance_list(struct store *base, int64_t org_id,
+                                    const char *element_key,
+                                    struct store_instance **out, size_t *n)
+{
+    struct pg_params p = {0};
+    PGresult *res;
+    p_i64(&p, org_id);
+    p_text(&p, element_key);
+    enum ed_err err = pg_query((struct store_pg *)base,
+                               "SELECT " INST_COLS " FROM instances WHERE "
+                               "org_id=$1 AND ($2 IS NULL OR element_key=$2) "
+                               "ORDER BY id",
+                               &p, true, &res);
+    if (err)
+        return err;
+    size_t k = (size_t)PQntuples(res);
+    struct store_instance *list = ed_calloc(k ? k : 1, sizeof(*list));
+    for (size_t r = 0; r < k; r++)
+        read_instance(res, (int)r, &list[r]);
+    PQclear(res);
+    *out = list;
+    *n = k;
+    return ED_OK;
+}
+
+static enum ed_err pg_instance_update(struct store *base,
+                                      const struct store_instance *in)
+{
+    struct pg_params p = {0};
+    PGresult *res;
+    p_text(&p, in->name);
+    p_text(&p, in->tags);
+    p_text(&p, in->config);
+    p_i64(&p, in->valid);
+    p_i64(&p, in->disabled);
+    p_text(&p, in->invalid_reason);
+    p_i64(&p, ed_now_s());
+    p_i64(&p, in->id);
+    enum ed_err err = pg_query((struct store_pg *)base,
+                               "UPDATE instances SET name=$1, tags=$2, "
+                               "config=$3, valid=$4, disabled=$5, "
+                               "invalid_reason=$6, updated_at=$7 WHERE id=$8",
+                               &p, false, &res);
+    if (!err && !pg_changed(res))
+        err = ED_ERR_NOT_FOUND;
+    PQclear(res);
+    return err;
+}
+
+/* The compare-and-swap on cred_version. synchronous_commit is forced on
+ * for this transaction: a rotated refresh token must survive a crash even
+ * where the server defaults to asynchronous commit. */
+static enum ed_err pg_instance_put_credentials(struct store *base,
+                                               struct store_instance *in)
+{
+    struct pg_tx tx;
+    struct pg_params p = {0};
+    PGresult *res = NULL;
+    enum ed_err err = tx_begin((struct store_pg *)base, &tx);
+    if (err)
+        return err;
+    PQclear(pg_run(tx.c, "SET LOCAL synchronous_commit TO on", NULL, false,
+                   &err));
+    if (err)
+        goto rollback;
+    p_blob(&p, in->secrets_ct.data, in->secrets_ct.len);
+    p_text(&p, in->provider_meta ? in->provider_meta : "{}");
+    p_i64(&p, in->access_expires_at);
+    p_i64(&p, in->refreshed_at);
+    p_i64(&p, in->valid);
+    p_text(&p, in->invalid_reason);
+    p_text(&p, in->external_auth ? in->external_auth : "none");
+    p_text(&p, in->auth_type);
+    p_i64(&p, ed_now_s());
+    p_i64(&p, in->id);
+    p_i64(&p, in->cred_version);
+    res = pg_run(tx.c,
+                 "UPDATE instances SET secrets_ct=$1, provider_meta=$2, "
+                 "access_expires_at=$3, refreshed_at=$4, valid=$5, "
+                 "invalid_reason=$6, external_auth=$7, auth_type=$8, "
+                 "cred_version=cred_version+1, updated_at=$9 "
+                 "WHERE id=$10 AND cred_version=$11",
+                 &p, false, &err);
+    if (err)
+        goto rollback;
+    if (!pg_changed(res)) {
+        err = ED_ERR_BUSY;
+        goto rollback;
+    }
+    if ((err = tx_commit(&tx)))
+        goto out;
+    in->cred_version++;
+    goto out;
+rollback:
+    tx_rollback(&tx);
+out:
+    PQclear(res);
+    return err;
+}
+
+static enum ed_err pg_instance_set_valid(struct store *base, int64_t id,
+                                         int valid, const char *reason)
+{
+    struct pg_params p = {0};
+    PGresult *res;
+    p_i64(&p, valid);
+    p_text(&p, reason);
+    p_i64(&p, ed_now_s());
+    p_i64(&p, id);
+    enum ed_err err = pg_query((struct store_pg *)base,
+                               "UPDATE instances SET valid=$1, "
+                               "invalid_reason=$2, updated_at=$3 WHERE id=$4",
+                               &p, false, &res);
+    PQclear(res);
+    return err;
+}
+
+static enum ed_err pg_instance_delete(struct store *base, int64_t org_id,
+                                      int64_t id)
+{
+    struct pg_params p = {0};
+    PGresult *res;
+    p_i64(&p, id);
+    p_i64(&p, org_id);
+    enum ed_err err = pg_query((struct store_pg *)base,
+                               "DELETE FROM instances WHERE id=$1 AND "
+                               "org_id=$2",
+                               &p, false, &res);
+    if (!err && !pg_changed(res))
+        err = ED_ERR_NOT_FOUND;
+    PQclear(res);
+    return err;
+}
+
+static enum ed_err pg_instance_due(struct store *base, int64_t refreshed_before,
+                                   int64_t expires_before, int64_t *ids,
+                                   size_t max, size_t *n)
+{
+    struct pg_params p = {0};
+    PGresult *res;
+    size_t k = 0;
+    p_i64(&p, refreshed_before);
+    p_i64(&p, expires_before);
+    p_i64(&p, (int64_t)max);
+    enum ed_err err = pg_query(
+        (struct store_pg *)base,
+        "SELECT id FROM instances WHERE auth_type IN ('oauth2','oauth2_legacy')"
+        " AND valid=1 AND disabled=0 AND (refreshed_at < $1 OR "
+        "(access_expires_at > 0 AND access_expires_at < $2)) "
+        "ORDER BY refreshed_at LIMIT $3",
+        &p, true, &res);
+    if (!err)
+        for (int r = 0; r < PQntuples(res) && k < max; r++)
+            ids[k++] = col_i64(res, r, 0);
+    PQclear(res);
+    *n = k;
+    return err;
+}
+
+const struct store_ops store_pg_ops = {
+    .name = "postgresql",
+    .url_prefix = "postgres",
+    .open = pg_open,
+    .close = pg_close,
+    .ping = pg_ping,
+    .org_create_with_user = pg_org_create_with_user,
+    .user_create = pg_user_create,
+    .org_get = pg_org_get,
+    .org_find_by_secret = pg_org_find_by_secret,
+    .user_get = pg_user_get,
+    .user_find_by_email = pg_user_find_by_email,
+    .user_find_by_secret = pg_user_find_by_secret,
+    .session_put = pg_session_put,
+    .session_find = pg_session_find,
+    .session_delete = pg_session_delete,
+    .instance_create = pg_instance_create,
+    .instance_get = pg_instance_get,
+    .instance_find_by_token = pg_instance_find_by_token,
+    .instance_list = pg_instance_list,
+    .instance_update = pg_instance_update,
+    .instance_put_credentials = pg_instance_put_credentials,
+    .instance_set_valid = pg_instance_set_valid,
+    .instance_delete = pg_instance_delete,
+    .instance_due = pg_instance_due,
+};

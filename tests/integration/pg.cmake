@@ -1,0 +1,47 @@
+# The integration suite again, on PostgreSQL (labels pg;integration).
+#
+# Fixture `pg`: pg.cluster.start runs scripts/pg-cluster.sh to start a
+# throw-away cluster under the build tree (its URL in pg-cluster/url), and
+# pg.cluster.stop removes it after the last test that needs it. Each pg
+# test gets ELEMENTSD_TEST_PG_URL_FILE, and tests/support/harness.py then
+# gives every data directory a fresh database on that cluster (--db).
+#
+# Add a module: ed_pg_py_test(NAME FILE) registers FILE as pg.NAME.
+# Not registered without the PostgreSQL backend or the server binaries.
+if(NOT ED_HAVE_PG)
+  message(STATUS "pg tests: not registered (built without the PostgreSQL backend)")
+  return()
+endif()
+file(GLOB _ed_pg_initdb /usr/lib/postgresql/*/bin/initdb)
+find_program(ED_INITDB initdb)
+if(NOT _ed_pg_initdb AND NOT ED_INITDB)
+  message(STATUS "pg tests: not registered (no initdb: install the postgresql package)")
+  return()
+endif()
+set(ED_PG_CLUSTER_DIR ${CMAKE_BINARY_DIR}/pg-cluster CACHE INTERNAL "")
+set(ED_PG_URL_FILE ${ED_PG_CLUSTER_DIR}/url CACHE INTERNAL "")
+
+add_test(NAME pg.cluster.start
+  COMMAND sh ${CMAKE_SOURCE_DIR}/scripts/pg-cluster.sh start ${ED_PG_CLUSTER_DIR})
+set_tests_properties(pg.cluster.start PROPERTIES FIXTURES_SETUP pg
+  LABELS "pg;integration" TIMEOUT 120)
+add_test(NAME pg.cluster.stop
+  COMMAND sh ${CMAKE_SOURCE_DIR}/scripts/pg-cluster.sh stop ${ED_PG_CLUSTER_DIR})
+set_tests_properties(pg.cluster.stop PROPERTIES FIXTURES_CLEANUP pg
+  LABELS "pg;integration" TIMEOUT 60)
+
+# ed_pg_py_test(NAME file.py [TIMEOUT s]): FILE as test pg.NAME on the cluster.
+function(ed_pg_py_test name file)
+  cmake_parse_arguments(T "" "TIMEOUT" "" ${ARGN})
+  if(NOT T_TIMEOUT)
+    set(T_TIMEOUT 120)
+  endif()
+  ed_py_test(pg.${name} ${file} LABELS "pg;integration" TIMEOUT ${T_TIMEOUT})
+  set_property(TEST pg.${name} APPEND PROPERTY ENVIRONMENT
+    "ELEMENTSD_TEST_PG_URL_FILE=${ED_PG_URL_FILE}")
+  set_tests_properties(pg.${name} PROPERTIES FIXTURES_REQUIRED pg)
+endfunction()
+
+ed_pg_py_test(platform_http ${CMAKE_CURRENT_SOURCE_DIR}/test_platform_http.py)
+ed_pg_py_test(platform_auth ${CMAKE_CURRENT_SOURCE_DIR}/test_platform_auth.py)
+ed_pg_py_test(platform_elements ${CMAKE_CURRENT_SOURCE_DIR}/test_platform_elements.py)
