@@ -62,6 +62,7 @@ static int app_open(struct ed_app *app, const struct ed_config *cfg)
         fprintf(stderr, "elementsd: libcurl failed to initialise\n");
         return -1;
     }
+    provider_set_default_timeout((long)cfg->provider_timeout_ms);
     if (crypto_init() != ED_OK) {
         fprintf(stderr, "elementsd: libsodium failed to initialise\n");
         return -1;

@@ -42,10 +42,17 @@ void creds_cleanup(struct creds *c)
     c->bearer = NULL;
 }
 
-static bool fresh(struct ed_app *app, const struct instance *in)
+bool creds_fresh(const struct ed_app *app, const struct instance *in)
 {
-    return in->row.access_expires_at == 0 ||
-           in->row.access_expires_at - ed_now_s() > app->cfg->refresh_margin;
+    int64_t margin = app->cfg->refresh_margin;
+    int64_t ttl = in->row.access_expires_at - in->row.refreshed_at;
+    if (in->row.access_expires_at == 0)
+        return true;
+    /* a token granted for less than twice the margin would be due at once,
+     * and refreshed on every call: half its lifetime is its margin */
+    if (ttl > 0 && margin > ttl / 2)
+        margin = ttl / 2;
+    return in->row.access_expires_at - ed_now_s() > margin;
 }
 
 static enum creds_status give(const struct instance *in, struct creds *out,
@@ -76,6 +83,46 @@ static void call_refresh(struct ed_app *app, const struct instance *in,
                          element_oauth(in->el, "tokenPath"),
                          instance_cfg(in, "oauth.api.key"),
                          instance_cfg(in, "oauth.api.secret"), rt, r);
+}
+
+/* Commit a successful refresh answer (body) to the store, durably, before
+ * anyone uses it. A writer that changed the instance without touching the
+ * grant (a PATCH of its name, say) bumps cred_version too; then the answer
+ * is applied again on the row as it is now, because HubSpot may already
+ * have rotated the refresh token: dropping the answer would lose it.
+ * ED_ERR_BUSY when the stored refresh token is no longer the one used. On
+ * return *in may have been replaced by a newer copy. */
+static enum ed_err store_refreshed(struct ed_app *app, struct instance *in,
+                                   json_t *body)
+{
+    char *used = ed_strdup(instance_cfg(in, "oauth.user.refresh_token"));
+    enum ed_err err = ED_ERR_BUSY;
+    for (int attempt = 0; attempt < 8 && err == ED_ERR_BUSY; attempt++) {
+        if (attempt) {
+            struct instance now;
+            const char *rt;
+            if ((err = instance_load(app, 0, in->row.id, &now)) != ED_OK)
+                break;
+            rt = instance_cfg(&now, "oauth.user.refresh_token");
+            if (!rt || strcmp(rt, used) != 0) {
+                instance_cleanup(&now);
+                err = ED_ERR_BUSY;
+                break;
+            }
+            instance_cleanup(in);
+            *in = now;
+        }
+        instance_take_tokens(in, body, used);
+        if (instance_seal_secrets(app, in) != ED_OK) {
+            err = ED_ERR_CRYPTO;
+            break;
+        }
+        free(in->row.provider_meta);
+        in->row.provider_meta = json_dumps(in->meta, JSON_COMPACT);
+        err = store_instance_put_credentials(app->store, &in->row);
+    }
+    crypto_free_secret(used);
+    return err;
 }
 
 /* Refresh with the stripe lock held. in is the freshly read instance. */
@@ -119,17 +166,16 @@ static enum creds_status refresh_locked(struct ed_app *app, struct instance *in,
         st = CREDS_INVALID;
         goto out;
     }
-    instance_take_tokens(in, r.body, instance_cfg(in, "oauth.user.refresh_token"));
-    if (instance_seal_secrets(app, in) != ED_OK) {
-        *why = "cannot seal the new tokens";
+    enum ed_err err = store_refreshed(app, in, r.body);
+    if (err == ED_ERR_BUSY) {
+        /* the grant itself changed meanwhile (another node refreshed, or
+         * the instance was re-authenticated): that grant wins */
+        st = CREDS_OK;
         goto out;
     }
-    free(in->row.provider_meta);
-    in->row.provider_meta = json_dumps(in->meta, JSON_COMPACT);
-    enum ed_err err = store_instance_put_credentials(app->store, &in->row);
-    if (err == ED_ERR_BUSY) {
-        /* another node refreshed first: its tokens win */
-        st = CREDS_OK;
+    if (err == ED_ERR_NOT_FOUND) {
+        *why = "no such instance"; /* deleted while HubSpot answered */
+        st = CREDS_GONE;
         goto out;
     }
     if (err) {
@@ -165,7 +211,7 @@ enum creds_status creds_acquire(struct ed_app *app, int64_t id,
     }
     bool is_oauth = strcmp(in.row.auth_type, "apiKey") != 0;
     bool forced = stale_version >= 0 && stale_version == in.row.cred_version;
-    if (!is_oauth || (!forced && fresh(app, &in))) {
+    if (!is_oauth || (!forced && creds_fresh(app, &in))) {
         st = give(&in, out, why);
         instance_cleanup(&in);
         return st;
@@ -184,7 +230,7 @@ enum creds_status creds_acquire(struct ed_app *app, int64_t id,
     if (!in.row.valid) {
         *why = "the instance must be re-authenticated";
         st = CREDS_INVALID;
-    } else if (!forced && fresh(app, &in)) {
+    } else if (!forced && creds_fresh(app, &in)) {
         st = give(&in, out, why);
     } else {
         st = refresh_locked(app, &in, why);

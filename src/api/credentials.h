@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #ifndef ED_API_CREDENTIALS_H
 #define ED_API_CREDENTIALS_H
+#include <stdbool.h>
 #include <stdint.h>
 
 struct ed_app;
@@ -24,7 +25,13 @@ struct creds {
     int64_t cred_version; /* version the bearer belongs to */
 };
 
+struct instance;
+
 void creds_cleanup(struct creds *c);
+/* Whether the instance's access token is good for a call now (an API key
+ * always is): more than --refresh-margin seconds left, or more than half
+ * of its lifetime for tokens granted for less than twice the margin. */
+bool creds_fresh(const struct ed_app *app, const struct instance *in);
 /* A bearer for instance id. stale_version >= 0 forces a refresh unless the
  * stored credentials already moved past that version (HubSpot said 401 to
  * it). *why: static text on failure. */

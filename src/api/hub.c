@@ -81,8 +81,7 @@ static bool creds_from_instance(struct hub_op *op, struct creds *c)
     if (strcmp(in->row.auth_type, "apiKey") == 0) {
         b = instance_cfg(in, "hubspot.authorization.apikey");
     } else {
-        if (in->row.access_expires_at - ed_now_s() <=
-            op->req->app->cfg->refresh_margin)
+        if (!creds_fresh(op->req->app, in))
             return false;
         b = instance_cfg(in, "oauth.user.token");
     }

@@ -71,6 +71,13 @@ enum ed_err instance_from_row(struct ed_app *app, struct store_instance *row,
     out->config = parse_or(out->row.config, json_object());
     out->meta = parse_or(out->row.provider_meta, json_object());
     out->tags = parse_or(out->row.tags, json_array());
+    /* the refresher commits credentials only (store_instance_put_credentials):
+     * the configuration's refresh time follows the row */
+    if (out->row.refreshed_at > 0 && out->row.auth_type &&
+        strcmp(out->row.auth_type, "apiKey") != 0)
+        json_object_set_new(
+            out->config, "oauth.user.refresh_time",
+            json_sprintf("%lld", (long long)out->row.refreshed_at));
     out->secrets = json_object();
     if (out->row.secrets_ct.data && out->row.secrets_ct.len) {
         if (crypto_open(app->keys, out->row.secrets_ct.data,
@@ -723,6 +730,8 @@ int instance_modify(struct ed_request *req, struct ed_response *res,
                    strcmp(req_query(req, "reAuthenticate"), "true") == 0);
     const char *old_key = instance_cfg(in, "hubspot.authorization.apikey");
     char *old_key_copy = old_key ? ed_strdup(old_key) : NULL;
+    char *old_secrets = json_dumps(in->secrets, JSON_COMPACT | JSON_SORT_KEYS);
+    char *new_secrets = NULL;
     int status;
     if (name_v && !json_is_null(name_v)) {
         char *n = clean_name(name_v);
@@ -786,13 +795,18 @@ int instance_modify(struct ed_request *req, struct ed_response *res,
             in->row.external_auth = ed_strdup(json_string_value(ext));
         }
     }
-    if (instance_seal_secrets(app, in) != ED_OK) {
+    new_secrets = json_dumps(in->secrets, JSON_COMPACT | JSON_SORT_KEYS);
+    bool creds_changed = reauth || strcmp(old_secrets, new_secrets) != 0;
+    if (creds_changed && instance_seal_secrets(app, in) != ED_OK) {
         status = api_error(req, res, ED_E_INTERNAL, "Cannot seal credentials");
         goto out;
     }
     sync_row_text(in);
-    /* credentials first (compare-and-swap on the version), then the rest */
-    enum ed_err err = store_instance_put_credentials(app->store, &in->row);
+    /* credentials first (compare-and-swap on the version), then the rest;
+     * a change that leaves them alone does not race the token refresher */
+    enum ed_err err = creds_changed
+                          ? store_instance_put_credentials(app->store, &in->row)
+                          : ED_OK;
     if (err == ED_OK)
         err = store_instance_update(app->store, &in->row);
     if (err == ED_ERR_BUSY) {
@@ -807,6 +821,8 @@ int instance_modify(struct ed_request *req, struct ed_response *res,
     status = respond_instance(req, res, in);
 out:
     crypto_free_secret(old_key_copy);
+    crypto_free_secret(old_secrets);
+    crypto_free_secret(new_secrets);
     return status;
 }
 

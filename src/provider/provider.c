@@ -16,6 +16,13 @@
 #include "core/timeutil.h"
 
 static __thread CURL *tl_easy;
+static long default_timeout_ms = 30000;
+
+void provider_set_default_timeout(long ms)
+{
+    if (ms > 0)
+        default_timeout_ms = ms;
+}
 /* The key's destructor frees a thread's handle when the thread ends. */
 static pthread_key_t easy_key;
 
@@ -114,7 +121,7 @@ enum ed_err provider_send(const struct provider_request *rq,
     curl_easy_setopt(c, CURLOPT_URL, rq->url);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, rq->method);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, rq->timeout_ms ? rq->timeout_ms : 30000L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, rq->timeout_ms ? rq->timeout_ms : default_timeout_ms);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);

@@ -36,6 +36,8 @@ struct provider_response {
 
 /* Global init/cleanup (curl_global_*); call once. */
 enum ed_err provider_global_init(void);
+/* Timeout of calls whose request leaves timeout_ms at 0 (default 30 s). */
+void provider_set_default_timeout(long ms);
 void provider_global_cleanup(void);
 
 /* Send one request synchronously. ED_OK when an HTTP response arrived (any

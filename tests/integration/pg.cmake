@@ -45,3 +45,10 @@ endfunction()
 ed_pg_py_test(platform_http ${CMAKE_CURRENT_SOURCE_DIR}/test_platform_http.py)
 ed_pg_py_test(platform_auth ${CMAKE_CURRENT_SOURCE_DIR}/test_platform_auth.py)
 ed_pg_py_test(platform_elements ${CMAKE_CURRENT_SOURCE_DIR}/test_platform_elements.py)
+# Instances and hub resources on PostgreSQL too (the suite is backend-blind).
+foreach(mod instances_create instances_manage instances_lifecycle
+            instances_rotation instances_refresher hub_misc hub_misc_engagements)
+  if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/test_${mod}.py)
+    ed_pg_py_test(${mod} ${CMAKE_CURRENT_SOURCE_DIR}/test_${mod}.py)
+  endif()
+endforeach()
