@@ -345,7 +345,8 @@ static int h_config(struct sim_request *req, struct sim_response *res)
         json_array_append_new(clients, json_string(req->st->clients[i].id));
     return sim_res_json(
         res, 200,
-        json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b,s:b,s:s,s:o,s:o}",
+        json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b,s:b,s:s,s:o,s:b,s:I,"
+                  "s:I,s:o}",
                   "portalId", (json_int_t)c->portal_id, "appId",
                   (json_int_t)c->app_id, "tokenTtl", (json_int_t)c->token_ttl,
                   "latencyMs", (json_int_t)c->latency_ms, "rateLimit",
@@ -353,8 +354,10 @@ static int h_config(struct sim_request *req, struct sim_response *res)
                   (json_int_t)c->search_rate_limit, "dailyLimit",
                   (json_int_t)c->daily_limit, "autoApprove", c->auto_approve,
                   "rotateRefreshTokens", c->rotate_refresh, "webhookUrl",
-                  c->webhook_url, "webhookRetryDelaysMs", delays, "clients",
-                  clients));
+                  c->webhook_url, "webhookRetryDelaysMs", delays,
+                  "webhookNoRetry", c->webhook_no_retry, "webhookTimeoutMs",
+                  (json_int_t)c->webhook_timeout_ms, "webhookBatchMs",
+                  (json_int_t)c->webhook_batch_ms, "clients", clients));
 }
 
 #define C(m, p, h) {m, p, h, SIM_R_CONTROL | SIM_R_JSON, SIM_SCOPE_NONE, NULL}

@@ -169,6 +169,11 @@ static int set_wh_secret(struct sim_config *c, const char *a)
 static int set_wh_delays(struct sim_config *c, const char *a)
 {
     c->nwebhook_retry = 0;
+    c->webhook_no_retry = strcmp(a, "none") == 0;
+    if (c->webhook_no_retry)
+        return 0;
+    if (!*a)
+        return -1;
     while (*a) {
         size_t n = strcspn(a, ",");
         int64_t v;
@@ -182,6 +187,14 @@ static int set_wh_delays(struct sim_config *c, const char *a)
             a++;
     }
     return 0;
+}
+static int set_wh_timeout(struct sim_config *c, const char *a)
+{
+    return parse_num(a, 1, &c->webhook_timeout_ms);
+}
+static int set_wh_batch(struct sim_config *c, const char *a)
+{
+    return parse_num(a, 0, &c->webhook_batch_ms);
 }
 static int set_log(struct sim_config *c, const char *a)
 {
@@ -238,11 +251,17 @@ static const struct flag flags[] = {
      "search requests per second per account (default 5; 0 = off)"},
     {"--daily-limit", "N", set_daily,
      "daily limit for private-app tokens and keys (default 250000; 0 = off)"},
-    {"--webhook-url", "URL", set_wh_url, "webhook target URL (phase 2)"},
+    {"--webhook-url", "URL", set_wh_url,
+     "POST object-change webhooks to this http:// URL (no TLS)"},
     {"--webhook-secret", "S", set_wh_secret,
-     "client secret used to sign webhooks (phase 2)"},
+     "client secret that signs webhooks (default: the first --client's)"},
     {"--webhook-retry-delays", "LIST", set_wh_delays,
-     "comma-separated retry delays in ms, e.g. 100,200,400 (phase 2)"},
+     "retry delays in ms, e.g. 100,200,400, or none (default: 9 retries "
+     "over ~24 h, as HubSpot)"},
+    {"--webhook-timeout-ms", "N", set_wh_timeout,
+     "per-attempt timeout: connect, send, status line (default 5000)"},
+    {"--webhook-batch-ms", "N", set_wh_batch,
+     "events within N ms of a batch's first go in one request (default 50)"},
     {"--log-level", "LEVEL", set_log,
      "error, warn, info (default; one access line per request) or debug"},
     {"--version", NULL, show_version, "print the version and exit"},
@@ -330,6 +349,8 @@ int main(int argc, char **argv)
     cfg.rate_limit = 110;
     cfg.search_rate_limit = 5;
     cfg.daily_limit = 250000;
+    cfg.webhook_timeout_ms = 5000;
+    cfg.webhook_batch_ms = 50;
     cfg.log_level = SIM_LOG_INFO;
     if (parse_args(&cfg, argc, argv))
         return 2;
@@ -350,6 +371,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "hubspot-sim: %s\n", err);
         goto out;
     }
+    if (sim_webhooks_start(&st, err, sizeof(err))) {
+        fprintf(stderr, "hubspot-sim: %s\n", err);
+        goto out;
+    }
     if (sim_server_start(&st, err, sizeof(err))) {
         fprintf(stderr, "hubspot-sim: %s\n", err);
         sim_server_stop();
@@ -363,6 +388,7 @@ int main(int argc, char **argv)
     sim_server_stop();
     rc = 0;
 out:
+    sim_webhooks_stop();
     sim_state_cleanup(&st);
     return rc;
 }

@@ -5,15 +5,18 @@
  * HubSpot returns; inputs are normalised on the way in (metadata values
  * become strings, deal stages must carry a probability from which isClosed
  * is derived), and an archived pipeline answers 404 everywhere except the
- * PATCH that restores it.
+ * PATCH that restores it. Every write also appends a PublicAuditInfo entry
+ * to st->pipeline_audit, served by the two audit routes.
  */
 #include "sim.h"
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define STAGES_MAX 100
+#define AUDIT_MAX 1000 /* audit entries kept per pipeline or stage */
 
 static json_t *plist(struct sim_state *st, const struct sim_objtype *t)
 {
@@ -63,6 +66,70 @@ static json_t *stage_find(json_t *p, const char *id, size_t *idx)
 static void next_id(struct sim_state *st, char out[32])
 {
     snprintf(out, 32, "%llu", (unsigned long long)st->next_pipeline_id++);
+}
+
+/* ---- audit log ------------------------------------------------------------ */
+
+/* The audit list of a pipeline (sid NULL) or of one of its stages, oldest
+ * entry first; created on first use. Layout: st->pipeline_audit[type][pid]
+ * = {"pipeline": [...], "stages": {sid: [...]}}. */
+static json_t *audit_list(struct sim_state *st, const struct sim_objtype *t,
+                          const char *pid, const char *sid)
+{
+    json_t *bytype = json_object_get(st->pipeline_audit, t->name), *p, *l;
+
+    if (!bytype) {
+        bytype = json_object();
+        json_object_set_new(st->pipeline_audit, t->name, bytype);
+    }
+    p = json_object_get(bytype, pid);
+    if (!p) {
+        p = json_pack("{s:[],s:{}}", "pipeline", "stages");
+        json_object_set_new(bytype, pid, p);
+    }
+    if (!sid)
+        return json_object_get(p, "pipeline");
+    l = json_object_get(json_object_get(p, "stages"), sid);
+    if (!l) {
+        l = json_array();
+        json_object_set_new(json_object_get(p, "stages"), sid, l);
+    }
+    return l;
+}
+
+/* Appends a PublicAuditInfo entry. rawObject is the object after the
+ * change (before it, for a stage DELETE), JSON-encoded into a string as
+ * HubSpot's examples show. user_id 0 leaves fromUserId out. */
+static void audit(struct sim_state *st, const struct sim_objtype *t,
+                  const char *pid, const char *sid, const char *action,
+                  const json_t *raw, const char *when, int64_t user_id)
+{
+    json_t *l = audit_list(st, t, pid, sid), *e;
+    char *enc = json_dumps(raw, JSON_COMPACT);
+
+    e = json_pack("{s:s,s:s,s:I,s:s,s:s}", "action", action, "identifier",
+                  sid ? sid : pid, "portalId", (json_int_t)st->cfg->portal_id,
+                  "timestamp", when, "rawObject", enc ? enc : "{}");
+    if (user_id > 0)
+        json_object_set_new(e, "fromUserId", json_integer(user_id));
+    free(enc);
+    if (json_array_size(l) >= AUDIT_MAX)
+        json_array_remove(l, 0);
+    json_array_append_new(l, e);
+}
+
+/* CREATE entries for a new pipeline and each of its stages. */
+static void audit_created(struct sim_state *st, const struct sim_objtype *t,
+                          const json_t *p, const char *when, int64_t user_id)
+{
+    const char *pid = json_string_value(json_object_get(p, "id"));
+    json_t *s;
+    size_t i;
+
+    audit(st, t, pid, NULL, "CREATE", p, when, user_id);
+    json_array_foreach(json_object_get(p, "stages"), i, s)
+        audit(st, t, pid, json_string_value(json_object_get(s, "id")),
+              "CREATE", s, when, user_id);
 }
 
 /* Builds a stage from input; old (may be NULL) supplies missing fields.
@@ -264,6 +331,9 @@ static int pipelines_load(struct sim_state *st, const json_t *fx, char *err,
                               true, &idx))
                 json_array_remove(plist(st, t), idx);
             json_array_append_new(plist(st, t), p);
+            audit_created(st, t, p, json_string_value(json_object_get(p,
+                                                                   "createdAt")),
+                          0);
         }
     }
     return 0;
@@ -272,6 +342,7 @@ static int pipelines_load(struct sim_state *st, const json_t *fx, char *err,
 static void pipelines_clear(struct sim_state *st)
 {
     json_object_clear(st->pipelines);
+    json_object_clear(st->pipeline_audit);
     st->next_pipeline_id = 90000001;
 }
 
@@ -344,6 +415,7 @@ static int h_create(struct sim_request *req, struct sim_response *res)
         }
     }
     json_array_append(plist(req->st, t), p);
+    audit_created(req->st, t, p, now, req->auth.user_id);
     return sim_res_json(res, 201, p);
 }
 
@@ -358,9 +430,10 @@ static int h_get(struct sim_request *req, struct sim_response *res)
 static int h_replace(struct sim_request *req, struct sim_response *res)
 {
     const struct sim_objtype *t;
-    json_t *p = pipeline_or_respond(req, res, &t, false), *b, *np;
+    json_t *p = pipeline_or_respond(req, res, &t, false), *b, *np, *s;
+    const char *pid;
     char now[32], msg[256];
-    size_t idx;
+    size_t idx, i;
 
     if (!p || !(b = sim_req_object_or_respond(req, res)))
         return res->status;
@@ -368,7 +441,22 @@ static int h_replace(struct sim_request *req, struct sim_response *res)
     np = pipeline_build(req->st, t, b, p, now, msg, sizeof(msg));
     if (!np)
         return sim_res_error(req, res, 400, "VALIDATION_ERROR", msg, NULL);
-    pipeline_find(req->st, t, sim_req_param(req, "pid"), false, &idx);
+    pid = sim_req_param(req, "pid");
+    audit(req->st, t, pid, NULL, "UPDATE", np, now, req->auth.user_id);
+    json_array_foreach(json_object_get(np, "stages"), i, s) {
+        const char *sid = json_string_value(json_object_get(s, "id"));
+
+        audit(req->st, t, pid, sid, stage_find(p, sid, NULL) ? "UPDATE"
+                                                              : "CREATE",
+              s, now, req->auth.user_id);
+    }
+    json_array_foreach(json_object_get(p, "stages"), i, s) {
+        const char *sid = json_string_value(json_object_get(s, "id"));
+
+        if (!stage_find(np, sid, NULL))
+            audit(req->st, t, pid, sid, "DELETE", s, now, req->auth.user_id);
+    }
+    pipeline_find(req->st, t, pid, false, &idx);
     json_array_set(plist(req->st, t), idx, np);
     return sim_res_json(res, 200, np);
 }
@@ -400,6 +488,8 @@ static int h_patch(struct sim_request *req, struct sim_response *res)
     }
     sim_iso_ms(req->now_ms, now);
     json_object_set_new(p, "updatedAt", json_string(now));
+    audit(req->st, t, sim_req_param(req, "pid"), NULL, "UPDATE", p, now,
+          req->auth.user_id);
     return sim_res_json(res, 200, json_incref(p));
 }
 
@@ -488,6 +578,8 @@ static int h_delete(struct sim_request *req, struct sim_response *res)
     sim_iso_ms(req->now_ms, now);
     json_object_set_new(p, "archived", json_true());
     json_object_set_new(p, "archivedAt", json_string(now));
+    audit(req->st, t, sim_req_param(req, "pid"), NULL, "DELETE", p, now,
+          req->auth.user_id);
     return sim_res_empty(res, 204);
 }
 
@@ -523,6 +615,9 @@ static int h_stage_create(struct sim_request *req, struct sim_response *res)
         json_decref(s);
         return sim_res_error(req, res, 400, "VALIDATION_ERROR", msg, NULL);
     }
+    audit(req->st, t, sim_req_param(req, "pid"),
+          json_string_value(json_object_get(s, "id")), "CREATE", s, now,
+          req->auth.user_id);
     return sim_res_json(res, 201, s);
 }
 
@@ -552,6 +647,9 @@ static int h_stage(struct sim_request *req, struct sim_response *res)
             if (!ok)
                 return res->status;
         }
+        sim_iso_ms(req->now_ms, now);
+        audit(req->st, t, sim_req_param(req, "pid"), sid, "DELETE", s, now,
+              req->auth.user_id);
         json_array_remove(stages, idx);
         return sim_res_empty(res, 204);
     }
@@ -571,7 +669,27 @@ static int h_stage(struct sim_request *req, struct sim_response *res)
         return sim_res_error(req, res, 400, "VALIDATION_ERROR", msg, NULL);
     }
     json_decref(backup);
+    audit(req->st, t, sim_req_param(req, "pid"), sid, "UPDATE", ns, now,
+          req->auth.user_id);
     return sim_res_json(res, 200, ns);
+}
+
+/* GET .../audit and .../stages/:sid/audit: newest entry first. */
+static int h_audit(struct sim_request *req, struct sim_response *res)
+{
+    const struct sim_objtype *t;
+    json_t *p = pipeline_or_respond(req, res, &t, false), *l, *out;
+    const char *sid = sim_req_param(req, "sid");
+
+    if (!p)
+        return res->status;
+    if (sid && !stage_find(p, sid, NULL))
+        return not_found(req, res, "Stage", sid);
+    l = audit_list(req->st, t, sim_req_param(req, "pid"), sid);
+    out = json_array();
+    for (size_t i = json_array_size(l); i-- > 0;)
+        json_array_append(out, json_array_get(l, i));
+    return sim_res_json(res, 200, json_pack("{s:o}", "results", out));
 }
 
 #define PR(m, p, h) {m, p, h, SIM_R_AUTH | SIM_R_JSON, SIM_SCOPE_OBJ_READ, NULL}
@@ -583,12 +701,14 @@ static const struct sim_route pipeline_routes[] = {
     PW("PUT", "/crm/v3/pipelines/:type/:pid", h_replace),
     PW("PATCH", "/crm/v3/pipelines/:type/:pid", h_patch),
     PW("DELETE", "/crm/v3/pipelines/:type/:pid", h_delete),
+    PR("GET", "/crm/v3/pipelines/:type/:pid/audit", h_audit),
     PR("GET", "/crm/v3/pipelines/:type/:pid/stages", h_stages),
     PW("POST", "/crm/v3/pipelines/:type/:pid/stages", h_stage_create),
     PR("GET", "/crm/v3/pipelines/:type/:pid/stages/:sid", h_stage),
     PW("PUT", "/crm/v3/pipelines/:type/:pid/stages/:sid", h_stage),
     PW("PATCH", "/crm/v3/pipelines/:type/:pid/stages/:sid", h_stage),
     PW("DELETE", "/crm/v3/pipelines/:type/:pid/stages/:sid", h_stage),
+    PR("GET", "/crm/v3/pipelines/:type/:pid/stages/:sid/audit", h_audit),
     {NULL, NULL, NULL, 0, SIM_SCOPE_NONE, NULL},
 };
 

@@ -133,8 +133,11 @@ struct sim_config {
     int64_t daily_limit;       /* private apps / keys per day; 0 = off */
     char webhook_url[1024];
     char webhook_secret[256];
-    int64_t webhook_retry_ms[SIM_MAX_RETRY];
+    int64_t webhook_retry_ms[SIM_MAX_RETRY]; /* empty: HubSpot's schedule */
     size_t nwebhook_retry;
+    bool webhook_no_retry;      /* --webhook-retry-delays none */
+    int64_t webhook_timeout_ms; /* per attempt (default 5000) */
+    int64_t webhook_batch_ms;   /* batching window (default 50) */
     enum sim_log_level log_level;
 };
 
@@ -414,6 +417,7 @@ struct sim_state {
     json_t *propgroups[SIM_NTYPES]; /* array of groups */
     json_t *owners;                 /* array, sorted by numeric id */
     json_t *pipelines;              /* object type -> array */
+    json_t *pipeline_audit;         /* pipelines.c: type -> pid -> log */
     uint64_t next_pipeline_id;
     json_t *ext;                    /* fixture keys no module claimed */
     json_t *engagements;            /* v1 engagements, sorted by id */
@@ -422,8 +426,8 @@ struct sim_state {
     json_t *assocs;                 /* associations.c: "from:id" -> [..] */
     json_t *events;                 /* object-change events (webhooks) */
     int64_t next_event_id;
-    /* Optional hook (phase 2 webhooks): called under the lock for every
-     * event appended by sim_event_object(). */
+    /* Called under the lock for every event appended by
+     * sim_event_object(); webhooks.c installs it. */
     void (*on_event)(struct sim_state *st, const json_t *event);
     /* Optional hook (phase 2 associations): search filter on
      * "associations.<type>"; returns true when rec is associated with id. */
@@ -471,6 +475,19 @@ void sim_event_object(struct sim_state *st, const struct sim_objtype *t,
                       uint64_t id, const char *kind, const char *prop,
                       const char *value);
 json_t *sim_fixtures_builtin(const struct sim_config *cfg);
+
+/* ---- webhooks (webhooks.c) ------------------------------------------- */
+
+/* Validates the webhook flags, installs st->on_event and starts the
+ * delivery threads if a target is configured. Call before the server
+ * starts. Returns 0, or -1 with a message in err. */
+int sim_webhooks_start(struct sim_state *st, char *err, size_t errlen);
+/* Stops delivery (requests in flight are cut) and frees pending batches
+ * and the attempt log. No-op when not started. */
+void sim_webhooks_stop(void);
+/* Drops pending deliveries and the attempt log and puts the targets back
+ * to the flags. Runs under st->lock (from sim_state_reset). */
+void sim_webhooks_reset(struct sim_state *st);
 
 /* ---- response helpers (server.c) ------------------------------------- */
 

@@ -146,6 +146,7 @@ static void clear_runtime(struct sim_state *st)
     json_object_clear(st->stats);
     st->clock_offset_ms = 0;
     st->next_event_id = 0;
+    sim_webhooks_reset(st);
 }
 
 int sim_state_reset(struct sim_state *st, bool drop_tokens, char *err,
@@ -174,6 +175,7 @@ int sim_state_init(struct sim_state *st, const struct sim_config *cfg,
     st->cfg = cfg;
     st->owners = json_array();
     st->pipelines = json_object();
+    st->pipeline_audit = json_object();
     st->ext = json_object();
     st->engagements = json_array();
     st->timeline = json_object();
@@ -208,6 +210,7 @@ void sim_state_cleanup(struct sim_state *st)
         json_decref(st->clients[i].redirect_uris);
     json_decref(st->owners);
     json_decref(st->pipelines);
+    json_decref(st->pipeline_audit);
     json_decref(st->ext);
     json_decref(st->engagements);
     json_decref(st->timeline);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT
  * A validating JSON copier (see jsonfilter.h): recursive descent with an
- * explicit depth bound, writing straight into a capped buffer. A member
- * with a null value is detected before anything of it is written, so
- * dropping it needs no rollback. */
+ * explicit depth bound. Output is the input with cuts (whitespace, dropped
+ * members and the commas that went with them): the copier remembers where
+ * the uncopied input starts and copies whole runs at each cut, so a compact
+ * provider answer costs a few large copies, not one per token. */
 #include "core/jsonfilter.h"
 
 #include <string.h>
@@ -12,21 +13,29 @@
 struct jf {
     const char *p, *end;
     struct ed_buf *out;
+    const char *pend; /* start of input still to copy; NULL: not copying */
     bool drop_nulls;
     bool bad;
 };
 
+/* Copy [pend, a) and resume copying at b. */
+static void cut(struct jf *j, const char *a, const char *b)
+{
+    if (!j->pend || !j->out)
+        return;
+    if (a > j->pend && ed_buf_append(j->out, j->pend, (size_t)(a - j->pend)) != ED_OK)
+        j->bad = true;
+    j->pend = b;
+}
+
 static void ws(struct jf *j)
 {
+    const char *s = j->p;
     while (j->p < j->end &&
            (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r'))
         j->p++;
-}
-
-static void emit(struct jf *j, const char *s, size_t n)
-{
-    if (j->out && ed_buf_append(j->out, s, n) != ED_OK)
-        j->bad = true;
+    if (j->p != s)
+        cut(j, s, j->p);
 }
 
 /* Length of the UTF-8 sequence at p (1-4), or 0 if it is not well formed
@@ -63,12 +72,23 @@ static size_t utf8_len(const unsigned char *p, const unsigned char *end)
     return n;
 }
 
+/* Byte classes inside a string: 0 plain ASCII, anything else needs a look
+ * (quote, backslash, control byte, start of a multi-byte sequence). */
+static const unsigned char str_class[256] = {
+    [0 ... 0x1F] = 1, ['"'] = 1, ['\\'] = 1, [0x80 ... 0xFF] = 1,
+};
+
 /* Scan a string starting at '"'; returns its end (past the closing quote). */
 static const char *scan_string(struct jf *j, const char *p)
 {
     if (p >= j->end || *p != '"')
         return NULL;
     for (p++; p < j->end; p++) {
+        /* the common case: a run of plain ASCII */
+        while (p < j->end && !str_class[(unsigned char)*p])
+            p++;
+        if (p >= j->end)
+            break;
         unsigned char c = (unsigned char)*p;
         if (c == '"')
             return p + 1;
@@ -146,20 +166,39 @@ static bool is_null_next(struct jf *j)
 
 static void value(struct jf *j, int depth);
 
+/* Flush up to `at` and return the output length that corresponds to it. */
+static size_t mark(struct jf *j, const char *at)
+{
+    cut(j, at, at);
+    return j->out && j->pend ? j->out->len : 0;
+}
+
+/* Take the output back to a mark and resume copying at `resume`. */
+static void rewind_to(struct jf *j, size_t m, const char *resume)
+{
+    if (!j->out || !j->pend)
+        return;
+    j->out->len = m;
+    if (j->out->data)
+        j->out->data[m] = '\0';
+    j->pend = resume;
+}
+
 static void object(struct jf *j, int depth)
 {
-    bool first = true;
+    bool emitted = false;  /* a member of this object is in the output */
+    size_t comma_mark = 0; /* output length before the last kept comma */
     j->p++; /* '{' */
-    emit(j, "{", 1);
     ws(j);
     if (j->p < j->end && *j->p == '}') {
         j->p++;
-        emit(j, "}", 1);
         return;
     }
     while (!j->bad) {
         ws(j);
         const char *ks = j->p, *ke = scan_string(j, ks);
+        /* marks only matter when a member may be dropped */
+        size_t member_mark = j->drop_nulls ? mark(j, ks) : 0;
         if (!ke) {
             j->bad = true;
             return;
@@ -172,23 +211,24 @@ static void object(struct jf *j, int depth)
         }
         j->p++;
         if (j->drop_nulls && is_null_next(j)) {
-            j->p += 4; /* drop the member: nothing of it was written */
+            /* drop the member, and the comma before it if one was kept */
+            j->p += 4;
+            rewind_to(j, emitted ? comma_mark : member_mark, j->p);
         } else {
-            if (!first)
-                emit(j, ",", 1);
-            emit(j, ks, (size_t)(ke - ks));
-            emit(j, ":", 1);
             value(j, depth + 1);
-            first = false;
+            emitted = true;
         }
         ws(j);
         if (j->p < j->end && *j->p == ',') {
-            j->p++;
+            const char *c = j->p++;
+            if (!emitted) /* nothing before it in the output: drop it */
+                cut(j, c, j->p);
+            else if (j->drop_nulls)
+                comma_mark = mark(j, c);
             continue;
         }
         if (j->p < j->end && *j->p == '}') {
             j->p++;
-            emit(j, "}", 1);
             return;
         }
         j->bad = true;
@@ -199,18 +239,14 @@ static void array(struct jf *j, int depth, size_t *count)
 {
     size_t n = 0;
     j->p++; /* '[' */
-    emit(j, "[", 1);
     ws(j);
     if (j->p < j->end && *j->p == ']') {
         j->p++;
-        emit(j, "]", 1);
         if (count)
             *count = 0;
         return;
     }
     while (!j->bad) {
-        if (n)
-            emit(j, ",", 1);
         value(j, depth + 1);
         n++;
         ws(j);
@@ -220,7 +256,6 @@ static void array(struct jf *j, int depth, size_t *count)
         }
         if (j->p < j->end && *j->p == ']') {
             j->p++;
-            emit(j, "]", 1);
             if (count)
                 *count = n;
             return;
@@ -263,16 +298,16 @@ static void value(struct jf *j, int depth)
         j->bad = true;
         return;
     }
-    emit(j, j->p, (size_t)(e - j->p));
     j->p = e;
 }
 
 enum ed_err jsonfilter_copy(const char *in, size_t len, bool drop_nulls,
                             struct ed_buf *out)
 {
-    struct jf j = {in, in + len, out, drop_nulls, false};
+    struct jf j = {in, in + len, out, in, drop_nulls, false};
     value(&j, 0);
     ws(&j);
+    cut(&j, j.p, NULL); /* copy the rest */
     if (j.bad || j.p != j.end)
         return ED_ERR_INVALID;
     return ED_OK;
@@ -348,7 +383,7 @@ static void paging(struct jf *j, struct jsonfilter_page *pg, int depth)
 enum ed_err jsonfilter_page(const char *in, size_t len, bool drop_nulls,
                             struct ed_buf *out, struct jsonfilter_page *pg)
 {
-    struct jf j = {in, in + len, out, drop_nulls, false};
+    struct jf j = {in, in + len, out, NULL, drop_nulls, false};
     bool copied = false;
     pg->count = 0;
     pg->after[0] = '\0';
@@ -374,7 +409,9 @@ enum ed_err jsonfilter_page(const char *in, size_t len, bool drop_nulls,
         j.p++;
         ws(&j);
         if (key_is(ks, ke, "results") && !copied && j.p < j.end && *j.p == '[') {
+            j.pend = j.p; /* copy exactly the array */
             array(&j, 1, &pg->count);
+            cut(&j, j.p, NULL);
             copied = true;
         } else if (key_is(ks, ke, "paging")) {
             struct ed_buf *keep = j.out;
