@@ -30,6 +30,8 @@ static void cut(struct jf *j, const char *a, const char *b)
 
 static void ws(struct jf *j)
 {
+    if (j->p < j->end && (unsigned char)*j->p > ' ')
+        return; /* the common case in compact JSON */
     const char *s = j->p;
     while (j->p < j->end &&
            (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r'))
@@ -166,21 +168,29 @@ static bool is_null_next(struct jf *j)
 
 static void value(struct jf *j, int depth);
 
-/* Flush up to `at` and return the output length that corresponds to it. */
+/* The logical output is out[0, len) followed by input[pend, p). A mark is
+ * the logical length at input position `at` (at >= pend): pure arithmetic,
+ * nothing is copied. Later cuts happen past `at`, so the mark stays valid. */
 static size_t mark(struct jf *j, const char *at)
 {
-    cut(j, at, at);
-    return j->out && j->pend ? j->out->len : 0;
+    if (!j->out || !j->pend)
+        return 0;
+    return j->out->len + (size_t)(at - j->pend);
 }
 
-/* Take the output back to a mark and resume copying at `resume`. */
+/* Make the logical output end at mark m, then resume copying at `resume`. */
 static void rewind_to(struct jf *j, size_t m, const char *resume)
 {
     if (!j->out || !j->pend)
         return;
-    j->out->len = m;
-    if (j->out->data)
+    if (m >= j->out->len) {
+        size_t n = m - j->out->len;
+        if (n && ed_buf_append(j->out, j->pend, n) != ED_OK)
+            j->bad = true;
+    } else {
+        j->out->len = m;
         j->out->data[m] = '\0';
+    }
     j->pend = resume;
 }
 

@@ -398,7 +398,9 @@ enum ed_err http_server_start(struct ed_app *app, struct http_server **out,
     srv->d = MHD_start_daemon(
         flags, 0, NULL, NULL, access_cb, srv, MHD_OPTION_SOCK_ADDR,
         (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, threads,
-        MHD_OPTION_CONNECTION_LIMIT, 8192u, MHD_OPTION_CONNECTION_TIMEOUT,
+        MHD_OPTION_CONNECTION_LIMIT, 8192u,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384,
+        MHD_OPTION_CONNECTION_TIMEOUT,
         120u, MHD_OPTION_NOTIFY_COMPLETED, completed_cb, srv,
         MHD_OPTION_UNESCAPE_CALLBACK, unescape_cb, NULL, MHD_OPTION_END);
     /* No MHD_OPTION_LISTENING_ADDRESS_REUSE: it sets SO_REUSEPORT, which

@@ -33,8 +33,13 @@ struct job {
     void *ud;
 };
 
+#define EASY_POOL 512
+
 struct provider_async {
     CURLM *multi;
+    /* reset easy handles kept for reuse (engine thread only) */
+    CURL *easy_pool[EASY_POOL];
+    size_t neasy;
     pthread_t thread;
     pthread_mutex_t lock;
     struct job *queue;   /* submitted, not yet in the multi handle */
@@ -86,10 +91,16 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
     return len;
 }
 
-static void job_free(struct job *j)
+static void job_free(struct provider_async *a, struct job *j)
 {
-    if (j->easy)
-        curl_easy_cleanup(j->easy);
+    if (j->easy) {
+        if (a && a->neasy < EASY_POOL) {
+            curl_easy_reset(j->easy);
+            a->easy_pool[a->neasy++] = j->easy;
+        } else {
+            curl_easy_cleanup(j->easy);
+        }
+    }
     curl_slist_free_all(j->hdrs);
     if (j->auth) {
         memset(j->auth, 0, strlen(j->auth));
@@ -103,9 +114,9 @@ static void job_free(struct job *j)
     free(j);
 }
 
-static void job_prepare(struct job *j)
+static void job_prepare(struct provider_async *a, struct job *j)
 {
-    CURL *c = curl_easy_init();
+    CURL *c = a->neasy ? a->easy_pool[--a->neasy] : curl_easy_init();
     j->easy = c;
     curl_easy_setopt(c, CURLOPT_URL, j->url);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, j->method);
@@ -127,7 +138,7 @@ static void job_prepare(struct job *j)
     j->started_ms = ed_mono_ms();
 }
 
-static void job_finish(struct job *j, CURLcode cc)
+static void job_finish(struct provider_async *a, struct job *j, CURLcode cc)
 {
     enum ed_err err = ED_OK;
     if (cc == CURLE_OK || (cc == CURLE_WRITE_ERROR && j->overflow)) {
@@ -143,7 +154,7 @@ static void job_finish(struct job *j, CURLcode cc)
     j->rs.body = ed_buf_take(&j->sink);
     j->rs.ms = ed_mono_ms() - j->started_ms;
     j->done(j->ud, err, &j->rs);
-    job_free(j);
+    job_free(a, j);
 }
 
 /* Move due jobs into the multi handle; returns ms until the next due job
@@ -170,7 +181,7 @@ static long admit(struct provider_async *a)
     while (due) {
         struct job *j = due;
         due = j->next;
-        job_prepare(j);
+        job_prepare(a, j);
         curl_multi_add_handle(a->multi, j->easy);
         a->running++;
     }
@@ -201,7 +212,7 @@ static void *engine_main(void *arg)
             curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&j);
             curl_multi_remove_handle(a->multi, e);
             a->running--;
-            job_finish(j, cc);
+            job_finish(a, j, cc);
         }
         curl_multi_poll(a->multi, NULL, 0, (int)(wait > 1000 ? 1000 : wait), NULL);
     }
@@ -241,9 +252,11 @@ void provider_async_stop(struct provider_async *a)
     while (j) {
         struct job *n = j->next;
         j->done(j->ud, ED_ERR_PROVIDER, &j->rs);
-        job_free(j);
+        job_free(NULL, j);
         j = n;
     }
+    while (a->neasy)
+        curl_easy_cleanup(a->easy_pool[--a->neasy]);
     curl_multi_cleanup(a->multi);
     pthread_mutex_destroy(&a->lock);
     free(a);
