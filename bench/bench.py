@@ -81,7 +81,8 @@ class Stack:
     def __init__(self, sim_flags=(), ed_flags=(), pin=True):
         self.dir = tempfile.mkdtemp(prefix="ed-bench-")
         self.sim = harness.start_sim("--api-key", "pat-bench", "--rate-limit", "0",
-                                     "--search-rate-limit", "0", *sim_flags)
+                                     "--search-rate-limit", "0", "--daily-limit", "0",
+                                     *sim_flags)
         if pin:
             subprocess.run(["taskset", "-pc", SERVER_CPU, str(self.sim.proc.pid)],
                            capture_output=True)

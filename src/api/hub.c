@@ -108,7 +108,7 @@ static int submit(struct hub_op *op, long delay_ms, int64_t stale)
     }
     op->version = c.cred_version;
     long wait = hub_throttle_reserve(portal_of(op), op->search, (long)app->cfg->throttle,
-                                     (long)app->cfg->search_throttle);
+                                     (long)app->cfg->search_throttle, delay_ms);
     char *url = ed_asprintf("%s%s", app->cfg->hubspot_api_url, op->path);
     struct provider_request rq = {
         .method = op->method, .url = url,

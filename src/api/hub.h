@@ -80,10 +80,12 @@ struct hub_resource {
 extern const struct hub_resource hub_misc_resources[];
 extern const struct hub_resource hub_crm_resources[];
 
-/* Per-portal throttle (hub_throttle.c): ms to wait before the next call to
- * this portal may go out (0 = now); reserves the slot. */
+/* Per-portal throttle (hub_throttle.c): for a call that would go out in
+ * delay_ms, the extra ms it must wait (0 = none) so that no rolling window
+ * (10 s; 1 s for search) holds more than the limit; reserves the slot. A
+ * limit of 0 is off. */
 long hub_throttle_reserve(int64_t portal, bool search, long per10s,
-                          long search_per_s);
+                          long search_per_s, long delay_ms);
 
 /* Helpers for resources. */
 /* Remove null members recursively when the instance filters nulls. */

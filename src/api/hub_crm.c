@@ -73,12 +73,12 @@ static int hexval(char c)
     return -1;
 }
 
-/* Decode; false when malformed. */
+/* Decode; false when malformed (an issued cursor is never empty). */
 static bool cursor_decode(struct hub_op *op, const char *c, bool *search,
                           const char **after)
 {
     size_t n = strlen(c);
-    if (n < 2 || n > 512 || (c[0] != 's' && c[0] != 'l') || c[1] != '1' ||
+    if (n < 4 || n > 512 || (c[0] != 's' && c[0] != 'l') || c[1] != '1' ||
         (n - 2) % 2)
         return false;
     char *out = ed_arena_alloc(op->req->arena, (n - 2) / 2 + 1);
@@ -297,7 +297,14 @@ static int crm_list(struct hub_op *op, const struct crm_map *map,
         if (!cursor_decode(op, next, &s, &after))
             return api_error(req, op->res, ED_E_BAD_REQUEST,
                              "nextPage is not a cursor this server issued");
-        ls->search = s;
+        /* the cursor holds HubSpot's position, not the query: a cursor of
+         * the other kind would silently drop or invent the filter */
+        if (s != ls->search)
+            return api_error(req, op->res, ED_E_BAD_REQUEST,
+                             "nextPage belongs to a %s; send it with the same "
+                             "where and orderBy as the first page",
+                             s ? "search (where or orderBy)"
+                               : "listing without where or orderBy");
         pg = 1; /* nextPage wins over page */
     }
     if (ls->search) {
@@ -311,11 +318,28 @@ static int crm_list(struct hub_op *op, const struct crm_map *map,
                 json_array_append_new(groups, json_pack("{s:[]}", "filters"));
             size_t i;
             json_t *g;
-            json_array_foreach(groups, i, g)
-                json_array_append_new(json_object_get(g, "filters"),
+            size_t widest = 0, total = 0;
+            json_array_foreach(groups, i, g) {
+                json_t *filters = json_object_get(g, "filters");
+                json_array_append_new(filters,
                                       json_pack("{s:s, s:s, s:s}", "propertyName",
                                                 "lifecyclestage", "operator", "EQ",
                                                 "value", "lead"));
+                size_t n = json_array_size(filters);
+                widest = n > widest ? n : widest;
+                total += n;
+            }
+            /* ceql_translate checked the limits without the added filter */
+            if (widest > CEQL_HS_MAX_FILTERS_PER_GROUP || total > CEQL_HS_MAX_FILTERS) {
+                json_decref(body);
+                return api_error(req, op->res, ED_E_BAD_REQUEST,
+                                 "CEQL: HubSpot search allows at most %d filters "
+                                 "per group (AND) and %d filters in total; with "
+                                 "lifecyclestage = lead added to every group, "
+                                 "this query on leads needs %zu and %zu",
+                                 CEQL_HS_MAX_FILTERS_PER_GROUP, CEQL_HS_MAX_FILTERS,
+                                 widest, total);
+            }
         }
         if (ls->props) {
             json_t *arr = json_array();
@@ -360,6 +384,15 @@ static int deleted(struct hub_op *op, int status, json_t *body)
     (void)status;
     (void)body;
     return api_json(op->res, 200, json_object());
+}
+
+/* DELETE, step 2: the record exists, archive it. HubSpot answers 204 even
+ * for unknown ids, hence the read first (step 1) for Cloud Elements' 404. */
+static int delete_found(struct hub_op *op, int status, json_t *body)
+{
+    (void)status;
+    (void)body;
+    return hub_send(op, "DELETE", op->state, NULL, false, deleted);
 }
 
 static int crm_object(struct hub_op *op, const struct crm_map *map,
@@ -412,7 +445,10 @@ static int crm_object(struct hub_op *op, const struct crm_map *map,
         return st;
     }
     case ED_DELETE:
-        return hub_send(op, "DELETE", path, NULL, false, deleted);
+        op->state = (void *)path;
+        return hub_send(op, "GET",
+                        ed_arena_printf(req->arena, "%s?properties=hs_object_id", path),
+                        NULL, false, delete_found);
     default:
         return api_error(req, op->res, ED_E_METHOD, "Method not allowed on /%s/{id}",
                          op->resource);

@@ -1,57 +1,83 @@
 /* SPDX-License-Identifier: MIT
- * Throttle before the 429: one token bucket per HubSpot portal (shared by
- * every instance on it), for the ten-secondly limit and the search limit.
- * A call that would exceed the rate is not refused but delayed until its
- * slot, so a burst of app calls is smoothed instead of bounced. */
+ * Throttle before the 429: per HubSpot portal (shared by every instance on
+ * it), at most `per10s` calls in any rolling ten seconds and `search_per_s`
+ * searches in any rolling second, the way HubSpot counts them. A call
+ * beyond the limit is not refused but given the earliest slot that keeps
+ * every window within the limit, so a burst of app calls is smoothed
+ * instead of bounced, and the first window's worth goes out at once. The
+ * one idea: a limit is a ring of the last `limit` slots handed out; slots
+ * never decrease (a call never overtakes one reserved before it, e.g. a
+ * 429 retry waiting for its delay), so the next one is simply
+ * max(now, the last slot, the oldest slot + window). */
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "api/hub.h"
+#include "core/mem.h"
 #include "core/timeutil.h"
 
 #define BUCKETS 1024
+/* Our send time and HubSpot's receive time differ by a latency that varies
+ * from call to call: a window over by our clock must be over by HubSpot's. */
+#define MARGIN_MS 50.0
+
+struct window {
+    double *slots; /* the last `cap` slots, oldest at head */
+    size_t cap, head, count;
+    double last;   /* the newest slot */
+};
 
 struct bucket {
     int64_t portal;
-    double next_ms;        /* earliest time of the next general call */
-    double next_search_ms; /* same for search */
+    struct window calls, searches;
 };
 
 static struct bucket buckets[BUCKETS];
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
-long hub_throttle_reserve(int64_t portal, bool search, long per10s,
-                          long search_per_s)
+/* The slot (monotonic ms) of a call that may go out at `earliest`. */
+static double window_reserve(struct window *w, size_t limit, double window_ms,
+                             double earliest)
 {
-    long rate_interval_ms;
-    if (search) {
-        if (search_per_s <= 0)
-            return 0;
-        rate_interval_ms = 1000 / search_per_s;
-    } else {
-        if (per10s <= 0)
-            return 0;
-        rate_interval_ms = 10000 / per10s;
+    double at = earliest > w->last ? earliest : w->last;
+    if (w->cap != limit) {
+        free(w->slots);
+        w->slots = ed_calloc(limit, sizeof(*w->slots));
+        w->cap = limit;
+        w->head = w->count = 0;
     }
-    if (rate_interval_ms <= 0)
+    if (w->count == w->cap) {
+        double free_at = w->slots[w->head] + window_ms + MARGIN_MS;
+        if (free_at > at)
+            at = free_at;
+        w->head = (w->head + 1) % w->cap;
+        w->count--;
+    }
+    w->slots[(w->head + w->count) % w->cap] = at;
+    w->count++;
+    w->last = at;
+    return at;
+}
+
+long hub_throttle_reserve(int64_t portal, bool search, long per10s,
+                          long search_per_s, long delay_ms)
+{
+    long limit = search ? search_per_s : per10s;
+    if (limit <= 0)
         return 0;
-    double now = ed_mono_ms();
+    double now = ed_mono_ms(), earliest = now + (double)delay_ms;
     pthread_mutex_lock(&lock);
-    /* open addressing on the portal id; a collision just shares a bucket */
+    /* open addressing on the portal id; a collision takes the bucket over */
     struct bucket *b = &buckets[(uint64_t)portal % BUCKETS];
     if (b->portal != portal) {
         b->portal = portal;
-        b->next_ms = b->next_search_ms = 0;
+        b->calls.count = b->searches.count = 0;
+        b->calls.last = b->searches.last = 0;
     }
-    double *next = search ? &b->next_search_ms : &b->next_ms;
-    /* allow a burst of up to one interval's worth of calls (the bucket) */
-    double burst = search ? 1000.0 : 10000.0;
-    if (*next < now - burst)
-        *next = now - burst;
-    double at = *next;
-    *next += (double)rate_interval_ms;
+    double at = search ? window_reserve(&b->searches, (size_t)limit, 1000.0, earliest)
+                       : window_reserve(&b->calls, (size_t)limit, 10000.0, earliest);
     pthread_mutex_unlock(&lock);
-    long wait = at > now ? (long)(at - now) : 0;
-    return wait;
+    return at > earliest ? (long)(at - earliest + 0.999) : 0;
 }

@@ -150,3 +150,53 @@ class HubCase(unittest.TestCase):
         for w in words:
             self.assertIn(w, body["message"])
         return body
+
+
+# --- additions for the CRM tests (test_hub_crm*.py) ---------------------------
+
+
+class HubFlagsCase(HubCase):
+    """HubCase with extra elementsd flags (ED_FLAGS) for the whole class."""
+
+    ED_FLAGS = ()
+
+    @classmethod
+    def setUpClass(cls):
+        cls.hub = Hub(cls.SIM_FLAGS, cls.ED_FLAGS)
+        try:
+            cls.inst = cls.hub.instance(cls.CONFIG)
+        except Exception:
+            cls.hub.stop()
+            raise
+        cls.tok = cls.inst["token"]
+
+
+def base_call(hub, token, method, path, body=None, query=None):
+    """METHOD PATH directly under the base path (no /hubs/{hub})."""
+    hd = {"Authorization": "%s, Element %s" % (hub.platform, token)}
+    return h.request(hub.base, method, path, body=body, headers=hd, query=query)
+
+
+def sim_fault(hub, path_prefix, status=0, count=1, delay_ms=0):
+    """Queue a fault at the sim for the next COUNT requests under the prefix."""
+    r = h.request(hub.sim.base, "POST", "/__sim/faults",
+                  body={"path_prefix": path_prefix, "status": status,
+                        "count": count, "delay_ms": delay_ms})
+    assert r.status in (200, 201), r
+
+
+def sim_control(hub, method, path, body=None):
+    """Any /__sim/ control call; returns the Response."""
+    return h.request(hub.sim.base, method, path, body=body)
+
+
+def config_entry_set(hub, inst_id, key, value):
+    """PATCH /instances/{id}/configuration/{configId} for KEY; returns the
+    entry as answered."""
+    r = hub.platform_call("GET", "/instances/%s/configuration" % inst_id)
+    assert r.status == 200, r
+    entry = [e for e in r.json() if e["key"] == key][0]
+    r = hub.platform_call("PATCH", "/instances/%s/configuration/%s"
+                          % (inst_id, entry["id"]), {"propertyValue": value})
+    assert r.status == 200, r
+    return r.json()

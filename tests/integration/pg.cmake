@@ -47,7 +47,8 @@ ed_pg_py_test(platform_auth ${CMAKE_CURRENT_SOURCE_DIR}/test_platform_auth.py)
 ed_pg_py_test(platform_elements ${CMAKE_CURRENT_SOURCE_DIR}/test_platform_elements.py)
 # Instances and hub resources on PostgreSQL too (the suite is backend-blind).
 foreach(mod instances_create instances_manage instances_lifecycle
-            instances_rotation instances_refresher hub_misc hub_misc_engagements)
+            instances_rotation instances_refresher hub_misc hub_misc_engagements
+            hub_crm hub_crm_query hub_crm_errors hub_crm_throttle)
   if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/test_${mod}.py)
     ed_pg_py_test(${mod} ${CMAKE_CURRENT_SOURCE_DIR}/test_${mod}.py)
   endif()

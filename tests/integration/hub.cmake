@@ -1,0 +1,10 @@
+# CRM objects of src/api/hub_crm.c and the hub call path of src/api/hub.c
+# against hubspot-sim (included from tests/integration/CMakeLists.txt).
+ed_py_test(integration.hub_crm ${CMAKE_CURRENT_LIST_DIR}/test_hub_crm.py
+           LABELS integration TIMEOUT 120)
+ed_py_test(integration.hub_crm_query ${CMAKE_CURRENT_LIST_DIR}/test_hub_crm_query.py
+           LABELS integration TIMEOUT 120)
+ed_py_test(integration.hub_crm_errors ${CMAKE_CURRENT_LIST_DIR}/test_hub_crm_errors.py
+           LABELS integration TIMEOUT 120)
+ed_py_test(integration.hub_crm_throttle ${CMAKE_CURRENT_LIST_DIR}/test_hub_crm_throttle.py
+           LABELS integration TIMEOUT 120)
