@@ -41,16 +41,8 @@ static int hub_entry(struct ed_request *req, struct ed_response *res)
                ed_arena_printf(req->arena, "%lld", (long long)op->in.row.id));
     int st = hub_dispatch(op, req->rest ? req->rest : "/");
     /* ED_ASYNC: op now belongs to the call chain and may already be gone */
-    if (st != ED_ASYNC) {
-        if (op->state_cleanup)
-            op->state_cleanup(op->state);
-        free(op->rs.body);
-        free(op->method);
-        free(op->path);
-        free(op->body);
-        instance_cleanup(&op->in);
-        free(op);
-    }
+    if (st != ED_ASYNC)
+        hub_op_free(op);
     return st;
 }
 

@@ -24,7 +24,7 @@
 #define MAX_429_RETRIES 3
 #define TRANSIENT_RETRIES 1
 
-static void op_free(struct hub_op *op)
+void hub_op_free(struct hub_op *op)
 {
     if (op->state_cleanup)
         op->state_cleanup(op->state);
@@ -41,7 +41,7 @@ static void op_finish(struct hub_op *op, int status)
 {
     if (op->res->error == ED_E_NONE && status > 0)
         op->res->status = status;
-    op_free(op);
+    hub_op_free(op);
 }
 
 static int creds_failed(struct hub_op *op, enum creds_status st, const char *why)
@@ -326,6 +326,45 @@ void hub_filter_nulls(const struct hub_op *op, json_t *v)
 {
     if (hub_drop_nulls(op))
         filter_nulls(v);
+}
+
+const char *hub_cursor_make(struct hub_op *op, char kind, const char *after)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t n = strlen(after);
+    char *out = ed_arena_alloc(op->req->arena, 2 * n + 3);
+    out[0] = kind;
+    out[1] = '1';
+    for (size_t i = 0; i < n; i++) {
+        out[2 + 2 * i] = hex[(unsigned char)after[i] >> 4];
+        out[3 + 2 * i] = hex[(unsigned char)after[i] & 15];
+    }
+    return out;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+const char *hub_cursor_read(struct hub_op *op, char kind, const char *c)
+{
+    size_t n = strlen(c);
+    /* an issued cursor is never empty */
+    if (n < 4 || n > 512 || c[0] != kind || c[1] != '1' || (n - 2) % 2)
+        return NULL;
+    char *out = ed_arena_alloc(op->req->arena, (n - 2) / 2 + 1);
+    for (size_t i = 0; i < (n - 2) / 2; i++) {
+        int h = hexval(c[2 + 2 * i]), l = hexval(c[3 + 2 * i]);
+        if (h < 0 || l < 0 || (h == 0 && l == 0))
+            return NULL;
+        out[i] = (char)(h << 4 | l);
+    }
+    return out;
 }
 
 const char *hub_escape(struct hub_op *op, const char *s)

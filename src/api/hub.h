@@ -65,6 +65,9 @@ int hub_respond_raw(struct hub_op *op, int status, char *body_take, size_t len);
 /* True when the instance drops null members from responses (default). */
 bool hub_drop_nulls(const struct hub_op *op);
 
+/* Free an op that never went async (the handler owns it until then). */
+void hub_op_free(struct hub_op *op);
+
 /* Route a hub request to its resource. */
 int hub_dispatch(struct hub_op *op, const char *rest);
 
@@ -90,6 +93,11 @@ long hub_throttle_reserve(int64_t portal, bool search, long per10s,
 /* Helpers for resources. */
 /* Remove null members recursively when the instance filters nulls. */
 void hub_filter_nulls(const struct hub_op *op, json_t *v);
+/* Paging cursors (nextPage): a kind letter (which listing issued it), '1',
+ * and HubSpot's cursor in hex: opaque to callers, refused by a listing of
+ * another kind. hub_cursor_read returns NULL for anything malformed. */
+const char *hub_cursor_make(struct hub_op *op, char kind, const char *after);
+const char *hub_cursor_read(struct hub_op *op, char kind, const char *cursor);
 /* Percent-encode a path segment or query value into the arena. */
 const char *hub_escape(struct hub_op *op, const char *s);
 

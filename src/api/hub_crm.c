@@ -52,45 +52,16 @@ struct list_state {
 
 static const char *cursor_encode(struct hub_op *op, bool search, const char *after)
 {
-    static const char hex[] = "0123456789abcdef";
-    size_t n = strlen(after);
-    char *out = ed_arena_alloc(op->req->arena, 2 * n + 3);
-    out[0] = search ? 's' : 'l';
-    out[1] = '1';
-    for (size_t i = 0; i < n; i++) {
-        out[2 + 2 * i] = hex[(unsigned char)after[i] >> 4];
-        out[3 + 2 * i] = hex[(unsigned char)after[i] & 15];
-    }
-    return out;
+    return hub_cursor_make(op, search ? 's' : 'l', after);
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
-/* Decode; false when malformed (an issued cursor is never empty). */
+/* Decode a list ('l') or search ('s') cursor; false when malformed. */
 static bool cursor_decode(struct hub_op *op, const char *c, bool *search,
                           const char **after)
 {
-    size_t n = strlen(c);
-    if (n < 4 || n > 512 || (c[0] != 's' && c[0] != 'l') || c[1] != '1' ||
-        (n - 2) % 2)
-        return false;
-    char *out = ed_arena_alloc(op->req->arena, (n - 2) / 2 + 1);
-    for (size_t i = 0; i < (n - 2) / 2; i++) {
-        int h = hexval(c[2 + 2 * i]), l = hexval(c[3 + 2 * i]);
-        if (h < 0 || l < 0 || (h == 0 && l == 0))
-            return false;
-        out[i] = (char)(h << 4 | l);
-    }
     *search = c[0] == 's';
-    *after = out;
-    return true;
+    *after = hub_cursor_read(op, *search ? 's' : 'l', c);
+    return *after != NULL;
 }
 
 /* --- shaping ------------------------------------------------------------------- */

@@ -154,45 +154,8 @@ static int done_pass(struct hub_op *op, int status, json_t *body)
 
 /* --- paging --------------------------------------------------------------- */
 
-/* Cursors are the kind letter, '1', and the HubSpot cursor in hex: opaque to
- * callers, and a cursor of one resource is refused by another. */
-static const char *cursor_make(struct hub_op *op, char kind, const char *v)
-{
-    static const char hex[] = "0123456789abcdef";
-    size_t n = strlen(v);
-    char *out = ed_arena_alloc(op->req->arena, 2 * n + 3);
-    out[0] = kind;
-    out[1] = '1';
-    for (size_t i = 0; i < n; i++) {
-        out[2 + 2 * i] = hex[(unsigned char)v[i] >> 4];
-        out[3 + 2 * i] = hex[(unsigned char)v[i] & 15];
-    }
-    return out;
-}
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
-static const char *cursor_read(struct hub_op *op, char kind, const char *c)
-{
-    size_t n = strlen(c);
-    if (n < 4 || n > 512 || c[0] != kind || c[1] != '1' || (n - 2) % 2)
-        return NULL;
-    char *out = ed_arena_alloc(op->req->arena, (n - 2) / 2 + 1);
-    for (size_t i = 0; i < (n - 2) / 2; i++) {
-        int h = hexval(c[2 + 2 * i]), l = hexval(c[3 + 2 * i]);
-        if (h < 0 || l < 0 || (h == 0 && l == 0))
-            return NULL;
-        out[i] = (char)(h << 4 | l);
-    }
-    return out;
-}
+/* Cursors: hub_cursor_make/read, with a kind letter per resource, so a
+ * cursor of one resource is refused by another. */
 
 struct paging {
     long size;
@@ -225,7 +188,7 @@ static int paging_read(struct hub_op *op, char kind, struct paging *pg)
     if (page && *page && (!ed_parse_u64(page, 100000, &pg->page) || pg->page == 0))
         return bad_request(op, "page must be a positive integer");
     if (next && *next) {
-        if (!(pg->after = cursor_read(op, kind, next)))
+        if (!(pg->after = hub_cursor_read(op, kind, next)))
             return bad_request(op, "nextPage is not a cursor this server issued "
                                    "for this resource");
         pg->page = 1;
@@ -295,7 +258,7 @@ static int vlist_next(struct hub_op *op, int status, json_t *body)
     json_t *it;
     if (vl->spec->shape)
         json_array_foreach(arr, i, it) vl->spec->shape(it);
-    return reply_list(op, arr, next ? cursor_make(op, vl->spec->kind, next) : NULL);
+    return reply_list(op, arr, next ? hub_cursor_make(op, vl->spec->kind, next) : NULL);
 }
 
 static int vlist_step(struct hub_op *op, const char *after)
@@ -356,7 +319,7 @@ static int reply_sliced(struct hub_op *op, char kind, json_t *all)
         json_array_append(out, json_array_get(all, i));
     const char *next = NULL;
     if (from + (size_t)pg.size < n)
-        next = cursor_make(op, kind,
+        next = hub_cursor_make(op, kind,
                            ed_arena_printf(op->req->arena, "%llu",
                                            (unsigned long long)page + 1));
     json_decref(all);

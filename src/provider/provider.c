@@ -60,38 +60,12 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
     return size * n;
 }
 
-static int64_t header_int(const char *line, size_t len, const char *name)
-{
-    size_t nl = strlen(name);
-    char tmp[32];
-    if (len <= nl + 1 || !ed_strcaseprefix(line, name) || line[nl] != ':')
-        return -2;
-    const char *v = line + nl + 1;
-    size_t vl = len - nl - 1;
-    while (vl && (*v == ' ' || *v == '\t')) {
-        v++;
-        vl--;
-    }
-    while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
-        vl--;
-    if (vl == 0 || vl >= sizeof(tmp))
-        return -1;
-    memcpy(tmp, v, vl);
-    tmp[vl] = '\0';
-    int64_t out;
-    return ed_parse_i64(tmp, &out) ? out : -1;
-}
 
 static size_t on_header(char *p, size_t size, size_t n, void *ud)
 {
     struct sink *s = ud;
-    size_t len = size * n;
-    int64_t v;
-    if ((v = header_int(p, len, "Retry-After")) != -2)
-        s->rs->retry_after_s = v;
-    else if ((v = header_int(p, len, "X-HubSpot-RateLimit-Remaining")) != -2)
-        s->rs->rl_remaining = v;
-    return len;
+    provider_response_header(s->rs, p, size * n);
+    return size * n;
 }
 
 enum ed_err provider_send(const struct provider_request *rq,
@@ -166,6 +140,38 @@ out:
     rs->body = ed_buf_take(&sink.buf);
     rs->ms = ed_mono_ms() - t0;
     return err;
+}
+
+int64_t provider_header_int(const char *line, size_t len, const char *name)
+{
+    size_t nl = strlen(name);
+    char tmp[32];
+    if (len <= nl + 1 || !ed_strcaseprefix(line, name) || line[nl] != ':')
+        return -2;
+    const char *v = line + nl + 1;
+    size_t vl = len - nl - 1;
+    while (vl && (*v == ' ' || *v == '\t')) {
+        v++;
+        vl--;
+    }
+    while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
+        vl--;
+    if (vl == 0 || vl >= sizeof(tmp))
+        return -1;
+    memcpy(tmp, v, vl);
+    tmp[vl] = '\0';
+    int64_t out;
+    return ed_parse_i64(tmp, &out) ? out : -1;
+}
+
+void provider_response_header(struct provider_response *rs, const char *line,
+                              size_t len)
+{
+    int64_t v;
+    if ((v = provider_header_int(line, len, "Retry-After")) != -2)
+        rs->retry_after_s = v;
+    else if ((v = provider_header_int(line, len, "X-HubSpot-RateLimit-Remaining")) != -2)
+        rs->rl_remaining = v;
 }
 
 void provider_response_cleanup(struct provider_response *rs)

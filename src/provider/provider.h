@@ -46,6 +46,13 @@ void provider_global_cleanup(void);
 enum ed_err provider_send(const struct provider_request *rq,
                           struct provider_response *rs);
 void provider_response_cleanup(struct provider_response *rs);
+/* The integer value of header `name` in the raw header line (len bytes):
+ * -2 when the line is another header, -1 when the value is not a number. */
+int64_t provider_header_int(const char *line, size_t len, const char *name);
+/* Record the headers elementsd acts on (Retry-After, rate-limit remaining)
+ * from one raw header line into rs. */
+void provider_response_header(struct provider_response *rs, const char *line,
+                              size_t len);
 
 /* Upper bound of a provider response body (bytes). */
 #define PROVIDER_MAX_BODY (16u * 1024u * 1024u)

@@ -5,10 +5,8 @@
  * translate succeeds only on input that ceql_check accepts, a success is a
  * body within HubSpot's limits (5 groups, 6 filters per group, 18 filters,
  * one sort) that serialises, and a failure leaves a "CEQL: " message that
- * is valid UTF-8 (it ends up in a JSON error envelope). Built with
- * -DED_FUZZ_REPLAY it gets a plain main() instead, which feeds files or
- * directories of inputs to the same entry point: that is how CTest replays
- * corpus/ceql and regressions/ceql without libFuzzer. */
+ * is valid UTF-8 (it ends up in a JSON error envelope). CTest replays
+ * corpus/ceql and regressions/ceql through tests/fuzz/replay.c's main(). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,99 +112,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     free(buf);
     return 0;
 }
-
-#ifdef ED_FUZZ_REPLAY
-#include <dirent.h>
-#include <sys/stat.h>
-
-int main(int argc, char **argv);
-
-static int replay_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    uint8_t *data = NULL;
-    size_t len = 0, cap = 0, n;
-    int rc = 1;
-
-    if (!f) {
-        fprintf(stderr, "fuzz_ceql_replay: cannot open %s\n", path);
-        return 1;
-    }
-    for (;;) {
-        if (len == cap) {
-            uint8_t *p;
-
-            cap = cap ? cap * 2 : 4096;
-            if (cap > 16 * INPUT_MAX) {
-                fprintf(stderr, "fuzz_ceql_replay: %s is too large\n", path);
-                goto out;
-            }
-            if (!(p = realloc(data, cap)))
-                abort();
-            data = p;
-        }
-        n = fread(data + len, 1, cap - len, f);
-        len += n;
-        if (n == 0)
-            break;
-    }
-    if (ferror(f)) {
-        fprintf(stderr, "fuzz_ceql_replay: cannot read %s\n", path);
-        goto out;
-    }
-    LLVMFuzzerTestOneInput(data, len);
-    rc = 0;
-out:
-    free(data);
-    fclose(f);
-    return rc;
-}
-
-/* A file, or every regular file in a directory (dot-files skipped). */
-static int replay_path(const char *path, size_t *count)
-{
-    struct stat st;
-    struct dirent *e;
-    DIR *d;
-    int rc = 0;
-
-    if (stat(path, &st) != 0) {
-        fprintf(stderr, "fuzz_ceql_replay: no such file: %s\n", path);
-        return 1;
-    }
-    if (!S_ISDIR(st.st_mode)) {
-        (*count)++;
-        return replay_file(path);
-    }
-    if (!(d = opendir(path)))
-        return 1;
-    while ((e = readdir(d))) {
-        char full[4096];
-
-        if (e->d_name[0] == '.')
-            continue;
-        snprintf(full, sizeof(full), "%s/%s", path, e->d_name);
-        if (stat(full, &st) == 0 && S_ISREG(st.st_mode)) {
-            (*count)++;
-            rc |= replay_file(full);
-        }
-    }
-    closedir(d);
-    return rc;
-}
-
-int main(int argc, char **argv)
-{
-    size_t count = 0;
-    int rc = 0;
-
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s FILE|DIR...\n", argv[0]);
-        return 2;
-    }
-    for (int i = 1; i < argc; i++)
-        rc |= replay_path(argv[i], &count);
-    fprintf(stderr, "fuzz_ceql_replay: %zu input(s) replayed\n", count);
-    return rc;
-}
-#endif
