@@ -183,7 +183,10 @@ def measure(name, url, auth, pids, secs):
 
 
 def cmd_compare(rounds=3, secs=5):
-    st = Stack()
+    # elementsd with its defaults; ED_BENCH_THREADS sets --threads
+    flags = ("--threads", os.environ["ED_BENCH_THREADS"]) \
+        if os.environ.get("ED_BENCH_THREADS") else ()
+    st = Stack(ed_flags=flags)
     d = tempfile.mkdtemp(prefix="ed-bench-px-")
     nginx = node = None
     try:

@@ -159,6 +159,7 @@ static int cmd_serve(int argc, char **argv)
         goto out;
     if (provider_async_start(&app.async) != ED_OK)
         goto out;
+    ed_log_access_start();
     if (http_server_start(&app, &srv, &port) != ED_OK)
         goto out;
     creds_refresher_start(&app);
@@ -173,6 +174,7 @@ static int cmd_serve(int argc, char **argv)
     creds_refresher_stop();
     rc = 0;
 out:
+    ed_log_access_stop(); /* flushes the buffered access log */
     app_close(&app);
     config_cleanup(&cfg);
     return rc;

@@ -3,7 +3,9 @@
  * lines from different threads never interleave. */
 #include "core/log.h"
 
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -56,6 +58,92 @@ void ed_log_write(enum ed_log_level lvl, const char *reqid, const char *fmt, ...
     (void)w;
 }
 
+/* The access log is buffered: request threads append lines under a mutex,
+ * and the flusher thread writes the buffer every ACCESS_FLUSH_MS (or a
+ * request thread does, when the buffer is nearly full), so a busy server
+ * makes one write() per interval instead of one per request. Without the
+ * flusher (admin commands, tests of this module) every line is written at
+ * once. */
+#define ACCESS_BUF 65536
+#define ACCESS_FLUSH_MS 100
+
+static char access_buf[ACCESS_BUF];
+static size_t access_len;
+static pthread_mutex_t access_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t access_cond = PTHREAD_COND_INITIALIZER;
+static bool flusher_on, flusher_stop;
+static pthread_t flusher;
+
+/* Write out the buffer; call with access_lock held. */
+static void access_flush_locked(void)
+{
+    size_t off = 0;
+    while (off < access_len) {
+        ssize_t w = write(STDERR_FILENO, access_buf + off, access_len - off);
+        if (w <= 0)
+            break;
+        off += (size_t)w;
+    }
+    access_len = 0;
+}
+
+static void access_append(const char *line, size_t n)
+{
+    pthread_mutex_lock(&access_lock);
+    if (!flusher_on) {
+        ssize_t w = write(STDERR_FILENO, line, n);
+        (void)w;
+    } else {
+        if (access_len + n > ACCESS_BUF)
+            access_flush_locked();
+        memcpy(access_buf + access_len, line, n);
+        access_len += n;
+    }
+    pthread_mutex_unlock(&access_lock);
+}
+
+static void *flusher_main(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&access_lock);
+    while (!flusher_stop) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += ACCESS_FLUSH_MS * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&access_cond, &access_lock, &ts);
+        access_flush_locked();
+    }
+    pthread_mutex_unlock(&access_lock);
+    return NULL;
+}
+
+void ed_log_access_start(void)
+{
+    pthread_mutex_lock(&access_lock);
+    flusher_stop = false;
+    flusher_on = pthread_create(&flusher, NULL, flusher_main, NULL) == 0;
+    pthread_mutex_unlock(&access_lock);
+}
+
+void ed_log_access_stop(void)
+{
+    pthread_mutex_lock(&access_lock);
+    bool on = flusher_on;
+    flusher_stop = true;
+    pthread_cond_signal(&access_cond);
+    pthread_mutex_unlock(&access_lock);
+    if (on)
+        pthread_join(flusher, NULL);
+    pthread_mutex_lock(&access_lock);
+    flusher_on = false;
+    access_flush_locked();
+    pthread_mutex_unlock(&access_lock);
+}
+
 void ed_log_access(const char *reqid, const char *method, const char *route,
                    int status, double ms, double upstream_ms)
 {
@@ -71,6 +159,5 @@ void ed_log_access(const char *reqid, const char *method, const char *route,
         k = sizeof(line) - 1;
         line[k - 1] = '\n';
     }
-    ssize_t w = write(STDERR_FILENO, line, k);
-    (void)w;
+    access_append(line, k);
 }

@@ -15,6 +15,11 @@ void ed_log_write(enum ed_log_level lvl, const char *reqid, const char *fmt, ...
     __attribute__((format(printf, 3, 4)));
 void ed_log_access(const char *reqid, const char *method, const char *route,
                    int status, double ms, double upstream_ms);
+/* Buffer access lines and write them every 100 ms from a flusher thread
+ * (the server); stop flushes what is left. Without start, lines are
+ * written at once. */
+void ed_log_access_start(void);
+void ed_log_access_stop(void);
 
 #define ED_LOG(lvl, reqid, ...)                                                \
     do {                                                                       \

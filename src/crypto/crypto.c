@@ -182,6 +182,20 @@ void crypto_lookup_hash(const struct ed_keyring *kr, const char *secret,
                        strlen(secret), kr->hash_key, sizeof(kr->hash_key));
 }
 
+void crypto_request_id(char out[25])
+{
+    static __thread uint8_t seed[randombytes_SEEDBYTES];
+    static __thread uint64_t counter;
+    uint8_t in[randombytes_SEEDBYTES + 8], id[12];
+    if (counter == 0)
+        randombytes_buf(seed, sizeof(seed));
+    counter++;
+    memcpy(in, seed, sizeof(seed));
+    memcpy(in + sizeof(seed), &counter, 8);
+    crypto_generichash(id, sizeof(id), in, sizeof(in), NULL, 0);
+    sodium_bin2hex(out, 25, id, sizeof(id));
+}
+
 void crypto_random(void *buf, size_t n)
 {
     randombytes_buf(buf, n);

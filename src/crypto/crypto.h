@@ -48,6 +48,11 @@ void crypto_free_secret(char *s);
 void crypto_lookup_hash(const struct ed_keyring *kr, const char *secret,
                         uint8_t out[ED_HASH_BYTES]);
 
+/* A request id: 24 lower-case hex characters + NUL, unique and
+ * unpredictable enough for correlation (a per-thread generator seeded from
+ * the system; no system call per id). Not for secrets. */
+void crypto_request_id(char out[25]);
+
 /* Random helpers. */
 void crypto_random(void *buf, size_t n);
 /* n random bytes as standard base64 (with padding); heap string. */
