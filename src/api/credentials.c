@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT
  * Token lifecycle (see credentials.h). The order of a refresh is what makes
- * it safe: take the instance's stripe lock, re-read the row (someone may
- * have refreshed meanwhile), call HubSpot, and write the new tokens with a
+ * it safe: take the instance's stripe lock (threads of this process), then
+ * its refresh claim (nodes: an advisory lock held in a transaction on
+ * PostgreSQL), re-read the row under it (someone may have refreshed
+ * meanwhile), call HubSpot, and write the new tokens with a
  * compare-and-swap on cred_version, synchronously committed, before any
  * caller gets the new access token. A process killed before the commit
- * still has the previous refresh token stored. */
+ * still has the previous refresh token stored, and its claim dies with its
+ * database connection. */
 #include "api/credentials.h"
 
 #include <pthread.h>
@@ -85,23 +88,27 @@ static void call_refresh(struct ed_app *app, const struct instance *in,
                          instance_cfg(in, "oauth.api.secret"), rt, r);
 }
 
-/* Commit a successful refresh answer (body) to the store, durably, before
- * anyone uses it. A writer that changed the instance without touching the
- * grant (a PATCH of its name, say) bumps cred_version too; then the answer
- * is applied again on the row as it is now, because HubSpot may already
- * have rotated the refresh token: dropping the answer would lose it.
+/* Apply a successful refresh answer (body) to the claimed row. A writer
+ * that changed the instance without touching the grant (a PATCH of its
+ * configuration, say) bumps cred_version too; then the answer is applied
+ * again on the row as it is now, because HubSpot may already have rotated
+ * the refresh token: dropping the answer would lose it.
  * ED_ERR_BUSY when the stored refresh token is no longer the one used. On
- * return *in may have been replaced by a newer copy. */
-static enum ed_err store_refreshed(struct ed_app *app, struct instance *in,
-                                   json_t *body)
+ * return *in may have been replaced by a newer copy. Nothing is durable
+ * before the claim is committed. */
+static enum ed_err store_refreshed(struct ed_app *app, struct store_refresh *rf,
+                                   struct instance *in, json_t *body)
 {
     char *used = ed_strdup(instance_cfg(in, "oauth.user.refresh_token"));
     enum ed_err err = ED_ERR_BUSY;
     for (int attempt = 0; attempt < 8 && err == ED_ERR_BUSY; attempt++) {
         if (attempt) {
+            struct store_instance row = {0};
             struct instance now;
             const char *rt;
-            if ((err = instance_load(app, 0, in->row.id, &now)) != ED_OK)
+            if ((err = store_instance_refresh_read(rf, &row)) != ED_OK)
+                break;
+            if ((err = instance_from_row(app, &row, &now)) != ED_OK)
                 break;
             rt = instance_cfg(&now, "oauth.user.refresh_token");
             if (!rt || strcmp(rt, used) != 0) {
@@ -119,21 +126,36 @@ static enum ed_err store_refreshed(struct ed_app *app, struct instance *in,
         }
         free(in->row.provider_meta);
         in->row.provider_meta = json_dumps(in->meta, JSON_COMPACT);
-        err = store_instance_put_credentials(app->store, &in->row);
+        err = store_instance_refresh_put(rf, &in->row);
     }
     crypto_free_secret(used);
     return err;
 }
 
-/* Refresh with the stripe lock held. in is the freshly read instance. */
-static enum creds_status refresh_locked(struct ed_app *app, struct instance *in,
-                                        const char **why)
+/* Mark the claimed instance invalid and end the claim. */
+static void mark_invalid(struct store_refresh *rf, const char *reason)
+{
+    if (store_instance_refresh_set_valid(rf, 0, reason) == ED_OK)
+        store_instance_refresh_end(rf, true);
+    else
+        store_instance_refresh_end(rf, false);
+}
+
+/* Refresh under the claim rf, which this ends; in is the instance as read
+ * under it. The new tokens are committed (durably) before anyone gets them.
+ * CREDS_OK with *reload when the grant changed meanwhile and in is not the
+ * current one. */
+static enum creds_status refresh_claimed(struct ed_app *app,
+                                         struct store_refresh *rf,
+                                         struct instance *in, bool *reload,
+                                         const char **why)
 {
     struct hs_result r = {0};
     enum creds_status st = CREDS_UNAVAILABLE;
+    *reload = false;
     if (!instance_cfg(in, "oauth.user.refresh_token")) {
         *why = "the instance has no refresh token";
-        store_instance_set_valid(app->store, in->row.id, 0, *why);
+        mark_invalid(rf, *why);
         return CREDS_INVALID;
     }
     for (int attempt = 0; attempt < REFRESH_ATTEMPTS; attempt++) {
@@ -151,25 +173,30 @@ static enum creds_status refresh_locked(struct ed_app *app, struct instance *in,
     }
     if (r.failure == HS_TRANSIENT) {
         *why = "HubSpot is unavailable; the token refresh will be retried";
+        store_instance_refresh_end(rf, false);
         goto out;
     }
     if (r.failure != HS_OK) {
         /* a dead grant or a rejected client: only re-authentication helps */
         *why = "HubSpot rejected the refresh token; the instance must be "
                "re-authenticated";
-        store_instance_set_valid(app->store, in->row.id, 0,
-                                 r.failure == HS_INVALID_GRANT
-                                     ? "refresh token invalid or revoked"
-                                     : "HubSpot rejected the token refresh");
+        mark_invalid(rf, r.failure == HS_INVALID_GRANT
+                             ? "refresh token invalid or revoked"
+                             : "HubSpot rejected the token refresh");
         ed_warn(NULL, "msg=\"instance marked invalid\" instance=%lld status=%ld",
                 (long long)in->row.id, r.status);
         st = CREDS_INVALID;
         goto out;
     }
-    enum ed_err err = store_refreshed(app, in, r.body);
+    enum ed_err err = store_refreshed(app, rf, in, r.body);
+    if (err == ED_OK)
+        err = store_instance_refresh_end(rf, true);
+    else
+        store_instance_refresh_end(rf, false);
     if (err == ED_ERR_BUSY) {
-        /* the grant itself changed meanwhile (another node refreshed, or
-         * the instance was re-authenticated): that grant wins */
+        /* the grant itself changed meanwhile (the instance was
+         * re-authenticated): that grant wins */
+        *reload = true;
         st = CREDS_OK;
         goto out;
     }
@@ -190,15 +217,44 @@ out:
     return st;
 }
 
+static pthread_mutex_t *stripe_of(int64_t id)
+{
+    pthread_once(&stripes_once, stripes_init);
+    return &stripes[(uint64_t)id % STRIPES];
+}
+
+/* Take the refresh claim on instance id (store.h) and read the instance
+ * under it; CREDS_OK with *rf set. */
+static enum creds_status claim(struct ed_app *app, int64_t id, bool nowait,
+                               struct instance *in, struct store_refresh **rf,
+                               const char **why)
+{
+    struct store_instance row = {0};
+    enum ed_err err = store_instance_refresh_begin(app->store, id, nowait, &row,
+                                                   rf);
+    if (err) {
+        *why = err == ED_ERR_NOT_FOUND ? "no such instance"
+                                       : "cannot read the instance";
+        return err == ED_ERR_NOT_FOUND ? CREDS_GONE : CREDS_UNAVAILABLE;
+    }
+    if (instance_from_row(app, &row, in) != ED_OK) {
+        store_instance_refresh_end(*rf, false);
+        *rf = NULL;
+        *why = "cannot read the instance";
+        return CREDS_UNAVAILABLE;
+    }
+    return CREDS_OK;
+}
+
 enum creds_status creds_acquire(struct ed_app *app, int64_t id,
                                 int64_t stale_version, struct creds *out,
                                 const char **why)
 {
     struct instance in;
+    struct store_refresh *rf = NULL;
     enum creds_status st;
     memset(out, 0, sizeof(*out));
     *why = NULL;
-    pthread_once(&stripes_once, stripes_init);
     enum ed_err err = instance_load(app, 0, id, &in);
     if (err) {
         *why = "no such instance";
@@ -217,30 +273,40 @@ enum creds_status creds_acquire(struct ed_app *app, int64_t id,
         return st;
     }
     instance_cleanup(&in);
-    pthread_mutex_t *lock = &stripes[(uint64_t)id % STRIPES];
+    /* One refresh at a time: the stripe lock among this process's threads,
+     * then the claim among nodes (an advisory lock on PostgreSQL). Both are
+     * taken in this order everywhere. Waiters on the stripe hold no
+     * database connection, so one node has at most one connection waiting
+     * for another node's claim per stripe. */
+    pthread_mutex_t *lock = stripe_of(id);
     pthread_mutex_lock(lock);
-    /* re-read under the lock: a refresh may have finished while we waited */
-    err = instance_load(app, 0, id, &in);
-    if (err) {
+    /* read again under the claim: a refresh may have finished while we
+     * waited, here or on another node */
+    if ((st = claim(app, id, false, &in, &rf, why)) != CREDS_OK) {
         pthread_mutex_unlock(lock);
-        *why = "no such instance";
-        return err == ED_ERR_NOT_FOUND ? CREDS_GONE : CREDS_UNAVAILABLE;
+        return st;
     }
     forced = stale_version >= 0 && stale_version == in.row.cred_version;
     if (!in.row.valid) {
+        store_instance_refresh_end(rf, false);
         *why = "the instance must be re-authenticated";
         st = CREDS_INVALID;
     } else if (!forced && creds_fresh(app, &in)) {
+        store_instance_refresh_end(rf, false);
         st = give(&in, out, why);
     } else {
-        st = refresh_locked(app, &in, why);
-        if (st == CREDS_OK) {
+        bool reload = false;
+        st = refresh_claimed(app, rf, &in, &reload, why);
+        if (st == CREDS_OK && reload) {
             instance_cleanup(&in);
-            if (instance_load(app, 0, id, &in) == ED_OK)
-                st = give(&in, out, why);
-            else
-                st = CREDS_UNAVAILABLE;
+            if (instance_load(app, 0, id, &in) != ED_OK) {
+                pthread_mutex_unlock(lock);
+                *why = "cannot read the instance";
+                return CREDS_UNAVAILABLE;
+            }
         }
+        if (st == CREDS_OK)
+            st = give(&in, out, why);
     }
     pthread_mutex_unlock(lock);
     instance_cleanup(&in);
@@ -255,25 +321,55 @@ static pthread_mutex_t rf_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t rf_cond = PTHREAD_COND_INITIALIZER;
 static bool rf_stop;
 
+/* Whether the background refresher should refresh this instance now: the
+ * condition of store_instance_due, checked again under the claim. */
+static bool due(const struct instance *in, int64_t refreshed_before,
+                int64_t expires_before)
+{
+    const char *t = in->row.auth_type;
+    return in->row.valid && !in->row.disabled &&
+           (strcmp(t, "oauth2") == 0 || strcmp(t, "oauth2_legacy") == 0) &&
+           (in->row.refreshed_at < refreshed_before ||
+            (in->row.access_expires_at > 0 &&
+             in->row.access_expires_at < expires_before));
+}
+
+/* Refresh id if it is still due once claimed. An instance another node (or
+ * a call here) holds the claim of is skipped: it is being refreshed. So
+ * nodes running this at once share the work, each instance refreshed by
+ * one of them, and a node that dies leaves its share to the others' next
+ * pass. */
+static void refresh_if_due(struct ed_app *app, int64_t id,
+                           int64_t refreshed_before, int64_t expires_before)
+{
+    struct instance in;
+    struct store_refresh *rf = NULL;
+    const char *why = NULL;
+    pthread_mutex_t *lock = stripe_of(id);
+    pthread_mutex_lock(lock);
+    if (claim(app, id, true, &in, &rf, &why) != CREDS_OK) {
+        pthread_mutex_unlock(lock);
+        return;
+    }
+    if (due(&in, refreshed_before, expires_before)) {
+        bool reload;
+        refresh_claimed(app, rf, &in, &reload, &why);
+    } else {
+        store_instance_refresh_end(rf, false);
+    }
+    pthread_mutex_unlock(lock);
+    instance_cleanup(&in);
+}
+
 static void refresh_idle(struct ed_app *app)
 {
     int64_t ids[64];
     size_t n = 0;
-    int64_t now = ed_now_s();
-    if (store_instance_due(app->store, now - app->cfg->idle_refresh, 0, ids, 64,
-                           &n) != ED_OK)
+    int64_t before = ed_now_s() - app->cfg->idle_refresh;
+    if (store_instance_due(app->store, before, 0, ids, 64, &n) != ED_OK)
         return;
-    for (size_t i = 0; i < n; i++) {
-        struct instance in;
-        const char *why;
-        if (instance_load(app, 0, ids[i], &in) != ED_OK)
-            continue;
-        int64_t version = in.row.cred_version;
-        instance_cleanup(&in);
-        struct creds c;
-        creds_acquire(app, ids[i], version, &c, &why);
-        creds_cleanup(&c);
-    }
+    for (size_t i = 0; i < n; i++)
+        refresh_if_due(app, ids[i], before, 0);
 }
 
 static void *refresher_main(void *arg)
@@ -298,6 +394,8 @@ static void *refresher_main(void *arg)
 void creds_refresher_start(struct ed_app *app)
 {
     pthread_once(&stripes_once, stripes_init);
+    /* the other nodes' instance changes empty this node's caches */
+    store_watch_start(app->store);
     rf_stop = false;
     if (pthread_create(&refresher, NULL, refresher_main, app) == 0)
         refresher_running = true;

@@ -8,10 +8,11 @@ struct ed_app;
 
 /* The token lifecycle: a usable HubSpot credential for an instance, with
  * refresh before expiry, exactly one refresh at a time per instance (a
- * striped lock in this process, compare-and-swap on the credential version
- * in the store across processes), new tokens committed durably before they
- * are used, dead grants marking the instance invalid and transient failures
- * retried with backoff without marking anything. */
+ * striped lock among this process's threads, then the store's refresh
+ * claim among nodes: an advisory lock on PostgreSQL; compare-and-swap on the
+ * credential version against other writers), new tokens committed durably
+ * before they are used, dead grants marking the instance invalid and
+ * transient failures retried with backoff without marking anything. */
 
 enum creds_status {
     CREDS_OK,
@@ -39,7 +40,9 @@ enum creds_status creds_acquire(struct ed_app *app, int64_t id,
                                 int64_t stale_version, struct creds *out,
                                 const char **why);
 
-/* Background refresher thread (idle instances). */
+/* Background refresher thread (idle instances; every node runs one, and
+ * each due instance is refreshed by one of them). Starting it also starts
+ * the store's watch for other nodes' instance changes (store_watch_start). */
 void creds_refresher_start(struct ed_app *app);
 void creds_refresher_stop(void);
 

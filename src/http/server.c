@@ -26,6 +26,7 @@
 #include "crypto/crypto.h"
 #include "http/response.h"
 #include "http/router.h"
+#include "store/store.h"
 
 #define MAX_QUERY 64
 #define MAX_HEADERS 64
@@ -51,6 +52,8 @@ struct conn_ctx {
     struct MHD_Connection *conn;
     pthread_mutex_t lock;
     bool started, suspended, done, async;
+    /* a store call of this request could not reach the database */
+    bool db_down;
 };
 
 /* Called (once, from any thread) when an async handler has its response. */
@@ -214,12 +217,29 @@ static void process_request(struct conn_ctx *ctx)
         res->status = st;
 }
 
+/* A request that failed while the database could not be reached failed
+ * because of it, whatever the handler made of the store's error (a 401
+ * for a secret it could not look up, a 500, a 502 for credentials it could
+ * not read): the client learns the real reason, and that retrying helps. */
+static void map_db_down(struct conn_ctx *ctx)
+{
+    struct ed_request *req = &ctx->req;
+    struct ed_response *res = &ctx->res;
+    if (!ctx->db_down || res->status < 400 || res->status == 503)
+        return;
+    res->provider_message = NULL;
+    api_error(req, res, ED_E_UNAVAILABLE,
+              "Database unavailable; retry in a moment");
+    api_header(res, "Retry-After", "1");
+}
+
 static enum MHD_Result send_response(struct MHD_Connection *conn,
                                      struct conn_ctx *ctx)
 {
     struct ed_request *req = &ctx->req;
     struct ed_response *res = &ctx->res;
     size_t len = 0;
+    map_db_down(ctx);
     char *body = http_response_body(req, res, &len);
     struct MHD_Response *r =
         MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
@@ -269,9 +289,7 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
         pthread_mutex_init(&ctx->lock, NULL);
         ctx->req.complete_fn = complete_cb;
         ctx->req.complete_ctx = ctx;
-        char *id = crypto_random_hex(12);
-        memcpy(ctx->req.request_id, id, 24);
-        free(id);
+        crypto_request_id(ctx->req.request_id);
         ed_buf_init(&ctx->body, (size_t)srv->app->cfg->max_body);
         collect(conn, &ctx->req);
         atomic_fetch_add(&srv->active, 1);
@@ -291,10 +309,13 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
         ctx->started = true;
         ctx->req.body_raw = ctx->body.data ? ctx->body.data : "";
         ctx->req.body_len = ctx->body.len;
-        if (!ctx->req.method)
+        if (!ctx->req.method) {
             api_error(&ctx->req, &ctx->res, ED_E_METHOD, "Unknown method");
-        else
+        } else {
+            store_track_unavailable(&ctx->db_down);
             process_request(ctx);
+            store_track_unavailable(NULL);
+        }
     } else {
         ctx->async = true; /* resumed: what completed is in ctx */
     }
@@ -316,7 +337,9 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
         if (!fn)
             break; /* final answer */
         ctx->req.continue_fn = NULL;
+        store_track_unavailable(&ctx->db_down);
         int st = fn(&ctx->req, &ctx->res, ctx->req.continue_ud);
+        store_track_unavailable(NULL);
         ctx->async = st == ED_ASYNC;
         if (!ctx->async)
             ctx->res.status = st;

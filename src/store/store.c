@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/mem.h"
 #include "store/store_int.h"
 
 static const struct store_ops *const backends[] = {
@@ -180,11 +181,40 @@ void store_set_instance_hook(struct store *s, void (*fn)(void *ud), void *ud)
     s->instance_hook_ud = ud;
 }
 
-/* Every instance write goes through here on its way out. */
+void store_watch_start(struct store *s)
+{
+    if (s->ops->watch_start)
+        s->ops->watch_start(s);
+}
+
+static _Thread_local bool *unavailable_flag;
+
+void store_track_unavailable(bool *flag)
+{
+    unavailable_flag = flag;
+}
+
+void store_note_unavailable(void)
+{
+    if (unavailable_flag)
+        *unavailable_flag = true;
+}
+
+void store_instances_changed(struct store *s)
+{
+    if (s->instance_hook)
+        s->instance_hook(s->instance_hook_ud);
+}
+
+/* Every instance write goes through here on its way out: this process's
+ * caches first, then the other processes'. */
 static enum ed_err changed(struct store *s, enum ed_err err)
 {
-    if (err == ED_OK && s->instance_hook)
-        s->instance_hook(s->instance_hook_ud);
+    if (err == ED_OK) {
+        store_instances_changed(s);
+        if (s->ops->publish)
+            s->ops->publish(s);
+    }
     return err;
 }
 
@@ -216,4 +246,84 @@ enum ed_err store_instance_due(struct store *s, int64_t refreshed_before,
                                size_t *n)
 {
     return s->ops->instance_due(s, refreshed_before, expires_before, ids, max, n);
+}
+
+/* --- refresh claims --------------------------------------------------------
+ * Backends with several processes on one database (PostgreSQL) implement
+ * the claim as a lock. Without those ops (SQLite: one process) a claim
+ * is only a handle: begin and read are plain reads, writes go through at
+ * once with the usual compare-and-swap, and end has nothing to release. */
+
+enum ed_err store_instance_refresh_begin(struct store *s, int64_t id,
+                                         bool nowait,
+                                         struct store_instance *out,
+                                         struct store_refresh **rf)
+{
+    enum ed_err err;
+    *rf = NULL;
+    if (s->ops->refresh_begin) {
+        err = s->ops->refresh_begin(s, id, nowait, out, rf);
+    } else {
+        err = s->ops->instance_get(s, 0, id, out);
+        if (err == ED_OK)
+            *rf = ed_calloc(1, sizeof(**rf));
+    }
+    if (err == ED_OK) {
+        (*rf)->s = s;
+        (*rf)->id = id;
+        (*rf)->wrote = false;
+    }
+    return err;
+}
+
+enum ed_err store_instance_refresh_read(struct store_refresh *rf,
+                                        struct store_instance *out)
+{
+    struct store *s = rf->s;
+    if (s->ops->refresh_read)
+        return s->ops->refresh_read(rf, out);
+    return s->ops->instance_get(s, 0, rf->id, out);
+}
+
+enum ed_err store_instance_refresh_put(struct store_refresh *rf,
+                                       struct store_instance *inst)
+{
+    struct store *s = rf->s;
+    enum ed_err err;
+    if (!s->ops->refresh_put)
+        return changed(s, s->ops->instance_put_credentials(s, inst));
+    if ((err = s->ops->refresh_put(rf, inst)) == ED_OK)
+        rf->wrote = true;
+    return err;
+}
+
+enum ed_err store_instance_refresh_set_valid(struct store_refresh *rf,
+                                             int valid, const char *reason)
+{
+    struct store *s = rf->s;
+    enum ed_err err;
+    if (!s->ops->refresh_set_valid)
+        return changed(s, s->ops->instance_set_valid(s, rf->id, valid, reason));
+    if ((err = s->ops->refresh_set_valid(rf, valid, reason)) == ED_OK)
+        rf->wrote = true;
+    return err;
+}
+
+enum ed_err store_instance_refresh_end(struct store_refresh *rf, bool commit)
+{
+    struct store *s;
+    bool wrote;
+    enum ed_err err;
+    if (!rf)
+        return ED_OK;
+    s = rf->s;
+    wrote = rf->wrote;
+    if (!s->ops->refresh_end) {
+        free(rf);
+        return ED_OK;
+    }
+    err = s->ops->refresh_end(rf, commit);
+    if (commit && wrote)
+        changed(s, err);
+    return err;
 }

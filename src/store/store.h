@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #ifndef ED_STORE_H
 #define ED_STORE_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -86,8 +87,24 @@ enum ed_err store_session_delete(struct store *s,
                                  const uint8_t hash[STORE_HASH_BYTES]);
 
 /* Called after every successful change to an instance (any field), so
- * caches above the store can drop what they hold. One hook per store. */
+ * caches above the store can drop what they hold. One hook per store. With
+ * store_watch_start it is also called for changes made by other processes
+ * on the same database. */
 void store_set_instance_hook(struct store *s, void (*fn)(void *ud), void *ud);
+/* Deliver other nodes' instance changes to the hook (for `serve`). With
+ * PostgreSQL every instance write is announced (NOTIFY) after its commit,
+ * and a thread LISTENs on a connection of its own; when that connection is
+ * lost the hook is called at once and again once it is back, as changes
+ * may have been missed in between. A no-op with SQLite (one process).
+ * store_close stops it. */
+void store_watch_start(struct store *s);
+
+/* Database outages (HTTP 503): while a thread has set a flag with
+ * store_track_unavailable(&flag), every store call it makes that fails
+ * because the database cannot be reached (connection refused or lost, the
+ * server shutting down or starting up) sets *flag; NULL stops tracking.
+ * Other failures (ED_ERR_DB from a bad statement, say) do not. */
+void store_track_unavailable(bool *flag);
 
 /* --- element instances --------------------------------------------------- */
 
@@ -151,5 +168,48 @@ enum ed_err store_instance_delete(struct store *s, int64_t org_id, int64_t id);
 enum ed_err store_instance_due(struct store *s, int64_t refreshed_before,
                                int64_t expires_before, int64_t *ids, size_t max,
                                size_t *n);
+
+/* --- one credential refresh at a time, across nodes -------------------------
+ *
+ * A refresh claim on one instance, held from _begin to _end while its token
+ * is refreshed at HubSpot. _begin reads the row as it is once the claim is
+ * held; the writes made through the claim take effect at _end(commit).
+ *
+ * PostgreSQL: the claim is a transaction on a connection of its own that
+ * holds a transaction-level advisory lock on the instance until COMMIT or
+ * ROLLBACK. A claim on another node waits for it (nowait: fails at once
+ * with ED_ERR_BUSY) and then reads what the holder committed. The lock is
+ * released only when its holder ends the transaction or its connection
+ * dies, never by a timer: a node killed mid-refresh releases it with its
+ * connection, and a holder never writes after losing it (its COMMIT fails
+ * instead). Other writers (PATCH, DELETE) do not wait for it; put's
+ * compare-and-swap on cred_version sorts them out. The commit is
+ * synchronous.
+ *
+ * SQLite (one node): no lock is taken, nowait is ignored and writes take
+ * effect at once; the caller's in-process lock serialises refreshes and
+ * put's compare-and-swap on cred_version guards against other writers. */
+struct store_refresh;
+
+/* ED_ERR_NOT_FOUND when there is no such instance, ED_ERR_BUSY (nowait)
+ * when another claim holds it. On success *rf must be ended. */
+enum ed_err store_instance_refresh_begin(struct store *s, int64_t id,
+                                         bool nowait,
+                                         struct store_instance *out,
+                                         struct store_refresh **rf);
+/* The row again, under the claim. */
+enum ed_err store_instance_refresh_read(struct store_refresh *rf,
+                                        struct store_instance *out);
+/* store_instance_put_credentials under the claim (the same compare-and-
+ * swap; inst->cred_version is incremented on success). */
+enum ed_err store_instance_refresh_put(struct store_refresh *rf,
+                                       struct store_instance *inst);
+/* store_instance_set_valid under the claim. */
+enum ed_err store_instance_refresh_set_valid(struct store_refresh *rf,
+                                             int valid, const char *reason);
+/* Commit (commit=true) or drop the claim's writes and release it; rf is
+ * freed either way. The commit's result: ED_ERR_DB when it failed (then
+ * nothing was written). */
+enum ed_err store_instance_refresh_end(struct store_refresh *rf, bool commit);
 
 #endif

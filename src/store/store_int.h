@@ -50,6 +50,26 @@ struct store_ops {
     enum ed_err (*instance_due)(struct store *s, int64_t refreshed_before,
                                 int64_t expires_before, int64_t *ids,
                                 size_t max, size_t *n);
+
+    /* Optional (NULL: store.c's single-process versions). */
+
+    /* Announce an instance change to the other processes (after commit). */
+    void (*publish)(struct store *s);
+    /* Start the thread that calls instance_hook for their changes. */
+    void (*watch_start)(struct store *s);
+    /* Refresh claims (store.h). begin allocates *rf (embedding struct
+     * store_refresh first) and end frees it; store.c sets rf->s, rf->id
+     * and rf->wrote, and calls the hook after a commit that wrote. */
+    enum ed_err (*refresh_begin)(struct store *s, int64_t id, bool nowait,
+                                 struct store_instance *out,
+                                 struct store_refresh **rf);
+    enum ed_err (*refresh_read)(struct store_refresh *rf,
+                                struct store_instance *out);
+    enum ed_err (*refresh_put)(struct store_refresh *rf,
+                               struct store_instance *inst);
+    enum ed_err (*refresh_set_valid)(struct store_refresh *rf, int valid,
+                                     const char *reason);
+    enum ed_err (*refresh_end)(struct store_refresh *rf, bool commit);
 };
 
 struct store {
@@ -57,6 +77,18 @@ struct store {
     void (*instance_hook)(void *ud); /* see store_set_instance_hook */
     void *instance_hook_ud;
 };
+
+struct store_refresh {
+    struct store *s;
+    int64_t id;
+    bool wrote; /* a write is pending until end(commit) */
+};
+
+/* Backends: this thread's store call failed because the database cannot
+ * be reached (see store_track_unavailable). */
+void store_note_unavailable(void);
+/* Backends: call the instance hook (another process changed an instance). */
+void store_instances_changed(struct store *s);
 
 extern const struct store_ops store_sqlite_ops;
 #ifdef ED_HAVE_PG

@@ -11,13 +11,25 @@
  * reset connection, a write is not (its outcome is unknown) and returns
  * ED_ERR_DB. Migrations are compiled in from migrations/pg/ and applied at
  * open, one transaction each, serialised across nodes by an advisory lock
- * and recorded in schema_migrations. */
+ * and recorded in schema_migrations.
+ *
+ * Several nodes on one database: a token refresh holds an advisory lock on
+ * its instance in a transaction across the HubSpot call (refresh claims,
+ * near the end of this file); every instance write is announced with
+ * NOTIFY after its commit, and a watch thread LISTENs on a connection
+ * outside the pool and calls the instance hook (the other nodes' caches).
+ * A connection found lost makes the pool reconnect the others before
+ * their next use, and the store notes the loss for the HTTP layer (503). */
 #include <libpq-fe.h>
+#include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/embed.h"
 #include "core/log.h"
@@ -33,14 +45,22 @@ extern const struct ed_embed ed_pg_migrations[];
 #define PG_MAX_PARAMS 20
 /* pg_advisory_xact_lock key for migrations: "elements" in ASCII. */
 #define PG_MIGRATE_LOCK "7308335428573144179"
+/* NOTIFY channel of instance changes; the payload is the sender's node id. */
+#define PG_CHANNEL "elementsd_instances"
+/* Milliseconds between reconnection attempts of the watch connection. */
+#define PG_WATCH_RETRY_MS 500
 
 /* Type OIDs from the server's pg_type.h (not exported by libpq-fe.h). */
 #define PG_BYTEA_OID 17
 #define PG_INT8_OID 20
 #define PG_TEXT_OID 25
 
+struct store_pg;
+
 struct pg_conn {
     PGconn *pg; /* NULL until first checked out */
+    struct store_pg *owner;
+    unsigned epoch; /* owner->epoch when last (re)connected */
 };
 
 struct store_pg {
@@ -52,11 +72,20 @@ struct store_pg {
     size_t nidle;
     pthread_mutex_t lock;
     pthread_cond_t cond;
+    /* Bumped when a connection is found lost: the server may have
+     * restarted, so the idle ones are reconnected before their next use
+     * instead of failing a write once each. */
+    atomic_uint epoch;
+    char node_id[64]; /* NOTIFY payload: this process */
+    /* the watch thread (store_watch_start) */
+    pthread_t watch;
+    bool watching;
+    int wake[2]; /* a byte on wake[1] stops it */
 };
 
 /* One connection held across several statements: BEGIN at tx_begin,
- * COMMIT or ROLLBACK at the end, checked in either way. Phase B (row locks
- * across a token refresh) builds on this. */
+ * COMMIT or ROLLBACK at the end, checked in either way. Refresh claims
+ * hold one across a HubSpot call. */
 struct pg_tx {
     struct store_pg *s;
     struct pg_conn *c;
@@ -95,7 +124,7 @@ static void notice_quiet(void *arg, const char *msg)
 }
 
 /* Defaults first: anything in the URL overrides them (expand_dbname). */
-static PGconn *pg_connect(const char *url)
+static PGconn *pg_connect_q(const char *url, bool quiet)
 {
     static const char *const keys[] = {
         "connect_timeout",  "application_name",    "keepalives_idle",
@@ -107,7 +136,7 @@ static PGconn *pg_connect(const char *url)
     if (!pg)
         abort(); /* libpq out of memory: the OOM policy of core/mem.h */
     PQsetNoticeProcessor(pg, notice_quiet, NULL);
-    if (PQstatus(pg) != CONNECTION_OK) {
+    if (PQstatus(pg) != CONNECTION_OK && !quiet) {
         char buf[256];
         ed_warn(NULL, "msg=\"postgresql connection failed\" err=\"%s\"",
                 pg_errmsg(pg, buf, sizeof(buf)));
@@ -115,10 +144,16 @@ static PGconn *pg_connect(const char *url)
     return pg;
 }
 
+static PGconn *pg_connect(const char *url)
+{
+    return pg_connect_q(url, false);
+}
+
 /* Check out a connection, waiting while all are busy. A connection found
- * bad is reset here, so a node recovers once the database is back; the
- * caller may still get a bad one (database down) and its query then fails
- * with ED_ERR_DB. */
+ * bad is reset here, so a node recovers once the database is back; so is
+ * one older than the last loss seen on any connection of the pool (the
+ * server may have restarted under it). The caller may still get a bad one
+ * (database down) and its query then fails with ED_ERR_DB. */
 static struct pg_conn *conn_get(struct store_pg *s)
 {
     pthread_mutex_lock(&s->lock);
@@ -126,16 +161,20 @@ static struct pg_conn *conn_get(struct store_pg *s)
         pthread_cond_wait(&s->cond, &s->lock);
     struct pg_conn *c = s->idle[--s->nidle];
     pthread_mutex_unlock(&s->lock);
+    unsigned epoch = atomic_load(&s->epoch);
     if (!c->pg) {
         c->pg = pg_connect(s->url);
-    } else if (PQstatus(c->pg) != CONNECTION_OK) {
+        c->epoch = epoch;
+    } else if (PQstatus(c->pg) != CONNECTION_OK || c->epoch != epoch) {
         char buf[256];
+        bool was_bad = PQstatus(c->pg) != CONNECTION_OK;
         PQreset(c->pg);
-        if (PQstatus(c->pg) == CONNECTION_OK)
-            ed_info(NULL, "msg=\"postgresql connection restored\"");
-        else
+        c->epoch = epoch;
+        if (PQstatus(c->pg) != CONNECTION_OK)
             ed_warn(NULL, "msg=\"postgresql reconnect failed\" err=\"%s\"",
                     pg_errmsg(c->pg, buf, sizeof(buf)));
+        else if (was_bad)
+            ed_info(NULL, "msg=\"postgresql connection restored\"");
     }
     return c;
 }
@@ -207,6 +246,14 @@ static void p_hash(struct pg_params *p, const uint8_t *hash)
     p_blob(p, hash, STORE_HASH_BYTES);
 }
 
+/* The server cannot serve us now: connection exceptions (class 08),
+ * shutting down or starting up (57P01..57P03), too many connections. */
+static bool state_unavailable(const char *st)
+{
+    return st && (strncmp(st, "08", 2) == 0 || strncmp(st, "57P", 3) == 0 ||
+                  strcmp(st, "53300") == 0);
+}
+
 /* SQLSTATE → ed_err, as store_sqlite.c's rc_err: any integrity violation
  * (class 23: unique, foreign key, not null) is ED_ERR_EXISTS, lock and
  * serialization conflicts are ED_ERR_BUSY. */
@@ -245,7 +292,10 @@ static PGresult *pg_run(struct pg_conn *c, const char *sql,
         }
         if (PQstatus(c->pg) != CONNECTION_OK) {
             PQclear(res);
+            /* the others may be as dead as this one (a server restart) */
+            atomic_fetch_add(&c->owner->epoch, 1);
             PQreset(c->pg);
+            c->epoch = atomic_load(&c->owner->epoch);
             bool back = PQstatus(c->pg) == CONNECTION_OK;
             bool again = retry && attempt == 0 && back;
             ed_warn(NULL, "msg=\"postgresql connection lost\" reconnected=%s "
@@ -253,6 +303,7 @@ static PGresult *pg_run(struct pg_conn *c, const char *sql,
                     back ? "yes" : "no", again ? "yes" : "no");
             if (again)
                 continue;
+            store_note_unavailable();
             *err = ED_ERR_DB;
             return NULL;
         }
@@ -261,6 +312,8 @@ static PGresult *pg_run(struct pg_conn *c, const char *sql,
         const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
         const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
         *err = state_err(res);
+        if (state_unavailable(state))
+            store_note_unavailable();
         log_safe(msg ? msg : PQerrorMessage(c->pg), buf, sizeof(buf));
         if (*err == ED_ERR_DB)
             ed_error(NULL, "msg=\"postgresql statement failed\" sqlstate=%s "
@@ -311,8 +364,13 @@ static enum ed_err tx_begin(struct store_pg *s, struct pg_tx *tx)
 
 static enum ed_err tx_commit(struct pg_tx *tx)
 {
-    enum ed_err err;
-    PQclear(pg_run(tx->c, "COMMIT", NULL, false, &err));
+    enum ed_err err = ED_ERR_DB;
+    /* COMMIT of a failed transaction "succeeds" as a ROLLBACK, and one
+     * lost with its connection cannot be committed */
+    if (PQtransactionStatus(tx->c->pg) == PQTRANS_INTRANS)
+        PQclear(pg_run(tx->c, "COMMIT", NULL, false, &err));
+    else if (PQstatus(tx->c->pg) != CONNECTION_OK)
+        store_note_unavailable();
     conn_put(tx->s, tx->c); /* rolls back if COMMIT failed */
     tx->c = NULL;
     return err;
@@ -388,9 +446,12 @@ out:
     return err; /* on error, conn_put rolls back */
 }
 
+static void watch_stop(struct store_pg *s);
+
 static void pg_close(struct store *base)
 {
     struct store_pg *s = (struct store_pg *)base;
+    watch_stop(s);
     for (size_t i = 0; i < s->size; i++)
         if (s->conns[i].pg)
             PQfinish(s->conns[i].pg);
@@ -430,6 +491,16 @@ static enum ed_err pg_open(const char *url, struct store **out)
     s->size = n;
     s->conns = ed_calloc(n, sizeof(*s->conns));
     s->idle = ed_calloc(n, sizeof(*s->idle));
+    for (size_t i = 0; i < n; i++)
+        s->conns[i].owner = s;
+    atomic_init(&s->epoch, 0);
+    s->wake[0] = s->wake[1] = -1;
+    {
+        char host[32] = "";
+        gethostname(host, sizeof(host) - 1);
+        snprintf(s->node_id, sizeof(s->node_id), "%.31s/%ld/%lld", host,
+                 (long)getpid(), (long long)ed_now_ms());
+    }
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->cond, NULL);
     /* conns[0] on top: the one connected now is the one reused first */
@@ -899,22 +970,20 @@ static enum ed_err pg_instance_update(struct store *base,
     return err;
 }
 
-/* The compare-and-swap on cred_version. synchronous_commit is forced on
- * for this transaction: a rotated refresh token must survive a crash even
- * where the server defaults to asynchronous commit. */
-static enum ed_err pg_instance_put_credentials(struct store *base,
-                                               struct store_instance *in)
+/* The compare-and-swap on cred_version, inside a transaction on c: the
+ * transaction commits synchronously even where the server defaults to
+ * asynchronous commit, as a rotated refresh token must survive a crash.
+ * ED_ERR_BUSY when the version moved. The caller commits. */
+static enum ed_err put_credentials_on(struct pg_conn *c,
+                                      const struct store_instance *in)
 {
-    struct pg_tx tx;
     struct pg_params p = {0};
-    PGresult *res = NULL;
-    enum ed_err err = tx_begin((struct store_pg *)base, &tx);
-    if (err)
-        return err;
-    PQclear(pg_run(tx.c, "SET LOCAL synchronous_commit TO on", NULL, false,
+    PGresult *res;
+    enum ed_err err;
+    PQclear(pg_run(c, "SET LOCAL synchronous_commit TO on", NULL, false,
                    &err));
     if (err)
-        goto rollback;
+        return err;
     p_blob(&p, in->secrets_ct.data, in->secrets_ct.len);
     p_text(&p, in->provider_meta ? in->provider_meta : "{}");
     p_i64(&p, in->access_expires_at);
@@ -926,28 +995,46 @@ static enum ed_err pg_instance_put_credentials(struct store *base,
     p_i64(&p, ed_now_s());
     p_i64(&p, in->id);
     p_i64(&p, in->cred_version);
-    res = pg_run(tx.c,
+    res = pg_run(c,
                  "UPDATE instances SET secrets_ct=$1, provider_meta=$2, "
                  "access_expires_at=$3, refreshed_at=$4, valid=$5, "
                  "invalid_reason=$6, external_auth=$7, auth_type=$8, "
                  "cred_version=cred_version+1, updated_at=$9 "
                  "WHERE id=$10 AND cred_version=$11",
                  &p, false, &err);
-    if (err)
-        goto rollback;
-    if (!pg_changed(res)) {
+    if (!err && !pg_changed(res))
         err = ED_ERR_BUSY;
-        goto rollback;
-    }
-    if ((err = tx_commit(&tx)))
-        goto out;
-    in->cred_version++;
-    goto out;
-rollback:
-    tx_rollback(&tx);
-out:
     PQclear(res);
     return err;
+}
+
+static enum ed_err pg_instance_put_credentials(struct store *base,
+                                               struct store_instance *in)
+{
+    struct pg_tx tx;
+    enum ed_err err = tx_begin((struct store_pg *)base, &tx);
+    if (err)
+        return err;
+    if ((err = put_credentials_on(tx.c, in))) {
+        tx_rollback(&tx);
+        return err;
+    }
+    if ((err = tx_commit(&tx)) == ED_OK)
+        in->cred_version++;
+    return err;
+}
+
+#define SET_VALID_SQL                                                          \
+    "UPDATE instances SET valid=$1, invalid_reason=$2, updated_at=$3 "         \
+    "WHERE id=$4"
+
+static void set_valid_params(struct pg_params *p, int64_t id, int valid,
+                             const char *reason)
+{
+    p_i64(p, valid);
+    p_text(p, reason);
+    p_i64(p, ed_now_s());
+    p_i64(p, id);
 }
 
 static enum ed_err pg_instance_set_valid(struct store *base, int64_t id,
@@ -955,14 +1042,9 @@ static enum ed_err pg_instance_set_valid(struct store *base, int64_t id,
 {
     struct pg_params p = {0};
     PGresult *res;
-    p_i64(&p, valid);
-    p_text(&p, reason);
-    p_i64(&p, ed_now_s());
-    p_i64(&p, id);
-    enum ed_err err = pg_query((struct store_pg *)base,
-                               "UPDATE instances SET valid=$1, "
-                               "invalid_reason=$2, updated_at=$3 WHERE id=$4",
-                               &p, false, &res);
+    set_valid_params(&p, id, valid, reason);
+    enum ed_err err = pg_query((struct store_pg *)base, SET_VALID_SQL, &p,
+                               false, &res);
     PQclear(res);
     return err;
 }
@@ -1009,6 +1091,238 @@ static enum ed_err pg_instance_due(struct store *base, int64_t refreshed_before,
     return err;
 }
 
+/* --- refresh claims ------------------------------------------------------
+ * A transaction holding a transaction-level advisory lock on the instance
+ * (store.h). The lock is PostgreSQL's own: released by COMMIT, ROLLBACK or
+ * the end of the session, never by a timer, so no holder writes after
+ * losing it (its COMMIT fails instead). A claim on another node waits in
+ * pg_advisory_xact_lock and then reads the row as the holder left it (READ
+ * COMMITTED: each statement sees what was committed before it began).
+ * An advisory lock rather than SELECT ... FOR UPDATE so that a PATCH or
+ * DELETE of the instance does not wait for a HubSpot call: other writers
+ * go through at once, and the compare-and-swap on cred_version at put
+ * sorts them out, exactly as with SQLite. The two-key form keeps these
+ * locks apart from the migration lock (one bigint key); ids past 2^32 wrap
+ * around, which can only make two instances share a lock. */
+
+#define PG_CLAIM_CLASS "1701073481" /* "edRI" */
+
+struct pg_refresh {
+    struct store_refresh base;
+    struct pg_tx tx;
+};
+
+static enum ed_err read_claimed(struct pg_conn *c, int64_t id,
+                                struct store_instance *out)
+{
+    struct pg_params p = {0};
+    enum ed_err err;
+    p_i64(&p, id);
+    PGresult *res = pg_run(c, "SELECT " INST_COLS " FROM instances WHERE id=$1",
+                           &p, false, &err);
+    if (!err && PQntuples(res) == 0)
+        err = ED_ERR_NOT_FOUND;
+    if (!err)
+        read_instance(res, 0, out);
+    PQclear(res);
+    return err;
+}
+
+static enum ed_err lock_claim(struct pg_conn *c, int64_t id, bool nowait)
+{
+    struct pg_params p = {0};
+    enum ed_err err;
+    p_i64(&p, id);
+    PGresult *res = pg_run(
+        c,
+        nowait ? "SELECT pg_try_advisory_xact_lock(" PG_CLAIM_CLASS
+                 ", ($1 & 4294967295)::bit(32)::int4)::int4"
+               : "SELECT pg_advisory_xact_lock(" PG_CLAIM_CLASS
+                 ", ($1 & 4294967295)::bit(32)::int4)",
+        &p, false, &err);
+    if (!err && nowait && col_i64(res, 0, 0) == 0)
+        err = ED_ERR_BUSY;
+    PQclear(res);
+    return err;
+}
+
+static enum ed_err pg_refresh_begin(struct store *base, int64_t id,
+                                    bool nowait, struct store_instance *out,
+                                    struct store_refresh **rfo)
+{
+    struct pg_refresh *rf = ed_calloc(1, sizeof(*rf));
+    enum ed_err err = tx_begin((struct store_pg *)base, &rf->tx);
+    if (!err && ((err = lock_claim(rf->tx.c, id, nowait)) ||
+                 (err = read_claimed(rf->tx.c, id, out))))
+        tx_rollback(&rf->tx);
+    if (err) {
+        free(rf);
+        return err;
+    }
+    *rfo = &rf->base;
+    return ED_OK;
+}
+
+static enum ed_err pg_refresh_read(struct store_refresh *base,
+                                   struct store_instance *out)
+{
+    struct pg_refresh *rf = (struct pg_refresh *)base;
+    return read_claimed(rf->tx.c, base->id, out);
+}
+
+static enum ed_err pg_refresh_put(struct store_refresh *base,
+                                  struct store_instance *in)
+{
+    struct pg_refresh *rf = (struct pg_refresh *)base;
+    /* BUSY (no row matched: not an error) leaves the transaction usable */
+    enum ed_err err = put_credentials_on(rf->tx.c, in);
+    if (err == ED_OK)
+        in->cred_version++;
+    return err;
+}
+
+static enum ed_err pg_refresh_set_valid(struct store_refresh *base, int valid,
+                                        const char *reason)
+{
+    struct pg_refresh *rf = (struct pg_refresh *)base;
+    struct pg_params p = {0};
+    enum ed_err err;
+    set_valid_params(&p, base->id, valid, reason);
+    PQclear(pg_run(rf->tx.c, SET_VALID_SQL, &p, false, &err));
+    return err;
+}
+
+static enum ed_err pg_refresh_end(struct store_refresh *base, bool commit)
+{
+    struct pg_refresh *rf = (struct pg_refresh *)base;
+    enum ed_err err = ED_OK;
+    if (commit)
+        err = tx_commit(&rf->tx);
+    else
+        tx_rollback(&rf->tx);
+    free(rf);
+    return err;
+}
+
+/* --- announcing changes, and watching for the other nodes' --------------- */
+
+static void pg_publish(struct store *base)
+{
+    struct store_pg *s = (struct store_pg *)base;
+    struct pg_params p = {0};
+    PGresult *res;
+    p_text(&p, s->node_id);
+    /* a lost announcement leaves the other nodes on their cache TTL */
+    pg_query(s, "SELECT pg_notify('" PG_CHANNEL "', $1)", &p, true, &res);
+    PQclear(res);
+}
+
+/* Wait up to ms for the wake pipe; true when asked to stop. */
+static bool watch_sleep(struct store_pg *s, int ms)
+{
+    struct pollfd pf = {.fd = s->wake[0], .events = POLLIN};
+    return poll(&pf, 1, ms) > 0;
+}
+
+static PGconn *watch_connect(struct store_pg *s, bool quiet)
+{
+    PGconn *pg = pg_connect_q(s->url, quiet);
+    if (PQstatus(pg) == CONNECTION_OK) {
+        PGresult *res = PQexec(pg, "LISTEN " PG_CHANNEL);
+        bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+        PQclear(res);
+        if (ok)
+            return pg;
+    }
+    PQfinish(pg);
+    return NULL;
+}
+
+static void *watch_main(void *arg)
+{
+    struct store_pg *s = arg;
+    PGconn *pg = NULL;
+    bool lost = false; /* logged the loss, not yet the return */
+    for (;;) {
+        if (!pg) {
+            if ((pg = watch_connect(s, lost))) {
+                /* whatever changed while nobody listened */
+                store_instances_changed(&s->base);
+                if (lost)
+                    ed_info(NULL, "msg=\"postgresql change feed restored\"");
+                lost = false;
+                continue;
+            }
+            if (!lost)
+                ed_warn(NULL, "msg=\"postgresql change feed unavailable; "
+                              "caches fall back on their TTL\"");
+            lost = true; /* retried quietly */
+            if (watch_sleep(s, PG_WATCH_RETRY_MS))
+                break;
+            continue;
+        }
+        struct pollfd pf[2] = {{.fd = s->wake[0], .events = POLLIN},
+                               {.fd = PQsocket(pg), .events = POLLIN}};
+        if (poll(pf, 2, -1) < 0)
+            continue; /* EINTR */
+        if (pf[0].revents)
+            break;
+        bool other = false;
+        if (!PQconsumeInput(pg) || PQstatus(pg) != CONNECTION_OK) {
+            char buf[256];
+            ed_warn(NULL, "msg=\"postgresql change feed lost; caches fall back "
+                          "on their TTL\" err=\"%s\"",
+                    pg_errmsg(pg, buf, sizeof(buf)));
+            PQfinish(pg);
+            pg = NULL;
+            lost = true;
+            other = true; /* announcements may be lost from now on */
+        } else {
+            PGnotify *n;
+            while ((n = PQnotifies(pg))) {
+                if (!n->extra || strcmp(n->extra, s->node_id) != 0)
+                    other = true;
+                PQfreemem(n);
+            }
+        }
+        if (other)
+            store_instances_changed(&s->base);
+    }
+    if (pg)
+        PQfinish(pg);
+    return NULL;
+}
+
+static void pg_watch_start(struct store *base)
+{
+    struct store_pg *s = (struct store_pg *)base;
+    if (s->watching || pipe(s->wake) != 0)
+        return;
+    if (pthread_create(&s->watch, NULL, watch_main, s) != 0) {
+        close(s->wake[0]);
+        close(s->wake[1]);
+        s->wake[0] = s->wake[1] = -1;
+        return;
+    }
+    s->watching = true;
+}
+
+static void watch_stop(struct store_pg *s)
+{
+    if (s->watching) {
+        char b = 1;
+        if (write(s->wake[1], &b, 1) != 1)
+            abort(); /* a pipe of our own: cannot fail */
+        pthread_join(s->watch, NULL);
+        s->watching = false;
+    }
+    if (s->wake[0] >= 0) {
+        close(s->wake[0]);
+        close(s->wake[1]);
+        s->wake[0] = s->wake[1] = -1;
+    }
+}
+
 const struct store_ops store_pg_ops = {
     .name = "postgresql",
     .url_prefix = "postgres",
@@ -1034,4 +1348,11 @@ const struct store_ops store_pg_ops = {
     .instance_set_valid = pg_instance_set_valid,
     .instance_delete = pg_instance_delete,
     .instance_due = pg_instance_due,
+    .publish = pg_publish,
+    .watch_start = pg_watch_start,
+    .refresh_begin = pg_refresh_begin,
+    .refresh_read = pg_refresh_read,
+    .refresh_put = pg_refresh_put,
+    .refresh_set_valid = pg_refresh_set_valid,
+    .refresh_end = pg_refresh_end,
 };

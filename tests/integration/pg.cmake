@@ -53,3 +53,10 @@ foreach(mod instances_create instances_manage instances_lifecycle
     ed_pg_py_test(${mod} ${CMAKE_CURRENT_SOURCE_DIR}/test_${mod}.py)
   endif()
 endforeach()
+# Several nodes on one database (issue 7 phase B, docs/scaling.md): only on
+# PostgreSQL. test_multinode_env.py is their shared environment.
+ed_pg_py_test(multinode ${CMAKE_CURRENT_SOURCE_DIR}/test_multinode.py TIMEOUT 120)
+ed_pg_py_test(multinode_bg ${CMAKE_CURRENT_SOURCE_DIR}/test_multinode_bg.py TIMEOUT 120)
+# stops and starts a cluster of its own, not the fixture's
+ed_pg_py_test(multinode_outage ${CMAKE_CURRENT_SOURCE_DIR}/test_multinode_outage.py
+              TIMEOUT 120)
