@@ -24,16 +24,16 @@ static int hub_entry(struct ed_request *req, struct ed_response *res)
     struct hub_op *op = ed_calloc(1, sizeof(*op));
     op->req = req;
     op->res = res;
-    if (instance_load_by_token_cached(req->app, req->auth.element_token,
-                                      &op->in) !=
-        ED_OK) {
+    const struct instance *view = NULL;
+    if (instance_get_shared(req->app, req->auth.element_token, &view,
+                            &op->shared) != ED_OK) {
         free(op);
         return api_error(req, res, ED_E_UNAUTHORIZED,
                          "Invalid Element token: no such element instance");
     }
+    op->in = *view; /* a shallow view: the shared handle owns it */
     if (op->in.row.org_id != req->auth.org_id) {
-        instance_cleanup(&op->in);
-        free(op);
+        hub_op_free(op);
         return api_error(req, res, ED_E_UNAUTHORIZED,
                          "Invalid Element token for this organization");
     }

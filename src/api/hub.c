@@ -13,6 +13,7 @@
 
 #include "api/app.h"
 #include "api/credentials.h"
+#include "api/instance_cache.h"
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -32,7 +33,10 @@ void hub_op_free(struct hub_op *op)
     free(op->method);
     free(op->path);
     free(op->body);
-    instance_cleanup(&op->in);
+    if (op->shared)
+        instance_shared_release(op->shared);
+    else
+        instance_cleanup(&op->in);
     free(op);
 }
 

@@ -29,10 +29,15 @@ typedef int (*hub_next_fn)(struct hub_op *op, int status, json_t *body);
 typedef int (*hub_raw_fn)(struct hub_op *op, int status, const char *body,
                           size_t len);
 
+struct instance_shared;
+
 struct hub_op {
     struct ed_request *req;
     struct ed_response *res;
+    /* the instance: a read-only view of a shared, cached one (released
+     * through `shared`), or owned (shared == NULL: cleaned up with the op) */
     struct instance in;
+    struct instance_shared *shared;
     const char *resource;  /* first path segment, e.g. "contacts" */
     const char *id;        /* second segment, NULL if none */
     const char *sub;       /* third segment, NULL if none */

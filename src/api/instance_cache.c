@@ -2,6 +2,7 @@
  * Instance and credential lookup caches (see instance_cache.h). */
 #include "api/instance_cache.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,21 +71,87 @@ static void *ids_copy(const void *v)
     return c;
 }
 
+/* A reference-counted, immutable instance: the cache holds one reference,
+ * each request that uses it another. */
+struct instance_shared {
+    atomic_int refs;
+    struct instance in;
+};
+
+void instance_shared_release(struct instance_shared *h)
+{
+    if (h && atomic_fetch_sub(&h->refs, 1) == 1) {
+        instance_cleanup(&h->in);
+        free(h);
+    }
+}
+
+static void *shared_ref(const void *v)
+{
+    struct instance_shared *h = (struct instance_shared *)v;
+    atomic_fetch_add(&h->refs, 1);
+    return h;
+}
+
+static void shared_unref(void *v)
+{
+    instance_shared_release(v);
+}
+
+enum ed_err instance_get_shared(struct ed_app *app, const char *token,
+                                const struct instance **view,
+                                struct instance_shared **handle)
+{
+    uint8_t key[ED_HASH_BYTES];
+    bool cached = app->shared_cache && app->cfg->cache_ttl_ms > 0;
+    *view = NULL;
+    *handle = NULL;
+    if (cached) {
+        crypto_lookup_hash(app->keys, token, key);
+        struct instance_shared *hit = ed_ttlcache_get(app->shared_cache, key);
+        if (hit) {
+            *handle = hit;
+            *view = &hit->in;
+            return ED_OK;
+        }
+    }
+    uint64_t gen = cached ? ed_ttlcache_generation(app->shared_cache) : 0;
+    struct instance_shared *h = ed_calloc(1, sizeof(*h));
+    enum ed_err err = instance_load_by_token(app, token, &h->in);
+    if (err) {
+        free(h);
+        return err;
+    }
+    atomic_init(&h->refs, 1);
+    if (cached) {
+        atomic_fetch_add(&h->refs, 1); /* the cache's reference */
+        ed_ttlcache_put(app->shared_cache, key, h, app->cfg->cache_ttl_ms, gen);
+    }
+    *handle = h;
+    *view = &h->in;
+    return ED_OK;
+}
+
 static void instances_changed(void *ud)
 {
-    ed_ttlcache_invalidate(ud);
+    struct ed_app *app = ud;
+    ed_ttlcache_invalidate(app->instance_cache);
+    ed_ttlcache_invalidate(app->shared_cache);
 }
 
 void caches_init(struct ed_app *app)
 {
     app->instance_cache = ed_ttlcache_new(CACHE_SLOTS, inst_copy, inst_free);
+    app->shared_cache = ed_ttlcache_new(CACHE_SLOTS, shared_ref, shared_unref);
     app->auth_cache = ed_ttlcache_new(CACHE_SLOTS, ids_copy, free);
-    store_set_instance_hook(app->store, instances_changed, app->instance_cache);
+    store_set_instance_hook(app->store, instances_changed, app);
 }
 
 void caches_free(struct ed_app *app)
 {
     ed_ttlcache_free(app->instance_cache);
+    ed_ttlcache_free(app->shared_cache);
+    app->shared_cache = NULL;
     ed_ttlcache_free(app->auth_cache);
     app->instance_cache = app->auth_cache = NULL;
 }

@@ -17,6 +17,15 @@ void caches_free(struct ed_app *app);
 /* Like instance_load_by_token, served from the cache when possible. */
 enum ed_err instance_load_by_token_cached(struct ed_app *app, const char *token,
                                           struct instance *out);
+
+/* The hot path's variant: no copy. *view is a read-only instance shared
+ * with the cache (and other requests); it stays valid until the handle is
+ * released with instance_shared_release. Never clean *view up. */
+struct instance_shared;
+enum ed_err instance_get_shared(struct ed_app *app, const char *token,
+                                const struct instance **view,
+                                struct instance_shared **handle);
+void instance_shared_release(struct instance_shared *h);
 /* Deep copy of a loaded instance. */
 void instance_copy(const struct instance *src, struct instance *dst);
 

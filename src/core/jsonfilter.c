@@ -7,6 +7,9 @@
 #include "core/jsonfilter.h"
 
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #define MAX_DEPTH 64
 
@@ -28,16 +31,23 @@ static void cut(struct jf *j, const char *a, const char *b)
     j->pend = b;
 }
 
-static void ws(struct jf *j)
+static void ws_slow(struct jf *j)
 {
-    if (j->p < j->end && (unsigned char)*j->p > ' ')
-        return; /* the common case in compact JSON */
     const char *s = j->p;
     while (j->p < j->end &&
            (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r'))
         j->p++;
     if (j->p != s)
         cut(j, s, j->p);
+}
+
+/* Skip whitespace (cut from the output); inlined for the common case of
+ * compact JSON, where there is none. */
+static inline __attribute__((always_inline)) void ws(struct jf *j)
+{
+    if (j->p < j->end && (unsigned char)*j->p > ' ')
+        return;
+    ws_slow(j);
 }
 
 /* Length of the UTF-8 sequence at p (1-4), or 0 if it is not well formed
@@ -80,6 +90,29 @@ static const unsigned char str_class[256] = {
     [0 ... 0x1F] = 1, ['"'] = 1, ['\\'] = 1, [0x80 ... 0xFF] = 1,
 };
 
+/* Skip plain ASCII string bytes; stop at a quote, a backslash, a control
+ * byte or the start of a multi-byte sequence. 16 bytes at a time with SSE2
+ * (every x86-64), one at a time elsewhere. */
+static const char *skip_plain(const char *p, const char *end)
+{
+#ifdef __SSE2__
+    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
+    const __m128i ctrl_bits = _mm_set1_epi8((char)0xE0), zero = _mm_setzero_si128();
+    while (end - p >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        __m128i m = _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash));
+        m = _mm_or_si128(m, _mm_cmpeq_epi8(_mm_and_si128(v, ctrl_bits), zero));
+        int mask = _mm_movemask_epi8(m) | _mm_movemask_epi8(v); /* v: high bit */
+        if (mask)
+            return p + __builtin_ctz((unsigned)mask);
+        p += 16;
+    }
+#endif
+    while (p < end && !str_class[(unsigned char)*p])
+        p++;
+    return p;
+}
+
 /* Scan a string starting at '"'; returns its end (past the closing quote). */
 static const char *scan_string(struct jf *j, const char *p)
 {
@@ -87,8 +120,7 @@ static const char *scan_string(struct jf *j, const char *p)
         return NULL;
     for (p++; p < j->end; p++) {
         /* the common case: a run of plain ASCII */
-        while (p < j->end && !str_class[(unsigned char)*p])
-            p++;
+        p = skip_plain(p, j->end);
         if (p >= j->end)
             break;
         unsigned char c = (unsigned char)*p;
