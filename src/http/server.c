@@ -4,11 +4,22 @@
  * into a capped buffer, and the final call runs the pipeline in
  * process_request(): parse → route → check preconditions → handle → render
  * → access log. The context (and arena) is freed exactly once in
- * completed_cb. Nothing below http/ sees an MHD type. */
+ * completed_cb. Nothing below http/ sees an MHD type.
+ *
+ * Threads: --threads event loops, each with its own MHD daemon in external
+ * epoll mode (all sharing one listening socket) and its own curl-multi
+ * engine in the same epoll set. A hub handler suspends its connection and
+ * sends the HubSpot call on its loop's engine; the answer arrives on the
+ * same loop, which runs the continuation and resumes the connection, so a
+ * call never crosses threads. Blocking work (SQLite, provisioning calls)
+ * blocks only its own loop. */
 #include "http/server.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -26,6 +37,7 @@
 #include "crypto/crypto.h"
 #include "http/response.h"
 #include "http/router.h"
+#include "provider/async.h"
 #include "store/store.h"
 
 #define MAX_QUERY 64
@@ -36,10 +48,29 @@ static const char cors_expose[] =
     "Elements-Next-Page-Token, Elements-Trace-Id, Elements-Error, "
     "Content-Disposition";
 
-struct http_server {
+#define MAX_LOOPS 64
+#define TAG_MHD 1u
+#define TAG_WAKE 2u
+
+/* One event loop per server thread: its own MHD daemon (external epoll
+ * mode, sharing the listening socket) and its own curl-multi engine, both
+ * registered in one epoll set. A hub call, HubSpot's answer and the reply
+ * all happen on the thread that accepted the connection: no hand-offs. */
+struct loop {
+    pthread_t thread;
+    struct http_server *srv;
     struct MHD_Daemon *d;
+    struct provider_async *engine;
+    int epfd, wakefd;
+};
+
+struct http_server {
     struct ed_app *app;
     atomic_int active;
+    atomic_bool stop;
+    int listen_fd;
+    unsigned nloops;
+    struct loop loops[MAX_LOOPS];
 };
 
 struct conn_ctx {
@@ -399,6 +430,94 @@ static enum ed_err parse_listen(const char *listen, struct sockaddr_storage *ss,
     return ED_OK;
 }
 
+static void *loop_main(void *arg)
+{
+    struct loop *l = arg;
+    struct epoll_event evs[128];
+    provider_async_attach_thread(l->engine);
+    while (!atomic_load(&l->srv->stop)) {
+        long timeout = provider_async_timeout_ms(l->engine);
+        MHD_UNSIGNED_LONG_LONG mt;
+        if (MHD_get_timeout(l->d, &mt) == MHD_YES && (long long)mt < timeout)
+            timeout = (long)mt;
+        int n = epoll_wait(l->epfd, evs, 128, (int)timeout);
+        for (int i = 0; i < n; i++) {
+            uint64_t tag = evs[i].data.u64;
+            if (tag & PROVIDER_ASYNC_TAG) {
+                provider_async_socket_event(l->engine,
+                                            (int)(tag & 0xffffffffu),
+                                            evs[i].events);
+            } else if (tag == TAG_WAKE) {
+                uint64_t v;
+                ssize_t r = read(l->wakefd, &v, sizeof(v));
+                (void)r;
+            }
+        }
+        /* finished HubSpot calls resume their connections, then MHD runs */
+        provider_async_run(l->engine);
+        MHD_run(l->d);
+    }
+    return NULL;
+}
+
+static int listen_socket(const struct sockaddr_storage *ss, socklen_t sl)
+{
+    int one = 1;
+    int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    /* SO_REUSEADDR for quick restarts; never SO_REUSEPORT, which would let
+     * a second server bind the same port and silently share the traffic */
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (bind(fd, (const struct sockaddr *)ss, sl) != 0 || listen(fd, 4096) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static enum ed_err loop_start(struct http_server *srv, struct loop *l,
+                              unsigned conn_limit)
+{
+    struct epoll_event ev = {0};
+    l->srv = srv;
+    l->epfd = epoll_create1(EPOLL_CLOEXEC);
+    l->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (l->epfd < 0 || l->wakefd < 0)
+        return ED_ERR_IO;
+    l->d = MHD_start_daemon(
+        MHD_USE_EPOLL | MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC,
+        0, NULL, NULL, access_cb, srv, MHD_OPTION_LISTEN_SOCKET, srv->listen_fd,
+        MHD_OPTION_CONNECTION_LIMIT, conn_limit,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384,
+        MHD_OPTION_CONNECTION_TIMEOUT, 120u, MHD_OPTION_NOTIFY_COMPLETED,
+        completed_cb, srv, MHD_OPTION_UNESCAPE_CALLBACK, unescape_cb, NULL,
+        MHD_OPTION_END);
+    if (!l->d)
+        return ED_ERR_IO;
+    const union MHD_DaemonInfo *info =
+        MHD_get_daemon_info(l->d, MHD_DAEMON_INFO_EPOLL_FD);
+    if (!info)
+        return ED_ERR_IO;
+    ev.events = EPOLLIN;
+    ev.data.u64 = TAG_MHD;
+    epoll_ctl(l->epfd, EPOLL_CTL_ADD, info->epoll_fd, &ev);
+    ev.data.u64 = TAG_WAKE;
+    epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->wakefd, &ev);
+    if (provider_async_new_embedded(l->epfd, &l->engine) != ED_OK)
+        return ED_ERR_PROVIDER;
+    if (pthread_create(&l->thread, NULL, loop_main, l) != 0)
+        return ED_ERR_IO;
+    return ED_OK;
+}
+
+static void loop_wake(struct loop *l)
+{
+    uint64_t one = 1;
+    ssize_t w = write(l->wakefd, &one, sizeof(one));
+    (void)w;
+}
+
 enum ed_err http_server_start(struct ed_app *app, struct http_server **out,
                               uint16_t *port_out)
 {
@@ -411,32 +530,34 @@ enum ed_err http_server_start(struct ed_app *app, struct http_server **out,
     router_init();
     struct http_server *srv = ed_calloc(1, sizeof(*srv));
     srv->app = app;
-    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    unsigned threads = app->cfg->threads > 0 ? (unsigned)app->cfg->threads
-                                             : (unsigned)(ncpu > 2 ? ncpu * 2 : 4);
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO |
-                     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC;
-    if (ss.ss_family == AF_INET6)
-        flags |= MHD_USE_IPv6;
-    srv->d = MHD_start_daemon(
-        flags, 0, NULL, NULL, access_cb, srv, MHD_OPTION_SOCK_ADDR,
-        (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, threads,
-        MHD_OPTION_CONNECTION_LIMIT, 8192u,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384,
-        MHD_OPTION_CONNECTION_TIMEOUT,
-        120u, MHD_OPTION_NOTIFY_COMPLETED, completed_cb, srv,
-        MHD_OPTION_UNESCAPE_CALLBACK, unescape_cb, NULL, MHD_OPTION_END);
-    /* No MHD_OPTION_LISTENING_ADDRESS_REUSE: it sets SO_REUSEPORT, which
-     * lets a second server bind the same port and silently share the
-     * traffic. MHD's default SO_REUSEADDR is enough for quick restarts. */
-    if (!srv->d) {
+    srv->listen_fd = listen_socket(&ss, sl);
+    if (srv->listen_fd < 0) {
         ed_error(NULL, "msg=\"cannot listen\" listen=\"%s\"", app->cfg->listen);
         free(srv);
         return ED_ERR_IO;
     }
-    const union MHD_DaemonInfo *info =
-        MHD_get_daemon_info(srv->d, MHD_DAEMON_INFO_BIND_PORT);
-    *port_out = info ? info->port : 0;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned threads = app->cfg->threads > 0 ? (unsigned)app->cfg->threads
+                                             : (unsigned)(ncpu > 2 ? ncpu * 2 : 4);
+    if (threads > MAX_LOOPS)
+        threads = MAX_LOOPS;
+    for (unsigned i = 0; i < threads; i++) {
+        srv->loops[i].epfd = srv->loops[i].wakefd = -1;
+        if (loop_start(srv, &srv->loops[i], 8192u / threads + 64) != ED_OK) {
+            ed_error(NULL, "msg=\"cannot start server thread\" thread=%u", i);
+            srv->nloops = i + 1;
+            http_server_stop(srv);
+            return ED_ERR_IO;
+        }
+        srv->nloops = i + 1;
+    }
+    struct sockaddr_storage bound;
+    socklen_t bl = sizeof(bound);
+    *port_out = 0;
+    if (getsockname(srv->listen_fd, (struct sockaddr *)&bound, &bl) == 0)
+        *port_out = ntohs(bound.ss_family == AF_INET6
+                              ? ((struct sockaddr_in6 *)&bound)->sin6_port
+                              : ((struct sockaddr_in *)&bound)->sin_port);
     *out = srv;
     return ED_OK;
 }
@@ -445,10 +566,28 @@ void http_server_stop(struct http_server *srv)
 {
     if (!srv)
         return;
-    MHD_quiesce_daemon(srv->d);
+    /* stop accepting; requests already received run to completion */
+    for (unsigned i = 0; i < srv->nloops; i++)
+        if (srv->loops[i].d)
+            MHD_quiesce_daemon(srv->loops[i].d);
     double deadline = ed_mono_ms() + (double)srv->app->cfg->shutdown_grace * 1000;
     while (atomic_load(&srv->active) > 0 && ed_mono_ms() < deadline)
         usleep(10000);
-    MHD_stop_daemon(srv->d);
+    atomic_store(&srv->stop, true);
+    for (unsigned i = 0; i < srv->nloops; i++) {
+        struct loop *l = &srv->loops[i];
+        if (l->thread) {
+            loop_wake(l);
+            pthread_join(l->thread, NULL);
+        }
+        if (l->d)
+            MHD_stop_daemon(l->d);
+        provider_async_free_embedded(l->engine);
+        if (l->epfd >= 0)
+            close(l->epfd);
+        if (l->wakefd >= 0)
+            close(l->wakefd);
+    }
+    close(srv->listen_fd);
     free(srv);
 }

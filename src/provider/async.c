@@ -7,6 +7,7 @@
 
 #include <curl/curl.h>
 #include <pthread.h>
+#include <sys/epoll.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +46,13 @@ struct provider_async {
     struct job *queue;   /* submitted, not yet in the multi handle */
     bool stop;
     size_t running;
+    /* embedded mode: driven by a server thread's epoll loop */
+    bool embedded;
+    int epfd;
+    double timer_due; /* curl's timer, ms (monotonic); < 0: none */
 };
+
+static __thread struct provider_async *tl_engine;
 
 static size_t on_body(char *p, size_t size, size_t n, void *ud)
 {
@@ -235,10 +242,138 @@ void provider_async_stop(struct provider_async *a)
     free(a);
 }
 
+/* --- embedded mode ------------------------------------------------------------ */
+
+static int on_socket(CURL *e, curl_socket_t s, int what, void *userp, void *sockp)
+{
+    struct provider_async *a = userp;
+    struct epoll_event ev = {0};
+    (void)e;
+    ev.data.u64 = PROVIDER_ASYNC_TAG | (uint64_t)(unsigned)s;
+    if (what == CURL_POLL_REMOVE) {
+        epoll_ctl(a->epfd, EPOLL_CTL_DEL, s, NULL);
+        curl_multi_assign(a->multi, s, NULL);
+        return 0;
+    }
+    ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0u) |
+                (what & CURL_POLL_OUT ? EPOLLOUT : 0u);
+    if (sockp) {
+        epoll_ctl(a->epfd, EPOLL_CTL_MOD, s, &ev);
+    } else {
+        epoll_ctl(a->epfd, EPOLL_CTL_ADD, s, &ev);
+        curl_multi_assign(a->multi, s, a); /* any non-NULL: registered */
+    }
+    return 0;
+}
+
+static int on_timer(CURLM *m, long timeout_ms, void *userp)
+{
+    struct provider_async *a = userp;
+    (void)m;
+    a->timer_due = timeout_ms < 0 ? -1.0 : ed_mono_ms() + (double)timeout_ms;
+    return 0;
+}
+
+enum ed_err provider_async_new_embedded(int epfd, struct provider_async **out)
+{
+    struct provider_async *a = ed_calloc(1, sizeof(*a));
+    a->multi = curl_multi_init();
+    if (!a->multi) {
+        free(a);
+        return ED_ERR_PROVIDER;
+    }
+    a->embedded = true;
+    a->epfd = epfd;
+    a->timer_due = -1.0;
+    pthread_mutex_init(&a->lock, NULL);
+    curl_multi_setopt(a->multi, CURLMOPT_MAXCONNECTS, 1024L);
+    curl_multi_setopt(a->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+    curl_multi_setopt(a->multi, CURLMOPT_SOCKETDATA, a);
+    curl_multi_setopt(a->multi, CURLMOPT_TIMERFUNCTION, on_timer);
+    curl_multi_setopt(a->multi, CURLMOPT_TIMERDATA, a);
+    *out = a;
+    return ED_OK;
+}
+
+void provider_async_attach_thread(struct provider_async *a)
+{
+    tl_engine = a;
+}
+
+static void drain_done(struct provider_async *a)
+{
+    CURLMsg *m;
+    int left;
+    while ((m = curl_multi_info_read(a->multi, &left))) {
+        if (m->msg != CURLMSG_DONE)
+            continue;
+        struct job *j = NULL;
+        CURL *e = m->easy_handle;
+        CURLcode cc = m->data.result;
+        curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&j);
+        curl_multi_remove_handle(a->multi, e);
+        a->running--;
+        job_finish(a, j, cc);
+    }
+}
+
+void provider_async_socket_event(struct provider_async *a, int fd,
+                                 unsigned epoll_events)
+{
+    int flags = (epoll_events & EPOLLIN ? CURL_CSELECT_IN : 0) |
+                (epoll_events & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
+                (epoll_events & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0);
+    int still;
+    curl_multi_socket_action(a->multi, fd, flags, &still);
+}
+
+long provider_async_timeout_ms(struct provider_async *a)
+{
+    double now = ed_mono_ms(), due = now + 1000;
+    if (a->timer_due >= 0 && a->timer_due < due)
+        due = a->timer_due;
+    for (struct job *j = a->queue; j; j = j->next)
+        if (j->due_ms < due)
+            due = j->due_ms;
+    long ms = (long)(due - now);
+    return ms < 0 ? 0 : ms;
+}
+
+void provider_async_run(struct provider_async *a)
+{
+    int still;
+    admit(a); /* delayed jobs whose time has come */
+    if (a->timer_due >= 0 && a->timer_due <= ed_mono_ms()) {
+        a->timer_due = -1.0;
+        curl_multi_socket_action(a->multi, CURL_SOCKET_TIMEOUT, 0, &still);
+    }
+    drain_done(a);
+}
+
+void provider_async_free_embedded(struct provider_async *a)
+{
+    if (!a)
+        return;
+    struct job *j = a->queue;
+    while (j) {
+        struct job *n = j->next;
+        j->done(j->ud, ED_ERR_PROVIDER, &j->rs);
+        job_free(NULL, j);
+        j = n;
+    }
+    curl_multi_cleanup(a->multi);
+    while (a->neasy)
+        curl_easy_cleanup(a->easy_pool[--a->neasy]);
+    pthread_mutex_destroy(&a->lock);
+    free(a);
+}
+
 void provider_async_submit(struct provider_async *a,
                            const struct provider_request *rq, long delay_ms,
                            provider_done_fn done, void *ud)
 {
+    if (tl_engine)
+        a = tl_engine;
     struct job *j = ed_calloc(1, sizeof(*j));
     j->url = ed_strdup(rq->url);
     j->method = ed_strdup(rq->method);
@@ -269,5 +404,12 @@ void provider_async_submit(struct provider_async *a,
     j->next = a->queue;
     a->queue = j;
     pthread_mutex_unlock(&a->lock);
+    if (a->embedded) {
+        /* our own thread: start it now (curl's timer callback schedules the
+         * first socket action for the loop) */
+        if (delay_ms <= 0)
+            admit(a);
+        return;
+    }
     curl_multi_wakeup(a->multi);
 }
