@@ -169,6 +169,24 @@ static long admit(struct provider_async *a)
     return wait < 1 ? 1 : wait;
 }
 
+/* Complete every finished transfer (engine thread or owning loop). */
+static void drain_done(struct provider_async *a)
+{
+    CURLMsg *m;
+    int left;
+    while ((m = curl_multi_info_read(a->multi, &left))) {
+        if (m->msg != CURLMSG_DONE)
+            continue;
+        struct job *j = NULL;
+        CURL *e = m->easy_handle;
+        CURLcode cc = m->data.result;
+        curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&j);
+        curl_multi_remove_handle(a->multi, e);
+        a->running--;
+        job_finish(a, j, cc);
+    }
+}
+
 static void *engine_main(void *arg)
 {
     struct provider_async *a = arg;
@@ -181,19 +199,7 @@ static void *engine_main(void *arg)
         long wait = admit(a);
         int still = 0;
         curl_multi_perform(a->multi, &still);
-        CURLMsg *m;
-        int left;
-        while ((m = curl_multi_info_read(a->multi, &left))) {
-            if (m->msg != CURLMSG_DONE)
-                continue;
-            struct job *j = NULL;
-            CURL *e = m->easy_handle;
-            CURLcode cc = m->data.result;
-            curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&j);
-            curl_multi_remove_handle(a->multi, e);
-            a->running--;
-            job_finish(a, j, cc);
-        }
+        drain_done(a);
         curl_multi_poll(a->multi, NULL, 0, (int)(wait > 1000 ? 1000 : wait), NULL);
     }
     return NULL;
@@ -298,23 +304,6 @@ enum ed_err provider_async_new_embedded(int epfd, struct provider_async **out)
 void provider_async_attach_thread(struct provider_async *a)
 {
     tl_engine = a;
-}
-
-static void drain_done(struct provider_async *a)
-{
-    CURLMsg *m;
-    int left;
-    while ((m = curl_multi_info_read(a->multi, &left))) {
-        if (m->msg != CURLMSG_DONE)
-            continue;
-        struct job *j = NULL;
-        CURL *e = m->easy_handle;
-        CURLcode cc = m->data.result;
-        curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&j);
-        curl_multi_remove_handle(a->multi, e);
-        a->running--;
-        job_finish(a, j, cc);
-    }
 }
 
 void provider_async_socket_event(struct provider_async *a, int fd,
