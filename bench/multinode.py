@@ -116,8 +116,10 @@ class Bench:
         self.db = server.rsplit("/", 1)[0] + "/bench"
         self.env = dict(os.environ)
         self.env["ELEMENTSD_MASTER_KEY"] = base64.b64encode(os.urandom(32)).decode()
+        # every limit off, the daily one too: a full run makes ~300k calls
         self.sim = harness.start_sim("--api-key", "pat-bench", "--rate-limit", "0",
-                                     "--search-rate-limit", "0", "--latency-ms",
+                                     "--search-rate-limit", "0", "--daily-limit", "0",
+                                     "--latency-ms",
                                      str(latency_ms), "--log-level", "warn")
         boot = json.loads(subprocess.run(
             [harness.ELEMENTSD_BIN, "admin", "bootstrap", "--data-dir",
