@@ -362,6 +362,28 @@ static bool key_is(const char *ks, const char *ke, const char *name)
     return (size_t)(ke - ks) == n + 2 && memcmp(ks + 1, name, n) == 0;
 }
 
+/* Read `"key" :` and the whitespace after it, outside the copied region
+ * (no marks needed); false, with j->bad set, when malformed. */
+static bool member_key(struct jf *j, const char **ks, const char **ke)
+{
+    ws(j);
+    *ks = j->p;
+    *ke = scan_string(j, *ks);
+    if (!*ke) {
+        j->bad = true;
+        return false;
+    }
+    j->p = *ke;
+    ws(j);
+    if (j->p >= j->end || *j->p != ':') {
+        j->bad = true;
+        return false;
+    }
+    j->p++;
+    ws(j);
+    return true;
+}
+
 /* Read paging.next.after from the value at j->p (skipping everything). */
 static void paging(struct jf *j, struct jsonfilter_page *pg, int depth)
 {
@@ -377,20 +399,9 @@ static void paging(struct jf *j, struct jsonfilter_page *pg, int depth)
         return;
     }
     while (!j->bad) {
-        ws(j);
-        const char *ks = j->p, *ke = scan_string(j, ks);
-        if (!ke) {
-            j->bad = true;
+        const char *ks, *ke;
+        if (!member_key(j, &ks, &ke))
             return;
-        }
-        j->p = ke;
-        ws(j);
-        if (j->p >= j->end || *j->p != ':') {
-            j->bad = true;
-            return;
-        }
-        j->p++;
-        ws(j);
         if (depth == 1 && key_is(ks, ke, "next")) {
             paging(j, pg, depth + 1);
         } else if (depth == 2 && key_is(ks, ke, "after") && j->p < j->end &&
@@ -440,16 +451,9 @@ enum ed_err jsonfilter_page(const char *in, size_t len, bool drop_nulls,
         goto done;
     }
     while (!j.bad) {
-        ws(&j);
-        const char *ks = j.p, *ke = scan_string(&j, ks);
-        if (!ke)
+        const char *ks, *ke;
+        if (!member_key(&j, &ks, &ke))
             return ED_ERR_INVALID;
-        j.p = ke;
-        ws(&j);
-        if (j.p >= j.end || *j.p != ':')
-            return ED_ERR_INVALID;
-        j.p++;
-        ws(&j);
         if (key_is(ks, ke, "results") && !copied && j.p < j.end && *j.p == '[') {
             j.pend = j.p; /* copy exactly the array */
             array(&j, 1, &pg->count);
