@@ -11,10 +11,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "api/accounts.h"
-#include "api/app.h"
-#include "api/credentials.h"
-#include "api/instance_cache.h"
+#include "domain/accounts.h"
+#include "domain/app.h"
+#include "domain/credentials.h"
+#include "domain/instance_cache.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -101,7 +101,6 @@ static int app_open(struct ed_app *app, const struct ed_config *cfg)
 
 static void app_close(struct ed_app *app)
 {
-    provider_async_stop(app->async);
     caches_free(app);
     elements_free(app->elements);
     store_close(app->store);
@@ -156,8 +155,6 @@ static int cmd_serve(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
     if (app_open(&app, &cfg) != 0)
-        goto out;
-    if (provider_async_start(&app.async) != ED_OK)
         goto out;
     ed_log_access_start();
     if (http_server_start(&app, &srv, &port) != ED_OK)

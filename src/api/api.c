@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "api/app.h"
+#include "domain/app.h"
 #include "core/strparse.h"
 #include "elements/elements.h"
 

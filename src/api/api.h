@@ -75,6 +75,17 @@ struct ed_request {
     int (*continue_fn)(struct ed_request *req, struct ed_response *res,
                        void *ud);
     void *continue_ud;
+    /* set by the owner of a suspended request's pending work (the hub call
+     * chain, a provisioning): http/ calls abandon_fn(req, abandon_ud) on the
+     * request's server thread when the client closed its connection while
+     * the request was suspended. The owner cancels its pending work
+     * (provider_async_cancel, throttle slot, waiters) and frees what it
+     * owns; afterwards no continuation or completion of this request may
+     * happen, and http/ releases the connection. The owner clears
+     * abandon_fn when its work ends. `abandoned` tells long walks to stop. */
+    void (*abandon_fn)(struct ed_request *req, void *ud);
+    void *abandon_ud;
+    bool abandoned;
 };
 
 struct ed_response {
@@ -92,9 +103,11 @@ struct ed_response {
 };
 
 /* A handler returns the HTTP status it set (see api_json / api_error), or
- * ED_ASYNC when it started work that finishes later on another thread; that
- * work fills the response and then calls api_async_complete(req) once. */
-#define ED_ASYNC 0
+ * ED_ASYNC when it started work that finishes later (HubSpot's answer);
+ * that work fills the response and then calls api_async_complete(req) or
+ * api_async_continue(req, ...) once. ED_ASYNC is no status and no ed_err:
+ * no helper returns it by accident. */
+#define ED_ASYNC (-0x4153)
 typedef int (*ed_handler)(struct ed_request *req, struct ed_response *res);
 
 enum ed_route_flags {

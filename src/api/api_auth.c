@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/accounts.h"
+#include "domain/accounts.h"
 #include "api/api.h"
-#include "api/app.h"
+#include "domain/app.h"
 #include "core/mem.h"
 #include "core/strparse.h"
 #include "core/timeutil.h"

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "api/api.h"
-#include "api/app.h"
+#include "domain/app.h"
 #include "core/buf.h"
 #include "core/mem.h"
 #include "core/strparse.h"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * GET /health: liveness for load balancers (no auth). */
 #include "api/api.h"
-#include "api/app.h"
+#include "domain/app.h"
 #include "store/store.h"
 
 static int health_get(struct ed_request *req, struct ed_response *res)

@@ -7,10 +7,10 @@
 #include <string.h>
 
 #include "api/api.h"
-#include "api/app.h"
-#include "api/hub.h"
-#include "api/instance_cache.h"
-#include "api/instances.h"
+#include "domain/app.h"
+#include "hub/hub.h"
+#include "domain/instance_cache.h"
+#include "domain/instances.h"
 #include "core/mem.h"
 #include "core/strparse.h"
 #include "core/timeutil.h"

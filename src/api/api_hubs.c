@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "api/api.h"
-#include "api/app.h"
+#include "domain/app.h"
 #include "elements/elements.h"
 
 static json_t *find_hub(struct ed_request *req, const char *key)

@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "api/api.h"
-#include "api/app.h"
-#include "api/instances.h"
+#include "domain/app.h"
+#include "domain/instances.h"
 #include "core/mem.h"
 #include "core/strparse.h"
 #include "elements/elements.h"

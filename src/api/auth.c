@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "api/api.h"
-#include "api/app.h"
+#include "domain/app.h"
 #include "core/mem.h"
 #include "core/strparse.h"
 #include "core/ttlcache.h"

@@ -28,7 +28,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
-#include "api/app.h"
+#include "domain/app.h"
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/mem.h"

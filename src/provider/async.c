@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT
- * The async engine (after kore's curl integration): submissions go into a
- * locked queue and wake the engine with curl_multi_wakeup; the engine moves
- * them (or, for delayed retries, their due ones) into the multi handle,
- * runs transfers, and completes each finished job through its callback. */
+ * The async engine: one per server event loop, driven by that loop's epoll
+ * set (curl's socket and timer callbacks register its sockets there).
+ * Submissions made on the loop's thread go into its queue; the loop moves
+ * due ones (delayed retries wait there) into the multi handle, runs
+ * transfers, and completes each finished job through its callback, on the
+ * same thread. Nothing here is shared between threads. */
 #include "provider/async.h"
 
 #include <curl/curl.h>
-#include <pthread.h>
 #include <sys/epoll.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -18,8 +19,10 @@
 #include "core/strparse.h"
 #include "core/timeutil.h"
 
-struct job {
-    struct job *next;
+struct provider_job {
+    struct provider_job *next;
+    struct provider_async *engine;
+    bool in_multi;
     CURL *easy;
     struct curl_slist *hdrs;
     char *url, *method, *body, *auth;
@@ -38,16 +41,11 @@ struct job {
 
 struct provider_async {
     CURLM *multi;
-    /* reset easy handles kept for reuse (engine thread only) */
+    /* reset easy handles kept for reuse */
     CURL *easy_pool[EASY_POOL];
     size_t neasy;
-    pthread_t thread;
-    pthread_mutex_t lock;
-    struct job *queue;   /* submitted, not yet in the multi handle */
-    bool stop;
+    struct provider_job *queue; /* submitted, not yet in the multi handle */
     size_t running;
-    /* embedded mode: driven by a server thread's epoll loop */
-    bool embedded;
     int epfd;
     double timer_due; /* curl's timer, ms (monotonic); < 0: none */
 };
@@ -56,7 +54,7 @@ static __thread struct provider_async *tl_engine;
 
 static size_t on_body(char *p, size_t size, size_t n, void *ud)
 {
-    struct job *j = ud;
+    struct provider_job *j = ud;
     if (ed_buf_append(&j->sink, p, size * n) != ED_OK) {
         j->overflow = true;
         return 0;
@@ -66,12 +64,12 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
 
 static size_t on_header(char *p, size_t size, size_t n, void *ud)
 {
-    struct job *j = ud;
+    struct provider_job *j = ud;
     provider_response_header(&j->rs, p, size * n);
     return size * n;
 }
 
-static void job_free(struct provider_async *a, struct job *j)
+static void job_free(struct provider_async *a, struct provider_job *j)
 {
     if (j->easy) {
         if (a && a->neasy < EASY_POOL) {
@@ -94,7 +92,7 @@ static void job_free(struct provider_async *a, struct job *j)
     free(j);
 }
 
-static void job_prepare(struct provider_async *a, struct job *j)
+static void job_prepare(struct provider_async *a, struct provider_job *j)
 {
     CURL *c = a->neasy ? a->easy_pool[--a->neasy] : curl_easy_init();
     j->easy = c;
@@ -118,7 +116,7 @@ static void job_prepare(struct provider_async *a, struct job *j)
     j->started_ms = ed_mono_ms();
 }
 
-static void job_finish(struct provider_async *a, struct job *j, CURLcode cc)
+static void job_finish(struct provider_async *a, struct provider_job *j, CURLcode cc)
 {
     enum ed_err err = ED_OK;
     if (cc == CURLE_OK || (cc == CURLE_WRITE_ERROR && j->overflow)) {
@@ -142,11 +140,10 @@ static void job_finish(struct provider_async *a, struct job *j, CURLcode cc)
 static long admit(struct provider_async *a)
 {
     double now = ed_mono_ms(), next = now + 1000;
-    struct job *due = NULL, **pp;
-    pthread_mutex_lock(&a->lock);
+    struct provider_job *due = NULL, **pp;
     pp = &a->queue;
     while (*pp) {
-        struct job *j = *pp;
+        struct provider_job *j = *pp;
         if (j->due_ms <= now) {
             *pp = j->next;
             j->next = due;
@@ -157,11 +154,11 @@ static long admit(struct provider_async *a)
             pp = &j->next;
         }
     }
-    pthread_mutex_unlock(&a->lock);
     while (due) {
-        struct job *j = due;
+        struct provider_job *j = due;
         due = j->next;
         job_prepare(a, j);
+        j->in_multi = true;
         curl_multi_add_handle(a->multi, j->easy);
         a->running++;
     }
@@ -177,7 +174,7 @@ static void drain_done(struct provider_async *a)
     while ((m = curl_multi_info_read(a->multi, &left))) {
         if (m->msg != CURLMSG_DONE)
             continue;
-        struct job *j = NULL;
+        struct provider_job *j = NULL;
         CURL *e = m->easy_handle;
         CURLcode cc = m->data.result;
         curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&j);
@@ -187,68 +184,7 @@ static void drain_done(struct provider_async *a)
     }
 }
 
-static void *engine_main(void *arg)
-{
-    struct provider_async *a = arg;
-    for (;;) {
-        pthread_mutex_lock(&a->lock);
-        bool stop = a->stop;
-        pthread_mutex_unlock(&a->lock);
-        if (stop)
-            break;
-        long wait = admit(a);
-        int still = 0;
-        curl_multi_perform(a->multi, &still);
-        drain_done(a);
-        curl_multi_poll(a->multi, NULL, 0, (int)(wait > 1000 ? 1000 : wait), NULL);
-    }
-    return NULL;
-}
-
-enum ed_err provider_async_start(struct provider_async **out)
-{
-    struct provider_async *a = ed_calloc(1, sizeof(*a));
-    a->multi = curl_multi_init();
-    if (!a->multi) {
-        free(a);
-        return ED_ERR_PROVIDER;
-    }
-    curl_multi_setopt(a->multi, CURLMOPT_MAXCONNECTS, 2048L);
-    pthread_mutex_init(&a->lock, NULL);
-    if (pthread_create(&a->thread, NULL, engine_main, a) != 0) {
-        curl_multi_cleanup(a->multi);
-        free(a);
-        return ED_ERR_PROVIDER;
-    }
-    *out = a;
-    return ED_OK;
-}
-
-void provider_async_stop(struct provider_async *a)
-{
-    if (!a)
-        return;
-    pthread_mutex_lock(&a->lock);
-    a->stop = true;
-    pthread_mutex_unlock(&a->lock);
-    curl_multi_wakeup(a->multi);
-    pthread_join(a->thread, NULL);
-    /* whatever is left fails */
-    struct job *j = a->queue;
-    while (j) {
-        struct job *n = j->next;
-        j->done(j->ud, ED_ERR_PROVIDER, &j->rs);
-        job_free(NULL, j);
-        j = n;
-    }
-    while (a->neasy)
-        curl_easy_cleanup(a->easy_pool[--a->neasy]);
-    curl_multi_cleanup(a->multi);
-    pthread_mutex_destroy(&a->lock);
-    free(a);
-}
-
-/* --- embedded mode ------------------------------------------------------------ */
+/* --- the loop's side ------------------------------------------------------------ */
 
 static int on_socket(CURL *e, curl_socket_t s, int what, void *userp, void *sockp)
 {
@@ -288,10 +224,8 @@ enum ed_err provider_async_new_embedded(int epfd, struct provider_async **out)
         free(a);
         return ED_ERR_PROVIDER;
     }
-    a->embedded = true;
     a->epfd = epfd;
     a->timer_due = -1.0;
-    pthread_mutex_init(&a->lock, NULL);
     curl_multi_setopt(a->multi, CURLMOPT_MAXCONNECTS, 1024L);
     curl_multi_setopt(a->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
     curl_multi_setopt(a->multi, CURLMOPT_SOCKETDATA, a);
@@ -321,7 +255,7 @@ long provider_async_timeout_ms(struct provider_async *a)
     double now = ed_mono_ms(), due = now + 1000;
     if (a->timer_due >= 0 && a->timer_due < due)
         due = a->timer_due;
-    for (struct job *j = a->queue; j; j = j->next)
+    for (struct provider_job *j = a->queue; j; j = j->next)
         if (j->due_ms < due)
             due = j->due_ms;
     long ms = (long)(due - now);
@@ -343,9 +277,9 @@ void provider_async_free_embedded(struct provider_async *a)
 {
     if (!a)
         return;
-    struct job *j = a->queue;
+    struct provider_job *j = a->queue;
     while (j) {
-        struct job *n = j->next;
+        struct provider_job *n = j->next;
         j->done(j->ud, ED_ERR_PROVIDER, &j->rs);
         job_free(NULL, j);
         j = n;
@@ -353,17 +287,18 @@ void provider_async_free_embedded(struct provider_async *a)
     curl_multi_cleanup(a->multi);
     while (a->neasy)
         curl_easy_cleanup(a->easy_pool[--a->neasy]);
-    pthread_mutex_destroy(&a->lock);
     free(a);
 }
 
-void provider_async_submit(struct provider_async *a,
-                           const struct provider_request *rq, long delay_ms,
-                           provider_done_fn done, void *ud)
+struct provider_job *provider_async_submit(const struct provider_request *rq,
+                                           long delay_ms, provider_done_fn done,
+                                           void *ud)
 {
-    if (tl_engine)
-        a = tl_engine;
-    struct job *j = ed_calloc(1, sizeof(*j));
+    struct provider_async *a = tl_engine;
+    if (!a)
+        return NULL;
+    struct provider_job *j = ed_calloc(1, sizeof(*j));
+    j->engine = a;
     j->url = ed_strdup(rq->url);
     j->method = ed_strdup(rq->method);
     j->timeout_ms = rq->timeout_ms ? rq->timeout_ms : 30000L;
@@ -389,16 +324,31 @@ void provider_async_submit(struct provider_async *a,
     for (size_t i = 0; i < PROVIDER_MAX_HEADERS && rq->headers[i]; i++)
         j->hdrs = curl_slist_append(j->hdrs, rq->headers[i]);
     j->due_ms = ed_mono_ms() + (double)delay_ms;
-    pthread_mutex_lock(&a->lock);
     j->next = a->queue;
     a->queue = j;
-    pthread_mutex_unlock(&a->lock);
-    if (a->embedded) {
-        /* our own thread: start it now (curl's timer callback schedules the
-         * first socket action for the loop) */
-        if (delay_ms <= 0)
-            admit(a);
+    /* start it now when due (curl's timer callback schedules the first
+     * socket action for the loop); done never runs inside this call */
+    if (delay_ms <= 0)
+        admit(a);
+    return j;
+}
+
+void provider_async_cancel(struct provider_job *j)
+{
+    struct provider_async *a;
+    if (!j)
         return;
+    a = j->engine;
+    if (j->in_multi) {
+        curl_multi_remove_handle(a->multi, j->easy);
+        a->running--;
+    } else {
+        for (struct provider_job **pp = &a->queue; *pp; pp = &(*pp)->next) {
+            if (*pp == j) {
+                *pp = j->next;
+                break;
+            }
+        }
     }
-    curl_multi_wakeup(a->multi);
+    job_free(a, j);
 }

@@ -11,6 +11,7 @@
 #include "core/buf.h"
 #include "core/mem.h"
 #include "core/text.h"
+#include "provider/async.h"
 #include "provider/provider.h"
 
 void hs_result_cleanup(struct hs_result *r)
@@ -41,9 +42,8 @@ static bool is_dead_grant(const char *body)
            strstr(body, "BAD_HUB");
 }
 
-static void classify(const struct provider_request *rq, enum ed_err err,
-                     struct provider_response *rs, bool refresh,
-                     struct hs_result *r)
+void hs_classify(enum ed_err err, const struct provider_response *rs,
+                 bool refresh, struct hs_result *r)
 {
     memset(r, 0, sizeof(*r));
     r->status = rs->status;
@@ -54,7 +54,6 @@ static void classify(const struct provider_request *rq, enum ed_err err,
                                             : "HubSpot could not be reached");
         return;
     }
-    (void)rq;
     if (rs->status >= 200 && rs->status < 300) {
         json_error_t je;
         r->body = rs->body_len ? json_loadb(rs->body, rs->body_len, 0, &je)
@@ -65,128 +64,252 @@ static void classify(const struct provider_request *rq, enum ed_err err,
         }
         return;
     }
-    r->provider_message = ed_strndup(rs->body, rs->body_len);
+    r->provider_message = ed_strndup(rs->body ? rs->body : "", rs->body_len);
     if (rs->status >= 500 || rs->status == 429)
         r->failure = HS_TRANSIENT;
-    else if (refresh && is_dead_grant(rs->body))
+    else if (refresh && rs->body && is_dead_grant(rs->body))
         r->failure = HS_INVALID_GRANT;
     else
         r->failure = HS_REJECTED;
 }
 
-static void post_form(const char *api, const char *path, struct form *f,
-                      bool refresh, struct hs_result *r)
+static void wipe_free(char *s)
 {
-    char *url = ed_asprintf("%s%s", api, path);
-    struct provider_request rq = {.method = "POST", .url = url,
-                                  .content_type =
-                                      "application/x-www-form-urlencoded",
-                                  .body = f->b.data ? f->b.data : "",
-                                  .body_len = f->b.len};
-    struct provider_response rs;
-    enum ed_err err = provider_send(&rq, &rs);
-    classify(&rq, err, &rs, refresh, r);
-    provider_response_cleanup(&rs);
-    /* the form holds secrets: wipe before freeing */
+    if (s) {
+        memset(s, 0, strlen(s));
+        free(s);
+    }
+}
+
+void hs_call_cleanup(struct hs_call *c)
+{
+    free(c->url);
+    wipe_free(c->body);
+    wipe_free(c->bearer);
+    memset(c, 0, sizeof(*c));
+}
+
+/* A form POST call; takes the form's buffer (wiped on cleanup). */
+static void call_form(struct hs_call *c, const char *api, const char *path,
+                      struct form *f, bool refresh)
+{
+    memset(c, 0, sizeof(*c));
+    c->url = ed_asprintf("%s%s", api, path);
+    c->body = ed_strndup(f->b.data ? f->b.data : "", f->b.len);
     if (f->b.data)
         memset(f->b.data, 0, f->b.len);
     ed_buf_cleanup(&f->b);
-    free(url);
+    c->refresh = refresh;
+    c->rq.method = "POST";
+    c->rq.url = c->url;
+    c->rq.content_type = "application/x-www-form-urlencoded";
+    c->rq.body = c->body;
+    c->rq.body_len = strlen(c->body);
 }
 
-void hs_token_from_code(const char *api, const char *path, const char *client_id,
-                        const char *client_secret, const char *redirect_uri,
-                        const char *code, struct hs_result *r)
+void hs_call_send(struct hs_call *c, struct hs_result *r)
+{
+    struct provider_response rs;
+    enum ed_err err = provider_send(&c->rq, &rs);
+    hs_classify(err, &rs, c->refresh, r);
+    provider_response_cleanup(&rs);
+}
+
+struct hs_pending {
+    hs_done_fn done;
+    void *ud;
+    bool refresh;
+};
+
+static void call_done(void *ud, enum ed_err err, struct provider_response *rs)
+{
+    struct hs_pending p = *(struct hs_pending *)ud;
+    struct hs_result r;
+    free(ud);
+    hs_classify(err, rs, p.refresh, &r);
+    p.done(p.ud, &r);
+    hs_result_cleanup(&r);
+}
+
+struct provider_job *hs_call_submit(struct hs_call *c, long delay_ms,
+                                    hs_done_fn done, void *ud)
+{
+    struct hs_pending *p = ed_calloc(1, sizeof(*p));
+    p->done = done;
+    p->ud = ud;
+    p->refresh = c->refresh;
+    struct provider_job *j = provider_async_submit(&c->rq, delay_ms, call_done, p);
+    if (!j)
+        free(p);
+    return j;
+}
+
+static struct form form_new(void)
 {
     struct form f;
     ed_buf_init(&f.b, 65536);
+    return f;
+}
+
+void hs_call_token_from_code(struct hs_call *c, const char *api,
+                             const char *path, const char *client_id,
+                             const char *client_secret,
+                             const char *redirect_uri, const char *code)
+{
+    struct form f = form_new();
     form_add(&f, "grant_type", "authorization_code");
     form_add(&f, "client_id", client_id);
     form_add(&f, "client_secret", client_secret);
     form_add(&f, "redirect_uri", redirect_uri);
     form_add(&f, "code", code);
-    post_form(api, path, &f, false, r);
+    call_form(c, api, path, &f, false);
+}
+
+void hs_call_token_refresh(struct hs_call *c, const char *api, const char *path,
+                           const char *client_id, const char *client_secret,
+                           const char *refresh_token)
+{
+    struct form f = form_new();
+    form_add(&f, "grant_type", "refresh_token");
+    form_add(&f, "client_id", client_id);
+    form_add(&f, "client_secret", client_secret);
+    form_add(&f, "refresh_token", refresh_token);
+    call_form(c, api, path, &f, true);
+}
+
+void hs_call_token_refresh_legacy(struct hs_call *c, const char *api,
+                                  const char *path, const char *client_id,
+                                  const char *refresh_token)
+{
+    struct form f = form_new();
+    form_add(&f, "grant_type", "refresh_token");
+    form_add(&f, "client_id", client_id);
+    form_add(&f, "refresh_token", refresh_token);
+    call_form(c, api, path, &f, true);
+}
+
+void hs_call_token_introspect(struct hs_call *c, const char *api,
+                              const char *path, const char *client_id,
+                              const char *client_secret,
+                              const char *access_token)
+{
+    struct form f = form_new();
+    form_add(&f, "client_id", client_id);
+    form_add(&f, "client_secret", client_secret);
+    form_add(&f, "token_type_hint", "access_token");
+    form_add(&f, "token", access_token);
+    call_form(c, api, path, &f, false);
+}
+
+void hs_call_token_revoke(struct hs_call *c, const char *api, const char *path,
+                          const char *client_id, const char *client_secret,
+                          const char *refresh_token)
+{
+    struct form f = form_new();
+    form_add(&f, "client_id", client_id);
+    form_add(&f, "client_secret", client_secret);
+    form_add(&f, "token_type_hint", "refresh_token");
+    form_add(&f, "token", refresh_token);
+    call_form(c, api, path, &f, false);
+}
+
+void hs_call_private_app_info(struct hs_call *c, const char *api,
+                              const char *path, const char *key)
+{
+    json_t *body = json_pack("{s:s}", "tokenKey", key ? key : "");
+    memset(c, 0, sizeof(*c));
+    c->url = ed_asprintf("%s%s", api, path);
+    c->body = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    c->bearer = ed_strdup(key ? key : "");
+    c->rq.method = "POST";
+    c->rq.url = c->url;
+    c->rq.content_type = "application/json";
+    c->rq.body = c->body;
+    c->rq.body_len = strlen(c->body);
+    c->rq.bearer = c->bearer;
+}
+
+void hs_call_get_bearer(struct hs_call *c, const char *api, const char *path,
+                        const char *token)
+{
+    memset(c, 0, sizeof(*c));
+    c->url = ed_asprintf("%s%s", api, path);
+    c->bearer = ed_strdup(token ? token : "");
+    c->rq.method = "GET";
+    c->rq.url = c->url;
+    c->rq.bearer = c->bearer;
+}
+
+/* --- blocking shorthands ------------------------------------------------ */
+
+#define SEND_AND_CLEAN(c, r)                                                   \
+    do {                                                                       \
+        hs_call_send(&(c), (r));                                               \
+        hs_call_cleanup(&(c));                                                 \
+    } while (0)
+
+void hs_token_from_code(const char *api, const char *path, const char *client_id,
+                        const char *client_secret, const char *redirect_uri,
+                        const char *code, struct hs_result *r)
+{
+    struct hs_call c;
+    hs_call_token_from_code(&c, api, path, client_id, client_secret,
+                            redirect_uri, code);
+    SEND_AND_CLEAN(c, r);
 }
 
 void hs_token_refresh(const char *api, const char *path, const char *client_id,
                       const char *client_secret, const char *refresh_token,
                       struct hs_result *r)
 {
-    struct form f;
-    ed_buf_init(&f.b, 65536);
-    form_add(&f, "grant_type", "refresh_token");
-    form_add(&f, "client_id", client_id);
-    form_add(&f, "client_secret", client_secret);
-    form_add(&f, "refresh_token", refresh_token);
-    post_form(api, path, &f, true, r);
+    struct hs_call c;
+    hs_call_token_refresh(&c, api, path, client_id, client_secret,
+                          refresh_token);
+    SEND_AND_CLEAN(c, r);
 }
 
 void hs_token_refresh_legacy(const char *api, const char *path,
                              const char *client_id, const char *refresh_token,
                              struct hs_result *r)
 {
-    struct form f;
-    ed_buf_init(&f.b, 65536);
-    form_add(&f, "grant_type", "refresh_token");
-    form_add(&f, "client_id", client_id);
-    form_add(&f, "refresh_token", refresh_token);
-    post_form(api, path, &f, true, r);
+    struct hs_call c;
+    hs_call_token_refresh_legacy(&c, api, path, client_id, refresh_token);
+    SEND_AND_CLEAN(c, r);
 }
 
 void hs_token_introspect(const char *api, const char *path,
                          const char *client_id, const char *client_secret,
                          const char *access_token, struct hs_result *r)
 {
-    struct form f;
-    ed_buf_init(&f.b, 65536);
-    form_add(&f, "client_id", client_id);
-    form_add(&f, "client_secret", client_secret);
-    form_add(&f, "token_type_hint", "access_token");
-    form_add(&f, "token", access_token);
-    post_form(api, path, &f, false, r);
+    struct hs_call c;
+    hs_call_token_introspect(&c, api, path, client_id, client_secret,
+                             access_token);
+    SEND_AND_CLEAN(c, r);
 }
 
 void hs_token_revoke(const char *api, const char *path, const char *client_id,
                      const char *client_secret, const char *refresh_token,
                      struct hs_result *r)
 {
-    struct form f;
-    ed_buf_init(&f.b, 65536);
-    form_add(&f, "client_id", client_id);
-    form_add(&f, "client_secret", client_secret);
-    form_add(&f, "token_type_hint", "refresh_token");
-    form_add(&f, "token", refresh_token);
-    post_form(api, path, &f, false, r);
+    struct hs_call c;
+    hs_call_token_revoke(&c, api, path, client_id, client_secret,
+                         refresh_token);
+    SEND_AND_CLEAN(c, r);
 }
 
 void hs_private_app_info(const char *api, const char *path, const char *key,
                          struct hs_result *r)
 {
-    char *url = ed_asprintf("%s%s", api, path);
-    json_t *body = json_pack("{s:s}", "tokenKey", key);
-    char *txt = json_dumps(body, JSON_COMPACT);
-    struct provider_request rq = {.method = "POST", .url = url,
-                                  .content_type = "application/json",
-                                  .body = txt, .body_len = strlen(txt),
-                                  .bearer = key};
-    struct provider_response rs;
-    enum ed_err err = provider_send(&rq, &rs);
-    classify(&rq, err, &rs, false, r);
-    provider_response_cleanup(&rs);
-    memset(txt, 0, strlen(txt));
-    free(txt);
-    json_decref(body);
-    free(url);
+    struct hs_call c;
+    hs_call_private_app_info(&c, api, path, key);
+    SEND_AND_CLEAN(c, r);
 }
 
 void hs_get_bearer(const char *api, const char *path, const char *token,
                    struct hs_result *r)
 {
-    char *url = ed_asprintf("%s%s", api, path);
-    struct provider_request rq = {.method = "GET", .url = url, .bearer = token};
-    struct provider_response rs;
-    enum ed_err err = provider_send(&rq, &rs);
-    classify(&rq, err, &rs, false, r);
-    provider_response_cleanup(&rs);
-    free(url);
+    struct hs_call c;
+    hs_call_get_bearer(&c, api, path, token);
+    SEND_AND_CLEAN(c, r);
 }

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "core/errors.h"
+#include "provider/provider.h"
 
 /* HubSpot's authorization calls: code exchange, refresh (current and
  * legacy), introspection, revocation and private-app token info. Paths are
@@ -26,6 +27,58 @@ struct hs_result {
 };
 
 void hs_result_cleanup(struct hs_result *r);
+
+/* A prepared call: what to send (its strings owned, secrets wiped by
+ * hs_call_cleanup) and how to classify the answer. Build it with one of the
+ * hs_call_* builders below, then send it blocking (hs_call_send: background
+ * threads and admin commands only, never an event loop) or asynchronously
+ * (hs_call_submit). The call can be cleaned up right after submitting. */
+struct hs_call {
+    struct provider_request rq;
+    char *url, *body, *bearer;
+    bool refresh; /* a refresh: a dead grant is HS_INVALID_GRANT */
+};
+void hs_call_cleanup(struct hs_call *c);
+/* Blocking send + classification; r is always initialised (clean it up). */
+void hs_call_send(struct hs_call *c, struct hs_result *r);
+/* Completion of an asynchronous call: r is borrowed for the duration of the
+ * callback (move r->body out by setting it to NULL to keep it). */
+typedef void (*hs_done_fn)(void *ud, struct hs_result *r);
+/* Submit on the calling thread's event-loop engine after delay_ms; done runs
+ * later, on this same thread (never inside this call). Returns the job
+ * (see provider_async_cancel) or NULL when this thread has no engine, in
+ * which case done is not called. */
+struct provider_job *hs_call_submit(struct hs_call *c, long delay_ms,
+                                    hs_done_fn done, void *ud);
+/* Classify a raw answer (exposed for tests and the async path). */
+void hs_classify(enum ed_err err, const struct provider_response *rs,
+                 bool refresh, struct hs_result *r);
+
+/* Builders (strings are copied; NULL values are left out of forms). */
+void hs_call_token_from_code(struct hs_call *c, const char *api,
+                             const char *path, const char *client_id,
+                             const char *client_secret,
+                             const char *redirect_uri, const char *code);
+void hs_call_token_refresh(struct hs_call *c, const char *api, const char *path,
+                           const char *client_id, const char *client_secret,
+                           const char *refresh_token);
+void hs_call_token_refresh_legacy(struct hs_call *c, const char *api,
+                                  const char *path, const char *client_id,
+                                  const char *refresh_token);
+void hs_call_token_introspect(struct hs_call *c, const char *api,
+                              const char *path, const char *client_id,
+                              const char *client_secret,
+                              const char *access_token);
+void hs_call_token_revoke(struct hs_call *c, const char *api, const char *path,
+                          const char *client_id, const char *client_secret,
+                          const char *refresh_token);
+void hs_call_private_app_info(struct hs_call *c, const char *api,
+                              const char *path, const char *key);
+/* GET {api}{path} with a bearer token; path must already be escaped. */
+void hs_call_get_bearer(struct hs_call *c, const char *api, const char *path,
+                        const char *token);
+
+/* Blocking shorthands: build, hs_call_send, clean up. */
 
 /* POST {api}{path} form: grant_type=authorization_code ... */
 void hs_token_from_code(const char *api, const char *path, const char *client_id,

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/ceql.h"
+#include "hub/ceql.h"
 
 #define INPUT_MAX (3 * CEQL_MAX_LEN) /* past the length limit, not far */
 

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/jsonfilter.h"
+#include "hub/jsonfilter.h"
 
 #define INPUT_MAX (1 << 20)
 

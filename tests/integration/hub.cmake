@@ -1,4 +1,4 @@
-# CRM objects of src/api/hub_crm.c and the hub call path of src/api/hub.c
+# CRM objects of src/hub/hub_crm.c and the hub call path of src/hub/hub.c
 # against hubspot-sim (included from tests/integration/CMakeLists.txt).
 ed_py_test(integration.hub_crm ${CMAKE_CURRENT_LIST_DIR}/test_hub_crm.py
            LABELS integration TIMEOUT 120)

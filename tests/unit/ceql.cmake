@@ -1,4 +1,4 @@
 # SPDX-License-Identifier: MIT
-# CEQL parser/translator unit test (api/ceql.c); included from
+# CEQL parser/translator unit test (hub/ceql.c); included from
 # tests/unit/CMakeLists.txt.
-ed_unit_test(test_api_ceql ${CMAKE_CURRENT_LIST_DIR}/api/test_api_ceql.c)
+ed_unit_test(test_hub_ceql ${CMAKE_CURRENT_LIST_DIR}/hub/test_hub_ceql.c)

@@ -7,7 +7,7 @@
 #include <stdarg.h>
 
 #include "api/api.h"
-#include "api/app.h"
+#include "domain/app.h"
 #include "check.h"
 #include "core/config.h"
 #include "elements/elements.h"

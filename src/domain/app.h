@@ -14,7 +14,6 @@ struct ed_app {
     struct store *store;
     struct ed_keyring *keys;
     struct elements *elements;
-    struct provider_async *async; /* outbound HubSpot calls (hub API) */
     struct ed_ttlcache *auth_cache;     /* secrets → user/org (api/auth.c) */
     struct ed_ttlcache *instance_cache; /* token → instance (instance_cache.c) */
     struct ed_ttlcache *shared_cache;   /* token → shared instance (hub calls) */

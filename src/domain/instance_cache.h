@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #ifndef ED_API_INSTANCE_CACHE_H
 #define ED_API_INSTANCE_CACHE_H
-#include "api/instances.h"
+#include "domain/instances.h"
 
 struct ed_app;
 

@@ -6,14 +6,14 @@
  * idempotent call once on a transient failure, map an error, or hand the
  * body to the resource's continuation. When the chain ends, the op is freed
  * and the suspended server connection resumed. */
-#include "api/hub.h"
+#include "hub/hub.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/app.h"
-#include "api/credentials.h"
-#include "api/instance_cache.h"
+#include "domain/app.h"
+#include "domain/credentials.h"
+#include "domain/instance_cache.h"
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -119,7 +119,7 @@ static int submit(struct hub_op *op, long delay_ms, int64_t stale)
         .content_type = op->body ? "application/json" : NULL,
         .body = op->body, .body_len = op->body ? strlen(op->body) : 0,
         .bearer = c.bearer, .timeout_ms = app->cfg->provider_timeout_ms};
-    provider_async_submit(app->async, &rq, delay_ms + wait, on_done, op);
+    provider_async_submit(&rq, delay_ms + wait, on_done, op);
     free(url);
     creds_cleanup(&c);
     return ED_ASYNC;

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/ceql.h"
-#include "api/hub.h"
+#include "hub/ceql.h"
+#include "hub/hub.h"
 #include "core/strparse.h"
 #include "core/timeutil.h"
 

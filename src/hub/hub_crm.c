@@ -10,11 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/app.h"
-#include "api/ceql.h"
-#include "api/hub.h"
+#include "domain/app.h"
+#include "hub/ceql.h"
+#include "hub/hub.h"
 #include "core/buf.h"
-#include "core/jsonfilter.h"
+#include "hub/jsonfilter.h"
 #include "core/mem.h"
 #include "core/strparse.h"
 #include "elements/elements.h"

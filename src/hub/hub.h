@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #include "api/api.h"
-#include "api/instances.h"
+#include "domain/instances.h"
 #include "provider/provider.h"
 
 /* Hub calls. A hub request becomes a hub_op: the instance it runs on and a

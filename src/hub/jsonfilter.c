@@ -4,7 +4,7 @@
  * members and the commas that went with them): the copier remembers where
  * the uncopied input starts and copies whole runs at each cut, so a compact
  * provider answer costs a few large copies, not one per token. */
-#include "core/jsonfilter.h"
+#include "hub/jsonfilter.h"
 
 #include <string.h>
 #ifdef __SSE2__

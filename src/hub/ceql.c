@@ -11,7 +11,7 @@
  * the tree): a query that would exceed HubSpot's 5 groups x 6 filters / 18
  * total is rejected with the exact size it needs, and the expansion itself
  * only ever runs on queries known to fit. */
-#include "api/ceql.h"
+#include "hub/ceql.h"
 
 #include <inttypes.h>
 #include <stdarg.h>

@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "api/hub.h"
+#include "hub/hub.h"
 #include "core/mem.h"
 #include "core/timeutil.h"
 

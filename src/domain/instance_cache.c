@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT
  * Instance and credential lookup caches (see instance_cache.h). */
-#include "api/instance_cache.h"
+#include "domain/instance_cache.h"
 
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/app.h"
+#include "domain/app.h"
 #include "core/mem.h"
 #include "core/ttlcache.h"
 #include "crypto/crypto.h"

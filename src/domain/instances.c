@@ -12,12 +12,12 @@
  * Configuration is kept as two JSON objects: plain values, and secret values
  * (sealed with the master key in the store). Values are strings or null, as
  * Cloud Elements returns them; secrets render as "********". */
-#include "api/instances.h"
+#include "domain/instances.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/app.h"
+#include "domain/app.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/strparse.h"

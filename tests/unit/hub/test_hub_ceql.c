@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/ceql.h"
+#include "hub/ceql.h"
 #include "check.h"
 
 static const struct ceql_options contacts = {"contacts", "lastmodifieddate"};
@@ -572,6 +572,6 @@ int main(void)
     RUN(test_bounds);
     RUN(test_err_buffer);
     RUN(test_check);
-    fprintf(stderr, "test_api_ceql: all passed\n");
+    fprintf(stderr, "test_hub_ceql: all passed\n");
     return 0;
 }

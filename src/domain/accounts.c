@@ -3,12 +3,12 @@
  * an organization secret 16 random bytes in hex (32 chars), as Cloud
  * Elements issued them. Both must be shown again later, so they are sealed
  * with the master key and found by keyed hash; passwords are Argon2id. */
-#include "api/accounts.h"
+#include "domain/accounts.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/app.h"
+#include "domain/app.h"
 #include "core/mem.h"
 #include "crypto/crypto.h"
 #include "store/store.h"

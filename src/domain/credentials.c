@@ -8,7 +8,7 @@
  * caller gets the new access token. A process killed before the commit
  * still has the previous refresh token stored, and its claim dies with its
  * database connection. */
-#include "api/credentials.h"
+#include "domain/credentials.h"
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -17,8 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "api/app.h"
-#include "api/instances.h"
+#include "domain/app.h"
+#include "domain/instances.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/timeutil.h"
