@@ -84,6 +84,37 @@ static const char *body_str(struct ed_request *req, const char *name)
     return NULL;
 }
 
+/* The scopes of a POST body: a string, or an array of strings joined with
+ * spaces. *bad is set when the member has any other type. */
+static const char *body_scope(struct ed_request *req, const char *name, bool *bad)
+{
+    json_t *v = json_object_get(req->body, name), *s;
+    size_t i, len = 1;
+    if (!v || json_is_null(v) || json_is_string(v))
+        return json_string_value(v);
+    if (!json_is_array(v)) {
+        *bad = true;
+        return NULL;
+    }
+    json_array_foreach(v, i, s) {
+        if (!json_is_string(s)) {
+            *bad = true;
+            return NULL;
+        }
+        len += json_string_length(s) + 1;
+    }
+    char *out = ed_arena_alloc(req->arena, len), *w = out;
+    json_array_foreach(v, i, s) {
+        size_t n = json_string_length(s);
+        if (i)
+            *w++ = ' ';
+        memcpy(w, json_string_value(s), n);
+        w += n;
+    }
+    *w = '\0';
+    return out;
+}
+
 /* Collapse runs of whitespace (and '+') into single spaces, trimmed. */
 static char *normalise_scope(struct ed_arena *a, const char *s)
 {
@@ -150,7 +181,10 @@ static int oauth_url(struct ed_request *req, struct ed_response *res,
              append_param(&b, "?", "client_id", p->api_key) ||
              append_param(&b, "&", "portalId", p->api_secret) ||
              append_param(&b, "&", "redirect_uri", p->callback) ||
-             append_param(&b, "&", "scope", scope);
+             append_param(&b, "&", "scope", scope) ||
+             /* the guide's URL has no state; a caller's state is kept */
+             (p->state && *p->state &&
+              append_param(&b, "&", "state", p->state));
     } else {
         rc = ed_buf_appends(&b, element_oauth(el, "authorizePath")) ||
              append_param(&b, "?", "client_id", p->api_key) ||
@@ -168,11 +202,15 @@ static int oauth_url(struct ed_request *req, struct ed_response *res,
     return api_json(res, 200, o);
 }
 
+/* Seed 002 names the scope parameter both ways ("scope" in its examples,
+ * "scopes" in its parameter lists): either is accepted; "scope" wins when
+ * both are sent. */
 static int oauth_url_get(struct ed_request *req, struct ed_response *res)
 {
+    const char *scope = req_query(req, "scope");
     struct oauth_params p = {
         req_query(req, "apiKey"), req_query(req, "apiSecret"),
-        req_query(req, "callbackUrl"), req_query(req, "scope"),
+        req_query(req, "callbackUrl"), scope ? scope : req_query(req, "scopes"),
         req_query(req, "state")};
     return oauth_url(req, res, &p);
 }
@@ -182,9 +220,17 @@ static int oauth_url_post(struct ed_request *req, struct ed_response *res)
     if (!json_is_object(req->body))
         return api_error(req, res, ED_E_BAD_REQUEST,
                          "Body must be a JSON object with apiKey, apiSecret, "
-                         "callbackUrl, scope and state");
+                         "callbackUrl, scope (or scopes) and state");
+    bool bad = false;
+    const char *scope = body_scope(req, "scope", &bad);
+    if (!scope && !bad)
+        scope = body_scope(req, "scopes", &bad);
+    if (bad)
+        return api_error(req, res, ED_E_BAD_REQUEST,
+                         "scope (or scopes) must be a string or an array of "
+                         "strings");
     struct oauth_params p = {body_str(req, "apiKey"), body_str(req, "apiSecret"),
-                             body_str(req, "callbackUrl"), body_str(req, "scope"),
+                             body_str(req, "callbackUrl"), scope,
                              body_str(req, "state")};
     return oauth_url(req, res, &p);
 }

@@ -226,6 +226,58 @@ class PlatformElements(unittest.TestCase):
                          "&scope=contacts%20timeline&state=s%2F1%202")
         self.assertNotIn("+", b["oauthUrl"])
 
+    def test_scopes_spelling_query(self):
+        # seed 002 lists the parameter as "scopes" and writes "scope" in its
+        # examples: both are read, "scope" wins when both are sent
+        for key, flow in (("hubspotcrm", "s1"), ("hubspot", "123456")):
+            b = self.oauth_url(key, "apiKey=k&apiSecret=%s&callbackUrl=%s"
+                               "&scopes=contacts-rw%%20offline" % (flow, CB_ENC))
+            self.assertIn("&scope=contacts-rw%20offline", b["oauthUrl"])
+            b = self.oauth_url(key, "apiKey=k&apiSecret=%s&callbackUrl=%s&scopes="
+                               % (flow, CB_ENC))
+            self.assertIn("&scope=" + ALL8, b["oauthUrl"])
+        b = self.oauth_url("hubspotcrm", "apiKey=k&callbackUrl=x&scope=forms"
+                           "&scopes=contacts")
+        self.assertIn("&scope=forms&", b["oauthUrl"])
+
+    def test_legacy_keeps_state(self):
+        state = "tok/1 2&x=y+z\u00e9"
+        q = urllib.parse.urlencode({"apiKey": SEED_ID, "apiSecret": "123456",
+                                    "callbackUrl": "http://demonstrab.ly",
+                                    "scopes": "contacts-rw offline", "state": state})
+        b = self.oauth_url("hubspot", q)
+        self.assertEqual(b["oauthUrl"], APP + "/auth/authenticate?client_id=" + SEED_ID
+                         + "&portalId=123456&redirect_uri=http%3A%2F%2Fdemonstrab.ly"
+                         "&scope=contacts-rw%20offline"
+                         "&state=tok%2F1%202%26x%3Dy%2Bz%C3%A9")
+        got = urllib.parse.parse_qs(urllib.parse.urlsplit(b["oauthUrl"]).query)
+        self.assertEqual(got["state"], [state])
+        r = h.request(self.base, "POST", "/elements/hubspotcrm/oauth/url",
+                      body={"apiKey": "k1", "apiSecret": 62515, "callbackUrl": CB,
+                            "scopes": ["contacts", "oauth"], "state": state})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json()["oauthUrl"], APP + "/auth/authenticate?client_id=k1"
+                         "&portalId=62515&redirect_uri=" + CB_ENC
+                         + "&scope=contacts%20oauth&state=tok%2F1%202%26x%3Dy%2Bz%C3%A9")
+
+    def test_scopes_spelling_post(self):
+        for body, want in (({"scopes": "contacts  timeline"}, "contacts%20timeline"),
+                           ({"scopes": ["contacts", "forms"]}, "contacts%20forms"),
+                           ({"scopes": ""}, ALL8),
+                           ({"scopes": []}, ALL8),
+                           ({"scope": "files", "scopes": "forms"}, "files")):
+            body.update({"apiKey": "k1", "apiSecret": "s1", "callbackUrl": CB,
+                         "state": "st"})
+            r = h.request(self.base, "POST", "/elements/hubspotcrm/oauth/url", body=body)
+            self.assertEqual(r.status, 200, (body, r))
+            self.assertTrue(r.json()["oauthUrl"].endswith("&scope=%s&state=st" % want),
+                            (body, r.json()))
+        r = h.request(self.base, "POST", "/elements/hubspotcrm/oauth/url",
+                      body={"apiKey": "k1", "callbackUrl": CB, "scopes": {"a": 1}})
+        self.assertEqual(r.status, 400)
+        self.assertEqual(set(r.json()), {"requestId", "message"})
+        self.assertIn("scope", r.json()["message"])
+
     def test_client_secret_never_in_url(self):
         for key in ("hubspot", "hubspotcrm"):
             for scope in ("", "&scope=", "&scope=contacts"):

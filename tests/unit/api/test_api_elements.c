@@ -162,6 +162,62 @@ static void test_state_and_encoding(void)
     CHECK(strstr(url_of(), "&scope=contacts%20timeline%20files&") != NULL);
 }
 
+/* Seed 002 names the parameter "scope" and "scopes"; the legacy URL keeps a
+ * caller's state. */
+static void test_scopes_and_legacy_state(void)
+{
+    json_t *b;
+    /* GET, new flow: "scopes" alone; present but empty; "scope" wins */
+    oauth_get("hubspotcrm", 3, "apiKey", "k", "callbackUrl", "http://cb",
+              "scopes", "contacts  timeline");
+    CHECK_EQ_STR(url_of(), APP "/oauth/authorize?client_id=k&redirect_uri="
+                               "http%3A%2F%2Fcb&scope=contacts%20timeline"
+                               "&state=hubspotcrm");
+    oauth_get("hubspotcrm", 3, "apiKey", "k", "callbackUrl", "http://cb",
+              "scopes", "");
+    CHECK(strstr(url_of(), "&scope=" ALL8 "&state=hubspotcrm") != NULL);
+    oauth_get("hubspotcrm", 4, "apiKey", "k", "callbackUrl", "http://cb",
+              "scope", "forms", "scopes", "contacts");
+    CHECK(strstr(url_of(), "&scope=forms&") != NULL);
+    /* GET, legacy flow: scopes, and the caller's state, encoded */
+    oauth_get("hubspot", 5, "apiKey", "k", "apiSecret", "123456", "callbackUrl",
+              "http://demonstrab.ly", "scopes", "contacts-rw offline", "state",
+              "a b&c=d/é");
+    CHECK_EQ_STR(url_of(), APP "/auth/authenticate?client_id=k&portalId=123456"
+                               "&redirect_uri=http%3A%2F%2Fdemonstrab.ly"
+                               "&scope=contacts-rw%20offline"
+                               "&state=a%20b%26c%3Dd%2F%C3%A9");
+    /* legacy without a state: none (the guide's URL), empty counts as none */
+    oauth_get("hubspot", 5, "apiKey", "k", "apiSecret", "123456", "callbackUrl",
+              "http://cb", "scope", "contacts", "state", "");
+    CHECK(strstr(url_of(), "state") == NULL);
+    /* POST: "scopes" as a string and as an array, legacy with state */
+    reset();
+    b = json_pack("{s:s, s:s, s:s, s:s}", "apiKey", "k", "callbackUrl",
+                  "http://cb", "scopes", "contacts timeline", "state", "st");
+    CHECK_EQ_INT(call(ED_POST, "/elements/hubspotcrm/oauth/url", b), 200);
+    CHECK_EQ_STR(url_of(), APP "/oauth/authorize?client_id=k&redirect_uri="
+                               "http%3A%2F%2Fcb&scope=contacts%20timeline"
+                               "&state=st");
+    json_decref(b);
+    reset();
+    b = json_pack("{s:s, s:i, s:s, s:[s,s], s:s}", "apiKey", "k", "apiSecret",
+                  42, "callbackUrl", "http://cb", "scopes", "contacts-rw",
+                  "offline", "state", "x/y z");
+    CHECK_EQ_INT(call(ED_POST, "/elements/hubspot/oauth/url", b), 200);
+    CHECK_EQ_STR(url_of(), APP "/auth/authenticate?client_id=k&portalId=42"
+                               "&redirect_uri=http%3A%2F%2Fcb"
+                               "&scope=contacts-rw%20offline&state=x%2Fy%20z");
+    json_decref(b);
+    /* a scope of another type is a 400 that says what was expected */
+    reset();
+    b = json_pack("{s:s, s:s, s:i}", "apiKey", "k", "callbackUrl", "http://cb",
+                  "scopes", 3);
+    CHECK_EQ_INT(call(ED_POST, "/elements/hubspot/oauth/url", b), 400);
+    CHECK(strstr(res.message, "array of strings") != NULL);
+    json_decref(b);
+}
+
 static void expect_400(const char *needle)
 {
     CHECK_EQ_INT(res.status, 400);
@@ -324,6 +380,7 @@ int main(void)
     RUN(test_scope_table);
     RUN(test_seed_examples);
     RUN(test_state_and_encoding);
+    RUN(test_scopes_and_legacy_state);
     RUN(test_errors);
     RUN(test_post);
     RUN(test_catalogue);
