@@ -91,6 +91,39 @@ static enum ed_err validate_config(json_t *cfg, char *why, size_t why_len)
     return ED_OK;
 }
 
+/* The feature flags are data (docs/api/elements.md names the feature behind
+ * each): the element object and the metadata must say the same thing, so a
+ * feature is switched on in one place of one file, not half-advertised. */
+static enum ed_err validate_features(json_t *obj, json_t *meta, char *why,
+                                     size_t why_len)
+{
+    json_t *events = json_object_get(meta, "events");
+    json_t *bulk = json_object_get(meta, "bulk");
+    json_t *methods = json_object_get(events, "methods"), *m;
+    size_t i;
+    if (!json_is_boolean(json_object_get(events, "supported")) ||
+        !json_is_array(methods))
+        FAIL("metadata.events needs supported (boolean) and methods (array)");
+    json_array_foreach(methods, i, m) {
+        if (!json_is_string(m))
+            FAIL("metadata.events.methods must hold strings");
+    }
+    if (json_is_true(json_object_get(events, "supported")) !=
+        (json_array_size(methods) > 0))
+        FAIL("metadata.events.supported must be true exactly when "
+             "metadata.events.methods is not empty");
+    if (!json_is_boolean(json_object_get(bulk, "upload")) ||
+        !json_is_boolean(json_object_get(bulk, "download")))
+        FAIL("metadata.bulk.upload and metadata.bulk.download must be booleans");
+    if (json_is_true(json_object_get(bulk, "upload")) !=
+            json_is_true(json_object_get(obj, "bulkUploadEnabled")) ||
+        json_is_true(json_object_get(bulk, "download")) !=
+            json_is_true(json_object_get(obj, "bulkDownloadEnabled")))
+        FAIL("metadata.bulk must agree with element.bulkUploadEnabled and "
+             "element.bulkDownloadEnabled");
+    return ED_OK;
+}
+
 enum ed_err elements_validate_def(json_t *def, char *why, size_t why_len)
 {
     json_t *obj = json_object_get(def, "element");
@@ -126,6 +159,8 @@ enum ed_err elements_validate_def(json_t *def, char *why, size_t why_len)
         !json_is_object(json_object_get(meta, "bulk")) ||
         !json_is_object(json_object_get(meta, "discovery")))
         FAIL("metadata.events, metadata.bulk and metadata.discovery required");
+    if (validate_features(obj, meta, why, why_len) != ED_OK)
+        return ED_ERR_INVALID;
     return validate_config(json_object_get(def, "configuration"), why, why_len);
 }
 

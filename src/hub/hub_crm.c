@@ -443,7 +443,8 @@ static int crm_generic(struct hub_op *op)
               *p == '-'))
             return api_error(op->req, op->res, ED_E_NOT_FOUND, "No resource at %s",
                              op->req->subpath);
-    if (!*r)
+    /* "bulk" is Cloud Elements' bulk API (not served yet), not a HubSpot object */
+    if (!*r || strcmp(r, "bulk") == 0)
         return api_error(op->req, op->res, ED_E_NOT_FOUND, "No resource at %s",
                          op->req->subpath);
     return crm_object(op, NULL, r);

@@ -131,8 +131,8 @@ class PlatformElements(unittest.TestCase):
             self.assertEqual(m["id"], eid)
             self.assertEqual(m["key"], key)
             self.assertEqual(m["hub"], hub)
-            self.assertEqual(m["events"]["supported"], True)
-            self.assertEqual(m["bulk"], {"upload": True, "download": True})
+            self.assertEqual(m["events"], {"supported": False, "methods": []})
+            self.assertEqual(m["bulk"], {"upload": False, "download": False})
             self.assertIn("customFields", m["discovery"])
             self.assertEqual(self.ok("/elements/%d/metadata" % eid), m)
             self.assertIn(m, all_)
@@ -348,6 +348,96 @@ class PlatformElements(unittest.TestCase):
                       body={"apiKey": "k", "callbackUrl": "x"},
                       headers={"Authorization": bad_user})
         self.assertEqual(r.status, 401)
+
+
+class AdvertisedFeatures(unittest.TestCase):
+    """The element object and its metadata advertise exactly what is served:
+    each feature flag is true if and only if the feature's routes answer
+    something other than 404. The flags are data in
+    src/elements/defs/*.json; a later issue that serves a feature and
+    forgets its flag (or the reverse) fails here."""
+
+    @classmethod
+    def setUpClass(cls):
+        import instutil
+        cls.env = instutil.InstEnv("ed-features-")
+        cls.addClassCleanup(cls.env.close)
+        cls.inst = cls.env.create(cls.env.body_apikey(name="features"))
+
+    def served(self, method, path, element=False):
+        # every probe below answers something other than 404 once its
+        # feature is served (lists, jobs, definitions)
+        r = self.env.api(method, path, token=self.inst["token"] if element else None)
+        if r.status == 404:
+            self.assertEqual(set(r.json()), {"requestId", "message"})
+        return r.status != 404
+
+    def feature_routes(self):
+        i, el = self.inst["id"], "hubspotcrm"
+        return {
+            "events": [("GET", "/instances/%d/events" % i, False),
+                       ("GET", "/instances/events", True),
+                       ("GET", "/instances/events/analytics", False)],
+            "bulkDownload": [("GET", "/hubs/crm/bulk/jobs", True),
+                             ("GET", "/hubs/marketing/bulk/jobs", True),
+                             ("POST", "/hubs/crm/bulk/query?q=select%20*%20from%20contacts",
+                              True)],
+            "bulkUpload": [("POST", "/hubs/crm/bulk/contacts", True)],
+            "transformations": [("GET", "/organizations/objects/definitions", False),
+                                ("GET", "/instances/%d/transformations" % i, False),
+                                ("GET", "/organizations/elements/%s/transformations" % el,
+                                 False),
+                                ("GET", "/elements/%s/transformations" % el, False)],
+            "extendable": [("GET", "/elements/%s/resources" % el, False)],
+        }
+
+    def test_flags_match_routes(self):
+        served = {f: any(self.served(*r) for r in routes)
+                  for f, routes in self.feature_routes().items()}
+        for key in ("hubspotcrm", "hubspot"):
+            for path in ("/elements/%s" % key, "/elements"):
+                r = self.env.api("GET", path)
+                self.assertEqual(r.status, 200, r)
+                obj = r.json()
+                if isinstance(obj, list):
+                    obj = next(e for e in obj if e["key"] == key)
+                self.assertEqual(obj["bulkDownloadEnabled"], served["bulkDownload"], path)
+                self.assertEqual(obj["bulkUploadEnabled"], served["bulkUpload"], path)
+                self.assertEqual(obj["transformationsEnabled"], served["transformations"],
+                                 path)
+                self.assertEqual(obj["extendable"], served["extendable"], path)
+                self.assertEqual(obj["defaultTransformations"], [])
+            for path in ("/elements/%s/metadata" % key, "/elements/metadata"):
+                r = self.env.api("GET", path)
+                self.assertEqual(r.status, 200, r)
+                m = r.json()
+                if isinstance(m, list):
+                    m = next(e for e in m if e["key"] == key)
+                self.assertEqual(m["events"]["supported"], served["events"], path)
+                self.assertEqual(bool(m["events"]["methods"]), served["events"], path)
+                self.assertEqual(m["bulk"], {"upload": served["bulkUpload"],
+                                             "download": served["bulkDownload"]}, path)
+        # today: none of them is served, so every flag is off
+        self.assertEqual(served, {f: False for f in served})
+
+    def test_hub_elements_agree(self):
+        # /hubs/{key}/elements shows the same objects as /elements
+        for hub, key in (("crm", "hubspotcrm"), ("marketing", "hubspot")):
+            r = self.env.api("GET", "/hubs/%s/elements" % hub)
+            self.assertEqual(r.status, 200, r)
+            one = self.env.api("GET", "/elements/%s" % key).json()
+            one.pop("configuration")
+            self.assertEqual(r.json(), [one])
+
+    def test_discovery_is_served(self):
+        # discovery.customFields: the object metadata lists HubSpot's
+        # properties, custom ones included
+        m = self.env.api("GET", "/elements/hubspotcrm/metadata").json()
+        self.assertTrue(m["discovery"]["customFields"])
+        self.assertFalse(m["discovery"]["customObjects"])
+        r = self.env.hub(self.inst["token"], "/hubs/crm/objects/contacts/metadata")
+        self.assertEqual(r.status, 200, r)
+        self.assertTrue(r.json()["fields"])
 
 
 class DefaultAppUrl(unittest.TestCase):

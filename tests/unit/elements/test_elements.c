@@ -213,6 +213,68 @@ static void test_validate(void)
     json_decref(d);
 }
 
+/* Only what works is advertised: events, bulk, transformations and element
+ * extension are not implemented yet, in the object and the metadata alike;
+ * the validator keeps the two in agreement. */
+static void test_features(void)
+{
+    static const char *const off[] = {"transformationsEnabled",
+                                      "bulkDownloadEnabled",
+                                      "bulkUploadEnabled", "extendable", NULL};
+    struct elements *e = NULL;
+    char *why = NULL;
+    char msg[256];
+    CHECK_EQ_INT(elements_load(&e, &why), ED_OK);
+    for (size_t i = 0; i < elements_count(e); i++) {
+        const struct element *el = elements_at(e, i);
+        for (size_t k = 0; off[k]; k++)
+            CHECK(json_is_false(json_object_get(el->object, off[k])));
+        json_t *m = element_metadata_render(el);
+        json_t *ev = json_object_get(m, "events");
+        CHECK(json_is_false(json_object_get(ev, "supported")));
+        CHECK_EQ_INT(json_array_size(json_object_get(ev, "methods")), 0);
+        json_t *no_bulk = json_pack("{s:b, s:b}", "upload", 0, "download", 0);
+        CHECK(json_equal(json_object_get(m, "bulk"), no_bulk) == 1);
+        json_decref(no_bulk);
+        json_decref(m);
+    }
+    elements_free(e);
+
+    json_t *d = load_def("hubspotcrm"), *x;
+    /* supported without methods, methods without supported */
+    x = json_deep_copy(d);
+    json_object_set_new(json_object_get(json_object_get(x, "metadata"), "events"),
+                        "supported", json_true());
+    expect_invalid(x, "metadata.events.supported");
+    json_decref(x);
+    x = json_deep_copy(d);
+    json_object_set_new(json_object_get(json_object_get(x, "metadata"), "events"),
+                        "methods", json_pack("[s]", "polling"));
+    expect_invalid(x, "metadata.events.supported");
+    json_decref(x);
+    /* both switched on together: fine */
+    x = json_deep_copy(d);
+    json_object_set_new(json_object_get(json_object_get(x, "metadata"), "events"),
+                        "supported", json_true());
+    json_object_set_new(json_object_get(json_object_get(x, "metadata"), "events"),
+                        "methods", json_pack("[s]", "polling"));
+    CHECK_EQ_INT(elements_validate_def(x, msg, sizeof(msg)), ED_OK);
+    json_decref(x);
+    /* bulk in the metadata disagreeing with the element object */
+    x = json_deep_copy(d);
+    json_object_set_new(json_object_get(json_object_get(x, "metadata"), "bulk"),
+                        "upload", json_true());
+    expect_invalid(x, "bulkUploadEnabled");
+    json_object_set_new(json_object_get(x, "element"), "bulkUploadEnabled",
+                        json_true());
+    CHECK_EQ_INT(elements_validate_def(x, msg, sizeof(msg)), ED_OK);
+    json_object_set_new(json_object_get(json_object_get(x, "metadata"), "bulk"),
+                        "download", json_string("yes"));
+    expect_invalid(x, "metadata.bulk");
+    json_decref(x);
+    json_decref(d);
+}
+
 /* Optional fields of a configuration definition ("internal",
  * "displayOrder") may be absent: the entry is still rendered. */
 static void test_render_optional_fields(void)
@@ -245,6 +307,7 @@ int main(void)
     RUN(test_secret_keys);
     RUN(test_render);
     RUN(test_validate);
+    RUN(test_features);
     RUN(test_render_optional_fields);
     return 0;
 }
