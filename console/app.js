@@ -8,7 +8,7 @@ import { errorBox, field, fill, h, notice, progress, secretValue, timeEl, workin
 import { renderCatalogue, renderNewInstance } from './elements.js';
 import { renderDetail, renderEdit, renderList, renderReauth, renderTry } from './instances.js';
 import { currentRoute, go, takeFlash } from './nav.js';
-import { completeFlow, prunePending, readCallback, takePending } from './oauth.js';
+import { answerComplete, completeFlow, prunePending, readCallback, takePending } from './oauth.js';
 
 const main = document.getElementById('main');
 const topbar = document.getElementById('topbar');
@@ -175,17 +175,21 @@ async function renderCallback(cb, alive) {
       flow);
     return;
   }
-  if (!cb.code && !cb.accessToken) {
+  if (!answerComplete(flow, cb)) {
     callbackOutcome('Connection not completed',
-      h('div', { class: 'notice notice-error', role: 'alert', id: 'callback-error', 'data-reason': 'no-code' },
-        h('p', {}, 'HubSpot’s answer has no authorization code, so nothing was created. Please start again.')),
+      h('div', { class: 'notice notice-error', role: 'alert', id: 'callback-error', 'data-reason': flow.legacy ? 'no-tokens' : 'no-code' },
+        h('p', {}, flow.legacy
+          ? 'HubSpot’s answer has no access and refresh tokens (legacy OAuth), so nothing was created. Please start again.'
+          : 'HubSpot’s answer has no authorization code, so nothing was created. Please start again.')),
       flow);
     return;
   }
   const reauth = flow.mode === 'reauth';
   fill(main,
     h('h1', { tabindex: '-1' }, reauth ? 'Re-authenticating the instance' : 'Creating the instance'),
-    h('div', { 'aria-busy': 'true' }, progress('Exchanging the authorization code with HubSpot…')));
+    h('div', { 'aria-busy': 'true' }, progress(flow.legacy
+      ? 'Checking the tokens with HubSpot…'
+      : 'Exchanging the authorization code with HubSpot…')));
   focusHeading();
   try {
     const inst = await completeFlow(flow, cb);

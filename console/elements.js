@@ -130,6 +130,28 @@ export async function defaultScope(key) {
   }
 }
 
+/** The scopes the HubSpot legacy OAuth guide asks for at least. */
+export const LEGACY_SCOPE = 'contacts-rw offline';
+
+/**
+ * Whether the element offers HubSpot's legacy OAuth (Client ID + Portal ID):
+ * its OAuth 2 definitions have the `oauth.api.secret` entry that holds the
+ * Portal ID, and elementsd answers a Portal ID with a legacy authorize URL
+ * (one carrying `portalId`; the path comes from the element definition).
+ */
+export async function legacyOAuthOffered(key, defs) {
+  const secret = (defs || []).find((d) => d.key === 'oauth.api.secret');
+  if (!secret || !(secret.authenticationTypes || []).includes('oauth2')) return false;
+  try {
+    const r = await request('GET', `/elements/${encodeURIComponent(key)}/oauth/url`, {
+      query: { apiKey: 'elementsd-console', apiSecret: '1', callbackUrl: ownCallbackUrl() },
+    });
+    return new URL(r.oauthUrl).searchParams.has('portalId');
+  } catch {
+    return false;
+  }
+}
+
 /* --- the catalogue ------------------------------------------------------- */
 
 export async function renderCatalogue(main, alive) {
@@ -177,8 +199,10 @@ export async function renderNewInstance(main, alive, key) {
   fill(main, h('h1', { tabindex: '-1' }, title), progress('Loading the element configuration…'));
   let el;
   let scope;
+  let legacyOffered;
   try {
     [el, scope] = await Promise.all([loadElement(key), defaultScope(key)]);
+    legacyOffered = await legacyOAuthOffered(key, el.configuration);
   } catch (err) {
     if (!alive()) return;
     fill(main, h('h1', { tabindex: '-1' }, title), errorBox(err, 'This element could not be loaded.'),
@@ -217,10 +241,24 @@ export async function renderNewInstance(main, alive, key) {
     const r = h('input', { type: 'radio', name: 'authType', id, value: t, checked: i === 0 });
     return h('div', { class: 'check-row' }, r, h('label', { for: id }, AUTH_LABELS[t]));
   });
+  // HubSpot's legacy OAuth (apps from before 2017): a Portal ID where the
+  // client secret goes, and HubSpot returns the tokens themselves
+  const flavourRadio = (value, label, checked) => {
+    const id = `oauth-flavour-${value}`;
+    return h('div', { class: 'check-row' },
+      h('input', { type: 'radio', name: 'oauthFlavour', id, value, checked }), h('label', { for: id }, label));
+  };
+  const flavours = legacyOffered
+    ? h('fieldset', { class: 'group', id: 'oauth-flavour' }, h('legend', {}, 'HubSpot app type'),
+      h('div', { class: 'radios' },
+        flavourRadio('oauth2', 'OAuth 2: Client ID and Client Secret', true),
+        flavourRadio('legacy', 'Legacy OAuth: Client ID and HubSpot Portal ID')),
+      h('p', { class: 'hint' }, 'Legacy OAuth is for HubSpot apps made before 2017: HubSpot sends the tokens straight back to this console.'))
+    : null;
   const authSets = types.map((t) => h('fieldset', { class: 'group', 'data-auth': t },
     h('legend', {}, t === 'oauth2' ? 'HubSpot app (OAuth 2)' : 'API key'),
     t === 'oauth2'
-      ? h('p', { class: 'hint' }, 'Register the callback URL below as a redirect URL of your HubSpot app.')
+      ? [h('p', { class: 'hint' }, 'Register the callback URL below as a redirect URL of your HubSpot app.'), flavours]
       : h('p', { class: 'hint' }, 'A HubSpot private-app access token (or legacy API key); elementsd checks it with HubSpot before saving.'),
     byType[t].map((d) => controlFor(d, initial[d.key]))));
 
@@ -251,10 +289,31 @@ export async function renderNewInstance(main, alive, key) {
     }
     submit.textContent = t === 'oauth2' ? 'Continue to HubSpot' : 'Create instance';
   };
+  const isLegacy = () => Boolean(form.querySelector('input[name="oauthFlavour"][value="legacy"]:checked'));
+  const secretInput = form.querySelector('[data-cfg="oauth.api.secret"]');
+  const secretDef = defs.find((d) => d.key === 'oauth.api.secret');
+  const syncFlavour = () => {
+    if (!secretInput || !flavours) return;
+    const legacy = isLegacy();
+    const label = form.querySelector(`label[for="${secretInput.id}"]`);
+    const hint = document.getElementById(`${secretInput.id}-hint`);
+    const scopeInput = form.querySelector('[data-cfg="oauth.scope"]');
+    if (label) label.firstChild.textContent = legacy ? 'Portal ID' : (secretDef.name || 'Client Secret');
+    if (hint) hint.textContent = legacy ? 'Your HubSpot Portal ID (hub ID), digits only.' : (secretDef.description || '');
+    secretInput.type = legacy ? 'text' : 'password';
+    secretInput.inputMode = legacy ? 'numeric' : '';
+    if (legacy) secretInput.setAttribute('pattern', '[0-9]{1,18}');
+    else secretInput.removeAttribute('pattern');
+    // the element's default scopes, or the legacy guide's, unless edited
+    if (scopeInput && legacy && scopeInput.value === scope) scopeInput.value = LEGACY_SCOPE;
+    if (scopeInput && !legacy && scopeInput.value === LEGACY_SCOPE) scopeInput.value = scope;
+  };
   form.addEventListener('change', (e) => {
     if (e.target && e.target.name === 'authType') syncType();
+    if (e.target && e.target.name === 'oauthFlavour') syncFlavour();
   });
   syncType();
+  syncFlavour();
 
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -269,7 +328,8 @@ export async function renderNewInstance(main, alive, key) {
         if (!/^https?:\/\//i.test(configuration['oauth.callback.url'] || '')) {
           throw new Error('The callback URL must start with http:// or https://.');
         }
-        await working(submit, () => startOAuth({ mode: 'create', elementKey: key, name, tags, configuration }), 'Opening HubSpot…');
+        const legacy = isLegacy();
+        await working(submit, () => startOAuth({ mode: 'create', elementKey: key, name, tags, configuration, legacy }), 'Opening HubSpot…');
         return;
       }
       const body = { element: { key }, name, configuration };

@@ -59,36 +59,41 @@ function markUsed(state) {
 }
 
 /**
- * Start the round trip: remember the flow under a new state, ask elementsd
- * for HubSpot's authorize URL (POST: the client secret stays out of URLs)
- * and send the browser there.
+ * Start the round trip: ask elementsd for HubSpot's authorize URL under a
+ * new state (POST: the client secret stays out of URLs), remember the flow
+ * under that state and send the browser there.
  * flow: {mode: 'create'|'reauth', elementKey, instanceId?, name?, tags?,
- *        configuration, returnTo}
+ *        configuration, legacy?, returnTo}
+ * legacy: HubSpot's legacy OAuth (oauth.api.secret holds the Portal ID; the
+ * answer carries access_token/refresh_token/expires_in instead of a code).
  */
 export async function startOAuth(flow) {
   prunePending();
   const cfg = flow.configuration;
   const state = newState();
-  sessionStorage.setItem(PREFIX + state, JSON.stringify({ ...flow, createdAt: Date.now() }));
-  let r;
-  try {
-    const body = {
-      apiKey: cfg['oauth.api.key'],
-      callbackUrl: cfg['oauth.callback.url'],
-      scope: cfg['oauth.scope'] || undefined,
-      state,
-    };
-    if (cfg['oauth.api.secret']) body.apiSecret = cfg['oauth.api.secret'];
-    r = await request('POST', `/elements/${encodeURIComponent(flow.elementKey)}/oauth/url`, { body });
-  } catch (err) {
-    sessionStorage.removeItem(PREFIX + state);
-    throw err;
-  }
+  const body = {
+    apiKey: cfg['oauth.api.key'],
+    callbackUrl: cfg['oauth.callback.url'],
+    scope: cfg['oauth.scope'] || undefined,
+    state,
+  };
+  if (cfg['oauth.api.secret']) body.apiSecret = cfg['oauth.api.secret'];
+  const r = await request('POST', `/elements/${encodeURIComponent(flow.elementKey)}/oauth/url`, { body });
   const url = r && typeof r.oauthUrl === 'string' ? r.oauthUrl : '';
   if (!/^https?:\/\//i.test(url)) {
-    sessionStorage.removeItem(PREFIX + state);
     throw new Error('elementsd returned no usable HubSpot authorization URL.');
   }
+  const params = new URL(url).searchParams;
+  if (params.get('state') !== state) {
+    throw new Error('elementsd returned a HubSpot authorization URL without this attempt’s state, so its answer could not be checked. Nothing was sent to HubSpot.');
+  }
+  // elementsd reads a client secret of digits only as a Portal ID
+  if (params.has('portalId') !== Boolean(flow.legacy)) {
+    throw new Error(flow.legacy
+      ? 'This element did not offer a legacy OAuth URL for that Portal ID (it must be digits only).'
+      : 'A client secret of digits only is read as a HubSpot Portal ID: choose “Legacy OAuth” or check the client secret.');
+  }
+  sessionStorage.setItem(PREFIX + state, JSON.stringify({ ...flow, legacy: Boolean(flow.legacy), createdAt: Date.now() }));
   location.assign(url);
 }
 
@@ -150,6 +155,11 @@ function prunePendingExcept(state) {
   if (keep !== null) sessionStorage.setItem(PREFIX + state, keep);
 }
 
+/** Does the answer carry what the flow expects (a code, or legacy tokens)? */
+export function answerComplete(flow, cb) {
+  return flow && flow.legacy ? Boolean(cb.accessToken && cb.refreshToken) : Boolean(cb.code);
+}
+
 /** Parse the OAuth return parameters of a /console/callback URL. */
 export function readCallback(search) {
   const p = new URLSearchParams(search);
@@ -167,9 +177,10 @@ export function readCallback(search) {
 
 /** Finish a flow: create the instance or re-authenticate it. */
 export async function completeFlow(flow, cb) {
-  const providerData = cb.code
-    ? { code: cb.code }
-    : { access_token: cb.accessToken, refresh_token: cb.refreshToken, expires_in: cb.expiresIn ? Number(cb.expiresIn) : undefined };
+  const expires = cb.expiresIn && /^\d{1,9}$/.test(cb.expiresIn) ? Number(cb.expiresIn) : undefined;
+  const providerData = flow.legacy
+    ? { access_token: cb.accessToken, refresh_token: cb.refreshToken, expires_in: expires }
+    : { code: cb.code };
   if (flow.mode === 'reauth') {
     return request('PATCH', `/instances/${encodeURIComponent(flow.instanceId)}`, {
       body: { providerData, configuration: flow.configuration },
