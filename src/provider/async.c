@@ -174,7 +174,7 @@ static long admit(struct provider_async *a, bool fire_timers)
     return wait < 1 ? 1 : wait;
 }
 
-/* Complete every finished transfer (engine thread or owning loop). */
+/* Complete every finished transfer (on the loop). */
 static void drain_done(struct provider_async *a)
 {
     CURLMsg *m;
