@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: MIT
  * Token lifecycle (see credentials.h). The order of a refresh is what makes
- * it safe: take the instance's stripe lock (threads of this process), then
- * its refresh claim (nodes: an advisory lock held in a transaction on
- * PostgreSQL), re-read the row under it (someone may have refreshed
- * meanwhile), call HubSpot, and write the new tokens with a
- * compare-and-swap on cred_version, synchronously committed, before any
- * caller gets the new access token. A process killed before the commit
- * still has the previous refresh token stored, and its claim dies with its
- * database connection. */
+ * it safe: open the instance's flight (one refresh per instance in this
+ * process; later callers wait on it, not on a lock), take its refresh
+ * claim (nodes: an advisory lock held in a transaction on PostgreSQL,
+ * taken without waiting: a flight that finds another node's claim reads
+ * the row again on a timer until that node's tokens show up), re-read the
+ * row under it (someone may have refreshed meanwhile), call HubSpot
+ * (asynchronously on an event loop, retrying transient failures on
+ * timers), and write the new tokens with a compare-and-swap on
+ * cred_version, synchronously committed, before any caller gets the new
+ * access token. A process killed before the commit still has the previous
+ * refresh token stored, and its claim dies with its database connection.
+ * On SQLite the claim is a plain read that holds no lock (store.h), so
+ * holding it across the HubSpot call costs nothing. */
 #include "domain/credentials.h"
 
 #include <pthread.h>
@@ -24,20 +29,14 @@
 #include "core/timeutil.h"
 #include "crypto/crypto.h"
 #include "elements/elements.h"
+#include "provider/async.h"
 #include "provider/hubspot.h"
 #include "store/store.h"
 
-#define STRIPES 256
 #define REFRESH_ATTEMPTS 3
-
-static pthread_mutex_t stripes[STRIPES];
-static pthread_once_t stripes_once = PTHREAD_ONCE_INIT;
-
-static void stripes_init(void)
-{
-    for (int i = 0; i < STRIPES; i++)
-        pthread_mutex_init(&stripes[i], NULL);
-}
+#define FLIGHT_BUCKETS 256
+/* how often a flight looks again while another node holds the claim */
+#define CLAIM_RETRY_MS 150
 
 void creds_cleanup(struct creds *c)
 {
@@ -71,21 +70,6 @@ static enum creds_status give(const struct instance *in, struct creds *out,
     out->bearer = ed_strdup(b);
     out->cred_version = in->row.cred_version;
     return CREDS_OK;
-}
-
-static void call_refresh(struct ed_app *app, const struct instance *in,
-                         struct hs_result *r)
-{
-    const char *rt = instance_cfg(in, "oauth.user.refresh_token");
-    if (strcmp(in->row.auth_type, "oauth2_legacy") == 0)
-        hs_token_refresh_legacy(app->cfg->hubspot_api_url,
-                                element_oauth(in->el, "legacyRefreshPath"),
-                                instance_cfg(in, "oauth.api.key"), rt, r);
-    else
-        hs_token_refresh(app->cfg->hubspot_api_url,
-                         element_oauth(in->el, "tokenPath"),
-                         instance_cfg(in, "oauth.api.key"),
-                         instance_cfg(in, "oauth.api.secret"), rt, r);
 }
 
 /* Apply a successful refresh answer (body) to the claimed row. A writer
@@ -141,54 +125,35 @@ static void mark_invalid(struct store_refresh *rf, const char *reason)
         store_instance_refresh_end(rf, false);
 }
 
-/* Refresh under the claim rf, which this ends; in is the instance as read
- * under it. The new tokens are committed (durably) before anyone gets them.
- * CREDS_OK with *reload when the grant changed meanwhile and in is not the
- * current one. */
-static enum creds_status refresh_claimed(struct ed_app *app,
-                                         struct store_refresh *rf,
-                                         struct instance *in, bool *reload,
-                                         const char **why)
+/* Apply HubSpot's answer r to a refresh made under the claim rf, which this
+ * ends; in is the instance as read under it. The new tokens are committed
+ * (durably) before anyone gets them. CREDS_OK with *reload when the grant
+ * changed meanwhile and in is not the current one. Shared by the event
+ * loops' refresh flights and the background refresher. */
+static enum creds_status refresh_result(struct ed_app *app,
+                                        struct store_refresh *rf,
+                                        struct instance *in,
+                                        const struct hs_result *r, bool *reload,
+                                        const char **why)
 {
-    struct hs_result r = {0};
-    enum creds_status st = CREDS_UNAVAILABLE;
     *reload = false;
-    if (!instance_cfg(in, "oauth.user.refresh_token")) {
-        *why = "the instance has no refresh token";
-        mark_invalid(rf, *why);
-        return CREDS_INVALID;
-    }
-    for (int attempt = 0; attempt < REFRESH_ATTEMPTS; attempt++) {
-        if (attempt) {
-            struct timespec ts = {0, 200000000L << (attempt - 1)};
-            nanosleep(&ts, NULL);
-        }
-        hs_result_cleanup(&r);
-        call_refresh(app, in, &r);
-        if (r.failure != HS_TRANSIENT)
-            break;
-        ed_warn(NULL, "msg=\"token refresh failed, will retry\" instance=%lld "
-                      "status=%ld attempt=%d",
-                (long long)in->row.id, r.status, attempt + 1);
-    }
-    if (r.failure == HS_TRANSIENT) {
+    if (r->failure == HS_TRANSIENT) {
         *why = "HubSpot is unavailable; the token refresh will be retried";
         store_instance_refresh_end(rf, false);
-        goto out;
+        return CREDS_UNAVAILABLE;
     }
-    if (r.failure != HS_OK) {
+    if (r->failure != HS_OK) {
         /* a dead grant or a rejected client: only re-authentication helps */
         *why = "HubSpot rejected the refresh token; the instance must be "
                "re-authenticated";
-        mark_invalid(rf, r.failure == HS_INVALID_GRANT
+        mark_invalid(rf, r->failure == HS_INVALID_GRANT
                              ? "refresh token invalid or revoked"
                              : "HubSpot rejected the token refresh");
         ed_warn(NULL, "msg=\"instance marked invalid\" instance=%lld status=%ld",
-                (long long)in->row.id, r.status);
-        st = CREDS_INVALID;
-        goto out;
+                (long long)in->row.id, r->status);
+        return CREDS_INVALID;
     }
-    enum ed_err err = store_refreshed(app, rf, in, r.body);
+    enum ed_err err = store_refreshed(app, rf, in, r->body);
     if (err == ED_OK)
         err = store_instance_refresh_end(rf, true);
     else
@@ -197,41 +162,61 @@ static enum creds_status refresh_claimed(struct ed_app *app,
         /* the grant itself changed meanwhile (the instance was
          * re-authenticated): that grant wins */
         *reload = true;
-        st = CREDS_OK;
-        goto out;
+        return CREDS_OK;
     }
     if (err == ED_ERR_NOT_FOUND) {
         *why = "no such instance"; /* deleted while HubSpot answered */
-        st = CREDS_GONE;
-        goto out;
+        return CREDS_GONE;
     }
     if (err) {
         *why = "cannot store the new tokens";
-        goto out;
+        return CREDS_UNAVAILABLE;
     }
     ed_info(NULL, "msg=\"token refreshed\" instance=%lld version=%lld",
             (long long)in->row.id, (long long)in->row.cred_version);
-    st = CREDS_OK;
-out:
-    hs_result_cleanup(&r);
-    return st;
+    return CREDS_OK;
 }
 
-static pthread_mutex_t *stripe_of(int64_t id)
+/* The refresh call for in (current or legacy OAuth). */
+static void build_refresh(struct ed_app *app, const struct instance *in,
+                          struct hs_call *c)
 {
-    pthread_once(&stripes_once, stripes_init);
-    return &stripes[(uint64_t)id % STRIPES];
+    const char *rt = instance_cfg(in, "oauth.user.refresh_token");
+    if (strcmp(in->row.auth_type, "oauth2_legacy") == 0)
+        hs_call_token_refresh_legacy(c, app->cfg->hubspot_api_url,
+                                     element_oauth(in->el, "legacyRefreshPath"),
+                                     instance_cfg(in, "oauth.api.key"), rt);
+    else
+        hs_call_token_refresh(c, app->cfg->hubspot_api_url,
+                              element_oauth(in->el, "tokenPath"),
+                              instance_cfg(in, "oauth.api.key"),
+                              instance_cfg(in, "oauth.api.secret"), rt);
+}
+
+/* Whether attempt (0-based) of a refresh that failed with r is retried,
+ * and after how many ms (the back-off: 200, 400). */
+static bool retry_refresh(const struct instance *in, const struct hs_result *r,
+                          int attempt, long *delay_ms)
+{
+    if (r->failure != HS_TRANSIENT || attempt + 1 >= REFRESH_ATTEMPTS)
+        return false;
+    ed_warn(NULL, "msg=\"token refresh failed, will retry\" instance=%lld "
+                  "status=%ld attempt=%d",
+            (long long)in->row.id, r->status, attempt + 1);
+    *delay_ms = 200L << attempt;
+    return true;
 }
 
 /* Take the refresh claim on instance id (store.h) and read the instance
- * under it; CREDS_OK with *rf set. */
+ * under it; CREDS_OK with *rf set. *busy: another node holds it (nowait). */
 static enum creds_status claim(struct ed_app *app, int64_t id, bool nowait,
                                struct instance *in, struct store_refresh **rf,
-                               const char **why)
+                               bool *busy, const char **why)
 {
     struct store_instance row = {0};
     enum ed_err err = store_instance_refresh_begin(app->store, id, nowait, &row,
                                                    rf);
+    *busy = err == ED_ERR_BUSY;
     if (err) {
         *why = err == ED_ERR_NOT_FOUND ? "no such instance"
                                        : "cannot read the instance";
@@ -246,15 +231,222 @@ static enum creds_status claim(struct ed_app *app, int64_t id, bool nowait,
     return CREDS_OK;
 }
 
-enum creds_status creds_acquire(struct ed_app *app, int64_t id,
+/* --- refresh flights ------------------------------------------------------------
+ * One refresh per instance in flight in this process: the first call that
+ * needs one opens the instance's flight and runs it on its own event loop;
+ * calls arriving meanwhile join it as waiters (holding no lock and no
+ * thread) and are handed its outcome when it lands, from whatever thread
+ * ends it. The background refresher opens flights too, so it never races
+ * a loop's refresh of the same instance. The table lock is held only to
+ * open, join, leave or end a flight, and while handing out its outcome
+ * (so a waiter that leaves either is gone before or was served). */
+
+struct creds_wait {
+    struct creds_wait *next;
+    struct creds_flight *flight;
+    struct creds_wait **slot; /* the owner's pointer, cleared when served */
+    int64_t stale;
+    creds_ready_fn ready;
+    void *ud;
+};
+
+struct creds_flight {
+    struct creds_flight *next; /* in its bucket */
+    int64_t id;
+    struct creds_wait *waiters;
+    /* the refresh itself (one thread at a time: the one running it) */
+    struct ed_app *app;
+    struct store_refresh *rf;
+    struct instance in;
+    bool have_in;
+    int attempt;
+    double deadline_ms; /* stop waiting for another node's claim */
+};
+
+static struct creds_flight *flights[FLIGHT_BUCKETS];
+static pthread_mutex_t flights_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static struct creds_flight **bucket_of(int64_t id)
+{
+    return &flights[(uint64_t)id % FLIGHT_BUCKETS];
+}
+
+/* Under flights_lock: the open flight of id, if any. */
+static struct creds_flight *flight_find(int64_t id)
+{
+    for (struct creds_flight *f = *bucket_of(id); f; f = f->next)
+        if (f->id == id)
+            return f;
+    return NULL;
+}
+
+/* Under flights_lock: open the flight of id. */
+static struct creds_flight *flight_open_locked(struct ed_app *app, int64_t id)
+{
+    struct creds_flight *f = ed_calloc(1, sizeof(*f));
+    struct creds_flight **b = bucket_of(id);
+    f->id = id;
+    f->app = app;
+    f->next = *b;
+    *b = f;
+    return f;
+}
+
+/* Whether a waiter reported the version in as refused by HubSpot (401):
+ * then the refresh is due whatever the expiry says. */
+static bool forced(struct creds_flight *f, const struct instance *in)
+{
+    bool yes = false;
+    pthread_mutex_lock(&flights_lock);
+    for (struct creds_wait *w = f->waiters; w && !yes; w = w->next)
+        yes = w->stale >= 0 && w->stale == in->row.cred_version;
+    pthread_mutex_unlock(&flights_lock);
+    return yes;
+}
+
+/* End flight f with status st (in: the instance to take the bearer from
+ * when st is CREDS_OK) and free it. A waiter is never handed the version it
+ * reported refused: it is told to ask again (CREDS_RETRY), and so is
+ * everyone when the flight did not try (st == CREDS_RETRY). */
+static void flight_end(struct creds_flight *f, enum creds_status st,
+                       const struct instance *in, const char *why)
+{
+    struct creds c = {0};
+    if (st == CREDS_OK)
+        st = give(in, &c, &why);
+    pthread_mutex_lock(&flights_lock);
+    for (struct creds_flight **pp = bucket_of(f->id); *pp; pp = &(*pp)->next) {
+        if (*pp == f) {
+            *pp = f->next;
+            break;
+        }
+    }
+    struct creds_wait *w = f->waiters;
+    while (w) {
+        struct creds_wait *n = w->next;
+        enum creds_status ws = st;
+        if (ws == CREDS_OK && w->stale >= 0 && w->stale == c.cred_version)
+            ws = CREDS_RETRY;
+        *w->slot = NULL;
+        w->ready(w->ud, ws, &c, why);
+        free(w);
+        w = n;
+    }
+    pthread_mutex_unlock(&flights_lock);
+    creds_cleanup(&c);
+    store_instance_refresh_end(f->rf, false);
+    if (f->have_in)
+        instance_cleanup(&f->in);
+    free(f);
+}
+
+static void flight_claim(void *arg);
+
+/* Send the refresh call (after the back-off of a retry). */
+static void flight_send(struct creds_flight *f, long delay_ms);
+
+static void flight_answer(void *ud, struct hs_result *r)
+{
+    struct creds_flight *f = ud;
+    const char *why = NULL;
+    bool reload = false;
+    long delay;
+    if (retry_refresh(&f->in, r, f->attempt, &delay)) {
+        f->attempt++;
+        flight_send(f, delay);
+        return;
+    }
+    enum creds_status st = refresh_result(f->app, f->rf, &f->in, r, &reload, &why);
+    f->rf = NULL; /* ended */
+    if (st == CREDS_OK && reload) {
+        instance_cleanup(&f->in);
+        f->have_in = false;
+        if (instance_load(f->app, 0, f->id, &f->in) != ED_OK) {
+            flight_end(f, CREDS_UNAVAILABLE, NULL, "cannot read the instance");
+            return;
+        }
+        f->have_in = true;
+    }
+    flight_end(f, st, &f->in, why);
+}
+
+static void flight_send(struct creds_flight *f, long delay_ms)
+{
+    struct hs_call c;
+    build_refresh(f->app, &f->in, &c);
+    struct provider_job *j = hs_call_submit(&c, delay_ms, flight_answer, f);
+    hs_call_cleanup(&c);
+    if (!j)
+        flight_end(f, CREDS_UNAVAILABLE, NULL, "HubSpot is unavailable");
+}
+
+/* The flight's first step, and its retry while another node holds the
+ * claim (PostgreSQL): never wait for it on the loop; read the row instead
+ * (that node's new tokens show up in it) and try again on a timer. */
+static void flight_claim(void *arg)
+{
+    struct creds_flight *f = arg;
+    struct ed_app *app = f->app;
+    const char *why = NULL;
+    bool busy = false;
+    enum creds_status st = claim(app, f->id, true, &f->in, &f->rf, &busy, &why);
+    if (busy) {
+        struct instance now;
+        if (instance_load(app, 0, f->id, &now) == ED_OK) {
+            if (!now.row.valid) {
+                instance_cleanup(&now);
+                flight_end(f, CREDS_INVALID, NULL,
+                           "the instance must be re-authenticated");
+                return;
+            }
+            if (!forced(f, &now) && creds_fresh(app, &now)) {
+                flight_end(f, CREDS_OK, &now, NULL);
+                instance_cleanup(&now);
+                return;
+            }
+            instance_cleanup(&now);
+        }
+        if (ed_mono_ms() > f->deadline_ms) {
+            flight_end(f, CREDS_UNAVAILABLE, NULL,
+                       "another node's token refresh did not finish");
+            return;
+        }
+        if (!provider_async_timer(CLAIM_RETRY_MS, flight_claim, f))
+            flight_end(f, CREDS_UNAVAILABLE, NULL, "cannot read the instance");
+        return;
+    }
+    if (st != CREDS_OK) {
+        flight_end(f, st, NULL, why);
+        return;
+    }
+    f->have_in = true;
+    if (!f->in.row.valid) {
+        flight_end(f, CREDS_INVALID, NULL, "the instance must be re-authenticated");
+        return;
+    }
+    if (!forced(f, &f->in) && creds_fresh(app, &f->in)) {
+        flight_end(f, CREDS_OK, &f->in, NULL);
+        return;
+    }
+    if (!instance_cfg(&f->in, "oauth.user.refresh_token")) {
+        mark_invalid(f->rf, "the instance has no refresh token");
+        f->rf = NULL;
+        flight_end(f, CREDS_INVALID, NULL, "the instance has no refresh token");
+        return;
+    }
+    flight_send(f, 0);
+}
+
+enum creds_status creds_request(struct ed_app *app, int64_t id,
                                 int64_t stale_version, struct creds *out,
-                                const char **why)
+                                const char **why, creds_ready_fn ready, void *ud,
+                                struct creds_wait **wait)
 {
     struct instance in;
-    struct store_refresh *rf = NULL;
     enum creds_status st;
     memset(out, 0, sizeof(*out));
     *why = NULL;
+    *wait = NULL;
     enum ed_err err = instance_load(app, 0, id, &in);
     if (err) {
         *why = "no such instance";
@@ -266,51 +458,56 @@ enum creds_status creds_acquire(struct ed_app *app, int64_t id,
         return CREDS_INVALID;
     }
     bool is_oauth = strcmp(in.row.auth_type, "apiKey") != 0;
-    bool forced = stale_version >= 0 && stale_version == in.row.cred_version;
-    if (!is_oauth || (!forced && creds_fresh(app, &in))) {
+    bool stale = stale_version >= 0 && stale_version == in.row.cred_version;
+    if (!is_oauth || (!stale && creds_fresh(app, &in))) {
         st = give(&in, out, why);
         instance_cleanup(&in);
         return st;
     }
     instance_cleanup(&in);
-    /* One refresh at a time: the stripe lock among this process's threads,
-     * then the claim among nodes (an advisory lock on PostgreSQL). Both are
-     * taken in this order everywhere. Waiters on the stripe hold no
-     * database connection, so one node has at most one connection waiting
-     * for another node's claim per stripe. */
-    pthread_mutex_t *lock = stripe_of(id);
-    pthread_mutex_lock(lock);
-    /* read again under the claim: a refresh may have finished while we
-     * waited, here or on another node */
-    if ((st = claim(app, id, false, &in, &rf, why)) != CREDS_OK) {
-        pthread_mutex_unlock(lock);
-        return st;
+    struct creds_wait *w = ed_calloc(1, sizeof(*w));
+    w->stale = stale_version;
+    w->ready = ready;
+    w->ud = ud;
+    w->slot = wait;
+    pthread_mutex_lock(&flights_lock);
+    struct creds_flight *f = flight_find(id);
+    bool leader = !f;
+    if (leader)
+        f = flight_open_locked(app, id);
+    w->flight = f;
+    w->next = f->waiters;
+    f->waiters = w;
+    *wait = w;
+    pthread_mutex_unlock(&flights_lock);
+    if (leader) {
+        /* another node's refresh is waited for at most as long as one of
+         * ours could take */
+        f->deadline_ms = ed_mono_ms() + (double)(app->cfg->provider_timeout_ms *
+                                                 (REFRESH_ATTEMPTS + 1));
+        flight_claim(f);
     }
-    forced = stale_version >= 0 && stale_version == in.row.cred_version;
-    if (!in.row.valid) {
-        store_instance_refresh_end(rf, false);
-        *why = "the instance must be re-authenticated";
-        st = CREDS_INVALID;
-    } else if (!forced && creds_fresh(app, &in)) {
-        store_instance_refresh_end(rf, false);
-        st = give(&in, out, why);
-    } else {
-        bool reload = false;
-        st = refresh_claimed(app, rf, &in, &reload, why);
-        if (st == CREDS_OK && reload) {
-            instance_cleanup(&in);
-            if (instance_load(app, 0, id, &in) != ED_OK) {
-                pthread_mutex_unlock(lock);
-                *why = "cannot read the instance";
-                return CREDS_UNAVAILABLE;
+    return CREDS_PENDING;
+}
+
+bool creds_wait_cancel(struct creds_wait **wait)
+{
+    bool cancelled = false;
+    pthread_mutex_lock(&flights_lock);
+    struct creds_wait *w = *wait;
+    if (w) {
+        for (struct creds_wait **pp = &w->flight->waiters; *pp; pp = &(*pp)->next) {
+            if (*pp == w) {
+                *pp = w->next;
+                break;
             }
         }
-        if (st == CREDS_OK)
-            st = give(&in, out, why);
+        *wait = NULL;
+        free(w);
+        cancelled = true;
     }
-    pthread_mutex_unlock(lock);
-    instance_cleanup(&in);
-    return st;
+    pthread_mutex_unlock(&flights_lock);
+    return cancelled;
 }
 
 /* --- background refresher ---------------------------------------------------- */
@@ -342,23 +539,53 @@ static bool due(const struct instance *in, int64_t refreshed_before,
 static void refresh_if_due(struct ed_app *app, int64_t id,
                            int64_t refreshed_before, int64_t expires_before)
 {
-    struct instance in;
-    struct store_refresh *rf = NULL;
     const char *why = NULL;
-    pthread_mutex_t *lock = stripe_of(id);
-    pthread_mutex_lock(lock);
-    if (claim(app, id, true, &in, &rf, &why) != CREDS_OK) {
-        pthread_mutex_unlock(lock);
+    bool busy, reload = false;
+    struct hs_result r = {0};
+    long delay = 0;
+    pthread_mutex_lock(&flights_lock);
+    struct creds_flight *f = flight_find(id) ? NULL : flight_open_locked(app, id);
+    pthread_mutex_unlock(&flights_lock);
+    if (!f)
+        return; /* a call here is refreshing it */
+    /* calls that join this flight are told to ask again unless it
+     * refreshes */
+    enum creds_status st = claim(app, id, true, &f->in, &f->rf, &busy, &why);
+    if (st != CREDS_OK) {
+        flight_end(f, CREDS_RETRY, NULL, NULL);
         return;
     }
-    if (due(&in, refreshed_before, expires_before)) {
-        bool reload;
-        refresh_claimed(app, rf, &in, &reload, &why);
-    } else {
-        store_instance_refresh_end(rf, false);
+    f->have_in = true;
+    if (!due(&f->in, refreshed_before, expires_before)) {
+        flight_end(f, CREDS_RETRY, NULL, NULL);
+        return;
     }
-    pthread_mutex_unlock(lock);
-    instance_cleanup(&in);
+    if (!instance_cfg(&f->in, "oauth.user.refresh_token")) {
+        mark_invalid(f->rf, "the instance has no refresh token");
+        f->rf = NULL;
+        flight_end(f, CREDS_INVALID, NULL, "the instance has no refresh token");
+        return;
+    }
+    /* not an event loop: the blocking call, and sleeps between attempts */
+    for (int attempt = 0;; attempt++) {
+        struct hs_call c;
+        if (delay) {
+            struct timespec ts = {delay / 1000, (delay % 1000) * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+        hs_result_cleanup(&r);
+        build_refresh(app, &f->in, &c);
+        hs_call_send(&c, &r);
+        hs_call_cleanup(&c);
+        if (!retry_refresh(&f->in, &r, attempt, &delay))
+            break;
+    }
+    st = refresh_result(app, f->rf, &f->in, &r, &reload, &why);
+    f->rf = NULL;
+    hs_result_cleanup(&r);
+    if (st == CREDS_OK && reload)
+        st = CREDS_RETRY; /* the grant changed meanwhile: ask the store */
+    flight_end(f, st, &f->in, why);
 }
 
 static void refresh_idle(struct ed_app *app)
@@ -393,7 +620,6 @@ static void *refresher_main(void *arg)
 
 void creds_refresher_start(struct ed_app *app)
 {
-    pthread_once(&stripes_once, stripes_init);
     /* the other nodes' instance changes empty this node's caches */
     store_watch_start(app->store);
     rf_stop = false;

@@ -85,6 +85,8 @@ struct conn_ctx {
     bool started, suspended, done, async;
     /* a store call of this request could not reach the database */
     bool db_down;
+    /* the socket watched while suspended (client_watch; -1: none) */
+    int watch_fd, watch_ep;
 };
 
 /* Called (once, from any thread) when an async handler has its response. */
@@ -99,6 +101,87 @@ static void complete_cb(void *p)
     /* ctx may be freed once resumed and answered: touch only conn now */
     if (resume)
         MHD_resume_connection(conn);
+}
+
+/* --- watching suspended connections for their client going away ---------
+ * MHD does not look at a suspended connection's socket, so a client that
+ * gives up while its request waits on HubSpot would hold the request's
+ * memory, its HubSpot call and its throttle slot until HubSpot answers.
+ * While suspended, the socket is in the loop's epoll set for EPOLLRDHUP
+ * (data: TAG_CLIENT | the context's address; user-space addresses stay
+ * below bit 62). When it fires and nothing has completed the request yet,
+ * the request is marked abandoned, its owner's abandon hook cancels the
+ * pending work (api.h), and the connection is resumed so that MHD sees the
+ * close and frees the context. A completion racing in from another thread
+ * wins: it resumes the connection itself, and its continuation runs with
+ * req->abandoned set (in access_cb, or in completed_cb if MHD closes the
+ * connection first). */
+#define TAG_CLIENT (1ULL << 62)
+
+static __thread int tl_epfd = -1; /* the calling loop's epoll set */
+
+static void client_watch(struct conn_ctx *ctx)
+{
+    const union MHD_ConnectionInfo *ci;
+    struct epoll_event ev = {0};
+    if (tl_epfd < 0 || ctx->watch_fd >= 0 ||
+        !(ci = MHD_get_connection_info(ctx->conn,
+                                       MHD_CONNECTION_INFO_CONNECTION_FD)))
+        return;
+    ev.events = EPOLLRDHUP;
+    ev.data.u64 = TAG_CLIENT | (uint64_t)(uintptr_t)ctx;
+    if (epoll_ctl(tl_epfd, EPOLL_CTL_ADD, ci->connect_fd, &ev) == 0) {
+        ctx->watch_fd = ci->connect_fd;
+        ctx->watch_ep = tl_epfd;
+    }
+}
+
+static void client_unwatch(struct conn_ctx *ctx)
+{
+    if (ctx->watch_fd < 0)
+        return;
+    epoll_ctl(ctx->watch_ep, EPOLL_CTL_DEL, ctx->watch_fd, NULL);
+    ctx->watch_fd = -1;
+}
+
+/* The watched socket of a suspended request hung up (its loop's thread). */
+static void client_gone(struct conn_ctx *ctx)
+{
+    pthread_mutex_lock(&ctx->lock);
+    bool pending = ctx->suspended && !ctx->done;
+    ctx->req.abandoned = true;
+    pthread_mutex_unlock(&ctx->lock);
+    client_unwatch(ctx);
+    /* without an owner's hook the pending work cannot be cancelled: the
+     * request stays suspended until it completes, as it would have */
+    if (!pending || !ctx->req.abandon_fn)
+        return;
+    ctx->req.abandon_fn(&ctx->req, ctx->req.abandon_ud);
+    ctx->req.abandon_fn = NULL;
+    pthread_mutex_lock(&ctx->lock);
+    bool resume = !ctx->done; /* else a completion raced in and resumed it */
+    ctx->done = true;
+    pthread_mutex_unlock(&ctx->lock);
+    if (resume)
+        MHD_resume_connection(ctx->conn);
+}
+
+/* MHD ends a context whose continuation was posted but never run (the
+ * client closed the connection first): run it, abandoned, so that its owner
+ * ends its work and frees what it holds. */
+static void client_drop_continuation(struct conn_ctx *ctx)
+{
+    pthread_mutex_lock(&ctx->lock);
+    int (*fn)(struct ed_request *, struct ed_response *, void *) =
+        ctx->done ? ctx->req.continue_fn : NULL;
+    ctx->req.continue_fn = NULL;
+    pthread_mutex_unlock(&ctx->lock);
+    if (!fn)
+        return;
+    ctx->req.abandoned = true;
+    if (fn(&ctx->req, &ctx->res, ctx->req.continue_ud) == ED_ASYNC)
+        ed_warn(ctx->req.request_id,
+                "msg=\"abandoned request started more work\"");
 }
 
 /* --- collecting headers and query arguments ---------------------------- */
@@ -317,6 +400,7 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
         ctx->req.path = ed_arena_strdup(ctx->req.arena, url);
         ctx->res.status = 500;
         ctx->conn = conn;
+        ctx->watch_fd = -1;
         pthread_mutex_init(&ctx->lock, NULL);
         ctx->req.complete_fn = complete_cb;
         ctx->req.complete_ctx = ctx;
@@ -359,10 +443,12 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
             ctx->suspended = true;
             MHD_suspend_connection(conn);
             pthread_mutex_unlock(&ctx->lock);
+            client_watch(ctx);
             return MHD_YES;
         }
         ctx->done = ctx->suspended = false;
         pthread_mutex_unlock(&ctx->lock);
+        client_unwatch(ctx);
         int (*fn)(struct ed_request *, struct ed_response *, void *) =
             ctx->req.continue_fn;
         if (!fn)
@@ -387,6 +473,8 @@ static void completed_cb(void *cls, struct MHD_Connection *conn,
     (void)toe;
     if (!ctx)
         return;
+    client_unwatch(ctx);
+    client_drop_continuation(ctx);
     pthread_mutex_destroy(&ctx->lock);
     json_decref(ctx->json);
     json_decref(ctx->res.body);
@@ -435,6 +523,7 @@ static void *loop_main(void *arg)
     struct loop *l = arg;
     struct epoll_event evs[128];
     provider_async_attach_thread(l->engine);
+    tl_epfd = l->epfd;
     while (!atomic_load(&l->srv->stop)) {
         long timeout = provider_async_timeout_ms(l->engine);
         MHD_UNSIGNED_LONG_LONG mt;
@@ -443,7 +532,9 @@ static void *loop_main(void *arg)
         int n = epoll_wait(l->epfd, evs, 128, (int)timeout);
         for (int i = 0; i < n; i++) {
             uint64_t tag = evs[i].data.u64;
-            if (tag & PROVIDER_ASYNC_TAG) {
+            if (tag & TAG_CLIENT) {
+                client_gone((struct conn_ctx *)(uintptr_t)(tag & ~TAG_CLIENT));
+            } else if (tag & PROVIDER_ASYNC_TAG) {
                 provider_async_socket_event(l->engine,
                                             (int)(tag & 0xffffffffu),
                                             evs[i].events);

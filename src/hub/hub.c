@@ -1,11 +1,17 @@
 /* SPDX-License-Identifier: MIT
- * The hub call path (see hub.h). A call's life: hub_send takes credentials
- * and a throttle slot and submits the request to the async engine; on_done
- * runs on the engine thread when HubSpot answers and decides: refresh and
- * resend on 401, wait and resend on 429 (within the budget), resend an
+ * The hub call path (see hub.h), all on the request's own event loop. A
+ * call's life: hub_send takes credentials (the instance's, or from its
+ * token refresh flight, which the op joins and waits on without holding
+ * its thread) and a throttle slot, and submits the request to the loop's
+ * async engine; on_done runs when HubSpot answers and hands the op back
+ * through the request's continuation (hub_resume), which decides: refresh
+ * and resend on 401, wait and resend on 429 (within the budget), resend an
  * idempotent call once on a transient failure, map an error, or hand the
- * body to the resource's continuation. When the chain ends, the op is freed
- * and the suspended server connection resumed. */
+ * body to the resource's continuation. When the chain ends, the op is
+ * freed and the suspended server connection resumed. A client that closes
+ * its connection meanwhile ends the chain early (hub_abandon): the call is
+ * cancelled, its throttle slot given back if it never went out, and the op
+ * leaves its refresh flight. */
 #include "hub/hub.h"
 
 #include <stdlib.h>
@@ -24,15 +30,20 @@
 
 #define MAX_429_RETRIES 3
 #define TRANSIENT_RETRIES 1
+/* access-log status of a call whose client went away (nginx's) */
+#define CLIENT_GONE 499
 
 void hub_op_free(struct hub_op *op)
 {
+    if (op->req->abandon_fn)
+        op->req->abandon_fn = NULL;
     if (op->state_cleanup)
         op->state_cleanup(op->state);
     free(op->rs.body);
     free(op->method);
     free(op->path);
     free(op->body);
+    creds_cleanup(&op->cred);
     if (op->shared)
         instance_shared_release(op->shared);
     else
@@ -40,7 +51,7 @@ void hub_op_free(struct hub_op *op)
     free(op);
 }
 
-/* End of the chain (on a server thread): the response is final. */
+/* End of the chain (on the request's thread): the response is final. */
 static void op_finish(struct hub_op *op, int status)
 {
     if (op->res->error == ED_E_NONE && status > 0)
@@ -73,6 +84,33 @@ static int portal_of(const struct hub_op *op)
     return json_is_integer(h) ? (int)json_integer_value(h) : 0;
 }
 
+/* The client closed its connection while the call was pending (request's
+ * thread; see api.h): drop the call, give back its throttle slot if it
+ * never went out, leave the refresh flight, free the op. An op its flight
+ * has already served is left to the continuation, which is on its way and
+ * ends the chain (req->abandoned). */
+static void hub_abandon(struct ed_request *req, void *ud)
+{
+    struct hub_op *op = ud;
+    (void)req;
+    if (op->in_flight && !creds_wait_cancel(&op->wait))
+        return;
+    if (op->job) {
+        if (!provider_async_sent(op->job))
+            hub_throttle_release(portal_of(op), op->search, op->slot);
+        provider_async_cancel(op->job);
+        op->job = NULL;
+    }
+    op->res->status = CLIENT_GONE;
+    hub_op_free(op);
+}
+
+static void watch_client(struct hub_op *op)
+{
+    op->req->abandon_fn = hub_abandon;
+    op->req->abandon_ud = op;
+}
+
 /* The credential already in the looked-up instance, when it is good for
  * this call (an API key, or an access token not close to expiry): the
  * common case needs no store access. */
@@ -96,33 +134,97 @@ static bool creds_from_instance(struct hub_op *op, struct creds *c)
     return true;
 }
 
-/* (Re)submit the current call after delay_ms. */
-static int submit(struct hub_op *op, long delay_ms, int64_t stale)
+/* Submit the current call with credentials c (cleaned up here) after
+ * delay_ms, plus what the throttle adds. */
+static int send_now(struct hub_op *op, long delay_ms, struct creds *c)
 {
     struct ed_app *app = op->req->app;
+    op->version = c->cred_version;
+    long wait = hub_throttle_reserve(portal_of(op), op->search, (long)app->cfg->throttle,
+                                     (long)app->cfg->search_throttle, delay_ms,
+                                     &op->slot);
+    char *url = ed_asprintf("%s%s", app->cfg->hubspot_api_url, op->path);
+    struct provider_request rq = {
+        .method = op->method, .url = url,
+        .content_type = op->body ? "application/json" : NULL,
+        .body = op->body, .body_len = op->body ? strlen(op->body) : 0,
+        .bearer = c->bearer, .timeout_ms = app->cfg->provider_timeout_ms};
+    op->job = provider_async_submit(&rq, delay_ms + wait, on_done, op);
+    free(url);
+    creds_cleanup(c);
+    if (!op->job) {
+        hub_throttle_release(portal_of(op), op->search, op->slot);
+        return api_error(op->req, op->res, ED_E_BAD_GATEWAY,
+                         "HubSpot could not be reached");
+    }
+    watch_client(op);
+    return ED_ASYNC;
+}
+
+/* A refresh flight ended (any thread, under the flights' lock): record
+ * its outcome and continue on the request's own thread. */
+static int creds_resume(struct ed_request *req, struct ed_response *res, void *ud);
+
+static void creds_ready(void *ud, enum creds_status st, const struct creds *c,
+                        const char *why)
+{
+    struct hub_op *op = ud;
+    op->cst = st;
+    op->cwhy = why;
+    if (st == CREDS_OK) {
+        op->cred.bearer = ed_strdup(c->bearer);
+        op->cred.cred_version = c->cred_version;
+    }
+    api_async_continue(op->req, creds_resume, op);
+}
+
+/* (Re)submit the current call after delay_ms; stale >= 0: HubSpot refused
+ * that credential version. */
+static int submit(struct hub_op *op, long delay_ms, int64_t stale)
+{
     struct creds c = {0};
     const char *why = NULL;
     if (stale >= 0 || !creds_from_instance(op, &c)) {
         /* from now on this op follows the store (a refresh happened or is
          * due), never the possibly older copy it started with */
         op->used_store = true;
-        enum creds_status cs = creds_acquire(app, op->in.row.id, stale, &c, &why);
+        op->delay_ms = delay_ms;
+        op->stale = stale;
+        op->in_flight = true;
+        enum creds_status cs = creds_request(op->req->app, op->in.row.id, stale,
+                                             &c, &why, creds_ready, op, &op->wait);
+        if (cs == CREDS_PENDING) {
+            /* creds_ready may already have run: touch nothing it sets */
+            watch_client(op);
+            return ED_ASYNC;
+        }
+        op->in_flight = false;
         if (cs != CREDS_OK)
             return creds_failed(op, cs, why);
     }
-    op->version = c.cred_version;
-    long wait = hub_throttle_reserve(portal_of(op), op->search, (long)app->cfg->throttle,
-                                     (long)app->cfg->search_throttle, delay_ms);
-    char *url = ed_asprintf("%s%s", app->cfg->hubspot_api_url, op->path);
-    struct provider_request rq = {
-        .method = op->method, .url = url,
-        .content_type = op->body ? "application/json" : NULL,
-        .body = op->body, .body_len = op->body ? strlen(op->body) : 0,
-        .bearer = c.bearer, .timeout_ms = app->cfg->provider_timeout_ms};
-    provider_async_submit(&rq, delay_ms + wait, on_done, op);
-    free(url);
-    creds_cleanup(&c);
-    return ED_ASYNC;
+    return send_now(op, delay_ms, &c);
+}
+
+static int creds_resume(struct ed_request *req, struct ed_response *res, void *ud)
+{
+    struct hub_op *op = ud;
+    int st;
+    (void)res;
+    op->in_flight = false;
+    if (req->abandoned) {
+        st = CLIENT_GONE;
+    } else if (op->cst == CREDS_RETRY) {
+        st = submit(op, op->delay_ms, op->stale);
+    } else if (op->cst != CREDS_OK) {
+        st = creds_failed(op, op->cst, op->cwhy);
+    } else {
+        struct creds c = op->cred;
+        memset(&op->cred, 0, sizeof(op->cred));
+        st = send_now(op, op->delay_ms, &c);
+    }
+    if (st != ED_ASYNC)
+        op_finish(op, st);
+    return st;
 }
 
 static int resubmit(struct hub_op *op, long delay_ms, int64_t stale)
@@ -153,8 +255,8 @@ int hub_send_raw(struct hub_op *op, const char *method, const char *path,
                  json_t *body, bool search, hub_raw_fn next)
 {
     int st = hub_send(op, method, path, body, search, NULL);
-    /* safe after submit: the answer is handled on a server thread only
-     * after this handler (or continuation) has returned */
+    /* safe after submit: the answer is handled on this request's thread
+     * only after this handler (or continuation) has returned */
     op->next_raw = next;
     return st;
 }
@@ -219,12 +321,14 @@ static void map_error(struct hub_op *op, enum ed_err err,
         res->provider_message = ed_arena_strndup(req->arena, rs->body, rs->body_len);
 }
 
-/* Engine thread: HubSpot answered. Keep the answer and hand the op back to
- * a server thread (hub_resume), so the reshaping work is spread over the
- * server's workers instead of queueing on the single engine thread. */
+/* HubSpot answered (the request's loop, from its engine): keep the answer
+ * and continue the request (hub_resume) once the engine is done with its
+ * sockets. */
 static void on_done(void *ud, enum ed_err err, struct provider_response *rs)
 {
     struct hub_op *op = ud;
+    op->job = NULL;
+    op->slot = 0;
     op->err = err;
     op->rs = *rs;
     rs->body = NULL; /* now owned by op */
@@ -241,6 +345,10 @@ static int hub_resume(struct ed_request *req, struct ed_response *res, void *ud)
     int st;
     (void)res;
     req->upstream_ms += rs->ms;
+    if (req->abandoned) {
+        st = CLIENT_GONE;
+        goto out;
+    }
     if (err == ED_OK && rs->status == 401 && !op->refreshed &&
         strcmp(op->in.row.auth_type, "apiKey") != 0) {
         op->refreshed = 1; /* one refresh, then the 401 stands */

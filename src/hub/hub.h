@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "api/api.h"
+#include "domain/credentials.h"
 #include "domain/instances.h"
 #include "provider/provider.h"
 
@@ -54,6 +55,18 @@ struct hub_op {
     struct provider_response rs; /* its answer (body owned) */
     long waited_ms;
     int64_t version;
+    /* where the call is while the connection is suspended: waiting in the
+     * instance's token refresh flight (wait; the flight hands over cst,
+     * cwhy, cred), or sent / waiting for its throttle slot (job, slot) */
+    struct provider_job *job;
+    double slot;           /* throttle slot of job (0: none) */
+    struct creds_wait *wait;
+    bool in_flight;        /* joined a refresh flight (op's thread only) */
+    long delay_ms;         /* the call's delay, kept across the flight */
+    int64_t stale;         /* and the version HubSpot refused (-1: none) */
+    enum creds_status cst;
+    const char *cwhy;
+    struct creds cred;
 };
 
 /* Send one call for op; next runs on HubSpot's 2xx answer. Returns ED_ASYNC,
@@ -90,10 +103,12 @@ extern const struct hub_resource hub_crm_resources[];
 
 /* Per-portal throttle (hub_throttle.c): for a call that would go out in
  * delay_ms, the extra ms it must wait (0 = none) so that no rolling window
- * (10 s; 1 s for search) holds more than the limit; reserves the slot. A
- * limit of 0 is off. */
+ * (10 s; 1 s for search) holds more than the limit; reserves the slot and
+ * sets *slot to it (0 when the limit is 0: off). */
 long hub_throttle_reserve(int64_t portal, bool search, long per10s,
-                          long search_per_s, long delay_ms);
+                          long search_per_s, long delay_ms, double *slot);
+/* Give back a slot whose call was never sent (its client gave up). */
+void hub_throttle_release(int64_t portal, bool search, double slot);
 
 /* Helpers for resources. */
 /* Remove null members recursively when the instance filters nulls. */

@@ -61,10 +61,38 @@ static double window_reserve(struct window *w, size_t limit, double window_ms,
     return at;
 }
 
+/* Remove the slot `at` (a call that never went out). The slots after it
+ * stay where they are: they were handed out already. */
+static void window_release(struct window *w, double at)
+{
+    for (size_t i = w->count; i-- > 0;) {
+        if (w->slots[(w->head + i) % w->cap] != at)
+            continue;
+        for (size_t k = i; k + 1 < w->count; k++)
+            w->slots[(w->head + k) % w->cap] = w->slots[(w->head + k + 1) % w->cap];
+        w->count--;
+        if (i == w->count) /* it was the newest */
+            w->last = w->count ? w->slots[(w->head + w->count - 1) % w->cap] : 0;
+        return;
+    }
+}
+
+void hub_throttle_release(int64_t portal, bool search, double slot)
+{
+    if (slot <= 0)
+        return;
+    pthread_mutex_lock(&lock);
+    struct bucket *b = &buckets[(uint64_t)portal % BUCKETS];
+    if (b->portal == portal && (search ? b->searches.cap : b->calls.cap))
+        window_release(search ? &b->searches : &b->calls, slot);
+    pthread_mutex_unlock(&lock);
+}
+
 long hub_throttle_reserve(int64_t portal, bool search, long per10s,
-                          long search_per_s, long delay_ms)
+                          long search_per_s, long delay_ms, double *slot)
 {
     long limit = search ? search_per_s : per10s;
+    *slot = 0;
     if (limit <= 0)
         return 0;
     double now = ed_mono_ms(), earliest = now + (double)delay_ms;
@@ -79,5 +107,6 @@ long hub_throttle_reserve(int64_t portal, bool search, long per10s,
     double at = search ? window_reserve(&b->searches, (size_t)limit, 1000.0, earliest)
                        : window_reserve(&b->calls, (size_t)limit, 10000.0, earliest);
     pthread_mutex_unlock(&lock);
+    *slot = at;
     return at > earliest ? (long)(at - earliest + 0.999) : 0;
 }

@@ -35,6 +35,8 @@ struct provider_job {
     struct provider_response rs;
     provider_done_fn done;
     void *ud;
+    void (*ud_free)(void *ud); /* frees ud when the job is cancelled */
+    void (*timer)(void *ud);   /* a timer, not a transfer (no url) */
 };
 
 #define EASY_POOL 512
@@ -135,16 +137,17 @@ static void job_finish(struct provider_async *a, struct provider_job *j, CURLcod
     job_free(a, j);
 }
 
-/* Move due jobs into the multi handle; returns ms until the next due job
- * (or 1000). */
-static long admit(struct provider_async *a)
+/* Move due jobs into the multi handle, and run due timers when
+ * fire_timers (never inside a submission: callbacks run only from
+ * provider_async_run); returns ms until the next due job (or 1000). */
+static long admit(struct provider_async *a, bool fire_timers)
 {
     double now = ed_mono_ms(), next = now + 1000;
     struct provider_job *due = NULL, **pp;
     pp = &a->queue;
     while (*pp) {
         struct provider_job *j = *pp;
-        if (j->due_ms <= now) {
+        if (j->due_ms <= now && (fire_timers || !j->timer)) {
             *pp = j->next;
             j->next = due;
             due = j;
@@ -157,6 +160,11 @@ static long admit(struct provider_async *a)
     while (due) {
         struct provider_job *j = due;
         due = j->next;
+        if (j->timer) {
+            j->timer(j->ud);
+            free(j);
+            continue;
+        }
         job_prepare(a, j);
         j->in_multi = true;
         curl_multi_add_handle(a->multi, j->easy);
@@ -166,7 +174,7 @@ static long admit(struct provider_async *a)
     return wait < 1 ? 1 : wait;
 }
 
-/* Complete every finished transfer (engine thread or owning loop). */
+/* Complete every finished transfer (on the loop). */
 static void drain_done(struct provider_async *a)
 {
     CURLMsg *m;
@@ -265,7 +273,7 @@ long provider_async_timeout_ms(struct provider_async *a)
 void provider_async_run(struct provider_async *a)
 {
     int still;
-    admit(a); /* delayed jobs whose time has come */
+    admit(a, true); /* delayed jobs and timers whose time has come */
     if (a->timer_due >= 0 && a->timer_due <= ed_mono_ms()) {
         a->timer_due = -1.0;
         curl_multi_socket_action(a->multi, CURL_SOCKET_TIMEOUT, 0, &still);
@@ -280,6 +288,13 @@ void provider_async_free_embedded(struct provider_async *a)
     struct provider_job *j = a->queue;
     while (j) {
         struct provider_job *n = j->next;
+        if (j->timer) { /* at shutdown: dropped */
+            if (j->ud_free)
+                j->ud_free(j->ud);
+            free(j);
+            j = n;
+            continue;
+        }
         j->done(j->ud, ED_ERR_PROVIDER, &j->rs);
         job_free(NULL, j);
         j = n;
@@ -329,8 +344,35 @@ struct provider_job *provider_async_submit(const struct provider_request *rq,
     /* start it now when due (curl's timer callback schedules the first
      * socket action for the loop); done never runs inside this call */
     if (delay_ms <= 0)
-        admit(a);
+        admit(a, false);
     return j;
+}
+
+struct provider_job *provider_async_timer(long delay_ms, void (*fn)(void *ud),
+                                          void *ud)
+{
+    struct provider_async *a = tl_engine;
+    if (!a)
+        return NULL;
+    struct provider_job *j = ed_calloc(1, sizeof(*j));
+    j->engine = a;
+    j->timer = fn;
+    j->ud = ud;
+    j->due_ms = ed_mono_ms() + (double)delay_ms;
+    j->next = a->queue;
+    a->queue = j;
+    return j;
+}
+
+void provider_async_set_ud_free(struct provider_job *j, void (*ud_free)(void *ud))
+{
+    if (j)
+        j->ud_free = ud_free;
+}
+
+bool provider_async_sent(const struct provider_job *j)
+{
+    return j && j->in_multi;
 }
 
 void provider_async_cancel(struct provider_job *j)
@@ -350,5 +392,10 @@ void provider_async_cancel(struct provider_job *j)
             }
         }
     }
-    job_free(a, j);
+    if (j->ud_free)
+        j->ud_free(j->ud);
+    if (j->timer)
+        free(j);
+    else
+        job_free(a, j);
 }

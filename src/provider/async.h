@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #ifndef ED_PROVIDER_ASYNC_H
 #define ED_PROVIDER_ASYNC_H
+#include <stdbool.h>
+
 #include "provider/provider.h"
 
 /* Asynchronous outbound HTTP, one engine per server event loop
@@ -40,7 +42,18 @@ struct provider_job *provider_async_submit(const struct provider_request *rq,
                                            long delay_ms, provider_done_fn done,
                                            void *ud);
 /* Cancel a job whose done has not run yet (on the thread that submitted
- * it): its transfer is dropped and done is never called. */
+ * it): its transfer is dropped, done is never called, and ud is freed
+ * with the function given to provider_async_set_ud_free, if any. */
 void provider_async_cancel(struct provider_job *j);
+void provider_async_set_ud_free(struct provider_job *j, void (*ud_free)(void *ud));
+/* Whether the job's request has gone out (it is no longer waiting for its
+ * delay); false for NULL. */
+bool provider_async_sent(const struct provider_job *j);
+/* A timer on the calling thread's engine: fn(ud) runs once after delay_ms,
+ * on this thread, from the loop (never inside a submission), unless the
+ * job is cancelled first or the engine freed. NULL when
+ * this thread has no engine. */
+struct provider_job *provider_async_timer(long delay_ms, void (*fn)(void *ud),
+                                          void *ud);
 
 #endif

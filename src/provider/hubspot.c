@@ -141,6 +141,7 @@ struct provider_job *hs_call_submit(struct hs_call *c, long delay_ms,
     struct provider_job *j = provider_async_submit(&c->rq, delay_ms, call_done, p);
     if (!j)
         free(p);
+    provider_async_set_ud_free(j, free);
     return j;
 }
 

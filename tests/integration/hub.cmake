@@ -8,3 +8,9 @@ ed_py_test(integration.hub_crm_errors ${CMAKE_CURRENT_LIST_DIR}/test_hub_crm_err
            LABELS integration TIMEOUT 120)
 ed_py_test(integration.hub_crm_throttle ${CMAKE_CURRENT_LIST_DIR}/test_hub_crm_throttle.py
            LABELS integration TIMEOUT 120)
+# The call path without waiting threads (issue 10): token refreshes as
+# asynchronous flights, and calls whose client went away cancelled.
+ed_py_test(integration.hub_async_refresh ${CMAKE_CURRENT_LIST_DIR}/test_hub_async_refresh.py
+           LABELS integration TIMEOUT 120)
+ed_py_test(integration.hub_abandon ${CMAKE_CURRENT_LIST_DIR}/test_hub_abandon.py
+           LABELS integration TIMEOUT 120)

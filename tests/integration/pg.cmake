@@ -53,6 +53,9 @@ foreach(mod instances_create instances_manage instances_lifecycle
     ed_pg_py_test(${mod} ${CMAKE_CURRENT_SOURCE_DIR}/test_${mod}.py)
   endif()
 endforeach()
+# The call path without waiting threads (issue 10), on PostgreSQL's claims.
+ed_pg_py_test(hub_async_refresh ${CMAKE_CURRENT_SOURCE_DIR}/test_hub_async_refresh.py)
+ed_pg_py_test(hub_abandon ${CMAKE_CURRENT_SOURCE_DIR}/test_hub_abandon.py)
 # Several nodes on one database (issue 7 phase B, docs/scaling.md): only on
 # PostgreSQL. test_multinode_env.py is their shared environment.
 ed_pg_py_test(multinode ${CMAKE_CURRENT_SOURCE_DIR}/test_multinode.py TIMEOUT 120)
