@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "domain/accounts.h"
@@ -108,6 +109,19 @@ static void app_close(struct ed_app *app)
     provider_global_cleanup();
 }
 
+/* Every connection is a file descriptor: take the hard limit, so that a
+ * crowd of (slow or idle) clients meets --max-conns-per-ip and the
+ * read timeout, not a failing accept(). */
+static void raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max)
+        return;
+    rl.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+        ed_warn(NULL, "msg=\"cannot raise the open file limit\"");
+}
+
 static int cmd_serve(int argc, char **argv)
 {
     struct ed_config cfg;
@@ -154,6 +168,7 @@ static int cmd_serve(int argc, char **argv)
     sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
+    raise_fd_limit();
     if (app_open(&app, &cfg) != 0)
         goto out;
     ed_log_access_start();

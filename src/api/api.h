@@ -52,6 +52,7 @@ struct ed_request {
     char request_id[25];
     enum ed_method method;
     const char *method_name;
+    const char *client_ip; /* the peer's address, numeric ("" if unknown) */
     const char *path;    /* full path, e.g. /elements/api-v2/elements */
     const char *subpath; /* path below the base path, e.g. /elements */
     const char *route;   /* pattern of the matched route (access log) */
@@ -112,10 +113,12 @@ typedef int (*ed_handler)(struct ed_request *req, struct ed_response *res);
 
 enum ed_route_flags {
     ED_ROUTE_NOAUTH = 1 << 0,   /* no platform credentials needed */
-    ED_ROUTE_JSON = 1 << 1,     /* a body, if present, must be JSON */
+    ED_ROUTE_JSON = 1 << 1,     /* a body, if present, must be a JSON object */
     ED_ROUTE_OPT_AUTH = 1 << 2, /* credentials optional but checked if sent */
     ED_ROUTE_ELEMENT = 1 << 3,  /* hub call: User + Element (Organization
                                    optional) */
+    ED_ROUTE_JSON_ANY = 1 << 4, /* a body, if present, may be any JSON
+                                   value (the handler checks its type) */
 };
 
 enum ed_auth_mode { ED_AUTH_REQUIRED, ED_AUTH_OPTIONAL, ED_AUTH_ELEMENT };
@@ -187,5 +190,8 @@ extern const struct ed_route api_instances_routes[];
 extern const struct ed_route api_hub_routes[];
 /* Console pages and assets, outside the API base path (api_console.c). */
 extern const struct ed_route api_console_routes[];
+/* The console's security headers (CSP, X-Frame-Options, ...), which every
+ * response outside the API base path carries; html: a page (no-store). */
+void api_console_headers(struct ed_response *res, bool html);
 
 #endif

@@ -26,6 +26,100 @@ static void make_dummy(void)
         dummy_hash = ed_strdup("");
 }
 
+/* --- failed-login throttle -------------------------------------------------
+ * Per node, in memory: at most LOGIN_MAX_ACCOUNT failed logins per account
+ * (the email as sent, case-folded; known or not) and LOGIN_MAX_ADDRESS per
+ * client address within LOGIN_WINDOW_S seconds of the first failure; then
+ * every login for that account or from that address is 429 (with
+ * Retry-After) until the window ends, the right password included. A
+ * successful login clears its account's count (not its address's). Keys are
+ * keyed hashes; the table is a small set-associative cache: under a flood
+ * of distinct keys an old entry may be forgotten, never a fresh one. */
+#define LOGIN_MAX_ACCOUNT 5
+#define LOGIN_MAX_ADDRESS 20
+#define LOGIN_WINDOW_S 300.0
+#define THROTTLE_SLOTS 4096u
+#define THROTTLE_WAYS 4u
+
+struct throttle_slot {
+    uint64_t key;
+    double start_ms; /* first failure of the window */
+    unsigned fails;
+};
+
+static struct throttle_slot throttle[THROTTLE_SLOTS];
+static pthread_mutex_t throttle_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static uint64_t throttle_key(struct ed_request *req, const char *kind,
+                             const char *value)
+{
+    uint8_t h[ED_HASH_BYTES];
+    uint64_t k;
+    char *s = ed_arena_printf(req->arena, "login-throttle\x1f%s\x1f%s", kind,
+                              value ? value : "");
+    for (char *p = s; *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p - 'A' + 'a');
+    crypto_lookup_hash(req->app->keys, s, h);
+    memcpy(&k, h, sizeof(k));
+    return k ? k : 1; /* 0 marks an empty slot */
+}
+
+/* The slot of key (throttle_lock held); NULL if absent and !create. */
+static struct throttle_slot *throttle_slot(uint64_t key, double now, bool create)
+{
+    size_t base = (size_t)(key % (THROTTLE_SLOTS / THROTTLE_WAYS)) * THROTTLE_WAYS;
+    struct throttle_slot *victim = NULL;
+    for (size_t i = 0; i < THROTTLE_WAYS; i++) {
+        struct throttle_slot *s = &throttle[base + i];
+        if (s->key == key) {
+            if (now - s->start_ms >= LOGIN_WINDOW_S * 1000.0) {
+                s->start_ms = now; /* window over: start afresh */
+                s->fails = 0;
+            }
+            return s;
+        }
+        /* an empty slot, else the one whose window started first */
+        if (!victim || (victim->key != 0 &&
+                        (s->key == 0 || s->start_ms < victim->start_ms)))
+            victim = s;
+    }
+    if (!create)
+        return NULL;
+    victim->key = key;
+    victim->start_ms = now;
+    victim->fails = 0;
+    return victim;
+}
+
+/* Seconds until key may try again, 0 if it may now. */
+static long throttle_wait(uint64_t key, unsigned max, double now)
+{
+    long wait = 0;
+    pthread_mutex_lock(&throttle_lock);
+    struct throttle_slot *s = throttle_slot(key, now, false);
+    if (s && s->fails >= max)
+        wait = (long)((s->start_ms + LOGIN_WINDOW_S * 1000.0 - now) / 1000.0) + 1;
+    pthread_mutex_unlock(&throttle_lock);
+    return wait;
+}
+
+static void throttle_fail(uint64_t key, double now)
+{
+    pthread_mutex_lock(&throttle_lock);
+    throttle_slot(key, now, true)->fails++;
+    pthread_mutex_unlock(&throttle_lock);
+}
+
+static void throttle_clear(uint64_t key, double now)
+{
+    pthread_mutex_lock(&throttle_lock);
+    struct throttle_slot *s = throttle_slot(key, now, false);
+    if (s)
+        s->key = 0;
+    pthread_mutex_unlock(&throttle_lock);
+}
+
 static int auth_login(struct ed_request *req, struct ed_response *res)
 {
     struct ed_app *app = req->app;
@@ -40,15 +134,30 @@ static int auth_login(struct ed_request *req, struct ed_response *res)
         return api_error(req, res, ED_E_BAD_REQUEST,
                          "Body must be {\"username\": <email>, \"password\": "
                          "<password>}");
+    double now = ed_mono_ms();
+    uint64_t kacct = throttle_key(req, "account", email);
+    uint64_t kaddr = throttle_key(req, "address", req->client_ip);
+    long wait = throttle_wait(kacct, LOGIN_MAX_ACCOUNT, now);
+    long wait_addr = throttle_wait(kaddr, LOGIN_MAX_ADDRESS, now);
+    if (wait || wait_addr) {
+        if (wait_addr > wait)
+            wait = wait_addr;
+        api_header(res, "Retry-After", ed_arena_printf(req->arena, "%ld", wait));
+        return api_error(req, res, ED_E_TOO_MANY,
+                         "Too many failed logins; retry in %ld s", wait);
+    }
     pthread_once(&dummy_once, make_dummy);
     bool found = store_user_find_by_email(app->store, email, &u) == ED_OK;
     bool ok = crypto_password_verify(found ? u.password_hash : dummy_hash,
                                      password);
     if (!found || !ok) {
+        throttle_fail(kacct, now);
+        throttle_fail(kaddr, now);
         status = api_error(req, res, ED_E_UNAUTHORIZED,
                            "Invalid username or password");
         goto out;
     }
+    throttle_clear(kacct, now);
     token = crypto_random_b64(32);
     crypto_lookup_hash(app->keys, token, hash);
     int64_t exp = ed_now_s() + app->cfg->session_ttl;

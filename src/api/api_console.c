@@ -48,7 +48,7 @@ static const char *content_type(const char *name)
     return "application/octet-stream";
 }
 
-static void security_headers(struct ed_response *res, bool html)
+void api_console_headers(struct ed_response *res, bool html)
 {
     api_header(res, "Content-Security-Policy", csp);
     api_header(res, "X-Frame-Options", "DENY");
@@ -71,14 +71,14 @@ static int serve(struct ed_request *req, struct ed_response *res,
         !strchr(name, '\\'))
         f = ed_embed_find(ed_console_assets, name);
     if (!f) {
-        security_headers(res, true);
+        api_console_headers(res, true);
         return api_error(req, res, ED_E_NOT_FOUND, "No console page or asset here");
     }
     const char *type = content_type(f->name);
     res->raw = (const char *)f->data;
     res->raw_len = f->len;
     res->content_type = type;
-    security_headers(res, strncmp(type, "text/html", 9) == 0);
+    api_console_headers(res, strncmp(type, "text/html", 9) == 0);
     return 200;
 }
 

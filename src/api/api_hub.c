@@ -48,7 +48,7 @@ static int hub_entry(struct ed_request *req, struct ed_response *res)
 
 #define ALL (ED_GET | ED_POST | ED_PUT | ED_PATCH | ED_DELETE)
 const struct ed_route api_hub_routes[] = {
-    {ALL, "/hubs/{hub}/*", hub_entry, ED_ROUTE_ELEMENT | ED_ROUTE_JSON},
-    {ALL, "/*", hub_entry, ED_ROUTE_ELEMENT | ED_ROUTE_JSON},
+    {ALL, "/hubs/{hub}/*", hub_entry, ED_ROUTE_ELEMENT | ED_ROUTE_JSON_ANY},
+    {ALL, "/*", hub_entry, ED_ROUTE_ELEMENT | ED_ROUTE_JSON_ANY},
     {0, NULL, NULL, 0},
 };

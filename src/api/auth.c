@@ -22,12 +22,24 @@ struct auth_parts {
     const char *user, *org, *element, *bearer;
 };
 
-/* Split the header into parts; returns false on a malformed header. */
-static bool parse_header(struct ed_arena *arena, const char *h,
-                         struct auth_parts *p)
+enum parse_result { PARSE_OK, PARSE_MALFORMED, PARSE_REPEATED };
+
+/* Set *slot to v unless a part of the same scheme came before. */
+static bool take(const char **slot, const char *v)
+{
+    if (*slot)
+        return false;
+    *slot = v;
+    return true;
+}
+
+/* Split the header into parts. One credential per request: a scheme given
+ * twice (two Bearer parts, two User parts, ...) is refused, not resolved. */
+static enum parse_result parse_header(struct ed_arena *arena, const char *h,
+                                      struct auth_parts *p)
 {
     if (strlen(h) > MAX_AUTH_HEADER)
-        return false;
+        return PARSE_MALFORMED;
     char *copy = ed_arena_strdup(arena, h);
     char *s = copy;
     memset(p, 0, sizeof(*p));
@@ -39,7 +51,7 @@ static bool parse_header(struct ed_arena *arena, const char *h,
             s++;
         char *sp = strpbrk(s, " \t");
         if (!sp)
-            return false;
+            return PARSE_MALFORMED;
         *sp = '\0';
         char *v = sp + 1;
         while (*v == ' ' || *v == '\t')
@@ -48,22 +60,35 @@ static bool parse_header(struct ed_arena *arena, const char *h,
         while (vl && (v[vl - 1] == ' ' || v[vl - 1] == '\t'))
             v[--vl] = '\0';
         if (!*v)
-            return false;
+            return PARSE_MALFORMED;
+        const char **slot;
         if (ed_strcaseeq(s, "User"))
-            p->user = v;
+            slot = &p->user;
         else if (ed_strcaseeq(s, "Organization"))
-            p->org = v;
+            slot = &p->org;
         else if (ed_strcaseeq(s, "Element") || ed_strcaseeq(s, "Token"))
-            p->element = v;
+            slot = &p->element;
         else if (ed_strcaseeq(s, "Bearer"))
-            p->bearer = v;
+            slot = &p->bearer;
         else
-            return false;
+            return PARSE_MALFORMED;
+        if (!take(slot, v))
+            return PARSE_REPEATED;
         if (!end)
             break;
         s = end + 1;
     }
-    return true;
+    return PARSE_OK;
+}
+
+/* How many Authorization header fields the request has. */
+static size_t count_auth_headers(const struct ed_request *req)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < req->nheaders; i++)
+        if (ed_strcaseeq(req->headers[i].name, "Authorization"))
+            n++;
+    return n;
 }
 
 /* Does the sealed blob open to exactly `given`? Constant time. */
@@ -166,6 +191,9 @@ int api_authenticate(struct ed_request *req, struct ed_response *res,
     const char *h = req_header(req, "Authorization");
     struct auth_parts p;
     int rc;
+    if (count_auth_headers(req) > 1)
+        return api_error(req, res, ED_E_BAD_REQUEST,
+                         "More than one Authorization header: send one");
     if (!h || !*h) {
         if (mode == ED_AUTH_OPTIONAL)
             return 0;
@@ -173,7 +201,12 @@ int api_authenticate(struct ed_request *req, struct ed_response *res,
                     "Missing Authorization header: expected 'User <user "
                     "secret>, Organization <organization secret>'");
     }
-    if (!parse_header(req->arena, h, &p))
+    enum parse_result pr = parse_header(req->arena, h, &p);
+    if (pr == PARSE_REPEATED)
+        return api_error(req, res, ED_E_BAD_REQUEST,
+                         "The Authorization header repeats a part: send one "
+                         "credential of each kind");
+    if (pr != PARSE_OK)
         return fail(req, res,
                     "Malformed Authorization header: expected 'User <user "
                     "secret>, Organization <organization secret>'");

@@ -76,6 +76,16 @@ static const struct cfg_row rows[] = {
           "cache); bounds how late other nodes see a change"),
     ROW_I("db-pool", "ELEMENTSD_DB_POOL", "8", 1, 256, db_pool,
           "PostgreSQL connections per node"),
+    ROW_I("read-timeout", "ELEMENTSD_READ_TIMEOUT", "10", 1, 3600,
+          read_timeout,
+          "seconds a client has to send a whole request (headers and body), "
+          "counted from connect or the end of its previous request"),
+    ROW_I("max-conns-per-ip", "ELEMENTSD_MAX_CONNS_PER_IP", "1024", 1, 1000000,
+          max_conns_per_ip,
+          "open connections allowed per client address (more are refused)"),
+    ROW_S("cors-origins", "ELEMENTSD_CORS_ORIGINS", "", cors_origins,
+          "comma-separated origins allowed to call /authentication and use "
+          "console sessions (Bearer) cross-origin (default none)"),
 };
 #define NROWS (sizeof(rows) / sizeof(rows[0]))
 

@@ -30,6 +30,9 @@ struct ed_config {
     int64_t retry_budget_ms; /* total wait spent on 429 retries of one call */
     int64_t cache_ttl_ms;    /* credential/instance lookup cache lifetime */
     int64_t db_pool;         /* PostgreSQL connections per node */
+    int64_t read_timeout;    /* seconds to receive a whole request */
+    int64_t max_conns_per_ip; /* open connections per client address */
+    char *cors_origins;      /* origins allowed for login/Bearer CORS */
 };
 
 /* Fill defaults, then environment, then argv (flags only; positional

@@ -17,6 +17,8 @@
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdio.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -25,6 +27,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "api/api.h"
@@ -35,13 +38,23 @@
 #include "core/strparse.h"
 #include "core/timeutil.h"
 #include "crypto/crypto.h"
+#include "http/connlimit.h"
 #include "http/response.h"
 #include "http/router.h"
+#include "http/uri.h"
 #include "provider/async.h"
 #include "store/store.h"
 
-#define MAX_QUERY 64
-#define MAX_HEADERS 64
+/* Request size limits (docs/http.md): a request line up to MAX_TARGET
+ * bytes (else 414), up to MAX_HEADERS header fields (else 431), and the
+ * per-connection memory of libmicrohttpd sized so that both fit with room
+ * for the response. Beyond MEMORY_LIMIT libmicrohttpd answers 414/431 on
+ * its own. */
+#define MAX_QUERY 256
+#define MAX_HEADERS 100
+#define MAX_TARGET 8192
+#define MEMORY_LIMIT ((size_t)65536)
+#define SWEEP_MS 250.0
 
 static const char cors_expose[] =
     "Elements-Returned-Count, Elements-Total-Count, Elements-Request-Id, "
@@ -56,12 +69,17 @@ static const char cors_expose[] =
  * mode, sharing the listening socket) and its own curl-multi engine, both
  * registered in one epoll set. A hub call, HubSpot's answer and the reply
  * all happen on the thread that accepted the connection: no hand-offs. */
+struct sock_ctx;
+
 struct loop {
     pthread_t thread;
     struct http_server *srv;
     struct MHD_Daemon *d;
     struct provider_async *engine;
     int epfd, wakefd;
+    /* this loop's open connections (touched on the loop thread only) */
+    struct sock_ctx *socks;
+    double next_sweep;
 };
 
 struct http_server {
@@ -69,11 +87,27 @@ struct http_server {
     atomic_int active;
     atomic_bool stop;
     int listen_fd;
+    struct connlimit *conns; /* open connections per client address */
     unsigned nloops;
     struct loop loops[MAX_LOOPS];
 };
 
+/* One per TCP connection (MHD's socket context): when the connection
+ * started waiting for its next request, for the read-timeout sweep. */
+struct sock_ctx {
+    struct sock_ctx *prev, *next;
+    struct loop *loop;
+    int fd;
+    struct sockaddr_storage addr;
+    double waiting_since; /* ms; meaningful while !busy */
+    bool busy;            /* a request is being handled or answered */
+    bool cut;             /* shut down by the sweep */
+};
+
 struct conn_ctx {
+    bool init;          /* access_cb has seen this request */
+    const char *target; /* the request target as sent (arena) */
+    enum ed_api_error limit_error; /* 414/431/400 found at start */
     struct ed_request req;
     struct ed_response res;
     struct ed_buf body;
@@ -184,7 +218,7 @@ static void client_drop_continuation(struct conn_ctx *ctx)
                 "msg=\"abandoned request started more work\"");
 }
 
-/* --- collecting headers and query arguments ---------------------------- */
+/* --- collecting the target, headers and query arguments ----------------- */
 
 struct kv_collect {
     struct ed_kv *items;
@@ -205,31 +239,163 @@ static enum MHD_Result collect_kv(void *cls, enum MHD_ValueKind kind,
     return MHD_YES;
 }
 
-static void collect(struct MHD_Connection *conn, struct ed_request *req)
+/* A new conn_ctx with its arena; the first call to access_cb fills the rest. */
+static struct conn_ctx *ctx_new(const char *target)
 {
-    struct kv_collect q = {ed_arena_alloc(req->arena, sizeof(struct ed_kv) *
-                                                          MAX_QUERY),
-                           0, MAX_QUERY, req->arena};
-    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_kv, &q);
-    req->query = q.items;
-    req->nquery = q.n;
+    struct conn_ctx *ctx = ed_calloc(1, sizeof(*ctx));
+    ctx->req.arena = ed_arena_new();
+    ctx->target = ed_arena_strdup(ctx->req.arena, target ? target : "/");
+    return ctx;
+}
+
+/* libmicrohttpd hands us the request target exactly as sent, before it
+ * decodes anything: path and query are decoded here (http/uri.c), '+' is a
+ * space only in the query. The context made here is the request's con_cls. */
+static void *uri_log_cb(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    (void)cls;
+    (void)c;
+    return ctx_new(uri);
+}
+
+/* libmicrohttpd's own decoding of the URL and arguments is unused (see
+ * uri_log_cb): leave its copies as they are. */
+static size_t unescape_cb(void *cls, struct MHD_Connection *c, char *s)
+{
+    (void)cls;
+    (void)c;
+    return strlen(s);
+}
+
+/* Path, query and headers into req; a limit broken sets ctx->limit_error. */
+static void collect(struct MHD_Connection *conn, struct conn_ctx *ctx)
+{
+    struct ed_request *req = &ctx->req;
+    bool overflow = false;
+    req->path = http_uri_path(req->arena, ctx->target);
+    req->query = ed_arena_alloc(req->arena, sizeof(struct ed_kv) * MAX_QUERY);
+    req->nquery = http_uri_parse_query(req->arena, http_uri_query(ctx->target),
+                                       req->query, MAX_QUERY, &overflow);
+    int nh = MHD_get_connection_values(conn, MHD_HEADER_KIND, NULL, NULL);
     struct kv_collect h = {ed_arena_alloc(req->arena, sizeof(struct ed_kv) *
                                                           MAX_HEADERS),
                            0, MAX_HEADERS, req->arena};
     MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_kv, &h);
     req->headers = h.items;
     req->nheaders = h.n;
+    if (strlen(ctx->target) > MAX_TARGET)
+        ctx->limit_error = ED_E_URI_TOO_LONG;
+    else if (nh > MAX_HEADERS)
+        ctx->limit_error = ED_E_HEADERS_TOO_LARGE;
+    else if (overflow)
+        ctx->limit_error = ED_E_BAD_REQUEST;
 }
 
-/* Query strings use form encoding: '+' is a space (MHD only decodes %xx). */
-static size_t unescape_cb(void *cls, struct MHD_Connection *c, char *s)
+/* The peer's numeric address, for the login throttle and logs. */
+static const char *client_ip(struct MHD_Connection *conn, struct ed_arena *a)
 {
-    (void)cls;
-    (void)c;
-    for (char *p = s; *p; p++)
-        if (*p == '+')
-            *p = ' ';
-    return MHD_http_unescape(s);
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    char buf[INET6_ADDRSTRLEN] = "";
+    if (ci && ci->client_addr) {
+        const struct sockaddr *sa = ci->client_addr;
+        if (sa->sa_family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf,
+                      sizeof(buf));
+        else if (sa->sa_family == AF_INET6)
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr,
+                      buf, sizeof(buf));
+    }
+    return ed_arena_strdup(a, buf);
+}
+
+/* --- hostile clients: read timeout and per-address cap ------------------ */
+
+static struct sock_ctx *sock_of(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+/* A request has fully arrived (handling starts) or has been answered (the
+ * connection waits for the next one from now on). */
+static void sock_busy(struct MHD_Connection *conn, bool busy)
+{
+    struct sock_ctx *sc = sock_of(conn);
+    if (!sc)
+        return;
+    sc->busy = busy;
+    if (!busy)
+        sc->waiting_since = ed_mono_ms();
+}
+
+/* At the cap a client address's new connections are refused (closed at
+ * once); other addresses are not affected. */
+static enum MHD_Result accept_cb(void *cls, const struct sockaddr *addr,
+                                 socklen_t addrlen)
+{
+    struct http_server *srv = cls;
+    (void)addrlen;
+    return connlimit_admit(srv->conns, addr) ? MHD_YES : MHD_NO;
+}
+
+static void notify_conn_cb(void *cls, struct MHD_Connection *conn,
+                           void **socket_context,
+                           enum MHD_ConnectionNotificationCode code)
+{
+    struct loop *l = cls;
+    struct sock_ctx *sc = *socket_context;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *fd =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        const union MHD_ConnectionInfo *ad =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        sc = ed_calloc(1, sizeof(*sc));
+        sc->loop = l;
+        sc->fd = fd ? fd->connect_fd : -1;
+        if (ad && ad->client_addr)
+            memcpy(&sc->addr, ad->client_addr,
+                   ad->client_addr->sa_family == AF_INET6
+                       ? sizeof(struct sockaddr_in6)
+                       : sizeof(struct sockaddr_in));
+        sc->waiting_since = ed_mono_ms();
+        connlimit_add(l->srv->conns, (struct sockaddr *)&sc->addr);
+        sc->next = l->socks;
+        if (l->socks)
+            l->socks->prev = sc;
+        l->socks = sc;
+        *socket_context = sc;
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED && sc) {
+        connlimit_del(l->srv->conns, (struct sockaddr *)&sc->addr);
+        if (sc->prev)
+            sc->prev->next = sc->next;
+        else
+            l->socks = sc->next;
+        if (sc->next)
+            sc->next->prev = sc->prev;
+        free(sc);
+        *socket_context = NULL;
+    }
+}
+
+/* Shut down the connections whose request has not fully arrived within
+ * --read-timeout of their start (connect, or the end of the previous
+ * request): a trickling client holds a slot for that long at most. A
+ * request being handled, suspended or answered is never cut. */
+static void sweep_slow(struct loop *l)
+{
+    double now = ed_mono_ms();
+    if (now < l->next_sweep)
+        return;
+    l->next_sweep = now + SWEEP_MS;
+    double limit = (double)l->srv->app->cfg->read_timeout * 1000.0;
+    for (struct sock_ctx *sc = l->socks; sc; sc = sc->next)
+        if (!sc->busy && !sc->cut && sc->fd >= 0 &&
+            now - sc->waiting_since > limit) {
+            sc->cut = true;
+            shutdown(sc->fd, SHUT_RDWR);
+        }
 }
 
 /* --- the pipeline -------------------------------------------------------- */
@@ -239,11 +405,86 @@ static bool is_json_type(const char *ct)
     return ct && ed_strcaseprefix(ct, "application/json");
 }
 
+static bool outside_api(const char *path)
+{
+    const size_t blen = strlen(ED_BASE_PATH);
+    return strncmp(path, ED_BASE_PATH, blen) != 0 ||
+           (path[blen] != '/' && path[blen] != '\0');
+}
+
+/* --- CORS ------------------------------------------------------------------
+ * Calls that carry their own secrets (User, Organization, Element) may come
+ * from any origin: the origin is reflected with the expose list. Password
+ * login and console sessions (everything under /authentication, and any
+ * call with a Bearer credential) are granted only to the server's own
+ * origin and the --cors-origins allow-list; "null" never. */
+
+static bool has_bearer(const struct ed_request *req)
+{
+    const char *h = req_header(req, "Authorization");
+    for (const char *p = h; p && *p; p = strchr(p, ',')) {
+        if (*p == ',')
+            p++;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (ed_strcaseprefix(p, "bearer") && (p[6] == ' ' || p[6] == '\t'))
+            return true;
+    }
+    return false;
+}
+
+static bool session_route(const struct ed_request *req)
+{
+    const char *sub = req->subpath;
+    if (sub && ed_strcaseprefix(sub, "/authentication") &&
+        (sub[15] == '\0' || sub[15] == '/'))
+        return true;
+    return req->auth.via_bearer || has_bearer(req);
+}
+
+/* Is origin the server's own ("scheme://" + Host) or on the allow-list? */
+static bool origin_trusted(const struct ed_request *req, const char *origin)
+{
+    const char *host = req_header(req, "Host");
+    const char *sep = strstr(origin, "://");
+    if (host && sep && ed_strcaseeq(sep + 3, host))
+        return true;
+    const char *list = req->app->cfg->cors_origins;
+    size_t olen = strlen(origin);
+    for (const char *p = list; p && *p;) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        size_t n = strcspn(p, ",");
+        size_t m = n;
+        while (m && p[m - 1] == ' ')
+            m--;
+        if (m && m == olen && strncasecmp(p, origin, m) == 0)
+            return true;
+        p += n;
+    }
+    return false;
+}
+
+/* The origin to grant (Access-Control-Allow-Origin), or NULL for none. */
+static const char *cors_grant(const struct ed_request *req)
+{
+    const char *origin = req_header(req, "Origin");
+    if (!origin || !*origin || outside_api(req->path))
+        return NULL;
+    if (!session_route(req))
+        return origin;
+    if (strcmp(origin, "null") == 0 || !origin_trusted(req, origin))
+        return NULL;
+    return origin;
+}
+
 static void preflight(struct ed_request *req, struct ed_response *res)
 {
     const char *want = req_header(req, "Access-Control-Request-Headers");
     res->status = 200;
     res->body = json_object();
+    if (!cors_grant(req))
+        return; /* no grant: the browser stops here */
     api_header(res, "Access-Control-Allow-Methods",
                "GET, POST, PUT, PATCH, DELETE, OPTIONS");
     api_header(res, "Access-Control-Allow-Headers",
@@ -253,16 +494,77 @@ static void preflight(struct ed_request *req, struct ed_response *res)
     api_header(res, "Access-Control-Max-Age", "600");
 }
 
+/* Bodies (docs/http.md): no body at all on GET, HEAD and DELETE whatever
+ * was sent; an empty or blank body, or a top-level JSON null, is no body
+ * on any method; a route with ED_ROUTE_JSON needs an object, one with
+ * ED_ROUTE_JSON_ANY takes any JSON value. Returns false after setting an
+ * error. */
+static bool read_body(struct conn_ctx *ctx, const struct ed_route *route)
+{
+    struct ed_request *req = &ctx->req;
+    struct ed_response *res = &ctx->res;
+    json_error_t jerr;
+    size_t i = 0;
+    while (i < req->body_len && strchr(" \t\r\n", req->body_raw[i]))
+        i++;
+    if (req->method == ED_GET || req->method == ED_DELETE ||
+        i == req->body_len) {
+        req->body_raw = "";
+        req->body_len = 0;
+        return true;
+    }
+    if (!(route->flags & (ED_ROUTE_JSON | ED_ROUTE_JSON_ANY)))
+        return true;
+    if (!is_json_type(req_header(req, "Content-Type"))) {
+        api_error(req, res, ED_E_MEDIA_TYPE, NULL);
+        return false;
+    }
+    ctx->json = json_loadb(req->body_raw, req->body_len,
+                           JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+    if (!ctx->json) {
+        api_error(req, res, ED_E_BAD_JSON,
+                  "The request body is not valid JSON: %s (line %d, column %d)",
+                  jerr.text, jerr.line, jerr.column);
+        return false;
+    }
+    if (json_is_null(ctx->json))
+        return true;
+    if ((route->flags & ED_ROUTE_JSON) && !json_is_object(ctx->json)) {
+        api_error(req, res, ED_E_BAD_REQUEST,
+                  "The request body must be a JSON object");
+        return false;
+    }
+    req->body = ctx->json;
+    return true;
+}
+
+static void limit_error(struct conn_ctx *ctx)
+{
+    struct ed_request *req = &ctx->req;
+    struct ed_response *res = &ctx->res;
+    if (ctx->limit_error == ED_E_URI_TOO_LONG)
+        api_error(req, res, ED_E_URI_TOO_LONG,
+                  "The request target exceeds %d bytes", MAX_TARGET);
+    else if (ctx->limit_error == ED_E_HEADERS_TOO_LARGE)
+        api_error(req, res, ED_E_HEADERS_TOO_LARGE,
+                  "More than %d request header fields", MAX_HEADERS);
+    else
+        api_error(req, res, ED_E_BAD_REQUEST,
+                  "More than %d query parameters", MAX_QUERY);
+}
+
 static void process_request(struct conn_ctx *ctx)
 {
     struct ed_request *req = &ctx->req;
     struct ed_response *res = &ctx->res;
     const struct ed_route *route = NULL;
     unsigned allowed = 0;
-    const size_t blen = strlen(ED_BASE_PATH);
 
-    if (strncmp(req->path, ED_BASE_PATH, blen) != 0 ||
-        (req->path[blen] != '/' && req->path[blen] != '\0')) {
+    if (ctx->limit_error != ED_E_NONE) {
+        limit_error(ctx);
+        return;
+    }
+    if (outside_api(req->path)) {
         /* outside the API: the web console's pages and assets (no auth) */
         route = router_match_console(req, req->path, req->method, &allowed);
         if (route) {
@@ -273,7 +575,7 @@ static void process_request(struct conn_ctx *ctx)
                   "No resource at this path");
         return;
     }
-    req->subpath = req->path + blen;
+    req->subpath = req->path + strlen(ED_BASE_PATH);
     if (req->method == ED_OPTIONS) {
         preflight(req, res);
         return;
@@ -306,23 +608,8 @@ static void process_request(struct conn_ctx *ctx)
                   req->subpath);
         return;
     }
-    if (req->body_len > 0 && (route->flags & ED_ROUTE_JSON)) {
-        json_error_t jerr;
-        if (!is_json_type(req_header(req, "Content-Type"))) {
-            api_error(req, res, ED_E_MEDIA_TYPE, NULL);
-            return;
-        }
-        ctx->json = json_loadb(req->body_raw, req->body_len,
-                               JSON_REJECT_DUPLICATES, &jerr);
-        if (!ctx->json) {
-            api_error(req, res, ED_E_BAD_JSON,
-                      "The request body is not valid JSON: %s (line %d, "
-                      "column %d)",
-                      jerr.text, jerr.line, jerr.column);
-            return;
-        }
-        req->body = ctx->json;
-    }
+    if (!read_body(ctx, route))
+        return;
     int st = route->handler(req, res);
     /* ED_ASYNC: another thread owns res now and may already have finished */
     if (st == ED_ASYNC)
@@ -347,6 +634,14 @@ static void map_db_down(struct conn_ctx *ctx)
     api_header(res, "Retry-After", "1");
 }
 
+static bool req_has_res_header(const struct ed_response *res, const char *name)
+{
+    for (size_t i = 0; i < res->nheaders; i++)
+        if (ed_strcaseeq(res->headers[i].name, name))
+            return true;
+    return false;
+}
+
 static enum MHD_Result send_response(struct MHD_Connection *conn,
                                      struct conn_ctx *ctx)
 {
@@ -357,7 +652,10 @@ static enum MHD_Result send_response(struct MHD_Connection *conn,
     char *body = http_response_body(req, res, &len);
     struct MHD_Response *r =
         MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-    const char *origin = req_header(req, "Origin");
+    const char *origin = cors_grant(req);
+    /* every response outside the API carries the console's headers */
+    if (outside_api(req->path) && !req_has_res_header(res, "X-Frame-Options"))
+        api_console_headers(res, false);
     MHD_add_response_header(r, "Content-Type",
                             res->content_type ? res->content_type
                                               : "application/json; charset=utf-8");
@@ -388,16 +686,17 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
     struct http_server *srv = cls;
     struct conn_ctx *ctx = *con_cls;
     (void)version;
-    if (!ctx) {
-        ctx = ed_calloc(1, sizeof(*ctx));
-        ctx->req.arena = ed_arena_new();
+    if (!ctx || !ctx->init) {
+        if (!ctx) /* no target seen by uri_log_cb: use MHD's */
+            ctx = ctx_new(url);
+        ctx->init = true;
         ctx->req.app = srv->app;
         ctx->req.started_ms = ed_mono_ms();
         ctx->req.method_name = ed_arena_strdup(ctx->req.arena, method);
         ctx->req.method = router_method(method);
         if (ctx->req.method == ED_HEAD) /* MHD drops the body of a HEAD */
             ctx->req.method = ED_GET;
-        ctx->req.path = ed_arena_strdup(ctx->req.arena, url);
+        ctx->req.client_ip = client_ip(conn, ctx->req.arena);
         ctx->res.status = 500;
         ctx->conn = conn;
         ctx->watch_fd = -1;
@@ -406,7 +705,7 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
         ctx->req.complete_ctx = ctx;
         crypto_request_id(ctx->req.request_id);
         ed_buf_init(&ctx->body, (size_t)srv->app->cfg->max_body);
-        collect(conn, &ctx->req);
+        collect(conn, ctx);
         atomic_fetch_add(&srv->active, 1);
         *con_cls = ctx;
         return MHD_YES;
@@ -422,6 +721,7 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
     }
     if (!ctx->started) {
         ctx->started = true;
+        sock_busy(conn, true);
         ctx->req.body_raw = ctx->body.data ? ctx->body.data : "";
         ctx->req.body_len = ctx->body.len;
         if (!ctx->req.method) {
@@ -469,10 +769,16 @@ static void completed_cb(void *cls, struct MHD_Connection *conn,
 {
     struct http_server *srv = cls;
     struct conn_ctx *ctx = *con_cls;
-    (void)conn;
     (void)toe;
+    sock_busy(conn, false);
     if (!ctx)
         return;
+    if (!ctx->init) { /* the request never fully arrived */
+        ed_arena_free(ctx->req.arena);
+        free(ctx);
+        *con_cls = NULL;
+        return;
+    }
     client_unwatch(ctx);
     client_drop_continuation(ctx);
     pthread_mutex_destroy(&ctx->lock);
@@ -529,6 +835,8 @@ static void *loop_main(void *arg)
         MHD_UNSIGNED_LONG_LONG mt;
         if (MHD_get_timeout(l->d, &mt) == MHD_YES && (long long)mt < timeout)
             timeout = (long)mt;
+        if (l->socks && (timeout < 0 || timeout > (long)SWEEP_MS))
+            timeout = (long)SWEEP_MS;
         int n = epoll_wait(l->epfd, evs, 128, (int)timeout);
         for (int i = 0; i < n; i++) {
             uint64_t tag = evs[i].data.u64;
@@ -547,6 +855,7 @@ static void *loop_main(void *arg)
         /* finished HubSpot calls resume their connections, then MHD runs */
         provider_async_run(l->engine);
         MHD_run(l->d);
+        sweep_slow(l);
     }
     return NULL;
 }
@@ -578,12 +887,13 @@ static enum ed_err loop_start(struct http_server *srv, struct loop *l,
         return ED_ERR_IO;
     l->d = MHD_start_daemon(
         MHD_USE_EPOLL | MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC,
-        0, NULL, NULL, access_cb, srv, MHD_OPTION_LISTEN_SOCKET, srv->listen_fd,
+        0, accept_cb, srv, access_cb, srv, MHD_OPTION_LISTEN_SOCKET, srv->listen_fd,
         MHD_OPTION_CONNECTION_LIMIT, conn_limit,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, MEMORY_LIMIT,
         MHD_OPTION_CONNECTION_TIMEOUT, 120u, MHD_OPTION_NOTIFY_COMPLETED,
         completed_cb, srv, MHD_OPTION_UNESCAPE_CALLBACK, unescape_cb, NULL,
-        MHD_OPTION_END);
+        MHD_OPTION_URI_LOG_CALLBACK, uri_log_cb, NULL,
+        MHD_OPTION_NOTIFY_CONNECTION, notify_conn_cb, l, MHD_OPTION_END);
     if (!l->d)
         return ED_ERR_IO;
     const union MHD_DaemonInfo *info =
@@ -621,9 +931,11 @@ enum ed_err http_server_start(struct ed_app *app, struct http_server **out,
     router_init();
     struct http_server *srv = ed_calloc(1, sizeof(*srv));
     srv->app = app;
+    srv->conns = connlimit_new((size_t)app->cfg->max_conns_per_ip);
     srv->listen_fd = listen_socket(&ss, sl);
     if (srv->listen_fd < 0) {
         ed_error(NULL, "msg=\"cannot listen\" listen=\"%s\"", app->cfg->listen);
+        connlimit_free(srv->conns);
         free(srv);
         return ED_ERR_IO;
     }
@@ -680,5 +992,6 @@ void http_server_stop(struct http_server *srv)
             close(l->wakefd);
     }
     close(srv->listen_fd);
+    connlimit_free(srv->conns);
     free(srv);
 }

@@ -45,6 +45,7 @@ endfunction()
 ed_pg_py_test(platform_http ${CMAKE_CURRENT_SOURCE_DIR}/test_platform_http.py)
 ed_pg_py_test(platform_auth ${CMAKE_CURRENT_SOURCE_DIR}/test_platform_auth.py)
 ed_pg_py_test(platform_elements ${CMAKE_CURRENT_SOURCE_DIR}/test_platform_elements.py)
+ed_pg_py_test(platform_hostile ${CMAKE_CURRENT_SOURCE_DIR}/test_platform_hostile.py TIMEOUT 180)
 # Instances and hub resources on PostgreSQL too (the suite is backend-blind).
 foreach(mod instances_create instances_manage instances_lifecycle
             instances_rotation instances_refresher hub_misc hub_misc_engagements
