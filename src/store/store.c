@@ -219,9 +219,10 @@ static enum ed_err changed(struct store *s, enum ed_err err)
 }
 
 enum ed_err store_instance_update(struct store *s,
-                                  const struct store_instance *inst)
+                                  const struct store_instance *inst,
+                                  unsigned fields)
 {
-    return changed(s, s->ops->instance_update(s, inst));
+    return changed(s, s->ops->instance_update(s, inst, fields & STORE_INST_ALL));
 }
 
 enum ed_err store_instance_put_credentials(struct store *s,

@@ -41,7 +41,8 @@ struct store_ops {
                                  const char *element_key,
                                  struct store_instance **out, size_t *n);
     enum ed_err (*instance_update)(struct store *s,
-                                   const struct store_instance *inst);
+                                   const struct store_instance *inst,
+                                   unsigned fields);
     enum ed_err (*instance_put_credentials)(struct store *s,
                                             struct store_instance *inst);
     enum ed_err (*instance_set_valid)(struct store *s, int64_t id, int valid,

@@ -194,8 +194,30 @@ class InstancesManage(unittest.TestCase):
         self.assertEqual(e.api("GET", "/instances/me").status, 400)
         # without an Element token the instance cannot be selected
         self.assertEqual(e.api("PATCH", "/instances", {"name": "x"}).status, 400)
-        self.assertEqual(e.api("PATCH", "/instances", {"name": "x"},
-                               token="bm9wZQ==").status, 404)
+        # a token of no instance: 401 as on hub calls (issue 10)
+        self.assert_invalid_token("bm9wZQ==")
+
+    TOKEN_CALLS = [("GET", "/instances/me", None),
+                   ("GET", "/instances/configuration", None),
+                   ("GET", "/instances/configuration/229001", None),
+                   ("PATCH", "/instances/configuration/229001",
+                    {"propertyValue": "apiKey"}),
+                   ("PUT", "/instances", {"name": "stolen"}),
+                   ("PATCH", "/instances", {"name": "stolen"}),
+                   ("PUT", "/instances/enabled", None),
+                   ("DELETE", "/instances/enabled", None)]
+
+    def assert_invalid_token(self, token, who="a", message="no such element instance"):
+        """Every call by Element token answers 401 'Invalid Element token'."""
+        for method, path, body in self.TOKEN_CALLS:
+            with self.subTest(call="%s %s" % (method, path), who=who):
+                r = self.env.api(method, path, body, who=who, token=token)
+                self.assertEqual(r.status, 401, r)
+                j = r.json()
+                self.assertEqual(j["message"], "Invalid Element token: " + message
+                                 if message == "no such element instance"
+                                 else "Invalid Element token " + message)
+                self.assertEqual(set(j), {"requestId", "message"})
 
     # --- configuration entries ----------------------------------------------------------------
 
@@ -330,8 +352,7 @@ class InstancesManage(unittest.TestCase):
         r = e.hub(inst["token"])
         self.assertEqual(r.status, 401, r)
         self.assertEqual(e.api("DELETE", "/instances/%d" % inst["id"]).status, 404)
-        self.assertEqual(e.api("GET", "/instances/configuration",
-                               token=inst["token"]).status, 404)
+        self.assert_invalid_token(inst["token"])
 
     def test_delete_revokes_refresh_token(self):
         e = self.env
@@ -416,13 +437,8 @@ class InstancesManage(unittest.TestCase):
                 r = e.api(method, path, body, who="b")
                 self.assertEqual(r.status, 404, r)
         # B's secrets with A's Element token
-        for method, path, body in [("PATCH", "/instances", {"name": "stolen"}),
-                                   ("PUT", "/instances", {"name": "stolen"}),
-                                   ("GET", "/instances/configuration", None),
-                                   ("DELETE", "/instances/enabled", None)]:
-            with self.subTest(call="token " + method + " " + path):
-                r = e.api(method, path, body, who="b", token=a["token"])
-                self.assertEqual(r.status, 404, r)
+        self.assert_invalid_token(a["token"], who="b",
+                                  message="for this organization")
         r = e.hub(a["token"], who="b")
         self.assertEqual(r.status, 401, r)
         self.assertNotIn(i, [x["id"] for x in self.ok(e.api("GET", "/instances",

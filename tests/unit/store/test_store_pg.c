@@ -401,7 +401,7 @@ static void test_instances(void)
     a.tags = strdup("[\"x\"]");
     a.disabled = 1;
     a.invalid_reason = strdup("because");
-    CHECK_EQ_INT(store_instance_update(s, &a), ED_OK);
+    CHECK_EQ_INT(store_instance_update(s, &a, STORE_INST_ALL), ED_OK);
     CHECK_EQ_INT(store_instance_get(s, u.org_id, a.id, &got), ED_OK);
     CHECK_EQ_STR(got.name, "renamed");
     CHECK_EQ_STR(got.tags, "[\"x\"]");
@@ -410,11 +410,11 @@ static void test_instances(void)
     store_instance_cleanup(&got);
     c = a;
     c.id = b.id + 1000;
-    CHECK_EQ_INT(store_instance_update(s, &c), ED_ERR_NOT_FOUND);
+    CHECK_EQ_INT(store_instance_update(s, &c, STORE_INST_ALL), ED_ERR_NOT_FOUND);
     a.disabled = 0;
     free(a.invalid_reason);
     a.invalid_reason = NULL;
-    CHECK_EQ_INT(store_instance_update(s, &a), ED_OK);
+    CHECK_EQ_INT(store_instance_update(s, &a, STORE_INST_ALL), ED_OK);
 
     /* credentials: compare-and-swap on cred_version */
     struct store_instance stale = {0};
