@@ -187,6 +187,12 @@ void store_watch_start(struct store *s)
         s->ops->watch_start(s);
 }
 
+void store_watch_stop(struct store *s)
+{
+    if (s && s->ops->watch_stop)
+        s->ops->watch_stop(s);
+}
+
 static _Thread_local bool *unavailable_flag;
 
 void store_track_unavailable(bool *flag)

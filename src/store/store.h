@@ -98,6 +98,10 @@ void store_set_instance_hook(struct store *s, void (*fn)(void *ud), void *ud);
  * may have been missed in between. A no-op with SQLite (one process).
  * store_close stops it. */
 void store_watch_start(struct store *s);
+/* Stop that delivery: on return no watch thread runs the hook any more.
+ * Whoever owns what the hook touches calls it before freeing that (the
+ * caches at shutdown); store_close also stops it. Idempotent. */
+void store_watch_stop(struct store *s);
 
 /* Database outages (HTTP 503): while a thread has set a flag with
  * store_track_unavailable(&flag), every store call it makes that fails

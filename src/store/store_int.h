@@ -58,6 +58,7 @@ struct store_ops {
     void (*publish)(struct store *s);
     /* Start the thread that calls instance_hook for their changes. */
     void (*watch_start)(struct store *s);
+    void (*watch_stop)(struct store *s);
     /* Refresh claims (store.h). begin allocates *rf (embedding struct
      * store_refresh first) and end frees it; store.c sets rf->s, rf->id
      * and rf->wrote, and calls the hook after a commit that wrote. */

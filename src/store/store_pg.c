@@ -1332,6 +1332,11 @@ static void watch_stop(struct store_pg *s)
     }
 }
 
+static void pg_watch_stop(struct store *base)
+{
+    watch_stop((struct store_pg *)base);
+}
+
 const struct store_ops store_pg_ops = {
     .name = "postgresql",
     .url_prefix = "postgres",
@@ -1359,6 +1364,7 @@ const struct store_ops store_pg_ops = {
     .instance_due = pg_instance_due,
     .publish = pg_publish,
     .watch_start = pg_watch_start,
+    .watch_stop = pg_watch_stop,
     .refresh_begin = pg_refresh_begin,
     .refresh_read = pg_refresh_read,
     .refresh_put = pg_refresh_put,
