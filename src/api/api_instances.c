@@ -9,6 +9,7 @@
 #include "api/api.h"
 #include "domain/app.h"
 #include "domain/instances.h"
+#include "core/log.h"
 #include "core/mem.h"
 #include "core/strparse.h"
 #include "elements/elements.h"
@@ -45,12 +46,21 @@ static bool load_by_token(struct ed_request *req, struct ed_response *res,
                   "'Element <token>' in the Authorization header");
         return false;
     }
-    if (instance_load_by_token(req->app, tok, in) != ED_OK ||
-        in->row.org_id != req->auth.org_id) {
-        if (in->el)
-            instance_cleanup(in);
-        api_error(req, res, ED_E_NOT_FOUND, "No element instance found for the "
-                                            "given Element token");
+    enum ed_err err = instance_load_by_token(req->app, tok, in);
+    if (err == ED_ERR_NOT_FOUND) {
+        /* as hub calls answer: the token names no instance */
+        api_error(req, res, ED_E_UNAUTHORIZED,
+                  "Invalid Element token: no such element instance");
+        return false;
+    }
+    if (err != ED_OK) {
+        api_error(req, res, ED_E_INTERNAL, "Cannot read the instance");
+        return false;
+    }
+    if (in->row.org_id != req->auth.org_id) {
+        instance_cleanup(in);
+        api_error(req, res, ED_E_UNAUTHORIZED,
+                  "Invalid Element token for this organization");
         return false;
     }
     return true;
@@ -80,7 +90,165 @@ static bool body_object_or_respond(struct ed_request *req, struct ed_response *r
     return false;
 }
 
+/* --- asynchronous work: provisioning, re-authentication, revocation ------------- */
+
+enum op { OP_GET, OP_PUT, OP_PATCH, OP_DELETE, OP_CFG_LIST, OP_CFG_GET, OP_CFG_PATCH,
+          OP_ENABLE, OP_DISABLE, OP_CREATE };
+
+/* One request's instance work; lives until the response is set (across
+ * HubSpot's answers when the handler returned ED_ASYNC). If the client goes
+ * away meanwhile the chain still runs to its end (no abandon hook): it is
+ * short, bounded by HubSpot's timeout, and frees everything it holds. */
+struct inst_job {
+    struct ed_request *req;
+    enum op op;
+    struct instance in;
+    struct inst_change ch;
+    struct inst_error err;
+    const char *cfg_key; /* OP_CFG_PATCH: the entry to answer with (arena) */
+    bool revoked;
+};
+
+static struct inst_job *job_new(struct ed_request *req, enum op op)
+{
+    struct inst_job *job = ed_calloc(1, sizeof(*job));
+    job->req = req;
+    job->op = op;
+    return job;
+}
+
+/* Ends the job: frees it, returns st. */
+static int job_end(struct inst_job *job, int st)
+{
+    instance_cleanup(&job->in);
+    inst_change_cleanup(&job->ch);
+    inst_error_cleanup(&job->err);
+    free(job);
+    return st;
+}
+
+/* Render the domain's refusal. */
+static int respond_error(struct ed_request *req, struct ed_response *res,
+                         const struct inst_error *err)
+{
+    int st = api_error(req, res, err->code, "%s", err->message);
+    if (err->provider_message)
+        res->provider_message = ed_arena_strdup(req->arena, err->provider_message);
+    return st;
+}
+
+static int job_resume(struct ed_request *req, struct ed_response *res, void *ud);
+
+/* A HubSpot step ended (event-loop thread): continue on a server thread. */
+static void job_step_done(void *ud)
+{
+    struct inst_job *job = ud;
+    api_async_continue(job->req, job_resume, job);
+}
+
+static void job_revoked(void *ud, bool revoked)
+{
+    struct inst_job *job = ud;
+    job->revoked = revoked;
+    api_async_continue(job->req, job_resume, job);
+}
+
+static int create_finish(struct ed_request *req, struct ed_response *res,
+                         struct inst_job *job)
+{
+    if (job->err.code != ED_E_NONE ||
+        !instance_store_new(req->app, &job->in, req->auth.org_id,
+                            req->auth.user_id, &job->err))
+        return job_end(job, respond_error(req, res, &job->err));
+    ed_info(req->request_id, "msg=\"instance created\" instance=%lld element=%s "
+                             "auth=%s",
+            (long long)job->in.row.id, job->in.el->key, job->in.row.auth_type);
+    return job_end(job, api_json(res, 200, instance_render(req->app, &job->in)));
+}
+
+static int modify_finish(struct ed_request *req, struct ed_response *res,
+                         struct inst_job *job)
+{
+    if (job->err.code != ED_E_NONE ||
+        !instance_change_commit(req->app, &job->in, &job->ch, &job->err))
+        return job_end(job, respond_error(req, res, &job->err));
+    if (job->op == OP_CFG_PATCH)
+        return job_end(job, api_json(res, 200,
+                                     instance_config_entry(&job->in, job->cfg_key)));
+    return job_end(job, api_json(res, 200, instance_render(req->app, &job->in)));
+}
+
+static int delete_finish(struct ed_request *req, struct ed_response *res,
+                         struct inst_job *job)
+{
+    struct instance *in = &job->in;
+    if (store_instance_delete(req->app->store, in->row.org_id, in->row.id) != ED_OK)
+        return job_end(job, api_error(req, res, ED_E_INTERNAL,
+                                      "Cannot delete the instance"));
+    ed_info(req->request_id, "msg=\"instance deleted\" instance=%lld revoked=%d",
+            (long long)in->row.id, job->revoked);
+    return job_end(job, api_json(res, 200,
+                                 json_pack("{s:I, s:b, s:b}", "id",
+                                           (json_int_t)in->row.id, "deleted", 1,
+                                           "revoked", job->revoked)));
+}
+
+static int job_resume(struct ed_request *req, struct ed_response *res, void *ud)
+{
+    struct inst_job *job = ud;
+    switch (job->op) {
+    case OP_CREATE:
+        return create_finish(req, res, job);
+    case OP_DELETE:
+        return delete_finish(req, res, job);
+    default:
+        return modify_finish(req, res, job);
+    }
+}
+
+/* PUT / PATCH (and a configuration entry's PATCH): apply, re-authenticate
+ * at HubSpot when needed (asynchronously), then commit. */
+static int modify_start(struct ed_request *req, struct ed_response *res,
+                        struct inst_job *job, json_t *body, bool full)
+{
+    const char *ra = req_query(req, "reAuthenticate");
+    if (!instance_change_apply(req->app, &job->in, body, full,
+                               ra && strcmp(ra, "true") == 0, &job->ch, &job->err))
+        return job_end(job, respond_error(req, res, &job->err));
+    if (!job->ch.reauth)
+        return modify_finish(req, res, job);
+    if (!instance_provision(req->app, &job->in, job->ch.pd, job->ch.ext,
+                            req->request_id, job_step_done, job, &job->err))
+        return job_end(job, respond_error(req, res, &job->err));
+    return ED_ASYNC;
+}
+
+/* Revoke at HubSpot (unless configured not to), then delete. */
+static int delete_start(struct ed_request *req, struct ed_response *res,
+                        struct inst_job *job)
+{
+    if (instance_revoke(req->app, &job->in, req->request_id, job_revoked, job))
+        return ED_ASYNC;
+    return delete_finish(req, res, job);
+}
+
 /* --- create ------------------------------------------------------------------- */
+
+/* Validate, authenticate at HubSpot (asynchronously), then store: nothing
+ * is stored unless HubSpot accepted the authorization. */
+static int create_start(struct ed_request *req, struct ed_response *res,
+                        const struct element *el)
+{
+    struct inst_job *job = job_new(req, OP_CREATE);
+    json_t *ext = json_object_get(req->body, "externalAuthentication");
+    if (!instance_prepare_new(req->app, el, req->body, &job->in, &job->err) ||
+        !instance_provision(req->app, &job->in,
+                            json_object_get(req->body, "providerData"),
+                            json_string_value(ext), req->request_id,
+                            job_step_done, job, &job->err))
+        return job_end(job, respond_error(req, res, &job->err));
+    return ED_ASYNC;
+}
 
 static int instances_create(struct ed_request *req, struct ed_response *res)
 {
@@ -99,7 +267,7 @@ static int instances_create(struct ed_request *req, struct ed_response *res)
     const struct element *el = api_element_or_respond(req, res, k);
     if (!el)
         return res->status;
-    return instance_create(req, res, el, req->body);
+    return create_start(req, res, el);
 }
 
 static int element_instances_create(struct ed_request *req, struct ed_response *res)
@@ -107,7 +275,7 @@ static int element_instances_create(struct ed_request *req, struct ed_response *
     const struct element *el = api_element_or_respond(req, res, req_param(req, 0));
     if (!el || !body_object_or_respond(req, res))
         return res->status;
-    return instance_create(req, res, el, req->body);
+    return create_start(req, res, el);
 }
 
 /* --- list / count ------------------------------------------------------------- */
@@ -220,73 +388,62 @@ static bool select_instance(struct ed_request *req, struct ed_response *res,
     return false;
 }
 
-enum op { OP_GET, OP_PUT, OP_PATCH, OP_DELETE, OP_CFG_LIST, OP_CFG_GET, OP_CFG_PATCH,
-          OP_ENABLE, OP_DISABLE };
-
 static int cfg_entry_op(struct ed_request *req, struct ed_response *res,
-                        struct instance *in, const char *config_id, bool patch)
+                        struct inst_job *job, const char *config_id, bool patch)
 {
-    const char *key = instance_config_key_by_id(in, config_id);
+    const char *key = instance_config_key_by_id(&job->in, config_id);
     if (!key)
-        return api_error(req, res, ED_E_NOT_FOUND,
-                         "No configuration entry %.40s on this instance", config_id);
-    key = ed_arena_strdup(req->arena, key);
-    if (patch) {
-        if (!json_is_object(req->body) ||
-            !json_object_get(req->body, "propertyValue"))
-            return api_error(req, res, ED_E_BAD_REQUEST,
-                             "Body must be {\"propertyValue\": <value>}");
-        json_t *b = json_pack("{s:{s:O}}", "configuration", key,
-                              json_object_get(req->body, "propertyValue"));
-        int st = instance_modify(req, res, in, b, false);
-        json_decref(b);
-        if (st != 200)
-            return st;
-    }
-    return api_json(res, 200, instance_config_entry(in, key));
+        return job_end(job, api_error(req, res, ED_E_NOT_FOUND,
+                                      "No configuration entry %.40s on this "
+                                      "instance",
+                                      config_id));
+    job->cfg_key = ed_arena_strdup(req->arena, key);
+    if (!patch)
+        return job_end(job, api_json(res, 200,
+                                     instance_config_entry(&job->in, job->cfg_key)));
+    if (!json_is_object(req->body) || !json_object_get(req->body, "propertyValue"))
+        return job_end(job, api_error(req, res, ED_E_BAD_REQUEST,
+                                      "Body must be {\"propertyValue\": <value>}"));
+    json_t *b = json_pack("{s:{s:O}}", "configuration", job->cfg_key,
+                          json_object_get(req->body, "propertyValue"));
+    int st = modify_start(req, res, job, b, false); /* b is read, not kept */
+    json_decref(b);
+    return st;
 }
 
 static int instance_op(struct ed_request *req, struct ed_response *res, enum sel how,
                        enum op op)
 {
-    struct instance in;
-    int st;
-    if (!select_instance(req, res, how, &in))
-        return res->status;
+    struct inst_job *job = job_new(req, op);
+    if (!select_instance(req, res, how, &job->in))
+        return job_end(job, res->status);
     switch (op) {
     case OP_GET:
-        st = api_json(res, 200, instance_render(req->app, &in));
-        break;
+        return job_end(job, api_json(res, 200, instance_render(req->app, &job->in)));
     case OP_PUT:
     case OP_PATCH:
-        st = body_object_or_respond(req, res)
-                 ? instance_modify(req, res, &in, req->body, op == OP_PUT)
-                 : res->status;
-        break;
+        if (!body_object_or_respond(req, res))
+            return job_end(job, res->status);
+        return modify_start(req, res, job, req->body, op == OP_PUT);
     case OP_DELETE:
-        st = instance_delete(req, res, &in);
-        break;
+        return delete_start(req, res, job);
     case OP_CFG_LIST:
-        st = api_json(res, 200, instance_config_entries(&in));
-        break;
+        return job_end(job, api_json(res, 200, instance_config_entries(&job->in)));
     case OP_CFG_GET:
     case OP_CFG_PATCH:
-        st = cfg_entry_op(req, res, &in, req_param(req, req->nparams - 1),
-                          op == OP_CFG_PATCH);
-        break;
+        return cfg_entry_op(req, res, job, req_param(req, req->nparams - 1),
+                            op == OP_CFG_PATCH);
     case OP_ENABLE:
     case OP_DISABLE:
-        in.row.disabled = op == OP_DISABLE;
-        if (instance_save(req->app, &in) != ED_OK)
-            st = api_error(req, res, ED_E_INTERNAL, "Cannot update the instance");
-        else
-            st = api_json(res, 200, instance_render(req->app, &in));
-        break;
+        /* the flag alone: a rename made meanwhile stays */
+        job->in.row.disabled = op == OP_DISABLE;
+        if (instance_save(req->app, &job->in, STORE_INST_DISABLED) != ED_OK)
+            return job_end(job, api_error(req, res, ED_E_INTERNAL,
+                                          "Cannot update the instance"));
+        return job_end(job, api_json(res, 200, instance_render(req->app, &job->in)));
     default:
-        st = api_error(req, res, ED_E_INTERNAL, NULL);
+        return job_end(job, api_error(req, res, ED_E_INTERNAL, NULL));
     }
-    instance_cleanup(&in);
-    return st;
 }
 
 #define OP_HANDLER(fn, how, op)                                                \

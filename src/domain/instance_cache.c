@@ -149,6 +149,14 @@ void caches_init(struct ed_app *app)
 
 void caches_free(struct ed_app *app)
 {
+    /* the store's watch thread (PostgreSQL LISTEN) runs instances_changed
+     * on these caches: stop it and unhook before freeing them. Without
+     * this a change feed that connected just as the server stopped
+     * invalidated freed caches (SIGSEGV at shutdown, pg.platform_http). */
+    if (app->store) {
+        store_watch_stop(app->store);
+        store_set_instance_hook(app->store, NULL, NULL);
+    }
     ed_ttlcache_free(app->instance_cache);
     ed_ttlcache_free(app->shared_cache);
     app->shared_cache = NULL;

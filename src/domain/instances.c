@@ -14,10 +14,13 @@
  * Cloud Elements returns them; secrets render as "********". */
 #include "domain/instances.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "domain/app.h"
+#include "core/buf.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/strparse.h"
@@ -354,49 +357,78 @@ static void sync_row_text(struct instance *in)
     in->row.provider_meta = json_dumps(in->meta, JSON_COMPACT);
 }
 
-enum ed_err instance_save(struct ed_app *app, struct instance *in)
+enum ed_err instance_save(struct ed_app *app, struct instance *in,
+                          unsigned fields)
 {
-    (void)app;
     sync_row_text(in);
-    return store_instance_update(app->store, &in->row);
+    return store_instance_update(app->store, &in->row, fields);
+}
+
+/* --- errors ------------------------------------------------------------------- */
+
+void inst_error_cleanup(struct inst_error *e)
+{
+    free(e->provider_message);
+    memset(e, 0, sizeof(*e));
+}
+
+static bool fail(struct inst_error *e, enum ed_api_error code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static bool fail(struct inst_error *e, enum ed_api_error code, const char *fmt, ...)
+{
+    va_list ap;
+    e->code = code;
+    va_start(ap, fmt);
+    vsnprintf(e->message, sizeof(e->message), fmt, ap);
+    va_end(ap);
+    return false;
 }
 
 /* --- provisioning ------------------------------------------------------------ */
 
 enum prov_mode { MODE_CODE, MODE_LEGACY, MODE_EXTERNAL, MODE_APIKEY };
 
-struct prov {
-    enum prov_mode mode;
-    json_t *meta;   /* new reference on success */
-    int64_t expires_at;
-};
-
-static const char *pd_str(struct ed_request *req, json_t *pd, const char *name)
+/* A providerData value as a string (heap), integers printed; NULL if none. */
+static char *pd_dup(json_t *pd, const char *name)
 {
     json_t *v = json_object_get(pd, name);
     if (json_is_string(v))
-        return json_string_value(v);
+        return ed_strdup(json_string_value(v));
     if (json_is_integer(v))
-        return ed_arena_printf(req->arena, "%lld", (long long)json_integer_value(v));
+        return ed_asprintf("%lld", (long long)json_integer_value(v));
     return NULL;
 }
 
-static enum prov_mode pick_mode(struct ed_request *req, json_t *config,
-                                json_t *pd, const char *ext)
+static bool pd_has(json_t *pd, const char *name)
+{
+    json_t *v = json_object_get(pd, name);
+    return json_is_string(v) || json_is_integer(v);
+}
+
+static enum prov_mode pick_mode(json_t *config, json_t *pd, const char *ext)
 {
     const char *at = json_string_value(json_object_get(config, "authentication.type"));
     if (at && (ed_strcaseeq(at, "apiKey") || ed_strcaseeq(at, "apikey")))
         return MODE_APIKEY;
     if (ext && strcmp(ext, "initial") == 0)
         return MODE_EXTERNAL;
-    if (pd_str(req, pd, "access_token"))
+    if (pd_has(pd, "access_token"))
         return MODE_LEGACY;
     return MODE_CODE;
 }
 
-/* Which entries are missing for a mode; "" when none (arena string). */
-static const char *missing_entries(struct ed_request *req, const struct instance *in,
-                                   enum prov_mode mode, json_t *pd)
+static void list_add(char *buf, size_t cap, size_t *k, const char *item)
+{
+    int n = snprintf(buf + *k, cap - *k, "%s%s", *k ? ", " : "", item);
+    if (n > 0 && (size_t)n < cap - *k)
+        *k += (size_t)n;
+}
+
+/* Which entries are missing for a mode, and which credentials carry a
+ * control character (CR/LF would become a header or break the form);
+ * false + err when any. */
+static bool check_inputs(const struct instance *in, enum prov_mode mode,
+                         json_t *pd, struct inst_error *err)
 {
     static const char *const need_code[] = {"oauth.api.key", "oauth.api.secret",
                                             "oauth.callback.url", NULL};
@@ -405,6 +437,12 @@ static const char *missing_entries(struct ed_request *req, const struct instance
     static const char *const need_ext[] = {"oauth.api.key", "oauth.api.secret",
                                            "oauth.user.refresh_token", NULL};
     static const char *const need_key[] = {"hubspot.authorization.apikey", NULL};
+    static const char *const creds[] = {"oauth.api.key", "oauth.api.secret",
+                                        "oauth.callback.url",
+                                        "oauth.user.refresh_token",
+                                        "hubspot.authorization.apikey", NULL};
+    static const char *const pd_creds[] = {"code", "access_token",
+                                           "refresh_token", "apikey", NULL};
     const char *const *need = mode == MODE_CODE     ? need_code
                               : mode == MODE_LEGACY ? need_legacy
                               : mode == MODE_EXTERNAL ? need_ext
@@ -413,39 +451,45 @@ static const char *missing_entries(struct ed_request *req, const struct instance
     size_t k = 0;
     for (; *need; need++) {
         const char *v = instance_cfg(in, *need);
-        if (!v || !*v) {
-            int n = snprintf(buf + k, sizeof(buf) - k, "%s%s", k ? ", " : "", *need);
-            if (n > 0 && (size_t)n < sizeof(buf) - k)
-                k += (size_t)n;
+        if (!v || !*v)
+            list_add(buf, sizeof(buf), &k, *need);
+    }
+    if (mode == MODE_CODE && !pd_has(pd, "code"))
+        list_add(buf, sizeof(buf), &k, "providerData.code");
+    if (mode == MODE_LEGACY && !pd_has(pd, "refresh_token"))
+        list_add(buf, sizeof(buf), &k, "providerData.refresh_token");
+    if (k)
+        return fail(err, ED_E_BAD_REQUEST, "Missing required configuration: %s",
+                    buf);
+    for (size_t i = 0; creds[i]; i++) {
+        if (ed_has_control(instance_cfg(in, creds[i])))
+            list_add(buf, sizeof(buf), &k, creds[i]);
+    }
+    for (size_t i = 0; pd_creds[i]; i++) {
+        if (ed_has_control(json_string_value(json_object_get(pd, pd_creds[i])))) {
+            char name[64];
+            snprintf(name, sizeof(name), "providerData.%s", pd_creds[i]);
+            list_add(buf, sizeof(buf), &k, name);
         }
     }
-    if (mode == MODE_CODE && !pd_str(req, pd, "code")) {
-        int n = snprintf(buf + k, sizeof(buf) - k, "%sproviderData.code", k ? ", " : "");
-        if (n > 0 && (size_t)n < sizeof(buf) - k)
-            k += (size_t)n;
-    }
-    if (mode == MODE_LEGACY && !pd_str(req, pd, "refresh_token")) {
-        int n = snprintf(buf + k, sizeof(buf) - k, "%sproviderData.refresh_token",
-                         k ? ", " : "");
-        if (n > 0 && (size_t)n < sizeof(buf) - k)
-            k += (size_t)n;
-    }
-    return ed_arena_strdup(req->arena, buf);
+    if (k)
+        return fail(err, ED_E_BAD_REQUEST,
+                    "Control characters are not allowed in credentials: %s", buf);
+    return true;
 }
 
-/* Map a failed HubSpot call onto the response: 400 + providerMessage when
- * HubSpot refused, 502 when it failed. */
-static int provider_failed(struct ed_request *req, struct ed_response *res,
-                           struct hs_result *r, const char *what)
+/* A failed HubSpot call: 400 + providerMessage when HubSpot refused, 502
+ * when it failed. */
+static void provider_failed(struct inst_error *err, struct hs_result *r,
+                            const char *what)
 {
     if (r->failure == HS_TRANSIENT)
-        api_error(req, res, ED_E_BAD_GATEWAY, "HubSpot failed while %s", what);
+        fail(err, ED_E_BAD_GATEWAY, "HubSpot failed while %s", what);
     else
-        api_error(req, res, ED_E_BAD_REQUEST, "HubSpot rejected the request while %s",
-                  what);
-    if (r->provider_message)
-        res->provider_message = ed_arena_strdup(req->arena, r->provider_message);
-    return res->status;
+        fail(err, ED_E_BAD_REQUEST, "HubSpot rejected the request while %s", what);
+    free(err->provider_message);
+    err->provider_message = r->provider_message ? ed_strdup(r->provider_message)
+                                                : NULL;
 }
 
 void instance_take_tokens(struct instance *in, json_t *body,
@@ -492,111 +536,179 @@ static void take_meta(struct instance *in, json_t *body)
     }
 }
 
-static void introspect(struct ed_app *app, struct instance *in)
+static void set_auth_type(struct instance *in, const char *t)
 {
-    struct hs_result r;
-    hs_token_introspect(app->cfg->hubspot_api_url,
-                        element_oauth(in->el, "introspectPath"),
-                        instance_cfg(in, "oauth.api.key"),
-                        instance_cfg(in, "oauth.api.secret"),
-                        instance_cfg(in, "oauth.user.token"), &r);
-    if (r.failure == HS_OK)
-        take_meta(in, r.body);
-    else
-        ed_warn(NULL, "msg=\"token introspection failed\" instance=%lld status=%ld",
-                (long long)in->row.id, r.status);
-    hs_result_cleanup(&r);
+    free(in->row.auth_type);
+    in->row.auth_type = ed_strdup(t);
 }
 
-/* Authenticate at HubSpot according to the mode; fills in's secrets, meta
- * and expiry. Returns 0, or the HTTP status of the error set on res. */
-static int provision(struct ed_request *req, struct ed_response *res,
-                     struct instance *in, json_t *pd, const char *ext)
+/* One provisioning in flight: the chain of HubSpot calls of its mode, each
+ * submitted on the event loop; prov_step runs on the same loop thread. */
+struct prov {
+    struct ed_app *app;
+    struct instance *in;
+    enum prov_mode mode;
+    bool introspecting; /* code / external: the second call */
+    char rid[32];
+    struct inst_error *err;
+    instance_done_fn done;
+    void *ud;
+};
+
+static void prov_step(void *ud, struct hs_result *r);
+
+static bool prov_submit(struct prov *p, struct hs_call *c)
 {
-    struct ed_app *app = req->app;
-    const char *api = app->cfg->hubspot_api_url;
-    struct hs_result r = {0};
-    enum prov_mode mode = pick_mode(req, in->config, pd, ext);
-    const char *missing = missing_entries(req, in, mode, pd);
-    int rc = 0;
-    if (*missing)
-        return api_error(req, res, ED_E_BAD_REQUEST,
-                         "Missing required configuration: %s", missing);
-    json_object_clear(in->meta);
-    switch (mode) {
+    struct provider_job *j = hs_call_submit(c, 0, prov_step, p);
+    hs_call_cleanup(c);
+    return j != NULL;
+}
+
+static void prov_end(struct prov *p)
+{
+    if (p->err->code == ED_E_NONE) {
+        p->in->row.valid = 1;
+        free(p->in->row.invalid_reason);
+        p->in->row.invalid_reason = NULL;
+    }
+    p->done(p->ud);
+    free(p);
+}
+
+static void prov_step(void *ud, struct hs_result *r)
+{
+    struct prov *p = ud;
+    struct instance *in = p->in;
+    const char *api = p->app->cfg->hubspot_api_url;
+    switch (p->mode) {
     case MODE_APIKEY:
-        hs_private_app_info(api, element_oauth(in->el, "privateAppInfoPath"),
-                            instance_cfg(in, "hubspot.authorization.apikey"), &r);
-        if (r.failure) {
-            rc = provider_failed(req, res, &r, "verifying the API key");
-            goto out;
+        if (r->failure) {
+            provider_failed(p->err, r, "verifying the API key");
+            break;
         }
-        take_meta(in, r.body);
+        take_meta(in, r->body);
         json_object_del(in->secrets, "oauth.user.token");
         json_object_del(in->secrets, "oauth.user.refresh_token");
         in->row.access_expires_at = 0;
         in->row.refreshed_at = ed_now_s();
-        free(in->row.auth_type);
-        in->row.auth_type = ed_strdup("apiKey");
+        set_auth_type(in, "apiKey");
         break;
     case MODE_CODE:
-        hs_token_from_code(api, element_oauth(in->el, "tokenPath"),
-                           instance_cfg(in, "oauth.api.key"),
-                           instance_cfg(in, "oauth.api.secret"),
-                           instance_cfg(in, "oauth.callback.url"),
-                           pd_str(req, pd, "code"), &r);
-        if (r.failure) {
-            rc = provider_failed(req, res, &r, "exchanging the authorization code");
-            goto out;
-        }
-        instance_take_tokens(in, r.body, NULL);
-        take_meta(in, r.body);
-        introspect(app, in);
-        free(in->row.auth_type);
-        in->row.auth_type = ed_strdup("oauth2");
-        break;
     case MODE_EXTERNAL:
-        hs_token_refresh(api, element_oauth(in->el, "tokenPath"),
-                         instance_cfg(in, "oauth.api.key"),
-                         instance_cfg(in, "oauth.api.secret"),
-                         instance_cfg(in, "oauth.user.refresh_token"), &r);
-        if (r.failure) {
-            rc = provider_failed(req, res, &r, "refreshing the given refresh token");
-            goto out;
+        if (p->introspecting) {
+            /* hub id, user, scopes: nice to have, not a reason to refuse */
+            if (r->failure == HS_OK)
+                take_meta(in, r->body);
+            else
+                ed_warn(p->rid, "msg=\"token introspection failed\" status=%ld",
+                        r->status);
+            break;
         }
-        instance_take_tokens(in, r.body, instance_cfg(in, "oauth.user.refresh_token"));
-        take_meta(in, r.body);
-        introspect(app, in);
-        free(in->row.auth_type);
-        in->row.auth_type = ed_strdup("oauth2");
+        if (r->failure) {
+            provider_failed(p->err, r,
+                            p->mode == MODE_CODE
+                                ? "exchanging the authorization code"
+                                : "refreshing the given refresh token");
+            break;
+        }
+        instance_take_tokens(in, r->body,
+                             p->mode == MODE_EXTERNAL
+                                 ? instance_cfg(in, "oauth.user.refresh_token")
+                                 : NULL);
+        take_meta(in, r->body);
+        set_auth_type(in, "oauth2");
+        struct hs_call c;
+        hs_call_token_introspect(&c, api, element_oauth(in->el, "introspectPath"),
+                                 instance_cfg(in, "oauth.api.key"),
+                                 instance_cfg(in, "oauth.api.secret"),
+                                 instance_cfg(in, "oauth.user.token"));
+        p->introspecting = true;
+        if (prov_submit(p, &c))
+            return;
+        ed_warn(p->rid, "msg=\"token introspection not submitted\"");
+        break;
+    case MODE_LEGACY:
+        if (r->failure) {
+            provider_failed(p->err, r, "verifying the legacy tokens");
+            break;
+        }
+        take_meta(in, r->body);
+        set_auth_type(in, "oauth2_legacy");
+        break;
+    }
+    prov_end(p);
+}
+
+bool instance_provision(struct ed_app *app, struct instance *in, json_t *pd,
+                        const char *ext, const char *rid, instance_done_fn done,
+                        void *ud, struct inst_error *err)
+{
+    const char *api = app->cfg->hubspot_api_url;
+    enum prov_mode mode = pick_mode(in->config, pd, ext);
+    struct hs_call c;
+    if (!check_inputs(in, mode, pd, err))
+        return false;
+    json_object_clear(in->meta);
+    switch (mode) {
+    case MODE_APIKEY:
+        hs_call_private_app_info(&c, api, element_oauth(in->el, "privateAppInfoPath"),
+                                 instance_cfg(in, "hubspot.authorization.apikey"));
+        break;
+    case MODE_CODE: {
+        char *code = pd_dup(pd, "code");
+        hs_call_token_from_code(&c, api, element_oauth(in->el, "tokenPath"),
+                                instance_cfg(in, "oauth.api.key"),
+                                instance_cfg(in, "oauth.api.secret"),
+                                instance_cfg(in, "oauth.callback.url"), code);
+        crypto_free_secret(code);
+        break;
+    }
+    case MODE_EXTERNAL:
+        hs_call_token_refresh(&c, api, element_oauth(in->el, "tokenPath"),
+                              instance_cfg(in, "oauth.api.key"),
+                              instance_cfg(in, "oauth.api.secret"),
+                              instance_cfg(in, "oauth.user.refresh_token"));
         break;
     case MODE_LEGACY: {
-        json_t *tok = json_pack("{s:s, s:s, s:O?}", "access_token",
-                                pd_str(req, pd, "access_token"), "refresh_token",
-                                pd_str(req, pd, "refresh_token"), "expires_in",
+        char *at = pd_dup(pd, "access_token");
+        char *rt = pd_dup(pd, "refresh_token");
+        json_t *tok = json_pack("{s:s, s:s, s:O?}", "access_token", at,
+                                "refresh_token", rt, "expires_in",
                                 json_object_get(pd, "expires_in"));
         instance_take_tokens(in, tok, NULL);
         json_decref(tok);
-        char *path = ed_asprintf("%s%s", element_oauth(in->el, "legacyVerifyPath"),
-                                 pd_str(req, pd, "access_token"));
-        hs_get_bearer(api, path, pd_str(req, pd, "access_token"), &r);
-        free(path);
-        if (r.failure) {
-            rc = provider_failed(req, res, &r, "verifying the legacy tokens");
-            goto out;
-        }
-        take_meta(in, r.body);
-        free(in->row.auth_type);
-        in->row.auth_type = ed_strdup("oauth2_legacy");
+        /* the token goes into the URL path: escaped, so no '/', '?' or '#'
+         * of it can change what is asked */
+        struct ed_buf path;
+        ed_buf_init(&path, 16384);
+        ed_buf_appends(&path, element_oauth(in->el, "legacyVerifyPath"));
+        enum ed_err e = ed_url_encode(&path, at);
+        char *p = e ? NULL : ed_strndup(path.data, path.len);
+        memset(path.data, 0, path.len);
+        ed_buf_cleanup(&path);
+        if (p)
+            hs_call_get_bearer(&c, api, p, at);
+        crypto_free_secret(p);
+        crypto_free_secret(at);
+        crypto_free_secret(rt);
+        if (e)
+            return fail(err, ED_E_BAD_REQUEST, "providerData.access_token is too long");
         break;
     }
     }
-    in->row.valid = 1;
-    free(in->row.invalid_reason);
-    in->row.invalid_reason = NULL;
-out:
-    hs_result_cleanup(&r);
-    return rc;
+    struct prov *pv = ed_calloc(1, sizeof(*pv));
+    pv->app = app;
+    pv->in = in;
+    pv->mode = mode;
+    snprintf(pv->rid, sizeof(pv->rid), "%s", rid ? rid : "");
+    pv->err = err;
+    pv->done = done;
+    pv->ud = ud;
+    if (!prov_submit(pv, &c)) {
+        free(pv);
+        return fail(err, ED_E_INTERNAL, "Cannot call HubSpot from this thread");
+    }
+    return true;
 }
 
 /* --- create / modify / delete ------------------------------------------------ */
@@ -631,126 +743,138 @@ static json_t *clean_tags(json_t *v, const char **why)
     return out;
 }
 
-static int respond_instance(struct ed_request *req, struct ed_response *res,
-                            struct instance *in)
+bool instance_prepare_new(struct ed_app *app, const struct element *el,
+                          json_t *body, struct instance *in,
+                          struct inst_error *err)
 {
-    return api_json(res, 200, instance_render(req->app, in));
-}
-
-int instance_create(struct ed_request *req, struct ed_response *res,
-                    const struct element *el, json_t *body)
-{
-    struct ed_app *app = req->app;
-    struct instance in;
     char *name = NULL;
     const char *why = NULL;
-    uint8_t hash[ED_HASH_BYTES];
-    int status;
-    memset(&in, 0, sizeof(in));
-    in.el = el;
-    in.config = json_object();
-    in.secrets = json_object();
-    in.meta = json_object();
-    in.row.auth_type = ed_strdup("oauth2");
+    bool ok = false;
+    (void)app;
+    memset(in, 0, sizeof(*in));
+    in->el = el;
+    in->config = json_object();
+    in->secrets = json_object();
+    in->meta = json_object();
+    in->row.auth_type = ed_strdup("oauth2");
     json_t *pd = json_object_get(body, "providerData");
     json_t *ext = json_object_get(body, "externalAuthentication");
     if (pd && !json_is_object(pd) && !json_is_null(pd)) {
-        status = api_error(req, res, ED_E_BAD_REQUEST, "providerData must be an object");
+        fail(err, ED_E_BAD_REQUEST, "providerData must be an object");
         goto out;
     }
     if (ext && !json_is_string(ext) && !json_is_null(ext)) {
-        status = api_error(req, res, ED_E_BAD_REQUEST,
-                           "externalAuthentication must be a string");
+        fail(err, ED_E_BAD_REQUEST, "externalAuthentication must be a string");
         goto out;
     }
     name = clean_name(json_object_get(body, "name"));
     if (!name || !*name || strlen(name) > MAX_NAME) {
-        status = api_error(req, res, ED_E_BAD_REQUEST,
-                           "name is required (a non-empty string of at most 512 "
-                           "characters)");
+        fail(err, ED_E_BAD_REQUEST,
+             "name is required (a non-empty string of at most 512 characters)");
         goto out;
     }
     json_t *tags = json_object_get(body, "tags");
-    in.tags = tags && !json_is_null(tags) ? clean_tags(tags, &why)
-                                          : json_pack("[s]", name);
-    if (!in.tags) {
-        status = api_error(req, res, ED_E_BAD_REQUEST, "%s", why);
+    in->tags = tags && !json_is_null(tags) ? clean_tags(tags, &why)
+                                           : json_pack("[s]", name);
+    if (!in->tags) {
+        fail(err, ED_E_BAD_REQUEST, "%s", why);
         goto out;
     }
-    cfg_defaults(el, in.config);
-    if ((why = cfg_apply(el, in.config, in.secrets,
+    cfg_defaults(el, in->config);
+    if ((why = cfg_apply(el, in->config, in->secrets,
                          json_object_get(body, "configuration"), true))) {
-        status = api_error(req, res, ED_E_BAD_REQUEST, "%s", why);
+        fail(err, ED_E_BAD_REQUEST, "%s", why);
         goto out;
     }
-    if ((status = provision(req, res, &in, pd, json_string_value(ext))))
-        goto out;
-    /* everything HubSpot accepted: now store */
-    in.row.org_id = req->auth.org_id;
-    in.row.user_id = req->auth.user_id;
-    in.row.element_key = ed_strdup(el->key);
-    in.row.name = ed_strdup(name);
-    in.row.external_auth =
+    in->row.element_key = ed_strdup(el->key);
+    in->row.name = name;
+    name = NULL;
+    in->row.external_auth =
         ed_strdup(json_is_string(ext) ? json_string_value(ext) : "none");
-    in.row.valid = 1;
-    in.token = crypto_random_b64(32);
-    crypto_lookup_hash(app->keys, in.token, hash);
-    if (crypto_seal(app->keys, in.token, strlen(in.token), &in.row.token_ct.data,
-                    &in.row.token_ct.len) != ED_OK ||
-        instance_seal_secrets(app, &in) != ED_OK) {
-        status = api_error(req, res, ED_E_INTERNAL, "Cannot seal credentials");
-        goto out;
-    }
-    sync_row_text(&in);
-    if (store_instance_create(app->store, &in.row, hash) != ED_OK) {
-        status = api_error(req, res, ED_E_INTERNAL, "Cannot store the instance");
-        goto out;
-    }
-    ed_info(req->request_id, "msg=\"instance created\" instance=%lld element=%s "
-                             "auth=%s",
-            (long long)in.row.id, el->key, in.row.auth_type);
-    status = respond_instance(req, res, &in);
+    ok = true;
 out:
     free(name);
-    instance_cleanup(&in);
-    return status;
+    if (!ok)
+        instance_cleanup(in);
+    return ok;
 }
 
-int instance_modify(struct ed_request *req, struct ed_response *res,
-                    struct instance *in, json_t *body, bool full)
+bool instance_store_new(struct ed_app *app, struct instance *in,
+                        int64_t org_id, int64_t user_id, struct inst_error *err)
 {
-    struct ed_app *app = req->app;
+    uint8_t hash[ED_HASH_BYTES];
+    /* everything HubSpot accepted: now store */
+    in->row.org_id = org_id;
+    in->row.user_id = user_id;
+    in->row.valid = 1;
+    in->token = crypto_random_b64(32);
+    crypto_lookup_hash(app->keys, in->token, hash);
+    if (crypto_seal(app->keys, in->token, strlen(in->token),
+                    &in->row.token_ct.data, &in->row.token_ct.len) != ED_OK ||
+        instance_seal_secrets(app, in) != ED_OK)
+        return fail(err, ED_E_INTERNAL, "Cannot seal credentials");
+    sync_row_text(in);
+    if (store_instance_create(app->store, &in->row, hash) != ED_OK)
+        return fail(err, ED_E_INTERNAL, "Cannot store the instance");
+    return true;
+}
+
+void inst_change_cleanup(struct inst_change *ch)
+{
+    json_decref(ch->pd);
+    free(ch->ext);
+    free(ch->old_name);
+    free(ch->old_reason);
+    crypto_free_secret(ch->old_secrets);
+    json_decref(ch->old_tags);
+    json_decref(ch->old_config);
+    memset(ch, 0, sizeof(*ch));
+}
+
+bool instance_change_apply(struct ed_app *app, struct instance *in,
+                           json_t *body, bool full, bool reauth_asked,
+                           struct inst_change *ch, struct inst_error *err)
+{
     const char *why = NULL;
     json_t *pd = json_object_get(body, "providerData");
     json_t *cfg = json_object_get(body, "configuration");
     json_t *name_v = json_object_get(body, "name");
     json_t *tags_v = json_object_get(body, "tags");
-    bool reauth = json_is_object(pd) ||
-                  (req_query(req, "reAuthenticate") &&
-                   strcmp(req_query(req, "reAuthenticate"), "true") == 0);
+    json_t *ext = json_object_get(body, "externalAuthentication");
+    (void)app;
+    memset(ch, 0, sizeof(*ch));
+    ch->full = full;
+    ch->reauth = json_is_object(pd) || reauth_asked;
+    ch->pd = json_is_object(pd) ? json_incref(pd) : NULL;
+    ch->ext = json_is_string(ext) ? ed_strdup(json_string_value(ext)) : NULL;
+    /* what the change started from: only what differs is written */
+    ch->old_name = ed_strdup(in->row.name);
+    ch->old_reason = in->row.invalid_reason ? ed_strdup(in->row.invalid_reason) : NULL;
+    ch->old_tags = json_deep_copy(in->tags);
+    ch->old_config = json_deep_copy(in->config);
+    ch->old_valid = in->row.valid;
+    ch->old_disabled = in->row.disabled;
+    ch->old_secrets = json_dumps(in->secrets, JSON_COMPACT | JSON_SORT_KEYS);
     const char *old_key = instance_cfg(in, "hubspot.authorization.apikey");
     char *old_key_copy = old_key ? ed_strdup(old_key) : NULL;
-    char *old_secrets = json_dumps(in->secrets, JSON_COMPACT | JSON_SORT_KEYS);
-    char *new_secrets = NULL;
-    int status;
+    bool ok = false;
     if (name_v && !json_is_null(name_v)) {
         char *n = clean_name(name_v);
         if (!n || !*n || strlen(n) > MAX_NAME) {
             free(n);
-            status = api_error(req, res, ED_E_BAD_REQUEST,
-                               "name must be a non-empty string");
+            fail(err, ED_E_BAD_REQUEST, "name must be a non-empty string");
             goto out;
         }
         free(in->row.name);
         in->row.name = n;
     } else if (full) {
-        status = api_error(req, res, ED_E_BAD_REQUEST, "name is required");
+        fail(err, ED_E_BAD_REQUEST, "name is required");
         goto out;
     }
     if (tags_v && !json_is_null(tags_v)) {
         json_t *t = clean_tags(tags_v, &why);
         if (!t) {
-            status = api_error(req, res, ED_E_BAD_REQUEST, "%s", why);
+            fail(err, ED_E_BAD_REQUEST, "%s", why);
             goto out;
         }
         json_decref(in->tags);
@@ -778,81 +902,113 @@ int instance_modify(struct ed_request *req, struct ed_response *res,
         in->config = nc;
     }
     if ((why = cfg_apply(in->el, in->config, in->secrets, cfg, false))) {
-        status = api_error(req, res, ED_E_BAD_REQUEST, "%s", why);
+        fail(err, ED_E_BAD_REQUEST, "%s", why);
         goto out;
     }
     const char *new_key = instance_cfg(in, "hubspot.authorization.apikey");
-    if (!reauth && strcmp(in->row.auth_type, "apiKey") == 0 && new_key &&
+    if (!ch->reauth && strcmp(in->row.auth_type, "apiKey") == 0 && new_key &&
         (!old_key_copy || strcmp(new_key, old_key_copy) != 0))
-        reauth = true;
-    if (reauth) {
-        json_t *ext = json_object_get(body, "externalAuthentication");
-        if ((status = provision(req, res, in, pd,
-                                json_is_string(ext) ? json_string_value(ext) : NULL)))
-            goto out;
-        if (json_is_string(ext)) {
-            free(in->row.external_auth);
-            in->row.external_auth = ed_strdup(json_string_value(ext));
-        }
-    }
-    new_secrets = json_dumps(in->secrets, JSON_COMPACT | JSON_SORT_KEYS);
-    bool creds_changed = reauth || strcmp(old_secrets, new_secrets) != 0;
-    if (creds_changed && instance_seal_secrets(app, in) != ED_OK) {
-        status = api_error(req, res, ED_E_INTERNAL, "Cannot seal credentials");
-        goto out;
-    }
-    sync_row_text(in);
-    /* credentials first (compare-and-swap on the version), then the rest;
-     * a change that leaves them alone does not race the token refresher */
-    enum ed_err err = creds_changed
-                          ? store_instance_put_credentials(app->store, &in->row)
-                          : ED_OK;
-    if (err == ED_OK)
-        err = store_instance_update(app->store, &in->row);
-    if (err == ED_ERR_BUSY) {
-        status = api_error(req, res, ED_E_CONFLICT,
-                           "The instance changed meanwhile; retry");
-        goto out;
-    }
-    if (err) {
-        status = api_error(req, res, ED_E_INTERNAL, "Cannot store the instance");
-        goto out;
-    }
-    status = respond_instance(req, res, in);
+        ch->reauth = true;
+    ok = true;
 out:
     crypto_free_secret(old_key_copy);
-    crypto_free_secret(old_secrets);
-    crypto_free_secret(new_secrets);
-    return status;
+    return ok;
 }
 
-int instance_delete(struct ed_request *req, struct ed_response *res,
-                    struct instance *in)
+static bool str_differ(const char *a, const char *b)
 {
-    struct ed_app *app = req->app;
+    return (a == NULL) != (b == NULL) || (a && strcmp(a, b) != 0);
+}
+
+bool instance_change_commit(struct ed_app *app, struct instance *in,
+                            struct inst_change *ch, struct inst_error *err)
+{
+    if (ch->reauth && ch->ext) {
+        free(in->row.external_auth);
+        in->row.external_auth = ed_strdup(ch->ext);
+    }
+    char *new_secrets = json_dumps(in->secrets, JSON_COMPACT | JSON_SORT_KEYS);
+    bool creds_changed = ch->reauth || strcmp(ch->old_secrets, new_secrets) != 0;
+    crypto_free_secret(new_secrets);
+    if (creds_changed && instance_seal_secrets(app, in) != ED_OK)
+        return fail(err, ED_E_INTERNAL, "Cannot seal credentials");
+    sync_row_text(in);
+    /* only what this change touched: a concurrent change of another field
+     * (a disable racing a rename) is not undone by a stale copy */
+    unsigned fields = 0;
+    if (str_differ(ch->old_name, in->row.name))
+        fields |= STORE_INST_NAME;
+    if (!json_equal(ch->old_tags, in->tags))
+        fields |= STORE_INST_TAGS;
+    if (!json_equal(ch->old_config, in->config))
+        fields |= STORE_INST_CONFIG;
+    if (ch->old_disabled != in->row.disabled)
+        fields |= STORE_INST_DISABLED;
+    if (!creds_changed && (ch->old_valid != in->row.valid ||
+                           str_differ(ch->old_reason, in->row.invalid_reason)))
+        fields |= STORE_INST_VALID;
+    /* credentials first (compare-and-swap on the version), then the rest;
+     * a change that leaves them alone does not race the token refresher */
+    enum ed_err e = creds_changed
+                        ? store_instance_put_credentials(app->store, &in->row)
+                        : ED_OK;
+    if (e == ED_OK)
+        e = store_instance_update(app->store, &in->row, fields);
+    if (e == ED_ERR_BUSY)
+        return fail(err, ED_E_CONFLICT, "The instance changed meanwhile; retry");
+    if (e == ED_ERR_NOT_FOUND)
+        return fail(err, ED_E_NOT_FOUND, "No element instance found for id %lld",
+                    (long long)in->row.id);
+    if (e)
+        return fail(err, ED_E_INTERNAL, "Cannot store the instance");
+    return true;
+}
+
+struct revoke {
+    void (*done)(void *ud, bool revoked);
+    void *ud;
+    int64_t id;
+    char rid[32];
+};
+
+static void revoke_done(void *ud, struct hs_result *r)
+{
+    struct revoke rv = *(struct revoke *)ud;
+    free(ud);
+    if (r->failure != HS_OK)
+        ed_warn(rv.rid, "msg=\"refresh token revocation failed\" instance=%lld "
+                        "status=%ld",
+                (long long)rv.id, r->status);
+    rv.done(rv.ud, r->failure == HS_OK);
+}
+
+bool instance_revoke(struct ed_app *app, const struct instance *in,
+                     const char *rid, void (*done)(void *ud, bool revoked),
+                     void *ud)
+{
     const char *revoke = instance_cfg(in, "provider.revoke.on.delete");
     const char *rt = instance_cfg(in, "oauth.user.refresh_token");
-    bool revoked = false;
-    if (strcmp(in->row.auth_type, "oauth2") == 0 && rt &&
-        !(revoke && strcmp(revoke, "false") == 0)) {
-        struct hs_result r;
-        hs_token_revoke(app->cfg->hubspot_api_url,
-                        element_oauth(in->el, "revokePath"),
-                        instance_cfg(in, "oauth.api.key"),
-                        instance_cfg(in, "oauth.api.secret"), rt, &r);
-        revoked = r.failure == HS_OK;
-        if (!revoked)
-            ed_warn(req->request_id,
-                    "msg=\"refresh token revocation failed\" instance=%lld "
-                    "status=%ld",
-                    (long long)in->row.id, r.status);
-        hs_result_cleanup(&r);
+    if (strcmp(in->row.auth_type, "oauth2") != 0 || !rt ||
+        (revoke && strcmp(revoke, "false") == 0))
+        return false;
+    struct revoke *rv = ed_calloc(1, sizeof(*rv));
+    struct hs_call c;
+    rv->done = done;
+    rv->ud = ud;
+    rv->id = in->row.id;
+    snprintf(rv->rid, sizeof(rv->rid), "%s", rid ? rid : "");
+    hs_call_token_revoke(&c, app->cfg->hubspot_api_url,
+                         element_oauth(in->el, "revokePath"),
+                         instance_cfg(in, "oauth.api.key"),
+                         instance_cfg(in, "oauth.api.secret"), rt);
+    struct provider_job *j = hs_call_submit(&c, 0, revoke_done, rv);
+    hs_call_cleanup(&c);
+    if (!j) {
+        ed_warn(rid, "msg=\"refresh token revocation not submitted\" "
+                     "instance=%lld",
+                (long long)in->row.id);
+        free(rv);
+        return false;
     }
-    if (store_instance_delete(app->store, in->row.org_id, in->row.id) != ED_OK)
-        return api_error(req, res, ED_E_INTERNAL, "Cannot delete the instance");
-    ed_info(req->request_id, "msg=\"instance deleted\" instance=%lld revoked=%d",
-            (long long)in->row.id, revoked);
-    return api_json(res, 200,
-                    json_pack("{s:I, s:b, s:b}", "id", (json_int_t)in->row.id,
-                              "deleted", 1, "revoked", revoked));
+    return true;
 }

@@ -187,6 +187,12 @@ void store_watch_start(struct store *s)
         s->ops->watch_start(s);
 }
 
+void store_watch_stop(struct store *s)
+{
+    if (s && s->ops->watch_stop)
+        s->ops->watch_stop(s);
+}
+
 static _Thread_local bool *unavailable_flag;
 
 void store_track_unavailable(bool *flag)
@@ -219,9 +225,10 @@ static enum ed_err changed(struct store *s, enum ed_err err)
 }
 
 enum ed_err store_instance_update(struct store *s,
-                                  const struct store_instance *inst)
+                                  const struct store_instance *inst,
+                                  unsigned fields)
 {
-    return changed(s, s->ops->instance_update(s, inst));
+    return changed(s, s->ops->instance_update(s, inst, fields & STORE_INST_ALL));
 }
 
 enum ed_err store_instance_put_credentials(struct store *s,

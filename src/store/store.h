@@ -98,6 +98,10 @@ void store_set_instance_hook(struct store *s, void (*fn)(void *ud), void *ud);
  * may have been missed in between. A no-op with SQLite (one process).
  * store_close stops it. */
 void store_watch_start(struct store *s);
+/* Stop that delivery: on return no watch thread runs the hook any more.
+ * Whoever owns what the hook touches calls it before freeing that (the
+ * caches at shutdown); store_close also stops it. Idempotent. */
+void store_watch_stop(struct store *s);
 
 /* Database outages (HTTP 503): while a thread has set a flag with
  * store_track_unavailable(&flag), every store call it makes that fails
@@ -147,10 +151,23 @@ enum ed_err store_instance_find_by_token(struct store *s,
 enum ed_err store_instance_list(struct store *s, int64_t org_id,
                                 const char *element_key,
                                 struct store_instance **out, size_t *n);
-/* Replace the mutable descriptive fields (name, tags, config, valid,
- * disabled, invalid_reason) of inst->id. */
+/* Which descriptive columns an update writes (a field mask): only those
+ * are written, so two changes of different fields made from copies read
+ * at the same time both survive (a disable racing a rename). */
+enum store_inst_field {
+    STORE_INST_NAME = 1 << 0,
+    STORE_INST_TAGS = 1 << 1,
+    STORE_INST_CONFIG = 1 << 2,
+    STORE_INST_VALID = 1 << 3, /* valid and invalid_reason */
+    STORE_INST_DISABLED = 1 << 4,
+    STORE_INST_ALL = (1 << 5) - 1,
+};
+/* Write the fields of `fields` (enum store_inst_field) of inst->id from
+ * inst; the others keep their stored values. fields 0 only checks that the
+ * instance exists. ED_ERR_NOT_FOUND when it does not. */
 enum ed_err store_instance_update(struct store *s,
-                                  const struct store_instance *inst);
+                                  const struct store_instance *inst,
+                                  unsigned fields);
 /* Replace the credentials (secrets, provider_meta, access_expires_at,
  * refreshed_at, valid, invalid_reason, external_auth) if the stored
  * cred_version still equals inst->cred_version; on success the version is

@@ -41,7 +41,8 @@ struct store_ops {
                                  const char *element_key,
                                  struct store_instance **out, size_t *n);
     enum ed_err (*instance_update)(struct store *s,
-                                   const struct store_instance *inst);
+                                   const struct store_instance *inst,
+                                   unsigned fields);
     enum ed_err (*instance_put_credentials)(struct store *s,
                                             struct store_instance *inst);
     enum ed_err (*instance_set_valid)(struct store *s, int64_t id, int valid,
@@ -57,6 +58,7 @@ struct store_ops {
     void (*publish)(struct store *s);
     /* Start the thread that calls instance_hook for their changes. */
     void (*watch_start)(struct store *s);
+    void (*watch_stop)(struct store *s);
     /* Refresh claims (store.h). begin allocates *rf (embedding struct
      * store_refresh first) and end frees it; store.c sets rf->s, rf->id
      * and rf->wrote, and calls the hook after a commit that wrote. */

@@ -947,23 +947,32 @@ static enum ed_err pg_instance_list(struct store *base, int64_t org_id,
 }
 
 static enum ed_err pg_instance_update(struct store *base,
-                                      const struct store_instance *in)
+                                      const struct store_instance *in,
+                                      unsigned fields)
 {
     struct pg_params p = {0};
     PGresult *res;
-    p_text(&p, in->name);
-    p_text(&p, in->tags);
-    p_text(&p, in->config);
-    p_i64(&p, in->valid);
-    p_i64(&p, in->disabled);
-    p_text(&p, in->invalid_reason);
+    char sql[256];
+    char set[200] = "";
+    size_t k = 0;
+    /* only the columns of the mask, numbered in the order bound */
+#define SET_COL(bit, col, bind)                                                \
+    if (fields & (bit)) {                                                      \
+        bind;                                                                  \
+        k += (size_t)snprintf(set + k, sizeof(set) - k, col "=$%d, ", p.n);    \
+    }
+    SET_COL(STORE_INST_NAME, "name", p_text(&p, in->name))
+    SET_COL(STORE_INST_TAGS, "tags", p_text(&p, in->tags))
+    SET_COL(STORE_INST_CONFIG, "config", p_text(&p, in->config))
+    SET_COL(STORE_INST_VALID, "valid", p_i64(&p, in->valid))
+    SET_COL(STORE_INST_VALID, "invalid_reason", p_text(&p, in->invalid_reason))
+    SET_COL(STORE_INST_DISABLED, "disabled", p_i64(&p, in->disabled))
+#undef SET_COL
     p_i64(&p, ed_now_s());
     p_i64(&p, in->id);
-    enum ed_err err = pg_query((struct store_pg *)base,
-                               "UPDATE instances SET name=$1, tags=$2, "
-                               "config=$3, valid=$4, disabled=$5, "
-                               "invalid_reason=$6, updated_at=$7 WHERE id=$8",
-                               &p, false, &res);
+    snprintf(sql, sizeof(sql), "UPDATE instances SET %supdated_at=$%d WHERE id=$%d",
+             set, p.n - 1, p.n);
+    enum ed_err err = pg_query((struct store_pg *)base, sql, &p, false, &res);
     if (!err && !pg_changed(res))
         err = ED_ERR_NOT_FOUND;
     PQclear(res);
@@ -1323,6 +1332,11 @@ static void watch_stop(struct store_pg *s)
     }
 }
 
+static void pg_watch_stop(struct store *base)
+{
+    watch_stop((struct store_pg *)base);
+}
+
 const struct store_ops store_pg_ops = {
     .name = "postgresql",
     .url_prefix = "postgres",
@@ -1350,6 +1364,7 @@ const struct store_ops store_pg_ops = {
     .instance_due = pg_instance_due,
     .publish = pg_publish,
     .watch_start = pg_watch_start,
+    .watch_stop = pg_watch_stop,
     .refresh_begin = pg_refresh_begin,
     .refresh_read = pg_refresh_read,
     .refresh_put = pg_refresh_put,

@@ -661,24 +661,31 @@ out:
 }
 
 static enum ed_err sqlite_instance_update(struct store *base,
-                                          const struct store_instance *in)
+                                          const struct store_instance *in,
+                                          unsigned fields)
 {
     struct store_sqlite *s = (struct store_sqlite *)base;
     struct conn *c = conn_acquire(s);
     sqlite3_stmt *st = NULL;
-    enum ed_err err = prepare(c->db,
-                              "UPDATE instances SET name=?, tags=?, config=?, "
-                              "valid=?, disabled=?, invalid_reason=?, "
-                              "updated_at=? WHERE id=?",
-                              &st);
+    /* only the columns of the mask: ?1 name, ?2 tags, ?3 config, ?4 valid,
+     * ?5 invalid_reason, ?6 disabled, ?7 updated_at, ?8 id */
+    char sql[256];
+    snprintf(sql, sizeof(sql), "UPDATE instances SET %s%s%s%s%supdated_at=?7 "
+                               "WHERE id=?8",
+             fields & STORE_INST_NAME ? "name=?1, " : "",
+             fields & STORE_INST_TAGS ? "tags=?2, " : "",
+             fields & STORE_INST_CONFIG ? "config=?3, " : "",
+             fields & STORE_INST_VALID ? "valid=?4, invalid_reason=?5, " : "",
+             fields & STORE_INST_DISABLED ? "disabled=?6, " : "");
+    enum ed_err err = prepare(c->db, sql, &st);
     if (err)
         goto out;
-    sqlite3_bind_text(st, 1, in->name, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, in->tags, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 3, in->config, -1, SQLITE_TRANSIENT);
+    bind_text_or_null(st, 1, in->name);
+    bind_text_or_null(st, 2, in->tags);
+    bind_text_or_null(st, 3, in->config);
     sqlite3_bind_int(st, 4, in->valid);
-    sqlite3_bind_int(st, 5, in->disabled);
-    bind_text_or_null(st, 6, in->invalid_reason);
+    bind_text_or_null(st, 5, in->invalid_reason);
+    sqlite3_bind_int(st, 6, in->disabled);
     sqlite3_bind_int64(st, 7, ed_now_s());
     sqlite3_bind_int64(st, 8, in->id);
     err = rc_err(sqlite3_step(st));

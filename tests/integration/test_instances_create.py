@@ -6,11 +6,14 @@ seed documents' exact request bodies where they exist), each failure path
 import base64
 import os
 import sys
+import threading
+import time
 import unittest
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import instutil as u  # noqa: E402
+h = u.h
 
 # The seed documents (shared/seeds/*.txt) use these literal placeholders as
 # client id, client secret and API keys; the sim registers them so that the
@@ -573,6 +576,75 @@ class InstancesCreate(unittest.TestCase):
         self.env.fault("/oauth/v3/token/introspect", status=503)
         inst = self.created(self.post(self.env.body_code()))
         self.assert_hub_works(inst)
+
+
+class ProvisioningDoesNotBlock(unittest.TestCase):
+    """Issue 10: provisioning is asynchronous. With one server thread and
+    HubSpot's token endpoint slow (2 s per call), six creations run at once
+    while /health keeps answering at once; all six succeed."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.env = u.InstEnv("ed-inst-async-", ed_flags=("--threads", "1"))
+
+    @classmethod
+    def tearDownClass(cls):
+        rc = cls.env.close()
+        assert rc == 0, "elementsd exited with %r" % rc
+
+    def test_six_slow_creations_leave_health_responsive(self):
+        e = self.env
+        bodies = [e.body_code(name="slow-%d" % i, tags=["slow"]) for i in range(6)]
+        # token exchange and introspection: 12 calls, each 2 s late
+        e.fault("/oauth/v3/token", status=0, count=12, delay_ms=2000)
+        results = [None] * 6
+
+        def create(i):
+            results[i] = e.api("POST", "/instances", bodies[i], timeout=60)
+
+        threads = [threading.Thread(target=create, args=(i,)) for i in range(6)]
+        for t in threads:
+            t.start()
+        time.sleep(0.5)  # the six are waiting on HubSpot now
+        worst = 0.0
+        polls = 0
+        while any(t.is_alive() for t in threads) and polls < 40:
+            t0 = time.monotonic()
+            r = h.request(e.base, "GET", "/health", timeout=30)
+            worst = max(worst, time.monotonic() - t0)
+            self.assertEqual(r.status, 200, r)
+            polls += 1
+            time.sleep(0.1)
+        for t in threads:
+            t.join(60)
+        self.assertGreaterEqual(polls, 5)  # health was asked while they waited
+        self.assertLess(worst, 0.5, "health took %.2f s" % worst)
+        for r in results:
+            self.assertEqual(r.status, 200, (r, e.ed_log()[-1500:]))
+        names = sorted(r.json()["name"] for r in results)
+        self.assertEqual(names, ["slow-%d" % i for i in range(6)])
+        for r in results:  # usable right away: tokens and introspection kept
+            inst = r.json()
+            self.assertEqual(inst["portalId"], u.PORTAL_ID)
+            self.assertEqual(e.hub(inst["token"]).status, 200)
+
+    def test_slow_revoke_on_delete_leaves_health_responsive(self):
+        e = self.env
+        inst = e.create(e.body_code(name="slow-del"))
+        e.fault("/oauth/v3/token/revoke", status=0, count=1, delay_ms=2000)
+        out = {}
+        t = threading.Thread(target=lambda: out.update(
+            r=e.api("DELETE", "/instances/%d" % inst["id"], timeout=60)))
+        t.start()
+        time.sleep(0.5)
+        t0 = time.monotonic()
+        r = h.request(e.base, "GET", "/health", timeout=30)
+        self.assertLess(time.monotonic() - t0, 0.5)
+        self.assertEqual(r.status, 200)
+        t.join(60)
+        self.assertEqual(out["r"].status, 200, out["r"])
+        self.assertEqual(out["r"].json(), {"id": inst["id"], "deleted": True,
+                                           "revoked": True})
 
 
 if __name__ == "__main__":

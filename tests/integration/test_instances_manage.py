@@ -7,6 +7,7 @@ isolation between organizations, and no secret in the database files."""
 import json
 import os
 import sys
+import threading
 import unittest
 import urllib.parse
 
@@ -194,8 +195,30 @@ class InstancesManage(unittest.TestCase):
         self.assertEqual(e.api("GET", "/instances/me").status, 400)
         # without an Element token the instance cannot be selected
         self.assertEqual(e.api("PATCH", "/instances", {"name": "x"}).status, 400)
-        self.assertEqual(e.api("PATCH", "/instances", {"name": "x"},
-                               token="bm9wZQ==").status, 404)
+        # a token of no instance: 401 as on hub calls (issue 10)
+        self.assert_invalid_token("bm9wZQ==")
+
+    TOKEN_CALLS = [("GET", "/instances/me", None),
+                   ("GET", "/instances/configuration", None),
+                   ("GET", "/instances/configuration/229001", None),
+                   ("PATCH", "/instances/configuration/229001",
+                    {"propertyValue": "apiKey"}),
+                   ("PUT", "/instances", {"name": "stolen"}),
+                   ("PATCH", "/instances", {"name": "stolen"}),
+                   ("PUT", "/instances/enabled", None),
+                   ("DELETE", "/instances/enabled", None)]
+
+    def assert_invalid_token(self, token, who="a", message="no such element instance"):
+        """Every call by Element token answers 401 'Invalid Element token'."""
+        for method, path, body in self.TOKEN_CALLS:
+            with self.subTest(call="%s %s" % (method, path), who=who):
+                r = self.env.api(method, path, body, who=who, token=token)
+                self.assertEqual(r.status, 401, r)
+                j = r.json()
+                self.assertEqual(j["message"], "Invalid Element token: " + message
+                                 if message == "no such element instance"
+                                 else "Invalid Element token " + message)
+                self.assertEqual(set(j), {"requestId", "message"})
 
     # --- configuration entries ----------------------------------------------------------------
 
@@ -330,8 +353,7 @@ class InstancesManage(unittest.TestCase):
         r = e.hub(inst["token"])
         self.assertEqual(r.status, 401, r)
         self.assertEqual(e.api("DELETE", "/instances/%d" % inst["id"]).status, 404)
-        self.assertEqual(e.api("GET", "/instances/configuration",
-                               token=inst["token"]).status, 404)
+        self.assert_invalid_token(inst["token"])
 
     def test_delete_revokes_refresh_token(self):
         e = self.env
@@ -416,13 +438,8 @@ class InstancesManage(unittest.TestCase):
                 r = e.api(method, path, body, who="b")
                 self.assertEqual(r.status, 404, r)
         # B's secrets with A's Element token
-        for method, path, body in [("PATCH", "/instances", {"name": "stolen"}),
-                                   ("PUT", "/instances", {"name": "stolen"}),
-                                   ("GET", "/instances/configuration", None),
-                                   ("DELETE", "/instances/enabled", None)]:
-            with self.subTest(call="token " + method + " " + path):
-                r = e.api(method, path, body, who="b", token=a["token"])
-                self.assertEqual(r.status, 404, r)
+        self.assert_invalid_token(a["token"], who="b",
+                                  message="for this organization")
         r = e.hub(a["token"], who="b")
         self.assertEqual(r.status, 401, r)
         self.assertNotIn(i, [x["id"] for x in self.ok(e.api("GET", "/instances",
@@ -430,6 +447,126 @@ class InstancesManage(unittest.TestCase):
         after = self.ok(self.get(a))
         self.assertEqual(after, before)
         self.hub_ok(a)
+
+    # --- issue 10: lost updates, markup, injection toward HubSpot ---------------------------------
+
+    def test_disable_racing_rename_loses_nothing(self):
+        """50 rounds of DELETE /instances/{id}/enabled racing a PATCH of the
+        name: every round ends disabled with the new name."""
+        e = self.env
+        inst = e.create(e.body_apikey(name="race-0", tags=["race"]))
+        path = "/instances/%d" % inst["id"]
+        bad = []
+        for rnd in range(1, 51):
+            self.ok(e.api("PUT", path + "/enabled"))
+            self.ok(e.api("PATCH", path, {"name": "race-base"}))
+            barrier = threading.Barrier(2)
+            out = {}
+
+            def disable():
+                barrier.wait()
+                out["d"] = e.api("DELETE", path + "/enabled")
+
+            def rename(n=rnd):
+                barrier.wait()
+                out["r"] = e.api("PATCH", path, {"name": "race-%d" % n})
+
+            ts = [threading.Thread(target=disable), threading.Thread(target=rename)]
+            for t in ts:
+                t.start()
+            for t in ts:
+                t.join(30)
+            self.assertEqual(out["d"].status, 200, out["d"])
+            self.assertEqual(out["r"].status, 200, out["r"])
+            got = self.ok(self.get(inst))
+            if (got["disabled"], got["name"]) != (True, "race-%d" % rnd):
+                bad.append((rnd, got["disabled"], got["name"]))
+        self.assertEqual(bad, [])
+        self.assertEqual(self.ok(self.get(inst))["tags"], ["race"])
+
+    MARKUP = [  # given → stored (decoded first, then stripped)
+        ("Sales CRM", "Sales CRM"),
+        ("Tom &amp; Jerry", "Tom & Jerry"),
+        ("<b>bold</b> name", "bold name"),
+        ("&lt;script&gt;alert(1)&lt;/script&gt;x", "alert(1)x"),
+        ("&#60;script&#62;alert(1)&#60;/script&#62;x", "alert(1)x"),
+        ("&#x3c;img src=y onerror=alert(1)&#x3e;y", "y"),
+        ("&amp;lt;script&amp;gt;alert(1)&amp;lt;/script&amp;gt;x", "alert(1)x"),
+    ]
+
+    def test_entity_encoded_markup_in_names_and_tags(self):
+        e = self.env
+        for given, want in self.MARKUP:
+            with self.subTest(given=given):
+                inst = e.create(e.body_apikey(name=given, tags=[given, "k"]))
+                for got in (inst, self.ok(self.get(inst))):
+                    self.assertEqual(got["name"], want)
+                    self.assertEqual(got["tags"], [want, "k"])
+                    self.assertNotIn("<", got["name"] + "".join(got["tags"]))
+                p = self.ok(e.api("PATCH", "/instances/%d" % inst["id"],
+                                  {"name": "p " + given, "tags": ["t " + given]}))
+                self.assertEqual(p["name"], ("p " + want).strip())
+                self.assertEqual(p["tags"], [("t " + want).strip()])
+                self.ok(e.api("DELETE", "/instances/%d" % inst["id"]))
+
+    def assert_refused_unsent(self, r, key):
+        self.assertEqual(r.status, 400, r)
+        self.assertIn(key, r.json()["message"])
+        self.assertIn("Control characters", r.json()["message"])
+        self.assertEqual(self.env.requests(), [])
+
+    def test_control_characters_in_credentials_refused(self):
+        e = self.env
+        evil = "\r\nX-Injected: 1"
+        cases = []
+        b = e.body_apikey(name="inj-key")
+        b["configuration"]["hubspot.authorization.apikey"] = u.API_KEY + evil
+        cases.append(("hubspot.authorization.apikey", b))
+        for key in ("oauth.api.key", "oauth.api.secret"):
+            b = e.body_code(name="inj-code")
+            b["configuration"][key] += evil
+            cases.append((key, b))
+        b = e.body_code(name="inj-code")
+        b["providerData"]["code"] += "\n"
+        cases.append(("providerData.code", b))
+        b = e.body_external(name="inj-ext")
+        b["configuration"]["oauth.user.refresh_token"] += "\rx"
+        cases.append(("oauth.user.refresh_token", b))
+        for key in ("access_token", "refresh_token"):
+            b = e.body_legacy(name="inj-legacy")
+            b["providerData"][key] += "\x7f"
+            cases.append(("providerData." + key, b))
+        for key, body in cases:
+            with self.subTest(key=key):
+                e.clear_requests()
+                self.assert_refused_unsent(e.api("POST", "/instances", body), key)
+        # re-authentication by PATCH (a new API key; providerData)
+        inst = e.create(e.body_apikey(name="inj-reauth"))
+        e.clear_requests()
+        self.assert_refused_unsent(
+            e.api("PATCH", "/instances/%d" % inst["id"],
+                  {"configuration": {"hubspot.authorization.apikey": "k" + evil}}),
+            "hubspot.authorization.apikey")
+        code = self.alpha
+        e.clear_requests()
+        self.assert_refused_unsent(
+            e.api("PATCH", "/instances/%d" % code["id"],
+                  {"providerData": {"code": "c\r\nd"}}), "providerData.code")
+        self.assertEqual(self.ok(self.get(inst))["name"], "inj-reauth")
+
+    def test_legacy_token_escaped_in_url(self):
+        e = self.env
+        token = "ab/cd?x=1#frag"
+        b = e.body_legacy(name="legacy-escape")
+        b["providerData"]["access_token"] = token
+        e.clear_requests()
+        r = e.api("POST", "/instances", b)
+        self.assertEqual(r.status, 400, r)  # the sim knows no such token
+        got = e.requests("/oauth/v1/access-tokens/")
+        self.assertEqual(len(got), 1, got)
+        # the sim decodes the path: the whole token arrived inside it
+        self.assertEqual(got[0]["path"], "/oauth/v1/access-tokens/" + token)
+        self.assertEqual(got[0]["headers"]["authorization"], "Bearer " + token)
 
     # --- secrets at rest (runs last: zz) -------------------------------------------------------------
 

@@ -1,0 +1,507 @@
+/* SPDX-License-Identifier: MIT
+ * The store's test cases, the same on both backends: organizations and
+ * users, sessions, instances (create, get, list, update by field mask,
+ * the credentials compare-and-swap, the refresh claim, due, delete).
+ * Included by test_store_sqlite.c and test_store_pg.c, each of which
+ * defines `url` (a fresh database) and adds its backend's own cases. */
+#ifndef ED_TEST_STORE_CASES_H
+#define ED_TEST_STORE_CASES_H
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "store/store.h"
+
+static char url[600];
+
+static void hash_of(uint8_t h[STORE_HASH_BYTES], int seed)
+{
+    memset(h, 0, STORE_HASH_BYTES);
+    h[0] = (uint8_t)seed;
+    h[31] = 0x5A;
+}
+
+static void blob_of(struct store_blob *b, const char *s)
+{
+    b->len = strlen(s);
+    b->data = (uint8_t *)strdup(s);
+}
+
+static void make_user(struct store_user *u, const char *email, const char *ct)
+{
+    memset(u, 0, sizeof(*u));
+    u->email = strdup(email);
+    u->first_name = strdup("Ada");
+    u->last_name = NULL;
+    u->password_hash = strdup("$argon2id$fake");
+    blob_of(&u->secret_ct, ct);
+}
+
+static void make_org(struct store_org *o, const char *name, const char *ct)
+{
+    memset(o, 0, sizeof(*o));
+    o->name = strdup(name);
+    blob_of(&o->secret_ct, ct);
+}
+
+static void test_org_user(void)
+{
+    struct store *s = NULL;
+    struct store_org o, got_o;
+    struct store_user u, u2, dup, got_u;
+    uint8_t oh[32], uh[32], uh2[32], oh2[32], uh3[32];
+    hash_of(oh, 1);
+    hash_of(uh, 2);
+    hash_of(uh2, 3);
+    hash_of(oh2, 4);
+    hash_of(uh3, 5);
+    CHECK_EQ_INT(store_open(url, &s), ED_OK);
+
+    make_org(&o, "Acme", "org-ct");
+    make_user(&u, "ada@example.com", "user-ct");
+    CHECK_EQ_INT(store_org_create_with_user(s, &o, oh, &u, uh), ED_OK);
+    CHECK(o.id > 0 && u.id > 0);
+    CHECK_EQ_INT(u.org_id, o.id);
+
+    /* find by keyed hash */
+    memset(&got_o, 0, sizeof(got_o));
+    CHECK_EQ_INT(store_org_find_by_secret(s, oh, &got_o), ED_OK);
+    CHECK_EQ_INT(got_o.id, o.id);
+    CHECK_EQ_STR(got_o.name, "Acme");
+    CHECK(got_o.secret_ct.len == 6 &&
+          memcmp(got_o.secret_ct.data, "org-ct", 6) == 0);
+    CHECK(got_o.created_at > 0);
+    store_org_cleanup(&got_o);
+    memset(&got_u, 0, sizeof(got_u));
+    CHECK_EQ_INT(store_user_find_by_secret(s, uh, &got_u), ED_OK);
+    CHECK_EQ_INT(got_u.id, u.id);
+    CHECK_EQ_INT(got_u.org_id, o.id);
+    CHECK_EQ_STR(got_u.email, "ada@example.com");
+    CHECK_EQ_STR(got_u.first_name, "Ada");
+    CHECK(got_u.last_name == NULL);
+    CHECK_EQ_STR(got_u.password_hash, "$argon2id$fake");
+    CHECK(got_u.secret_ct.len == 7 &&
+          memcmp(got_u.secret_ct.data, "user-ct", 7) == 0);
+    CHECK_EQ_INT(got_u.created_at, u.created_at);
+    store_user_cleanup(&got_u);
+    CHECK_EQ_INT(store_user_find_by_secret(s, uh2, &got_u), ED_ERR_NOT_FOUND);
+    CHECK_EQ_INT(store_org_find_by_secret(s, uh, &got_o), ED_ERR_NOT_FOUND);
+
+    /* by id and by email (case-insensitive) */
+    CHECK_EQ_INT(store_user_get(s, u.id, &got_u), ED_OK);
+    CHECK_EQ_STR(got_u.email, "ada@example.com");
+    store_user_cleanup(&got_u);
+    CHECK_EQ_INT(store_user_find_by_email(s, "ADA@example.COM", &got_u), ED_OK);
+    CHECK_EQ_INT(got_u.id, u.id);
+    store_user_cleanup(&got_u);
+    CHECK_EQ_INT(store_user_find_by_email(s, "nobody@example.com", &got_u),
+                 ED_ERR_NOT_FOUND);
+    CHECK_EQ_INT(store_org_get(s, o.id, &got_o), ED_OK);
+    store_org_cleanup(&got_o);
+    CHECK_EQ_INT(store_org_get(s, o.id + 1000, &got_o), ED_ERR_NOT_FOUND);
+    CHECK_EQ_INT(store_user_get(s, 999999, &got_u), ED_ERR_NOT_FOUND);
+
+    /* a second user in the same organization */
+    make_user(&u2, "bob@example.com", "user2-ct");
+    u2.org_id = o.id;
+    CHECK_EQ_INT(store_user_create(s, &u2, uh2), ED_OK);
+    CHECK(u2.id > u.id);
+    CHECK_EQ_INT(store_user_find_by_secret(s, uh2, &got_u), ED_OK);
+    CHECK_EQ_INT(got_u.org_id, o.id);
+    store_user_cleanup(&got_u);
+
+    /* adding a user to an unknown organization */
+    make_user(&dup, "carol@example.com", "c-ct");
+    dup.org_id = o.id + 1000;
+    CHECK_EQ_INT(store_user_create(s, &dup, uh3), ED_ERR_NOT_FOUND);
+    CHECK_EQ_INT(store_user_find_by_email(s, "carol@example.com", &got_u),
+                 ED_ERR_NOT_FOUND);
+    store_user_cleanup(&dup);
+
+    /* duplicate email (any case) in a new organization: nothing written */
+    struct store_org o2;
+    make_org(&o2, "Other", "org2-ct");
+    make_user(&dup, "Ada@Example.com", "dup-ct");
+    CHECK_EQ_INT(store_org_create_with_user(s, &o2, oh2, &dup, uh3),
+                 ED_ERR_EXISTS);
+    CHECK_EQ_INT(store_org_find_by_secret(s, oh2, &got_o), ED_ERR_NOT_FOUND);
+    CHECK_EQ_INT(store_user_find_by_secret(s, uh3, &got_u), ED_ERR_NOT_FOUND);
+    store_user_cleanup(&dup);
+    store_org_cleanup(&o2);
+    /* duplicate email through store_user_create */
+    make_user(&dup, "BOB@example.com", "dup2-ct");
+    dup.org_id = o.id;
+    CHECK_EQ_INT(store_user_create(s, &dup, uh3), ED_ERR_EXISTS);
+    store_user_cleanup(&dup);
+    /* duplicate secret hash is refused too */
+    make_org(&o2, "Other", "org2-ct");
+    make_user(&dup, "dave@example.com", "d-ct");
+    CHECK_EQ_INT(store_org_create_with_user(s, &o2, oh, &dup, uh3),
+                 ED_ERR_EXISTS);
+    CHECK_EQ_INT(store_user_find_by_email(s, "dave@example.com", &got_u),
+                 ED_ERR_NOT_FOUND);
+    store_user_cleanup(&dup);
+    store_org_cleanup(&o2);
+    /* and the store still works after the rollbacks */
+    make_org(&o2, "Third", "org3-ct");
+    make_user(&dup, "erin@example.com", "e-ct");
+    CHECK_EQ_INT(store_org_create_with_user(s, &o2, oh2, &dup, uh3), ED_OK);
+    CHECK(o2.id != o.id);
+    store_user_cleanup(&dup);
+    store_org_cleanup(&o2);
+
+    store_user_cleanup(&u);
+    store_user_cleanup(&u2);
+    store_org_cleanup(&o);
+    store_close(s);
+
+    /* everything is still there after a reopen */
+    CHECK_EQ_INT(store_open(url, &s), ED_OK);
+    CHECK_EQ_INT(store_user_find_by_secret(s, uh, &got_u), ED_OK);
+    CHECK_EQ_STR(got_u.email, "ada@example.com");
+    store_user_cleanup(&got_u);
+    store_close(s);
+}
+
+static void test_sessions(void)
+{
+    struct store *s = NULL;
+    struct store_user u = {0};
+    uint8_t h1[32], h2[32], h3[32];
+    int64_t uid = -1;
+    hash_of(h1, 101);
+    hash_of(h2, 102);
+    hash_of(h3, 103);
+    CHECK_EQ_INT(store_open(url, &s), ED_OK);
+    CHECK_EQ_INT(store_user_find_by_email(s, "ada@example.com", &u), ED_OK);
+    CHECK_EQ_INT(store_session_put(s, h1, u.id, 2000000000), ED_OK);
+    CHECK_EQ_INT(store_session_find(s, h1, 1999999999, &uid), ED_OK);
+    CHECK_EQ_INT(uid, u.id);
+    /* expired at and after expires_at */
+    uid = -1;
+    CHECK_EQ_INT(store_session_find(s, h1, 2000000000, &uid), ED_ERR_NOT_FOUND);
+    CHECK_EQ_INT(store_session_find(s, h1, 2000000001, &uid), ED_ERR_NOT_FOUND);
+    CHECK_EQ_INT(uid, -1);
+    CHECK_EQ_INT(store_session_find(s, h2, 0, &uid), ED_ERR_NOT_FOUND);
+    /* a session of an unknown user is refused (foreign key) */
+    CHECK(store_session_put(s, h3, 987654, 2000000000) != ED_OK);
+    /* an already expired session is purged by the next put */
+    CHECK_EQ_INT(store_session_put(s, h2, u.id, 10), ED_OK);
+    CHECK_EQ_INT(store_session_put(s, h3, u.id, 2000000000), ED_OK);
+    CHECK_EQ_INT(store_session_find(s, h2, 0, &uid), ED_ERR_NOT_FOUND);
+    /* the same token twice is refused */
+    CHECK_EQ_INT(store_session_put(s, h3, u.id, 2000000000), ED_ERR_EXISTS);
+    /* delete */
+    CHECK_EQ_INT(store_session_delete(s, h1), ED_OK);
+    CHECK_EQ_INT(store_session_find(s, h1, 0, &uid), ED_ERR_NOT_FOUND);
+    CHECK_EQ_INT(store_session_find(s, h3, 0, &uid), ED_OK);
+    store_user_cleanup(&u);
+    store_close(s);
+}
+
+/* Every byte value, including NULs: BYTEA must round-trip exactly. */
+static void binary_blob(struct store_blob *b, size_t n, int shift)
+{
+    b->len = n;
+    b->data = malloc(n);
+    for (size_t i = 0; i < n; i++)
+        b->data[i] = (uint8_t)(i + (size_t)shift);
+}
+
+static void make_instance(struct store_instance *in, int64_t org, int64_t user,
+                          const char *key, const char *name)
+{
+    memset(in, 0, sizeof(*in));
+    in->org_id = org;
+    in->user_id = user;
+    in->element_key = strdup(key);
+    in->name = strdup(name);
+    in->config = strdup("{\"a\":1}");
+    in->auth_type = strdup("oauth2");
+    in->valid = 1;
+    in->provider_meta = strdup("{\"hub\":42}");
+    binary_blob(&in->secrets_ct, 600, 0);
+    binary_blob(&in->token_ct, 256, 7);
+}
+
+static void test_instances(void)
+{
+    struct store *s = NULL;
+    struct store_user u = {0};
+    struct store_instance a, b, c, got;
+    struct store_instance *list = NULL;
+    size_t n = 0;
+    int64_t ids[8];
+    uint8_t th1[32], th2[32], th3[32];
+    hash_of(th1, 201);
+    hash_of(th2, 202);
+    hash_of(th3, 203);
+    CHECK_EQ_INT(store_open(url, &s), ED_OK);
+    CHECK_EQ_INT(store_user_find_by_email(s, "ada@example.com", &u), ED_OK);
+
+    make_instance(&a, u.org_id, u.id, "hubspot", "first");
+    CHECK_EQ_INT(store_instance_create(s, &a, th1), ED_OK);
+    CHECK(a.id > 0);
+    CHECK_EQ_INT(a.cred_version, 1);
+    make_instance(&b, u.org_id, u.id, "hubspotcrm", "second");
+    free(b.auth_type);
+    b.auth_type = strdup("apiKey");
+    free(b.secrets_ct.data);
+    b.secrets_ct.data = NULL; /* SQL NULL */
+    b.secrets_ct.len = 0;
+    CHECK_EQ_INT(store_instance_create(s, &b, th2), ED_OK);
+    CHECK(b.id > a.id);
+    /* the token hash is unique */
+    make_instance(&c, u.org_id, u.id, "hubspot", "dup");
+    CHECK_EQ_INT(store_instance_create(s, &c, th1), ED_ERR_EXISTS);
+    store_instance_cleanup(&c);
+
+    /* get: by id, scoped to an organization or not */
+    memset(&got, 0, sizeof(got));
+    CHECK_EQ_INT(store_instance_get(s, u.org_id, a.id, &got), ED_OK);
+    CHECK_EQ_STR(got.element_key, "hubspot");
+    CHECK_EQ_STR(got.name, "first");
+    CHECK_EQ_STR(got.tags, "[]");
+    CHECK_EQ_STR(got.config, "{\"a\":1}");
+    CHECK_EQ_STR(got.external_auth, "none");
+    CHECK_EQ_STR(got.provider_meta, "{\"hub\":42}");
+    CHECK(got.invalid_reason == NULL);
+    CHECK_EQ_INT(got.valid, 1);
+    CHECK_EQ_INT(got.disabled, 0);
+    CHECK_EQ_INT(got.cred_version, 1);
+    CHECK_EQ_INT(got.created_at, a.created_at);
+    CHECK(got.secrets_ct.len == 600 &&
+          memcmp(got.secrets_ct.data, a.secrets_ct.data, 600) == 0);
+    CHECK(got.token_ct.len == 256 &&
+          memcmp(got.token_ct.data, a.token_ct.data, 256) == 0);
+    store_instance_cleanup(&got);
+    CHECK_EQ_INT(store_instance_get(s, 0, a.id, &got), ED_OK);
+    store_instance_cleanup(&got);
+    CHECK_EQ_INT(store_instance_get(s, u.org_id + 1000, a.id, &got),
+                 ED_ERR_NOT_FOUND);
+    CHECK_EQ_INT(store_instance_get(s, 0, b.id + 1000, &got), ED_ERR_NOT_FOUND);
+    /* a NULL blob reads back empty, not NULL (as with SQLite) */
+    CHECK_EQ_INT(store_instance_find_by_token(s, th2, &got), ED_OK);
+    CHECK_EQ_INT(got.id, b.id);
+    CHECK(got.secrets_ct.data != NULL && got.secrets_ct.len == 0);
+    store_instance_cleanup(&got);
+    CHECK_EQ_INT(store_instance_find_by_token(s, th3, &got), ED_ERR_NOT_FOUND);
+
+    /* list: oldest first, optionally by element */
+    CHECK_EQ_INT(store_instance_list(s, u.org_id, NULL, &list, &n), ED_OK);
+    CHECK_EQ_INT(n, 2);
+    CHECK_EQ_INT(list[0].id, a.id);
+    CHECK_EQ_INT(list[1].id, b.id);
+    store_instances_free(list, n);
+    CHECK_EQ_INT(store_instance_list(s, u.org_id, "hubspotcrm", &list, &n),
+                 ED_OK);
+    CHECK_EQ_INT(n, 1);
+    CHECK_EQ_STR(list[0].name, "second");
+    store_instances_free(list, n);
+    CHECK_EQ_INT(store_instance_list(s, u.org_id + 1000, NULL, &list, &n),
+                 ED_OK);
+    CHECK_EQ_INT(n, 0);
+    store_instances_free(list, n);
+
+    /* update the descriptive fields */
+    free(a.name);
+    a.name = strdup("renamed");
+    free(a.tags);
+    a.tags = strdup("[\"x\"]");
+    a.disabled = 1;
+    a.invalid_reason = strdup("because");
+    CHECK_EQ_INT(store_instance_update(s, &a, STORE_INST_ALL), ED_OK);
+    CHECK_EQ_INT(store_instance_get(s, u.org_id, a.id, &got), ED_OK);
+    CHECK_EQ_STR(got.name, "renamed");
+    CHECK_EQ_STR(got.tags, "[\"x\"]");
+    CHECK_EQ_INT(got.disabled, 1);
+    CHECK_EQ_STR(got.invalid_reason, "because");
+    store_instance_cleanup(&got);
+    c = a;
+    c.id = b.id + 1000;
+    CHECK_EQ_INT(store_instance_update(s, &c, STORE_INST_ALL), ED_ERR_NOT_FOUND);
+    a.disabled = 0;
+    free(a.invalid_reason);
+    a.invalid_reason = NULL;
+    CHECK_EQ_INT(store_instance_update(s, &a, STORE_INST_ALL), ED_OK);
+
+    /* credentials: compare-and-swap on cred_version */
+    struct store_instance stale = {0};
+    CHECK_EQ_INT(store_instance_get(s, 0, a.id, &stale), ED_OK);
+    free(a.secrets_ct.data);
+    binary_blob(&a.secrets_ct, 300, 99);
+    a.access_expires_at = 1000;
+    a.refreshed_at = 500;
+    free(a.provider_meta);
+    a.provider_meta = strdup("{\"hub\":43}");
+    CHECK_EQ_INT(store_instance_put_credentials(s, &a), ED_OK);
+    CHECK_EQ_INT(a.cred_version, 2);
+    CHECK_EQ_INT(store_instance_put_credentials(s, &stale), ED_ERR_BUSY);
+    CHECK_EQ_INT(stale.cred_version, 1);
+    CHECK_EQ_INT(store_instance_get(s, 0, a.id, &got), ED_OK);
+    CHECK_EQ_INT(got.cred_version, 2);
+    CHECK_EQ_INT(got.access_expires_at, 1000);
+    CHECK_EQ_INT(got.refreshed_at, 500);
+    CHECK_EQ_STR(got.provider_meta, "{\"hub\":43}");
+    CHECK(got.secrets_ct.len == 300 &&
+          memcmp(got.secrets_ct.data, a.secrets_ct.data, 300) == 0);
+    store_instance_cleanup(&got);
+    store_instance_cleanup(&stale);
+    CHECK_EQ_INT(store_instance_put_credentials(s, &a), ED_OK);
+    CHECK_EQ_INT(a.cred_version, 3);
+
+    /* due for refresh: valid OAuth instances only */
+    CHECK_EQ_INT(store_instance_due(s, 600, 0, ids, 8, &n), ED_OK);
+    CHECK_EQ_INT(n, 1);
+    CHECK_EQ_INT(ids[0], a.id);
+    CHECK_EQ_INT(store_instance_due(s, 400, 0, ids, 8, &n), ED_OK);
+    CHECK_EQ_INT(n, 0);
+    CHECK_EQ_INT(store_instance_due(s, 400, 1001, ids, 8, &n), ED_OK);
+    CHECK_EQ_INT(n, 1);
+    CHECK_EQ_INT(store_instance_due(s, 600, 0, ids, 0, &n), ED_OK);
+    CHECK_EQ_INT(n, 0);
+    CHECK_EQ_INT(store_instance_set_valid(s, a.id, 0, "revoked"), ED_OK);
+    CHECK_EQ_INT(store_instance_due(s, 600, 0, ids, 8, &n), ED_OK);
+    CHECK_EQ_INT(n, 0);
+    CHECK_EQ_INT(store_instance_get(s, 0, a.id, &got), ED_OK);
+    CHECK_EQ_INT(got.valid, 0);
+    CHECK_EQ_STR(got.invalid_reason, "revoked");
+    CHECK_EQ_INT(got.cred_version, 3); /* not a credential change */
+    store_instance_cleanup(&got);
+
+    /* delete, scoped to the organization */
+    CHECK_EQ_INT(store_instance_delete(s, u.org_id + 1000, a.id),
+                 ED_ERR_NOT_FOUND);
+    CHECK_EQ_INT(store_instance_delete(s, u.org_id, a.id), ED_OK);
+    CHECK_EQ_INT(store_instance_delete(s, u.org_id, a.id), ED_ERR_NOT_FOUND);
+    CHECK_EQ_INT(store_instance_get(s, 0, a.id, &got), ED_ERR_NOT_FOUND);
+
+    store_instance_cleanup(&a);
+    store_instance_cleanup(&b);
+    store_user_cleanup(&u);
+    store_close(s);
+}
+
+/* Updates by field mask: only the named columns are written, so two
+ * changes made from copies read at the same time both survive. */
+static void test_instance_fields(void)
+{
+    struct store *s = NULL;
+    struct store_user u = {0};
+    struct store_instance a, stale1, stale2, got;
+    uint8_t th[32];
+    hash_of(th, 211);
+    CHECK_EQ_INT(store_open(url, &s), ED_OK);
+    CHECK_EQ_INT(store_user_find_by_email(s, "ada@example.com", &u), ED_OK);
+    make_instance(&a, u.org_id, u.id, "hubspotcrm", "masked");
+    a.tags = strdup("[\"t\"]");
+    CHECK_EQ_INT(store_instance_create(s, &a, th), ED_OK);
+    CHECK_EQ_INT(store_instance_get(s, 0, a.id, &stale1), ED_OK);
+    CHECK_EQ_INT(store_instance_get(s, 0, a.id, &stale2), ED_OK);
+    /* a rename from one copy, a disable from the other */
+    free(stale1.name);
+    stale1.name = strdup("renamed");
+    stale1.disabled = 0;
+    CHECK_EQ_INT(store_instance_update(s, &stale1, STORE_INST_NAME), ED_OK);
+    stale2.disabled = 1;
+    CHECK_EQ_INT(store_instance_update(s, &stale2, STORE_INST_DISABLED), ED_OK);
+    CHECK_EQ_INT(store_instance_get(s, 0, a.id, &got), ED_OK);
+    CHECK_EQ_STR(got.name, "renamed");
+    CHECK_EQ_INT(got.disabled, 1);
+    CHECK_EQ_STR(got.tags, "[\"t\"]");
+    CHECK_EQ_STR(got.config, "{\"a\":1}");
+    store_instance_cleanup(&got);
+    /* tags, config, valid + reason: each alone */
+    free(stale1.tags);
+    stale1.tags = strdup("[\"u\"]");
+    free(stale1.config);
+    stale1.config = strdup("{\"b\":2}");
+    stale1.valid = 0;
+    stale1.invalid_reason = strdup("why");
+    CHECK_EQ_INT(store_instance_update(s, &stale1, STORE_INST_TAGS), ED_OK);
+    CHECK_EQ_INT(store_instance_get(s, 0, a.id, &got), ED_OK);
+    CHECK_EQ_STR(got.tags, "[\"u\"]");
+    CHECK_EQ_STR(got.config, "{\"a\":1}");
+    CHECK_EQ_INT(got.valid, 1);
+    CHECK_EQ_INT(got.disabled, 1); /* stale1's 0 not written */
+    store_instance_cleanup(&got);
+    CHECK_EQ_INT(store_instance_update(s, &stale1, STORE_INST_CONFIG | STORE_INST_VALID),
+                 ED_OK);
+    CHECK_EQ_INT(store_instance_get(s, 0, a.id, &got), ED_OK);
+    CHECK_EQ_STR(got.config, "{\"b\":2}");
+    CHECK_EQ_INT(got.valid, 0);
+    CHECK_EQ_STR(got.invalid_reason, "why");
+    CHECK_EQ_STR(got.name, "renamed");
+    CHECK_EQ_INT(got.disabled, 1);
+    CHECK_EQ_INT(got.cred_version, 1); /* never a credential change */
+    store_instance_cleanup(&got);
+    /* no field: only whether it exists */
+    CHECK_EQ_INT(store_instance_update(s, &stale1, 0), ED_OK);
+    CHECK_EQ_INT(store_instance_delete(s, u.org_id, a.id), ED_OK);
+    CHECK_EQ_INT(store_instance_update(s, &stale1, STORE_INST_NAME),
+                 ED_ERR_NOT_FOUND);
+    store_instance_cleanup(&stale1);
+    store_instance_cleanup(&stale2);
+    store_instance_cleanup(&a);
+    store_user_cleanup(&u);
+    store_close(s);
+}
+
+/* The refresh claim: reads under it, put's compare-and-swap, set_valid,
+ * commit and rollback. */
+static void test_refresh_claim(void)
+{
+    struct store *s = NULL;
+    struct store_user u = {0};
+    struct store_instance a, seen, got;
+    struct store_refresh *rf = NULL;
+    uint8_t th[32];
+    hash_of(th, 212);
+    CHECK_EQ_INT(store_open(url, &s), ED_OK);
+    CHECK_EQ_INT(store_user_find_by_email(s, "ada@example.com", &u), ED_OK);
+    make_instance(&a, u.org_id, u.id, "hubspotcrm", "claimed");
+    CHECK_EQ_INT(store_instance_create(s, &a, th), ED_OK);
+    CHECK_EQ_INT(store_instance_refresh_begin(s, a.id + 1000, false, &seen, &rf),
+                 ED_ERR_NOT_FOUND);
+    CHECK_EQ_INT(store_instance_refresh_begin(s, a.id, false, &seen, &rf), ED_OK);
+    CHECK_EQ_INT(seen.cred_version, 1);
+    seen.refreshed_at = 777;
+    CHECK_EQ_INT(store_instance_refresh_put(rf, &seen), ED_OK);
+    CHECK_EQ_INT(seen.cred_version, 2);
+    store_instance_cleanup(&seen);
+    CHECK_EQ_INT(store_instance_refresh_read(rf, &seen), ED_OK);
+    CHECK_EQ_INT(seen.refreshed_at, 777);
+    store_instance_cleanup(&seen);
+    CHECK_EQ_INT(store_instance_refresh_end(rf, true), ED_OK);
+    CHECK_EQ_INT(store_instance_get(s, 0, a.id, &got), ED_OK);
+    CHECK_EQ_INT(got.cred_version, 2);
+    CHECK_EQ_INT(got.refreshed_at, 777);
+    store_instance_cleanup(&got);
+    /* a stale copy loses the compare-and-swap under a claim too */
+    CHECK_EQ_INT(store_instance_refresh_begin(s, a.id, true, &seen, &rf), ED_OK);
+    CHECK_EQ_INT(store_instance_put_credentials(s, &a), ED_ERR_BUSY); /* v1 */
+    CHECK_EQ_INT(store_instance_refresh_set_valid(rf, 0, "dead grant"), ED_OK);
+    CHECK_EQ_INT(store_instance_refresh_end(rf, true), ED_OK);
+    store_instance_cleanup(&seen);
+    CHECK_EQ_INT(store_instance_get(s, 0, a.id, &got), ED_OK);
+    CHECK_EQ_INT(got.valid, 0);
+    CHECK_EQ_STR(got.invalid_reason, "dead grant");
+    store_instance_cleanup(&got);
+    CHECK_EQ_INT(store_instance_delete(s, u.org_id, a.id), ED_OK);
+    store_instance_cleanup(&a);
+    store_user_cleanup(&u);
+    store_close(s);
+}
+
+/* Every case above, in order (test_org_user creates the user the others
+ * use). */
+static void store_cases_run(void)
+{
+    RUN(test_org_user);
+    RUN(test_sessions);
+    RUN(test_instances);
+    RUN(test_instance_fields);
+    RUN(test_refresh_claim);
+}
+
+#endif
