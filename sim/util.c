@@ -2,9 +2,11 @@
 /*
  * Leaf helpers for hubspot-sim: logging, abort-on-OOM allocation, capped
  * buffers, name/value lists, form and percent decoding, strict number and
- * ISO-8601 parsers, time formatting and randomness. Nothing here knows about
+ * ISO-8601 parsers, UTF-8 repair, time formatting and randomness. Nothing
+ * here knows about
  * requests or state. Every parser is bounded: untrusted input only ever goes
- * through these functions (no atoi/strtol/sscanf in the simulator).
+ * through these functions (scripts/check-banned.sh keeps atoi, strtol,
+ * strtod, sscanf and friends out of the simulator).
  */
 #include "sim.h"
 
@@ -549,4 +551,85 @@ const char *sim_json_scalar(const json_t *v, char *buf, size_t cap)
         return buf;
     }
     return NULL;
+}
+
+/* ---- UTF-8 ------------------------------------------------------------- */
+
+size_t sim_utf8_seq(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    unsigned char lo = 0x80, hi = 0xbf;
+    size_t len;
+
+    if (n == 0)
+        return 0;
+    if (u[0] < 0x80)
+        return 1;
+    if (u[0] >= 0xc2 && u[0] <= 0xdf)
+        len = 2;
+    else if (u[0] >= 0xe0 && u[0] <= 0xef)
+        len = 3;
+    else if (u[0] >= 0xf0 && u[0] <= 0xf4)
+        len = 4;
+    else
+        return 0;
+    /* the second byte's range excludes overlongs, surrogates and values
+     * above U+10FFFF (Unicode table 3-7) */
+    if (u[0] == 0xe0)
+        lo = 0xa0;
+    else if (u[0] == 0xed)
+        hi = 0x9f;
+    else if (u[0] == 0xf0)
+        lo = 0x90;
+    else if (u[0] == 0xf4)
+        hi = 0x8f;
+    if (n < len || u[1] < lo || u[1] > hi)
+        return 0;
+    for (size_t i = 2; i < len; i++)
+        if (u[i] < 0x80 || u[i] > 0xbf)
+            return 0;
+    return len;
+}
+
+char *sim_utf8_fix(const char *s, size_t n, size_t *len_out, bool *changed)
+{
+    /* worst case: every byte becomes the 3-byte U+FFFD */
+    char *out = sim_xmalloc(n * 3 + 1);
+    size_t i = 0, o = 0;
+    bool fixed = false;
+
+    while (i < n) {
+        size_t k = sim_utf8_seq(s + i, n - i);
+
+        if (k == 0) {
+            memcpy(out + o, "\xef\xbf\xbd", 3);
+            o += 3;
+            i++;
+            fixed = true;
+        } else {
+            memcpy(out + o, s + i, k);
+            o += k;
+            i += k;
+        }
+    }
+    out[o] = '\0';
+    if (len_out)
+        *len_out = o;
+    if (changed)
+        *changed = fixed;
+    return out;
+}
+
+size_t sim_utf8_cut(const char *s, size_t len, size_t n)
+{
+    size_t p = n;
+
+    if (n >= len)
+        return len;
+    /* back to the lead byte of the sequence the cut falls in (if any) */
+    while (p > 0 && n - p < 3 && ((unsigned char)s[p] & 0xc0) == 0x80)
+        p--;
+    if (p < n && sim_utf8_seq(s + p, len - p) > n - p)
+        return p;
+    return n;
 }

@@ -177,6 +177,10 @@ class RequestLogUtf8Test(SimCase):
         r = harness.request(self.base, "GET", "/crm/v3/objects/contacts?a%FE=b%FF",
                             headers={"Authorization": "Bearer x"})
         self.assertTrue(r.status >= 400, r)
+        # error bodies that quote the path keep their envelope
+        r = self.call("GET", "/crm/v3/objects/x%FFy")
+        b = self.assert_error(r, 400, "VALIDATION_ERROR")
+        self.assertIn("x\ufffdy", b["message"])
         entries = self.log("/crm/v3/objects/contacts")
         self.assertEqual(len(entries), 2, entries)
         post, get = entries
@@ -188,14 +192,14 @@ class RequestLogUtf8Test(SimCase):
 
     def test_valid_body_truncated_mid_character_stays_valid(self):
         self.ctl("DELETE", "/__sim/requests")
-        raw = b'"' + b"a" * 65535 + "é".encode() * 10 + b'"'
+        raw = b'"' + b"a" * 65534 + "é".encode() * 10 + b'"'
         self.call("POST", "/crm/v3/objects/contacts/search", raw_body=raw,
                   headers={"Content-Type": "application/json"})
         e = self.log("/crm/v3/objects/contacts/search")[0]
         self.assertTrue(e["bodyTruncated"])
         self.assertNotIn("\ufffd", e["body"])
         self.assertNotIn("bodyBase64", e)
-        self.assertTrue(re.fullmatch(r'"a{65535}', e["body"]), e["body"][-10:])
+        self.assertTrue(re.fullmatch(r'"a{65534}', e["body"]), e["body"][-10:])
 
 
 if __name__ == "__main__":
