@@ -329,18 +329,78 @@ bool sim_parse_i64(const char *s, int64_t *out)
     return s && sim_parse_i64n(s, strlen(s), out);
 }
 
+/* A decimal number, [+-]D[.D][(e|E)[+-]D] with at least one mantissa digit
+ * ("5.", ".5" and "007" are fine, hex, inf, nan and spaces are not), is
+ * rewritten in JSON's number grammar and read by jansson, so no strtod. */
+#define NUM_MAX 64
+
+static size_t skip_digits(const char *s, size_t i)
+{
+    while (s[i] >= '0' && s[i] <= '9')
+        i++;
+    return i;
+}
+
 bool sim_parse_double(const char *s, double *out)
 {
-    char *end = NULL;
-    double v;
+    char num[NUM_MAX + 8];
+    size_t i = 0, o = 0, j;
+    bool mantissa = false;
+    json_error_t err;
+    json_t *v;
 
-    if (!s || !*s || isspace((unsigned char)*s))
+    if (!s || strlen(s) > NUM_MAX)
         return false;
-    errno = 0;
-    v = strtod(s, &end);
-    if (errno || !end || *end || !isfinite(v))
+    if (s[i] == '+' || s[i] == '-')
+        if (s[i++] == '-')
+            num[o++] = '-';
+    j = skip_digits(s, i);
+    if (j > i) {
+        mantissa = true;
+        while (i + 1 < j && s[i] == '0') /* JSON has no leading zeros */
+            i++;
+        memcpy(num + o, s + i, j - i);
+        o += j - i;
+    } else {
+        num[o++] = '0';
+    }
+    i = j;
+    num[o++] = '.';
+    if (s[i] == '.')
+        i++;
+    j = skip_digits(s, i);
+    if (j > i) {
+        mantissa = true;
+        memcpy(num + o, s + i, j - i);
+        o += j - i;
+    } else {
+        num[o++] = '0'; /* always a fraction: jansson then gives a real */
+    }
+    i = j;
+    if (!mantissa)
         return false;
-    *out = v;
+    if (s[i] == 'e' || s[i] == 'E') {
+        num[o++] = 'e';
+        i++;
+        if (s[i] == '+' || s[i] == '-')
+            num[o++] = s[i++];
+        j = skip_digits(s, i);
+        if (j == i)
+            return false;
+        memcpy(num + o, s + i, j - i);
+        o += j - i;
+        i = j;
+    }
+    if (s[i])
+        return false;
+    num[o] = '\0';
+    v = json_loads(num, JSON_DECODE_ANY, &err); /* NULL on overflow */
+    if (!json_is_real(v) || !isfinite(json_real_value(v))) {
+        json_decref(v);
+        return false;
+    }
+    *out = json_real_value(v);
+    json_decref(v);
     return true;
 }
 
