@@ -49,9 +49,7 @@ ed_pg_py_test(platform_elements ${CMAKE_CURRENT_SOURCE_DIR}/test_platform_elemen
 foreach(mod instances_create instances_manage instances_lifecycle
             instances_rotation instances_refresher hub_misc hub_misc_engagements
             hub_crm hub_crm_query hub_crm_errors hub_crm_throttle)
-  if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/test_${mod}.py)
-    ed_pg_py_test(${mod} ${CMAKE_CURRENT_SOURCE_DIR}/test_${mod}.py)
-  endif()
+  ed_pg_py_test(${mod} ${CMAKE_CURRENT_SOURCE_DIR}/test_${mod}.py)
 endforeach()
 # Several nodes on one database (issue 7 phase B, docs/scaling.md): only on
 # PostgreSQL. test_multinode_env.py is their shared environment.
