@@ -1,6 +1,7 @@
 #!/bin/sh
 # Run every test (what `make test` and CI do, after building build/ and
 # build-asan/):
+#   0. the source checks (cheap, first): scripts/check-banned.sh;
 #   1. the whole CTest suite on build/: unit, integration, sim, fuzz
 #      regressions, the PostgreSQL runs (label pg: a throw-away cluster the
 #      suite starts and removes) and the console's browser tests;
@@ -10,6 +11,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 JOBS=$(nproc 2>/dev/null || echo 2)
+scripts/check-banned.sh
 ctest --test-dir build --output-on-failure -j "$JOBS"
 ctest --test-dir build-asan --output-on-failure -j "$JOBS" -L 'unit|fuzz-regression'
 FUZZ_SECONDS=${FUZZ_SECONDS:-20}

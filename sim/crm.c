@@ -894,36 +894,62 @@ static json_t *batch_inputs(struct sim_request *req, struct sim_response *res)
     return inputs;
 }
 
+/* BatchResponseSimplePublicObject; the WithErrors variant adds numErrors and
+ * errors (batch_finish). */
 static json_t *batch_body(struct sim_request *req, json_t *results)
 {
     char ts[32];
 
     sim_iso_ms(req->now_ms, ts);
-    return json_pack("{s:s,s:o,s:s,s:s}", "status", "COMPLETE", "results",
-                     results, "startedAt", ts, "completedAt", ts);
+    return json_pack("{s:s,s:o,s:s,s:s,s:s}", "status", "COMPLETE", "results",
+                     results, "requestedAt", ts, "startedAt", ts,
+                     "completedAt", ts);
 }
 
+static json_t *not_found_error(const char *msg, json_t *ids_take)
+{
+    return json_pack("{s:s,s:s,s:s,s:{s:o}}", "status", "error", "category",
+                     "OBJECT_NOT_FOUND", "message", msg, "context", "ids",
+                     ids_take);
+}
+
+/* 200 (ok_status) when nothing is missing, else 207 with the errors. A read
+ * reports every missing id in one error (as HubSpot does); an update gives
+ * each missing input its own error naming its id. */
 static int batch_finish(struct sim_request *req, struct sim_response *res,
                         const struct sim_objtype *t, json_t *results,
                         json_t *missing, const char *verb, int ok_status)
 {
-    json_t *body = batch_body(req, results);
-    char msg[256];
+    json_t *body = batch_body(req, results), *errors, *id;
+    char msg[512];
+    size_t i;
 
     if (json_array_size(missing) == 0) {
         json_decref(missing);
         return sim_res_json(res, ok_status, body);
     }
-    snprintf(msg, sizeof(msg),
-             "Could not %s some %s objects, they may be deleted or not exist. "
-             "Check that ids are valid.",
-             verb, t->upper);
-    json_object_set_new(body, "numErrors", json_integer(1));
-    json_object_set_new(
-        body, "errors",
-        json_pack("[{s:s,s:s,s:s,s:{s:o}}]", "status", "error", "category",
-                  "OBJECT_NOT_FOUND", "message", msg, "context", "ids",
-                  missing));
+    errors = json_array();
+    if (strcmp(verb, "get") == 0) {
+        snprintf(msg, sizeof(msg),
+                 "Could not %s some %s objects, they may be deleted or not "
+                 "exist. Check that ids are valid.",
+                 verb, t->upper);
+        json_array_append_new(errors,
+                              not_found_error(msg, json_incref(missing)));
+    } else {
+        json_array_foreach(missing, i, id) {
+            snprintf(msg, sizeof(msg),
+                     "Could not %s %s %.200s, it may be deleted or not exist. "
+                     "Check that ids are valid.",
+                     verb, t->upper, json_string_value(id));
+            json_array_append_new(errors,
+                                  not_found_error(msg, json_pack("[O]", id)));
+        }
+    }
+    json_decref(missing);
+    json_object_set_new(body, "numErrors",
+                        json_integer((json_int_t)json_array_size(errors)));
+    json_object_set_new(body, "errors", errors);
     return sim_res_json(res, 207, body);
 }
 
@@ -976,10 +1002,16 @@ static int h_batch_read(struct sim_request *req, struct sim_response *res)
     return batch_finish(req, res, t, results, missing, "get", 200);
 }
 
-/* Validates every input's properties before anything is written. */
+/* Validates every input's properties before anything is written. mode
+ * says what happens to an input whose record (recs[i]) does not exist: it is
+ * created (batch/create, batch/upsert: required properties are checked), or
+ * it becomes a per-input OBJECT_NOT_FOUND error (batch/update: its
+ * properties must still exist, but nothing is required of it). */
+enum batch_mode { BATCH_CREATE, BATCH_UPDATE, BATCH_UPSERT };
+
 static bool batch_validate(struct sim_request *req, struct sim_response *res,
                            const struct sim_objtype *t, json_t *inputs,
-                           bool create, struct sim_record **recs)
+                           enum batch_mode mode, struct sim_record **recs)
 {
     json_t *in, *seen = json_object();
     size_t i;
@@ -988,8 +1020,16 @@ static bool batch_validate(struct sim_request *req, struct sim_response *res,
     json_array_foreach(inputs, i, in) {
         json_t *props = json_object_get(in, "properties");
         const char *email = json_string_value(json_object_get(props, "email"));
-        bool is_create = create || !recs[i];
+        bool is_create =
+            mode == BATCH_CREATE || (!recs[i] && mode == BATCH_UPSERT);
 
+        if (!recs[i] && mode == BATCH_UPDATE) {
+            if (!props_validate(req, res, t, props, false)) {
+                ok = false;
+                break;
+            }
+            continue;
+        }
         if (!props_validate(req, res, t, props, is_create) ||
             !email_free(req, res, t, props, recs[i] ? recs[i]->id : 0)) {
             ok = false;
@@ -1025,7 +1065,7 @@ static int h_batch_create(struct sim_request *req, struct sim_response *res)
     if (!t || !(inputs = batch_inputs(req, res)))
         return res->status;
     recs = sim_xcalloc(json_array_size(inputs) + 1, sizeof(*recs));
-    if (!batch_validate(req, res, t, inputs, true, recs)) {
+    if (!batch_validate(req, res, t, inputs, BATCH_CREATE, recs)) {
         free(recs);
         return res->status;
     }
@@ -1073,7 +1113,8 @@ static int batch_write(struct sim_request *req, struct sim_response *res,
             json_array_append_new(missing,
                                   json_string(input_id(in, buf, sizeof(buf))));
     }
-    if (!batch_validate(req, res, t, inputs, false, recs))
+    if (!batch_validate(req, res, t, inputs,
+                        upsert ? BATCH_UPSERT : BATCH_UPDATE, recs))
         goto fail;
     results = json_array();
     json_array_foreach(inputs, i, in) {

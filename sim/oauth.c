@@ -10,6 +10,7 @@
  */
 #include "sim.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -545,6 +546,63 @@ static bool token_live(const struct sim_request *req, const struct sim_token *t)
     return t && !t->revoked && (!t->expires_ms || req->now_ms < t->expires_ms);
 }
 
+/* out = base64(HMAC-SHA256(the client's secret, label + token)). */
+static void token_sign(struct sim_request *req, const struct sim_token *t,
+                       const char *label, char out[64])
+{
+    const struct sim_client *c = sim_client_find(req->st, t->client_id);
+    const char *key = c ? c->secret : "";
+    unsigned char d[crypto_auth_hmacsha256_BYTES];
+    crypto_auth_hmacsha256_state h;
+
+    crypto_auth_hmacsha256_init(&h, (const unsigned char *)key, strlen(key));
+    crypto_auth_hmacsha256_update(&h, (const unsigned char *)label,
+                                  strlen(label));
+    crypto_auth_hmacsha256_update(&h, (const unsigned char *)t->value,
+                                  strlen(t->value));
+    crypto_auth_hmacsha256_final(&h, d);
+    sodium_bin2base64(out, 64, d, sizeof(d), sodium_base64_VARIANT_ORIGINAL);
+}
+
+/* HubSpot's scopes bitmap is opaque: here each granted scope sets the bit
+ * its FNV-1a hash picks in a 256-bit map, sent as base64. */
+static void scope_bits(const json_t *scopes, char out[64])
+{
+    unsigned char bits[32] = {0};
+    const json_t *v;
+    size_t i;
+
+    json_array_foreach(scopes, i, v) {
+        uint32_t h = 2166136261u;
+
+        for (const char *p = json_string_value(v); p && *p; p++)
+            h = (h ^ (unsigned char)*p) * 16777619u;
+        bits[(h & 0xff) / 8] |= (unsigned char)(1u << (h & 7));
+    }
+    sodium_bin2base64(out, 64, bits, sizeof(bits),
+                      sodium_base64_VARIANT_ORIGINAL);
+}
+
+/* The spec's SignedAccessToken: every field, with its type. */
+static json_t *signed_access_token(struct sim_request *req,
+                                   const struct sim_token *t)
+{
+    char sig[64], sig2[64], scopes[64];
+
+    token_sign(req, t, "v1:", sig);
+    token_sign(req, t, "v2:", sig2);
+    scope_bits(t->scopes, scopes);
+    return json_pack(
+        "{s:I,s:s,s:I,s:I,s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:b,s:b,s:I}",
+        "expiresAt", (json_int_t)t->expires_ms, "scopes", scopes, "hubId",
+        (json_int_t)t->hub_id, "userId", (json_int_t)t->user_id, "appId",
+        (json_int_t)t->app_id, "signature", sig, "scopeToScopeGroupPks",
+        scopes, "newSignature", sig2, "hublet", "na1", "trialScopes", "",
+        "trialScopeToScopeGroupPks", "", "isUserLevel", 0,
+        "isServiceAccount", 0, "isPrivateDistribution", 0,
+        "installingUserId", (json_int_t)t->user_id);
+}
+
 static json_t *token_meta(struct sim_request *req, const struct sim_token *t)
 {
     char domain[64];
@@ -562,6 +620,9 @@ static json_t *token_meta(struct sim_request *req, const struct sim_token *t)
         json_object_set_new(m, "app_id", json_integer(t->app_id));
         json_object_set_new(m, "expires_in", json_integer(left > 0 ? left : 0));
         json_object_set_new(m, "token_type", json_string("access"));
+        json_object_set_new(m, "is_private_distribution", json_false());
+        json_object_set_new(m, "signed_access_token",
+                            signed_access_token(req, t));
     } else {
         json_object_set_new(m, "client_id", json_string(t->client_id));
         json_object_set_new(m, "token_type", json_string("refresh"));
@@ -575,13 +636,9 @@ static int h_access_meta(struct sim_request *req, struct sim_response *res)
                                          SIM_TOK_ACCESS);
 
     if (!token_live(req, t))
-        return sim_res_json(
-            res, 404,
-            json_pack("{s:s,s:s,s:s,s:s}", "error", "invalid_token",
-                      "error_description",
-                      "access token is invalid, expired or revoked", "status",
-                      "BAD_ACCESS_TOKEN", "message",
-                      "access token is invalid, expired or revoked"));
+        return sim_res_error(req, res, 404, "OBJECT_NOT_FOUND",
+                             "access token is invalid, expired or revoked",
+                             NULL);
     return sim_res_json(res, 200, token_meta(req, t));
 }
 
@@ -591,13 +648,9 @@ static int h_refresh_meta(struct sim_request *req, struct sim_response *res)
                                          SIM_TOK_REFRESH);
 
     if (!token_live(req, t))
-        return sim_res_json(
-            res, 404,
-            json_pack("{s:s,s:s,s:s,s:s}", "error", "invalid_grant",
-                      "error_description",
-                      "refresh token is invalid, expired or revoked",
-                      "status", "BAD_REFRESH_TOKEN", "message",
-                      "refresh token is invalid, expired or revoked"));
+        return sim_res_error(req, res, 404, "OBJECT_NOT_FOUND",
+                             "refresh token is invalid, expired or revoked",
+                             NULL);
     if (strcmp(req->method, "DELETE") == 0) {
         t->revoked = true;
         return sim_res_empty(res, 204);
@@ -659,6 +712,8 @@ static int h_introspect(struct sim_request *req, struct sim_response *res)
     m = token_meta(req, t);
     json_object_set_new(m, "active", json_true());
     json_object_set_new(m, "client_id", json_string(t->client_id));
+    if (t->kind == SIM_TOK_REFRESH)
+        json_object_set_new(m, "app_id", json_integer(t->app_id));
     json_object_set_new(m, "token_use",
                         json_string(t->kind == SIM_TOK_ACCESS ? "access_token"
                                                               : "refresh_token"));

@@ -13,6 +13,7 @@
 
 #include <microhttpd.h>
 #include <netdb.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,9 +146,13 @@ int sim_res_error(struct sim_request *req, struct sim_response *res,
     json_t *body = json_object();
     const char *k;
     json_t *v;
+    char *fixed;
 
     json_object_set_new(body, "status", json_string("error"));
-    json_object_set_new(body, "message", json_string(message));
+    /* a message quoting the request (its path) may carry invalid UTF-8 */
+    fixed = sim_utf8_fix(message, strlen(message), NULL, NULL);
+    json_object_set_new(body, "message", json_string(fixed));
+    free(fixed);
     json_object_set_new(body, "correlationId",
                         json_string(req->correlation_id));
     if (extra_take) {
@@ -310,6 +315,55 @@ static bool apply_fault(struct sim_request *req, struct sim_response *res)
 
 /* ---- request log ------------------------------------------------------- */
 
+/* Every string the log keeps is valid UTF-8, so GET /__sim/requests always
+ * serialises: bytes that are not (in the path, query, headers or body)
+ * become U+FFFD; for the body the exact bytes are kept as well, in
+ * bodyBase64, when any had to be replaced. */
+static json_t *log_str(const char *s, size_t n, bool *changed)
+{
+    size_t len;
+    char *fixed = sim_utf8_fix(s ? s : "", s ? n : 0, &len, changed);
+    json_t *v = json_stringn(fixed, len);
+
+    free(fixed);
+    return v;
+}
+
+static json_t *log_cstr(const char *s)
+{
+    return log_str(s, s ? strlen(s) : 0, NULL);
+}
+
+/* Sets o[name] (name repaired like the values) = v. */
+static void log_set(json_t *o, const char *name, json_t *v_take)
+{
+    char *key = sim_utf8_fix(name, strlen(name), NULL, NULL);
+
+    json_object_set_new(o, key, v_take);
+    free(key);
+}
+
+static void log_body(json_t *e, const struct sim_request *req)
+{
+    const char *body = req->body ? req->body : "";
+    size_t n = sim_utf8_cut(body, req->body_len, SIM_REQLOG_BODY);
+    bool changed = false;
+
+    json_object_set_new(e, "body", log_str(body, n, &changed));
+    if (changed) {
+        size_t cap = sodium_base64_ENCODED_LEN(n,
+                                               sodium_base64_VARIANT_ORIGINAL);
+        char *b64 = sim_xmalloc(cap);
+
+        sodium_bin2base64(b64, cap, (const unsigned char *)body, n,
+                          sodium_base64_VARIANT_ORIGINAL);
+        json_object_set_new(e, "bodyBase64", json_string(b64));
+        free(b64);
+    }
+    if (req->body_len > n)
+        json_object_set_new(e, "bodyTruncated", json_true());
+}
+
 static void log_request(struct sim_request *req, const struct sim_response *res)
 {
     struct sim_state *st = req->st;
@@ -318,16 +372,18 @@ static void log_request(struct sim_request *req, const struct sim_response *res)
 
     for (size_t i = 0; req->query && i < req->query->n; i++) {
         const struct sim_kv *kv = &req->query->items[i];
-        json_t *old = json_object_get(q, kv->name);
+        char *name = sim_utf8_fix(kv->name, strlen(kv->name), NULL, NULL);
+        json_t *old = json_object_get(q, name);
 
         if (!old) {
-            json_object_set_new(q, kv->name, json_string(kv->value));
+            json_object_set_new(q, name, log_cstr(kv->value));
         } else if (json_is_array(old)) {
-            json_array_append_new(old, json_string(kv->value));
+            json_array_append_new(old, log_cstr(kv->value));
         } else {
-            json_object_set_new(q, kv->name,
-                                json_pack("[Os]", old, kv->value));
+            json_object_set_new(q, name,
+                                json_pack("[Oo]", old, log_cstr(kv->value)));
         }
+        free(name);
     }
     for (size_t i = 0; req->headers && i < req->headers->n; i++) {
         char name[128];
@@ -337,22 +393,14 @@ static void log_request(struct sim_request *req, const struct sim_response *res)
         for (j = 0; name[j]; j++)
             if (name[j] >= 'A' && name[j] <= 'Z')
                 name[j] = (char)(name[j] - 'A' + 'a');
-        json_object_set_new(h, name,
-                            json_string(req->headers->items[i].value));
+        log_set(h, name, log_cstr(req->headers->items[i].value));
     }
     sim_iso_ms(req->now_ms, ts);
-    json_object_set_new(e, "method", json_string(req->method));
-    json_object_set_new(e, "path", json_string(req->path));
+    json_object_set_new(e, "method", log_cstr(req->method));
+    json_object_set_new(e, "path", log_cstr(req->path));
     json_object_set_new(e, "query", q);
     json_object_set_new(e, "headers", h);
-    json_object_set_new(
-        e, "body",
-        json_stringn_nocheck(req->body ? req->body : "",
-                             req->body_len < SIM_REQLOG_BODY
-                                 ? req->body_len
-                                 : SIM_REQLOG_BODY));
-    if (req->body_len > SIM_REQLOG_BODY)
-        json_object_set_new(e, "bodyTruncated", json_true());
+    log_body(e, req);
     json_object_set_new(e, "status", json_integer(res->status));
     json_object_set_new(e, "correlationId", json_string(req->correlation_id));
     json_object_set_new(e, "time", json_string(ts));

@@ -101,6 +101,16 @@ bool sim_str_ieq(const char *a, const char *b);
 bool sim_str_prefix(const char *s, const char *prefix);
 /* Copies src into dst[cap], truncating; always NUL-terminates. */
 void sim_strlcpy(char *dst, const char *src, size_t cap);
+/* Length (1-4) of the well-formed UTF-8 sequence at s[0..n), 0 if there is
+ * none (bad lead byte, bad or missing continuation, overlong, surrogate,
+ * above U+10FFFF). */
+size_t sim_utf8_seq(const char *s, size_t n);
+/* s[0..n) as a new NUL-terminated valid UTF-8 string: every byte that does
+ * not start a well-formed sequence becomes U+FFFD. *changed (optional) says
+ * whether any byte was replaced. Embedded NULs are kept (use *len_out). */
+char *sim_utf8_fix(const char *s, size_t n, size_t *len_out, bool *changed);
+/* Largest cut <= n that does not split a well-formed sequence of s[0..len). */
+size_t sim_utf8_cut(const char *s, size_t len, size_t n);
 /* Value of a JSON scalar as a string into buf; NULL for null/objects. */
 const char *sim_json_scalar(const json_t *v, char *buf, size_t cap);
 

@@ -2,9 +2,11 @@
 /*
  * Leaf helpers for hubspot-sim: logging, abort-on-OOM allocation, capped
  * buffers, name/value lists, form and percent decoding, strict number and
- * ISO-8601 parsers, time formatting and randomness. Nothing here knows about
+ * ISO-8601 parsers, UTF-8 repair, time formatting and randomness. Nothing
+ * here knows about
  * requests or state. Every parser is bounded: untrusted input only ever goes
- * through these functions (no atoi/strtol/sscanf in the simulator).
+ * through these functions (scripts/check-banned.sh keeps atoi, strtol,
+ * strtod, sscanf and friends out of the simulator).
  */
 #include "sim.h"
 
@@ -327,18 +329,78 @@ bool sim_parse_i64(const char *s, int64_t *out)
     return s && sim_parse_i64n(s, strlen(s), out);
 }
 
+/* A decimal number, [+-]D[.D][(e|E)[+-]D] with at least one mantissa digit
+ * ("5.", ".5" and "007" are fine, hex, inf, nan and spaces are not), is
+ * rewritten in JSON's number grammar and read by jansson, so no strtod. */
+#define NUM_MAX 64
+
+static size_t skip_digits(const char *s, size_t i)
+{
+    while (s[i] >= '0' && s[i] <= '9')
+        i++;
+    return i;
+}
+
 bool sim_parse_double(const char *s, double *out)
 {
-    char *end = NULL;
-    double v;
+    char num[NUM_MAX + 8];
+    size_t i = 0, o = 0, j;
+    bool mantissa = false;
+    json_error_t err;
+    json_t *v;
 
-    if (!s || !*s || isspace((unsigned char)*s))
+    if (!s || strlen(s) > NUM_MAX)
         return false;
-    errno = 0;
-    v = strtod(s, &end);
-    if (errno || !end || *end || !isfinite(v))
+    if (s[i] == '+' || s[i] == '-')
+        if (s[i++] == '-')
+            num[o++] = '-';
+    j = skip_digits(s, i);
+    if (j > i) {
+        mantissa = true;
+        while (i + 1 < j && s[i] == '0') /* JSON has no leading zeros */
+            i++;
+        memcpy(num + o, s + i, j - i);
+        o += j - i;
+    } else {
+        num[o++] = '0';
+    }
+    i = j;
+    num[o++] = '.';
+    if (s[i] == '.')
+        i++;
+    j = skip_digits(s, i);
+    if (j > i) {
+        mantissa = true;
+        memcpy(num + o, s + i, j - i);
+        o += j - i;
+    } else {
+        num[o++] = '0'; /* always a fraction: jansson then gives a real */
+    }
+    i = j;
+    if (!mantissa)
         return false;
-    *out = v;
+    if (s[i] == 'e' || s[i] == 'E') {
+        num[o++] = 'e';
+        i++;
+        if (s[i] == '+' || s[i] == '-')
+            num[o++] = s[i++];
+        j = skip_digits(s, i);
+        if (j == i)
+            return false;
+        memcpy(num + o, s + i, j - i);
+        o += j - i;
+        i = j;
+    }
+    if (s[i])
+        return false;
+    num[o] = '\0';
+    v = json_loads(num, JSON_DECODE_ANY, &err); /* NULL on overflow */
+    if (!json_is_real(v) || !isfinite(json_real_value(v))) {
+        json_decref(v);
+        return false;
+    }
+    *out = json_real_value(v);
+    json_decref(v);
     return true;
 }
 
@@ -549,4 +611,85 @@ const char *sim_json_scalar(const json_t *v, char *buf, size_t cap)
         return buf;
     }
     return NULL;
+}
+
+/* ---- UTF-8 ------------------------------------------------------------- */
+
+size_t sim_utf8_seq(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    unsigned char lo = 0x80, hi = 0xbf;
+    size_t len;
+
+    if (n == 0)
+        return 0;
+    if (u[0] < 0x80)
+        return 1;
+    if (u[0] >= 0xc2 && u[0] <= 0xdf)
+        len = 2;
+    else if (u[0] >= 0xe0 && u[0] <= 0xef)
+        len = 3;
+    else if (u[0] >= 0xf0 && u[0] <= 0xf4)
+        len = 4;
+    else
+        return 0;
+    /* the second byte's range excludes overlongs, surrogates and values
+     * above U+10FFFF (Unicode table 3-7) */
+    if (u[0] == 0xe0)
+        lo = 0xa0;
+    else if (u[0] == 0xed)
+        hi = 0x9f;
+    else if (u[0] == 0xf0)
+        lo = 0x90;
+    else if (u[0] == 0xf4)
+        hi = 0x8f;
+    if (n < len || u[1] < lo || u[1] > hi)
+        return 0;
+    for (size_t i = 2; i < len; i++)
+        if (u[i] < 0x80 || u[i] > 0xbf)
+            return 0;
+    return len;
+}
+
+char *sim_utf8_fix(const char *s, size_t n, size_t *len_out, bool *changed)
+{
+    /* worst case: every byte becomes the 3-byte U+FFFD */
+    char *out = sim_xmalloc(n * 3 + 1);
+    size_t i = 0, o = 0;
+    bool fixed = false;
+
+    while (i < n) {
+        size_t k = sim_utf8_seq(s + i, n - i);
+
+        if (k == 0) {
+            memcpy(out + o, "\xef\xbf\xbd", 3);
+            o += 3;
+            i++;
+            fixed = true;
+        } else {
+            memcpy(out + o, s + i, k);
+            o += k;
+            i += k;
+        }
+    }
+    out[o] = '\0';
+    if (len_out)
+        *len_out = o;
+    if (changed)
+        *changed = fixed;
+    return out;
+}
+
+size_t sim_utf8_cut(const char *s, size_t len, size_t n)
+{
+    size_t p = n;
+
+    if (n >= len)
+        return len;
+    /* back to the lead byte of the sequence the cut falls in (if any) */
+    while (p > 0 && n - p < 3 && ((unsigned char)s[p] & 0xc0) == 0x80)
+        p--;
+    if (p < n && sim_utf8_seq(s + p, len - p) > n - p)
+        return p;
+    return n;
 }

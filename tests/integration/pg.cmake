@@ -50,9 +50,7 @@ ed_pg_py_test(platform_hostile ${CMAKE_CURRENT_SOURCE_DIR}/test_platform_hostile
 foreach(mod instances_create instances_manage instances_lifecycle
             instances_rotation instances_refresher hub_misc hub_misc_engagements
             hub_crm hub_crm_query hub_crm_errors hub_crm_throttle)
-  if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/test_${mod}.py)
-    ed_pg_py_test(${mod} ${CMAKE_CURRENT_SOURCE_DIR}/test_${mod}.py)
-  endif()
+  ed_pg_py_test(${mod} ${CMAKE_CURRENT_SOURCE_DIR}/test_${mod}.py)
 endforeach()
 # The call path without waiting threads (issue 10), on PostgreSQL's claims.
 ed_pg_py_test(hub_async_refresh ${CMAKE_CURRENT_SOURCE_DIR}/test_hub_async_refresh.py)
