@@ -26,17 +26,27 @@ struct crm_map {
     const char *name;     /* Cloud Elements resource */
     const char *object;   /* HubSpot object type */
     const char *lastmod;  /* last-modified property */
+    const char *classic;  /* HubSpot's classic id name, added beside id */
     bool leads;
 };
 
 static const struct crm_map maps[] = {
-    {"contacts", "contacts", "lastmodifieddate", false},
-    {"accounts", "companies", "hs_lastmodifieddate", false},
-    {"opportunities", "deals", "hs_lastmodifieddate", false},
-    {"leads", "contacts", "lastmodifieddate", true},
-    {"companies", "companies", "hs_lastmodifieddate", false},
-    {"deals", "deals", "hs_lastmodifieddate", false},
+    {"contacts", "contacts", "lastmodifieddate", "vid", false},
+    {"accounts", "companies", "hs_lastmodifieddate", "companyId", false},
+    {"opportunities", "deals", "hs_lastmodifieddate", "dealId", false},
+    {"leads", "contacts", "lastmodifieddate", "vid", true},
+    {"companies", "companies", "hs_lastmodifieddate", "companyId", false},
+    {"deals", "deals", "hs_lastmodifieddate", "dealId", false},
 };
+
+/* The classic id of the op's resource (NULL for other objects). */
+static const char *classic_of(const struct hub_op *op)
+{
+    for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
+        if (strcmp(maps[i].name, op->resource) == 0)
+            return maps[i].classic;
+    return NULL;
+}
 
 struct list_state {
     const struct crm_map *map;
@@ -75,7 +85,8 @@ static int respond_record(struct hub_op *op, int status, const char *body,
         return api_json(op->res, 200, json_object());
     ed_buf_init(&out, PROVIDER_MAX_BODY);
     ed_buf_reserve(&out, len);
-    if (jsonfilter_copy(body, len, hub_drop_nulls(op), &out) != ED_OK) {
+    if (jsonfilter_copy(body, len, hub_drop_nulls(op), classic_of(op), &out) !=
+        ED_OK) {
         ed_buf_cleanup(&out);
         return api_error(op->req, op->res, ED_E_BAD_GATEWAY,
                          "HubSpot answered with invalid or oversized JSON");
@@ -142,7 +153,7 @@ static int list_next(struct hub_op *op, int status, const char *body, size_t len
     struct ed_buf out;
     (void)status;
     if (ls->skip > 0) {
-        if (jsonfilter_page(body, len, false, NULL, &pg) != ED_OK)
+        if (jsonfilter_page(body, len, false, NULL, NULL, &pg) != ED_OK)
             return bad_answer(op);
         ls->skip -= (long)pg.count;
         if (!pg.after[0] || pg.count == 0) {
@@ -158,7 +169,8 @@ static int list_next(struct hub_op *op, int status, const char *body, size_t len
     ls->search_body = NULL;
     ed_buf_init(&out, PROVIDER_MAX_BODY);
     ed_buf_reserve(&out, len);
-    if (jsonfilter_page(body, len, hub_drop_nulls(op), &out, &pg) != ED_OK) {
+    if (jsonfilter_page(body, len, hub_drop_nulls(op),
+                        ls->map ? ls->map->classic : NULL, &out, &pg) != ED_OK) {
         ed_buf_cleanup(&out);
         return bad_answer(op);
     }

@@ -19,6 +19,7 @@ struct jf {
     const char *pend; /* start of input still to copy; NULL: not copying */
     bool drop_nulls;
     bool bad;
+    const char *alias; /* classic id name for record objects, or NULL */
 };
 
 /* Copy [pend, a) and resume copying at b. */
@@ -226,10 +227,49 @@ static void rewind_to(struct jf *j, size_t m, const char *resume)
     j->pend = resume;
 }
 
-static void object(struct jf *j, int depth)
+/* Compare a raw key token (with quotes, no escapes expected) to name. */
+static bool key_is(const char *ks, const char *ke, const char *name)
+{
+    size_t n = strlen(name);
+    return (size_t)(ke - ks) == n + 2 && memcmp(ks + 1, name, n) == 0;
+}
+
+/* True when [vs, ve) is a JSON string of 1-18 digits without a leading
+ * zero: an id that is also a JSON integer (and fits jansson's int64). */
+static bool numeric_id(const char *vs, const char *ve)
+{
+    size_t n = (size_t)(ve - vs);
+    if (n < 3 || n > 20 || vs[0] != '"' || (vs[1] == '0' && n > 3))
+        return false;
+    for (const char *q = vs + 1; q < ve - 1; q++)
+        if (*q < '0' || *q > '9')
+            return false;
+    return true;
+}
+
+/* Emit `,"alias":digits` at j->p (the record's closing brace). */
+static void emit_alias(struct jf *j, const char *ds, const char *de)
+{
+    if (!j->out || !j->pend)
+        return;
+    cut(j, j->p, j->p);
+    if (ed_buf_append(j->out, ",\"", 2) != ED_OK ||
+        ed_buf_append(j->out, j->alias, strlen(j->alias)) != ED_OK ||
+        ed_buf_append(j->out, "\":", 2) != ED_OK ||
+        ed_buf_append(j->out, ds, (size_t)(de - ds)) != ED_OK)
+        j->bad = true;
+}
+
+/* An object; a record (j->alias set) also gets the classic id: when its
+ * "id" member is a numeric string and it has no member named alias, the
+ * number is added as the last member. */
+static void object(struct jf *j, int depth, bool record)
 {
     bool emitted = false;  /* a member of this object is in the output */
     size_t comma_mark = 0; /* output length before the last kept comma */
+    const char *ids = NULL, *ide = NULL; /* digits of a numeric id */
+    bool has_alias = false;
+    record = record && j->alias;
     j->p++; /* '{' */
     ws(j);
     if (j->p < j->end && *j->p == '}') {
@@ -256,6 +296,17 @@ static void object(struct jf *j, int depth)
             /* drop the member, and the comma before it if one was kept */
             j->p += 4;
             rewind_to(j, emitted ? comma_mark : member_mark, j->p);
+        } else if (record) {
+            ws(j);
+            const char *vs = j->p;
+            value(j, depth + 1);
+            emitted = true;
+            if (key_is(ks, ke, "id") && numeric_id(vs, j->p)) {
+                ids = vs + 1;
+                ide = j->p - 1;
+            } else if (key_is(ks, ke, j->alias)) {
+                has_alias = true;
+            }
         } else {
             value(j, depth + 1);
             emitted = true;
@@ -270,6 +321,8 @@ static void object(struct jf *j, int depth)
             continue;
         }
         if (j->p < j->end && *j->p == '}') {
+            if (ids && !has_alias && !j->bad)
+                emit_alias(j, ids, ide);
             j->p++;
             return;
         }
@@ -277,7 +330,7 @@ static void object(struct jf *j, int depth)
     }
 }
 
-static void array(struct jf *j, int depth, size_t *count)
+static void array(struct jf *j, int depth, size_t *count, bool records)
 {
     size_t n = 0;
     j->p++; /* '[' */
@@ -289,7 +342,11 @@ static void array(struct jf *j, int depth, size_t *count)
         return;
     }
     while (!j->bad) {
-        value(j, depth + 1);
+        ws(j);
+        if (records && j->p < j->end && *j->p == '{' && depth + 1 <= MAX_DEPTH)
+            object(j, depth + 1, true);
+        else
+            value(j, depth + 1);
         n++;
         ws(j);
         if (j->p < j->end && *j->p == ',') {
@@ -316,10 +373,10 @@ static void value(struct jf *j, int depth)
     }
     switch (*j->p) {
     case '{':
-        object(j, depth);
+        object(j, depth, false);
         return;
     case '[':
-        array(j, depth, NULL);
+        array(j, depth, NULL, false);
         return;
     case '"':
         e = scan_string(j, j->p);
@@ -344,22 +401,19 @@ static void value(struct jf *j, int depth)
 }
 
 enum ed_err jsonfilter_copy(const char *in, size_t len, bool drop_nulls,
-                            struct ed_buf *out)
+                            const char *classic_id, struct ed_buf *out)
 {
-    struct jf j = {in, in + len, out, in, drop_nulls, false};
-    value(&j, 0);
+    struct jf j = {in, in + len, out, in, drop_nulls, false, classic_id};
+    ws(&j);
+    if (j.p < j.end && *j.p == '{')
+        object(&j, 0, true);
+    else
+        value(&j, 0);
     ws(&j);
     cut(&j, j.p, NULL); /* copy the rest */
     if (j.bad || j.p != j.end)
         return ED_ERR_INVALID;
     return ED_OK;
-}
-
-/* Compare a raw key token (with quotes, no escapes expected) to name. */
-static bool key_is(const char *ks, const char *ke, const char *name)
-{
-    size_t n = strlen(name);
-    return (size_t)(ke - ks) == n + 2 && memcmp(ks + 1, name, n) == 0;
 }
 
 /* Read `"key" :` and the whitespace after it, outside the copied region
@@ -434,9 +488,10 @@ static void paging(struct jf *j, struct jsonfilter_page *pg, int depth)
 }
 
 enum ed_err jsonfilter_page(const char *in, size_t len, bool drop_nulls,
-                            struct ed_buf *out, struct jsonfilter_page *pg)
+                            const char *classic_id, struct ed_buf *out,
+                            struct jsonfilter_page *pg)
 {
-    struct jf j = {in, in + len, out, NULL, drop_nulls, false};
+    struct jf j = {in, in + len, out, NULL, drop_nulls, false, classic_id};
     bool copied = false;
     pg->count = 0;
     pg->after[0] = '\0';
@@ -456,7 +511,7 @@ enum ed_err jsonfilter_page(const char *in, size_t len, bool drop_nulls,
             return ED_ERR_INVALID;
         if (key_is(ks, ke, "results") && !copied && j.p < j.end && *j.p == '[') {
             j.pend = j.p; /* copy exactly the array */
-            array(&j, 1, &pg->count);
+            array(&j, 1, &pg->count, true);
             cut(&j, j.p, NULL);
             copied = true;
         } else if (key_is(ks, ke, "paging")) {
