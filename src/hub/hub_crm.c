@@ -15,12 +15,13 @@
 #include "hub/hub.h"
 #include "core/buf.h"
 #include "hub/jsonfilter.h"
+#include "hub/paging.h"
 #include "core/mem.h"
 #include "core/strparse.h"
 #include "elements/elements.h"
 #include "provider/provider.h"
 
-#define MAX_PAGE 100
+#define MAX_PAGE HUB_PAGE_SIZE_MAX /* HubSpot's largest list limit */
 
 struct crm_map {
     const char *name;     /* Cloud Elements resource */
@@ -49,10 +50,9 @@ static const char *classic_of(const struct hub_op *op)
 }
 
 struct list_state {
+    struct hub_paging pg; /* pg.skip: records still to skip (page n) */
     const struct crm_map *map;
     const char *object;
-    long page_size;
-    long skip;          /* records still to skip (page n without cursor) */
     bool search;
     json_t *search_body; /* owned until the chain ends */
     const char *props;  /* comma list or NULL */
@@ -152,10 +152,10 @@ static int list_next(struct hub_op *op, int status, const char *body, size_t len
     struct jsonfilter_page pg;
     struct ed_buf out;
     (void)status;
-    if (ls->skip > 0) {
+    if (ls->pg.skip > 0) {
         if (jsonfilter_page(body, len, false, NULL, NULL, &pg) != ED_OK)
             return bad_answer(op);
-        ls->skip -= (long)pg.count;
+        ls->pg.skip -= (long)pg.count;
         if (!pg.after[0] || pg.count == 0) {
             /* past the end: an empty page */
             json_decref(ls->search_body);
@@ -189,16 +189,28 @@ static int list_next(struct hub_op *op, int status, const char *body, size_t len
 static int list_step(struct hub_op *op, const char *after)
 {
     struct list_state *ls = op->state;
-    long limit = ls->skip > 0 ? (ls->skip > MAX_PAGE ? MAX_PAGE : ls->skip)
-                              : ls->page_size;
+    int st = hub_paging_call(op, &ls->pg);
+    if (st)
+        return st;
+    long limit = hub_paging_limit(&ls->pg, MAX_PAGE);
     if (ls->search) {
         json_object_set_new(ls->search_body, "limit", json_integer(limit));
         if (after)
             json_object_set_new(ls->search_body, "after", json_string(after));
         else
             json_object_del(ls->search_body, "after");
+        /* HubSpot refuses a search body over 3,000 bytes: say so before
+         * sending (searches are not the per-record hot path) */
+        size_t n = json_dumpb(ls->search_body, NULL, 0, JSON_COMPACT);
+        if (n > CEQL_HS_MAX_BODY)
+            return api_error(op->req, op->res, ED_E_BAD_REQUEST,
+                             "CEQL: the HubSpot search request for this query "
+                             "is %zu bytes; HubSpot's search accepts at most %d "
+                             "(its 3,000-character search body limit): use "
+                             "fewer or shorter conditions",
+                             n, CEQL_HS_MAX_BODY);
         char *path = ed_asprintf("/crm/v3/objects/%s/search", ls->object);
-        int st = hub_send_raw(op, "POST", path, ls->search_body, true, list_next);
+        st = hub_send_raw(op, "POST", path, ls->search_body, true, list_next);
         free(path);
         return st;
     }
@@ -214,25 +226,6 @@ static void list_state_cleanup(void *p)
     struct list_state *ls = p;
     json_decref(ls->search_body);
     ls->search_body = NULL;
-}
-
-static long page_size(struct hub_op *op)
-{
-    const char *ps = req_query(op->req, "pageSize");
-    uint64_t v = 0;
-    if (!ps || !*ps)
-        return MAX_PAGE;
-    if (!ed_parse_u64(ps, 1000000000, &v) || v == 0)
-        return -1;
-    if (v > MAX_PAGE) {
-        api_header(op->res, "Elements-Error",
-                   ed_arena_printf(op->req->arena,
-                                   "pageSize %llu exceeds HubSpot's maximum; "
-                                   "clipped to %d",
-                                   (unsigned long long)v, MAX_PAGE));
-        return MAX_PAGE;
-    }
-    return (long)v;
 }
 
 /* fields=a,b → "a,b" lower-cased (HubSpot's property names). */
@@ -258,24 +251,21 @@ static int crm_list(struct hub_op *op, const struct crm_map *map,
     struct list_state *ls = ed_arena_alloc(req->arena, sizeof(*ls));
     const char *where = req_query(req, "where");
     const char *order = req_query(req, "orderBy");
-    const char *next = req_query(req, "nextPage");
-    const char *page = req_query(req, "page");
+    const char *next;
     const char *after = NULL;
-    uint64_t pg = 1;
     char err[256];
+    int st;
     op->state = ls;
     op->state_cleanup = list_state_cleanup;
     ls->map = map;
     ls->object = object;
     ls->props = fields_param(op);
-    if ((ls->page_size = page_size(op)) < 0)
-        return api_error(req, op->res, ED_E_BAD_REQUEST,
-                         "pageSize must be a positive integer");
-    if (page && *page && (!ed_parse_u64(page, 100000, &pg) || pg == 0))
-        return api_error(req, op->res, ED_E_BAD_REQUEST,
-                         "page must be a positive integer");
+    /* cursors of two kinds ('l' list, 's' search): decoded below */
+    if ((st = hub_paging_read(op, 0, &ls->pg)))
+        return st;
+    next = ls->pg.next;
     ls->search = (where && *where) || (order && *order) || (map && map->leads);
-    if (next && *next) {
+    if (next) {
         bool s;
         if (!cursor_decode(op, next, &s, &after))
             return api_error(req, op->res, ED_E_BAD_REQUEST,
@@ -288,7 +278,6 @@ static int crm_list(struct hub_op *op, const struct crm_map *map,
                              "where and orderBy as the first page",
                              s ? "search (where or orderBy)"
                                : "listing without where or orderBy");
-        pg = 1; /* nextPage wins over page */
     }
     if (ls->search) {
         struct ceql_options opt = {object, map ? map->lastmod : "hs_lastmodifieddate"};
@@ -338,12 +327,12 @@ static int crm_list(struct hub_op *op, const struct crm_map *map,
             json_object_set_new(body, "properties", arr);
         }
         ls->search_body = body;
-        if (!after && pg > 1)
-            after = ed_arena_printf(req->arena, "%llu",
-                                    (unsigned long long)((pg - 1) * (uint64_t)ls->page_size));
+        /* a search reaches page n in one call: HubSpot's offset cursor */
+        if (!after && ls->pg.skip > 0)
+            after = ed_arena_printf(req->arena, "%ld", ls->pg.skip);
+        ls->pg.skip = 0;
         return list_step(op, after);
     }
-    ls->skip = (long)((pg - 1) * (uint64_t)ls->page_size);
     return list_step(op, after);
 }
 
