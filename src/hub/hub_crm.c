@@ -152,8 +152,8 @@ static int list_next(struct hub_op *op, int status, const char *body, size_t len
     struct jsonfilter_page pg;
     struct ed_buf out;
     (void)status;
-    if (ls->pg.skip > 0) {
-        if (jsonfilter_page(body, len, false, NULL, NULL, &pg) != ED_OK)
+    if (ls->pg.offset < 0) {
+        if (jsonfilter_page(body, len, false, NULL, 0, NULL, &pg) != ED_OK)
             return bad_answer(op);
         ls->pg.skip -= (long)pg.count;
         if (!pg.after[0] || pg.count == 0) {
@@ -170,7 +170,8 @@ static int list_next(struct hub_op *op, int status, const char *body, size_t len
     ed_buf_init(&out, PROVIDER_MAX_BODY);
     ed_buf_reserve(&out, len);
     if (jsonfilter_page(body, len, hub_drop_nulls(op),
-                        ls->map ? ls->map->classic : NULL, &out, &pg) != ED_OK) {
+                        ls->map ? ls->map->classic : NULL, (size_t)ls->pg.offset, &out,
+                        &pg) != ED_OK) {
         ed_buf_cleanup(&out);
         return bad_answer(op);
     }
@@ -192,7 +193,7 @@ static int list_step(struct hub_op *op, const char *after)
     int st = hub_paging_call(op, &ls->pg);
     if (st)
         return st;
-    long limit = hub_paging_limit(&ls->pg, MAX_PAGE);
+    long limit = hub_paging_next(&ls->pg, MAX_PAGE);
     if (ls->search) {
         json_object_set_new(ls->search_body, "limit", json_integer(limit));
         if (after)

@@ -330,9 +330,13 @@ static void object(struct jf *j, int depth, bool record)
     }
 }
 
-static void array(struct jf *j, int depth, size_t *count, bool records)
+/* An array; with records, object elements are records (classic ids), and
+ * the first `offset` elements are validated but left out of the output
+ * (*count counts the elements kept). */
+static void array(struct jf *j, int depth, size_t *count, bool records,
+                  size_t offset)
 {
-    size_t n = 0;
+    size_t n = 0, seen = 0;
     j->p++; /* '[' */
     ws(j);
     if (j->p < j->end && *j->p == ']') {
@@ -343,6 +347,30 @@ static void array(struct jf *j, int depth, size_t *count, bool records)
     }
     while (!j->bad) {
         ws(j);
+        if (seen++ < offset) {
+            /* leave the element and its comma out */
+            struct ed_buf *keep = j->out;
+            cut(j, j->p, j->p);
+            j->out = NULL;
+            value(j, depth + 1);
+            ws(j);
+            bool more = j->p < j->end && *j->p == ',';
+            if (more)
+                j->p++;
+            j->out = keep;
+            if (j->pend)
+                j->pend = j->p;
+            if (more)
+                continue;
+            if (j->p < j->end && *j->p == ']') {
+                j->p++;
+                if (count)
+                    *count = n;
+                return;
+            }
+            j->bad = true;
+            return;
+        }
         if (records && j->p < j->end && *j->p == '{' && depth + 1 <= MAX_DEPTH)
             object(j, depth + 1, true);
         else
@@ -376,7 +404,7 @@ static void value(struct jf *j, int depth)
         object(j, depth, false);
         return;
     case '[':
-        array(j, depth, NULL, false);
+        array(j, depth, NULL, false, 0);
         return;
     case '"':
         e = scan_string(j, j->p);
@@ -488,8 +516,8 @@ static void paging(struct jf *j, struct jsonfilter_page *pg, int depth)
 }
 
 enum ed_err jsonfilter_page(const char *in, size_t len, bool drop_nulls,
-                            const char *classic_id, struct ed_buf *out,
-                            struct jsonfilter_page *pg)
+                            const char *classic_id, size_t offset,
+                            struct ed_buf *out, struct jsonfilter_page *pg)
 {
     struct jf j = {in, in + len, out, NULL, drop_nulls, false, classic_id};
     bool copied = false;
@@ -511,7 +539,7 @@ enum ed_err jsonfilter_page(const char *in, size_t len, bool drop_nulls,
             return ED_ERR_INVALID;
         if (key_is(ks, ke, "results") && !copied && j.p < j.end && *j.p == '[') {
             j.pend = j.p; /* copy exactly the array */
-            array(&j, 1, &pg->count, true);
+            array(&j, 1, &pg->count, true, offset);
             cut(&j, j.p, NULL);
             copied = true;
         } else if (key_is(ks, ke, "paging")) {

@@ -34,10 +34,12 @@ struct jsonfilter_page {
 enum ed_err jsonfilter_copy(const char *in, size_t len, bool drop_nulls,
                             const char *classic_id, struct ed_buf *out);
 /* From a HubSpot page {"results":[...],"paging":{"next":{"after":..}},
- * "total":n}, copy the results array and read the paging fields. A missing
- * results member gives []. out may be NULL to only read the fields. */
+ * "total":n}, copy the results array, less its first `offset` elements
+ * (validated, left out; count is what was copied), and read the paging
+ * fields. A missing results member gives []. out may be NULL to only read
+ * the fields. */
 enum ed_err jsonfilter_page(const char *in, size_t len, bool drop_nulls,
-                            const char *classic_id, struct ed_buf *out,
-                            struct jsonfilter_page *page);
+                            const char *classic_id, size_t offset,
+                            struct ed_buf *out, struct jsonfilter_page *page);
 
 #endif

@@ -69,11 +69,16 @@ int hub_paging_call(struct hub_op *op, struct hub_paging *pg)
     return 0;
 }
 
-long hub_paging_limit(const struct hub_paging *pg, long max_call)
+long hub_paging_next(struct hub_paging *pg, long max_call)
 {
-    if (pg->skip > 0)
-        return pg->skip < max_call ? pg->skip : max_call;
-    return pg->size;
+    long need = pg->skip + pg->size;
+    if (need <= max_call) {
+        pg->offset = pg->skip; /* the last call: skipped records, then the page */
+        return need;
+    }
+    /* skip so that what remains is a whole number of full calls */
+    pg->offset = -1;
+    return (need - 1) % max_call + 1;
 }
 
 /* --- listings HubSpot pages with cursors ------------------------------------ */
@@ -109,16 +114,20 @@ static int vlist_next(struct hub_op *op, int status, json_t *body)
     json_t *results = json_object_get(body, "results");
     const char *next = vlist_cursor(op, body);
     (void)status;
-    if (vl->pg.skip > 0) {
+    if (vl->pg.offset < 0) {
         long got = (long)json_array_size(results);
         vl->pg.skip -= got;
         if (!next || got == 0)
             return hub_reply_list(op, json_array(), NULL); /* past the end */
         return vlist_step(op, next);
     }
-    json_t *arr = json_is_array(results) ? json_incref(results) : json_array();
+    json_t *arr = json_array();
     size_t i;
     json_t *it;
+    json_array_foreach(results, i, it) {
+        if ((long)i >= vl->pg.offset)
+            json_array_append(arr, it);
+    }
     if (vl->spec->shape)
         json_array_foreach(arr, i, it) vl->spec->shape(it);
     return hub_reply_list(op, arr,
@@ -131,7 +140,7 @@ static int vlist_step(struct hub_op *op, const char *after)
     int st = hub_paging_call(op, &vl->pg);
     if (st)
         return st;
-    long limit = hub_paging_limit(&vl->pg, vl->spec->max_call);
+    long limit = hub_paging_next(&vl->pg, vl->spec->max_call);
     const char *path = ed_arena_printf(op->req->arena, "%s%climit=%ld", vl->path,
                                        strchr(vl->path, '?') ? '&' : '?', limit);
     if (after)

@@ -25,8 +25,11 @@ struct hub_paging {
     uint64_t page;     /* 1-based; 1 when nextPage is given */
     const char *next;  /* nextPage as sent (NULL when absent or empty) */
     const char *after; /* nextPage decoded with the kind asked for, or NULL */
-    long skip;         /* records before the page: (page - 1) * size */
+    long skip;         /* records before the page: (page - 1) * size; a
+                        * walk lowers it as it skips */
     int calls;         /* HubSpot calls the walk has made */
+    long offset;       /* set by hub_paging_next: -1 for a skipping call,
+                        * else the page's first element in the answer */
 };
 
 /* Read pageSize (clipped to HUB_PAGE_SIZE_MAX with an Elements-Error
@@ -41,9 +44,12 @@ int hub_paging_read(struct hub_op *op, char kind, struct hub_paging *pg);
  * budget is spent). */
 int hub_paging_call(struct hub_op *op, struct hub_paging *pg);
 
-/* The limit for the next call: a skipping step of at most max_call
- * records, or the page itself. */
-long hub_paging_limit(const struct hub_paging *pg, long max_call);
+/* The limit of a walk's next call over a listing HubSpot gives at most
+ * max_call records at a time. The steps are planned so that the last call
+ * ends exactly at the page's end (so HubSpot's cursor after it is the next
+ * page's) and holds the whole page: ceil((skip + size) / max_call) calls in
+ * all, at most 100 for a page a number reaches. Sets pg->offset. */
+long hub_paging_next(struct hub_paging *pg, long max_call);
 
 /* A listing HubSpot pages itself, reshaped through jansson: v3
  * (paging.next.after) or v1 (hasMore and offset). */

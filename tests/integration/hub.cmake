@@ -8,3 +8,7 @@ ed_py_test(integration.hub_crm_errors ${CMAKE_CURRENT_LIST_DIR}/test_hub_crm_err
            LABELS integration TIMEOUT 120)
 ed_py_test(integration.hub_crm_throttle ${CMAKE_CURRENT_LIST_DIR}/test_hub_crm_throttle.py
            LABELS integration TIMEOUT 120)
+# Classic ids, the one paging rule of src/hub/paging.c and the search body
+# limit, on every hub resource.
+ed_py_test(integration.hub_limits ${CMAKE_CURRENT_LIST_DIR}/test_hub_limits.py
+           LABELS integration TIMEOUT 180)
