@@ -20,6 +20,7 @@ struct jf {
     bool drop_nulls;
     bool bad;
     const char *alias; /* classic id name for record objects, or NULL */
+    size_t alias_len;
 };
 
 /* Copy [pend, a) and resume copying at b. */
@@ -247,17 +248,34 @@ static bool numeric_id(const char *vs, const char *ve)
     return true;
 }
 
-/* Emit `,"alias":digits` at j->p (the record's closing brace). */
+/* Emit `,"alias":digits` at j->p (the record's closing brace): the run
+ * before it and the member written in place, one capacity check. */
 static void emit_alias(struct jf *j, const char *ds, const char *de)
 {
-    if (!j->out || !j->pend)
+    struct ed_buf *o = j->out;
+    if (!o || !j->pend)
         return;
-    cut(j, j->p, j->p);
-    if (ed_buf_append(j->out, ",\"", 2) != ED_OK ||
-        ed_buf_append(j->out, j->alias, strlen(j->alias)) != ED_OK ||
-        ed_buf_append(j->out, "\":", 2) != ED_OK ||
-        ed_buf_append(j->out, ds, (size_t)(de - ds)) != ED_OK)
+    size_t run = (size_t)(j->p - j->pend), nd = (size_t)(de - ds), na = j->alias_len;
+    size_t need = run + na + nd + 4;
+    if (need > o->cap || o->len > o->cap - need) {
         j->bad = true;
+        return;
+    }
+    if (o->len + need + 1 > o->alloc)
+        ed_buf_reserve(o, need > o->len ? need : o->len); /* amortised doubling */
+    char *w = o->data + o->len;
+    memcpy(w, j->pend, run);
+    w += run;
+    *w++ = ',';
+    *w++ = '"';
+    memcpy(w, j->alias, na);
+    w += na;
+    *w++ = '"';
+    *w++ = ':';
+    memcpy(w, ds, nd);
+    o->len += need;
+    o->data[o->len] = '\0';
+    j->pend = j->p;
 }
 
 /* An object; a record (j->alias set) also gets the classic id: when its
@@ -297,14 +315,24 @@ static void object(struct jf *j, int depth, bool record)
             j->p += 4;
             rewind_to(j, emitted ? comma_mark : member_mark, j->p);
         } else if (record) {
-            ws(j);
-            const char *vs = j->p;
             value(j, depth + 1);
             emitted = true;
-            if (key_is(ks, ke, "id") && numeric_id(vs, j->p)) {
-                ids = vs + 1;
-                ide = j->p - 1;
-            } else if (key_is(ks, ke, j->alias)) {
+            if (key_is(ks, ke, "id")) {
+                /* scanned backwards from the value's end: digits between
+                 * two quotes, the first one right after the colon */
+                const char *ve = j->p, *vs = ve - 1, *q;
+                while (vs > ke && vs[-1] >= '0' && vs[-1] <= '9')
+                    vs--;
+                q = vs - 2;
+                while (q > ke && (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r'))
+                    q--;
+                if (!j->bad && *(ve - 1) == '"' && vs - 1 > ke && vs[-1] == '"' &&
+                    q >= ke && *q == ':' && numeric_id(vs - 1, ve)) {
+                    ids = vs;
+                    ide = ve - 1;
+                }
+            } else if ((size_t)(ke - ks) == j->alias_len + 2 &&
+                       memcmp(ks + 1, j->alias, j->alias_len) == 0) {
                 has_alias = true;
             }
         } else {
@@ -431,7 +459,8 @@ static void value(struct jf *j, int depth)
 enum ed_err jsonfilter_copy(const char *in, size_t len, bool drop_nulls,
                             const char *classic_id, struct ed_buf *out)
 {
-    struct jf j = {in, in + len, out, in, drop_nulls, false, classic_id};
+    struct jf j = {in, in + len, out, in, drop_nulls, false, classic_id,
+                   classic_id ? strlen(classic_id) : 0};
     ws(&j);
     if (j.p < j.end && *j.p == '{')
         object(&j, 0, true);
@@ -519,7 +548,8 @@ enum ed_err jsonfilter_page(const char *in, size_t len, bool drop_nulls,
                             const char *classic_id, size_t offset,
                             struct ed_buf *out, struct jsonfilter_page *pg)
 {
-    struct jf j = {in, in + len, out, NULL, drop_nulls, false, classic_id};
+    struct jf j = {in, in + len, out, NULL, drop_nulls, false, classic_id,
+                   classic_id ? strlen(classic_id) : 0};
     bool copied = false;
     pg->count = 0;
     pg->after[0] = '\0';
