@@ -22,6 +22,7 @@
 #define CEQL_HS_MAX_FILTERS_PER_GROUP 6
 #define CEQL_HS_MAX_FILTERS 18
 #define CEQL_HS_MAX_SORTS 1
+#define CEQL_HS_MAX_BODY 3000 /* bytes of a search request body */
 
 /* Options for one translation. */
 struct ceql_options {

@@ -89,16 +89,22 @@ void hub_op_free(struct hub_op *op);
 /* Route a hub request to its resource. */
 int hub_dispatch(struct hub_op *op, const char *rest);
 
-/* Resource handlers, NULL-terminated tables searched in order: hub_misc.c
- * (owners, pipelines, activities, timeline, objects, ...) first, then
- * hub_crm.c (CRM objects, with "*" for any other object name). A handler
- * returns HUB_DECLINE to let the next table row with the same name try. */
+/* Resource handlers, NULL-terminated tables, one per resource family
+ * (hub_<family>.c), searched in order by hub_dispatch (dispatch.c): the
+ * families first, hub_crm.c last (CRM objects, with "*" for any other
+ * object name). A handler returns HUB_DECLINE to let the next row with the
+ * same name try (e.g. /contacts/{id}/activities is taken by activities,
+ * /contacts/{id} declined to the CRM). */
 #define HUB_DECLINE (-1)
 struct hub_resource {
     const char *name;
     int (*handle)(struct hub_op *op);
 };
-extern const struct hub_resource hub_misc_resources[];
+extern const struct hub_resource hub_activities_resources[];
+extern const struct hub_resource hub_objects_resources[];
+extern const struct hub_resource hub_owners_resources[];
+extern const struct hub_resource hub_pipelines_resources[];
+extern const struct hub_resource hub_timeline_resources[];
 extern const struct hub_resource hub_crm_resources[];
 
 /* Per-portal throttle (hub_throttle.c): for a call that would go out in
@@ -110,7 +116,7 @@ long hub_throttle_reserve(int64_t portal, bool search, long per10s,
 /* Give back a slot whose call was never sent (its client gave up). */
 void hub_throttle_release(int64_t portal, bool search, double slot);
 
-/* Helpers for resources. */
+/* Helpers for resources (resource.c; more in resource.h and paging.h). */
 /* Remove null members recursively when the instance filters nulls. */
 void hub_filter_nulls(const struct hub_op *op, json_t *v);
 /* Paging cursors (nextPage): a kind letter (which listing issued it), '1',

@@ -15,34 +15,44 @@
 #include "hub/hub.h"
 #include "core/buf.h"
 #include "hub/jsonfilter.h"
+#include "hub/paging.h"
 #include "core/mem.h"
 #include "core/strparse.h"
 #include "elements/elements.h"
 #include "provider/provider.h"
 
-#define MAX_PAGE 100
+#define MAX_PAGE HUB_PAGE_SIZE_MAX /* HubSpot's largest list limit */
 
 struct crm_map {
     const char *name;     /* Cloud Elements resource */
     const char *object;   /* HubSpot object type */
     const char *lastmod;  /* last-modified property */
+    const char *classic;  /* HubSpot's classic id name, added beside id */
     bool leads;
 };
 
 static const struct crm_map maps[] = {
-    {"contacts", "contacts", "lastmodifieddate", false},
-    {"accounts", "companies", "hs_lastmodifieddate", false},
-    {"opportunities", "deals", "hs_lastmodifieddate", false},
-    {"leads", "contacts", "lastmodifieddate", true},
-    {"companies", "companies", "hs_lastmodifieddate", false},
-    {"deals", "deals", "hs_lastmodifieddate", false},
+    {"contacts", "contacts", "lastmodifieddate", "vid", false},
+    {"accounts", "companies", "hs_lastmodifieddate", "companyId", false},
+    {"opportunities", "deals", "hs_lastmodifieddate", "dealId", false},
+    {"leads", "contacts", "lastmodifieddate", "vid", true},
+    {"companies", "companies", "hs_lastmodifieddate", "companyId", false},
+    {"deals", "deals", "hs_lastmodifieddate", "dealId", false},
 };
 
+/* The classic id of the op's resource (NULL for other objects). */
+static const char *classic_of(const struct hub_op *op)
+{
+    for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
+        if (strcmp(maps[i].name, op->resource) == 0)
+            return maps[i].classic;
+    return NULL;
+}
+
 struct list_state {
+    struct hub_paging pg; /* pg.skip: records still to skip (page n) */
     const struct crm_map *map;
     const char *object;
-    long page_size;
-    long skip;          /* records still to skip (page n without cursor) */
     bool search;
     json_t *search_body; /* owned until the chain ends */
     const char *props;  /* comma list or NULL */
@@ -75,7 +85,8 @@ static int respond_record(struct hub_op *op, int status, const char *body,
         return api_json(op->res, 200, json_object());
     ed_buf_init(&out, PROVIDER_MAX_BODY);
     ed_buf_reserve(&out, len);
-    if (jsonfilter_copy(body, len, hub_drop_nulls(op), &out) != ED_OK) {
+    if (jsonfilter_copy(body, len, hub_drop_nulls(op), classic_of(op), &out) !=
+        ED_OK) {
         ed_buf_cleanup(&out);
         return api_error(op->req, op->res, ED_E_BAD_GATEWAY,
                          "HubSpot answered with invalid or oversized JSON");
@@ -141,10 +152,10 @@ static int list_next(struct hub_op *op, int status, const char *body, size_t len
     struct jsonfilter_page pg;
     struct ed_buf out;
     (void)status;
-    if (ls->skip > 0) {
-        if (jsonfilter_page(body, len, false, NULL, &pg) != ED_OK)
+    if (ls->pg.offset < 0) {
+        if (jsonfilter_page(body, len, false, NULL, 0, NULL, &pg) != ED_OK)
             return bad_answer(op);
-        ls->skip -= (long)pg.count;
+        ls->pg.skip -= (long)pg.count;
         if (!pg.after[0] || pg.count == 0) {
             /* past the end: an empty page */
             json_decref(ls->search_body);
@@ -158,7 +169,9 @@ static int list_next(struct hub_op *op, int status, const char *body, size_t len
     ls->search_body = NULL;
     ed_buf_init(&out, PROVIDER_MAX_BODY);
     ed_buf_reserve(&out, len);
-    if (jsonfilter_page(body, len, hub_drop_nulls(op), &out, &pg) != ED_OK) {
+    if (jsonfilter_page(body, len, hub_drop_nulls(op),
+                        ls->map ? ls->map->classic : NULL, (size_t)ls->pg.offset, &out,
+                        &pg) != ED_OK) {
         ed_buf_cleanup(&out);
         return bad_answer(op);
     }
@@ -177,16 +190,28 @@ static int list_next(struct hub_op *op, int status, const char *body, size_t len
 static int list_step(struct hub_op *op, const char *after)
 {
     struct list_state *ls = op->state;
-    long limit = ls->skip > 0 ? (ls->skip > MAX_PAGE ? MAX_PAGE : ls->skip)
-                              : ls->page_size;
+    int st = hub_paging_call(op, &ls->pg);
+    if (st)
+        return st;
+    long limit = hub_paging_next(&ls->pg, MAX_PAGE);
     if (ls->search) {
         json_object_set_new(ls->search_body, "limit", json_integer(limit));
         if (after)
             json_object_set_new(ls->search_body, "after", json_string(after));
         else
             json_object_del(ls->search_body, "after");
+        /* HubSpot refuses a search body over 3,000 bytes: say so before
+         * sending (searches are not the per-record hot path) */
+        size_t n = json_dumpb(ls->search_body, NULL, 0, JSON_COMPACT);
+        if (n > CEQL_HS_MAX_BODY)
+            return api_error(op->req, op->res, ED_E_BAD_REQUEST,
+                             "CEQL: the HubSpot search request for this query "
+                             "is %zu bytes; HubSpot's search accepts at most %d "
+                             "(its 3,000-character search body limit): use "
+                             "fewer or shorter conditions",
+                             n, CEQL_HS_MAX_BODY);
         char *path = ed_asprintf("/crm/v3/objects/%s/search", ls->object);
-        int st = hub_send_raw(op, "POST", path, ls->search_body, true, list_next);
+        st = hub_send_raw(op, "POST", path, ls->search_body, true, list_next);
         free(path);
         return st;
     }
@@ -202,25 +227,6 @@ static void list_state_cleanup(void *p)
     struct list_state *ls = p;
     json_decref(ls->search_body);
     ls->search_body = NULL;
-}
-
-static long page_size(struct hub_op *op)
-{
-    const char *ps = req_query(op->req, "pageSize");
-    uint64_t v = 0;
-    if (!ps || !*ps)
-        return MAX_PAGE;
-    if (!ed_parse_u64(ps, 1000000000, &v) || v == 0)
-        return -1;
-    if (v > MAX_PAGE) {
-        api_header(op->res, "Elements-Error",
-                   ed_arena_printf(op->req->arena,
-                                   "pageSize %llu exceeds HubSpot's maximum; "
-                                   "clipped to %d",
-                                   (unsigned long long)v, MAX_PAGE));
-        return MAX_PAGE;
-    }
-    return (long)v;
 }
 
 /* fields=a,b → "a,b" lower-cased (HubSpot's property names). */
@@ -246,24 +252,21 @@ static int crm_list(struct hub_op *op, const struct crm_map *map,
     struct list_state *ls = ed_arena_alloc(req->arena, sizeof(*ls));
     const char *where = req_query(req, "where");
     const char *order = req_query(req, "orderBy");
-    const char *next = req_query(req, "nextPage");
-    const char *page = req_query(req, "page");
+    const char *next;
     const char *after = NULL;
-    uint64_t pg = 1;
     char err[256];
+    int st;
     op->state = ls;
     op->state_cleanup = list_state_cleanup;
     ls->map = map;
     ls->object = object;
     ls->props = fields_param(op);
-    if ((ls->page_size = page_size(op)) < 0)
-        return api_error(req, op->res, ED_E_BAD_REQUEST,
-                         "pageSize must be a positive integer");
-    if (page && *page && (!ed_parse_u64(page, 100000, &pg) || pg == 0))
-        return api_error(req, op->res, ED_E_BAD_REQUEST,
-                         "page must be a positive integer");
+    /* cursors of two kinds ('l' list, 's' search): decoded below */
+    if ((st = hub_paging_read(op, 0, &ls->pg)))
+        return st;
+    next = ls->pg.next;
     ls->search = (where && *where) || (order && *order) || (map && map->leads);
-    if (next && *next) {
+    if (next) {
         bool s;
         if (!cursor_decode(op, next, &s, &after))
             return api_error(req, op->res, ED_E_BAD_REQUEST,
@@ -276,7 +279,6 @@ static int crm_list(struct hub_op *op, const struct crm_map *map,
                              "where and orderBy as the first page",
                              s ? "search (where or orderBy)"
                                : "listing without where or orderBy");
-        pg = 1; /* nextPage wins over page */
     }
     if (ls->search) {
         struct ceql_options opt = {object, map ? map->lastmod : "hs_lastmodifieddate"};
@@ -326,12 +328,12 @@ static int crm_list(struct hub_op *op, const struct crm_map *map,
             json_object_set_new(body, "properties", arr);
         }
         ls->search_body = body;
-        if (!after && pg > 1)
-            after = ed_arena_printf(req->arena, "%llu",
-                                    (unsigned long long)((pg - 1) * (uint64_t)ls->page_size));
+        /* a search reaches page n in one call: HubSpot's offset cursor */
+        if (!after && ls->pg.skip > 0)
+            after = ed_arena_printf(req->arena, "%ld", ls->pg.skip);
+        ls->pg.skip = 0;
         return list_step(op, after);
     }
-    ls->skip = (long)((pg - 1) * (uint64_t)ls->page_size);
     return list_step(op, after);
 }
 

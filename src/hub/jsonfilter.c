@@ -19,6 +19,8 @@ struct jf {
     const char *pend; /* start of input still to copy; NULL: not copying */
     bool drop_nulls;
     bool bad;
+    const char *alias; /* classic id name for record objects, or NULL */
+    size_t alias_len;
 };
 
 /* Copy [pend, a) and resume copying at b. */
@@ -226,10 +228,66 @@ static void rewind_to(struct jf *j, size_t m, const char *resume)
     j->pend = resume;
 }
 
-static void object(struct jf *j, int depth)
+/* Compare a raw key token (with quotes, no escapes expected) to name. */
+static bool key_is(const char *ks, const char *ke, const char *name)
+{
+    size_t n = strlen(name);
+    return (size_t)(ke - ks) == n + 2 && memcmp(ks + 1, name, n) == 0;
+}
+
+/* True when [vs, ve) is a JSON string of 1-18 digits without a leading
+ * zero: an id that is also a JSON integer (and fits jansson's int64). */
+static bool numeric_id(const char *vs, const char *ve)
+{
+    size_t n = (size_t)(ve - vs);
+    if (n < 3 || n > 20 || vs[0] != '"' || (vs[1] == '0' && n > 3))
+        return false;
+    for (const char *q = vs + 1; q < ve - 1; q++)
+        if (*q < '0' || *q > '9')
+            return false;
+    return true;
+}
+
+/* Emit `,"alias":digits` at j->p (the record's closing brace): the run
+ * before it and the member written in place, one capacity check. */
+static void emit_alias(struct jf *j, const char *ds, const char *de)
+{
+    struct ed_buf *o = j->out;
+    if (!o || !j->pend)
+        return;
+    size_t run = (size_t)(j->p - j->pend), nd = (size_t)(de - ds), na = j->alias_len;
+    size_t need = run + na + nd + 4;
+    if (need > o->cap || o->len > o->cap - need) {
+        j->bad = true;
+        return;
+    }
+    if (o->len + need + 1 > o->alloc)
+        ed_buf_reserve(o, need > o->len ? need : o->len); /* amortised doubling */
+    char *w = o->data + o->len;
+    memcpy(w, j->pend, run);
+    w += run;
+    *w++ = ',';
+    *w++ = '"';
+    memcpy(w, j->alias, na);
+    w += na;
+    *w++ = '"';
+    *w++ = ':';
+    memcpy(w, ds, nd);
+    o->len += need;
+    o->data[o->len] = '\0';
+    j->pend = j->p;
+}
+
+/* An object; a record (j->alias set) also gets the classic id: when its
+ * "id" member is a numeric string and it has no member named alias, the
+ * number is added as the last member. */
+static void object(struct jf *j, int depth, bool record)
 {
     bool emitted = false;  /* a member of this object is in the output */
     size_t comma_mark = 0; /* output length before the last kept comma */
+    const char *ids = NULL, *ide = NULL; /* digits of a numeric id */
+    bool has_alias = false;
+    record = record && j->alias;
     j->p++; /* '{' */
     ws(j);
     if (j->p < j->end && *j->p == '}') {
@@ -256,6 +314,27 @@ static void object(struct jf *j, int depth)
             /* drop the member, and the comma before it if one was kept */
             j->p += 4;
             rewind_to(j, emitted ? comma_mark : member_mark, j->p);
+        } else if (record) {
+            value(j, depth + 1);
+            emitted = true;
+            if (key_is(ks, ke, "id")) {
+                /* scanned backwards from the value's end: digits between
+                 * two quotes, the first one right after the colon */
+                const char *ve = j->p, *vs = ve - 1, *q;
+                while (vs > ke && vs[-1] >= '0' && vs[-1] <= '9')
+                    vs--;
+                q = vs - 2;
+                while (q > ke && (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r'))
+                    q--;
+                if (!j->bad && *(ve - 1) == '"' && vs - 1 > ke && vs[-1] == '"' &&
+                    q >= ke && *q == ':' && numeric_id(vs - 1, ve)) {
+                    ids = vs;
+                    ide = ve - 1;
+                }
+            } else if ((size_t)(ke - ks) == j->alias_len + 2 &&
+                       memcmp(ks + 1, j->alias, j->alias_len) == 0) {
+                has_alias = true;
+            }
         } else {
             value(j, depth + 1);
             emitted = true;
@@ -270,6 +349,8 @@ static void object(struct jf *j, int depth)
             continue;
         }
         if (j->p < j->end && *j->p == '}') {
+            if (ids && !has_alias && !j->bad)
+                emit_alias(j, ids, ide);
             j->p++;
             return;
         }
@@ -277,9 +358,13 @@ static void object(struct jf *j, int depth)
     }
 }
 
-static void array(struct jf *j, int depth, size_t *count)
+/* An array; with records, object elements are records (classic ids), and
+ * the first `offset` elements are validated but left out of the output
+ * (*count counts the elements kept). */
+static void array(struct jf *j, int depth, size_t *count, bool records,
+                  size_t offset)
 {
-    size_t n = 0;
+    size_t n = 0, seen = 0;
     j->p++; /* '[' */
     ws(j);
     if (j->p < j->end && *j->p == ']') {
@@ -289,7 +374,35 @@ static void array(struct jf *j, int depth, size_t *count)
         return;
     }
     while (!j->bad) {
-        value(j, depth + 1);
+        ws(j);
+        if (seen++ < offset) {
+            /* leave the element and its comma out */
+            struct ed_buf *keep = j->out;
+            cut(j, j->p, j->p);
+            j->out = NULL;
+            value(j, depth + 1);
+            ws(j);
+            bool more = j->p < j->end && *j->p == ',';
+            if (more)
+                j->p++;
+            j->out = keep;
+            if (j->pend)
+                j->pend = j->p;
+            if (more)
+                continue;
+            if (j->p < j->end && *j->p == ']') {
+                j->p++;
+                if (count)
+                    *count = n;
+                return;
+            }
+            j->bad = true;
+            return;
+        }
+        if (records && j->p < j->end && *j->p == '{' && depth + 1 <= MAX_DEPTH)
+            object(j, depth + 1, true);
+        else
+            value(j, depth + 1);
         n++;
         ws(j);
         if (j->p < j->end && *j->p == ',') {
@@ -316,10 +429,10 @@ static void value(struct jf *j, int depth)
     }
     switch (*j->p) {
     case '{':
-        object(j, depth);
+        object(j, depth, false);
         return;
     case '[':
-        array(j, depth, NULL);
+        array(j, depth, NULL, false, 0);
         return;
     case '"':
         e = scan_string(j, j->p);
@@ -344,22 +457,20 @@ static void value(struct jf *j, int depth)
 }
 
 enum ed_err jsonfilter_copy(const char *in, size_t len, bool drop_nulls,
-                            struct ed_buf *out)
+                            const char *classic_id, struct ed_buf *out)
 {
-    struct jf j = {in, in + len, out, in, drop_nulls, false};
-    value(&j, 0);
+    struct jf j = {in, in + len, out, in, drop_nulls, false, classic_id,
+                   classic_id ? strlen(classic_id) : 0};
+    ws(&j);
+    if (j.p < j.end && *j.p == '{')
+        object(&j, 0, true);
+    else
+        value(&j, 0);
     ws(&j);
     cut(&j, j.p, NULL); /* copy the rest */
     if (j.bad || j.p != j.end)
         return ED_ERR_INVALID;
     return ED_OK;
-}
-
-/* Compare a raw key token (with quotes, no escapes expected) to name. */
-static bool key_is(const char *ks, const char *ke, const char *name)
-{
-    size_t n = strlen(name);
-    return (size_t)(ke - ks) == n + 2 && memcmp(ks + 1, name, n) == 0;
 }
 
 /* Read `"key" :` and the whitespace after it, outside the copied region
@@ -434,9 +545,11 @@ static void paging(struct jf *j, struct jsonfilter_page *pg, int depth)
 }
 
 enum ed_err jsonfilter_page(const char *in, size_t len, bool drop_nulls,
+                            const char *classic_id, size_t offset,
                             struct ed_buf *out, struct jsonfilter_page *pg)
 {
-    struct jf j = {in, in + len, out, NULL, drop_nulls, false};
+    struct jf j = {in, in + len, out, NULL, drop_nulls, false, classic_id,
+                   classic_id ? strlen(classic_id) : 0};
     bool copied = false;
     pg->count = 0;
     pg->after[0] = '\0';
@@ -456,7 +569,7 @@ enum ed_err jsonfilter_page(const char *in, size_t len, bool drop_nulls,
             return ED_ERR_INVALID;
         if (key_is(ks, ke, "results") && !copied && j.p < j.end && *j.p == '[') {
             j.pend = j.p; /* copy exactly the array */
-            array(&j, 1, &pg->count);
+            array(&j, 1, &pg->count, true, offset);
             cut(&j, j.p, NULL);
             copied = true;
         } else if (key_is(ks, ke, "paging")) {

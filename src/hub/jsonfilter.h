@@ -13,7 +13,16 @@
  * validated as it is copied (ED_ERR_INVALID on malformed JSON, nesting
  * deeper than 64, or a cap hit); output is compact. With drop_nulls, object
  * members whose value is null are left out at every depth (array elements
- * are kept, as Cloud Elements' filter does). */
+ * are kept, as Cloud Elements' filter does).
+ *
+ * Classic ids: with classic_id (e.g. "vid"; NULL for none), every record
+ * (the copied value itself when it is an object, or each object element of
+ * a page's results) whose "id" member is a string of 1-18 digits without a
+ * leading zero, and which has no member named classic_id, gets
+ * `"<classic_id>":<the digits>` as its last member: HubSpot's classic id,
+ * as a number, in the same pass. Nested objects are left alone. Member
+ * names are compared as written (a name spelled with escapes is not
+ * recognised). */
 
 struct jsonfilter_page {
     size_t count;        /* elements in the copied array */
@@ -23,11 +32,14 @@ struct jsonfilter_page {
 
 /* Copy any JSON value (e.g. one record). */
 enum ed_err jsonfilter_copy(const char *in, size_t len, bool drop_nulls,
-                            struct ed_buf *out);
+                            const char *classic_id, struct ed_buf *out);
 /* From a HubSpot page {"results":[...],"paging":{"next":{"after":..}},
- * "total":n}, copy the results array and read the paging fields. A missing
- * results member gives []. out may be NULL to only read the fields. */
+ * "total":n}, copy the results array, less its first `offset` elements
+ * (validated, left out; count is what was copied), and read the paging
+ * fields. A missing results member gives []. out may be NULL to only read
+ * the fields. */
 enum ed_err jsonfilter_page(const char *in, size_t len, bool drop_nulls,
+                            const char *classic_id, size_t offset,
                             struct ed_buf *out, struct jsonfilter_page *page);
 
 #endif

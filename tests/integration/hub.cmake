@@ -14,3 +14,7 @@ ed_py_test(integration.hub_async_refresh ${CMAKE_CURRENT_LIST_DIR}/test_hub_asyn
            LABELS integration TIMEOUT 120)
 ed_py_test(integration.hub_abandon ${CMAKE_CURRENT_LIST_DIR}/test_hub_abandon.py
            LABELS integration TIMEOUT 120)
+# Classic ids, the one paging rule of src/hub/paging.c and the search body
+# limit, on every hub resource.
+ed_py_test(integration.hub_limits ${CMAKE_CURRENT_LIST_DIR}/test_hub_limits.py
+           LABELS integration TIMEOUT 180)

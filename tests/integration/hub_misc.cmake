@@ -1,4 +1,5 @@
-# Hub resources of src/hub/hub_misc.c against hubspot-sim (included from
+# Hub resources of src/hub/hub_{activities,objects,owners,pipelines,timeline}.c
+# against hubspot-sim (included from
 # tests/integration/CMakeLists.txt).
 ed_py_test(integration.hub_misc ${CMAKE_CURRENT_LIST_DIR}/test_hub_misc.py
            LABELS integration TIMEOUT 120)

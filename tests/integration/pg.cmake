@@ -49,7 +49,7 @@ ed_pg_py_test(platform_hostile ${CMAKE_CURRENT_SOURCE_DIR}/test_platform_hostile
 # Instances and hub resources on PostgreSQL too (the suite is backend-blind).
 foreach(mod instances_create instances_manage instances_lifecycle
             instances_rotation instances_refresher hub_misc hub_misc_engagements
-            hub_crm hub_crm_query hub_crm_errors hub_crm_throttle)
+            hub_crm hub_crm_query hub_crm_errors hub_crm_throttle hub_limits)
   ed_pg_py_test(${mod} ${CMAKE_CURRENT_SOURCE_DIR}/test_${mod}.py)
 endforeach()
 # The call path without waiting threads (issue 10), on PostgreSQL's claims.

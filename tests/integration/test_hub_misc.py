@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: MIT
-"""Hub resources of hub_misc.c over real HTTP, elementsd against hubspot-sim:
+"""Hub resources of src/hub/hub_{objects,owners,pipelines}.c over real HTTP,
+elementsd against hubspot-sim:
 the object catalogue and metadata, property lists, owners and pipelines.
 Each test checks the Cloud Elements response (status, shape, headers) and
 what HubSpot received. Activities and timeline: test_hub_misc_engagements.py."""

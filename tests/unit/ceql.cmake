@@ -2,3 +2,4 @@
 # CEQL parser/translator unit test (hub/ceql.c); included from
 # tests/unit/CMakeLists.txt.
 ed_unit_test(test_hub_ceql ${CMAKE_CURRENT_LIST_DIR}/hub/test_hub_ceql.c)
+ed_unit_test(test_hub_paging ${CMAKE_CURRENT_LIST_DIR}/hub/test_hub_paging.c)

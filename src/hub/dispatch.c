@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT
+ * Hub dispatch: a hub request's path below the hub is split into resource,
+ * id and sub, checked against the instance's state (disabled, invalid),
+ * and handed to the first resource row of the families' tables that takes
+ * it (hub.h); /ping is answered here. */
+#include <string.h>
+
+#include "hub/hub.h"
+#include "core/mem.h"
+#include "core/timeutil.h"
+#include "elements/elements.h"
+
+static int ping_done(struct hub_op *op, int status, json_t *body)
+{
+    char now[32];
+    (void)status;
+    (void)body;
+    ed_iso8601(ed_now_s(), now, sizeof(now));
+    return api_json(op->res, 200,
+                    json_pack("{s:s, s:s}", "dateTime", now, "endpoint",
+                              op->in.el->key));
+}
+
+static int hub_ping(struct hub_op *op)
+{
+    if (op->req->method != ED_GET)
+        return api_error(op->req, op->res, ED_E_METHOD, "Use GET /ping");
+    return hub_send(op, "GET", element_oauth(op->in.el, "pingPath"), NULL, false,
+                    ping_done);
+}
+
+/* Split "/a/b/c" into resource, id and sub (arena copies). */
+static void split_rest(struct hub_op *op, const char *rest)
+{
+    const char *segs[3] = {NULL, NULL, NULL};
+    const char *p = rest;
+    for (int i = 0; i < 3 && *p; i++) {
+        while (*p == '/')
+            p++;
+        if (!*p)
+            break;
+        const char *e = strchr(p, '/');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        segs[i] = ed_arena_strndup(op->req->arena, p, n);
+        p += n;
+    }
+    op->resource = segs[0] ? segs[0] : "";
+    op->id = segs[1];
+    op->sub = segs[2];
+}
+
+int hub_dispatch(struct hub_op *op, const char *rest)
+{
+    struct ed_request *req = op->req;
+    split_rest(op, rest);
+    bool objects = strcmp(op->resource, "objects") == 0;
+    if (op->in.row.disabled && !objects)
+        return api_error(req, op->res, ED_E_FORBIDDEN,
+                         "The element instance is disabled");
+    if (!op->in.row.valid)
+        return api_error(req, op->res, ED_E_UNAUTHORIZED,
+                         "The element instance must be re-authenticated: %s",
+                         op->in.row.invalid_reason ? op->in.row.invalid_reason
+                                                   : "its credentials are invalid");
+    if (strcmp(op->resource, "ping") == 0 && !op->id)
+        return hub_ping(op);
+    static const struct hub_resource *const tables[] = {
+        hub_activities_resources, hub_objects_resources, hub_owners_resources,
+        hub_pipelines_resources,  hub_timeline_resources, hub_crm_resources,
+        NULL};
+    for (size_t t = 0; tables[t]; t++) {
+        for (const struct hub_resource *r = tables[t]; r->name; r++) {
+            if (strcmp(r->name, op->resource) != 0 && strcmp(r->name, "*") != 0)
+                continue;
+            int st = r->handle(op);
+            if (st != HUB_DECLINE)
+                return st;
+        }
+    }
+    return api_error(req, op->res, ED_E_NOT_FOUND, "No resource at %s", req->subpath);
+}

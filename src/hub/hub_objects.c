@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: MIT
+ * The object catalogue (/objects, plain or Helium-shaped), object
+ * metadata (/objects/{name}/metadata, from HubSpot's properties API) and
+ * the property lists of contacts, accounts and opportunities
+ * (/{resource}/properties[/{name}]). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/mem.h"
+#include "core/strparse.h"
+#include "core/text.h"
+#include "core/timeutil.h"
+#include "hub/ceql.h"
+#include "hub/hub.h"
+#include "hub/paging.h"
+#include "hub/resource.h"
+
+/* --- objects and metadata ------------------------------------------------- */
+
+struct object_entry {
+    const char *name;   /* Cloud Elements name */
+    const char *vendor; /* HubSpot name */
+    const char *props;  /* properties API object type; NULL: none */
+    bool canonical;     /* shaped by us (ceCanonical) or passed through */
+};
+
+static const struct object_entry object_list[] = {
+    {"contacts", "contacts", "contacts", true},
+    {"accounts", "companies", "companies", true},
+    {"opportunities", "deals", "deals", true},
+    {"leads", "contacts", "contacts", true},
+    {"activities", "engagements", NULL, true},
+    {"owners", "owners", NULL, true},
+    {"pipelines", "pipelines", NULL, true},
+    {"timeline-event-types", "event-templates", NULL, true},
+    {"companies", "companies", "companies", false},
+    {"deals", "deals", "deals", false},
+    {"tickets", "tickets", "tickets", false},
+    {"products", "products", "products", false},
+    {"line_items", "line_items", "line_items", false},
+    {"notes", "notes", "notes", false},
+    {"calls", "calls", "calls", false},
+    {"emails", "emails", "emails", false},
+    {"meetings", "meetings", "meetings", false},
+    {"tasks", "tasks", "tasks", false},
+};
+
+#define N_OBJECTS (sizeof(object_list) / sizeof(object_list[0]))
+
+static int objects_list(struct hub_op *op)
+{
+    const char *v = req_header(op->req, "Elements-Version");
+    bool helium = v && ed_strcaseeq(v, "Helium");
+    json_t *arr = json_array();
+    for (size_t i = 0; i < N_OBJECTS; i++) {
+        const struct object_entry *e = &object_list[i];
+        json_array_append_new(
+            arr, helium ? json_pack("{s:s, s:s, s:s}", "name", e->name, "vendorName",
+                                    e->vendor, "type",
+                                    e->canonical ? "ceCanonical" : "vendor")
+                        : json_string(e->name));
+    }
+    return hub_reply_list(op, arr, NULL);
+}
+
+static const struct {
+    const char *hs, *ce;
+} field_types[] = {
+    {"number", "number"}, {"bool", "boolean"}, {"date", "date"}, {"datetime", "date"},
+};
+
+static json_t *field_of(json_t *p)
+{
+    const char *name = hub_jstr(p, "name"), *type = hub_jstr(p, "type"), *ce = "string";
+    json_t *mm = json_object_get(p, "modificationMetadata");
+    bool ro = json_is_true(json_object_get(mm, "readOnlyValue")) ||
+              json_is_true(json_object_get(p, "calculated"));
+    if (!name)
+        return NULL;
+    for (size_t i = 0; type && i < sizeof(field_types) / sizeof(field_types[0]); i++)
+        if (strcmp(field_types[i].hs, type) == 0)
+            ce = field_types[i].ce;
+    return json_pack("{s:o, s:s, s:s, s:b, s:b, s:b, s:b, s:b}", "vendorPath",
+                     json_sprintf("properties.%s", name), "type", ce,
+                     "vendorDisplayName", hub_first(hub_jstr(p, "label"), name),
+                     "vendorReadOnly", ro, "vendorRequired", 0, "filterable", 1,
+                     "createable", !ro, "updateable", !ro);
+}
+
+static int metadata_done(struct hub_op *op, int status, json_t *body)
+{
+    json_t *fields = json_array(), *p;
+    size_t i;
+    (void)status;
+    json_array_append_new(
+        fields, json_pack("{s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:b}", "vendorPath", "id",
+                          "type", "string", "vendorDisplayName", "Record ID",
+                          "vendorReadOnly", 1, "vendorRequired", 0, "filterable", 1,
+                          "createable", 0, "updateable", 0));
+    json_array_foreach(json_object_get(body, "results"), i, p) {
+        json_t *f = field_of(p);
+        if (f)
+            json_array_append_new(fields, f);
+    }
+    return hub_reply(op, json_pack("{s:o}", "fields", fields));
+}
+
+static int object_metadata(struct hub_op *op)
+{
+    const char *object = op->id;
+    for (const char *p = object; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' ||
+              *p == '-'))
+            return api_error(op->req, op->res, ED_E_NOT_FOUND, "No object %s", object);
+    for (size_t i = 0; i < N_OBJECTS; i++) {
+        if (strcmp(object_list[i].name, object) != 0)
+            continue;
+        if (!object_list[i].props)
+            return api_error(op->req, op->res, ED_E_NOT_FOUND,
+                             "No metadata for %s: HubSpot has no properties "
+                             "for it",
+                             object);
+        object = object_list[i].props;
+    }
+    return hub_send(op, "GET",
+                    ed_arena_printf(op->req->arena, "/crm/v3/properties/%s", object),
+                    NULL, false, metadata_done);
+}
+
+static int objects_handle(struct hub_op *op)
+{
+    bool meta = op->sub && strcmp(op->sub, "metadata") == 0 && !hub_seg(op, 3);
+    if (!op->id || meta) {
+        if (op->req->method != ED_GET)
+            return hub_no_method(op, "GET");
+        if (!op->id)
+            return objects_list(op);
+        /* hub.c lets /objects through on a disabled instance; only the
+         * catalogue, which needs no HubSpot call, answers there */
+        if (op->in.row.disabled)
+            return api_error(op->req, op->res, ED_E_FORBIDDEN,
+                             "The element instance is disabled");
+        return object_metadata(op);
+    }
+    return hub_no_resource(op);
+}
+
+/* --- /contacts|accounts|opportunities/properties[/{name}] -------------------- */
+
+static const struct {
+    const char *name;   /* Cloud Elements resource */
+    const char *object; /* HubSpot object type */
+} property_maps[] = {
+    {"contacts", "contacts"},
+    {"accounts", "companies"},
+    {"opportunities", "deals"},
+};
+
+static int properties_done(struct hub_op *op, int status, json_t *body)
+{
+    json_t *r = json_object_get(body, "results");
+    (void)status;
+    return hub_reply_list(op, json_is_array(r) ? json_incref(r) : json_array(), NULL);
+}
+
+/* Only {resource}/properties; everything else declines to the next row. */
+static int objects_properties(struct hub_op *op)
+{
+    const char *object = NULL;
+    for (size_t i = 0; i < sizeof(property_maps) / sizeof(property_maps[0]); i++)
+        if (strcmp(property_maps[i].name, op->resource) == 0)
+            object = property_maps[i].object;
+    if (!object || !op->id || strcmp(op->id, "properties") != 0)
+        return HUB_DECLINE;
+    if (op->req->method != ED_GET)
+        return hub_no_method(op, "GET");
+    if (hub_seg(op, 3))
+        return hub_no_resource(op);
+    if (op->sub)
+        return hub_send(op, "GET",
+                        ed_arena_printf(op->req->arena, "/crm/v3/properties/%s/%s",
+                                        object, hub_escape(op, op->sub)),
+                        NULL, false, hub_done_pass);
+    return hub_send(op, "GET",
+                    ed_arena_printf(op->req->arena, "/crm/v3/properties/%s", object),
+                    NULL, false, properties_done);
+}
+
+const struct hub_resource hub_objects_resources[] = {
+    {"objects", objects_handle},
+    {"contacts", objects_properties},
+    {"accounts", objects_properties},
+    {"opportunities", objects_properties},
+    {NULL, NULL},
+};

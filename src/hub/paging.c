@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: MIT
+ * Cloud Elements paging for every hub list resource (see paging.h): the
+ * reading of pageSize, page and nextPage with one depth limit and one
+ * message, the budget and abandon checks of a walk, the walk over listings
+ * HubSpot pages with cursors and reshaped through jansson (owners,
+ * engagements), and the in-memory slicing of listings HubSpot returns
+ * whole (pipelines, timeline event types). The CRM hot path (hub_crm.c)
+ * walks with its streaming reshaper but reads and checks through here. */
+#include "hub/paging.h"
+
+#include <string.h>
+
+#include "core/mem.h"
+#include "core/strparse.h"
+#include "hub/resource.h"
+
+int hub_paging_read(struct hub_op *op, char kind, struct hub_paging *pg)
+{
+    const char *ps = req_query(op->req, "pageSize");
+    const char *page = req_query(op->req, "page");
+    const char *next = req_query(op->req, "nextPage");
+    uint64_t v = 0;
+    memset(pg, 0, sizeof(*pg));
+    pg->size = HUB_PAGE_SIZE_MAX;
+    pg->page = 1;
+    if (ps && *ps) {
+        if (!ed_parse_u64(ps, 1000000000, &v) || v == 0)
+            return hub_bad_request(op, "pageSize must be a positive integer");
+        if (v > HUB_PAGE_SIZE_MAX)
+            api_header(op->res, "Elements-Error",
+                       ed_arena_printf(op->req->arena,
+                                       "pageSize %llu exceeds HubSpot's maximum; "
+                                       "clipped to %d",
+                                       (unsigned long long)v, HUB_PAGE_SIZE_MAX));
+        else
+            pg->size = (long)v;
+    }
+    if (page && *page && (!ed_parse_u64(page, 1000000000, &pg->page) || pg->page == 0))
+        return hub_bad_request(op, "page must be a positive integer");
+    if (next && *next) {
+        pg->next = next;
+        if (kind && !(pg->after = hub_cursor_read(op, kind, next)))
+            return hub_bad_request(op, "nextPage is not a cursor this server issued "
+                                       "for this resource");
+        pg->page = 1; /* nextPage wins over page */
+    }
+    uint64_t reach = pg->page * (uint64_t)pg->size;
+    if (reach > HUB_PAGE_REACH_MAX)
+        return api_error(op->req, op->res, ED_E_BAD_REQUEST,
+                         "page %llu of size %ld reaches past record %d, the "
+                         "deepest a page number goes; follow nextPage (the "
+                         "Elements-Next-Page-Token of the previous page) instead",
+                         (unsigned long long)pg->page, pg->size, HUB_PAGE_REACH_MAX);
+    pg->skip = (long)(reach - (uint64_t)pg->size);
+    return 0;
+}
+
+int hub_paging_call(struct hub_op *op, struct hub_paging *pg)
+{
+    if (op->req->abandoned)
+        return api_error(op->req, op->res, ED_E_UNAVAILABLE,
+                         "The client went away; the listing stopped");
+    if (pg->calls >= HUB_PAGE_CALLS_MAX)
+        return api_error(op->req, op->res, ED_E_BAD_REQUEST,
+                         "Reaching this page needs more than %d HubSpot calls; "
+                         "follow nextPage instead",
+                         HUB_PAGE_CALLS_MAX);
+    pg->calls++;
+    return 0;
+}
+
+long hub_paging_next(struct hub_paging *pg, long max_call)
+{
+    long need = pg->skip + pg->size;
+    if (need <= max_call) {
+        pg->offset = pg->skip; /* the last call: skipped records, then the page */
+        return need;
+    }
+    /* skip so that what remains is a whole number of full calls */
+    pg->offset = -1;
+    return (need - 1) % max_call + 1;
+}
+
+/* --- listings HubSpot pages with cursors ------------------------------------ */
+
+struct vlist {
+    struct hub_paging pg;
+    const struct hub_vlist_spec *spec;
+    const char *path; /* HubSpot path, possibly with a query already */
+};
+
+static const char *vlist_cursor(struct hub_op *op, json_t *body)
+{
+    json_t *after = json_object_get(
+        json_object_get(json_object_get(body, "paging"), "next"), "after");
+    if (json_is_string(after) && *json_string_value(after))
+        return ed_arena_strdup(op->req->arena, json_string_value(after));
+    if (!json_is_true(json_object_get(body, "hasMore")))
+        return NULL;
+    json_t *off = json_object_get(body, "offset");
+    if (json_is_integer(off))
+        return ed_arena_printf(op->req->arena, "%lld",
+                               (long long)json_integer_value(off));
+    return json_is_string(off) && *json_string_value(off)
+               ? ed_arena_strdup(op->req->arena, json_string_value(off))
+               : NULL;
+}
+
+static int vlist_step(struct hub_op *op, const char *after);
+
+static int vlist_next(struct hub_op *op, int status, json_t *body)
+{
+    struct vlist *vl = op->state;
+    json_t *results = json_object_get(body, "results");
+    const char *next = vlist_cursor(op, body);
+    (void)status;
+    if (vl->pg.offset < 0) {
+        long got = (long)json_array_size(results);
+        vl->pg.skip -= got;
+        if (!next || got == 0)
+            return hub_reply_list(op, json_array(), NULL); /* past the end */
+        return vlist_step(op, next);
+    }
+    json_t *arr = json_array();
+    size_t i;
+    json_t *it;
+    json_array_foreach(results, i, it) {
+        if ((long)i >= vl->pg.offset)
+            json_array_append(arr, it);
+    }
+    if (vl->spec->shape)
+        json_array_foreach(arr, i, it) vl->spec->shape(it);
+    return hub_reply_list(op, arr,
+                          next ? hub_cursor_make(op, vl->spec->kind, next) : NULL);
+}
+
+static int vlist_step(struct hub_op *op, const char *after)
+{
+    struct vlist *vl = op->state;
+    int st = hub_paging_call(op, &vl->pg);
+    if (st)
+        return st;
+    long limit = hub_paging_next(&vl->pg, vl->spec->max_call);
+    const char *path = ed_arena_printf(op->req->arena, "%s%climit=%ld", vl->path,
+                                       strchr(vl->path, '?') ? '&' : '?', limit);
+    if (after)
+        path = ed_arena_printf(op->req->arena, "%s&%s=%s", path,
+                               vl->spec->cursor_param, hub_escape(op, after));
+    return hub_send(op, "GET", path, NULL, false, vlist_next);
+}
+
+int hub_vlist_start(struct hub_op *op, const struct hub_vlist_spec *spec,
+                    const char *path)
+{
+    struct vlist *vl = ed_arena_alloc(op->req->arena, sizeof(*vl));
+    int st = hub_paging_read(op, spec->kind, &vl->pg);
+    if (st)
+        return st;
+    vl->spec = spec;
+    vl->path = path;
+    op->state = vl;
+    return vlist_step(op, vl->pg.after);
+}
+
+/* --- listings HubSpot returns whole ----------------------------------------- */
+
+int hub_paging_begin(struct hub_op *op, char kind)
+{
+    struct hub_paging *pg = ed_arena_alloc(op->req->arena, sizeof(*pg));
+    int st = hub_paging_read(op, kind, pg);
+    if (st)
+        return st;
+    op->state = pg;
+    return 0;
+}
+
+int hub_reply_sliced(struct hub_op *op, char kind, json_t *all)
+{
+    const struct hub_paging *pg = op->state;
+    uint64_t page = pg->page;
+    if (pg->after && (!ed_parse_u64(pg->after, 100000, &page) || page == 0)) {
+        json_decref(all);
+        return hub_bad_request(op, "nextPage is not a cursor this server issued");
+    }
+    size_t from = (size_t)((page - 1) * (uint64_t)pg->size), n = json_array_size(all);
+    json_t *out = json_array();
+    for (size_t i = from; i < n && i < from + (size_t)pg->size; i++)
+        json_array_append(out, json_array_get(all, i));
+    const char *next = NULL;
+    if (from + (size_t)pg->size < n)
+        next = hub_cursor_make(op, kind,
+                               ed_arena_printf(op->req->arena, "%llu",
+                                               (unsigned long long)page + 1));
+    json_decref(all);
+    return hub_reply_list(op, out, next);
+}
