@@ -9,7 +9,9 @@ allowed page costs at most 100 HubSpot calls and is the slice the nextPage
 walk gives); HubSpot's 3,000-byte search body limit checked before sending."""
 import json
 import os
+import socket
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -170,6 +172,31 @@ class DeepPage(u.HubCase):
             everything += ids(rr)
             q = {"pageSize": "100", "nextPage": rr.header("Elements-Next-Page-Token")}
         self.assertEqual(ids(r), everything[269 * 37:270 * 37])
+
+
+    def test_walk_stops_when_its_client_goes_away(self):
+        """A deep page is a walk of sequential HubSpot calls; a client that
+        closes its connection mid-walk ends it: no further call is sent."""
+        u.sim_fault(self.hub, CONTACTS, status=0, count=1000, delay_ms=250)
+        target = "%s/hubs/crm/contacts?page=90&pageSize=100" % self.hub.base[
+            len(self.hub.ed.base):]
+        auth = "%s, Element %s" % (self.hub.platform, self.tok)
+        s = socket.create_connection(("127.0.0.1", self.hub.ed.port), timeout=10)
+        s.sendall(("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: %s\r\n"
+                   "\r\n" % (target, auth)).encode())
+        time.sleep(1.5)  # about six calls of the 90 into the walk
+        s.close()
+        time.sleep(0.8)  # the call in flight when it closed is cancelled
+        at_close = len(self.seen(CONTACTS))
+        time.sleep(2.0)  # eight more calls' time
+        after = len(self.seen(CONTACTS))
+        u.sim_control(self.hub, "DELETE", "/__sim/faults")
+        print("\ncalls at close %d, two seconds later %d" % (at_close, after))
+        self.assertGreater(at_close, 1)
+        self.assertLess(at_close, 20)
+        self.assertEqual(after, at_close, "the walk went on after its client left")
+        # the instance still answers
+        self.ok("GET", "/contacts", query={"pageSize": "5"})
 
 
 class SearchBodyLimit(u.HubCase):
