@@ -61,7 +61,10 @@ static void add_classic(json_t *rec)
         json_object_get(rec, CLASSIC) || strspn(id, "0123456789") != n ||
         json_string_length(json_object_get(rec, "id")) != n)
         return;
-    json_object_set_new(rec, CLASSIC, json_integer(strtoll(id, NULL, 10)));
+    json_int_t v = 0; /* 18 digits at most: no overflow */
+    for (size_t i = 0; i < n; i++)
+        v = v * 10 + (id[i] - '0');
+    json_object_set_new(rec, CLASSIC, json_integer(v));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
