@@ -1,114 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 #ifndef ED_API_H
 #define ED_API_H
-#include <jansson.h>
 #include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
 
-#include "core/arena.h"
-#include "core/errors.h"
+#include "core/request.h"
 
-/* What handlers see: a request and a response with no libmicrohttpd type in
- * sight, a route table row, and the application context. http/ fills the
- * request, runs the router's checks, calls the handler and renders the
- * response (or the one error envelope). Handlers allocate from req->arena
- * and free nothing; a JSON body set on the response is owned by it. */
+/* The REST surface: route table rows and the helpers handlers share
+ * (element lookup, authentication). The request/response contract itself
+ * is core/request.h. */
 
-struct ed_app;
 struct element;
-struct ed_response;
 
-enum ed_method {
-    ED_GET = 1 << 0,
-    ED_POST = 1 << 1,
-    ED_PUT = 1 << 2,
-    ED_PATCH = 1 << 3,
-    ED_DELETE = 1 << 4,
-    ED_OPTIONS = 1 << 5,
-    ED_HEAD = 1 << 6,
-};
-
-struct ed_kv {
-    const char *name;
-    const char *value; /* NULL for a query key without '=' */
-};
-
-/* Who is calling, filled by the authentication step. */
-struct ed_auth {
-    bool authenticated;
-    int64_t user_id;
-    int64_t org_id;
-    const char *element_token; /* the Element part of Authorization, if any */
-    bool via_bearer;           /* console session token rather than secrets */
-};
-
-#define ED_MAX_PARAMS 4
-#define ED_MAX_RES_HEADERS 12
-
-struct ed_request {
-    struct ed_app *app;
-    struct ed_arena *arena;
-    char request_id[25];
-    enum ed_method method;
-    const char *method_name;
-    const char *client_ip; /* the peer's address, numeric ("" if unknown) */
-    const char *path;    /* full path, e.g. /elements/api-v2/elements */
-    const char *subpath; /* path below the base path, e.g. /elements */
-    const char *route;   /* pattern of the matched route (access log) */
-    const char *params[ED_MAX_PARAMS]; /* {name} segments, in order */
-    size_t nparams;
-    const char *rest;    /* what a trailing '*' matched ("" or "/a/b") */
-    struct ed_kv *query;
-    size_t nquery;
-    struct ed_kv *headers;
-    size_t nheaders;
-    const char *body_raw; /* NUL-terminated, body_len bytes */
-    size_t body_len;
-    json_t *body;         /* parsed JSON body (borrowed from http/) */
-    struct ed_auth auth;
-    double started_ms;
-    double upstream_ms;  /* time spent waiting on HubSpot (access log) */
-    /* set by http/: completes a request whose handler returned ED_ASYNC */
-    void (*complete_fn)(void *ctx);
-    void *complete_ctx;
-    /* set by api_async_continue: what a server thread runs on resume */
-    int (*continue_fn)(struct ed_request *req, struct ed_response *res,
-                       void *ud);
-    void *continue_ud;
-    /* set by the owner of a suspended request's pending work (the hub call
-     * chain, a provisioning): http/ calls abandon_fn(req, abandon_ud) on the
-     * request's server thread when the client closed its connection while
-     * the request was suspended. The owner cancels its pending work
-     * (provider_async_cancel, throttle slot, waiters) and frees what it
-     * owns; afterwards no continuation or completion of this request may
-     * happen, and http/ releases the connection. The owner clears
-     * abandon_fn when its work ends. `abandoned` tells long walks to stop. */
-    void (*abandon_fn)(struct ed_request *req, void *ud);
-    void *abandon_ud;
-    bool abandoned;
-};
-
-struct ed_response {
-    int status;
-    json_t *body;                /* owned */
-    const char *raw;             /* static raw body (console assets) */
-    size_t raw_len;
-    char *raw_heap;              /* owned raw body (raw_len bytes), if set */
-    const char *content_type;    /* default application/json */
-    enum ed_api_error error;     /* != ED_E_NONE → error envelope */
-    const char *message;         /* arena string, overrides the default */
-    const char *provider_message;
-    struct ed_kv headers[ED_MAX_RES_HEADERS];
-    size_t nheaders;
-};
-
-/* A handler returns the HTTP status it set (see api_json / api_error), or
- * ED_ASYNC when it started work that finishes later (HubSpot's answer);
- * that work fills the response and then calls api_async_complete(req) or
- * api_async_continue(req, ...) once. ED_ASYNC is no status and no ed_err:
- * no helper returns it by accident. */
-#define ED_ASYNC (-0x4153)
 typedef int (*ed_handler)(struct ed_request *req, struct ed_response *res);
 
 enum ed_route_flags {
@@ -129,44 +31,6 @@ struct ed_route {
     ed_handler handler;
     unsigned flags;
 };
-
-/* --- request accessors --------------------------------------------------- */
-
-/* First query value named `name`; NULL if absent. *present tells whether
- * the key appeared at all (a key with no value gives "" ). */
-const char *req_query(const struct ed_request *req, const char *name);
-bool req_query_present(const struct ed_request *req, const char *name);
-/* All values of a repeated query key, up to max; returns the count. */
-size_t req_query_all(const struct ed_request *req, const char *name,
-                     const char **out, size_t max);
-/* Header value (case-insensitive name); NULL if absent. */
-const char *req_header(const struct ed_request *req, const char *name);
-/* Path parameter i (0-based). */
-const char *req_param(const struct ed_request *req, size_t i);
-
-/* --- response helpers ---------------------------------------------------- */
-
-/* Set a JSON body (ownership taken) and status; returns status. */
-int api_json(struct ed_response *res, int status, json_t *body);
-/* Set an error from the catalogue with an optional printf message (NULL
- * keeps the catalogue's). Returns the HTTP status. */
-int api_error(struct ed_request *req, struct ed_response *res,
-              enum ed_api_error code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-/* Add a response header (name and value must outlive the request: use
- * static strings or the arena). */
-void api_header(struct ed_response *res, const char *name, const char *value);
-
-/* Finish a request whose handler returned ED_ASYNC (any thread; once). The
- * request and response must not be touched afterwards. */
-void api_async_complete(struct ed_request *req);
-/* Resume a request whose handler returned ED_ASYNC by running fn(req, res,
- * ud) on a server thread (any thread may call this; once per ED_ASYNC).
- * fn returns a status, or ED_ASYNC again after starting more work. */
-void api_async_continue(struct ed_request *req,
-                        int (*fn)(struct ed_request *req, struct ed_response *res,
-                                  void *ud),
-                        void *ud);
 
 /* Look up an element by the {keyOrId} parameter or answer 404. */
 const struct element *api_element_or_respond(struct ed_request *req,

@@ -131,7 +131,7 @@ static int auth_login(struct ed_request *req, struct ed_response *res)
     uint8_t hash[ED_HASH_BYTES];
     int status;
     if (!json_is_object(req->body) || !email || !password)
-        return api_error(req, res, ED_E_BAD_REQUEST,
+        return res_error(req, res, ED_E_BAD_REQUEST,
                          "Body must be {\"username\": <email>, \"password\": "
                          "<password>}");
     double now = ed_mono_ms();
@@ -142,8 +142,8 @@ static int auth_login(struct ed_request *req, struct ed_response *res)
     if (wait || wait_addr) {
         if (wait_addr > wait)
             wait = wait_addr;
-        api_header(res, "Retry-After", ed_arena_printf(req->arena, "%ld", wait));
-        return api_error(req, res, ED_E_TOO_MANY,
+        res_header(res, "Retry-After", ed_arena_printf(req->arena, "%ld", wait));
+        return res_error(req, res, ED_E_TOO_MANY,
                          "Too many failed logins; retry in %ld s", wait);
     }
     pthread_once(&dummy_once, make_dummy);
@@ -153,7 +153,7 @@ static int auth_login(struct ed_request *req, struct ed_response *res)
     if (!found || !ok) {
         throttle_fail(kacct, now);
         throttle_fail(kaddr, now);
-        status = api_error(req, res, ED_E_UNAUTHORIZED,
+        status = res_error(req, res, ED_E_UNAUTHORIZED,
                            "Invalid username or password");
         goto out;
     }
@@ -162,10 +162,10 @@ static int auth_login(struct ed_request *req, struct ed_response *res)
     crypto_lookup_hash(app->keys, token, hash);
     int64_t exp = ed_now_s() + app->cfg->session_ttl;
     if (store_session_put(app->store, hash, u.id, exp) != ED_OK) {
-        status = api_error(req, res, ED_E_INTERNAL, "Cannot create a session");
+        status = res_error(req, res, ED_E_INTERNAL, "Cannot create a session");
         goto out;
     }
-    status = api_json(res, 200,
+    status = res_json(res, 200,
                       json_pack("{s:s, s:I}", "token", token, "expiresIn",
                                 (json_int_t)app->cfg->session_ttl));
 out:
@@ -185,13 +185,13 @@ static int auth_secrets(struct ed_request *req, struct ed_response *res)
         store_org_get(app->store, req->auth.org_id, &o) != ED_OK ||
         accounts_reveal(app, u.secret_ct.data, u.secret_ct.len, &us) != ED_OK ||
         accounts_reveal(app, o.secret_ct.data, o.secret_ct.len, &os) != ED_OK) {
-        status = api_error(req, res, ED_E_INTERNAL, "Cannot read the secrets");
+        status = res_error(req, res, ED_E_INTERNAL, "Cannot read the secrets");
         goto out;
     }
-    status = api_json(res, 200,
+    status = res_json(res, 200,
                       json_pack("{s:s, s:s}", "userSecret", us,
                                 "organizationSecret", os));
-    api_header(res, "Cache-Control", "no-store");
+    res_header(res, "Cache-Control", "no-store");
 out:
     crypto_free_secret(us);
     crypto_free_secret(os);
@@ -229,25 +229,25 @@ static int auth_logout(struct ed_request *req, struct ed_response *res)
     char *tok = h ? bearer_token(req->arena, h) : NULL;
     uint8_t hash[ED_HASH_BYTES];
     if (!req->auth.via_bearer || !tok || !*tok)
-        return api_error(req, res, ED_E_BAD_REQUEST,
+        return res_error(req, res, ED_E_BAD_REQUEST,
                          "Log out needs the bearer token of a session");
     crypto_lookup_hash(req->app->keys, tok, hash);
     if (store_session_delete(req->app->store, hash) != ED_OK)
-        return api_error(req, res, ED_E_INTERNAL, "Cannot end the session");
-    return api_json(res, 200, json_object());
+        return res_error(req, res, ED_E_INTERNAL, "Cannot end the session");
+    return res_json(res, 200, json_object());
 }
 
 static int auth_me(struct ed_request *req, struct ed_response *res)
 {
     struct store_user u = {0};
     if (store_user_get(req->app->store, req->auth.user_id, &u) != ED_OK)
-        return api_error(req, res, ED_E_NOT_FOUND, "No such user");
+        return res_error(req, res, ED_E_NOT_FOUND, "No such user");
     json_t *o = json_pack("{s:I, s:s, s:s?, s:s?, s:I}", "id", (json_int_t)u.id,
                           "emailAddress", u.email, "firstName", u.first_name,
                           "lastName", u.last_name, "organizationId",
                           (json_int_t)u.org_id);
     store_user_cleanup(&u);
-    return api_json(res, 200, o);
+    return res_json(res, 200, o);
 }
 
 const struct ed_route api_auth_routes[] = {

@@ -50,16 +50,16 @@ static const char *content_type(const char *name)
 
 void api_console_headers(struct ed_response *res, bool html)
 {
-    api_header(res, "Content-Security-Policy", csp);
-    api_header(res, "X-Frame-Options", "DENY");
-    api_header(res, "X-Content-Type-Options", "nosniff");
-    api_header(res, "Referrer-Policy", "no-referrer");
-    api_header(res, "Cross-Origin-Opener-Policy", "same-origin");
-    api_header(res, "Cross-Origin-Resource-Policy", "same-origin");
-    api_header(res, "Permissions-Policy",
+    res_header(res, "Content-Security-Policy", csp);
+    res_header(res, "X-Frame-Options", "DENY");
+    res_header(res, "X-Content-Type-Options", "nosniff");
+    res_header(res, "Referrer-Policy", "no-referrer");
+    res_header(res, "Cross-Origin-Opener-Policy", "same-origin");
+    res_header(res, "Cross-Origin-Resource-Policy", "same-origin");
+    res_header(res, "Permissions-Policy",
                "camera=(), microphone=(), geolocation=(), payment=()");
     /* pages are never cached (they may show secrets); assets revalidate */
-    api_header(res, "Cache-Control", html ? "no-store" : "no-cache");
+    res_header(res, "Cache-Control", html ? "no-store" : "no-cache");
 }
 
 static int serve(struct ed_request *req, struct ed_response *res,
@@ -72,7 +72,7 @@ static int serve(struct ed_request *req, struct ed_response *res,
         f = ed_embed_find(ed_console_assets, name);
     if (!f) {
         api_console_headers(res, true);
-        return api_error(req, res, ED_E_NOT_FOUND, "No console page or asset here");
+        return res_error(req, res, ED_E_NOT_FOUND, "No console page or asset here");
     }
     const char *type = content_type(f->name);
     res->raw = (const char *)f->data;

@@ -19,7 +19,7 @@ static int elements_list(struct ed_request *req, struct ed_response *res)
     json_t *arr = json_array();
     for (size_t i = 0; i < elements_count(all); i++)
         json_array_append(arr, elements_at(all, i)->object);
-    return api_json(res, 200, arr);
+    return res_json(res, 200, arr);
 }
 
 static int elements_keys(struct ed_request *req, struct ed_response *res)
@@ -28,7 +28,7 @@ static int elements_keys(struct ed_request *req, struct ed_response *res)
     json_t *arr = json_array();
     for (size_t i = 0; i < elements_count(all); i++)
         json_array_append_new(arr, json_string(elements_at(all, i)->key));
-    return api_json(res, 200, arr);
+    return res_json(res, 200, arr);
 }
 
 static int element_get(struct ed_request *req, struct ed_response *res)
@@ -38,7 +38,7 @@ static int element_get(struct ed_request *req, struct ed_response *res)
         return res->status;
     json_t *o = json_deep_copy(el->object);
     json_object_set_new(o, "configuration", element_config_render(el));
-    return api_json(res, 200, o);
+    return res_json(res, 200, o);
 }
 
 static int element_configuration(struct ed_request *req, struct ed_response *res)
@@ -46,7 +46,7 @@ static int element_configuration(struct ed_request *req, struct ed_response *res
     const struct element *el = api_element_or_respond(req, res, req_param(req, 0));
     if (!el)
         return res->status;
-    return api_json(res, 200, element_config_render(el));
+    return res_json(res, 200, element_config_render(el));
 }
 
 static int elements_metadata(struct ed_request *req, struct ed_response *res)
@@ -55,7 +55,7 @@ static int elements_metadata(struct ed_request *req, struct ed_response *res)
     json_t *arr = json_array();
     for (size_t i = 0; i < elements_count(all); i++)
         json_array_append_new(arr, element_metadata_render(elements_at(all, i)));
-    return api_json(res, 200, arr);
+    return res_json(res, 200, arr);
 }
 
 static int element_metadata(struct ed_request *req, struct ed_response *res)
@@ -63,7 +63,7 @@ static int element_metadata(struct ed_request *req, struct ed_response *res)
     const struct element *el = api_element_or_respond(req, res, req_param(req, 0));
     if (!el)
         return res->status;
-    return api_json(res, 200, element_metadata_render(el));
+    return res_json(res, 200, element_metadata_render(el));
 }
 
 /* --- OAuth URL ------------------------------------------------------------ */
@@ -156,7 +156,7 @@ static int oauth_url(struct ed_request *req, struct ed_response *res,
         return res->status;
     if ((!p->api_key || !*p->api_key) || (!p->callback || !*p->callback)) {
         bool both = (!p->api_key || !*p->api_key) && (!p->callback || !*p->callback);
-        return api_error(req, res, ED_E_BAD_REQUEST,
+        return res_error(req, res, ED_E_BAD_REQUEST,
                          "Missing required parameter%s: %s", both ? "s" : "",
                          both ? "apiKey, callbackUrl"
                               : (!p->api_key || !*p->api_key) ? "apiKey"
@@ -195,11 +195,11 @@ static int oauth_url(struct ed_request *req, struct ed_response *res,
     }
     if (rc) {
         ed_buf_cleanup(&b);
-        return api_error(req, res, ED_E_BAD_REQUEST, "OAuth parameters too long");
+        return res_error(req, res, ED_E_BAD_REQUEST, "OAuth parameters too long");
     }
     json_t *o = json_pack("{s:s, s:s}", "element", el->key, "oauthUrl", b.data);
     ed_buf_cleanup(&b);
-    return api_json(res, 200, o);
+    return res_json(res, 200, o);
 }
 
 /* Seed 002 names the scope parameter both ways ("scope" in its examples,
@@ -218,7 +218,7 @@ static int oauth_url_get(struct ed_request *req, struct ed_response *res)
 static int oauth_url_post(struct ed_request *req, struct ed_response *res)
 {
     if (!json_is_object(req->body))
-        return api_error(req, res, ED_E_BAD_REQUEST,
+        return res_error(req, res, ED_E_BAD_REQUEST,
                          "Body must be a JSON object with apiKey, apiSecret, "
                          "callbackUrl, scope (or scopes) and state");
     bool bad = false;
@@ -226,7 +226,7 @@ static int oauth_url_post(struct ed_request *req, struct ed_response *res)
     if (!scope && !bad)
         scope = body_scope(req, "scopes", &bad);
     if (bad)
-        return api_error(req, res, ED_E_BAD_REQUEST,
+        return res_error(req, res, ED_E_BAD_REQUEST,
                          "scope (or scopes) must be a string or an array of "
                          "strings");
     struct oauth_params p = {body_str(req, "apiKey"), body_str(req, "apiSecret"),

@@ -7,8 +7,8 @@
 static int health_get(struct ed_request *req, struct ed_response *res)
 {
     if (store_ping(req->app->store) != ED_OK)
-        return api_error(req, res, ED_E_UNAVAILABLE, "Database unavailable");
-    return api_json(res, 200,
+        return res_error(req, res, ED_E_UNAVAILABLE, "Database unavailable");
+    return res_json(res, 200,
                     json_pack("{s:s, s:s}", "status", "ok", "database",
                               store_backend(req->app->store)));
 }

@@ -19,7 +19,7 @@
 static int hub_entry(struct ed_request *req, struct ed_response *res)
 {
     if (!req->auth.element_token)
-        return api_error(req, res, ED_E_NOT_FOUND, "No resource at %s",
+        return res_error(req, res, ED_E_NOT_FOUND, "No resource at %s",
                          req->subpath);
     struct hub_op *op = ed_calloc(1, sizeof(*op));
     op->req = req;
@@ -28,16 +28,16 @@ static int hub_entry(struct ed_request *req, struct ed_response *res)
     if (instance_get_shared(req->app, req->auth.element_token, &view,
                             &op->shared) != ED_OK) {
         free(op);
-        return api_error(req, res, ED_E_UNAUTHORIZED,
+        return res_error(req, res, ED_E_UNAUTHORIZED,
                          "Invalid Element token: no such element instance");
     }
     op->in = *view; /* a shallow view: the shared handle owns it */
     if (op->in.row.org_id != req->auth.org_id) {
         hub_op_free(op);
-        return api_error(req, res, ED_E_UNAUTHORIZED,
+        return res_error(req, res, ED_E_UNAUTHORIZED,
                          "Invalid Element token for this organization");
     }
-    api_header(res, "Elements-Element-Instance-Id",
+    res_header(res, "Elements-Element-Instance-Id",
                ed_arena_printf(req->arena, "%lld", (long long)op->in.row.id));
     int st = hub_dispatch(op, req->rest ? req->rest : "/");
     /* ED_ASYNC: op now belongs to the call chain and may already be gone */

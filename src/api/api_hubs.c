@@ -19,7 +19,7 @@ static json_t *find_hub(struct ed_request *req, const char *key)
 
 static int hubs_list(struct ed_request *req, struct ed_response *res)
 {
-    return api_json(res, 200, json_deep_copy(elements_hubs(req->app->elements)));
+    return res_json(res, 200, json_deep_copy(elements_hubs(req->app->elements)));
 }
 
 static int hubs_keys(struct ed_request *req, struct ed_response *res)
@@ -29,16 +29,16 @@ static int hubs_keys(struct ed_request *req, struct ed_response *res)
     json_t *h;
     json_array_foreach(elements_hubs(req->app->elements), i, h)
         json_array_append(arr, json_object_get(h, "key"));
-    return api_json(res, 200, arr);
+    return res_json(res, 200, arr);
 }
 
 static int hub_get(struct ed_request *req, struct ed_response *res)
 {
     json_t *h = find_hub(req, req_param(req, 0));
     if (!h)
-        return api_error(req, res, ED_E_NOT_FOUND, "No hub found with key '%.64s'",
+        return res_error(req, res, ED_E_NOT_FOUND, "No hub found with key '%.64s'",
                          req_param(req, 0));
-    return api_json(res, 200, json_deep_copy(h));
+    return res_json(res, 200, json_deep_copy(h));
 }
 
 static int hub_elements(struct ed_request *req, struct ed_response *res)
@@ -46,13 +46,13 @@ static int hub_elements(struct ed_request *req, struct ed_response *res)
     const char *key = req_param(req, 0);
     struct elements *all = req->app->elements;
     if (!find_hub(req, key))
-        return api_error(req, res, ED_E_NOT_FOUND, "No hub found with key '%.64s'",
+        return res_error(req, res, ED_E_NOT_FOUND, "No hub found with key '%.64s'",
                          key);
     json_t *arr = json_array();
     for (size_t i = 0; i < elements_count(all); i++)
         if (strcmp(elements_at(all, i)->hub, key) == 0)
             json_array_append(arr, elements_at(all, i)->object);
-    return api_json(res, 200, arr);
+    return res_json(res, 200, arr);
 }
 
 const struct ed_route api_hubs_routes[] = {

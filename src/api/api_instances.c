@@ -29,10 +29,10 @@ static bool load_by_id(struct ed_request *req, struct ed_response *res,
     if (err == ED_OK)
         return true;
     if (err == ED_ERR_NOT_FOUND)
-        api_error(req, res, ED_E_NOT_FOUND, "No element instance found for id %.40s",
+        res_error(req, res, ED_E_NOT_FOUND, "No element instance found for id %.40s",
                   id_s);
     else
-        api_error(req, res, ED_E_INTERNAL, "Cannot read the instance");
+        res_error(req, res, ED_E_INTERNAL, "Cannot read the instance");
     return false;
 }
 
@@ -41,7 +41,7 @@ static bool load_by_token(struct ed_request *req, struct ed_response *res,
 {
     const char *tok = req->auth.element_token;
     if (!tok) {
-        api_error(req, res, ED_E_BAD_REQUEST,
+        res_error(req, res, ED_E_BAD_REQUEST,
                   "This call selects the instance by its token: send "
                   "'Element <token>' in the Authorization header");
         return false;
@@ -49,17 +49,17 @@ static bool load_by_token(struct ed_request *req, struct ed_response *res,
     enum ed_err err = instance_load_by_token(req->app, tok, in);
     if (err == ED_ERR_NOT_FOUND) {
         /* as hub calls answer: the token names no instance */
-        api_error(req, res, ED_E_UNAUTHORIZED,
+        res_error(req, res, ED_E_UNAUTHORIZED,
                   "Invalid Element token: no such element instance");
         return false;
     }
     if (err != ED_OK) {
-        api_error(req, res, ED_E_INTERNAL, "Cannot read the instance");
+        res_error(req, res, ED_E_INTERNAL, "Cannot read the instance");
         return false;
     }
     if (in->row.org_id != req->auth.org_id) {
         instance_cleanup(in);
-        api_error(req, res, ED_E_UNAUTHORIZED,
+        res_error(req, res, ED_E_UNAUTHORIZED,
                   "Invalid Element token for this organization");
         return false;
     }
@@ -75,7 +75,7 @@ static bool load_by_element_and_id(struct ed_request *req, struct ed_response *r
         return false;
     if (in->el != el) {
         instance_cleanup(in);
-        api_error(req, res, ED_E_NOT_FOUND,
+        res_error(req, res, ED_E_NOT_FOUND,
                   "No %s instance found for id %.40s", el->key, req_param(req, 1));
         return false;
     }
@@ -86,7 +86,7 @@ static bool body_object_or_respond(struct ed_request *req, struct ed_response *r
 {
     if (json_is_object(req->body))
         return true;
-    api_error(req, res, ED_E_BAD_REQUEST, "The request body must be a JSON object");
+    res_error(req, res, ED_E_BAD_REQUEST, "The request body must be a JSON object");
     return false;
 }
 
@@ -131,7 +131,7 @@ static int job_end(struct inst_job *job, int st)
 static int respond_error(struct ed_request *req, struct ed_response *res,
                          const struct inst_error *err)
 {
-    int st = api_error(req, res, err->code, "%s", err->message);
+    int st = res_error(req, res, err->code, "%s", err->message);
     if (err->provider_message)
         res->provider_message = ed_arena_strdup(req->arena, err->provider_message);
     return st;
@@ -143,14 +143,14 @@ static int job_resume(struct ed_request *req, struct ed_response *res, void *ud)
 static void job_step_done(void *ud)
 {
     struct inst_job *job = ud;
-    api_async_continue(job->req, job_resume, job);
+    req_async_continue(job->req, job_resume, job);
 }
 
 static void job_revoked(void *ud, bool revoked)
 {
     struct inst_job *job = ud;
     job->revoked = revoked;
-    api_async_continue(job->req, job_resume, job);
+    req_async_continue(job->req, job_resume, job);
 }
 
 static int create_finish(struct ed_request *req, struct ed_response *res,
@@ -163,7 +163,7 @@ static int create_finish(struct ed_request *req, struct ed_response *res,
     ed_info(req->request_id, "msg=\"instance created\" instance=%lld element=%s "
                              "auth=%s",
             (long long)job->in.row.id, job->in.el->key, job->in.row.auth_type);
-    return job_end(job, api_json(res, 200, instance_render(req->app, &job->in)));
+    return job_end(job, res_json(res, 200, instance_render(req->app, &job->in)));
 }
 
 static int modify_finish(struct ed_request *req, struct ed_response *res,
@@ -173,9 +173,9 @@ static int modify_finish(struct ed_request *req, struct ed_response *res,
         !instance_change_commit(req->app, &job->in, &job->ch, &job->err))
         return job_end(job, respond_error(req, res, &job->err));
     if (job->op == OP_CFG_PATCH)
-        return job_end(job, api_json(res, 200,
+        return job_end(job, res_json(res, 200,
                                      instance_config_entry(&job->in, job->cfg_key)));
-    return job_end(job, api_json(res, 200, instance_render(req->app, &job->in)));
+    return job_end(job, res_json(res, 200, instance_render(req->app, &job->in)));
 }
 
 static int delete_finish(struct ed_request *req, struct ed_response *res,
@@ -183,11 +183,11 @@ static int delete_finish(struct ed_request *req, struct ed_response *res,
 {
     struct instance *in = &job->in;
     if (store_instance_delete(req->app->store, in->row.org_id, in->row.id) != ED_OK)
-        return job_end(job, api_error(req, res, ED_E_INTERNAL,
+        return job_end(job, res_error(req, res, ED_E_INTERNAL,
                                       "Cannot delete the instance"));
     ed_info(req->request_id, "msg=\"instance deleted\" instance=%lld revoked=%d",
             (long long)in->row.id, job->revoked);
-    return job_end(job, api_json(res, 200,
+    return job_end(job, res_json(res, 200,
                                  json_pack("{s:I, s:b, s:b}", "id",
                                            (json_int_t)in->row.id, "deleted", 1,
                                            "revoked", job->revoked)));
@@ -261,7 +261,7 @@ static int instances_create(struct ed_request *req, struct ed_response *res)
     if (!k && json_is_integer(id))
         k = ed_arena_printf(req->arena, "%lld", (long long)json_integer_value(id));
     if (!k)
-        return api_error(req, res, ED_E_BAD_REQUEST,
+        return res_error(req, res, ED_E_BAD_REQUEST,
                          "element is required: {\"element\": {\"key\": "
                          "\"hubspotcrm\"}}");
     const struct element *el = api_element_or_respond(req, res, k);
@@ -313,7 +313,7 @@ static int list_instances(struct ed_request *req, struct ed_response *res,
     bool filtered = ntags > 0 || (search && *search);
     if (store_instance_list(req->app->store, req->auth.org_id, element_key, &rows,
                             &n) != ED_OK)
-        return api_error(req, res, ED_E_INTERNAL, "Cannot list instances");
+        return res_error(req, res, ED_E_INTERNAL, "Cannot list instances");
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++) {
         struct instance in;
@@ -331,10 +331,10 @@ static int list_instances(struct ed_request *req, struct ed_response *res,
     store_instances_free(rows, n);
     if (filtered && json_array_size(arr) == 0) {
         json_decref(arr);
-        return api_error(req, res, ED_E_NOT_FOUND,
+        return res_error(req, res, ED_E_NOT_FOUND,
                          "No element instances match the search");
     }
-    return api_json(res, 200, arr);
+    return res_json(res, 200, arr);
 }
 
 static int instances_list(struct ed_request *req, struct ed_response *res)
@@ -356,7 +356,7 @@ static int instances_count(struct ed_request *req, struct ed_response *res)
     size_t n = 0;
     if (store_instance_list(req->app->store, req->auth.org_id, NULL, &rows, &n) !=
         ED_OK)
-        return api_error(req, res, ED_E_INTERNAL, "Cannot count instances");
+        return res_error(req, res, ED_E_INTERNAL, "Cannot count instances");
     json_t *per = json_object();
     for (size_t i = 0; i < n; i++) {
         json_t *c = json_object_get(per, rows[i].element_key);
@@ -364,7 +364,7 @@ static int instances_count(struct ed_request *req, struct ed_response *res)
                             json_integer(c ? json_integer_value(c) + 1 : 1));
     }
     store_instances_free(rows, n);
-    return api_json(res, 200,
+    return res_json(res, 200,
                     json_pack("{s:I, s:o}", "totalInstances", (json_int_t)n,
                               "elementInstances", per));
 }
@@ -393,16 +393,16 @@ static int cfg_entry_op(struct ed_request *req, struct ed_response *res,
 {
     const char *key = instance_config_key_by_id(&job->in, config_id);
     if (!key)
-        return job_end(job, api_error(req, res, ED_E_NOT_FOUND,
+        return job_end(job, res_error(req, res, ED_E_NOT_FOUND,
                                       "No configuration entry %.40s on this "
                                       "instance",
                                       config_id));
     job->cfg_key = ed_arena_strdup(req->arena, key);
     if (!patch)
-        return job_end(job, api_json(res, 200,
+        return job_end(job, res_json(res, 200,
                                      instance_config_entry(&job->in, job->cfg_key)));
     if (!json_is_object(req->body) || !json_object_get(req->body, "propertyValue"))
-        return job_end(job, api_error(req, res, ED_E_BAD_REQUEST,
+        return job_end(job, res_error(req, res, ED_E_BAD_REQUEST,
                                       "Body must be {\"propertyValue\": <value>}"));
     json_t *b = json_pack("{s:{s:O}}", "configuration", job->cfg_key,
                           json_object_get(req->body, "propertyValue"));
@@ -419,7 +419,7 @@ static int instance_op(struct ed_request *req, struct ed_response *res, enum sel
         return job_end(job, res->status);
     switch (op) {
     case OP_GET:
-        return job_end(job, api_json(res, 200, instance_render(req->app, &job->in)));
+        return job_end(job, res_json(res, 200, instance_render(req->app, &job->in)));
     case OP_PUT:
     case OP_PATCH:
         if (!body_object_or_respond(req, res))
@@ -428,7 +428,7 @@ static int instance_op(struct ed_request *req, struct ed_response *res, enum sel
     case OP_DELETE:
         return delete_start(req, res, job);
     case OP_CFG_LIST:
-        return job_end(job, api_json(res, 200, instance_config_entries(&job->in)));
+        return job_end(job, res_json(res, 200, instance_config_entries(&job->in)));
     case OP_CFG_GET:
     case OP_CFG_PATCH:
         return cfg_entry_op(req, res, job, req_param(req, req->nparams - 1),
@@ -438,11 +438,11 @@ static int instance_op(struct ed_request *req, struct ed_response *res, enum sel
         /* the flag alone: a rename made meanwhile stays */
         job->in.row.disabled = op == OP_DISABLE;
         if (instance_save(req->app, &job->in, STORE_INST_DISABLED) != ED_OK)
-            return job_end(job, api_error(req, res, ED_E_INTERNAL,
+            return job_end(job, res_error(req, res, ED_E_INTERNAL,
                                           "Cannot update the instance"));
-        return job_end(job, api_json(res, 200, instance_render(req->app, &job->in)));
+        return job_end(job, res_json(res, 200, instance_render(req->app, &job->in)));
     default:
-        return job_end(job, api_error(req, res, ED_E_INTERNAL, NULL));
+        return job_end(job, res_error(req, res, ED_E_INTERNAL, NULL));
     }
 }
 

@@ -106,7 +106,7 @@ static bool sealed_matches(struct ed_app *app, const struct store_blob *ct,
 static int fail(struct ed_request *req, struct ed_response *res,
                 const char *msg)
 {
-    return api_error(req, res, ED_E_UNAUTHORIZED, "%s", msg);
+    return res_error(req, res, ED_E_UNAUTHORIZED, "%s", msg);
 }
 
 static int auth_bearer(struct ed_request *req, struct ed_response *res,
@@ -192,7 +192,7 @@ int api_authenticate(struct ed_request *req, struct ed_response *res,
     struct auth_parts p;
     int rc;
     if (count_auth_headers(req) > 1)
-        return api_error(req, res, ED_E_BAD_REQUEST,
+        return res_error(req, res, ED_E_BAD_REQUEST,
                          "More than one Authorization header: send one");
     if (!h || !*h) {
         if (mode == ED_AUTH_OPTIONAL)
@@ -203,7 +203,7 @@ int api_authenticate(struct ed_request *req, struct ed_response *res,
     }
     enum parse_result pr = parse_header(req->arena, h, &p);
     if (pr == PARSE_REPEATED)
-        return api_error(req, res, ED_E_BAD_REQUEST,
+        return res_error(req, res, ED_E_BAD_REQUEST,
                          "The Authorization header repeats a part: send one "
                          "credential of each kind");
     if (pr != PARSE_OK)

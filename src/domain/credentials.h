@@ -47,7 +47,7 @@ bool creds_fresh(const struct ed_app *app, const struct instance *in);
  * *wait is cleared and ready(ud, status, creds, why) runs once, with c
  * (its bearer borrowed for the callback) and why valid only during it.
  * ready runs under the flights' lock: it must only record the outcome and
- * hand the work back to its owner's thread (api_async_continue).
+ * hand the work back to its owner's thread (req_async_continue).
  * CREDS_RETRY from ready means: call creds_request again. */
 struct creds_wait;
 typedef void (*creds_ready_fn)(void *ud, enum creds_status st,

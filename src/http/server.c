@@ -485,13 +485,13 @@ static void preflight(struct ed_request *req, struct ed_response *res)
     res->body = json_object();
     if (!cors_grant(req))
         return; /* no grant: the browser stops here */
-    api_header(res, "Access-Control-Allow-Methods",
+    res_header(res, "Access-Control-Allow-Methods",
                "GET, POST, PUT, PATCH, DELETE, OPTIONS");
-    api_header(res, "Access-Control-Allow-Headers",
+    res_header(res, "Access-Control-Allow-Headers",
                want ? want
                     : "Authorization, Content-Type, Elements-Version, "
                       "Elements-Async-Request, Elements-Async-Callback-Url");
-    api_header(res, "Access-Control-Max-Age", "600");
+    res_header(res, "Access-Control-Max-Age", "600");
 }
 
 /* Bodies (docs/http.md): no body at all on GET, HEAD and DELETE whatever
@@ -516,13 +516,13 @@ static bool read_body(struct conn_ctx *ctx, const struct ed_route *route)
     if (!(route->flags & (ED_ROUTE_JSON | ED_ROUTE_JSON_ANY)))
         return true;
     if (!is_json_type(req_header(req, "Content-Type"))) {
-        api_error(req, res, ED_E_MEDIA_TYPE, NULL);
+        res_error(req, res, ED_E_MEDIA_TYPE, NULL);
         return false;
     }
     ctx->json = json_loadb(req->body_raw, req->body_len,
                            JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     if (!ctx->json) {
-        api_error(req, res, ED_E_BAD_JSON,
+        res_error(req, res, ED_E_BAD_JSON,
                   "The request body is not valid JSON: %s (line %d, column %d)",
                   jerr.text, jerr.line, jerr.column);
         return false;
@@ -530,7 +530,7 @@ static bool read_body(struct conn_ctx *ctx, const struct ed_route *route)
     if (json_is_null(ctx->json))
         return true;
     if ((route->flags & ED_ROUTE_JSON) && !json_is_object(ctx->json)) {
-        api_error(req, res, ED_E_BAD_REQUEST,
+        res_error(req, res, ED_E_BAD_REQUEST,
                   "The request body must be a JSON object");
         return false;
     }
@@ -543,13 +543,13 @@ static void limit_error(struct conn_ctx *ctx)
     struct ed_request *req = &ctx->req;
     struct ed_response *res = &ctx->res;
     if (ctx->limit_error == ED_E_URI_TOO_LONG)
-        api_error(req, res, ED_E_URI_TOO_LONG,
+        res_error(req, res, ED_E_URI_TOO_LONG,
                   "The request target exceeds %d bytes", MAX_TARGET);
     else if (ctx->limit_error == ED_E_HEADERS_TOO_LARGE)
-        api_error(req, res, ED_E_HEADERS_TOO_LARGE,
+        res_error(req, res, ED_E_HEADERS_TOO_LARGE,
                   "More than %d request header fields", MAX_HEADERS);
     else
-        api_error(req, res, ED_E_BAD_REQUEST,
+        res_error(req, res, ED_E_BAD_REQUEST,
                   "More than %d query parameters", MAX_QUERY);
 }
 
@@ -571,7 +571,7 @@ static void process_request(struct conn_ctx *ctx)
             res->status = route->handler(req, res);
             return;
         }
-        api_error(req, res, allowed ? ED_E_METHOD : ED_E_NOT_FOUND,
+        res_error(req, res, allowed ? ED_E_METHOD : ED_E_NOT_FOUND,
                   "No resource at this path");
         return;
     }
@@ -581,7 +581,7 @@ static void process_request(struct conn_ctx *ctx)
         return;
     }
     if (ctx->too_large) {
-        api_error(req, res, ED_E_TOO_LARGE,
+        res_error(req, res, ED_E_TOO_LARGE,
                   "Request body exceeds the limit of %lld bytes",
                   (long long)req->app->cfg->max_body);
         return;
@@ -600,11 +600,11 @@ static void process_request(struct conn_ctx *ctx)
     }
     if (!route) {
         if (allowed) {
-            api_error(req, res, ED_E_METHOD, "Method %s not allowed here",
+            res_error(req, res, ED_E_METHOD, "Method %s not allowed here",
                       req->method_name);
             return;
         }
-        api_error(req, res, ED_E_NOT_FOUND, "No resource at %s",
+        res_error(req, res, ED_E_NOT_FOUND, "No resource at %s",
                   req->subpath);
         return;
     }
@@ -629,9 +629,9 @@ static void map_db_down(struct conn_ctx *ctx)
     if (!ctx->db_down || res->status < 400 || res->status == 503)
         return;
     res->provider_message = NULL;
-    api_error(req, res, ED_E_UNAVAILABLE,
+    res_error(req, res, ED_E_UNAVAILABLE,
               "Database unavailable; retry in a moment");
-    api_header(res, "Retry-After", "1");
+    res_header(res, "Retry-After", "1");
 }
 
 static bool req_has_res_header(const struct ed_response *res, const char *name)
@@ -725,7 +725,7 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
         ctx->req.body_raw = ctx->body.data ? ctx->body.data : "";
         ctx->req.body_len = ctx->body.len;
         if (!ctx->req.method) {
-            api_error(&ctx->req, &ctx->res, ED_E_METHOD, "Unknown method");
+            res_error(&ctx->req, &ctx->res, ED_E_METHOD, "Unknown method");
         } else {
             store_track_unavailable(&ctx->db_down);
             process_request(ctx);

@@ -16,7 +16,7 @@ static int ping_done(struct hub_op *op, int status, json_t *body)
     (void)status;
     (void)body;
     ed_iso8601(ed_now_s(), now, sizeof(now));
-    return api_json(op->res, 200,
+    return res_json(op->res, 200,
                     json_pack("{s:s, s:s}", "dateTime", now, "endpoint",
                               op->in.el->key));
 }
@@ -24,7 +24,7 @@ static int ping_done(struct hub_op *op, int status, json_t *body)
 static int hub_ping(struct hub_op *op)
 {
     if (op->req->method != ED_GET)
-        return api_error(op->req, op->res, ED_E_METHOD, "Use GET /ping");
+        return res_error(op->req, op->res, ED_E_METHOD, "Use GET /ping");
     return hub_send(op, "GET", element_oauth(op->in.el, "pingPath"), NULL, false,
                     ping_done);
 }
@@ -55,10 +55,10 @@ int hub_dispatch(struct hub_op *op, const char *rest)
     split_rest(op, rest);
     bool objects = strcmp(op->resource, "objects") == 0;
     if (op->in.row.disabled && !objects)
-        return api_error(req, op->res, ED_E_FORBIDDEN,
+        return res_error(req, op->res, ED_E_FORBIDDEN,
                          "The element instance is disabled");
     if (!op->in.row.valid)
-        return api_error(req, op->res, ED_E_UNAUTHORIZED,
+        return res_error(req, op->res, ED_E_UNAUTHORIZED,
                          "The element instance must be re-authenticated: %s",
                          op->in.row.invalid_reason ? op->in.row.invalid_reason
                                                    : "its credentials are invalid");
@@ -77,5 +77,5 @@ int hub_dispatch(struct hub_op *op, const char *rest)
                 return st;
         }
     }
-    return api_error(req, op->res, ED_E_NOT_FOUND, "No resource at %s", req->subpath);
+    return res_error(req, op->res, ED_E_NOT_FOUND, "No resource at %s", req->subpath);
 }

@@ -63,14 +63,14 @@ static int creds_failed(struct hub_op *op, enum creds_status st, const char *why
 {
     switch (st) {
     case CREDS_GONE:
-        return api_error(op->req, op->res, ED_E_UNAUTHORIZED,
+        return res_error(op->req, op->res, ED_E_UNAUTHORIZED,
                          "The element instance no longer exists");
     case CREDS_INVALID:
-        return api_error(op->req, op->res, ED_E_UNAUTHORIZED,
+        return res_error(op->req, op->res, ED_E_UNAUTHORIZED,
                          "The element instance must be re-authenticated: %s",
                          why ? why : "its credentials are no longer valid");
     default:
-        return api_error(op->req, op->res, ED_E_BAD_GATEWAY, "%s",
+        return res_error(op->req, op->res, ED_E_BAD_GATEWAY, "%s",
                          why ? why : "HubSpot is unavailable");
     }
 }
@@ -154,7 +154,7 @@ static int send_now(struct hub_op *op, long delay_ms, struct creds *c)
     creds_cleanup(c);
     if (!op->job) {
         hub_throttle_release(portal_of(op), op->search, op->slot);
-        return api_error(op->req, op->res, ED_E_BAD_GATEWAY,
+        return res_error(op->req, op->res, ED_E_BAD_GATEWAY,
                          "HubSpot could not be reached");
     }
     watch_client(op);
@@ -175,7 +175,7 @@ static void creds_ready(void *ud, enum creds_status st, const struct creds *c,
         op->cred.bearer = ed_strdup(c->bearer);
         op->cred.cred_version = c->cred_version;
     }
-    api_async_continue(op->req, creds_resume, op);
+    req_async_continue(op->req, creds_resume, op);
 }
 
 /* (Re)submit the current call after delay_ms; stale >= 0: HubSpot refused
@@ -284,26 +284,26 @@ static void map_error(struct hub_op *op, enum ed_err err,
     struct ed_request *req = op->req;
     struct ed_response *res = op->res;
     if (err == ED_ERR_TIMEOUT) {
-        api_error(req, res, ED_E_GATEWAY_TIMEOUT, NULL);
+        res_error(req, res, ED_E_GATEWAY_TIMEOUT, NULL);
         return;
     }
     if (err != ED_OK) {
-        api_error(req, res, ED_E_BAD_GATEWAY, "HubSpot could not be reached");
+        res_error(req, res, ED_E_BAD_GATEWAY, "HubSpot could not be reached");
         return;
     }
     if (rs->status >= 500) {
-        api_error(req, res, ED_E_BAD_GATEWAY, "HubSpot failed (HTTP %ld)",
+        res_error(req, res, ED_E_BAD_GATEWAY, "HubSpot failed (HTTP %ld)",
                   rs->status);
     } else if (rs->status == 429) {
-        api_error(req, res, ED_E_TOO_MANY,
+        res_error(req, res, ED_E_TOO_MANY,
                   "HubSpot's rate limit was reached; retry later");
-        api_header(res, "Retry-After",
+        res_header(res, "Retry-After",
                    ed_arena_printf(req->arena, "%lld",
                                    (long long)(rs->retry_after_s > 0
                                                    ? rs->retry_after_s
                                                    : 1)));
     } else if (rs->status == 401) {
-        api_error(req, res, ED_E_UNAUTHORIZED,
+        res_error(req, res, ED_E_UNAUTHORIZED,
                   "HubSpot refused the instance's credentials; the instance "
                   "may need to be re-authenticated");
     } else {
@@ -314,7 +314,7 @@ static void map_error(struct hub_op *op, enum ed_err err,
                           : rs->status == 400 ? "HubSpot rejected the request as "
                                                 "invalid"
                                               : "HubSpot rejected the request";
-        api_error(req, res, ED_E_BAD_REQUEST, "%s", msg);
+        res_error(req, res, ED_E_BAD_REQUEST, "%s", msg);
         res->status = (int)rs->status;
     }
     if (rs->body_len)
@@ -333,7 +333,7 @@ static void on_done(void *ud, enum ed_err err, struct provider_response *rs)
     op->rs = *rs;
     rs->body = NULL; /* now owned by op */
     rs->body_len = 0;
-    api_async_continue(op->req, hub_resume, op);
+    req_async_continue(op->req, hub_resume, op);
 }
 
 static int hub_resume(struct ed_request *req, struct ed_response *res, void *ud)
@@ -390,7 +390,7 @@ static int hub_resume(struct ed_request *req, struct ed_response *res, void *ud)
         json_error_t je;
         body = json_loadb(rs->body, rs->body_len, 0, &je);
         if (!body) {
-            st = api_error(op->req, op->res, ED_E_BAD_GATEWAY,
+            st = res_error(op->req, op->res, ED_E_BAD_GATEWAY,
                            "HubSpot answered with invalid JSON");
             goto out;
         }

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "api/api.h"
+#include "core/request.h"
 #include "domain/credentials.h"
 #include "domain/instances.h"
 #include "provider/provider.h"

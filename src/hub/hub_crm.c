@@ -82,13 +82,13 @@ static int respond_record(struct hub_op *op, int status, const char *body,
     struct ed_buf out;
     (void)status;
     if (len == 0)
-        return api_json(op->res, 200, json_object());
+        return res_json(op->res, 200, json_object());
     ed_buf_init(&out, PROVIDER_MAX_BODY);
     ed_buf_reserve(&out, len);
     if (jsonfilter_copy(body, len, hub_drop_nulls(op), classic_of(op), &out) !=
         ED_OK) {
         ed_buf_cleanup(&out);
-        return api_error(op->req, op->res, ED_E_BAD_GATEWAY,
+        return res_error(op->req, op->res, ED_E_BAD_GATEWAY,
                          "HubSpot answered with invalid or oversized JSON");
     }
     size_t n = out.len;
@@ -141,7 +141,7 @@ static int list_step(struct hub_op *op, const char *after);
 
 static int bad_answer(struct hub_op *op)
 {
-    return api_error(op->req, op->res, ED_E_BAD_GATEWAY,
+    return res_error(op->req, op->res, ED_E_BAD_GATEWAY,
                      "HubSpot answered with invalid or oversized JSON");
 }
 
@@ -160,8 +160,8 @@ static int list_next(struct hub_op *op, int status, const char *body, size_t len
             /* past the end: an empty page */
             json_decref(ls->search_body);
             ls->search_body = NULL;
-            api_header(op->res, "Elements-Returned-Count", "0");
-            return api_json(op->res, 200, json_array());
+            res_header(op->res, "Elements-Returned-Count", "0");
+            return res_json(op->res, 200, json_array());
         }
         return list_step(op, ed_arena_strdup(op->req->arena, pg.after));
     }
@@ -175,13 +175,13 @@ static int list_next(struct hub_op *op, int status, const char *body, size_t len
         ed_buf_cleanup(&out);
         return bad_answer(op);
     }
-    api_header(op->res, "Elements-Returned-Count",
+    res_header(op->res, "Elements-Returned-Count",
                ed_arena_printf(op->req->arena, "%zu", pg.count));
     if (pg.after[0])
-        api_header(op->res, "Elements-Next-Page-Token",
+        res_header(op->res, "Elements-Next-Page-Token",
                    cursor_encode(op, ls->search, pg.after));
     if (pg.total >= 0)
-        api_header(op->res, "Elements-Total-Count",
+        res_header(op->res, "Elements-Total-Count",
                    ed_arena_printf(op->req->arena, "%lld", (long long)pg.total));
     size_t n = out.len;
     return hub_respond_raw(op, 200, ed_buf_take(&out), n);
@@ -204,7 +204,7 @@ static int list_step(struct hub_op *op, const char *after)
          * sending (searches are not the per-record hot path) */
         size_t n = json_dumpb(ls->search_body, NULL, 0, JSON_COMPACT);
         if (n > CEQL_HS_MAX_BODY)
-            return api_error(op->req, op->res, ED_E_BAD_REQUEST,
+            return res_error(op->req, op->res, ED_E_BAD_REQUEST,
                              "CEQL: the HubSpot search request for this query "
                              "is %zu bytes; HubSpot's search accepts at most %d "
                              "(its 3,000-character search body limit): use "
@@ -269,12 +269,12 @@ static int crm_list(struct hub_op *op, const struct crm_map *map,
     if (next) {
         bool s;
         if (!cursor_decode(op, next, &s, &after))
-            return api_error(req, op->res, ED_E_BAD_REQUEST,
+            return res_error(req, op->res, ED_E_BAD_REQUEST,
                              "nextPage is not a cursor this server issued");
         /* the cursor holds HubSpot's position, not the query: a cursor of
          * the other kind would silently drop or invent the filter */
         if (s != ls->search)
-            return api_error(req, op->res, ED_E_BAD_REQUEST,
+            return res_error(req, op->res, ED_E_BAD_REQUEST,
                              "nextPage belongs to a %s; send it with the same "
                              "where and orderBy as the first page",
                              s ? "search (where or orderBy)"
@@ -284,7 +284,7 @@ static int crm_list(struct hub_op *op, const struct crm_map *map,
         struct ceql_options opt = {object, map ? map->lastmod : "hs_lastmodifieddate"};
         json_t *body = NULL;
         if (ceql_translate(where, order, &opt, &body, err, sizeof(err)) != ED_OK)
-            return api_error(req, op->res, ED_E_BAD_REQUEST, "%s", err);
+            return res_error(req, op->res, ED_E_BAD_REQUEST, "%s", err);
         if (map && map->leads) {
             json_t *groups = json_object_get(body, "filterGroups");
             if (json_array_size(groups) == 0)
@@ -305,7 +305,7 @@ static int crm_list(struct hub_op *op, const struct crm_map *map,
             /* ceql_translate checked the limits without the added filter */
             if (widest > CEQL_HS_MAX_FILTERS_PER_GROUP || total > CEQL_HS_MAX_FILTERS) {
                 json_decref(body);
-                return api_error(req, op->res, ED_E_BAD_REQUEST,
+                return res_error(req, op->res, ED_E_BAD_REQUEST,
                                  "CEQL: HubSpot search allows at most %d filters "
                                  "per group (AND) and %d filters in total; with "
                                  "lifecyclestage = lead added to every group, "
@@ -344,7 +344,7 @@ static int lead_check(struct hub_op *op, int status, json_t *body)
     const char *lc = json_string_value(
         json_object_get(json_object_get(body, "properties"), "lifecyclestage"));
     if (!lc || strcmp(lc, "lead") != 0)
-        return api_error(op->req, op->res, ED_E_NOT_FOUND, "No lead with id %s",
+        return res_error(op->req, op->res, ED_E_NOT_FOUND, "No lead with id %s",
                          op->id);
     char *txt = json_dumps(body, JSON_COMPACT);
     int st = respond_record(op, status, txt, strlen(txt));
@@ -356,7 +356,7 @@ static int deleted(struct hub_op *op, int status, json_t *body)
 {
     (void)status;
     (void)body;
-    return api_json(op->res, 200, json_object());
+    return res_json(op->res, 200, json_object());
 }
 
 /* DELETE, step 2: the record exists, archive it. HubSpot answers 204 even
@@ -373,14 +373,14 @@ static int crm_object(struct hub_op *op, const struct crm_map *map,
 {
     struct ed_request *req = op->req;
     if (op->sub)
-        return api_error(req, op->res, ED_E_NOT_FOUND, "No resource at %s",
+        return res_error(req, op->res, ED_E_NOT_FOUND, "No resource at %s",
                          req->subpath);
     if (!op->id) {
         if (req->method == ED_GET)
             return crm_list(op, map, object);
         if (req->method == ED_POST) {
             if (!json_is_object(req->body))
-                return api_error(req, op->res, ED_E_BAD_REQUEST,
+                return res_error(req, op->res, ED_E_BAD_REQUEST,
                                  "The request body must be a JSON object");
             json_t *b = write_body(op, map);
             const char *path = ed_arena_printf(req->arena, "/crm/v3/objects/%s", object);
@@ -388,7 +388,7 @@ static int crm_object(struct hub_op *op, const struct crm_map *map,
             json_decref(b);
             return st;
         }
-        return api_error(req, op->res, ED_E_METHOD, "Use GET or POST on /%s",
+        return res_error(req, op->res, ED_E_METHOD, "Use GET or POST on /%s",
                          op->resource);
     }
     const char *path = ed_arena_printf(req->arena, "/crm/v3/objects/%s/%s", object,
@@ -410,7 +410,7 @@ static int crm_object(struct hub_op *op, const struct crm_map *map,
     case ED_PATCH:
     case ED_PUT: {
         if (!json_is_object(req->body))
-            return api_error(req, op->res, ED_E_BAD_REQUEST,
+            return res_error(req, op->res, ED_E_BAD_REQUEST,
                              "The request body must be a JSON object");
         json_t *b = write_body(op, map);
         int st = hub_send_raw(op, "PATCH", path, b, false, respond_record);
@@ -423,7 +423,7 @@ static int crm_object(struct hub_op *op, const struct crm_map *map,
                         ed_arena_printf(req->arena, "%s?properties=hs_object_id", path),
                         NULL, false, delete_found);
     default:
-        return api_error(req, op->res, ED_E_METHOD, "Method not allowed on /%s/{id}",
+        return res_error(req, op->res, ED_E_METHOD, "Method not allowed on /%s/{id}",
                          op->resource);
     }
 }
@@ -433,7 +433,7 @@ static int crm_mapped(struct hub_op *op)
     for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
         if (strcmp(maps[i].name, op->resource) == 0)
             return crm_object(op, &maps[i], maps[i].object);
-    return api_error(op->req, op->res, ED_E_NOT_FOUND, "No resource %s", op->resource);
+    return res_error(op->req, op->res, ED_E_NOT_FOUND, "No resource %s", op->resource);
 }
 
 /* Any other HubSpot object by name (tickets, products, line_items, ...). */
@@ -443,11 +443,11 @@ static int crm_generic(struct hub_op *op)
     for (const char *p = r; *p; p++)
         if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' ||
               *p == '-'))
-            return api_error(op->req, op->res, ED_E_NOT_FOUND, "No resource at %s",
+            return res_error(op->req, op->res, ED_E_NOT_FOUND, "No resource at %s",
                              op->req->subpath);
     /* "bulk" is Cloud Elements' bulk API (not served yet), not a HubSpot object */
     if (!*r || strcmp(r, "bulk") == 0)
-        return api_error(op->req, op->res, ED_E_NOT_FOUND, "No resource at %s",
+        return res_error(op->req, op->res, ED_E_NOT_FOUND, "No resource at %s",
                          op->req->subpath);
     return crm_object(op, NULL, r);
 }

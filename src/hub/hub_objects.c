@@ -111,12 +111,12 @@ static int object_metadata(struct hub_op *op)
     for (const char *p = object; *p; p++)
         if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' ||
               *p == '-'))
-            return api_error(op->req, op->res, ED_E_NOT_FOUND, "No object %s", object);
+            return res_error(op->req, op->res, ED_E_NOT_FOUND, "No object %s", object);
     for (size_t i = 0; i < N_OBJECTS; i++) {
         if (strcmp(object_list[i].name, object) != 0)
             continue;
         if (!object_list[i].props)
-            return api_error(op->req, op->res, ED_E_NOT_FOUND,
+            return res_error(op->req, op->res, ED_E_NOT_FOUND,
                              "No metadata for %s: HubSpot has no properties "
                              "for it",
                              object);
@@ -138,7 +138,7 @@ static int objects_handle(struct hub_op *op)
         /* hub.c lets /objects through on a disabled instance; only the
          * catalogue, which needs no HubSpot call, answers there */
         if (op->in.row.disabled)
-            return api_error(op->req, op->res, ED_E_FORBIDDEN,
+            return res_error(op->req, op->res, ED_E_FORBIDDEN,
                              "The element instance is disabled");
         return object_metadata(op);
     }

@@ -79,7 +79,7 @@ static int owner_filter(struct hub_op *op, const char **email)
         *email = ed_arena_strdup(op->req->arena, hub_jstr(f, "value"));
     json_decref(q);
     if (extra)
-        return api_error(op->req, op->res, ED_E_BAD_REQUEST,
+        return res_error(op->req, op->res, ED_E_BAD_REQUEST,
                          "/owners supports only where=email='...'; %s is not "
                          "supported",
                          extra);

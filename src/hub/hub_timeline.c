@@ -338,7 +338,7 @@ static int token_merge(struct hub_op *op, int status, json_t *body)
         if (hub_jstr(t, "name") && strcmp(hub_jstr(t, "name"), ts->name) == 0)
             old = t;
     if (!old)
-        return api_error(op->req, op->res, ED_E_NOT_FOUND,
+        return res_error(op->req, op->res, ED_E_NOT_FOUND,
                          "No property %s on timeline event type %s", ts->name,
                          ts->tid);
     json_t *opts = json_object_get(in, "options");
@@ -451,7 +451,7 @@ static int tl_events(struct hub_op *op, const char *eid)
                                         hub_escape(op, op->id), hub_escape(op, eid)),
                         NULL, false, event_done);
     if (eid && (req->method == ED_PATCH || req->method == ED_PUT))
-        return api_error(req, op->res, ED_E_METHOD,
+        return res_error(req, op->res, ED_E_METHOD,
                          "HubSpot timeline events are immutable; create a new "
                          "event with another id instead");
     if (eid)

@@ -27,7 +27,7 @@ int hub_paging_read(struct hub_op *op, char kind, struct hub_paging *pg)
         if (!ed_parse_u64(ps, 1000000000, &v) || v == 0)
             return hub_bad_request(op, "pageSize must be a positive integer");
         if (v > HUB_PAGE_SIZE_MAX)
-            api_header(op->res, "Elements-Error",
+            res_header(op->res, "Elements-Error",
                        ed_arena_printf(op->req->arena,
                                        "pageSize %llu exceeds HubSpot's maximum; "
                                        "clipped to %d",
@@ -46,7 +46,7 @@ int hub_paging_read(struct hub_op *op, char kind, struct hub_paging *pg)
     }
     uint64_t reach = pg->page * (uint64_t)pg->size;
     if (reach > HUB_PAGE_REACH_MAX)
-        return api_error(op->req, op->res, ED_E_BAD_REQUEST,
+        return res_error(op->req, op->res, ED_E_BAD_REQUEST,
                          "page %llu of size %ld reaches past record %d, the "
                          "deepest a page number goes; follow nextPage (the "
                          "Elements-Next-Page-Token of the previous page) instead",
@@ -58,10 +58,10 @@ int hub_paging_read(struct hub_op *op, char kind, struct hub_paging *pg)
 int hub_paging_call(struct hub_op *op, struct hub_paging *pg)
 {
     if (op->req->abandoned)
-        return api_error(op->req, op->res, ED_E_UNAVAILABLE,
+        return res_error(op->req, op->res, ED_E_UNAVAILABLE,
                          "The client went away; the listing stopped");
     if (pg->calls >= HUB_PAGE_CALLS_MAX)
-        return api_error(op->req, op->res, ED_E_BAD_REQUEST,
+        return res_error(op->req, op->res, ED_E_BAD_REQUEST,
                          "Reaching this page needs more than %d HubSpot calls; "
                          "follow nextPage instead",
                          HUB_PAGE_CALLS_MAX);

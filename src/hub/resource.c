@@ -109,19 +109,19 @@ const char *hub_first(const char *a, const char *b)
 
 int hub_no_resource(struct hub_op *op)
 {
-    return api_error(op->req, op->res, ED_E_NOT_FOUND, "No resource at %s",
+    return res_error(op->req, op->res, ED_E_NOT_FOUND, "No resource at %s",
                      op->req->subpath);
 }
 
 int hub_no_method(struct hub_op *op, const char *allowed)
 {
-    return api_error(op->req, op->res, ED_E_METHOD, "Use %s on %s", allowed,
+    return res_error(op->req, op->res, ED_E_METHOD, "Use %s on %s", allowed,
                      op->req->subpath);
 }
 
 int hub_bad_request(struct hub_op *op, const char *why)
 {
-    return api_error(op->req, op->res, ED_E_BAD_REQUEST, "%s", why);
+    return res_error(op->req, op->res, ED_E_BAD_REQUEST, "%s", why);
 }
 
 /* 0 when the request body is a JSON object, else the status of the error. */
@@ -191,15 +191,15 @@ void hub_rename_key(json_t *o, const char *from, const char *to)
 int hub_reply(struct hub_op *op, json_t *o)
 {
     hub_filter_nulls(op, o);
-    return api_json(op->res, 200, o);
+    return res_json(op->res, 200, o);
 }
 
 int hub_reply_list(struct hub_op *op, json_t *arr, const char *next)
 {
-    api_header(op->res, "Elements-Returned-Count",
+    res_header(op->res, "Elements-Returned-Count",
                ed_arena_printf(op->req->arena, "%zu", json_array_size(arr)));
     if (next)
-        api_header(op->res, "Elements-Next-Page-Token", next);
+        res_header(op->res, "Elements-Next-Page-Token", next);
     return hub_reply(op, arr);
 }
 
@@ -207,7 +207,7 @@ int hub_done_empty(struct hub_op *op, int status, json_t *body)
 {
     (void)status;
     (void)body;
-    return api_json(op->res, 200, json_object());
+    return res_json(op->res, 200, json_object());
 }
 
 /* HubSpot's answer (borrowed), reshaped in place by shape (may be NULL). */
@@ -230,6 +230,6 @@ int hub_refuse_where(struct hub_op *op)
     const char *w = req_query(op->req, "where");
     if (!w || !*w)
         return 0;
-    return api_error(op->req, op->res, ED_E_BAD_REQUEST,
+    return res_error(op->req, op->res, ED_E_BAD_REQUEST,
                      "where is not supported on %s", op->req->subpath);
 }

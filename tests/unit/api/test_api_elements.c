@@ -319,7 +319,7 @@ static void test_envelope(void)
 {
     size_t len = 0;
     reset();
-    api_error(&req, &res, ED_E_NOT_FOUND, "No element '%s'", "x");
+    res_error(&req, &res, ED_E_NOT_FOUND, "No element '%s'", "x");
     char *body = http_response_body(&req, &res, &len);
     CHECK_EQ_INT(res.status, 404);
     CHECK_EQ_STR(body, "{\"requestId\":\"0123456789abcdef01234567\","
@@ -328,15 +328,15 @@ static void test_envelope(void)
     free(body);
     /* the catalogue's default message when none is given */
     reset();
-    api_error(&req, &res, ED_E_MEDIA_TYPE, NULL);
+    res_error(&req, &res, ED_E_MEDIA_TYPE, NULL);
     body = http_response_body(&req, &res, &len);
     CHECK_EQ_INT(res.status, 415);
     CHECK(strstr(body, "\"message\":\"Unsupported Content-Type") != NULL);
     free(body);
-    /* api_json after an error clears it */
+    /* res_json after an error clears it */
     reset();
-    api_error(&req, &res, ED_E_BAD_REQUEST, NULL);
-    api_json(&res, 200, json_pack("{s:i}", "a", 1));
+    res_error(&req, &res, ED_E_BAD_REQUEST, NULL);
+    res_json(&res, 200, json_pack("{s:i}", "a", 1));
     body = http_response_body(&req, &res, &len);
     CHECK_EQ_STR(body, "{\"a\":1}");
     free(body);
