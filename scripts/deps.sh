@@ -9,7 +9,7 @@ set -eu
 cd "$(dirname "$0")/.."
 PKGS="build-essential cmake pkg-config libmicrohttpd-dev libcurl4-openssl-dev
 libjansson-dev libsqlite3-dev libsodium-dev libpq-dev python3 curl
-postgresql clang libclang-rt-14-dev chromium"
+postgresql clang clang-format libclang-rt-14-dev chromium"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
