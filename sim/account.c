@@ -18,14 +18,15 @@ static int h_details(struct sim_request *req, struct sim_response *res)
     const struct sim_config *cfg = req->st->cfg;
     int64_t portal = req->auth.hub_id ? req->auth.hub_id : cfg->portal_id;
 
-    return sim_res_json(
-        res, 200,
-        json_pack("{s:I,s:s,s:s,s:s,s:[],s:s,s:i,s:s,s:s}", "portalId",
-                  (json_int_t)portal, "accountType", "STANDARD", "timeZone",
-                  "US/Eastern", "companyCurrency", "USD",
-                  "additionalCurrencies", "utcOffset", "-05:00",
-                  "utcOffsetMilliseconds", -18000000, "uiDomain",
-                  "app.hubspot.com", "dataHostingLocation", "na1"));
+    return sim_res_json(res, 200,
+                        json_pack("{s:I,s:s,s:s,s:s,s:[],s:s,s:i,s:s,s:s}",
+                                  "portalId", (json_int_t)portal, "accountType",
+                                  "STANDARD", "timeZone", "US/Eastern",
+                                  "companyCurrency", "USD",
+                                  "additionalCurrencies", "utcOffset", "-05:00",
+                                  "utcOffsetMilliseconds", -18000000,
+                                  "uiDomain", "app.hubspot.com",
+                                  "dataHostingLocation", "na1"));
 }
 
 /* Today's calls made with private-app tokens and API keys (the daily
@@ -52,13 +53,13 @@ static int h_usage(struct sim_request *req, struct sim_response *res)
 
     sim_iso_ms(req->now_ms, now);
     sim_iso_ms((day + 1) * DAY_MS, reset);
-    return sim_res_json(
-        res, 200,
-        json_pack("{s:[{s:s,s:I,s:I,s:s,s:s,s:s}]}", "results", "name",
-                  "api-calls-daily", "usageLimit",
-                  (json_int_t)cfg->daily_limit, "currentUsage",
-                  (json_int_t)daily_usage(req->st, day), "collectedAt", now,
-                  "fetchStatus", "SUCCESS", "resetsAt", reset));
+    return sim_res_json(res, 200,
+                        json_pack("{s:[{s:s,s:I,s:I,s:s,s:s,s:s}]}", "results",
+                                  "name", "api-calls-daily", "usageLimit",
+                                  (json_int_t)cfg->daily_limit, "currentUsage",
+                                  (json_int_t)daily_usage(req->st, day),
+                                  "collectedAt", now, "fetchStatus", "SUCCESS",
+                                  "resetsAt", reset));
 }
 
 static const struct sim_route account_routes[] = {

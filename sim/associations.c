@@ -146,16 +146,15 @@ static void add_one(struct sim_state *st, const struct sim_objtype *a,
 
 /* Associates a and b with type_id (seen from a) from both ends. */
 static void assoc_link(struct sim_state *st, const struct sim_objtype *a,
-                 uint64_t aid, const struct sim_objtype *b, uint64_t bid,
-                 int type_id)
+                       uint64_t aid, const struct sim_objtype *b, uint64_t bid,
+                       int type_id)
 {
     add_one(st, a, aid, b, bid, type_id);
     add_one(st, b, bid, a, aid, reverse_id(a->idx, b->idx, type_id));
 }
 
 static void unlink_pair(struct sim_state *st, const struct sim_objtype *a,
-                        uint64_t aid, const struct sim_objtype *b,
-                        uint64_t bid)
+                        uint64_t aid, const struct sim_objtype *b, uint64_t bid)
 {
     char k[32];
 
@@ -237,14 +236,13 @@ static void hook_render(struct sim_state *st, const struct sim_objtype *t,
                         snprintf(type, sizeof(type), "%s_to_%s", t->singular,
                                  to->singular);
                     else if (id == default_id(t->idx, to->idx))
-                        snprintf(type, sizeof(type), "%s_to_%s%s",
-                                 t->singular, to->singular,
+                        snprintf(type, sizeof(type), "%s_to_%s%s", t->singular,
+                                 to->singular,
                                  primary_exists ? "_unlabeled" : "");
                     else
                         snprintf(type, sizeof(type), "%d", id);
-                    json_array_append_new(results,
-                                          json_pack("{s:s,s:s}", "id", k,
-                                                    "type", type));
+                    json_array_append_new(results, json_pack("{s:s,s:s}", "id",
+                                                             k, "type", type));
                 }
             }
             if (json_array_size(results))
@@ -284,14 +282,14 @@ static bool ends(struct sim_request *req, struct sim_response *res,
     }
     if (!sim_parse_i64(ids, &id) || id <= 0 ||
         !(*ra = sim_obj_find(req->st, *a, (uint64_t)id, false))) {
-        sim_res_errorf(req, res, 404, "OBJECT_NOT_FOUND",
-                       "No %s with id %s", (*a)->singular, ids);
+        sim_res_errorf(req, res, 404, "OBJECT_NOT_FOUND", "No %s with id %s",
+                       (*a)->singular, ids);
         return false;
     }
     if (toids && (!sim_parse_i64(toids, &toid) || toid <= 0 ||
                   !(*rb = sim_obj_find(req->st, *b, (uint64_t)toid, false)))) {
-        sim_res_errorf(req, res, 404, "OBJECT_NOT_FOUND",
-                       "No %s with id %s", (*b)->singular, toids);
+        sim_res_errorf(req, res, 404, "OBJECT_NOT_FOUND", "No %s with id %s",
+                       (*b)->singular, toids);
         return false;
     }
     return true;
@@ -343,12 +341,11 @@ static int h_read(struct sim_request *req, struct sim_response *res)
             break;
         }
         json_array_foreach(list, i, v)
-            json_array_append_new(types, type_json(a, b,
-                                                   (int)json_integer_value(v)));
-        json_array_append_new(results,
-                              json_pack("{s:I,s:o}", "toObjectId",
-                                        (json_int_t)oid, "associationTypes",
-                                        types));
+            json_array_append_new(types,
+                                  type_json(a, b, (int)json_integer_value(v)));
+        json_array_append_new(results, json_pack("{s:I,s:o}", "toObjectId",
+                                                 (json_int_t)oid,
+                                                 "associationTypes", types));
     }
     return sim_res_json(res, 200, body);
 }
@@ -398,10 +395,10 @@ static int h_default(struct sim_request *req, struct sim_response *res)
     if (pid && !primary_taken(req->st, a, ra->id, b, pid)) {
         assoc_link(req->st, a, ra->id, b, rb->id, pid);
         json_array_append_new(
-            results, json_pack("{s:{s:s},s:{s:s},s:{s:s,s:i}}", "from", "id",
-                               ia, "to", "id", ib, "associationSpec",
-                               "associationCategory", "HUBSPOT_DEFINED",
-                               "associationTypeId", pid));
+            results,
+            json_pack("{s:{s:s},s:{s:s},s:{s:s,s:i}}", "from", "id", ia, "to",
+                      "id", ib, "associationSpec", "associationCategory",
+                      "HUBSPOT_DEFINED", "associationTypeId", pid));
     }
     sim_iso_ms(req->now_ms, ts);
     return sim_res_json(res, 200,
@@ -433,8 +430,8 @@ static int h_labelled(struct sim_request *req, struct sim_response *res)
         return res->status;
     labels = json_array();
     json_array_foreach(specs, i, s) {
-        int id = (int)json_integer_value(json_object_get(s,
-                                                         "associationTypeId"));
+        int id = (int)json_integer_value(
+            json_object_get(s, "associationTypeId"));
 
         assoc_link(req->st, a, ra->id, b, rb->id, id);
         if (is_primary(a->idx, b->idx, id))
@@ -491,8 +488,10 @@ static int assoc_load(struct sim_state *st, const json_t *fx, char *err,
 
         if (!a || !b || !ia || !ib || !sim_parse_i64(ia, &x) ||
             !sim_parse_i64(ib, &y)) {
-            snprintf(err, errlen, "fixtures: associations[%zu] needs from and "
-                     "to with type and id", i);
+            snprintf(err, errlen,
+                     "fixtures: associations[%zu] needs from and "
+                     "to with type and id",
+                     i);
             return -1;
         }
         if (json_array_size(types) == 0) {
@@ -500,20 +499,21 @@ static int assoc_load(struct sim_state *st, const json_t *fx, char *err,
             const struct assoc_def *d = def_find(a->idx, b->idx, &fl);
 
             if (!d) {
-                snprintf(err, errlen, "fixtures: associations[%zu]: no "
-                         "default type between %s and %s", i, a->name,
-                         b->name);
+                snprintf(err, errlen,
+                         "fixtures: associations[%zu]: no "
+                         "default type between %s and %s",
+                         i, a->name, b->name);
                 return -1;
             }
             assoc_link(st, a, (uint64_t)x, b, (uint64_t)y,
                        default_id(a->idx, b->idx));
             if (d->primary)
                 assoc_link(st, a, (uint64_t)x, b, (uint64_t)y,
-                     fl ? d->reverse_primary : d->primary);
+                           fl ? d->reverse_primary : d->primary);
         }
         json_array_foreach(types, j, v)
             assoc_link(st, a, (uint64_t)x, b, (uint64_t)y,
-                 (int)json_integer_value(v));
+                       (int)json_integer_value(v));
     }
     return 0;
 }
@@ -523,8 +523,14 @@ static void assoc_clear(struct sim_state *st)
     json_object_clear(st->assocs);
 }
 
-#define R(m, p, h) {m, p, h, SIM_R_AUTH, SIM_SCOPE_OBJ_READ, NULL}
-#define W(m, p, h) {m, p, h, SIM_R_AUTH | SIM_R_JSON, SIM_SCOPE_OBJ_WRITE, NULL}
+#define R(m, p, h)                                                             \
+    {                                                                          \
+        m, p, h, SIM_R_AUTH, SIM_SCOPE_OBJ_READ, NULL                          \
+    }
+#define W(m, p, h)                                                             \
+    {                                                                          \
+        m, p, h, SIM_R_AUTH | SIM_R_JSON, SIM_SCOPE_OBJ_WRITE, NULL            \
+    }
 static const struct sim_route assoc_routes[] = {
     R("GET", "/crm/v4/objects/:type/:id/associations/:toType", h_read),
     W("PUT", "/crm/v4/objects/:type/:id/associations/default/:toType/:toId",

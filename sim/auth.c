@@ -13,32 +13,38 @@
 #include <string.h>
 #include <strings.h>
 
-#define MSG_NO_AUTH                                                          \
-    "Authentication credentials not found. This API supports OAuth 2.0 "     \
-    "authentication and you can find more details at "                       \
+#define MSG_NO_AUTH                                                            \
+    "Authentication credentials not found. This API supports OAuth 2.0 "       \
+    "authentication and you can find more details at "                         \
     "https://developers.hubspot.com/docs/methods/auth/oauth-overview"
-#define MSG_BAD_KEY                                                          \
-    "The API key provided is invalid. View or manage your API key here: "    \
+#define MSG_BAD_KEY                                                            \
+    "The API key provided is invalid. View or manage your API key here: "      \
     "https://app.hubspot.com/l/api-key/"
-#define MSG_SCOPES                                                           \
-    "This app hasn't been granted all required scopes to make this call. "   \
-    "Read more about required scopes here: https://developers.hubspot.com/"  \
+#define MSG_SCOPES                                                             \
+    "This app hasn't been granted all required scopes to make this call. "     \
+    "Read more about required scopes here: https://developers.hubspot.com/"    \
     "scopes."
 
-static const char *const legacy_rw[] = {
-    "crm.objects.contacts.read", "crm.objects.contacts.write",
-    "crm.objects.companies.read", "crm.objects.companies.write",
-    "crm.objects.deals.read", "crm.objects.deals.write",
-    "crm.objects.owners.read",
-    "crm.schemas.contacts.read", "crm.schemas.contacts.write",
-    "crm.schemas.companies.read", "crm.schemas.companies.write",
-    "crm.schemas.deals.read", "crm.schemas.deals.write",
-    "sales-email-read", NULL};
+static const char *const legacy_rw[] = {"crm.objects.contacts.read",
+                                        "crm.objects.contacts.write",
+                                        "crm.objects.companies.read",
+                                        "crm.objects.companies.write",
+                                        "crm.objects.deals.read",
+                                        "crm.objects.deals.write",
+                                        "crm.objects.owners.read",
+                                        "crm.schemas.contacts.read",
+                                        "crm.schemas.contacts.write",
+                                        "crm.schemas.companies.read",
+                                        "crm.schemas.companies.write",
+                                        "crm.schemas.deals.read",
+                                        "crm.schemas.deals.write",
+                                        "sales-email-read",
+                                        NULL};
 static const char *const legacy_ro[] = {
     "crm.objects.contacts.read", "crm.objects.companies.read",
-    "crm.objects.deals.read", "crm.objects.owners.read",
+    "crm.objects.deals.read",    "crm.objects.owners.read",
     "crm.schemas.contacts.read", "crm.schemas.companies.read",
-    "crm.schemas.deals.read", NULL};
+    "crm.schemas.deals.read",    NULL};
 
 /* Legacy scope -> granular scopes it grants. */
 static const struct {
@@ -81,12 +87,9 @@ static const char *const *route_scopes(const struct sim_request *req)
     const struct sim_objtype *t;
 
     switch (req->route->scope) {
-    case SIM_SCOPE_NONE:
-        return NULL;
-    case SIM_SCOPE_LIST:
-        return req->route->scopes;
-    default:
-        break;
+    case SIM_SCOPE_NONE: return NULL;
+    case SIM_SCOPE_LIST: return req->route->scopes;
+    default: break;
     }
     t = sim_objtype_find(sim_req_param(req, "type"));
     if (!t)
@@ -114,7 +117,9 @@ static bool fail_expired(struct sim_request *req, struct sim_response *res,
     static const struct {
         int64_t secs;
         const char *unit;
-    } units[] = {{86400, "day(s)"}, {3600, "hour(s)"}, {60, "minute(s)"},
+    } units[] = {{86400, "day(s)"},
+                 {3600, "hour(s)"},
+                 {60, "minute(s)"},
                  {1, "second(s)"}};
     int64_t ago = (req->now_ms - t->expires_ms) / 1000;
     char msg[256], iso[32];
@@ -169,8 +174,7 @@ static bool authenticate(struct sim_request *req, struct sim_response *res)
         return fail_expired(req, res, t);
     sim_token_used(t);
     req->auth.kind = t->legacy ? SIM_CRED_LEGACY : SIM_CRED_OAUTH;
-    sim_strlcpy(req->auth.client_id, t->client_id,
-                sizeof(req->auth.client_id));
+    sim_strlcpy(req->auth.client_id, t->client_id, sizeof(req->auth.client_id));
     req->auth.scopes = json_incref(t->scopes);
     req->auth.hub_id = t->hub_id;
     req->auth.app_id = t->app_id;
@@ -181,12 +185,16 @@ static bool authenticate(struct sim_request *req, struct sim_response *res)
 static void rate_headers(struct sim_response *res, const struct sim_rate *r)
 {
     static const char *const names[] = {
-        "X-HubSpot-RateLimit-Daily", "X-HubSpot-RateLimit-Daily-Remaining",
-        "X-HubSpot-RateLimit-Interval-Milliseconds", "X-HubSpot-RateLimit-Max",
-        "X-HubSpot-RateLimit-Remaining", "X-HubSpot-RateLimit-Secondly",
+        "X-HubSpot-RateLimit-Daily",
+        "X-HubSpot-RateLimit-Daily-Remaining",
+        "X-HubSpot-RateLimit-Interval-Milliseconds",
+        "X-HubSpot-RateLimit-Max",
+        "X-HubSpot-RateLimit-Remaining",
+        "X-HubSpot-RateLimit-Secondly",
         "X-HubSpot-RateLimit-Secondly-Remaining"};
-    const int64_t vals[] = {r->daily, r->daily_remaining, 10000, r->max,
-                            r->remaining, r->secondly, r->secondly_remaining};
+    const int64_t vals[] = {
+        r->daily,    r->daily_remaining,   10000, r->max, r->remaining,
+        r->secondly, r->secondly_remaining};
 
     for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
         char v[32];
@@ -269,11 +277,10 @@ bool sim_auth_check(struct sim_request *req, struct sim_response *res)
     list = json_array();
     for (const char *const *p = need; *p; p++)
         json_array_append_new(list, json_string(*p));
-    sim_res_error(
-        req, res, 403, "MISSING_SCOPES", MSG_SCOPES,
-        json_pack("{s:[{s:s,s:{s:o}}],s:{s:s}}", "errors", "message",
-                  "One or more of the following scopes are required.",
-                  "context", "requiredGranularScopes", list, "links",
-                  "scopes", "https://developers.hubspot.com/scopes"));
+    sim_res_error(req, res, 403, "MISSING_SCOPES", MSG_SCOPES,
+                  json_pack("{s:[{s:s,s:{s:o}}],s:{s:s}}", "errors", "message",
+                            "One or more of the following scopes are required.",
+                            "context", "requiredGranularScopes", list, "links",
+                            "scopes", "https://developers.hubspot.com/scopes"));
     return false;
 }

@@ -35,12 +35,12 @@ static int h_requests(struct sim_request *req, struct sim_response *res)
     size_t i;
 
     json_array_foreach(req->st->reqlog, i, e) {
-        if (prefix && !sim_str_prefix(json_string_value(json_object_get(e,
-                                                                        "path")),
-                                      prefix))
+        if (prefix &&
+            !sim_str_prefix(json_string_value(json_object_get(e, "path")),
+                            prefix))
             continue;
-        if (method && strcmp(method, json_string_value(json_object_get(
-                                         e, "method"))) != 0)
+        if (method && strcmp(method, json_string_value(
+                                         json_object_get(e, "method"))) != 0)
             continue;
         json_array_append(out, e);
     }
@@ -96,8 +96,8 @@ static int each_token(struct sim_request *req, bool expire)
         bool hit = all && (expire ? t->kind != SIM_TOK_REFRESH : true);
 
         for (size_t f = 0; !hit && f < 3; f++) {
-            const char *v = json_string_value(json_object_get(b,
-                                                              fields[f].field));
+            const char *v = json_string_value(
+                json_object_get(b, fields[f].field));
 
             hit = v && t->kind == fields[f].kind && strcmp(v, t->value) == 0;
         }
@@ -146,9 +146,9 @@ static int h_mint(struct sim_request *req, struct sim_response *res)
     pair = sim_token_pair(req->st, c, json_is_array(scopes) ? scopes : NULL,
                           json_integer_value(json_object_get(b, "hub_id")),
                           json_is_true(json_object_get(b, "legacy")), &rt);
-    at = sim_token_find(req->st,
-                        json_string_value(json_object_get(pair, "access_token")),
-                        SIM_TOK_ACCESS);
+    at = sim_token_find(
+        req->st, json_string_value(json_object_get(pair, "access_token")),
+        SIM_TOK_ACCESS);
     if (json_is_integer(ttl) && at) {
         at->expires_ms = req->now_ms + json_integer_value(ttl) * 1000;
         json_object_set(pair, "expires_in", ttl);
@@ -160,7 +160,8 @@ static int h_code(struct sim_request *req, struct sim_response *res)
 {
     json_t *b = body_or_empty(req), *scopes = json_object_get(b, "scopes");
     struct sim_client *c = client_or_default(req, b);
-    const char *redirect = json_string_value(json_object_get(b, "redirect_uri"));
+    const char *redirect = json_string_value(
+        json_object_get(b, "redirect_uri"));
     struct sim_token *t;
 
     if (!c || !redirect)
@@ -169,8 +170,7 @@ static int h_code(struct sim_request *req, struct sim_response *res)
                              NULL);
     t = sim_token_mint(req->st, SIM_TOK_CODE, c,
                        json_is_array(scopes) ? scopes : NULL, 300,
-                       json_integer_value(json_object_get(b, "hub_id")),
-                       false);
+                       json_integer_value(json_object_get(b, "hub_id")), false);
     t->redirect_uri = sim_xstrdup(redirect);
     return sim_res_json(res, 200, json_pack("{s:s}", "code", t->value));
 }
@@ -179,10 +179,11 @@ static int h_stats(struct sim_request *req, struct sim_response *res)
 {
     json_t *s = json_deep_copy(req->st->stats);
 
-    json_object_set_new(s, "tokens", json_integer((json_int_t)req->st->ntokens));
+    json_object_set_new(s, "tokens",
+                        json_integer((json_int_t)req->st->ntokens));
     json_object_set_new(s, "loggedRequests",
-                        json_integer((json_int_t)json_array_size(
-                            req->st->reqlog)));
+                        json_integer(
+                            (json_int_t)json_array_size(req->st->reqlog)));
     return sim_res_json(res, 200, s);
 }
 
@@ -194,8 +195,8 @@ static json_t *faults_json(struct sim_state *st)
         json_t *f = json_pack("{s:I,s:i,s:I,s:s}", "count",
                               (json_int_t)st->faults[i].count, "status",
                               st->faults[i].status, "delay_ms",
-                              (json_int_t)st->faults[i].delay_ms,
-                              "path_prefix", st->faults[i].path_prefix);
+                              (json_int_t)st->faults[i].delay_ms, "path_prefix",
+                              st->faults[i].path_prefix);
 
         if (st->faults[i].body)
             json_object_set(f, "body", st->faults[i].body);
@@ -243,8 +244,8 @@ static int h_faults(struct sim_request *req, struct sim_response *res)
                 sizeof(f->path_prefix));
     if (json_object_get(b, "body"))
         f->body = json_incref(json_object_get(b, "body"));
-    return sim_res_json(res, 201, json_pack("{s:o}", "faults",
-                                            faults_json(st)));
+    return sim_res_json(res, 201,
+                        json_pack("{s:o}", "faults", faults_json(st)));
 }
 
 static int h_burst(struct sim_request *req, struct sim_response *res)
@@ -256,7 +257,7 @@ static int h_burst(struct sim_request *req, struct sim_response *res)
     const char *policy = json_string_value(json_object_get(b, "policy"));
     bool search = policy && strcmp(policy, "search") == 0;
     bool daily = policy && strcmp(policy, "daily") == 0;
-    int64_t limit = search ? cfg->search_rate_limit
+    int64_t limit = search  ? cfg->search_rate_limit
                     : daily ? cfg->daily_limit
                             : cfg->rate_limit;
     int64_t window = search ? 1000 : 10000;
@@ -316,9 +317,11 @@ static int h_clock(struct sim_request *req, struct sim_response *res)
 
     if (json_is_true(json_object_get(b, "reset")))
         req->st->clock_offset_ms = 0;
-    req->st->clock_offset_ms +=
-        json_integer_value(json_object_get(b, "advance_ms")) +
-        json_integer_value(json_object_get(b, "advance_seconds")) * 1000;
+    req->st->clock_offset_ms += json_integer_value(
+                                    json_object_get(b, "advance_ms")) +
+                                json_integer_value(
+                                    json_object_get(b, "advance_seconds")) *
+                                    1000;
     sim_iso_ms(sim_now(req->st), now);
     return ok(res, json_pack("{s:s,s:I}", "now", now, "offset_ms",
                              (json_int_t)req->st->clock_offset_ms));
@@ -360,7 +363,10 @@ static int h_config(struct sim_request *req, struct sim_response *res)
                   (json_int_t)c->webhook_batch_ms, "clients", clients));
 }
 
-#define C(m, p, h) {m, p, h, SIM_R_CONTROL | SIM_R_JSON, SIM_SCOPE_NONE, NULL}
+#define C(m, p, h)                                                             \
+    {                                                                          \
+        m, p, h, SIM_R_CONTROL | SIM_R_JSON, SIM_SCOPE_NONE, NULL              \
+    }
 static const struct sim_route control_routes[] = {
     C("GET", "/__sim/requests", h_requests),
     C("DELETE", "/__sim/requests", h_requests_clear),

@@ -19,6 +19,8 @@
 
 /* ---- the object-type table ---------------------------------------------- */
 
+/* table macros whose bodies are initializers: laid out by hand */
+/* clang-format off */
 #define SYS(lm)                                                              \
     {"createdate", "Create Date", "datetime", "date", NULL, SIM_P_RO},        \
     {lm, "Last Modified Date", "datetime", "date", NULL, SIM_P_RO},          \
@@ -33,62 +35,93 @@
 #define LIFECYCLE                                                            \
     "subscriber|lead|marketingqualifiedlead|salesqualifiedlead|opportunity|" \
     "customer|evangelist|other"
+/* clang-format on */
 
 static const struct sim_propdef contact_props[] = {
     {"email", "Email", "string", "text", NULL, SIM_P_UNIQUE},
-    STR("firstname", "First Name"), STR("lastname", "Last Name"),
-    STR("phone", "Phone Number"), STR("mobilephone", "Mobile Phone Number"),
-    STR("company", "Company Name"), STR("website", "Website URL"),
-    STR("jobtitle", "Job Title"), STR("address", "Street Address"),
-    STR("city", "City"), STR("state", "State/Region"),
-    STR("zip", "Postal Code"), STR("country", "Country/Region"),
+    STR("firstname", "First Name"),
+    STR("lastname", "Last Name"),
+    STR("phone", "Phone Number"),
+    STR("mobilephone", "Mobile Phone Number"),
+    STR("company", "Company Name"),
+    STR("website", "Website URL"),
+    STR("jobtitle", "Job Title"),
+    STR("address", "Street Address"),
+    STR("city", "City"),
+    STR("state", "State/Region"),
+    STR("zip", "Postal Code"),
+    STR("country", "Country/Region"),
     ENUM("lifecyclestage", "Lifecycle Stage", LIFECYCLE),
     ENUM("hs_lead_status", "Lead Status",
          "NEW|OPEN|IN_PROGRESS|OPEN_DEAL|UNQUALIFIED|ATTEMPTED_TO_CONTACT|"
          "CONNECTED|BAD_TIMING"),
-    SYS("lastmodifieddate"), END};
+    SYS("lastmodifieddate"),
+    END};
 static const struct sim_propdef company_props[] = {
-    STR("name", "Company name"), STR("domain", "Company Domain Name"),
-    STR("website", "Website URL"), STR("industry", "Industry"),
-    STR("phone", "Phone Number"), STR("address", "Street Address"),
-    STR("city", "City"), STR("state", "State/Region"),
-    STR("zip", "Postal Code"), STR("country", "Country/Region"),
+    STR("name", "Company name"),
+    STR("domain", "Company Domain Name"),
+    STR("website", "Website URL"),
+    STR("industry", "Industry"),
+    STR("phone", "Phone Number"),
+    STR("address", "Street Address"),
+    STR("city", "City"),
+    STR("state", "State/Region"),
+    STR("zip", "Postal Code"),
+    STR("country", "Country/Region"),
     NUM("numberofemployees", "Number of Employees"),
-    NUM("annualrevenue", "Annual Revenue"), STR("description", "Description"),
+    NUM("annualrevenue", "Annual Revenue"),
+    STR("description", "Description"),
     ENUM("lifecyclestage", "Lifecycle Stage", LIFECYCLE),
-    SYS("hs_lastmodifieddate"), END};
+    SYS("hs_lastmodifieddate"),
+    END};
 static const struct sim_propdef deal_props[] = {
-    STR("dealname", "Deal Name"), NUM("amount", "Amount"),
-    DT("closedate", "Close Date"), STR("pipeline", "Pipeline"),
+    STR("dealname", "Deal Name"),
+    NUM("amount", "Amount"),
+    DT("closedate", "Close Date"),
+    STR("pipeline", "Pipeline"),
     STR("dealstage", "Deal Stage"),
     ENUM("dealtype", "Deal Type", "newbusiness|existingbusiness"),
     STR("description", "Deal Description"),
     ENUM("hs_priority", "Priority", "low|medium|high"),
-    SYS("hs_lastmodifieddate"), END};
+    SYS("hs_lastmodifieddate"),
+    END};
 static const struct sim_propdef ticket_props[] = {
-    STR("subject", "Ticket name"), STR("content", "Ticket description"),
-    STR("hs_pipeline", "Pipeline"), STR("hs_pipeline_stage", "Ticket status"),
+    STR("subject", "Ticket name"),
+    STR("content", "Ticket description"),
+    STR("hs_pipeline", "Pipeline"),
+    STR("hs_pipeline_stage", "Ticket status"),
     ENUM("hs_ticket_category", "Category",
          "PRODUCT_ISSUE|BILLING_ISSUE|FEATURE_REQUEST|GENERAL_INQUIRY"),
     ENUM("hs_ticket_priority", "Priority", "LOW|MEDIUM|HIGH|URGENT"),
-    STR("source_type", "Source"), SYS("hs_lastmodifieddate"), END};
+    STR("source_type", "Source"),
+    SYS("hs_lastmodifieddate"),
+    END};
 static const struct sim_propdef product_props[] = {
-    STR("name", "Name"), STR("description", "Description"),
-    NUM("price", "Unit price"), STR("hs_sku", "SKU"),
+    STR("name", "Name"),
+    STR("description", "Description"),
+    NUM("price", "Unit price"),
+    STR("hs_sku", "SKU"),
     NUM("hs_cost_of_goods_sold", "Unit cost"),
     ENUM("hs_recurring_billing_period", "Term", NULL),
-    SYS("hs_lastmodifieddate"), END};
+    SYS("hs_lastmodifieddate"),
+    END};
 static const struct sim_propdef line_item_props[] = {
-    STR("name", "Name"), NUM("quantity", "Quantity"),
-    NUM("price", "Unit price"), NUM("amount", "Net price"),
-    STR("hs_product_id", "Product ID"), STR("description", "Description"),
-    STR("hs_sku", "SKU"), SYS("hs_lastmodifieddate"), END};
+    STR("name", "Name"),
+    NUM("quantity", "Quantity"),
+    NUM("price", "Unit price"),
+    NUM("amount", "Net price"),
+    STR("hs_product_id", "Product ID"),
+    STR("description", "Description"),
+    STR("hs_sku", "SKU"),
+    SYS("hs_lastmodifieddate"),
+    END};
 static const struct sim_propdef note_props[] = {
     DT("hs_timestamp", "Activity date"), STR("hs_note_body", "Note body"),
     STR("hs_attachment_ids", "Attachment IDs"), SYS("hs_lastmodifieddate"),
     END};
 static const struct sim_propdef call_props[] = {
-    DT("hs_timestamp", "Activity date"), STR("hs_call_title", "Call Title"),
+    DT("hs_timestamp", "Activity date"),
+    STR("hs_call_title", "Call Title"),
     STR("hs_call_body", "Call notes"),
     ENUM("hs_call_direction", "Call direction", "INBOUND|OUTBOUND"),
     STR("hs_call_disposition", "Call outcome"),
@@ -99,7 +132,8 @@ static const struct sim_propdef call_props[] = {
     ENUM("hs_call_status", "Call status",
          "BUSY|CALLING_CRM_USER|CANCELED|COMPLETED|CONNECTING|FAILED|"
          "IN_PROGRESS|NO_ANSWER|QUEUED|RINGING"),
-    STR("hs_attachment_ids", "Attachment IDs"), SYS("hs_lastmodifieddate"),
+    STR("hs_attachment_ids", "Attachment IDs"),
+    SYS("hs_lastmodifieddate"),
     END};
 static const struct sim_propdef email_props[] = {
     DT("hs_timestamp", "Activity date"),
@@ -107,9 +141,12 @@ static const struct sim_propdef email_props[] = {
          "EMAIL|INCOMING_EMAIL|FORWARDED_EMAIL"),
     ENUM("hs_email_status", "Email send status",
          "BOUNCED|FAILED|SCHEDULED|SENDING|SENT"),
-    STR("hs_email_subject", "Email subject"), STR("hs_email_text", "Email text"),
-    STR("hs_email_html", "Email HTML"), STR("hs_email_headers", "Email headers"),
-    STR("hs_attachment_ids", "Attachment IDs"), SYS("hs_lastmodifieddate"),
+    STR("hs_email_subject", "Email subject"),
+    STR("hs_email_text", "Email text"),
+    STR("hs_email_html", "Email HTML"),
+    STR("hs_email_headers", "Email headers"),
+    STR("hs_attachment_ids", "Attachment IDs"),
+    SYS("hs_lastmodifieddate"),
     END};
 static const struct sim_propdef meeting_props[] = {
     DT("hs_timestamp", "Activity date"),
@@ -122,29 +159,40 @@ static const struct sim_propdef meeting_props[] = {
     DT("hs_meeting_end_time", "End time"),
     ENUM("hs_meeting_outcome", "Meeting outcome",
          "SCHEDULED|COMPLETED|RESCHEDULED|NO_SHOW|CANCELED"),
-    STR("hs_attachment_ids", "Attachment IDs"), SYS("hs_lastmodifieddate"),
+    STR("hs_attachment_ids", "Attachment IDs"),
+    SYS("hs_lastmodifieddate"),
     END};
 static const struct sim_propdef task_props[] = {
-    DT("hs_timestamp", "Due date"), STR("hs_task_subject", "Task Title"),
+    DT("hs_timestamp", "Due date"),
+    STR("hs_task_subject", "Task Title"),
     STR("hs_task_body", "Notes"),
     ENUM("hs_task_status", "Task Status",
          "NOT_STARTED|IN_PROGRESS|WAITING|COMPLETED|DEFERRED"),
     ENUM("hs_task_priority", "Priority", "NONE|LOW|MEDIUM|HIGH"),
     ENUM("hs_task_type", "Task Type", "EMAIL|CALL|TODO"),
     STR("hs_task_reminders", "Reminder"),
-    STR("hs_attachment_ids", "Attachment IDs"), SYS("hs_lastmodifieddate"),
+    STR("hs_attachment_ids", "Attachment IDs"),
+    SYS("hs_lastmodifieddate"),
     END};
 
-#define L(...) (const char *const[]){__VA_ARGS__, NULL}
-#define SC(o) L("crm.objects." o ".read"), L("crm.objects." o ".write"),     \
-              L("crm.schemas." o ".read", "crm.objects." o ".read"),         \
-              L("crm.schemas." o ".write")
-#define ACTIVITY_SC                                                          \
-    L("crm.objects.contacts.read"), L("crm.objects.contacts.write"),         \
+#define L(...)                                                                 \
+    (const char *const[])                                                      \
+    {                                                                          \
+        __VA_ARGS__, NULL                                                      \
+    }
+#define SC(o)                                                                  \
+    L("crm.objects." o ".read"), L("crm.objects." o ".write"),                 \
+        L("crm.schemas." o ".read", "crm.objects." o ".read"),                 \
+        L("crm.schemas." o ".write")
+#define ACTIVITY_SC                                                            \
+    L("crm.objects.contacts.read"), L("crm.objects.contacts.write"),           \
         L("crm.objects.contacts.read"), L("crm.schemas.contacts.write")
-#define ACTIVITY(idx, n, id, sing, up, base, props, txt)                     \
-    {idx, n, id, sing, up, sing "information", "hs_lastmodifieddate", base,  \
-     L("hs_timestamp"), L("hs_timestamp"), false, txt, ACTIVITY_SC, props}
+#define ACTIVITY(idx, n, id, sing, up, base, props, txt)                       \
+    {                                                                          \
+        idx, n, id, sing, up, sing "information", "hs_lastmodifieddate", base, \
+            L("hs_timestamp"), L("hs_timestamp"), false, txt, ACTIVITY_SC,     \
+            props                                                              \
+    }
 
 static const struct sim_objtype objtypes[SIM_NTYPES] = {
     {SIM_OBJ_CONTACTS, "contacts", "0-1", "contact", "CONTACT",
@@ -159,10 +207,10 @@ static const struct sim_objtype objtypes[SIM_NTYPES] = {
     {SIM_OBJ_DEALS, "deals", "0-3", "deal", "DEAL", "dealinformation",
      "hs_lastmodifieddate", 3001,
      L("dealname", "amount", "closedate", "pipeline", "dealstage"),
-     L("dealname", "dealstage", "pipeline"), false, L("dealname"),
-     SC("deals"), deal_props},
-    {SIM_OBJ_TICKETS, "tickets", "0-5", "ticket", "TICKET",
-     "ticketinformation", "hs_lastmodifieddate", 4001,
+     L("dealname", "dealstage", "pipeline"), false, L("dealname"), SC("deals"),
+     deal_props},
+    {SIM_OBJ_TICKETS, "tickets", "0-5", "ticket", "TICKET", "ticketinformation",
+     "hs_lastmodifieddate", 4001,
      L("content", "hs_pipeline", "hs_pipeline_stage", "hs_ticket_category",
        "hs_ticket_priority", "subject"),
      L("subject", "hs_pipeline", "hs_pipeline_stage"), false,
@@ -184,10 +232,10 @@ static const struct sim_objtype objtypes[SIM_NTYPES] = {
              L("hs_call_title", "hs_call_body")),
     ACTIVITY(SIM_OBJ_EMAILS, "emails", "0-49", "email", "EMAIL", 9001,
              email_props, L("hs_email_subject", "hs_email_text")),
-    ACTIVITY(SIM_OBJ_MEETINGS, "meetings", "0-47", "meeting", "MEETING",
-             10001, meeting_props, L("hs_meeting_title", "hs_meeting_body")),
-    ACTIVITY(SIM_OBJ_TASKS, "tasks", "0-27", "task", "TASK", 11001,
-             task_props, L("hs_task_subject", "hs_task_body")),
+    ACTIVITY(SIM_OBJ_MEETINGS, "meetings", "0-47", "meeting", "MEETING", 10001,
+             meeting_props, L("hs_meeting_title", "hs_meeting_body")),
+    ACTIVITY(SIM_OBJ_TASKS, "tasks", "0-27", "task", "TASK", 11001, task_props,
+             L("hs_task_subject", "hs_task_body")),
 };
 
 const struct sim_objtype *sim_objtype_at(enum sim_objtype_id idx)
@@ -375,11 +423,11 @@ static void render_history(struct sim_state *st, const struct sim_objtype *t,
         if (!name || !sim_prop_def(st, t, name))
             continue;
         val = sim_obj_prop(st, t, r, name, buf, sizeof(buf));
-        json_object_set_new(
-            h, name,
-            val ? json_pack("[{s:s,s:s,s:s}]", "value", val, "timestamp", ts,
-                            "sourceType", "API")
-                : json_array());
+        json_object_set_new(h, name,
+                            val ? json_pack("[{s:s,s:s,s:s}]", "value", val,
+                                            "timestamp", ts, "sourceType",
+                                            "API")
+                                : json_array());
     }
     json_object_set_new(out, "propertiesWithHistory", h);
 }
@@ -431,8 +479,8 @@ static struct sim_record *resolve(struct sim_state *st,
         return NULL;
     }
     for (size_t i = 0; i < s->n; i++) {
-        const char *v = json_string_value(json_object_get(s->recs[i].props,
-                                                          idprop));
+        const char *v = json_string_value(
+            json_object_get(s->recs[i].props, idprop));
 
         if (v && s->recs[i].archived == archived && sim_str_ieq(v, value))
             return &s->recs[i];
@@ -466,15 +514,14 @@ static bool option_ok(const json_t *def, const char *v)
 static void add_invalid(struct sim_state *st, json_t *detail, json_t *errors,
                         const char *name, const char *code, const char *msg)
 {
-    json_array_append_new(
-        detail, json_pack("{s:b,s:s,s:s,s:s,s:s,s:I}", "isValid", 0,
-                          "message", msg, "error", code, "name", name,
-                          "localizedErrorMessage", msg, "portalId",
-                          (json_int_t)st->cfg->portal_id));
-    json_array_append_new(errors,
-                          json_pack("{s:s,s:s,s:{s:[s]}}", "message", msg,
-                                    "code", code, "context", "propertyName",
-                                    name));
+    json_array_append_new(detail,
+                          json_pack("{s:b,s:s,s:s,s:s,s:s,s:I}", "isValid", 0,
+                                    "message", msg, "error", code, "name", name,
+                                    "localizedErrorMessage", msg, "portalId",
+                                    (json_int_t)st->cfg->portal_id));
+    json_array_append_new(errors, json_pack("{s:s,s:s,s:{s:[s]}}", "message",
+                                            msg, "code", code, "context",
+                                            "propertyName", name));
 }
 
 /* Checks a properties object for t. On failure fills res, returns false. */
@@ -564,8 +611,8 @@ static struct sim_record *contact_by_email(struct sim_state *st,
     struct sim_store *s = &st->stores[SIM_OBJ_CONTACTS];
 
     for (size_t i = 0; i < s->n; i++) {
-        const char *e = json_string_value(json_object_get(s->recs[i].props,
-                                                          "email"));
+        const char *e = json_string_value(
+            json_object_get(s->recs[i].props, "email"));
 
         if (e && !s->recs[i].archived && sim_str_ieq(e, email))
             return &s->recs[i];
@@ -609,9 +656,9 @@ static void props_apply(struct sim_state *st, const struct sim_objtype *t,
         int64_t ms;
         char *lower = NULL;
 
-        if (!def || json_is_true(json_object_get(
-                        json_object_get(def, "modificationMetadata"),
-                        "readOnlyValue")))
+        if (!def ||
+            json_is_true(json_object_get(
+                json_object_get(def, "modificationMetadata"), "readOnlyValue")))
             continue;
         if (s && *s && type && strcmp(type, "datetime") == 0 &&
             sim_parse_time(s, &ms)) {
@@ -653,8 +700,8 @@ static struct sim_record *create_one(struct sim_request *req,
                                      const struct sim_objtype *t,
                                      const json_t *props)
 {
-    struct sim_record *r =
-        sim_obj_insert(req->st, t, 0, NULL, req->now_ms, req->now_ms);
+    struct sim_record *r = sim_obj_insert(req->st, t, 0, NULL, req->now_ms,
+                                          req->now_ms);
 
     props_apply(req->st, t, r, props, false, req->now_ms);
     sim_event_object(req->st, t, r->id, "creation", NULL, NULL);
@@ -707,8 +754,7 @@ static int parse_limit(struct sim_request *req, struct sim_response *res,
     if (*out > max) {
         if (!clamp)
             return sim_res_errorf(req, res, 400, "VALIDATION_ERROR",
-                                  "limit must be at most %lld",
-                                  (long long)max);
+                                  "limit must be at most %lld", (long long)max);
         *out = max;
     }
     return 0;
@@ -902,8 +948,8 @@ static json_t *batch_body(struct sim_request *req, json_t *results)
 
     sim_iso_ms(req->now_ms, ts);
     return json_pack("{s:s,s:o,s:s,s:s,s:s}", "status", "COMPLETE", "results",
-                     results, "requestedAt", ts, "startedAt", ts,
-                     "completedAt", ts);
+                     results, "requestedAt", ts, "startedAt", ts, "completedAt",
+                     ts);
 }
 
 static json_t *not_found_error(const char *msg, json_t *ids_take)
@@ -1020,8 +1066,8 @@ static bool batch_validate(struct sim_request *req, struct sim_response *res,
     json_array_foreach(inputs, i, in) {
         json_t *props = json_object_get(in, "properties");
         const char *email = json_string_value(json_object_get(props, "email"));
-        bool is_create =
-            mode == BATCH_CREATE || (!recs[i] && mode == BATCH_UPSERT);
+        bool is_create = mode == BATCH_CREATE ||
+                         (!recs[i] && mode == BATCH_UPSERT);
 
         if (!recs[i] && mode == BATCH_UPDATE) {
             if (!props_validate(req, res, t, props, false)) {
@@ -1098,8 +1144,8 @@ static int batch_write(struct sim_request *req, struct sim_response *res,
     recs = sim_xcalloc(n + 1, sizeof(*recs));
     missing = json_array();
     json_array_foreach(inputs, i, in) {
-        const char *idprop =
-            json_string_value(json_object_get(in, "idProperty"));
+        const char *idprop = json_string_value(
+            json_object_get(in, "idProperty"));
         bool bad;
 
         recs[i] = resolve(req->st, t, idprop, input_id(in, buf, sizeof(buf)),
@@ -1119,8 +1165,8 @@ static int batch_write(struct sim_request *req, struct sim_response *res,
     results = json_array();
     json_array_foreach(inputs, i, in) {
         json_t *props = json_object_get(in, "properties"), *names, *o;
-        const char *idprop =
-            json_string_value(json_object_get(in, "idProperty"));
+        const char *idprop = json_string_value(
+            json_object_get(in, "idProperty"));
         struct sim_record *r = recs[i];
         bool created = false;
 
@@ -1130,8 +1176,8 @@ static int batch_write(struct sim_request *req, struct sim_response *res,
             r = create_one(req, t, props);
             if (idprop && strcmp(idprop, "hs_object_id") != 0)
                 json_object_set_new(r->props, idprop,
-                                    json_string(input_id(in, buf,
-                                                         sizeof(buf))));
+                                    json_string(
+                                        input_id(in, buf, sizeof(buf))));
             created = true;
         } else {
             props_apply(req->st, t, r, props, true, req->now_ms);
@@ -1219,7 +1265,8 @@ static int crm_load(struct sim_state *st, const json_t *fx, char *err,
             return -1;
         }
         json_array_foreach(list, i, rec) {
-            json_t *props = json_object(), *in = json_object_get(rec, "properties");
+            json_t *props = json_object(),
+                   *in = json_object_get(rec, "properties");
             const char *k, *ids = sim_json_scalar(json_object_get(rec, "id"),
                                                   buf, sizeof(buf));
             json_t *v;
@@ -1247,8 +1294,9 @@ static int crm_load(struct sim_state *st, const json_t *fx, char *err,
                                             c));
             if (json_is_true(json_object_get(rec, "archived"))) {
                 r->archived = true;
-                r->archived_ms = fixture_time(
-                    json_object_get(rec, "archivedAt"), r->updated_ms);
+                r->archived_ms = fixture_time(json_object_get(rec,
+                                                              "archivedAt"),
+                                              r->updated_ms);
             }
         }
     }
@@ -1267,7 +1315,10 @@ static void crm_clear(struct sim_state *st)
     }
 }
 
-#define W(m, p, h, s) {m, p, h, SIM_R_AUTH | SIM_R_JSON, s, NULL}
+#define W(m, p, h, s)                                                          \
+    {                                                                          \
+        m, p, h, SIM_R_AUTH | SIM_R_JSON, s, NULL                              \
+    }
 static const struct sim_route crm_routes[] = {
     W("POST", "/crm/v3/objects/:type/batch/read", h_batch_read,
       SIM_SCOPE_OBJ_READ),

@@ -19,17 +19,19 @@
 #define RECENT_WINDOW_MS (30LL * 86400000LL)
 
 static const char *const assoc_keys[] = {"contactIds", "companyIds", "dealIds",
-                                         "ownerIds", "ticketIds", NULL};
-static const char *const create_types[] = {"NOTE", "EMAIL", "TASK", "MEETING",
-                                           "CALL", NULL};
+                                         "ownerIds",   "ticketIds",  NULL};
+static const char *const create_types[] = {"NOTE",    "EMAIL", "TASK",
+                                           "MEETING", "CALL",  NULL};
 
 /* CONTACT/COMPANY/DEAL/TICKET/OWNER -> associations key, or NULL. */
 static const char *assoc_key_for(const char *otype)
 {
     static const struct {
         const char *type, *key;
-    } map[] = {{"CONTACT", "contactIds"}, {"COMPANY", "companyIds"},
-               {"DEAL", "dealIds"},       {"TICKET", "ticketIds"},
+    } map[] = {{"CONTACT", "contactIds"},
+               {"COMPANY", "companyIds"},
+               {"DEAL", "dealIds"},
+               {"TICKET", "ticketIds"},
                {"OWNER", "ownerIds"}};
 
     for (size_t i = 0; otype && i < sizeof(map) / sizeof(map[0]); i++)
@@ -127,8 +129,8 @@ static const char *assoc_parse(const json_t *in, const json_t *base,
 }
 
 /* Builds a full engagement document from a (fixture or create) body. */
-static const char *eng_build(struct sim_state *st, const json_t *in,
-                             int64_t id, int64_t now, json_t **out)
+static const char *eng_build(struct sim_state *st, const json_t *in, int64_t id,
+                             int64_t now, json_t **out)
 {
     const json_t *ein = json_object_get(in, "engagement");
     const json_t *md = json_object_get(in, "metadata");
@@ -159,14 +161,13 @@ static const char *eng_build(struct sim_state *st, const json_t *in,
         json_decref(assoc);
         return err;
     }
-    e = json_pack("{s:I,s:I,s:b,s:I,s:I}", "id", (json_int_t)id, "portalId",
-                  (json_int_t)st->cfg->portal_id, "active",
-                  !json_is_false(json_object_get(ein, "active")), "createdAt",
-                  (json_int_t)(json_is_integer(ca) ? json_integer_value(ca)
-                                                   : now),
-                  "lastUpdated",
-                  (json_int_t)(json_is_integer(lu) ? json_integer_value(lu)
-                                                   : now));
+    e = json_pack(
+        "{s:I,s:I,s:b,s:I,s:I}", "id", (json_int_t)id, "portalId",
+        (json_int_t)st->cfg->portal_id, "active",
+        !json_is_false(json_object_get(ein, "active")), "createdAt",
+        (json_int_t)(json_is_integer(ca) ? json_integer_value(ca) : now),
+        "lastUpdated",
+        (json_int_t)(json_is_integer(lu) ? json_integer_value(lu) : now));
     if (json_is_integer(owner))
         json_object_set(e, "ownerId", (json_t *)owner);
     json_object_set_new(e, "type", json_string(type));
@@ -290,8 +291,8 @@ static int h_update(struct sim_request *req, struct sim_response *res)
         json_object_update(json_object_get(copy, "metadata"), md);
     if (json_object_get(body, "attachments"))
         json_object_set_new(copy, "attachments",
-                            json_deep_copy(json_object_get(body,
-                                                           "attachments")));
+                            json_deep_copy(
+                                json_object_get(body, "attachments")));
     err = assoc_parse(json_object_get(body, "associations"),
                       json_object_get(copy, "associations"), &assoc);
     json_object_set_new(copy, "associations", assoc);
@@ -340,8 +341,7 @@ static int h_associate(struct sim_request *req, struct sim_response *res)
 }
 
 static int query_int(struct sim_request *req, struct sim_response *res,
-                     const char *name, int64_t dflt, int64_t max,
-                     int64_t *out)
+                     const char *name, int64_t dflt, int64_t max, int64_t *out)
 {
     const char *v = sim_req_query(req, name);
 
@@ -358,7 +358,8 @@ static int query_int(struct sim_request *req, struct sim_response *res,
 static bool assoc_has(const json_t *e, const char *key, int64_t id)
 {
     const json_t *list = json_object_get(json_object_get(e, "associations"),
-                                         key), *v;
+                                         key),
+                 *v;
     size_t i;
 
     json_array_foreach(list, i, v)
@@ -453,8 +454,7 @@ static int h_recent(struct sim_request *req, struct sim_response *res)
         return res->status;
     if (count == 0)
         count = 20;
-    sel = sim_xcalloc(json_array_size(req->st->engagements) + 1,
-                      sizeof(*sel));
+    sel = sim_xcalloc(json_array_size(req->st->engagements) + 1, sizeof(*sel));
     json_array_foreach(req->st->engagements, i, e)
         if (last_updated(e) >= since &&
             last_updated(e) >= req->now_ms - RECENT_WINDOW_MS)
@@ -465,10 +465,10 @@ static int h_recent(struct sim_request *req, struct sim_response *res)
          i++)
         json_array_append_new(results, json_deep_copy(sel[i]));
     free(sel);
-    return sim_res_json(
-        res, 200,
-        json_pack("{s:o,s:b,s:I,s:I}", "results", results, "hasMore",
-                  i < n, "offset", (json_int_t)i, "total", (json_int_t)n));
+    return sim_res_json(res, 200,
+                        json_pack("{s:o,s:b,s:I,s:I}", "results", results,
+                                  "hasMore", i < n, "offset", (json_int_t)i,
+                                  "total", (json_int_t)n));
 }
 
 /* ---- fixtures --------------------------------------------------------- */
@@ -511,8 +511,14 @@ static void eng_clear(struct sim_state *st)
 static const char *const read_sc[] = {"crm.objects.contacts.read", NULL};
 static const char *const write_sc[] = {"crm.objects.contacts.write", NULL};
 
-#define R(m, p, h) {m, p, h, SIM_R_AUTH, SIM_SCOPE_LIST, read_sc}
-#define W(m, p, h) {m, p, h, SIM_R_AUTH | SIM_R_JSON, SIM_SCOPE_LIST, write_sc}
+#define R(m, p, h)                                                             \
+    {                                                                          \
+        m, p, h, SIM_R_AUTH, SIM_SCOPE_LIST, read_sc                           \
+    }
+#define W(m, p, h)                                                             \
+    {                                                                          \
+        m, p, h, SIM_R_AUTH | SIM_R_JSON, SIM_SCOPE_LIST, write_sc             \
+    }
 static const struct sim_route eng_routes[] = {
     R("GET", "/engagements/v1/engagements/paged", h_paged),
     R("GET", "/engagements/v1/engagements/recent/modified", h_recent),

@@ -17,18 +17,21 @@
 #define HOUR 3600000LL
 
 static const char *const first[] = {
-    "Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Margaret",
-    "Dennis", "Ken", "Frances", "John", "Radia", "Tim", "Linus", "Guido",
-    "Niklaus", "Hedy", "Katherine", "Claude", "Sophie", "Leslie", "Whitfield",
-    "Shafi", NULL, "Brian"};
+    "Ada",     "Grace",     "Alan",      "Edsger", "Barbara",
+    "Donald",  "Margaret",  "Dennis",    "Ken",    "Frances",
+    "John",    "Radia",     "Tim",       "Linus",  "Guido",
+    "Niklaus", "Hedy",      "Katherine", "Claude", "Sophie",
+    "Leslie",  "Whitfield", "Shafi",     NULL,     "Brian"};
 static const char *const last[] = {
-    "Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Knuth", "Hamilton",
-    "Ritchie", "Thompson", "Allen", "McCarthy", "Perlman", "Berners-Lee",
-    "Torvalds", "van Rossum", "Wirth", "Lamarr", "Johnson", "Shannon",
-    "Wilson", "Lamport", "Diffie", NULL, "Kernighan", "Kernighan"};
+    "Lovelace", "Hopper",   "Turing",      "Dijkstra",  "Liskov",
+    "Knuth",    "Hamilton", "Ritchie",     "Thompson",  "Allen",
+    "McCarthy", "Perlman",  "Berners-Lee", "Torvalds",  "van Rossum",
+    "Wirth",    "Lamarr",   "Johnson",     "Shannon",   "Wilson",
+    "Lamport",  "Diffie",   NULL,          "Kernighan", "Kernighan"};
 static const char *const stages_lc[] = {
-    "subscriber", "lead", "marketingqualifiedlead", "salesqualifiedlead",
-    "opportunity", "customer", "evangelist", "other"};
+    "subscriber",         "lead",        "marketingqualifiedlead",
+    "salesqualifiedlead", "opportunity", "customer",
+    "evangelist",         "other"};
 static const char *const companies[][4] = {
     {"Analytical Engines Ltd", "analytical.example.test", "COMPUTER_SOFTWARE",
      "London"},
@@ -48,9 +51,13 @@ static const char *const companies[][4] = {
      "Seattle"},
     {"Pascal Partners", "pascal.example.test", "EDUCATION", "Zurich"},
 };
-static const char *const deal_stages[] = {
-    "appointmentscheduled", "qualifiedtobuy", "presentationscheduled",
-    "decisionmakerboughtin", "contractsent", "closedwon", "closedlost"};
+static const char *const deal_stages[] = {"appointmentscheduled",
+                                          "qualifiedtobuy",
+                                          "presentationscheduled",
+                                          "decisionmakerboughtin",
+                                          "contractsent",
+                                          "closedwon",
+                                          "closedlost"};
 
 static json_t *record(long long id, json_t *props_take, int64_t created)
 {
@@ -92,7 +99,8 @@ static json_t *contacts(int64_t base)
             json_object_set_new(p, "phone", json_string(phone));
         }
         json_object_set_new(p, "company",
-                            json_string(i % 5 == 4 ? "" : companies[i % 10][0]));
+                            json_string(i % 5 == 4 ? ""
+                                                   : companies[i % 10][0]));
         json_array_append_new(list, record(101 + i, p, base + i * HOUR));
     }
     return list;
@@ -107,13 +115,14 @@ static json_t *companies_list(int64_t base)
 
         snprintf(emp, sizeof(emp), "%d", (i + 1) * 25);
         json_array_append_new(
-            list, record(2001 + i,
-                         json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "name",
-                                   companies[i][0], "domain", companies[i][1],
-                                   "industry", companies[i][2], "city",
-                                   companies[i][3], "numberofemployees", emp,
-                                   "lifecyclestage", i < 5 ? "customer" : "lead"),
-                         base + i * HOUR));
+            list,
+            record(2001 + i,
+                   json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "name",
+                             companies[i][0], "domain", companies[i][1],
+                             "industry", companies[i][2], "city",
+                             companies[i][3], "numberofemployees", emp,
+                             "lifecyclestage", i < 5 ? "customer" : "lead"),
+                   base + i * HOUR));
     }
     return list;
 }
@@ -140,7 +149,8 @@ static json_t *deals(int64_t base)
                                      : deal_stages[i % 7],
                              "dealtype",
                              i % 2 ? "existingbusiness" : "newbusiness",
-                             "hubspot_owner_id", i % 2 ? "31400012" : "31400011"),
+                             "hubspot_owner_id",
+                             i % 2 ? "31400012" : "31400011"),
                    base + i * HOUR));
     }
     return list;
@@ -193,20 +203,20 @@ static json_t *owners(void)
                       "createdAt", "2025-02-03T10:00:00.000Z", "updatedAt",
                       "2026-01-15T08:30:00.000Z", "archived", 0);
         if (i < 3)
-            json_object_set_new(
-                o, "teams",
-                json_pack("[{s:s,s:s,s:b}]", "id", i < 2 ? "552001" : "552002",
-                          "name", i < 2 ? "Inside Sales" : "Operations",
-                          "primary", 1));
+            json_object_set_new(o, "teams",
+                                json_pack("[{s:s,s:s,s:b}]", "id",
+                                          i < 2 ? "552001" : "552002", "name",
+                                          i < 2 ? "Inside Sales" : "Operations",
+                                          "primary", 1));
         json_array_append_new(list, o);
     }
     json_array_append_new(
-        list, json_pack("{s:s,s:s,s:s,s:s,s:s,s:n,s:i,s:s,s:s,s:b}", "id",
-                        "31400016", "email", "gone@example.test", "type",
-                        "PERSON", "firstName", "", "lastName", "", "userId",
-                        "userIdIncludingInactive", 7700456, "createdAt",
-                        "2024-06-01T12:00:00.000Z", "updatedAt",
-                        "2025-09-09T09:09:09.000Z", "archived", 1));
+        list,
+        json_pack("{s:s,s:s,s:s,s:s,s:s,s:n,s:i,s:s,s:s,s:b}", "id", "31400016",
+                  "email", "gone@example.test", "type", "PERSON", "firstName",
+                  "", "lastName", "", "userId", "userIdIncludingInactive",
+                  7700456, "createdAt", "2024-06-01T12:00:00.000Z", "updatedAt",
+                  "2025-09-09T09:09:09.000Z", "archived", 1));
     return list;
 }
 
@@ -219,10 +229,13 @@ static json_t *stage(const char *id, const char *label, int order,
 
 static json_t *pipelines(void)
 {
-    static const char *const labels[] = {
-        "Appointment scheduled", "Qualified to buy", "Presentation scheduled",
-        "Decision maker bought-in", "Contract sent", "Closed won",
-        "Closed lost"};
+    static const char *const labels[] = {"Appointment scheduled",
+                                         "Qualified to buy",
+                                         "Presentation scheduled",
+                                         "Decision maker bought-in",
+                                         "Contract sent",
+                                         "Closed won",
+                                         "Closed lost"};
     static const char *const probs[] = {"0.2", "0.4", "0.6", "0.8",
                                         "0.9", "1.0", "0.0"};
     json_t *def = json_array();
@@ -256,29 +269,27 @@ static json_t *engagements(const struct sim_config *cfg, int64_t base)
                                         "Called back, wants a quote.")
                      : i == 1
                          ? json_pack("{s:s,s:s,s:s,s:i,s:s}", "toNumber",
-                                     "+1-555-0100", "fromNumber",
-                                     "+1-555-0199", "status", "COMPLETED",
+                                     "+1-555-0100", "fromNumber", "+1-555-0199",
+                                     "status", "COMPLETED",
                                      "durationMilliseconds", 180000, "body",
                                      "Discussed pricing")
                          : json_pack("{s:s,s:s,s:s,s:s}", "subject",
                                      "Send proposal", "body",
                                      "Draft and send the proposal", "status",
-                                     "NOT_STARTED", "forObjectType",
-                                     "CONTACT");
+                                     "NOT_STARTED", "forObjectType", "CONTACT");
         int64_t ts = base + (int64_t)(48 + i) * HOUR;
 
         json_array_append_new(
             list,
             json_pack("{s:{s:I,s:I,s:b,s:I,s:I,s:I,s:s,s:I},"
                       "s:{s:[i],s:[i],s:[i],s:[],s:[]},s:[],s:o}",
-                      "engagement", "id", (json_int_t)(4400001 + i),
-                      "portalId", (json_int_t)cfg->portal_id, "active", 1,
-                      "createdAt", (json_int_t)ts, "lastUpdated",
-                      (json_int_t)ts, "ownerId", (json_int_t)31400011,
-                      "type", types[i], "timestamp", (json_int_t)ts,
-                      "associations", "contactIds", 101 + i, "companyIds",
-                      2001 + i, "dealIds", 3001 + i, "ownerIds", "ticketIds",
-                      "attachments", "metadata", md));
+                      "engagement", "id", (json_int_t)(4400001 + i), "portalId",
+                      (json_int_t)cfg->portal_id, "active", 1, "createdAt",
+                      (json_int_t)ts, "lastUpdated", (json_int_t)ts, "ownerId",
+                      (json_int_t)31400011, "type", types[i], "timestamp",
+                      (json_int_t)ts, "associations", "contactIds", 101 + i,
+                      "companyIds", 2001 + i, "dealIds", 3001 + i, "ownerIds",
+                      "ticketIds", "attachments", "metadata", md));
     }
     return list;
 }
@@ -296,12 +307,12 @@ static json_t *associations(void)
     json_t *list = json_array();
 
     for (int i = 0; i < 10; i++) {
-        json_array_append_new(list, link("contacts", 101 + i, "companies",
-                                         2001 + i));
-        json_array_append_new(list, link("deals", 3001 + i, "contacts",
-                                         101 + i));
-        json_array_append_new(list, link("deals", 3001 + i, "companies",
-                                         2001 + i));
+        json_array_append_new(list,
+                              link("contacts", 101 + i, "companies", 2001 + i));
+        json_array_append_new(list,
+                              link("deals", 3001 + i, "contacts", 101 + i));
+        json_array_append_new(list,
+                              link("deals", 3001 + i, "companies", 2001 + i));
     }
     return list;
 }

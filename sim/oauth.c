@@ -18,13 +18,33 @@
 #define CODE_TTL_S 300
 #define LEGACY_TTL_S 28799
 
-static const char *const legacy_known[] = {
-    "oauth", "contacts", "contacts-rw", "contacts-ro", "offline", "timeline",
-    "files", "content", "reports", "social", "automation", "forms", "tickets",
-    "e-commerce", "sales-email-read", "integration-sync", "hubdb",
-    "business-intelligence", "transactional-email", "forms-uploaded-files",
-    "conversations.read", "conversations.write", "settings.users.read",
-    "settings.users.write", "developers-read", "developers-write", NULL};
+static const char *const legacy_known[] = {"oauth",
+                                           "contacts",
+                                           "contacts-rw",
+                                           "contacts-ro",
+                                           "offline",
+                                           "timeline",
+                                           "files",
+                                           "content",
+                                           "reports",
+                                           "social",
+                                           "automation",
+                                           "forms",
+                                           "tickets",
+                                           "e-commerce",
+                                           "sales-email-read",
+                                           "integration-sync",
+                                           "hubdb",
+                                           "business-intelligence",
+                                           "transactional-email",
+                                           "forms-uploaded-files",
+                                           "conversations.read",
+                                           "conversations.write",
+                                           "settings.users.read",
+                                           "settings.users.write",
+                                           "developers-read",
+                                           "developers-write",
+                                           NULL};
 
 bool sim_scope_known(const char *scope)
 {
@@ -218,8 +238,8 @@ static bool add_scopes(json_t *out, const char *list, char *msg, size_t cap)
 static const char *authz_check(struct sim_request *req, struct authz *a,
                                bool from_form, char *msg, size_t cap)
 {
-    const char *(*get)(const struct sim_request *, const char *) =
-        from_form ? sim_req_form : sim_req_query;
+    const char *(*get)(const struct sim_request *,
+                       const char *) = from_form ? sim_req_form : sim_req_query;
     const char *portal;
     json_t *uris;
     size_t i;
@@ -288,8 +308,9 @@ static int consent_page(struct sim_response *res, const struct authz *a)
 
     snprintf(hub, sizeof(hub), "%lld", (long long)a->hub_id);
     sim_buf_init(&b, 1 << 20);
-    sim_buf_puts(&b, "<!doctype html><html><head><meta charset=\"utf-8\">"
-                     "<title>Connect app</title></head><body>\n<h1 id=\"app\">");
+    sim_buf_puts(&b,
+                 "<!doctype html><html><head><meta charset=\"utf-8\">"
+                 "<title>Connect app</title></head><body>\n<h1 id=\"app\">");
     sim_buf_html(&b, a->c->name);
     sim_buf_puts(&b, "</h1>\n<p>wants to access HubSpot account <span "
                      "id=\"portal\">");
@@ -435,14 +456,14 @@ static int oauth_error(struct sim_request *req, struct sim_response *res,
                                   "message", msg));
 }
 
-#define BAD_CLIENT(req, res)                                                 \
-    oauth_error(req, res, 400, "invalid_client", "BAD_CLIENT_ID",            \
+#define BAD_CLIENT(req, res)                                                   \
+    oauth_error(req, res, 400, "invalid_client", "BAD_CLIENT_ID",              \
                 "missing or unknown client id")
-#define BAD_REFRESH(req, res)                                                \
-    oauth_error(req, res, 400, "invalid_grant", "BAD_REFRESH_TOKEN",         \
+#define BAD_REFRESH(req, res)                                                  \
+    oauth_error(req, res, 400, "invalid_grant", "BAD_REFRESH_TOKEN",           \
                 "refresh token is invalid, expired or revoked")
-#define BAD_GRANT(req, res)                                                  \
-    oauth_error(req, res, 400, "unsupported_grant_type", "BAD_GRANT_TYPE",   \
+#define BAD_GRANT(req, res)                                                    \
+    oauth_error(req, res, 400, "unsupported_grant_type", "BAD_GRANT_TYPE",     \
                 "missing or unsupported grant type")
 
 static int grant_code(struct sim_request *req, struct sim_response *res,
@@ -472,8 +493,9 @@ static int grant_code(struct sim_request *req, struct sim_response *res,
 static struct sim_token *refresh_lookup(struct sim_request *req,
                                         const struct sim_client *c)
 {
-    struct sim_token *t = sim_token_find(
-        req->st, sim_req_form(req, "refresh_token"), SIM_TOK_REFRESH);
+    struct sim_token *t = sim_token_find(req->st,
+                                         sim_req_form(req, "refresh_token"),
+                                         SIM_TOK_REFRESH);
 
     if (t && t->retired && c && strcmp(t->client_id, c->id) == 0)
         sim_stat_inc(req->st, c->id, "refreshTokenReuse");
@@ -497,8 +519,7 @@ static int h_token(struct sim_request *req, struct sim_response *res)
                         strcmp(grant_type, "refresh_token") != 0))
         return BAD_GRANT(req, res);
     if (!secret || strcmp(secret, c->secret) != 0)
-        return oauth_error(req, res, 400, "invalid_client",
-                           "BAD_CLIENT_SECRET",
+        return oauth_error(req, res, 400, "invalid_client", "BAD_CLIENT_SECRET",
                            "missing or invalid client secret");
     if (strcmp(grant_type, "authorization_code") == 0)
         return grant_code(req, res, c);
@@ -596,11 +617,11 @@ static json_t *signed_access_token(struct sim_request *req,
         "{s:I,s:s,s:I,s:I,s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:b,s:b,s:I}",
         "expiresAt", (json_int_t)t->expires_ms, "scopes", scopes, "hubId",
         (json_int_t)t->hub_id, "userId", (json_int_t)t->user_id, "appId",
-        (json_int_t)t->app_id, "signature", sig, "scopeToScopeGroupPks",
-        scopes, "newSignature", sig2, "hublet", "na1", "trialScopes", "",
-        "trialScopeToScopeGroupPks", "", "isUserLevel", 0,
-        "isServiceAccount", 0, "isPrivateDistribution", 0,
-        "installingUserId", (json_int_t)t->user_id);
+        (json_int_t)t->app_id, "signature", sig, "scopeToScopeGroupPks", scopes,
+        "newSignature", sig2, "hublet", "na1", "trialScopes", "",
+        "trialScopeToScopeGroupPks", "", "isUserLevel", 0, "isServiceAccount",
+        0, "isPrivateDistribution", 0, "installingUserId",
+        (json_int_t)t->user_id);
 }
 
 static json_t *token_meta(struct sim_request *req, const struct sim_token *t)
@@ -715,8 +736,9 @@ static int h_introspect(struct sim_request *req, struct sim_response *res)
     if (t->kind == SIM_TOK_REFRESH)
         json_object_set_new(m, "app_id", json_integer(t->app_id));
     json_object_set_new(m, "token_use",
-                        json_string(t->kind == SIM_TOK_ACCESS ? "access_token"
-                                                              : "refresh_token"));
+                        json_string(t->kind == SIM_TOK_ACCESS
+                                        ? "access_token"
+                                        : "refresh_token"));
     json_object_set_new(m, "token_type", json_string("Bearer"));
     return sim_res_json(res, 200, m);
 }
@@ -780,14 +802,16 @@ static int clients_load(struct sim_state *st, const json_t *fx, char *err,
 
     json_array_foreach(list, i, c) {
         const char *id = json_string_value(json_object_get(c, "client_id"));
-        const char *secret =
-            json_string_value(json_object_get(c, "client_secret"));
+        const char *secret = json_string_value(
+            json_object_get(c, "client_secret"));
         const char *name = json_string_value(json_object_get(c, "name"));
         struct sim_client *dst = sim_client_find(st, id);
 
         if (!id || !secret) {
-            snprintf(err, errlen, "fixtures: clients[%zu] needs client_id and "
-                     "client_secret", i);
+            snprintf(err, errlen,
+                     "fixtures: clients[%zu] needs client_id and "
+                     "client_secret",
+                     i);
             return -1;
         }
         if (!dst) {
@@ -806,8 +830,8 @@ static int clients_load(struct sim_state *st, const json_t *fx, char *err,
                           : st->cfg->app_id;
         json_decref(dst->redirect_uris);
         dst->redirect_uris = json_is_array(json_object_get(c, "redirect_uris"))
-                                 ? json_deep_copy(json_object_get(
-                                       c, "redirect_uris"))
+                                 ? json_deep_copy(
+                                       json_object_get(c, "redirect_uris"))
                                  : NULL;
     }
     return 0;
@@ -820,12 +844,10 @@ static const struct sim_route oauth_routes[] = {
      SIM_SCOPE_NONE, NULL},
     {"POST", "/oauth/v1/token", h_token, SIM_R_FORM, SIM_SCOPE_NONE, NULL},
     {"POST", "/oauth/v3/token", h_token, SIM_R_FORM, SIM_SCOPE_NONE, NULL},
-    {"POST", "/oauth/2026-03/token", h_token, SIM_R_FORM, SIM_SCOPE_NONE,
+    {"POST", "/oauth/2026-03/token", h_token, SIM_R_FORM, SIM_SCOPE_NONE, NULL},
+    {"POST", "/oauth/2026-09/token", h_token, SIM_R_FORM, SIM_SCOPE_NONE, NULL},
+    {"GET", "/oauth/v1/access-tokens/:token", h_access_meta, 0, SIM_SCOPE_NONE,
      NULL},
-    {"POST", "/oauth/2026-09/token", h_token, SIM_R_FORM, SIM_SCOPE_NONE,
-     NULL},
-    {"GET", "/oauth/v1/access-tokens/:token", h_access_meta, 0,
-     SIM_SCOPE_NONE, NULL},
     {"GET", "/oauth/v1/refresh-tokens/:token", h_refresh_meta, 0,
      SIM_SCOPE_NONE, NULL},
     {"DELETE", "/oauth/v1/refresh-tokens/:token", h_refresh_meta, 0,

@@ -56,7 +56,8 @@ static int owners_load(struct sim_state *st, const json_t *fx, char *err,
         if (!json_object_get(copy, "archived"))
             json_object_set_new(copy, "archived", json_false());
         json_array_foreach(st->owners, j, old) {
-            if (strcmp(json_string_value(json_object_get(old, "id")), id) == 0) {
+            if (strcmp(json_string_value(json_object_get(old, "id")), id) ==
+                0) {
                 json_array_remove(st->owners, j);
                 break;
             }
@@ -74,7 +75,10 @@ static int owners_load(struct sim_state *st, const json_t *fx, char *err,
     return 0;
 }
 
-static void owners_clear(struct sim_state *st) { json_array_clear(st->owners); }
+static void owners_clear(struct sim_state *st)
+{
+    json_array_clear(st->owners);
+}
 
 static int h_list(struct sim_request *req, struct sim_response *res)
 {
@@ -109,8 +113,8 @@ static int h_list(struct sim_request *req, struct sim_response *res)
             snprintf(link, sizeof(link), "http://%s/crm/v3/owners?after=%s",
                      host ? host : "localhost", id);
             json_object_set_new(body, "paging",
-                                json_pack("{s:{s:s,s:s}}", "next", "after",
-                                          id, "link", link));
+                                json_pack("{s:{s:s,s:s}}", "next", "after", id,
+                                          "link", link));
             break;
         }
         json_array_append(results, o);
@@ -133,8 +137,9 @@ static int h_get(struct sim_request *req, struct sim_response *res)
                               idprop);
     json_array_foreach(req->st->owners, i, o) {
         char buf[32];
-        const char *v = sim_json_scalar(
-            json_object_get(o, by_user ? "userId" : "id"), buf, sizeof(buf));
+        const char *v = sim_json_scalar(json_object_get(o, by_user ? "userId"
+                                                                   : "id"),
+                                        buf, sizeof(buf));
 
         if (v && strcmp(v, id) == 0 &&
             json_is_true(json_object_get(o, "archived")) == archived)
@@ -149,8 +154,7 @@ static const char *const owner_scopes[] = {"crm.objects.owners.read",
                                            "automation", NULL};
 
 static const struct sim_route owners_routes[] = {
-    {"GET", "/crm/v3/owners", h_list, SIM_R_AUTH, SIM_SCOPE_LIST,
-     owner_scopes},
+    {"GET", "/crm/v3/owners", h_list, SIM_R_AUTH, SIM_SCOPE_LIST, owner_scopes},
     {"GET", "/crm/v3/owners/:id", h_get, SIM_R_AUTH, SIM_SCOPE_LIST,
      owner_scopes},
     {NULL, NULL, NULL, 0, SIM_SCOPE_NONE, NULL},

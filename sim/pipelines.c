@@ -30,8 +30,7 @@ static json_t *plist(struct sim_state *st, const struct sim_objtype *t)
 }
 
 static json_t *pipeline_find(struct sim_state *st, const struct sim_objtype *t,
-                             const char *id, bool include_archived,
-                             size_t *idx)
+                             const char *id, bool include_archived, size_t *idx)
 {
     json_t *p;
     size_t i;
@@ -128,8 +127,8 @@ static void audit_created(struct sim_state *st, const struct sim_objtype *t,
 
     audit(st, t, pid, NULL, "CREATE", p, when, user_id);
     json_array_foreach(json_object_get(p, "stages"), i, s)
-        audit(st, t, pid, json_string_value(json_object_get(s, "id")),
-              "CREATE", s, when, user_id);
+        audit(st, t, pid, json_string_value(json_object_get(s, "id")), "CREATE",
+              s, when, user_id);
 }
 
 /* Builds a stage from input; old (may be NULL) supplies missing fields.
@@ -161,7 +160,8 @@ static json_t *stage_build(struct sim_state *st, const struct sim_objtype *t,
         return NULL;
     }
     /* v1-shaped input carried probability at the top level. */
-    if (json_object_get(in, "probability") && !json_object_get(md_in, "probability"))
+    if (json_object_get(in, "probability") &&
+        !json_object_get(md_in, "probability"))
         json_object_set(md, "probability", json_object_get(in, "probability"));
     json_object_foreach(md_in, k, v) {
         const char *sv;
@@ -206,20 +206,19 @@ static json_t *stage_build(struct sim_state *st, const struct sim_objtype *t,
     } else {
         next_id(st, id);
     }
-    s = json_pack("{s:s,s:s,s:I,s:o,s:s,s:s,s:b,s:s}", "id", id, "label",
-                  label, "displayOrder",
-                  (json_int_t)(json_is_integer(json_object_get(in,
-                                                               "displayOrder"))
-                                   ? json_integer_value(
-                                         json_object_get(in, "displayOrder"))
-                               : old ? json_integer_value(json_object_get(
-                                           old, "displayOrder"))
-                                     : (json_int_t)index),
-                  "metadata", md, "createdAt",
-                  old ? json_string_value(json_object_get(old, "createdAt"))
-                      : now,
-                  "updatedAt", now, "archived", 0, "writePermissions",
-                  "CRM_PERMISSIONS_ENFORCEMENT");
+    s = json_pack(
+        "{s:s,s:s,s:I,s:o,s:s,s:s,s:b,s:s}", "id", id, "label", label,
+        "displayOrder",
+        (json_int_t)(json_is_integer(json_object_get(in, "displayOrder"))
+                         ? json_integer_value(
+                               json_object_get(in, "displayOrder"))
+                     : old ? json_integer_value(
+                                 json_object_get(old, "displayOrder"))
+                           : (json_int_t)index),
+        "metadata", md, "createdAt",
+        old ? json_string_value(json_object_get(old, "createdAt")) : now,
+        "updatedAt", now, "archived", 0, "writePermissions",
+        "CRM_PERMISSIONS_ENFORCEMENT");
     return s;
 }
 
@@ -248,10 +247,9 @@ static bool labels_unique(const json_t *stages, char *msg, size_t cap)
 }
 
 /* Builds a whole pipeline from input (create and PUT). */
-static json_t *pipeline_build(struct sim_state *st,
-                              const struct sim_objtype *t, const json_t *in,
-                              const json_t *old, const char *now, char *msg,
-                              size_t cap)
+static json_t *pipeline_build(struct sim_state *st, const struct sim_objtype *t,
+                              const json_t *in, const json_t *old,
+                              const char *now, char *msg, size_t cap)
 {
     const char *label = json_string_value(json_object_get(in, "label"));
     json_t *stages_in = json_object_get(in, "stages"), *stages, *s, *p;
@@ -289,14 +287,13 @@ static json_t *pipeline_build(struct sim_state *st,
                     sizeof(id));
     else
         next_id(st, id);
-    p = json_pack("{s:s,s:s,s:I,s:s,s:s,s:b,s:o}", "id", id, "label", label,
-                  "displayOrder",
-                  (json_int_t)json_integer_value(
-                      json_object_get(in, "displayOrder")),
-                  "createdAt",
-                  old ? json_string_value(json_object_get(old, "createdAt"))
-                      : now,
-                  "updatedAt", now, "archived", 0, "stages", stages);
+    p = json_pack(
+        "{s:s,s:s,s:I,s:s,s:s,s:b,s:o}", "id", id, "label", label,
+        "displayOrder",
+        (json_int_t)json_integer_value(json_object_get(in, "displayOrder")),
+        "createdAt",
+        old ? json_string_value(json_object_get(old, "createdAt")) : now,
+        "updatedAt", now, "archived", 0, "stages", stages);
     return p;
 }
 
@@ -315,7 +312,8 @@ static int pipelines_load(struct sim_state *st, const json_t *fx, char *err,
             return -1;
         }
         json_array_foreach(list, i, in) {
-            const char *ts = json_string_value(json_object_get(in, "createdAt"));
+            const char *ts = json_string_value(
+                json_object_get(in, "createdAt"));
             char msg[256];
             json_t *p = pipeline_build(st, t, in, NULL,
                                        ts ? ts : "1970-01-01T00:00:00.000Z",
@@ -327,12 +325,12 @@ static int pipelines_load(struct sim_state *st, const json_t *fx, char *err,
                 return -1;
             }
             if (pipeline_find(st, t,
-                              json_string_value(json_object_get(p, "id")),
-                              true, &idx))
+                              json_string_value(json_object_get(p, "id")), true,
+                              &idx))
                 json_array_remove(plist(st, t), idx);
             json_array_append_new(plist(st, t), p);
-            audit_created(st, t, p, json_string_value(json_object_get(p,
-                                                                   "createdAt")),
+            audit_created(st, t, p,
+                          json_string_value(json_object_get(p, "createdAt")),
                           0);
         }
     }
@@ -446,9 +444,9 @@ static int h_replace(struct sim_request *req, struct sim_response *res)
     json_array_foreach(json_object_get(np, "stages"), i, s) {
         const char *sid = json_string_value(json_object_get(s, "id"));
 
-        audit(req->st, t, pid, sid, stage_find(p, sid, NULL) ? "UPDATE"
-                                                              : "CREATE",
-              s, now, req->auth.user_id);
+        audit(req->st, t, pid, sid,
+              stage_find(p, sid, NULL) ? "UPDATE" : "CREATE", s, now,
+              req->auth.user_id);
     }
     json_array_foreach(json_object_get(p, "stages"), i, s) {
         const char *sid = json_string_value(json_object_get(s, "id"));
@@ -470,8 +468,8 @@ static int h_patch(struct sim_request *req, struct sim_response *res)
     if (!p || !(b = sim_req_object_or_respond(req, res)))
         return res->status;
     arch = json_object_get(b, "archived");
-    if (arch && !(json_is_false(arch) &&
-                  json_is_true(json_object_get(p, "archived"))))
+    if (arch &&
+        !(json_is_false(arch) && json_is_true(json_object_get(p, "archived"))))
         return sim_res_error(req, res, 400, "VALIDATION_ERROR",
                              "'archived' may only be sent to restore an "
                              "archived pipeline",
@@ -508,8 +506,8 @@ static bool refs_free(struct sim_request *req, struct sim_response *res,
     sim_buf_init(&sids, 65536);
     sim_buf_init(&oids, 65536);
     for (size_t r = 0; r < s->n; r++) {
-        const char *st = json_string_value(json_object_get(s->recs[r].props,
-                                                           prop));
+        const char *st = json_string_value(
+            json_object_get(s->recs[r].props, prop));
 
         if (s->recs[r].archived || !st)
             continue;
@@ -656,8 +654,7 @@ static int h_stage(struct sim_request *req, struct sim_response *res)
     if (!(b = sim_req_object_or_respond(req, res)))
         return res->status;
     sim_iso_ms(req->now_ms, now);
-    ns = stage_build(req->st, t, b, s,
-                     idx, now, msg, sizeof(msg));
+    ns = stage_build(req->st, t, b, s, idx, now, msg, sizeof(msg));
     if (!ns)
         return sim_res_error(req, res, 400, "VALIDATION_ERROR", msg, NULL);
     backup = json_incref(s);
@@ -692,8 +689,14 @@ static int h_audit(struct sim_request *req, struct sim_response *res)
     return sim_res_json(res, 200, json_pack("{s:o}", "results", out));
 }
 
-#define PR(m, p, h) {m, p, h, SIM_R_AUTH | SIM_R_JSON, SIM_SCOPE_OBJ_READ, NULL}
-#define PW(m, p, h) {m, p, h, SIM_R_AUTH | SIM_R_JSON, SIM_SCOPE_OBJ_WRITE, NULL}
+#define PR(m, p, h)                                                            \
+    {                                                                          \
+        m, p, h, SIM_R_AUTH | SIM_R_JSON, SIM_SCOPE_OBJ_READ, NULL             \
+    }
+#define PW(m, p, h)                                                            \
+    {                                                                          \
+        m, p, h, SIM_R_AUTH | SIM_R_JSON, SIM_SCOPE_OBJ_WRITE, NULL            \
+    }
 static const struct sim_route pipeline_routes[] = {
     PR("GET", "/crm/v3/pipelines/:type", h_list),
     PW("POST", "/crm/v3/pipelines/:type", h_create),

@@ -12,12 +12,21 @@
 #include <string.h>
 
 static const char *const prop_types[] = {
-    "bool", "enumeration", "date", "datetime", "string", "number",
-    "object_coordinates", "json", "phone_number", NULL};
-static const char *const field_types[] = {
-    "booleancheckbox", "calculation_equation", "checkbox", "date", "file",
-    "html", "number", "phonenumber", "radio", "select", "text", "textarea",
-    NULL};
+    "bool",   "enumeration",        "date", "datetime",     "string",
+    "number", "object_coordinates", "json", "phone_number", NULL};
+static const char *const field_types[] = {"booleancheckbox",
+                                          "calculation_equation",
+                                          "checkbox",
+                                          "date",
+                                          "file",
+                                          "html",
+                                          "number",
+                                          "phonenumber",
+                                          "radio",
+                                          "select",
+                                          "text",
+                                          "textarea",
+                                          NULL};
 
 static bool in_list(const char *const *l, const char *s)
 {
@@ -47,18 +56,18 @@ json_t *sim_propdef_json(const struct sim_propdef *p, const char *group,
         if (*o == '|')
             o++;
     }
-    d = json_pack(
-        "{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:i,s:b,s:b,s:b,s:b,s:b,"
-        "s:{s:b,s:b,s:b},s:b,s:b}",
-        "updatedAt", created ? created : "1970-01-01T00:00:00.000Z",
-        "createdAt", created ? created : "1970-01-01T00:00:00.000Z", "name",
-        p->name, "label", p->label, "type", p->type, "fieldType",
-        p->field_type, "groupName", group, "options", opts, "displayOrder", -1,
-        "calculated", 0, "externalOptions", 0, "hasUniqueValue",
-        (p->flags & SIM_P_UNIQUE) != 0, "hidden", 0, "hubspotDefined",
-        hubspot_defined, "modificationMetadata", "archivable",
-        !hubspot_defined, "readOnlyDefinition", hubspot_defined,
-        "readOnlyValue", ro, "formField", !ro, "archived", 0);
+    d = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:i,s:b,s:b,s:b,s:b,s:b,"
+                  "s:{s:b,s:b,s:b},s:b,s:b}",
+                  "updatedAt", created ? created : "1970-01-01T00:00:00.000Z",
+                  "createdAt", created ? created : "1970-01-01T00:00:00.000Z",
+                  "name", p->name, "label", p->label, "type", p->type,
+                  "fieldType", p->field_type, "groupName", group, "options",
+                  opts, "displayOrder", -1, "calculated", 0, "externalOptions",
+                  0, "hasUniqueValue", (p->flags & SIM_P_UNIQUE) != 0, "hidden",
+                  0, "hubspotDefined", hubspot_defined, "modificationMetadata",
+                  "archivable", !hubspot_defined, "readOnlyDefinition",
+                  hubspot_defined, "readOnlyValue", ro, "formField", !ro,
+                  "archived", 0);
     json_object_set_new(d, "description", json_string(""));
     return d;
 }
@@ -105,7 +114,7 @@ static json_t *def_from_body(struct sim_state *st, const struct sim_objtype *t,
                              const json_t *b, const char *now, char *msg,
                              size_t cap)
 {
-    static const char *const req_fields[] = {"name", "label", "type",
+    static const char *const req_fields[] = {"name",      "label",     "type",
                                              "fieldType", "groupName", NULL};
     struct sim_propdef p;
     json_t *d, *opts = json_object_get(b, "options"), *o;
@@ -232,8 +241,8 @@ static int prop_not_found(struct sim_request *req, struct sim_response *res,
                           const struct sim_objtype *t, const char *name)
 {
     return sim_res_errorf(req, res, 404, "OBJECT_NOT_FOUND",
-                          "Unable to find property %s for object type %s",
-                          name, t->type_id);
+                          "Unable to find property %s for object type %s", name,
+                          t->type_id);
 }
 
 static int h_get(struct sim_request *req, struct sim_response *res)
@@ -278,10 +287,11 @@ static int h_create(struct sim_request *req, struct sim_response *res)
 
 static int h_update(struct sim_request *req, struct sim_response *res)
 {
-    static const char *const fields[] = {"label", "description", "groupName",
-                                         "options", "displayOrder", "hidden",
-                                         "formField", "type", "fieldType",
-                                         NULL};
+    static const char *const fields[] = {"label",        "description",
+                                         "groupName",    "options",
+                                         "displayOrder", "hidden",
+                                         "formField",    "type",
+                                         "fieldType",    NULL};
     const struct sim_objtype *t = sim_objtype_or_respond(req, res);
     const char *name = sim_req_param(req, "name");
     json_t *b, *d;
@@ -387,14 +397,13 @@ static int h_group_create(struct sim_request *req, struct sim_response *res)
         return sim_res_errorf(req, res, 409, "OBJECT_ALREADY_EXISTS",
                               "A property group named '%s' already exists.",
                               name);
-    g = json_pack("{s:s,s:s,s:I,s:b}", "name", name, "label", label,
-                  "displayOrder",
-                  (json_int_t)(json_is_integer(json_object_get(b,
-                                                               "displayOrder"))
-                                   ? json_integer_value(
-                                         json_object_get(b, "displayOrder"))
-                                   : -1),
-                  "archived", 0);
+    g = json_pack(
+        "{s:s,s:s,s:I,s:b}", "name", name, "label", label, "displayOrder",
+        (json_int_t)(json_is_integer(json_object_get(b, "displayOrder"))
+                         ? json_integer_value(
+                               json_object_get(b, "displayOrder"))
+                         : -1),
+        "archived", 0);
     json_array_append(req->st->propgroups[t->idx], g);
     return sim_res_json(res, 201, g);
 }
@@ -439,7 +448,10 @@ static int h_group_delete(struct sim_request *req, struct sim_response *res)
     return sim_res_empty(res, 204);
 }
 
-#define R(m, p, h, s) {m, p, h, SIM_R_AUTH | SIM_R_JSON, s, NULL}
+#define R(m, p, h, s)                                                          \
+    {                                                                          \
+        m, p, h, SIM_R_AUTH | SIM_R_JSON, s, NULL                              \
+    }
 static const struct sim_route props_routes[] = {
     R("GET", "/crm/v3/properties/:type/groups", h_groups,
       SIM_SCOPE_SCHEMA_READ),

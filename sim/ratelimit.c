@@ -63,8 +63,8 @@ bool sim_rate_take(struct sim_state *st, const char *key, int64_t limit,
     out->max = limit;
     out->remaining = limit - (int64_t)b->count;
     out->secondly = (limit + 9) / 10;
-    out->secondly_remaining =
-        out->secondly > recent ? out->secondly - recent : 0;
+    out->secondly_remaining = out->secondly > recent ? out->secondly - recent
+                                                     : 0;
     out->daily = -1;
     out->daily_remaining = -1;
     return ok;
@@ -133,8 +133,8 @@ static const struct {
     const char *policy, *message;
     bool request_id;
 } policies[] = {
-    {"TEN_SECONDLY_ROLLING", "You have reached your ten_secondly_rolling limit.",
-     false},
+    {"TEN_SECONDLY_ROLLING",
+     "You have reached your ten_secondly_rolling limit.", false},
     {"SECONDLY", "You have reached your secondly limit.", false},
     {"DAILY", "You have reached your daily limit.", true},
 };

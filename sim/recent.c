@@ -114,11 +114,11 @@ static json_t *versioned_props(struct sim_state *st,
             continue;
         p = json_pack("{s:s,s:I,s:s,s:n}", "value", val, "timestamp",
                       (json_int_t)r->updated_ms, "source", "API", "sourceId");
-        json_object_set_new(
-            p, "versions",
-            json_pack("[{s:s,s:s,s:I,s:s,s:[]}]", "name", k, "value", val,
-                      "timestamp", (json_int_t)r->updated_ms, "source", "API",
-                      "sourceVid"));
+        json_object_set_new(p, "versions",
+                            json_pack("[{s:s,s:s,s:I,s:s,s:[]}]", "name", k,
+                                      "value", val, "timestamp",
+                                      (json_int_t)r->updated_ms, "source",
+                                      "API", "sourceVid"));
         if (!versions)
             json_object_del(p, "versions");
         json_object_set_new(out, k, p);
@@ -172,15 +172,13 @@ static int offset_paged(struct sim_request *req, struct sim_response *res,
         if (idx == SIM_OBJ_COMPANIES) {
             o = json_pack("{s:I,s:I,s:b,s:o,s:[],s:[],s:[]}", "portalId",
                           (json_int_t)st->cfg->portal_id, "companyId",
-                          (json_int_t)p[i].r->id, "isDeleted", 0,
-                          "properties",
+                          (json_int_t)p[i].r->id, "isDeleted", 0, "properties",
                           versioned_props(st, t, p[i].r, true),
                           "additionalDomains", "stateChanges", "mergeAudits");
         } else {
             o = json_pack("{s:I,s:I,s:b,s:o,s:{s:o,s:o,s:[],s:o},s:[],s:[]}",
                           "portalId", (json_int_t)st->cfg->portal_id, "dealId",
-                          (json_int_t)p[i].r->id, "isDeleted", 0,
-                          "properties",
+                          (json_int_t)p[i].r->id, "isDeleted", 0, "properties",
                           versioned_props(st, t, p[i].r, versions),
                           "associations", "associatedVids",
                           assoc_ids(st, p[i].r, "contacts"),
@@ -246,8 +244,7 @@ static json_t *v1_contact(struct sim_request *req, const struct sim_record *r,
         }
     } else {
         for (i = 0; dflt[i]; i++) {
-            const char *val = legacy_value(st, t, r, dflt[i], buf,
-                                           sizeof(buf));
+            const char *val = legacy_value(st, t, r, dflt[i], buf, sizeof(buf));
 
             if (val)
                 json_object_set_new(props, dflt[i],
@@ -258,10 +255,9 @@ static json_t *v1_contact(struct sim_request *req, const struct sim_record *r,
     return json_pack(
         "{s:I,s:I,s:[],s:I,s:b,s:I,s:o,s:[],s:[{s:I,s:o,s:I}],s:[]}", "vid",
         (json_int_t)r->id, "canonical-vid", (json_int_t)r->id, "merged-vids",
-        "portal-id", (json_int_t)st->cfg->portal_id, "is-contact", 1,
-        "addedAt", (json_int_t)r->created_ms, "properties", props,
-        "form-submissions", "identity-profiles", "vid", (json_int_t)r->id,
-        "identities",
+        "portal-id", (json_int_t)st->cfg->portal_id, "is-contact", 1, "addedAt",
+        (json_int_t)r->created_ms, "properties", props, "form-submissions",
+        "identity-profiles", "vid", (json_int_t)r->id, "identities",
         email ? json_pack("[{s:s,s:s,s:I}]", "type", "EMAIL", "value", email,
                           "timestamp", (json_int_t)r->created_ms)
               : json_array(),
@@ -287,34 +283,31 @@ static int contacts_recent(struct sim_request *req, struct sim_response *res,
     if (count == 0)
         count = 20;
     p = select_recent(req->st, t, created, 0, req->now_ms, &n);
-    while (start < n && (p[start].t > toff ||
-                         (p[start].t == toff &&
-                          (int64_t)p[start].r->id >= voff)))
+    while (start < n &&
+           (p[start].t > toff ||
+            (p[start].t == toff && (int64_t)p[start].r->id >= voff)))
         start++;
     list = json_array();
     for (i = start; i < n && (int64_t)(i - start) < count; i++)
         json_array_append_new(list, v1_contact(req, p[i].r, wanted));
     end = i;
-    sim_res_json(
-        res, 200,
-        json_pack("{s:o,s:b,s:I,s:I}", "contacts", list, "has-more", end < n,
-                  "vid-offset",
-                  (json_int_t)(end > start ? p[end - 1].r->id : 0),
-                  "time-offset",
-                  (json_int_t)(end > start ? p[end - 1].t : 0)));
+    sim_res_json(res, 200,
+                 json_pack("{s:o,s:b,s:I,s:I}", "contacts", list, "has-more",
+                           end < n, "vid-offset",
+                           (json_int_t)(end > start ? p[end - 1].r->id : 0),
+                           "time-offset",
+                           (json_int_t)(end > start ? p[end - 1].t : 0)));
     free(p);
     json_decref(wanted);
     return 200;
 }
 
-static int h_contacts_updated(struct sim_request *req,
-                              struct sim_response *res)
+static int h_contacts_updated(struct sim_request *req, struct sim_response *res)
 {
     return contacts_recent(req, res, false);
 }
 
-static int h_contacts_created(struct sim_request *req,
-                              struct sim_response *res)
+static int h_contacts_created(struct sim_request *req, struct sim_response *res)
 {
     return contacts_recent(req, res, true);
 }
@@ -323,10 +316,13 @@ static const char *const contacts_sc[] = {"crm.objects.contacts.read", NULL};
 static const char *const companies_sc[] = {"crm.objects.companies.read", NULL};
 static const char *const deals_sc[] = {"crm.objects.deals.read", NULL};
 
-#define R(p, h, sc) {"GET", p, h, SIM_R_AUTH, SIM_SCOPE_LIST, sc}
+#define R(p, h, sc)                                                            \
+    {                                                                          \
+        "GET", p, h, SIM_R_AUTH, SIM_SCOPE_LIST, sc                            \
+    }
 static const struct sim_route recent_routes[] = {
-    R("/contacts/v1/lists/recently_updated/contacts/recent",
-      h_contacts_updated, contacts_sc),
+    R("/contacts/v1/lists/recently_updated/contacts/recent", h_contacts_updated,
+      contacts_sc),
     R("/contacts/v1/lists/all/contacts/recent", h_contacts_created,
       contacts_sc),
     R("/companies/v2/companies/recent/modified", h_companies_modified,

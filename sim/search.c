@@ -22,17 +22,38 @@
 #define RESULT_CAP 10000
 #define BODY_MAX 3000
 
-enum op { OP_EQ, OP_NEQ, OP_LT, OP_LTE, OP_GT, OP_GTE, OP_BETWEEN, OP_IN,
-          OP_NOT_IN, OP_HAS, OP_NOT_HAS, OP_CONTAINS, OP_NOT_CONTAINS };
+enum op {
+    OP_EQ,
+    OP_NEQ,
+    OP_LT,
+    OP_LTE,
+    OP_GT,
+    OP_GTE,
+    OP_BETWEEN,
+    OP_IN,
+    OP_NOT_IN,
+    OP_HAS,
+    OP_NOT_HAS,
+    OP_CONTAINS,
+    OP_NOT_CONTAINS
+};
 
 static const struct {
     const char *name;
     enum op op;
 } ops[] = {
-    {"EQ", OP_EQ}, {"NEQ", OP_NEQ}, {"LT", OP_LT}, {"LTE", OP_LTE},
-    {"GT", OP_GT}, {"GTE", OP_GTE}, {"BETWEEN", OP_BETWEEN}, {"IN", OP_IN},
-    {"NOT_IN", OP_NOT_IN}, {"HAS_PROPERTY", OP_HAS},
-    {"NOT_HAS_PROPERTY", OP_NOT_HAS}, {"CONTAINS_TOKEN", OP_CONTAINS},
+    {"EQ", OP_EQ},
+    {"NEQ", OP_NEQ},
+    {"LT", OP_LT},
+    {"LTE", OP_LTE},
+    {"GT", OP_GT},
+    {"GTE", OP_GTE},
+    {"BETWEEN", OP_BETWEEN},
+    {"IN", OP_IN},
+    {"NOT_IN", OP_NOT_IN},
+    {"HAS_PROPERTY", OP_HAS},
+    {"NOT_HAS_PROPERTY", OP_NOT_HAS},
+    {"CONTAINS_TOKEN", OP_CONTAINS},
     {"NOT_CONTAINS_TOKEN", OP_NOT_CONTAINS},
 };
 
@@ -92,10 +113,8 @@ static int compare(enum kind k, const char *a, const char *b, bool *ok)
         if (!sim_parse_time(a, &p) || !sim_parse_time(b, &q))
             break;
         return p < q ? -1 : p > q;
-    case K_ENUM:
-        return strcmp(a, b);
-    case K_STRING:
-        return strcasecmp(a, b);
+    case K_ENUM: return strcmp(a, b);
+    case K_STRING: return strcasecmp(a, b);
     }
     *ok = false;
     return 0;
@@ -188,8 +207,7 @@ static bool filter_match(struct search *s, const struct sim_record *r,
     case OP_NOT_IN: return !v || !in_values(f->kind, v, f->values);
     case OP_CONTAINS: return v && token_match(v, f->value);
     case OP_NOT_CONTAINS: return !v || !token_match(v, f->value);
-    case OP_NEQ:
-        return !v || compare(f->kind, v, f->value, &ok) != 0 || !ok;
+    case OP_NEQ: return !v || compare(f->kind, v, f->value, &ok) != 0 || !ok;
     default: break;
     }
     if (!v)
@@ -267,12 +285,15 @@ static const char *parse_filters(struct search *s, const json_t *groups,
         }
         json_array_foreach(filters, fi, f) {
             struct filter *x;
-            const char *opname = json_string_value(json_object_get(f, "operator"));
+            const char *opname = json_string_value(
+                json_object_get(f, "operator"));
             size_t o = 0;
 
             if (s->nf == MAX_TOTAL) {
-                snprintf(msg, cap, "Too many filters: the maximum is %d in "
-                         "total", MAX_TOTAL);
+                snprintf(msg, cap,
+                         "Too many filters: the maximum is %d in "
+                         "total",
+                         MAX_TOTAL);
                 return msg;
             }
             x = &s->f[s->nf];
@@ -325,7 +346,8 @@ static void parse_sort(struct search *s, const json_t *sorts)
             name++;
         }
     } else if (json_is_object(first)) {
-        const char *dir = json_string_value(json_object_get(first, "direction"));
+        const char *dir = json_string_value(
+            json_object_get(first, "direction"));
 
         name = json_string_value(json_object_get(first, "propertyName"));
         s->sort_desc = dir && sim_str_ieq(dir, "DESCENDING");

@@ -139,9 +139,8 @@ void sim_res_header(struct sim_response *res, const char *name,
     sim_kv_add(&res->headers, name, strlen(name), value, strlen(value));
 }
 
-int sim_res_error(struct sim_request *req, struct sim_response *res,
-                  int status, const char *category, const char *message,
-                  json_t *extra_take)
+int sim_res_error(struct sim_request *req, struct sim_response *res, int status,
+                  const char *category, const char *message, json_t *extra_take)
 {
     json_t *body = json_object();
     const char *k;
@@ -468,8 +467,7 @@ static void sim_dispatch(struct sim_request *req, struct sim_response *res,
                            req->path);
         else
             sim_res_errorf(req, res, 404, "OBJECT_NOT_FOUND",
-                           "Resource not found: %s %s", req->method,
-                           req->path);
+                           "Resource not found: %s %s", req->method, req->path);
         goto out;
     }
     if (too_large) {
@@ -622,8 +620,7 @@ static void normalise_path(const char *url, char *out, size_t cap)
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
                                   const char *url, const char *method,
-                                  const char *version,
-                                  const char *upload_data,
+                                  const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
 {
     struct conn_ctx *ctx = *con_cls;
@@ -699,8 +696,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     return ret;
 }
 
-static void on_completed(void *cls, struct MHD_Connection *conn,
-                         void **con_cls, enum MHD_RequestTerminationCode toe)
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
 {
     struct conn_ctx *ctx = *con_cls;
 
@@ -750,13 +747,11 @@ int sim_server_start(struct sim_state *st, char *err, size_t errlen)
         MHD_USE_EPOLL | MHD_USE_INTERNAL_POLLING_THREAD |
             MHD_ALLOW_SUSPEND_RESUME |
             (ai->ai_family == AF_INET6 ? MHD_USE_IPv6 : 0),
-        cfg->listen_port, NULL, NULL, on_request, NULL,
-        MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
+        cfg->listen_port, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR,
+        ai->ai_addr, MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)4096,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-        MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
     if (!srv.daemon) {
         snprintf(err, errlen, "cannot listen on %s:%u", cfg->listen_host,
                  (unsigned)cfg->listen_port);

@@ -22,9 +22,9 @@
 #define SIM_MAX_CLIENTS 32
 #define SIM_MAX_KEYS 32
 #define SIM_MAX_RETRY 16
-#define SIM_REQLOG_MAX 10000   /* request-log entries kept (oldest dropped) */
-#define SIM_REQLOG_BODY 65536  /* request-log body bytes kept per entry */
-#define SIM_EVENTS_MAX 10000   /* object-change events kept for webhooks */
+#define SIM_REQLOG_MAX 10000  /* request-log entries kept (oldest dropped) */
+#define SIM_REQLOG_BODY 65536 /* request-log body bytes kept per entry */
+#define SIM_EVENTS_MAX 10000  /* object-change events kept for webhooks */
 
 /* ---- small utilities (util.c) ---------------------------------------- */
 
@@ -64,8 +64,8 @@ int sim_buf_append(struct sim_buf *b, const char *s, size_t n);
 int sim_buf_puts(struct sim_buf *b, const char *s);
 int sim_buf_printf(struct sim_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-int sim_buf_urlenc(struct sim_buf *b, const char *s);  /* RFC 3986 encode */
-int sim_buf_html(struct sim_buf *b, const char *s);    /* HTML-escape */
+int sim_buf_urlenc(struct sim_buf *b, const char *s); /* RFC 3986 encode */
+int sim_buf_html(struct sim_buf *b, const char *s);   /* HTML-escape */
 /* Hands the data to the caller (free()) and re-inits the buffer. */
 char *sim_buf_take(struct sim_buf *b);
 
@@ -153,8 +153,12 @@ struct sim_config {
 
 /* ---- request / response ---------------------------------------------- */
 
-enum sim_cred { SIM_CRED_NONE, SIM_CRED_OAUTH, SIM_CRED_LEGACY,
-                SIM_CRED_PRIVATE };
+enum sim_cred {
+    SIM_CRED_NONE,
+    SIM_CRED_OAUTH,
+    SIM_CRED_LEGACY,
+    SIM_CRED_PRIVATE
+};
 
 /* Who made an authenticated call; filled by the dispatcher. */
 struct sim_auth {
@@ -170,30 +174,30 @@ struct sim_state;
 struct sim_request {
     struct sim_state *st;
     const char *method;
-    const char *path;               /* normalised, no trailing slash */
+    const char *path; /* normalised, no trailing slash */
     const struct sim_kvlist *query;
     const struct sim_kvlist *headers;
     const char *body;
     size_t body_len;
-    json_t *json;                   /* parsed body (SIM_R_JSON), borrowed */
-    struct sim_kvlist form;         /* parsed body (SIM_R_FORM) */
+    json_t *json;           /* parsed body (SIM_R_JSON), borrowed */
+    struct sim_kvlist form; /* parsed body (SIM_R_FORM) */
     const char *pnames[SIM_MAX_PARAMS];
     char pvals[SIM_MAX_PARAMS][SIM_PARAM_MAX];
     size_t nparams;
     char correlation_id[37];
     struct sim_auth auth;
     const struct sim_route *route;
-    int64_t now_ms;                 /* simulated wall clock */
+    int64_t now_ms; /* simulated wall clock */
 };
 
 struct sim_response {
     int status;
-    json_t *json;                   /* owned; rendered compact */
-    char *raw;                      /* owned; used when json is NULL */
+    json_t *json; /* owned; rendered compact */
+    char *raw;    /* owned; used when json is NULL */
     size_t raw_len;
     const char *content_type;
     struct sim_kvlist headers;
-    int64_t delay_ms;               /* extra delay before sending */
+    int64_t delay_ms; /* extra delay before sending */
 };
 
 /* ---- routes ------------------------------------------------------------ */
@@ -217,7 +221,8 @@ enum sim_scope_rule {
     SIM_SCOPE_LIST,
 };
 
-typedef int (*sim_handler_fn)(struct sim_request *req, struct sim_response *res);
+typedef int (*sim_handler_fn)(struct sim_request *req,
+                              struct sim_response *res);
 
 /* One row of a route table. Patterns use ":name" segments. A table ends
  * with a row whose method is NULL. */
@@ -256,9 +261,17 @@ extern const struct sim_module *const sim_modules[];
 /* ---- objects (crm.c) ---------------------------------------------------- */
 
 enum sim_objtype_id {
-    SIM_OBJ_CONTACTS, SIM_OBJ_COMPANIES, SIM_OBJ_DEALS, SIM_OBJ_TICKETS,
-    SIM_OBJ_PRODUCTS, SIM_OBJ_LINE_ITEMS, SIM_OBJ_NOTES, SIM_OBJ_CALLS,
-    SIM_OBJ_EMAILS, SIM_OBJ_MEETINGS, SIM_OBJ_TASKS,
+    SIM_OBJ_CONTACTS,
+    SIM_OBJ_COMPANIES,
+    SIM_OBJ_DEALS,
+    SIM_OBJ_TICKETS,
+    SIM_OBJ_PRODUCTS,
+    SIM_OBJ_LINE_ITEMS,
+    SIM_OBJ_NOTES,
+    SIM_OBJ_CALLS,
+    SIM_OBJ_EMAILS,
+    SIM_OBJ_MEETINGS,
+    SIM_OBJ_TASKS,
     SIM_NTYPES
 };
 
@@ -272,17 +285,17 @@ struct sim_propdef {
 
 struct sim_objtype {
     enum sim_objtype_id idx;
-    const char *name;      /* contacts */
-    const char *type_id;   /* 0-1 */
-    const char *singular;  /* contact (webhook subscription prefix) */
-    const char *upper;     /* CONTACT (error messages) */
-    const char *group;     /* default property group */
-    const char *lastmod;   /* lastmodifieddate | hs_lastmodifieddate */
+    const char *name;     /* contacts */
+    const char *type_id;  /* 0-1 */
+    const char *singular; /* contact (webhook subscription prefix) */
+    const char *upper;    /* CONTACT (error messages) */
+    const char *group;    /* default property group */
+    const char *lastmod;  /* lastmodifieddate | hs_lastmodifieddate */
     uint64_t id_base;
-    const char *const *defaults;  /* properties returned by default */
-    const char *const *required;  /* required on create */
-    bool required_any;            /* one of required is enough */
-    const char *const *text;      /* fields matched by search "query" */
+    const char *const *defaults; /* properties returned by default */
+    const char *const *required; /* required on create */
+    bool required_any;           /* one of required is enough */
+    const char *const *text;     /* fields matched by search "query" */
     const char *const *read_scopes, *const *write_scopes;
     const char *const *schema_read, *const *schema_write;
     const struct sim_propdef *props;
@@ -290,7 +303,7 @@ struct sim_objtype {
 
 struct sim_record {
     uint64_t id;
-    json_t *props;       /* name -> string (user-set values only) */
+    json_t *props; /* name -> string (user-set values only) */
     int64_t created_ms, updated_ms, archived_ms;
     bool archived;
 };
@@ -340,8 +353,8 @@ struct sim_token {
     enum sim_tok_kind kind;
     char value[160];
     char client_id[128];
-    char *redirect_uri;   /* codes only */
-    json_t *scopes;       /* array of strings */
+    char *redirect_uri;             /* codes only */
+    json_t *scopes;                 /* array of strings */
     int64_t created_ms, expires_ms; /* expires 0 = never */
     int64_t hub_id, user_id, app_id;
     bool revoked, used, legacy;
@@ -382,7 +395,7 @@ bool sim_auth_developer(struct sim_request *req, struct sim_response *res);
 
 struct sim_bucket {
     char key[200];
-    int64_t *ring;   /* timestamps of recent calls, oldest first */
+    int64_t *ring; /* timestamps of recent calls, oldest first */
     size_t cap, head, count;
     int64_t window_ms;
     int64_t day, daily_used;
@@ -411,10 +424,10 @@ void sim_rate_key(const struct sim_auth *a, char *key, size_t cap);
 
 struct sim_fault {
     int64_t count;
-    int status;          /* 0 = delay only */
+    int status; /* 0 = delay only */
     int64_t delay_ms;
     char path_prefix[256];
-    json_t *body;        /* optional replacement body */
+    json_t *body; /* optional replacement body */
 };
 
 struct sim_state {
@@ -429,12 +442,12 @@ struct sim_state {
     json_t *pipelines;              /* object type -> array */
     json_t *pipeline_audit;         /* pipelines.c: type -> pid -> log */
     uint64_t next_pipeline_id;
-    json_t *ext;                    /* fixture keys no module claimed */
-    json_t *engagements;            /* v1 engagements, sorted by id */
+    json_t *ext;         /* fixture keys no module claimed */
+    json_t *engagements; /* v1 engagements, sorted by id */
     int64_t next_engagement_id;
-    json_t *timeline;               /* timeline.c: templates, events, v1 */
-    json_t *assocs;                 /* associations.c: "from:id" -> [..] */
-    json_t *events;                 /* object-change events (webhooks) */
+    json_t *timeline; /* timeline.c: templates, events, v1 */
+    json_t *assocs;   /* associations.c: "from:id" -> [..] */
+    json_t *events;   /* object-change events (webhooks) */
     int64_t next_event_id;
     /* Called under the lock for every event appended by
      * sim_event_object(); webhooks.c installs it. */
@@ -463,7 +476,7 @@ struct sim_state {
 
     json_t *reqlog; /* array of request entries, newest last */
     json_t *stats;
-    json_t *seed;   /* --seed fixtures, reloaded on reset */
+    json_t *seed; /* --seed fixtures, reloaded on reset */
 };
 
 int sim_state_init(struct sim_state *st, const struct sim_config *cfg,
@@ -515,8 +528,8 @@ int sim_res_redirect(struct sim_response *res, const char *location);
 void sim_res_header(struct sim_response *res, const char *name,
                     const char *value);
 /* HubSpot error body {status,message,correlationId,<extra...>,category}. */
-int sim_res_error(struct sim_request *req, struct sim_response *res,
-                  int status, const char *category, const char *message,
+int sim_res_error(struct sim_request *req, struct sim_response *res, int status,
+                  const char *category, const char *message,
                   json_t *extra_take);
 int sim_res_errorf(struct sim_request *req, struct sim_response *res,
                    int status, const char *category, const char *fmt, ...)

@@ -105,8 +105,7 @@ static bool token_name_ok(const char *n)
         return false;
     for (; *n; n++)
         if (!((*n >= 'a' && *n <= 'z') || (*n >= 'A' && *n <= 'Z') ||
-              (*n >= '0' && *n <= '9') || *n == '.' || *n == '-' ||
-              *n == '_'))
+              (*n >= '0' && *n <= '9') || *n == '.' || *n == '-' || *n == '_'))
             return false;
     return true;
 }
@@ -115,8 +114,7 @@ static bool token_name_ok(const char *n)
  * NULL and a new normalised token in *out. */
 static const char *token_build(struct sim_state *st,
                                const struct sim_objtype *t, const json_t *in,
-                               const json_t *old, const char *now,
-                               json_t **out)
+                               const json_t *old, const char *now, json_t **out)
 {
     static const char *const types[] = {"date", "enumeration", "number",
                                         "string", NULL};
@@ -125,8 +123,8 @@ static const char *token_build(struct sim_state *st,
     const char *type = old ? json_string_value(json_object_get(old, "type"))
                            : json_string_value(json_object_get(in, "type"));
     const char *label = json_string_value(json_object_get(in, "label"));
-    const char *prop =
-        json_string_value(json_object_get(in, "objectPropertyName"));
+    const char *prop = json_string_value(
+        json_object_get(in, "objectPropertyName"));
     const json_t *opts = json_object_get(in, "options"), *o;
     bool type_ok = false;
     size_t i;
@@ -165,9 +163,8 @@ static const char *token_build(struct sim_state *st,
 
 /* Builds the template's token list; message or NULL. */
 static const char *tokens_build(struct sim_state *st,
-                                const struct sim_objtype *t,
-                                const json_t *list, const char *now,
-                                json_t **out)
+                                const struct sim_objtype *t, const json_t *list,
+                                const char *now, json_t **out)
 {
     const json_t *in;
     size_t i;
@@ -193,8 +190,7 @@ static const char *tokens_build(struct sim_state *st,
     return NULL;
 }
 
-static json_t *template_find(struct sim_state *st, int64_t app,
-                             const char *id)
+static json_t *template_find(struct sim_state *st, int64_t app, const char *id)
 {
     json_t *tp = json_object_get(tl(st, "templates"), id ? id : "");
 
@@ -256,8 +252,9 @@ static int h_tpl_create(struct sim_request *req, struct sim_response *res)
     if (!name || !*name)
         return bad(req, res, "name is required");
     if (!t)
-        return bad(req, res, "objectType must be contacts, companies, deals "
-                             "or tickets");
+        return bad(req, res,
+                   "objectType must be contacts, companies, deals "
+                   "or tickets");
     json_object_foreach(tl(st, "templates"), k, v)
         n += json_integer_value(json_object_get(v, "_app")) == app;
     if (n >= TEMPLATES_MAX)
@@ -361,16 +358,16 @@ static int h_token_create(struct sim_request *req, struct sim_response *res)
         return res->status;
     sim_iso_ms(req->now_ms, now);
     err = token_build(req->st,
-                      timeline_type(json_string_value(
-                          json_object_get(tp, "objectType"))),
+                      timeline_type(
+                          json_string_value(json_object_get(tp, "objectType"))),
                       b, NULL, now, &tok);
     if (err)
         return bad(req, res, err);
-    if (token_find(tp, json_string_value(json_object_get(tok, "name")),
-                   NULL)) {
+    if (token_find(tp, json_string_value(json_object_get(tok, "name")), NULL)) {
         json_decref(tok);
-        return bad(req, res, "A token with this name already exists on the "
-                             "template");
+        return bad(req, res,
+                   "A token with this name already exists on the "
+                   "template");
     }
     json_array_append(json_object_get(tp, "tokens"), tok);
     json_object_set_new(tp, "updatedAt", json_string(now));
@@ -395,8 +392,8 @@ static int h_token_put(struct sim_request *req, struct sim_response *res)
                               sim_req_param(req, "token"));
     sim_iso_ms(req->now_ms, now);
     err = token_build(req->st,
-                      timeline_type(json_string_value(
-                          json_object_get(tp, "objectType"))),
+                      timeline_type(
+                          json_string_value(json_object_get(tp, "objectType"))),
                       b, old, now, &tok);
     if (err)
         return bad(req, res, err);
@@ -429,8 +426,8 @@ static struct sim_record *contact_by_email(struct sim_state *st,
     struct sim_store *s = &st->stores[SIM_OBJ_CONTACTS];
 
     for (size_t i = 0; i < s->n; i++) {
-        const char *e = json_string_value(json_object_get(s->recs[i].props,
-                                                          "email"));
+        const char *e = json_string_value(
+            json_object_get(s->recs[i].props, "email"));
 
         if (e && !s->recs[i].archived && sim_str_ieq(e, email))
             return &s->recs[i];
@@ -463,8 +460,8 @@ static const char *event_target(struct sim_state *st,
                    : "objectId is required for this object type";
     *out = contact_by_email(st, email);
     if (!*out) {
-        *out = sim_obj_insert(st, t, 0, json_pack("{s:s}", "email", email),
-                              now, now);
+        *out = sim_obj_insert(st, t, 0, json_pack("{s:s}", "email", email), now,
+                              now);
         sim_event_object(st, t, (*out)->id, "creation", NULL, NULL);
     }
     return NULL;
@@ -499,8 +496,8 @@ static const char *event_tokens(const json_t *tp, const json_t *tokens)
         if (strcmp(type, "enumeration") != 0)
             continue;
         json_array_foreach(json_object_get(def, "options"), i, o)
-            ok = ok || strcmp(json_string_value(json_object_get(o, "value")),
-                              s) == 0;
+            ok = ok ||
+                 strcmp(json_string_value(json_object_get(o, "value")), s) == 0;
         if (!ok)
             return "an enumeration token has a value that is not an option";
     }
@@ -517,8 +514,8 @@ static void event_props(struct sim_state *st, const struct sim_objtype *t,
 
     json_object_foreach((json_t *)tokens, k, v) {
         json_t *def = token_find((json_t *)tp, k, NULL);
-        const char *prop =
-            json_string_value(json_object_get(def, "objectPropertyName"));
+        const char *prop = json_string_value(
+            json_object_get(def, "objectPropertyName"));
         char buf[64];
         const char *s = sim_json_scalar(v, buf, sizeof(buf));
         const char *old;
@@ -586,7 +583,7 @@ static json_t *event_create(struct sim_request *req, const json_t *in,
         return NULL;
     if (frame) {
         static const char *const need[] = {"linkLabel", "headerLabel", "url",
-                                           "width", "height", NULL};
+                                           "width",     "height",      NULL};
 
         for (const char *const *k = need; *k; k++)
             if (!json_object_get(frame, *k)) {
@@ -671,13 +668,13 @@ static int h_event_batch(struct sim_request *req, struct sim_response *res)
         if (ev)
             json_array_append_new(results, json_deep_copy(ev));
         else
-            json_array_append_new(
-                errors, json_pack("{s:s,s:s,s:s,s:{s:[I]}}", "status", "error",
-                                  "category",
-                                  status == 404 ? "OBJECT_NOT_FOUND"
-                                                : "VALIDATION_ERROR",
-                                  "message", msg, "context", "index",
-                                  (json_int_t)i));
+            json_array_append_new(errors,
+                                  json_pack("{s:s,s:s,s:s,s:{s:[I]}}", "status",
+                                            "error", "category",
+                                            status == 404 ? "OBJECT_NOT_FOUND"
+                                                          : "VALIDATION_ERROR",
+                                            "message", msg, "context", "index",
+                                            (json_int_t)i));
     }
     sim_iso_ms(req->now_ms, ts);
     body = json_pack("{s:s,s:o,s:s,s:s}", "status", "COMPLETE", "results",
@@ -702,8 +699,8 @@ static json_t *event_or_respond(struct sim_request *req,
              sim_req_param(req, "id"));
     ev = json_object_get(tl(req->st, "events"), key);
     if (!ev)
-        sim_res_errorf(req, res, 404, "OBJECT_NOT_FOUND",
-                       "Event %s not found", key);
+        sim_res_errorf(req, res, 404, "OBJECT_NOT_FOUND", "Event %s not found",
+                       key);
     return ev;
 }
 
@@ -760,9 +757,8 @@ static int h_event_detail(struct sim_request *req, struct sim_response *res)
 
     if (!ev)
         return res->status;
-    tp = template_find(req->st, 0,
-                       json_string_value(json_object_get(ev,
-                                                         "eventTemplateId")));
+    tp = template_find(
+        req->st, 0, json_string_value(json_object_get(ev, "eventTemplateId")));
     text = render(json_string_value(json_object_get(tp, "detailTemplate")),
                   json_object_get(ev, "tokens"));
     sim_res_json(res, 200, json_pack("{s:s}", "details", text));
@@ -776,23 +772,35 @@ static int h_event_render(struct sim_request *req, struct sim_response *res)
 
     if (!ev)
         return res->status;
-    tp = template_find(req->st, 0,
-                       json_string_value(json_object_get(ev,
-                                                         "eventTemplateId")));
-    return sim_res_html(
-        res, 200,
-        render(json_string_value(json_object_get(
-                   tp, sim_req_bool(req, "detail", false) ? "detailTemplate"
-                                                          : "headerTemplate")),
-               json_object_get(ev, "tokens")));
+    tp = template_find(
+        req->st, 0, json_string_value(json_object_get(ev, "eventTemplateId")));
+    return sim_res_html(res, 200,
+                        render(json_string_value(json_object_get(
+                                   tp, sim_req_bool(req, "detail", false)
+                                           ? "detailTemplate"
+                                           : "headerTemplate")),
+                               json_object_get(ev, "tokens")));
 }
 
 /* ---- legacy v1 -------------------------------------------------------- */
 
-static const char *const v1_reserved[] = {
-    "properties", "applicationId", "eventTypeId", "extraData", "id",
-    "objectType", "objectId", "portalId", "timestamp", "utk", "domain", "log",
-    "lookup", "timelineIFrame", "eventTemplateId", "tokens", NULL};
+static const char *const v1_reserved[] = {"properties",
+                                          "applicationId",
+                                          "eventTypeId",
+                                          "extraData",
+                                          "id",
+                                          "objectType",
+                                          "objectId",
+                                          "portalId",
+                                          "timestamp",
+                                          "utk",
+                                          "domain",
+                                          "log",
+                                          "lookup",
+                                          "timelineIFrame",
+                                          "eventTemplateId",
+                                          "tokens",
+                                          NULL};
 
 static json_t *type_or_respond(struct sim_request *req,
                                struct sim_response *res, int64_t app)
@@ -847,10 +855,11 @@ static int type_write(struct sim_request *req, struct sim_response *res,
     if (!name || !*name)
         return bad(req, res, "name is required");
     if (!otype || (ty && json_object_get(b, "objectType") &&
-                   strcmp(otype, json_string_value(json_object_get(
-                                     ty, "objectType"))) != 0))
-        return bad(req, res, "objectType must be CONTACT, COMPANY or DEAL "
-                             "and cannot change");
+                   strcmp(otype, json_string_value(
+                                     json_object_get(ty, "objectType"))) != 0))
+        return bad(req, res,
+                   "objectType must be CONTACT, COMPANY or DEAL "
+                   "and cannot change");
     if (!ty) {
         int64_t nid = next_id(req->st, "nextType");
         char id[32];
@@ -957,15 +966,16 @@ static int h_prop_write(struct sim_request *req, struct sim_response *res)
     for (const char *const *k = ptypes; ptype && *k; k++)
         type_ok = type_ok || strcmp(*k, ptype) == 0;
     if (!name || !*name || !label || !type_ok)
-        return bad(req, res, "name, label and propertyType (Date, Enumeration, "
-                             "Numeric or String) are required");
+        return bad(req, res,
+                   "name, label and propertyType (Date, Enumeration, "
+                   "Numeric or String) are required");
     for (const char *const *k = v1_reserved; !put && *k; k++)
         if (strcmp(*k, name) == 0)
             return sim_res_errorf(req, res, 400, "VALIDATION_ERROR",
                                   "%s is a reserved property name", name);
     json_array_foreach(props, i, v)
-        if (!put && strcmp(json_string_value(json_object_get(v, "name")),
-                           name) == 0)
+        if (!put &&
+            strcmp(json_string_value(json_object_get(v, "name")), name) == 0)
             return sim_res_errorf(req, res, 400, "VALIDATION_ERROR",
                                   "Property %s already exists", name);
     if (!p) {
@@ -983,8 +993,8 @@ static int h_prop_write(struct sim_request *req, struct sim_response *res)
                             ? json_deep_copy(json_object_get(b, "options"))
                             : json_null());
     if (json_is_string(json_object_get(b, "objectProperty")))
-        json_object_set(p, "objectProperty", json_object_get(b,
-                                                             "objectProperty"));
+        json_object_set(p, "objectProperty",
+                        json_object_get(b, "objectProperty"));
     return sim_res_json(res, 200, json_deep_copy(p));
 }
 
@@ -1015,8 +1025,7 @@ static const char *v1_event_check(struct sim_request *req, const json_t *in,
     char b1[64], b2[256];
     const char *tid = sim_json_scalar(json_object_get(in, "eventTypeId"), b1,
                                       sizeof(b1));
-    const char *id = sim_json_scalar(json_object_get(in, "id"), b2,
-                                     sizeof(b2));
+    const char *id = sim_json_scalar(json_object_get(in, "id"), b2, sizeof(b2));
     json_t *ty;
 
     if (!json_is_object(in))
@@ -1024,8 +1033,8 @@ static const char *v1_event_check(struct sim_request *req, const json_t *in,
     if (!id || !*id || !tid)
         return "id and eventTypeId are required";
     ty = json_object_get(tl(req->st, "types"), tid);
-    if (!ty || (app && json_integer_value(json_object_get(
-                           ty, "applicationId")) != app))
+    if (!ty || (app && json_integer_value(
+                           json_object_get(ty, "applicationId")) != app))
         return "eventTypeId does not name an event type of this app";
     snprintf(key, cap, "%s/%s", tid, id);
     if (json_object_get(tl(req->st, "v1events"), key))
@@ -1094,8 +1103,9 @@ static int h_v1_batch(struct sim_request *req, struct sim_response *res)
         return res->status;
     list = json_object_get(b, "eventWrappers");
     if (!json_is_array(list) || json_array_size(list) > BATCH_MAX)
-        return bad(req, res, "eventWrappers must be an array of at most 100 "
-                             "events");
+        return bad(req, res,
+                   "eventWrappers must be an array of at most 100 "
+                   "events");
     seen = json_object();
     json_array_foreach(list, i, in) {
         json_t *ty = NULL;
@@ -1141,28 +1151,41 @@ static void tl_clear(struct sim_state *st)
     tl_init(st);
 }
 
-static const char *const event_sc[] = {
-    "timeline", "crm.objects.contacts.write", "crm.objects.companies.write",
-    "crm.objects.deals.write", "tickets", NULL};
+static const char *const event_sc[] = {"timeline",
+                                       "crm.objects.contacts.write",
+                                       "crm.objects.companies.write",
+                                       "crm.objects.deals.write",
+                                       "tickets",
+                                       NULL};
 
-#define DEV(m, p, h) {m, p, h, 0, SIM_SCOPE_NONE, NULL}
-#define DEVJ(m, p, h) {m, p, h, SIM_R_JSON, SIM_SCOPE_NONE, NULL}
-#define EV(m, p, h) {m, p, h, SIM_R_AUTH | SIM_R_JSON, SIM_SCOPE_LIST, event_sc}
-#define V3(P)                                                                \
-    EV("POST", P "/events/batch/create", h_event_batch),                     \
-    EV("POST", P "/events", h_event_create),                                 \
-    EV("GET", P "/events/:tpl/:id/detail", h_event_detail),                  \
-    EV("GET", P "/events/:tpl/:id/render", h_event_render),                  \
-    EV("GET", P "/events/:tpl/:id", h_event_get),                            \
-    DEV("GET", P "/:app/event-templates", h_tpl_list),                       \
-    DEVJ("POST", P "/:app/event-templates", h_tpl_create),                   \
-    DEV("GET", P "/:app/event-templates/:tpl", h_tpl_get),                   \
-    DEVJ("PUT", P "/:app/event-templates/:tpl", h_tpl_put),                  \
-    DEV("DELETE", P "/:app/event-templates/:tpl", h_tpl_delete),             \
-    DEVJ("POST", P "/:app/event-templates/:tpl/tokens", h_token_create),     \
-    DEVJ("PUT", P "/:app/event-templates/:tpl/tokens/:token", h_token_put),  \
-    DEV("DELETE", P "/:app/event-templates/:tpl/tokens/:token",              \
-        h_token_delete)
+#define DEV(m, p, h)                                                           \
+    {                                                                          \
+        m, p, h, 0, SIM_SCOPE_NONE, NULL                                       \
+    }
+#define DEVJ(m, p, h)                                                          \
+    {                                                                          \
+        m, p, h, SIM_R_JSON, SIM_SCOPE_NONE, NULL                              \
+    }
+#define EV(m, p, h)                                                            \
+    {                                                                          \
+        m, p, h, SIM_R_AUTH | SIM_R_JSON, SIM_SCOPE_LIST, event_sc             \
+    }
+#define V3(P)                                                                  \
+    EV("POST", P "/events/batch/create", h_event_batch),                       \
+        EV("POST", P "/events", h_event_create),                               \
+        EV("GET", P "/events/:tpl/:id/detail", h_event_detail),                \
+        EV("GET", P "/events/:tpl/:id/render", h_event_render),                \
+        EV("GET", P "/events/:tpl/:id", h_event_get),                          \
+        DEV("GET", P "/:app/event-templates", h_tpl_list),                     \
+        DEVJ("POST", P "/:app/event-templates", h_tpl_create),                 \
+        DEV("GET", P "/:app/event-templates/:tpl", h_tpl_get),                 \
+        DEVJ("PUT", P "/:app/event-templates/:tpl", h_tpl_put),                \
+        DEV("DELETE", P "/:app/event-templates/:tpl", h_tpl_delete),           \
+        DEVJ("POST", P "/:app/event-templates/:tpl/tokens", h_token_create),   \
+        DEVJ("PUT", P "/:app/event-templates/:tpl/tokens/:token",              \
+             h_token_put),                                                     \
+        DEV("DELETE", P "/:app/event-templates/:tpl/tokens/:token",            \
+            h_token_delete)
 #define V1 "/integrations/v1/:app/timeline"
 static const struct sim_route timeline_routes[] = {
     V3("/integrators/timeline/v3"),

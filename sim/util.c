@@ -22,7 +22,10 @@
 static enum sim_log_level log_level = SIM_LOG_INFO;
 static const char *const level_names[] = {"error", "warn", "info", "debug"};
 
-void sim_log_set_level(enum sim_log_level level) { log_level = level; }
+void sim_log_set_level(enum sim_log_level level)
+{
+    log_level = level;
+}
 
 void sim_log(enum sim_log_level level, const char *fmt, ...)
 {
@@ -66,7 +69,10 @@ void *sim_xrealloc(void *p, size_t n)
     return q;
 }
 
-char *sim_xstrdup(const char *s) { return sim_xstrndup(s, strlen(s)); }
+char *sim_xstrdup(const char *s)
+{
+    return sim_xstrndup(s, strlen(s));
+}
 
 char *sim_xstrndup(const char *s, size_t n)
 {
@@ -285,8 +291,8 @@ void sim_form_parse(struct sim_kvlist *l, const char *body, size_t len)
             name = sim_xmalloc(eq - i + 1);
             nlen = sim_url_decode(body + i, eq - i, name, eq - i + 1);
             value = sim_xmalloc(end - eq + 1);
-            vlen = eq < end ? sim_url_decode(body + eq + 1, end - eq - 1,
-                                             value, end - eq + 1)
+            vlen = eq < end ? sim_url_decode(body + eq + 1, end - eq - 1, value,
+                                             end - eq + 1)
                             : 0;
             if (eq >= end)
                 value[0] = '\0';
@@ -544,8 +550,8 @@ void sim_uuid(char out[37])
     snprintf(out, 37,
              "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
              "%02x%02x%02x%02x%02x%02x",
-             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
-             b[10], b[11], b[12], b[13], b[14], b[15]);
+             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10],
+             b[11], b[12], b[13], b[14], b[15]);
 }
 
 void sim_random_alnum(char *out, size_t n)

@@ -31,13 +31,13 @@
 #include <unistd.h>
 
 #define WH_TARGETS_MAX 16
-#define WH_WORKERS_MAX 64     /* delivery threads, all targets together */
-#define WH_CONCURRENT_MAX 10  /* HubSpot: at most 10 in flight per account */
+#define WH_WORKERS_MAX 64    /* delivery threads, all targets together */
+#define WH_CONCURRENT_MAX 10 /* HubSpot: at most 10 in flight per account */
 #define WH_STACK (512u * 1024u)
-#define WH_BATCH_MAX 100      /* events per request */
-#define WH_PENDING_MAX 10000  /* batches waiting; new events dropped past it */
-#define WH_LOG_MAX 10000      /* attempt-log entries kept (oldest dropped) */
-#define WH_HEAD_MAX 8192      /* request head bytes */
+#define WH_BATCH_MAX 100     /* events per request */
+#define WH_PENDING_MAX 10000 /* batches waiting; new events dropped past it */
+#define WH_LOG_MAX 10000     /* attempt-log entries kept (oldest dropped) */
+#define WH_HEAD_MAX 8192     /* request head bytes */
 #define WH_NO_RETRY_MAX 16
 
 /* HubSpot retries up to 10 attempts over 24 h with randomised delays
@@ -72,9 +72,9 @@ struct wh_batch {
     uint64_t id;
     int64_t app_id;
     json_t *events;
-    int attempts;   /* attempts made so far = the next attemptNumber */
-    int64_t due;    /* sim_mono_ms() */
-    bool open;      /* still accepting events */
+    int attempts; /* attempts made so far = the next attemptNumber */
+    int64_t due;  /* sim_mono_ms() */
+    bool open;    /* still accepting events */
     bool inflight;
     bool cancelled; /* reset or target removed while in flight */
 };
@@ -94,7 +94,7 @@ static struct {
     pthread_t workers[WH_WORKERS_MAX];
     size_t nworkers;
     bool stopping;
-    pthread_mutex_t fdlock; /* leaf lock for fds[] and fd_stopping */
+    pthread_mutex_t fdlock;  /* leaf lock for fds[] and fd_stopping */
     int fds[WH_WORKERS_MAX]; /* socket each worker is using, or -1 */
     bool fd_stopping;
     struct wh_target targets[WH_TARGETS_MAX];
@@ -117,8 +117,9 @@ static int url_parse(const char *url, struct wh_url *u, char *err,
 
     memset(u, 0, sizeof(*u));
     if (sim_str_prefix(url, "https://")) {
-        snprintf(err, errlen, "https:// is not supported (no TLS); use an "
-                              "http:// receiver");
+        snprintf(err, errlen,
+                 "https:// is not supported (no TLS); use an "
+                 "http:// receiver");
         return -1;
     }
     if (!sim_str_prefix(url, "http://")) {
@@ -127,8 +128,9 @@ static int url_parse(const char *url, struct wh_url *u, char *err,
     }
     for (p = url; *p; p++)
         if ((unsigned char)*p <= ' ' || *p == 0x7f) {
-            snprintf(err, errlen, "webhook URL contains a space or control "
-                                  "character");
+            snprintf(err, errlen,
+                     "webhook URL contains a space or control "
+                     "character");
             return -1;
         }
     p = url + 7;
@@ -152,10 +154,10 @@ static int url_parse(const char *url, struct wh_url *u, char *err,
         rest = hend ? hend : end;
         memcpy(u->host, p, (size_t)(rest - p));
     }
-    if (rest < end && (*rest != ':' ||
-                       !sim_parse_i64n(rest + 1, (size_t)(end - rest - 1),
-                                       &port) ||
-                       port < 1 || port > 65535)) {
+    if (rest < end &&
+        (*rest != ':' ||
+         !sim_parse_i64n(rest + 1, (size_t)(end - rest - 1), &port) ||
+         port < 1 || port > 65535)) {
         snprintf(err, errlen, "webhook URL: bad port");
         return -1;
     }
@@ -280,7 +282,8 @@ static int http_connect(size_t self, const struct wh_url *u, int64_t deadline,
     hints.ai_flags = AI_NUMERICSERV;
     gai = getaddrinfo(u->host, u->port, &hints, &ai);
     if (gai != 0) {
-        snprintf(err, errlen, "resolve %.100s: %.100s", u->host, gai_strerror(gai));
+        snprintf(err, errlen, "resolve %.100s: %.100s", u->host,
+                 gai_strerror(gai));
         return -1;
     }
     snprintf(err, errlen, "connect: no address");
@@ -336,8 +339,8 @@ static int send_all(int fd, const char *p, size_t n, int64_t deadline)
 }
 
 /* Reads up to the end of the status line; the status, or -1 with err. */
-static int read_status(int fd, int64_t deadline, int64_t timeout_ms,
-                       char *err, size_t errlen)
+static int read_status(int fd, int64_t deadline, int64_t timeout_ms, char *err,
+                       size_t errlen)
 {
     char buf[4096], eb[128];
     size_t have = 0;
@@ -372,8 +375,9 @@ static int read_status(int fd, int64_t deadline, int64_t timeout_ms,
         isdigit((unsigned char)buf[11]) &&
         (buf[12] == ' ' || buf[12] == '\r' || buf[12] == '\n'))
         return (buf[9] - '0') * 100 + (buf[10] - '0') * 10 + (buf[11] - '0');
-    snprintf(err, errlen, have ? "bad status line"
-                               : "connection closed before the status line");
+    snprintf(err, errlen,
+             have ? "bad status line"
+                  : "connection closed before the status line");
     return -1;
 }
 
@@ -422,8 +426,7 @@ static int deliver(size_t self, const struct wh_job *j, int64_t timeout_ms,
                        "X-HubSpot-Timeout-Millis: %lld\r\n"
                        "Connection: close\r\n\r\n",
                        t->u.target, t->u.authority, strlen(j->body), sig,
-                       t->v2 ? "v2" : "v1", sig3, ts,
-                       (long long)timeout_ms)) {
+                       t->v2 ? "v2" : "v1", sig3, ts, (long long)timeout_ms)) {
         snprintf(err, errlen, "request head too large");
         goto out;
     }
@@ -461,8 +464,8 @@ static struct wh_target *target_find(int64_t app_id)
  * deal.propertyChange = 33); 0 when no app can subscribe to the type. */
 static int subscription_id(const char *type)
 {
-    static const char *const objs[] = {"contact", "company", "deal", "ticket",
-                                       "product", "line_item"};
+    static const char *const objs[] = {"contact", "company", "deal",
+                                       "ticket",  "product", "line_item"};
     static const char *const kinds[] = {"creation", "deletion",
                                         "propertyChange", "restore"};
     const char *dot = type ? strchr(type, '.') : NULL;
@@ -483,12 +486,14 @@ static int subscription_id(const char *type)
 /* The event as delivered to target t, in HubSpot's field order. */
 static json_t *event_for(const json_t *e, const struct wh_target *t)
 {
-    static const char *const copied[] = {
-        "eventId",   "subscriptionId", "portalId",     "appId",
-        "occurredAt", "subscriptionType", "attemptNumber", "objectId",
-        "propertyName", "propertyValue", "changeFlag", "changeSource"};
-    const char *type =
-        json_string_value(json_object_get(e, "subscriptionType"));
+    static const char *const copied[] = {"eventId",       "subscriptionId",
+                                         "portalId",      "appId",
+                                         "occurredAt",    "subscriptionType",
+                                         "attemptNumber", "objectId",
+                                         "propertyName",  "propertyValue",
+                                         "changeFlag",    "changeSource"};
+    const char *type = json_string_value(
+        json_object_get(e, "subscriptionType"));
     json_t *out = json_object();
 
     for (size_t i = 0; i < sizeof(copied) / sizeof(copied[0]); i++) {
@@ -568,8 +573,8 @@ static void batches_cancel(bool all_apps, int64_t app_id)
 
 static void wh_on_event(struct sim_state *st, const json_t *e)
 {
-    const char *type =
-        json_string_value(json_object_get(e, "subscriptionType"));
+    const char *type = json_string_value(
+        json_object_get(e, "subscriptionType"));
     int64_t now = sim_mono_ms();
     bool wake = false;
 
@@ -627,8 +632,8 @@ static json_t *delays_json(const struct sim_config *cfg)
             json_array_append_new(a, json_integer(cfg->webhook_retry_ms[i]));
         return a;
     }
-    for (size_t i = 0; i < sizeof(wh_default_delays) / sizeof(*wh_default_delays);
-         i++)
+    for (size_t i = 0;
+         i < sizeof(wh_default_delays) / sizeof(*wh_default_delays); i++)
         json_array_append_new(a, json_integer(wh_default_delays[i]));
     return a;
 }
@@ -1052,8 +1057,9 @@ static int h_configure(struct sim_request *req, struct sim_response *res)
                         sizeof(*cur));
             wh.ntargets--;
         }
-        return sim_res_json(res, 200, json_pack("{s:s,s:o}", "status", "ok",
-                                                "targets", targets_json()));
+        return sim_res_json(res, 200,
+                            json_pack("{s:s,s:o}", "status", "ok", "targets",
+                                      targets_json()));
     }
     if (cur) {
         t = *cur;
@@ -1085,12 +1091,16 @@ static int h_configure(struct sim_request *req, struct sim_response *res)
     if (workers_ensure(err, sizeof(err)))
         return sim_res_error(req, res, 500, "SIM_ERROR", err, NULL);
     pthread_cond_broadcast(&wh.cond);
-    return sim_res_json(res, 200, json_pack("{s:s,s:o}", "status", "ok",
-                                            "targets", targets_json()));
+    return sim_res_json(res, 200,
+                        json_pack("{s:s,s:o}", "status", "ok", "targets",
+                                  targets_json()));
 }
 
-#define C(m, h) {m, "/__sim/webhooks", h, SIM_R_CONTROL | SIM_R_JSON, \
-                 SIM_SCOPE_NONE, NULL}
+#define C(m, h)                                                                \
+    {                                                                          \
+        m, "/__sim/webhooks", h, SIM_R_CONTROL | SIM_R_JSON, SIM_SCOPE_NONE,   \
+            NULL                                                               \
+    }
 static const struct sim_route webhook_routes[] = {
     C("GET", h_list),
     C("POST", h_configure),

@@ -31,25 +31,27 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "elementsd %s: a self-hosted Cloud Elements (Elements API v2) hub "
-            "for HubSpot\n\n"
-            "Usage:\n"
-            "  elementsd serve [options]\n"
-            "  elementsd admin bootstrap --email E --password P [--first-name F]"
-            " [--last-name L]\n"
-            "                  [--org-name N] [--data-dir DIR] [--db URL]\n"
-            "  elementsd admin create-user --org ID --email E --password P\n"
-            "                  [--first-name F] [--last-name L] [--data-dir DIR]"
-            " [--db URL]\n"
-            "  elementsd --help | --version\n\n"
-            "serve options (each also an environment variable):\n",
-            ED_VERSION);
+    fprintf(
+        f,
+        "elementsd %s: a self-hosted Cloud Elements (Elements API v2) hub "
+        "for HubSpot\n\n"
+        "Usage:\n"
+        "  elementsd serve [options]\n"
+        "  elementsd admin bootstrap --email E --password P [--first-name F]"
+        " [--last-name L]\n"
+        "                  [--org-name N] [--data-dir DIR] [--db URL]\n"
+        "  elementsd admin create-user --org ID --email E --password P\n"
+        "                  [--first-name F] [--last-name L] [--data-dir DIR]"
+        " [--db URL]\n"
+        "  elementsd --help | --version\n\n"
+        "serve options (each also an environment variable):\n",
+        ED_VERSION);
     config_print_help(f);
     fprintf(f, "  %-28s %s\n", "--print-config",
             "print the effective configuration and exit");
-    fprintf(f, "\nadmin commands print one JSON object: {\"organizationId\", "
-               "\"userId\", \"email\", \"userSecret\", \"organizationSecret\"}.\n");
+    fprintf(
+        f, "\nadmin commands print one JSON object: {\"organizationId\", "
+           "\"userId\", \"email\", \"userSecret\", \"organizationSecret\"}.\n");
 }
 
 /* Open everything a command needs; on failure prints why and returns -1. */
@@ -73,8 +75,8 @@ static int app_open(struct ed_app *app, const struct ed_config *cfg)
                 cfg->data_dir, strerror(errno));
         return -1;
     }
-    if ((err = crypto_keyring_load(cfg->data_dir, getenv("ELEMENTSD_MASTER_KEY"),
-                                   &app->keys))) {
+    if ((err = crypto_keyring_load(
+             cfg->data_dir, getenv("ELEMENTSD_MASTER_KEY"), &app->keys))) {
         fprintf(stderr, "elementsd: cannot load the master key: %s\n",
                 ed_strerror(err));
         return -1;
@@ -175,8 +177,9 @@ static int cmd_serve(int argc, char **argv)
     if (http_server_start(&app, &srv, &port) != ED_OK)
         goto out;
     creds_refresher_start(&app);
-    ed_info(NULL, "msg=\"elementsd listening\" listen=%s port=%u db=%s "
-                  "hubspot_api=%s",
+    ed_info(NULL,
+            "msg=\"elementsd listening\" listen=%s port=%u db=%s "
+            "hubspot_api=%s",
             cfg.listen, (unsigned)port, store_backend(app.store),
             cfg.hubspot_api_url);
     int sig = 0;
@@ -221,7 +224,8 @@ static int parse_admin(int argc, char **argv, struct admin_args *a)
             if (strcmp(argv[i], flags[k].flag) == 0)
                 break;
         if (k == sizeof(flags) / sizeof(flags[0]) || i + 1 >= argc) {
-            fprintf(stderr, "elementsd admin: bad or incomplete option \"%s\"\n",
+            fprintf(stderr,
+                    "elementsd admin: bad or incomplete option \"%s\"\n",
                     argv[i]);
             return -1;
         }
@@ -280,7 +284,8 @@ static int cmd_admin(int argc, char **argv)
         err = accounts_create_user(&app, org, &a.in, &out, &swhy);
     }
     if (err) {
-        fprintf(stderr, "elementsd admin: %s\n", swhy ? swhy : ed_strerror(err));
+        fprintf(stderr, "elementsd admin: %s\n",
+                swhy ? swhy : ed_strerror(err));
         goto out;
     }
     char *s = json_dumps(out, JSON_COMPACT);
@@ -298,7 +303,8 @@ int main(int argc, char **argv)
 {
     /* the database and the key file hold sealed secrets: private by default */
     umask(077);
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
+        strcmp(argv[1], "-h") == 0) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
@@ -310,6 +316,7 @@ int main(int argc, char **argv)
         return cmd_serve(argc - 2, argv + 2);
     if (strcmp(argv[1], "admin") == 0)
         return cmd_admin(argc - 2, argv + 2);
-    fprintf(stderr, "elementsd: unknown command \"%s\" (see --help)\n", argv[1]);
+    fprintf(stderr, "elementsd: unknown command \"%s\" (see --help)\n",
+            argv[1]);
     return 2;
 }

@@ -16,8 +16,9 @@ const struct element *api_element_or_respond(struct ed_request *req,
 {
     const struct element *el = elements_find(req->app->elements, key_or_id);
     if (!el)
-        res_error(req, res, ED_E_NOT_FOUND, "No element found with key or id "
-                                            "'%.100s'",
+        res_error(req, res, ED_E_NOT_FOUND,
+                  "No element found with key or id "
+                  "'%.100s'",
                   key_or_id);
     return el;
 }

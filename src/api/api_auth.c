@@ -66,9 +66,11 @@ static uint64_t throttle_key(struct ed_request *req, const char *kind,
 }
 
 /* The slot of key (throttle_lock held); NULL if absent and !create. */
-static struct throttle_slot *throttle_slot(uint64_t key, double now, bool create)
+static struct throttle_slot *throttle_slot(uint64_t key, double now,
+                                           bool create)
 {
-    size_t base = (size_t)(key % (THROTTLE_SLOTS / THROTTLE_WAYS)) * THROTTLE_WAYS;
+    size_t base = (size_t)(key % (THROTTLE_SLOTS / THROTTLE_WAYS)) *
+                  THROTTLE_WAYS;
     struct throttle_slot *victim = NULL;
     for (size_t i = 0; i < THROTTLE_WAYS; i++) {
         struct throttle_slot *s = &throttle[base + i];
@@ -99,7 +101,8 @@ static long throttle_wait(uint64_t key, unsigned max, double now)
     pthread_mutex_lock(&throttle_lock);
     struct throttle_slot *s = throttle_slot(key, now, false);
     if (s && s->fails >= max)
-        wait = (long)((s->start_ms + LOGIN_WINDOW_S * 1000.0 - now) / 1000.0) + 1;
+        wait = (long)((s->start_ms + LOGIN_WINDOW_S * 1000.0 - now) / 1000.0) +
+               1;
     pthread_mutex_unlock(&throttle_lock);
     return wait;
 }
@@ -123,9 +126,10 @@ static void throttle_clear(uint64_t key, double now)
 static int auth_login(struct ed_request *req, struct ed_response *res)
 {
     struct ed_app *app = req->app;
-    const char *email = json_string_value(json_object_get(req->body, "username"));
-    const char *password =
-        json_string_value(json_object_get(req->body, "password"));
+    const char *email = json_string_value(
+        json_object_get(req->body, "username"));
+    const char *password = json_string_value(
+        json_object_get(req->body, "password"));
     struct store_user u = {0};
     char *token = NULL;
     uint8_t hash[ED_HASH_BYTES];
@@ -142,7 +146,8 @@ static int auth_login(struct ed_request *req, struct ed_response *res)
     if (wait || wait_addr) {
         if (wait_addr > wait)
             wait = wait_addr;
-        res_header(res, "Retry-After", ed_arena_printf(req->arena, "%ld", wait));
+        res_header(res, "Retry-After",
+                   ed_arena_printf(req->arena, "%ld", wait));
         return res_error(req, res, ED_E_TOO_MANY,
                          "Too many failed logins; retry in %ld s", wait);
     }

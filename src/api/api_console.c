@@ -72,7 +72,8 @@ static int serve(struct ed_request *req, struct ed_response *res,
         f = ed_embed_find(ed_console_assets, name);
     if (!f) {
         api_console_headers(res, true);
-        return res_error(req, res, ED_E_NOT_FOUND, "No console page or asset here");
+        return res_error(req, res, ED_E_NOT_FOUND,
+                         "No console page or asset here");
     }
     const char *type = content_type(f->name);
     res->raw = (const char *)f->data;

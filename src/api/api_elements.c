@@ -33,7 +33,8 @@ static int elements_keys(struct ed_request *req, struct ed_response *res)
 
 static int element_get(struct ed_request *req, struct ed_response *res)
 {
-    const struct element *el = api_element_or_respond(req, res, req_param(req, 0));
+    const struct element *el = api_element_or_respond(req, res,
+                                                      req_param(req, 0));
     if (!el)
         return res->status;
     json_t *o = json_deep_copy(el->object);
@@ -41,9 +42,11 @@ static int element_get(struct ed_request *req, struct ed_response *res)
     return res_json(res, 200, o);
 }
 
-static int element_configuration(struct ed_request *req, struct ed_response *res)
+static int element_configuration(struct ed_request *req,
+                                 struct ed_response *res)
 {
-    const struct element *el = api_element_or_respond(req, res, req_param(req, 0));
+    const struct element *el = api_element_or_respond(req, res,
+                                                      req_param(req, 0));
     if (!el)
         return res->status;
     return res_json(res, 200, element_config_render(el));
@@ -54,13 +57,15 @@ static int elements_metadata(struct ed_request *req, struct ed_response *res)
     struct elements *all = req->app->elements;
     json_t *arr = json_array();
     for (size_t i = 0; i < elements_count(all); i++)
-        json_array_append_new(arr, element_metadata_render(elements_at(all, i)));
+        json_array_append_new(arr,
+                              element_metadata_render(elements_at(all, i)));
     return res_json(res, 200, arr);
 }
 
 static int element_metadata(struct ed_request *req, struct ed_response *res)
 {
-    const struct element *el = api_element_or_respond(req, res, req_param(req, 0));
+    const struct element *el = api_element_or_respond(req, res,
+                                                      req_param(req, 0));
     if (!el)
         return res->status;
     return res_json(res, 200, element_metadata_render(el));
@@ -86,7 +91,8 @@ static const char *body_str(struct ed_request *req, const char *name)
 
 /* The scopes of a POST body: a string, or an array of strings joined with
  * spaces. *bad is set when the member has any other type. */
-static const char *body_scope(struct ed_request *req, const char *name, bool *bad)
+static const char *body_scope(struct ed_request *req, const char *name,
+                              bool *bad)
 {
     json_t *v = json_object_get(req->body, name), *s;
     size_t i, len = 1;
@@ -147,7 +153,8 @@ static int append_param(struct ed_buf *b, const char *sep, const char *name,
 static int oauth_url(struct ed_request *req, struct ed_response *res,
                      const struct oauth_params *p)
 {
-    const struct element *el = api_element_or_respond(req, res, req_param(req, 0));
+    const struct element *el = api_element_or_respond(req, res,
+                                                      req_param(req, 0));
     struct ed_buf b;
     const char *app_url = req->app->cfg->hubspot_app_url;
     const char *scope;
@@ -155,12 +162,13 @@ static int oauth_url(struct ed_request *req, struct ed_response *res,
     if (!el)
         return res->status;
     if ((!p->api_key || !*p->api_key) || (!p->callback || !*p->callback)) {
-        bool both = (!p->api_key || !*p->api_key) && (!p->callback || !*p->callback);
+        bool both = (!p->api_key || !*p->api_key) &&
+                    (!p->callback || !*p->callback);
         return res_error(req, res, ED_E_BAD_REQUEST,
                          "Missing required parameter%s: %s", both ? "s" : "",
-                         both ? "apiKey, callbackUrl"
-                              : (!p->api_key || !*p->api_key) ? "apiKey"
-                                                              : "callbackUrl");
+                         both                            ? "apiKey, callbackUrl"
+                         : (!p->api_key || !*p->api_key) ? "apiKey"
+                                                         : "callbackUrl");
     }
     /* Default scopes, exactly as the seed's table: absent and empty differ
      * for hubspotcrm. */
@@ -195,7 +203,8 @@ static int oauth_url(struct ed_request *req, struct ed_response *res,
     }
     if (rc) {
         ed_buf_cleanup(&b);
-        return res_error(req, res, ED_E_BAD_REQUEST, "OAuth parameters too long");
+        return res_error(req, res, ED_E_BAD_REQUEST,
+                         "OAuth parameters too long");
     }
     json_t *o = json_pack("{s:s, s:s}", "element", el->key, "oauthUrl", b.data);
     ed_buf_cleanup(&b);
@@ -208,10 +217,11 @@ static int oauth_url(struct ed_request *req, struct ed_response *res,
 static int oauth_url_get(struct ed_request *req, struct ed_response *res)
 {
     const char *scope = req_query(req, "scope");
-    struct oauth_params p = {
-        req_query(req, "apiKey"), req_query(req, "apiSecret"),
-        req_query(req, "callbackUrl"), scope ? scope : req_query(req, "scopes"),
-        req_query(req, "state")};
+    struct oauth_params p = {req_query(req, "apiKey"),
+                             req_query(req, "apiSecret"),
+                             req_query(req, "callbackUrl"),
+                             scope ? scope : req_query(req, "scopes"),
+                             req_query(req, "state")};
     return oauth_url(req, res, &p);
 }
 
@@ -229,7 +239,8 @@ static int oauth_url_post(struct ed_request *req, struct ed_response *res)
         return res_error(req, res, ED_E_BAD_REQUEST,
                          "scope (or scopes) must be a string or an array of "
                          "strings");
-    struct oauth_params p = {body_str(req, "apiKey"), body_str(req, "apiSecret"),
+    struct oauth_params p = {body_str(req, "apiKey"),
+                             body_str(req, "apiSecret"),
                              body_str(req, "callbackUrl"), scope,
                              body_str(req, "state")};
     return oauth_url(req, res, &p);

@@ -19,7 +19,8 @@ static json_t *find_hub(struct ed_request *req, const char *key)
 
 static int hubs_list(struct ed_request *req, struct ed_response *res)
 {
-    return res_json(res, 200, json_deep_copy(elements_hubs(req->app->elements)));
+    return res_json(res, 200,
+                    json_deep_copy(elements_hubs(req->app->elements)));
 }
 
 static int hubs_keys(struct ed_request *req, struct ed_response *res)
@@ -36,8 +37,8 @@ static int hub_get(struct ed_request *req, struct ed_response *res)
 {
     json_t *h = find_hub(req, req_param(req, 0));
     if (!h)
-        return res_error(req, res, ED_E_NOT_FOUND, "No hub found with key '%.64s'",
-                         req_param(req, 0));
+        return res_error(req, res, ED_E_NOT_FOUND,
+                         "No hub found with key '%.64s'", req_param(req, 0));
     return res_json(res, 200, json_deep_copy(h));
 }
 
@@ -46,8 +47,8 @@ static int hub_elements(struct ed_request *req, struct ed_response *res)
     const char *key = req_param(req, 0);
     struct elements *all = req->app->elements;
     if (!find_hub(req, key))
-        return res_error(req, res, ED_E_NOT_FOUND, "No hub found with key '%.64s'",
-                         key);
+        return res_error(req, res, ED_E_NOT_FOUND,
+                         "No hub found with key '%.64s'", key);
     json_t *arr = json_array();
     for (size_t i = 0; i < elements_count(all); i++)
         if (strcmp(elements_at(all, i)->hub, key) == 0)

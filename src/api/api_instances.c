@@ -29,8 +29,8 @@ static bool load_by_id(struct ed_request *req, struct ed_response *res,
     if (err == ED_OK)
         return true;
     if (err == ED_ERR_NOT_FOUND)
-        res_error(req, res, ED_E_NOT_FOUND, "No element instance found for id %.40s",
-                  id_s);
+        res_error(req, res, ED_E_NOT_FOUND,
+                  "No element instance found for id %.40s", id_s);
     else
         res_error(req, res, ED_E_INTERNAL, "Cannot read the instance");
     return false;
@@ -67,33 +67,46 @@ static bool load_by_token(struct ed_request *req, struct ed_response *res,
 }
 
 /* /elements/{keyOrId}/instances/{id}: the instance must be of that element. */
-static bool load_by_element_and_id(struct ed_request *req, struct ed_response *res,
-                                   struct instance *in)
+static bool load_by_element_and_id(struct ed_request *req,
+                                   struct ed_response *res, struct instance *in)
 {
-    const struct element *el = api_element_or_respond(req, res, req_param(req, 0));
+    const struct element *el = api_element_or_respond(req, res,
+                                                      req_param(req, 0));
     if (!el || !load_by_id(req, res, req_param(req, 1), in))
         return false;
     if (in->el != el) {
         instance_cleanup(in);
-        res_error(req, res, ED_E_NOT_FOUND,
-                  "No %s instance found for id %.40s", el->key, req_param(req, 1));
+        res_error(req, res, ED_E_NOT_FOUND, "No %s instance found for id %.40s",
+                  el->key, req_param(req, 1));
         return false;
     }
     return true;
 }
 
-static bool body_object_or_respond(struct ed_request *req, struct ed_response *res)
+static bool body_object_or_respond(struct ed_request *req,
+                                   struct ed_response *res)
 {
     if (json_is_object(req->body))
         return true;
-    res_error(req, res, ED_E_BAD_REQUEST, "The request body must be a JSON object");
+    res_error(req, res, ED_E_BAD_REQUEST,
+              "The request body must be a JSON object");
     return false;
 }
 
 /* --- asynchronous work: provisioning, re-authentication, revocation ------------- */
 
-enum op { OP_GET, OP_PUT, OP_PATCH, OP_DELETE, OP_CFG_LIST, OP_CFG_GET, OP_CFG_PATCH,
-          OP_ENABLE, OP_DISABLE, OP_CREATE };
+enum op {
+    OP_GET,
+    OP_PUT,
+    OP_PATCH,
+    OP_DELETE,
+    OP_CFG_LIST,
+    OP_CFG_GET,
+    OP_CFG_PATCH,
+    OP_ENABLE,
+    OP_DISABLE,
+    OP_CREATE
+};
 
 /* One request's instance work; lives until the response is set (across
  * HubSpot's answers when the handler returned ED_ASYNC). If the client goes
@@ -133,11 +146,13 @@ static int respond_error(struct ed_request *req, struct ed_response *res,
 {
     int st = res_error(req, res, err->code, "%s", err->message);
     if (err->provider_message)
-        res->provider_message = ed_arena_strdup(req->arena, err->provider_message);
+        res->provider_message = ed_arena_strdup(req->arena,
+                                                err->provider_message);
     return st;
 }
 
-static int job_resume(struct ed_request *req, struct ed_response *res, void *ud);
+static int job_resume(struct ed_request *req, struct ed_response *res,
+                      void *ud);
 
 /* A HubSpot step ended (event-loop thread): continue on a server thread. */
 static void job_step_done(void *ud)
@@ -160,10 +175,12 @@ static int create_finish(struct ed_request *req, struct ed_response *res,
         !instance_store_new(req->app, &job->in, req->auth.org_id,
                             req->auth.user_id, &job->err))
         return job_end(job, respond_error(req, res, &job->err));
-    ed_info(req->request_id, "msg=\"instance created\" instance=%lld element=%s "
-                             "auth=%s",
+    ed_info(req->request_id,
+            "msg=\"instance created\" instance=%lld element=%s "
+            "auth=%s",
             (long long)job->in.row.id, job->in.el->key, job->in.row.auth_type);
-    return job_end(job, res_json(res, 200, instance_render(req->app, &job->in)));
+    return job_end(job,
+                   res_json(res, 200, instance_render(req->app, &job->in)));
 }
 
 static int modify_finish(struct ed_request *req, struct ed_response *res,
@@ -173,19 +190,23 @@ static int modify_finish(struct ed_request *req, struct ed_response *res,
         !instance_change_commit(req->app, &job->in, &job->ch, &job->err))
         return job_end(job, respond_error(req, res, &job->err));
     if (job->op == OP_CFG_PATCH)
-        return job_end(job, res_json(res, 200,
-                                     instance_config_entry(&job->in, job->cfg_key)));
-    return job_end(job, res_json(res, 200, instance_render(req->app, &job->in)));
+        return job_end(job,
+                       res_json(res, 200,
+                                instance_config_entry(&job->in, job->cfg_key)));
+    return job_end(job,
+                   res_json(res, 200, instance_render(req->app, &job->in)));
 }
 
 static int delete_finish(struct ed_request *req, struct ed_response *res,
                          struct inst_job *job)
 {
     struct instance *in = &job->in;
-    if (store_instance_delete(req->app->store, in->row.org_id, in->row.id) != ED_OK)
+    if (store_instance_delete(req->app->store, in->row.org_id, in->row.id) !=
+        ED_OK)
         return job_end(job, res_error(req, res, ED_E_INTERNAL,
                                       "Cannot delete the instance"));
-    ed_info(req->request_id, "msg=\"instance deleted\" instance=%lld revoked=%d",
+    ed_info(req->request_id,
+            "msg=\"instance deleted\" instance=%lld revoked=%d",
             (long long)in->row.id, job->revoked);
     return job_end(job, res_json(res, 200,
                                  json_pack("{s:I, s:b, s:b}", "id",
@@ -197,12 +218,9 @@ static int job_resume(struct ed_request *req, struct ed_response *res, void *ud)
 {
     struct inst_job *job = ud;
     switch (job->op) {
-    case OP_CREATE:
-        return create_finish(req, res, job);
-    case OP_DELETE:
-        return delete_finish(req, res, job);
-    default:
-        return modify_finish(req, res, job);
+    case OP_CREATE: return create_finish(req, res, job);
+    case OP_DELETE: return delete_finish(req, res, job);
+    default: return modify_finish(req, res, job);
     }
 }
 
@@ -213,7 +231,8 @@ static int modify_start(struct ed_request *req, struct ed_response *res,
 {
     const char *ra = req_query(req, "reAuthenticate");
     if (!instance_change_apply(req->app, &job->in, body, full,
-                               ra && strcmp(ra, "true") == 0, &job->ch, &job->err))
+                               ra && strcmp(ra, "true") == 0, &job->ch,
+                               &job->err))
         return job_end(job, respond_error(req, res, &job->err));
     if (!job->ch.reauth)
         return modify_finish(req, res, job);
@@ -259,7 +278,8 @@ static int instances_create(struct ed_request *req, struct ed_response *res)
     json_t *id = json_object_get(e, "id");
     const char *k = key;
     if (!k && json_is_integer(id))
-        k = ed_arena_printf(req->arena, "%lld", (long long)json_integer_value(id));
+        k = ed_arena_printf(req->arena, "%lld",
+                            (long long)json_integer_value(id));
     if (!k)
         return res_error(req, res, ED_E_BAD_REQUEST,
                          "element is required: {\"element\": {\"key\": "
@@ -270,9 +290,11 @@ static int instances_create(struct ed_request *req, struct ed_response *res)
     return create_start(req, res, el);
 }
 
-static int element_instances_create(struct ed_request *req, struct ed_response *res)
+static int element_instances_create(struct ed_request *req,
+                                    struct ed_response *res)
 {
-    const struct element *el = api_element_or_respond(req, res, req_param(req, 0));
+    const struct element *el = api_element_or_respond(req, res,
+                                                      req_param(req, 0));
     if (!el || !body_object_or_respond(req, res))
         return res->status;
     return create_start(req, res, el);
@@ -311,8 +333,8 @@ static int list_instances(struct ed_request *req, struct ed_response *res,
         ntags = req_query_all(req, "tags", tags, MAX_TAG_FILTERS);
     const char *search = req_query(req, "searchText");
     bool filtered = ntags > 0 || (search && *search);
-    if (store_instance_list(req->app->store, req->auth.org_id, element_key, &rows,
-                            &n) != ED_OK)
+    if (store_instance_list(req->app->store, req->auth.org_id, element_key,
+                            &rows, &n) != ED_OK)
         return res_error(req, res, ED_E_INTERNAL, "Cannot list instances");
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++) {
@@ -323,7 +345,8 @@ static int list_instances(struct ed_request *req, struct ed_response *res,
         for (size_t t = 0; t < ntags && ok; t++)
             ok = has_tag(in.tags, tags[t]);
         if (ok && search && *search)
-            ok = contains_ci(in.row.name, search) || contains_ci(in.el->key, search);
+            ok = contains_ci(in.row.name, search) ||
+                 contains_ci(in.el->key, search);
         if (ok)
             json_array_append_new(arr, instance_render(req->app, &in));
         instance_cleanup(&in);
@@ -342,9 +365,11 @@ static int instances_list(struct ed_request *req, struct ed_response *res)
     return list_instances(req, res, NULL);
 }
 
-static int element_instances_list(struct ed_request *req, struct ed_response *res)
+static int element_instances_list(struct ed_request *req,
+                                  struct ed_response *res)
 {
-    const struct element *el = api_element_or_respond(req, res, req_param(req, 0));
+    const struct element *el = api_element_or_respond(req, res,
+                                                      req_param(req, 0));
     if (!el)
         return res->status;
     return list_instances(req, res, el->key);
@@ -354,8 +379,8 @@ static int instances_count(struct ed_request *req, struct ed_response *res)
 {
     struct store_instance *rows = NULL;
     size_t n = 0;
-    if (store_instance_list(req->app->store, req->auth.org_id, NULL, &rows, &n) !=
-        ED_OK)
+    if (store_instance_list(req->app->store, req->auth.org_id, NULL, &rows,
+                            &n) != ED_OK)
         return res_error(req, res, ED_E_INTERNAL, "Cannot count instances");
     json_t *per = json_object();
     for (size_t i = 0; i < n; i++) {
@@ -378,12 +403,9 @@ static bool select_instance(struct ed_request *req, struct ed_response *res,
 {
     memset(in, 0, sizeof(*in));
     switch (how) {
-    case SEL_ID:
-        return load_by_id(req, res, req_param(req, 0), in);
-    case SEL_ELEMENT_ID:
-        return load_by_element_and_id(req, res, in);
-    case SEL_TOKEN:
-        return load_by_token(req, res, in);
+    case SEL_ID: return load_by_id(req, res, req_param(req, 0), in);
+    case SEL_ELEMENT_ID: return load_by_element_and_id(req, res, in);
+    case SEL_TOKEN: return load_by_token(req, res, in);
     }
     return false;
 }
@@ -399,11 +421,14 @@ static int cfg_entry_op(struct ed_request *req, struct ed_response *res,
                                       config_id));
     job->cfg_key = ed_arena_strdup(req->arena, key);
     if (!patch)
-        return job_end(job, res_json(res, 200,
-                                     instance_config_entry(&job->in, job->cfg_key)));
-    if (!json_is_object(req->body) || !json_object_get(req->body, "propertyValue"))
-        return job_end(job, res_error(req, res, ED_E_BAD_REQUEST,
-                                      "Body must be {\"propertyValue\": <value>}"));
+        return job_end(job,
+                       res_json(res, 200,
+                                instance_config_entry(&job->in, job->cfg_key)));
+    if (!json_is_object(req->body) ||
+        !json_object_get(req->body, "propertyValue"))
+        return job_end(job,
+                       res_error(req, res, ED_E_BAD_REQUEST,
+                                 "Body must be {\"propertyValue\": <value>}"));
     json_t *b = json_pack("{s:{s:O}}", "configuration", job->cfg_key,
                           json_object_get(req->body, "propertyValue"));
     int st = modify_start(req, res, job, b, false); /* b is read, not kept */
@@ -411,24 +436,25 @@ static int cfg_entry_op(struct ed_request *req, struct ed_response *res,
     return st;
 }
 
-static int instance_op(struct ed_request *req, struct ed_response *res, enum sel how,
-                       enum op op)
+static int instance_op(struct ed_request *req, struct ed_response *res,
+                       enum sel how, enum op op)
 {
     struct inst_job *job = job_new(req, op);
     if (!select_instance(req, res, how, &job->in))
         return job_end(job, res->status);
     switch (op) {
     case OP_GET:
-        return job_end(job, res_json(res, 200, instance_render(req->app, &job->in)));
+        return job_end(job,
+                       res_json(res, 200, instance_render(req->app, &job->in)));
     case OP_PUT:
     case OP_PATCH:
         if (!body_object_or_respond(req, res))
             return job_end(job, res->status);
         return modify_start(req, res, job, req->body, op == OP_PUT);
-    case OP_DELETE:
-        return delete_start(req, res, job);
+    case OP_DELETE: return delete_start(req, res, job);
     case OP_CFG_LIST:
-        return job_end(job, res_json(res, 200, instance_config_entries(&job->in)));
+        return job_end(job,
+                       res_json(res, 200, instance_config_entries(&job->in)));
     case OP_CFG_GET:
     case OP_CFG_PATCH:
         return cfg_entry_op(req, res, job, req_param(req, req->nparams - 1),
@@ -440,9 +466,9 @@ static int instance_op(struct ed_request *req, struct ed_response *res, enum sel
         if (instance_save(req->app, &job->in, STORE_INST_DISABLED) != ED_OK)
             return job_end(job, res_error(req, res, ED_E_INTERNAL,
                                           "Cannot update the instance"));
-        return job_end(job, res_json(res, 200, instance_render(req->app, &job->in)));
-    default:
-        return job_end(job, res_error(req, res, ED_E_INTERNAL, NULL));
+        return job_end(job,
+                       res_json(res, 200, instance_render(req->app, &job->in)));
+    default: return job_end(job, res_error(req, res, ED_E_INTERNAL, NULL));
     }
 }
 

@@ -23,9 +23,14 @@ struct cfg_row {
 };
 
 #define ROW_S(flag, env, def, field, help)                                     \
-    {flag, env, CFG_STR, def, 0, 0, offsetof(struct ed_config, field), help}
+    {                                                                          \
+        flag, env, CFG_STR, def, 0, 0, offsetof(struct ed_config, field), help \
+    }
 #define ROW_I(flag, env, def, min, max, field, help)                           \
-    {flag, env, CFG_INT, def, min, max, offsetof(struct ed_config, field), help}
+    {                                                                          \
+        flag, env, CFG_INT, def, min, max, offsetof(struct ed_config, field),  \
+            help                                                               \
+    }
 
 static const struct cfg_row rows[] = {
     ROW_S("listen", "ELEMENTSD_LISTEN", "127.0.0.1:8080", listen,
@@ -76,8 +81,7 @@ static const struct cfg_row rows[] = {
           "cache); bounds how late other nodes see a change"),
     ROW_I("db-pool", "ELEMENTSD_DB_POOL", "8", 1, 256, db_pool,
           "PostgreSQL connections per node"),
-    ROW_I("read-timeout", "ELEMENTSD_READ_TIMEOUT", "10", 1, 3600,
-          read_timeout,
+    ROW_I("read-timeout", "ELEMENTSD_READ_TIMEOUT", "10", 1, 3600, read_timeout,
           "seconds a client has to send a whole request (headers and body), "
           "counted from connect or the end of its previous request"),
     ROW_I("max-conns-per-ip", "ELEMENTSD_MAX_CONNS_PER_IP", "1024", 1, 1000000,

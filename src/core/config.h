@@ -11,28 +11,28 @@
  * it feeds the flag parser, the ELEMENTSD_* overrides, --help and
  * --print-config. Precedence: flag > environment > default. */
 struct ed_config {
-    char *listen;          /* HOST:PORT */
+    char *listen; /* HOST:PORT */
     char *data_dir;
-    char *db;              /* database URL; default sqlite:<data_dir>/elementsd.db */
+    char *db; /* database URL; default sqlite:<data_dir>/elementsd.db */
     char *hubspot_app_url;
     char *hubspot_api_url;
     char *log_level;
-    int64_t max_body;      /* bytes */
-    int64_t session_ttl;   /* seconds */
-    int64_t threads;       /* 0 = automatic */
+    int64_t max_body;       /* bytes */
+    int64_t session_ttl;    /* seconds */
+    int64_t threads;        /* 0 = automatic */
     int64_t shutdown_grace; /* seconds to let in-flight requests finish */
     int64_t refresh_margin; /* refresh access tokens this close to expiry (s) */
     int64_t idle_refresh;   /* refresh idle OAuth instances this often (s) */
     int64_t refresh_check;  /* background refresher period (s) */
     int64_t provider_timeout_ms; /* per HubSpot call */
-    int64_t throttle;        /* calls per 10 s per portal (0 = off) */
-    int64_t search_throttle; /* search calls per second per portal (0 = off) */
-    int64_t retry_budget_ms; /* total wait spent on 429 retries of one call */
-    int64_t cache_ttl_ms;    /* credential/instance lookup cache lifetime */
-    int64_t db_pool;         /* PostgreSQL connections per node */
-    int64_t read_timeout;    /* seconds to receive a whole request */
+    int64_t throttle;            /* calls per 10 s per portal (0 = off) */
+    int64_t search_throttle;  /* search calls per second per portal (0 = off) */
+    int64_t retry_budget_ms;  /* total wait spent on 429 retries of one call */
+    int64_t cache_ttl_ms;     /* credential/instance lookup cache lifetime */
+    int64_t db_pool;          /* PostgreSQL connections per node */
+    int64_t read_timeout;     /* seconds to receive a whole request */
     int64_t max_conns_per_ip; /* open connections per client address */
-    char *cors_origins;      /* origins allowed for login/Bearer CORS */
+    char *cors_origins;       /* origins allowed for login/Bearer CORS */
 };
 
 /* Fill defaults, then environment, then argv (flags only; positional

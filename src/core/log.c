@@ -37,7 +37,8 @@ static size_t stamp(char *buf, size_t n)
     return k + (m > 0 ? (size_t)m : 0);
 }
 
-void ed_log_write(enum ed_log_level lvl, const char *reqid, const char *fmt, ...)
+void ed_log_write(enum ed_log_level lvl, const char *reqid, const char *fmt,
+                  ...)
 {
     char line[2048];
     size_t k = stamp(line, sizeof(line));

@@ -11,8 +11,8 @@ extern enum ed_log_level ed_log_threshold;
 
 /* Parse "debug|info|warn|error"; returns 0 on success, -1 otherwise. */
 int ed_log_level_parse(const char *s, enum ed_log_level *out);
-void ed_log_write(enum ed_log_level lvl, const char *reqid, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+void ed_log_write(enum ed_log_level lvl, const char *reqid, const char *fmt,
+                  ...) __attribute__((format(printf, 3, 4)));
 void ed_log_access(const char *reqid, const char *method, const char *route,
                    int status, double ms, double upstream_ms);
 /* Buffer access lines and write them every 100 ms from a flusher thread

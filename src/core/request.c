@@ -85,12 +85,11 @@ void req_async_complete(struct ed_request *req)
 }
 
 void req_async_continue(struct ed_request *req,
-                        int (*fn)(struct ed_request *req, struct ed_response *res,
-                                  void *ud),
+                        int (*fn)(struct ed_request *req,
+                                  struct ed_response *res, void *ud),
                         void *ud)
 {
     req->continue_fn = fn;
     req->continue_ud = ud;
     req->complete_fn(req->complete_ctx);
 }
-

@@ -56,22 +56,22 @@ struct ed_request {
     enum ed_method method;
     const char *method_name;
     const char *client_ip; /* the peer's address, numeric ("" if unknown) */
-    const char *path;    /* full path, e.g. /elements/api-v2/elements */
-    const char *subpath; /* path below the base path, e.g. /elements */
-    const char *route;   /* pattern of the matched route (access log) */
+    const char *path;      /* full path, e.g. /elements/api-v2/elements */
+    const char *subpath;   /* path below the base path, e.g. /elements */
+    const char *route;     /* pattern of the matched route (access log) */
     const char *params[ED_MAX_PARAMS]; /* {name} segments, in order */
     size_t nparams;
-    const char *rest;    /* what a trailing '*' matched ("" or "/a/b") */
+    const char *rest; /* what a trailing '*' matched ("" or "/a/b") */
     struct ed_kv *query;
     size_t nquery;
     struct ed_kv *headers;
     size_t nheaders;
     const char *body_raw; /* NUL-terminated, body_len bytes */
     size_t body_len;
-    json_t *body;         /* parsed JSON body (borrowed from http/) */
+    json_t *body; /* parsed JSON body (borrowed from http/) */
     struct ed_auth auth;
     double started_ms;
-    double upstream_ms;  /* time spent waiting on HubSpot (access log) */
+    double upstream_ms; /* time spent waiting on HubSpot (access log) */
     /* set by http/: completes a request whose handler returned ED_ASYNC */
     void (*complete_fn)(void *ctx);
     void *complete_ctx;
@@ -94,13 +94,13 @@ struct ed_request {
 
 struct ed_response {
     int status;
-    json_t *body;                /* owned */
-    const char *raw;             /* static raw body (console assets) */
+    json_t *body;    /* owned */
+    const char *raw; /* static raw body (console assets) */
     size_t raw_len;
-    char *raw_heap;              /* owned raw body (raw_len bytes), if set */
-    const char *content_type;    /* default application/json */
-    enum ed_api_error error;     /* != ED_E_NONE → error envelope */
-    const char *message;         /* arena string, overrides the default */
+    char *raw_heap;           /* owned raw body (raw_len bytes), if set */
+    const char *content_type; /* default application/json */
+    enum ed_api_error error;  /* != ED_E_NONE → error envelope */
+    const char *message;      /* arena string, overrides the default */
     const char *provider_message;
     struct ed_kv headers[ED_MAX_RES_HEADERS];
     size_t nheaders;
@@ -146,8 +146,8 @@ void req_async_complete(struct ed_request *req);
  * ud) on a server thread (any thread may call this; once per ED_ASYNC).
  * fn returns a status, or ED_ASYNC again after starting more work. */
 void req_async_continue(struct ed_request *req,
-                        int (*fn)(struct ed_request *req, struct ed_response *res,
-                                  void *ud),
+                        int (*fn)(struct ed_request *req,
+                                  struct ed_response *res, void *ud),
                         void *ud);
 
 #endif

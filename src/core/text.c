@@ -36,7 +36,7 @@ enum ed_err ed_url_encode(struct ed_buf *b, const char *s)
 static const struct {
     const char *ent;
     char ch;
-} entities[] = {{"&amp;", '&'}, {"&lt;", '<'},   {"&gt;", '>'},
+} entities[] = {{"&amp;", '&'},  {"&lt;", '<'},   {"&gt;", '>'},
                 {"&quot;", '"'}, {"&#39;", '\''}, {"&apos;", '\''}};
 
 /* A numeric reference at s ("&#60;", "&#x3c;"): its length, 0 if none.
@@ -53,10 +53,10 @@ static size_t numeric_ref(const char *s, unsigned long *cp)
         i++;
     for (;; i++, digits++) {
         char c = s[i];
-        int d = c >= '0' && c <= '9'             ? c - '0'
+        int d = c >= '0' && c <= '9'           ? c - '0'
                 : hexa && c >= 'a' && c <= 'f' ? c - 'a' + 10
                 : hexa && c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                                : -1;
+                                               : -1;
         if (d < 0)
             break;
         if (digits >= 8)

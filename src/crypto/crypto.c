@@ -107,7 +107,8 @@ enum ed_err crypto_keyring_load(const char *data_dir, const char *env_b64,
     if (env_b64 && *env_b64) {
         size_t len = 0;
         if (sodium_base642bin(key, sizeof(key), env_b64, strlen(env_b64), NULL,
-                              &len, NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+                              &len, NULL,
+                              sodium_base64_VARIANT_ORIGINAL) != 0 ||
             len != ED_KEY_BYTES)
             return ED_ERR_INVALID;
     } else {
@@ -154,9 +155,9 @@ enum ed_err crypto_open(const struct ed_keyring *kr, const uint8_t *ct,
     size_t plen = n - ED_SEAL_OVERHEAD;
     char *pt = ed_malloc(plen + 1);
     unsigned long long mlen = 0;
-    if (crypto_aead_xchacha20poly1305_ietf_decrypt(
-            (uint8_t *)pt, &mlen, NULL, ct + 29, n - 29, ct, 5, ct + 5,
-            kr->seal_key) != 0) {
+    if (crypto_aead_xchacha20poly1305_ietf_decrypt((uint8_t *)pt, &mlen, NULL,
+                                                   ct + 29, n - 29, ct, 5,
+                                                   ct + 5, kr->seal_key) != 0) {
         free(pt);
         return ED_ERR_CRYPTO;
     }

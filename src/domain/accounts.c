@@ -34,7 +34,8 @@ struct new_user {
     uint8_t hash[ED_HASH_BYTES];
 };
 
-static enum ed_err prepare_user(struct ed_app *app, const struct account_input *in,
+static enum ed_err prepare_user(struct ed_app *app,
+                                const struct account_input *in,
                                 struct new_user *nu)
 {
     enum ed_err err;
@@ -67,8 +68,9 @@ static const char *store_why(enum ed_err err)
                                 : "the database refused the change";
 }
 
-enum ed_err accounts_bootstrap(struct ed_app *app, const struct account_input *in,
-                               json_t **out, const char **why)
+enum ed_err accounts_bootstrap(struct ed_app *app,
+                               const struct account_input *in, json_t **out,
+                               const char **why)
 {
     struct new_user nu;
     struct store_org org = {0};

@@ -22,8 +22,9 @@ struct account_input {
 /* Create a new organization and its first user. *out (new reference) is
  * {"organizationId","userId","email","userSecret","organizationSecret"}.
  * *why: static description on failure. */
-enum ed_err accounts_bootstrap(struct ed_app *app, const struct account_input *in,
-                               json_t **out, const char **why);
+enum ed_err accounts_bootstrap(struct ed_app *app,
+                               const struct account_input *in, json_t **out,
+                               const char **why);
 /* Add a user to organization org_id; *out as above. */
 enum ed_err accounts_create_user(struct ed_app *app, int64_t org_id,
                                  const struct account_input *in, json_t **out,

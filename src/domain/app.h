@@ -14,9 +14,10 @@ struct ed_app {
     struct store *store;
     struct ed_keyring *keys;
     struct elements *elements;
-    struct ed_ttlcache *auth_cache;     /* secrets → user/org (api/auth.c) */
-    struct ed_ttlcache *instance_cache; /* token → instance (instance_cache.c) */
-    struct ed_ttlcache *shared_cache;   /* token → shared instance (hub calls) */
+    struct ed_ttlcache *auth_cache; /* secrets → user/org (api/auth.c) */
+    struct ed_ttlcache
+        *instance_cache; /* token → instance (instance_cache.c) */
+    struct ed_ttlcache *shared_cache; /* token → shared instance (hub calls) */
 };
 
 #endif

@@ -149,7 +149,8 @@ static enum creds_status refresh_result(struct ed_app *app,
         mark_invalid(rf, r->failure == HS_INVALID_GRANT
                              ? "refresh token invalid or revoked"
                              : "HubSpot rejected the token refresh");
-        ed_warn(NULL, "msg=\"instance marked invalid\" instance=%lld status=%ld",
+        ed_warn(NULL,
+                "msg=\"instance marked invalid\" instance=%lld status=%ld",
                 (long long)in->row.id, r->status);
         return CREDS_INVALID;
     }
@@ -200,8 +201,9 @@ static bool retry_refresh(const struct instance *in, const struct hs_result *r,
 {
     if (r->failure != HS_TRANSIENT || attempt + 1 >= REFRESH_ATTEMPTS)
         return false;
-    ed_warn(NULL, "msg=\"token refresh failed, will retry\" instance=%lld "
-                  "status=%ld attempt=%d",
+    ed_warn(NULL,
+            "msg=\"token refresh failed, will retry\" instance=%lld "
+            "status=%ld attempt=%d",
             (long long)in->row.id, r->status, attempt + 1);
     *delay_ms = 200L << attempt;
     return true;
@@ -356,7 +358,8 @@ static void flight_answer(void *ud, struct hs_result *r)
         flight_send(f, delay);
         return;
     }
-    enum creds_status st = refresh_result(f->app, f->rf, &f->in, r, &reload, &why);
+    enum creds_status st = refresh_result(f->app, f->rf, &f->in, r, &reload,
+                                          &why);
     f->rf = NULL; /* ended */
     if (st == CREDS_OK && reload) {
         instance_cleanup(&f->in);
@@ -421,7 +424,8 @@ static void flight_claim(void *arg)
     }
     f->have_in = true;
     if (!f->in.row.valid) {
-        flight_end(f, CREDS_INVALID, NULL, "the instance must be re-authenticated");
+        flight_end(f, CREDS_INVALID, NULL,
+                   "the instance must be re-authenticated");
         return;
     }
     if (!forced(f, &f->in) && creds_fresh(app, &f->in)) {
@@ -439,8 +443,8 @@ static void flight_claim(void *arg)
 
 enum creds_status creds_request(struct ed_app *app, int64_t id,
                                 int64_t stale_version, struct creds *out,
-                                const char **why, creds_ready_fn ready, void *ud,
-                                struct creds_wait **wait)
+                                const char **why, creds_ready_fn ready,
+                                void *ud, struct creds_wait **wait)
 {
     struct instance in;
     enum creds_status st;
@@ -496,7 +500,8 @@ bool creds_wait_cancel(struct creds_wait **wait)
     pthread_mutex_lock(&flights_lock);
     struct creds_wait *w = *wait;
     if (w) {
-        for (struct creds_wait **pp = &w->flight->waiters; *pp; pp = &(*pp)->next) {
+        for (struct creds_wait **pp = &w->flight->waiters; *pp;
+             pp = &(*pp)->next) {
             if (*pp == w) {
                 *pp = w->next;
                 break;
@@ -544,7 +549,8 @@ static void refresh_if_due(struct ed_app *app, int64_t id,
     struct hs_result r = {0};
     long delay = 0;
     pthread_mutex_lock(&flights_lock);
-    struct creds_flight *f = flight_find(id) ? NULL : flight_open_locked(app, id);
+    struct creds_flight *f = flight_find(id) ? NULL
+                                             : flight_open_locked(app, id);
     pthread_mutex_unlock(&flights_lock);
     if (!f)
         return; /* a call here is refreshing it */

@@ -54,8 +54,8 @@ typedef void (*creds_ready_fn)(void *ud, enum creds_status st,
                                const struct creds *c, const char *why);
 enum creds_status creds_request(struct ed_app *app, int64_t id,
                                 int64_t stale_version, struct creds *out,
-                                const char **why, creds_ready_fn ready, void *ud,
-                                struct creds_wait **wait);
+                                const char **why, creds_ready_fn ready,
+                                void *ud, struct creds_wait **wait);
 /* Leave the flight joined through *wait (a client gave up). True when it
  * was left (ready will not run); false when ready has already run (*wait
  * was NULL). Any thread. */

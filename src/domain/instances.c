@@ -78,9 +78,9 @@ enum ed_err instance_from_row(struct ed_app *app, struct store_instance *row,
      * the configuration's refresh time follows the row */
     if (out->row.refreshed_at > 0 && out->row.auth_type &&
         strcmp(out->row.auth_type, "apiKey") != 0)
-        json_object_set_new(
-            out->config, "oauth.user.refresh_time",
-            json_sprintf("%lld", (long long)out->row.refreshed_at));
+        json_object_set_new(out->config, "oauth.user.refresh_time",
+                            json_sprintf("%lld",
+                                         (long long)out->row.refreshed_at));
     out->secrets = json_object();
     if (out->row.secrets_ct.data && out->row.secrets_ct.len) {
         if (crypto_open(app->keys, out->row.secrets_ct.data,
@@ -162,7 +162,8 @@ static json_t *cfg_value(json_t *v)
 
 static bool is_internal_key(const struct element *el, const char *key)
 {
-    return json_is_true(json_object_get(element_config_def(el, key), "internal"));
+    return json_is_true(
+        json_object_get(element_config_def(el, key), "internal"));
 }
 
 /* Put a value in the secret or the plain map, removing it from the other. */
@@ -191,7 +192,8 @@ static void cfg_defaults(const struct element *el, json_t *config)
         const char *key = json_string_value(json_object_get(d, "key"));
         json_t *dv = json_object_get(d, "defaultValue");
         if (!element_config_is_secret(el, key))
-            json_object_set_new(config, key, dv ? json_incref(dv) : json_null());
+            json_object_set_new(config, key,
+                                dv ? json_incref(dv) : json_null());
     }
 }
 
@@ -208,7 +210,8 @@ static const char *cfg_apply(const struct element *el, json_t *config,
     json_object_foreach(input, key, v) {
         if (strlen(key) > 256)
             return "configuration key too long";
-        if (json_is_string(v) && strcmp(json_string_value(v), INSTANCE_MASK) == 0)
+        if (json_is_string(v) &&
+            strcmp(json_string_value(v), INSTANCE_MASK) == 0)
             continue;
         if (is_internal_key(el, key) && !allow_internal)
             continue;
@@ -251,9 +254,11 @@ json_t *instance_render(struct ed_app *app, const struct instance *in)
     if (store_user_get(app->store, in->row.user_id, &u) == ED_OK) {
         json_object_set_new(user, "emailAddress", json_string(u.email));
         json_object_set_new(user, "firstName",
-                            u.first_name ? json_string(u.first_name) : json_null());
+                            u.first_name ? json_string(u.first_name)
+                                         : json_null());
         json_object_set_new(user, "lastName",
-                            u.last_name ? json_string(u.last_name) : json_null());
+                            u.last_name ? json_string(u.last_name)
+                                        : json_null());
     }
     store_user_cleanup(&u);
     const char *events = json_string_value(
@@ -266,13 +271,15 @@ json_t *instance_render(struct ed_app *app, const struct instance *in)
         (json_int_t)in->el->id, "tags", in->tags, "provisionInteractions",
         "valid", in->row.valid, "disabled", in->row.disabled, "maxCacheSize", 0,
         "cacheTimeToLive", 0, "cachingEnabled", 0, "configuration",
-        render_config(in), "eventsEnabled", events && strcmp(events, "true") == 0,
-        "traceLoggingEnabled", 0, "externalAuthentication",
+        render_config(in), "eventsEnabled",
+        events && strcmp(events, "true") == 0, "traceLoggingEnabled", 0,
+        "externalAuthentication",
         in->row.external_auth ? in->row.external_auth : "none", "user", user);
     json_t *hub = json_object_get(in->meta, "hub_id");
     if (json_is_integer(hub))
         json_object_set(o, "portalId", hub);
-    json_object_set_new(o, "authenticationType", json_string(in->row.auth_type));
+    json_object_set_new(o, "authenticationType",
+                        json_string(in->row.auth_type));
     if (!in->row.valid && in->row.invalid_reason)
         json_object_set_new(o, "invalidReason",
                             json_string(in->row.invalid_reason));
@@ -312,7 +319,8 @@ json_t *instance_config_entries(const struct instance *in)
     json_t *d;
     json_array_foreach(in->el->config, i, d) {
         json_array_append_new(
-            arr, instance_config_entry(in, json_string_value(json_object_get(d, "key"))));
+            arr, instance_config_entry(in, json_string_value(
+                                               json_object_get(d, "key"))));
     }
     return arr;
 }
@@ -372,9 +380,10 @@ void inst_error_cleanup(struct inst_error *e)
     memset(e, 0, sizeof(*e));
 }
 
-static bool fail(struct inst_error *e, enum ed_api_error code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static bool fail(struct inst_error *e, enum ed_api_error code, const char *fmt, ...)
+static bool fail(struct inst_error *e, enum ed_api_error code, const char *fmt,
+                 ...) __attribute__((format(printf, 3, 4)));
+static bool fail(struct inst_error *e, enum ed_api_error code, const char *fmt,
+                 ...)
 {
     va_list ap;
     e->code = code;
@@ -407,7 +416,8 @@ static bool pd_has(json_t *pd, const char *name)
 
 static enum prov_mode pick_mode(json_t *config, json_t *pd, const char *ext)
 {
-    const char *at = json_string_value(json_object_get(config, "authentication.type"));
+    const char *at = json_string_value(
+        json_object_get(config, "authentication.type"));
     if (at && (ed_strcaseeq(at, "apiKey") || ed_strcaseeq(at, "apikey")))
         return MODE_APIKEY;
     if (ext && strcmp(ext, "initial") == 0)
@@ -432,19 +442,22 @@ static bool check_inputs(const struct instance *in, enum prov_mode mode,
 {
     static const char *const need_code[] = {"oauth.api.key", "oauth.api.secret",
                                             "oauth.callback.url", NULL};
-    static const char *const need_legacy[] = {"oauth.api.key", "oauth.api.secret",
-                                              NULL};
+    static const char *const need_legacy[] = {"oauth.api.key",
+                                              "oauth.api.secret", NULL};
     static const char *const need_ext[] = {"oauth.api.key", "oauth.api.secret",
                                            "oauth.user.refresh_token", NULL};
-    static const char *const need_key[] = {"hubspot.authorization.apikey", NULL};
-    static const char *const creds[] = {"oauth.api.key", "oauth.api.secret",
+    static const char *const need_key[] = {"hubspot.authorization.apikey",
+                                           NULL};
+    static const char *const creds[] = {"oauth.api.key",
+                                        "oauth.api.secret",
                                         "oauth.callback.url",
                                         "oauth.user.refresh_token",
-                                        "hubspot.authorization.apikey", NULL};
+                                        "hubspot.authorization.apikey",
+                                        NULL};
     static const char *const pd_creds[] = {"code", "access_token",
                                            "refresh_token", "apikey", NULL};
-    const char *const *need = mode == MODE_CODE     ? need_code
-                              : mode == MODE_LEGACY ? need_legacy
+    const char *const *need = mode == MODE_CODE       ? need_code
+                              : mode == MODE_LEGACY   ? need_legacy
                               : mode == MODE_EXTERNAL ? need_ext
                                                       : need_key;
     char buf[1024] = "";
@@ -466,7 +479,8 @@ static bool check_inputs(const struct instance *in, enum prov_mode mode,
             list_add(buf, sizeof(buf), &k, creds[i]);
     }
     for (size_t i = 0; pd_creds[i]; i++) {
-        if (ed_has_control(json_string_value(json_object_get(pd, pd_creds[i])))) {
+        if (ed_has_control(
+                json_string_value(json_object_get(pd, pd_creds[i])))) {
             char name[64];
             snprintf(name, sizeof(name), "providerData.%s", pd_creds[i]);
             list_add(buf, sizeof(buf), &k, name);
@@ -474,7 +488,8 @@ static bool check_inputs(const struct instance *in, enum prov_mode mode,
     }
     if (k)
         return fail(err, ED_E_BAD_REQUEST,
-                    "Control characters are not allowed in credentials: %s", buf);
+                    "Control characters are not allowed in credentials: %s",
+                    buf);
     return true;
 }
 
@@ -486,7 +501,8 @@ static void provider_failed(struct inst_error *err, struct hs_result *r,
     if (r->failure == HS_TRANSIENT)
         fail(err, ED_E_BAD_GATEWAY, "HubSpot failed while %s", what);
     else
-        fail(err, ED_E_BAD_REQUEST, "HubSpot rejected the request while %s", what);
+        fail(err, ED_E_BAD_REQUEST, "HubSpot rejected the request while %s",
+             what);
     free(err->provider_message);
     err->provider_message = r->provider_message ? ed_strdup(r->provider_message)
                                                 : NULL;
@@ -518,9 +534,10 @@ void instance_take_tokens(struct instance *in, json_t *body,
 /* Merge token metadata (introspection / token info) into in->meta. */
 static void take_meta(struct instance *in, json_t *body)
 {
-    static const char *const keys[] = {"hub_id", "user", "user_id", "app_id",
-                                       "scopes", "hub_domain", "hubId", "appId",
-                                       "userId", NULL};
+    static const char *const keys[] = {"hub_id", "user",   "user_id",
+                                       "app_id", "scopes", "hub_domain",
+                                       "hubId",  "appId",  "userId",
+                                       NULL};
     for (size_t i = 0; keys[i]; i++) {
         json_t *v = json_object_get(body, keys[i]);
         if (!v)
@@ -618,7 +635,8 @@ static void prov_step(void *ud, struct hs_result *r)
         take_meta(in, r->body);
         set_auth_type(in, "oauth2");
         struct hs_call c;
-        hs_call_token_introspect(&c, api, element_oauth(in->el, "introspectPath"),
+        hs_call_token_introspect(&c, api,
+                                 element_oauth(in->el, "introspectPath"),
                                  instance_cfg(in, "oauth.api.key"),
                                  instance_cfg(in, "oauth.api.secret"),
                                  instance_cfg(in, "oauth.user.token"));
@@ -651,8 +669,10 @@ bool instance_provision(struct ed_app *app, struct instance *in, json_t *pd,
     json_object_clear(in->meta);
     switch (mode) {
     case MODE_APIKEY:
-        hs_call_private_app_info(&c, api, element_oauth(in->el, "privateAppInfoPath"),
-                                 instance_cfg(in, "hubspot.authorization.apikey"));
+        hs_call_private_app_info(&c, api,
+                                 element_oauth(in->el, "privateAppInfoPath"),
+                                 instance_cfg(in,
+                                              "hubspot.authorization.apikey"));
         break;
     case MODE_CODE: {
         char *code = pd_dup(pd, "code");
@@ -692,7 +712,8 @@ bool instance_provision(struct ed_app *app, struct instance *in, json_t *pd,
         crypto_free_secret(at);
         crypto_free_secret(rt);
         if (e)
-            return fail(err, ED_E_BAD_REQUEST, "providerData.access_token is too long");
+            return fail(err, ED_E_BAD_REQUEST,
+                        "providerData.access_token is too long");
         break;
     }
     }
@@ -789,8 +810,8 @@ bool instance_prepare_new(struct ed_app *app, const struct element *el,
     in->row.element_key = ed_strdup(el->key);
     in->row.name = name;
     name = NULL;
-    in->row.external_auth =
-        ed_strdup(json_is_string(ext) ? json_string_value(ext) : "none");
+    in->row.external_auth = ed_strdup(
+        json_is_string(ext) ? json_string_value(ext) : "none");
     ok = true;
 out:
     free(name);
@@ -799,8 +820,8 @@ out:
     return ok;
 }
 
-bool instance_store_new(struct ed_app *app, struct instance *in,
-                        int64_t org_id, int64_t user_id, struct inst_error *err)
+bool instance_store_new(struct ed_app *app, struct instance *in, int64_t org_id,
+                        int64_t user_id, struct inst_error *err)
 {
     uint8_t hash[ED_HASH_BYTES];
     /* everything HubSpot accepted: now store */
@@ -849,7 +870,8 @@ bool instance_change_apply(struct ed_app *app, struct instance *in,
     ch->ext = json_is_string(ext) ? ed_strdup(json_string_value(ext)) : NULL;
     /* what the change started from: only what differs is written */
     ch->old_name = ed_strdup(in->row.name);
-    ch->old_reason = in->row.invalid_reason ? ed_strdup(in->row.invalid_reason) : NULL;
+    ch->old_reason = in->row.invalid_reason ? ed_strdup(in->row.invalid_reason)
+                                            : NULL;
     ch->old_tags = json_deep_copy(in->tags);
     ch->old_config = json_deep_copy(in->config);
     ch->old_valid = in->row.valid;
@@ -894,8 +916,10 @@ bool instance_change_apply(struct ed_app *app, struct instance *in,
                 json_object_set(nc, k, v);
         json_object_foreach(in->secrets, k, v)
             if (is_internal_key(in->el, k) ||
-                (json_is_object(cfg) && json_is_string(json_object_get(cfg, k)) &&
-                 strcmp(json_string_value(json_object_get(cfg, k)), INSTANCE_MASK) == 0))
+                (json_is_object(cfg) &&
+                 json_is_string(json_object_get(cfg, k)) &&
+                 strcmp(json_string_value(json_object_get(cfg, k)),
+                        INSTANCE_MASK) == 0))
                 json_object_set(ns, k, v);
         json_decref(in->config);
         in->secrets = (json_decref(in->secrets), ns);
@@ -928,7 +952,8 @@ bool instance_change_commit(struct ed_app *app, struct instance *in,
         in->row.external_auth = ed_strdup(ch->ext);
     }
     char *new_secrets = json_dumps(in->secrets, JSON_COMPACT | JSON_SORT_KEYS);
-    bool creds_changed = ch->reauth || strcmp(ch->old_secrets, new_secrets) != 0;
+    bool creds_changed = ch->reauth ||
+                         strcmp(ch->old_secrets, new_secrets) != 0;
     crypto_free_secret(new_secrets);
     if (creds_changed && instance_seal_secrets(app, in) != ED_OK)
         return fail(err, ED_E_INTERNAL, "Cannot seal credentials");
@@ -955,9 +980,11 @@ bool instance_change_commit(struct ed_app *app, struct instance *in,
     if (e == ED_OK)
         e = store_instance_update(app->store, &in->row, fields);
     if (e == ED_ERR_BUSY)
-        return fail(err, ED_E_CONFLICT, "The instance changed meanwhile; retry");
+        return fail(err, ED_E_CONFLICT,
+                    "The instance changed meanwhile; retry");
     if (e == ED_ERR_NOT_FOUND)
-        return fail(err, ED_E_NOT_FOUND, "No element instance found for id %lld",
+        return fail(err, ED_E_NOT_FOUND,
+                    "No element instance found for id %lld",
                     (long long)in->row.id);
     if (e)
         return fail(err, ED_E_INTERNAL, "Cannot store the instance");
@@ -976,8 +1003,9 @@ static void revoke_done(void *ud, struct hs_result *r)
     struct revoke rv = *(struct revoke *)ud;
     free(ud);
     if (r->failure != HS_OK)
-        ed_warn(rv.rid, "msg=\"refresh token revocation failed\" instance=%lld "
-                        "status=%ld",
+        ed_warn(rv.rid,
+                "msg=\"refresh token revocation failed\" instance=%lld "
+                "status=%ld",
                 (long long)rv.id, r->status);
     rv.done(rv.ud, r->failure == HS_OK);
 }
@@ -1004,8 +1032,9 @@ bool instance_revoke(struct ed_app *app, const struct instance *in,
     struct provider_job *j = hs_call_submit(&c, 0, revoke_done, rv);
     hs_call_cleanup(&c);
     if (!j) {
-        ed_warn(rid, "msg=\"refresh token revocation not submitted\" "
-                     "instance=%lld",
+        ed_warn(rid,
+                "msg=\"refresh token revocation not submitted\" "
+                "instance=%lld",
                 (long long)in->row.id);
         free(rv);
         return false;

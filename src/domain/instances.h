@@ -94,8 +94,8 @@ bool instance_provision(struct ed_app *app, struct instance *in, json_t *pd,
                         void *ud, struct inst_error *err);
 /* Store a new, provisioned instance for (org_id, user_id): token, sealed
  * secrets. */
-bool instance_store_new(struct ed_app *app, struct instance *in,
-                        int64_t org_id, int64_t user_id, struct inst_error *err);
+bool instance_store_new(struct ed_app *app, struct instance *in, int64_t org_id,
+                        int64_t user_id, struct inst_error *err);
 
 /* A PUT (full) or PATCH in progress: what it started from. */
 struct inst_change {

@@ -22,22 +22,42 @@ struct elements {
     json_t *hubs;
 };
 
-static const char *const object_strings[] = {
-    "name", "hookName", "key", "description", "image", "configDescription",
-    "hub", "protocolType", NULL};
-static const char *const object_bools[] = {
-    "active", "deleted", "typeOauth", "trialAccount", "transformationsEnabled",
-    "bulkDownloadEnabled", "bulkUploadEnabled", "cloneable", "extendable",
-    "beta", "extended", "private", NULL};
-static const char *const object_arrays[] = {
-    "defaultTransformations", "objectMetadata", "parameters", NULL};
-static const char *const config_types[] = {
-    "TEXTFIELD_32", "TEXTFIELD_128", "TEXTFIELD_1000", "TEXTAREA", "PASSWORD",
-    "BOOLEAN", "SELECTION", NULL};
-static const char *const oauth_paths[] = {
-    "authorizePath", "legacyAuthorizePath", "tokenPath", "introspectPath",
-    "revokePath", "legacyRefreshPath", "legacyVerifyPath", "privateAppInfoPath",
-    "defaultScope", "emptyScope", NULL};
+static const char *const object_strings[] = {"name",  "hookName",
+                                             "key",   "description",
+                                             "image", "configDescription",
+                                             "hub",   "protocolType",
+                                             NULL};
+static const char *const object_bools[] = {"active",
+                                           "deleted",
+                                           "typeOauth",
+                                           "trialAccount",
+                                           "transformationsEnabled",
+                                           "bulkDownloadEnabled",
+                                           "bulkUploadEnabled",
+                                           "cloneable",
+                                           "extendable",
+                                           "beta",
+                                           "extended",
+                                           "private",
+                                           NULL};
+static const char *const object_arrays[] = {"defaultTransformations",
+                                            "objectMetadata", "parameters",
+                                            NULL};
+static const char *const config_types[] = {"TEXTFIELD_32",   "TEXTFIELD_128",
+                                           "TEXTFIELD_1000", "TEXTAREA",
+                                           "PASSWORD",       "BOOLEAN",
+                                           "SELECTION",      NULL};
+static const char *const oauth_paths[] = {"authorizePath",
+                                          "legacyAuthorizePath",
+                                          "tokenPath",
+                                          "introspectPath",
+                                          "revokePath",
+                                          "legacyRefreshPath",
+                                          "legacyVerifyPath",
+                                          "privateAppInfoPath",
+                                          "defaultScope",
+                                          "emptyScope",
+                                          NULL};
 
 #define FAIL(...)                                                              \
     do {                                                                       \
@@ -82,8 +102,8 @@ static enum ed_err validate_config(json_t *cfg, char *why, size_t why_len)
                 FAIL("configuration %s: bad authenticationTypes", key);
         }
         for (size_t k = 0; k < i; k++) {
-            const char *other =
-                json_string_value(json_object_get(json_array_get(cfg, k), "key"));
+            const char *other = json_string_value(
+                json_object_get(json_array_get(cfg, k), "key"));
             if (other && strcmp(other, key) == 0)
                 FAIL("configuration %s: duplicate key", key);
         }
@@ -114,7 +134,8 @@ static enum ed_err validate_features(json_t *obj, json_t *meta, char *why,
              "metadata.events.methods is not empty");
     if (!json_is_boolean(json_object_get(bulk, "upload")) ||
         !json_is_boolean(json_object_get(bulk, "download")))
-        FAIL("metadata.bulk.upload and metadata.bulk.download must be booleans");
+        FAIL(
+            "metadata.bulk.upload and metadata.bulk.download must be booleans");
     if (json_is_true(json_object_get(bulk, "upload")) !=
             json_is_true(json_object_get(obj, "bulkUploadEnabled")) ||
         json_is_true(json_object_get(bulk, "download")) !=
@@ -155,7 +176,8 @@ enum ed_err elements_validate_def(json_t *def, char *why, size_t why_len)
     for (size_t i = 0; oauth_paths[i]; i++)
         if (!json_is_string(json_object_get(oauth, oauth_paths[i])))
             FAIL("oauth.%s must be a string", oauth_paths[i]);
-    if (!json_is_object(meta) || !json_is_object(json_object_get(meta, "events")) ||
+    if (!json_is_object(meta) ||
+        !json_is_object(json_object_get(meta, "events")) ||
         !json_is_object(json_object_get(meta, "bulk")) ||
         !json_is_object(json_object_get(meta, "discovery")))
         FAIL("metadata.events, metadata.bulk and metadata.discovery required");
@@ -291,7 +313,8 @@ bool element_config_is_secret(const struct element *el, const char *key)
     if (!c)
         return false;
     return json_is_true(json_object_get(c, "secret")) ||
-           strcmp(json_string_value(json_object_get(c, "type")), "PASSWORD") == 0;
+           strcmp(json_string_value(json_object_get(c, "type")), "PASSWORD") ==
+               0;
 }
 
 const char *element_oauth(const struct element *el, const char *name)

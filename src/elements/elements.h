@@ -19,10 +19,10 @@ struct element {
     const char *key;
     const char *name;
     const char *hub;
-    json_t *def;     /* whole definition (owned by the catalogue) */
-    json_t *object;  /* borrowed: def.element */
-    json_t *config;  /* borrowed: def.configuration (array) */
-    json_t *oauth;   /* borrowed: def.oauth */
+    json_t *def;    /* whole definition (owned by the catalogue) */
+    json_t *object; /* borrowed: def.element */
+    json_t *config; /* borrowed: def.configuration (array) */
+    json_t *oauth;  /* borrowed: def.oauth */
 };
 
 struct elements;

@@ -28,7 +28,8 @@ struct connlimit {
 /* The address as 16 bytes (IPv4 as v4-mapped IPv6); false if not IP. */
 static bool addr_key(const struct sockaddr *sa, uint8_t key[16])
 {
-    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    static const uint8_t mapped[12] = {0, 0, 0, 0, 0,    0,
+                                       0, 0, 0, 0, 0xff, 0xff};
     if (!sa)
         return false;
     if (sa->sa_family == AF_INET) {

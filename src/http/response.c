@@ -69,10 +69,10 @@ char *http_response_body(const struct ed_request *req, struct ed_response *res,
             res->status = ed_api_error_status(res->error);
         json_t *env = json_object();
         json_object_set_new(env, "requestId", json_string(req->request_id));
-        json_object_set_new(
-            env, "message",
-            json_text(res->message ? res->message
-                                   : ed_api_error_message(res->error)));
+        json_object_set_new(env, "message",
+                            json_text(res->message
+                                          ? res->message
+                                          : ed_api_error_message(res->error)));
         if (res->provider_message)
             json_object_set_new(env, "providerMessage",
                                 json_text(res->provider_message));

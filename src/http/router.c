@@ -112,10 +112,9 @@ static int match_one(const struct ed_route *r, const struct seg *ps, size_t np,
     return score;
 }
 
-static const struct ed_route *match_in(const struct ed_route *const *tab,
-                                       size_t ntab, struct ed_request *req,
-                                       const char *subpath, enum ed_method method,
-                                       unsigned *allowed);
+static const struct ed_route *
+match_in(const struct ed_route *const *tab, size_t ntab, struct ed_request *req,
+         const char *subpath, enum ed_method method, unsigned *allowed);
 
 const struct ed_route *router_match(struct ed_request *req, const char *subpath,
                                     enum ed_method method, unsigned *allowed)
@@ -139,8 +138,8 @@ const struct ed_route *router_match_console(struct ed_request *req,
 
 static const struct ed_route *match_in(const struct ed_route *const *tab,
                                        size_t ntab, struct ed_request *req,
-                                       const char *subpath, enum ed_method method,
-                                       unsigned *allowed)
+                                       const char *subpath,
+                                       enum ed_method method, unsigned *allowed)
 {
     struct seg ps[MAX_SEGS];
     bool overflow;

@@ -105,8 +105,8 @@ struct sock_ctx {
 };
 
 struct conn_ctx {
-    bool init;          /* access_cb has seen this request */
-    const char *target; /* the request target as sent (arena) */
+    bool init;                     /* access_cb has seen this request */
+    const char *target;            /* the request target as sent (arena) */
     enum ed_api_error limit_error; /* 414/431/400 found at start */
     struct ed_request req;
     struct ed_response res;
@@ -206,8 +206,8 @@ static void client_gone(struct conn_ctx *ctx)
 static void client_drop_continuation(struct conn_ctx *ctx)
 {
     pthread_mutex_lock(&ctx->lock);
-    int (*fn)(struct ed_request *, struct ed_response *, void *) =
-        ctx->done ? ctx->req.continue_fn : NULL;
+    int (*fn)(struct ed_request *, struct ed_response *,
+              void *) = ctx->done ? ctx->req.continue_fn : NULL;
     ctx->req.continue_fn = NULL;
     pthread_mutex_unlock(&ctx->lock);
     if (!fn)
@@ -277,8 +277,8 @@ static void collect(struct MHD_Connection *conn, struct conn_ctx *ctx)
     req->nquery = http_uri_parse_query(req->arena, http_uri_query(ctx->target),
                                        req->query, MAX_QUERY, &overflow);
     int nh = MHD_get_connection_values(conn, MHD_HEADER_KIND, NULL, NULL);
-    struct kv_collect h = {ed_arena_alloc(req->arena, sizeof(struct ed_kv) *
-                                                          MAX_HEADERS),
+    struct kv_collect h = {ed_arena_alloc(req->arena,
+                                          sizeof(struct ed_kv) * MAX_HEADERS),
                            0, MAX_HEADERS, req->arena};
     MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_kv, &h);
     req->headers = h.items;
@@ -294,8 +294,8 @@ static void collect(struct MHD_Connection *conn, struct conn_ctx *ctx)
 /* The peer's numeric address, for the login throttle and logs. */
 static const char *client_ip(struct MHD_Connection *conn, struct ed_arena *a)
 {
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
+        conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     char buf[INET6_ADDRSTRLEN] = "";
     if (ci && ci->client_addr) {
         const struct sockaddr *sa = ci->client_addr;
@@ -313,8 +313,8 @@ static const char *client_ip(struct MHD_Connection *conn, struct ed_arena *a)
 
 static struct sock_ctx *sock_of(struct MHD_Connection *conn)
 {
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
+        conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
     return ci ? ci->socket_context : NULL;
 }
 
@@ -347,10 +347,10 @@ static void notify_conn_cb(void *cls, struct MHD_Connection *conn,
     struct loop *l = cls;
     struct sock_ctx *sc = *socket_context;
     if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-        const union MHD_ConnectionInfo *fd =
-            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-        const union MHD_ConnectionInfo *ad =
-            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        const union MHD_ConnectionInfo *fd = MHD_get_connection_info(
+            conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        const union MHD_ConnectionInfo *ad = MHD_get_connection_info(
+            conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
         sc = ed_calloc(1, sizeof(*sc));
         sc->loop = l;
         sc->fd = fd ? fd->connect_fd : -1;
@@ -549,8 +549,8 @@ static void limit_error(struct conn_ctx *ctx)
         res_error(req, res, ED_E_HEADERS_TOO_LARGE,
                   "More than %d request header fields", MAX_HEADERS);
     else
-        res_error(req, res, ED_E_BAD_REQUEST,
-                  "More than %d query parameters", MAX_QUERY);
+        res_error(req, res, ED_E_BAD_REQUEST, "More than %d query parameters",
+                  MAX_QUERY);
 }
 
 static void process_request(struct conn_ctx *ctx)
@@ -604,8 +604,7 @@ static void process_request(struct conn_ctx *ctx)
                       req->method_name);
             return;
         }
-        res_error(req, res, ED_E_NOT_FOUND, "No resource at %s",
-                  req->subpath);
+        res_error(req, res, ED_E_NOT_FOUND, "No resource at %s", req->subpath);
         return;
     }
     if (!read_body(ctx, route))
@@ -650,15 +649,16 @@ static enum MHD_Result send_response(struct MHD_Connection *conn,
     size_t len = 0;
     map_db_down(ctx);
     char *body = http_response_body(req, res, &len);
-    struct MHD_Response *r =
-        MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    struct MHD_Response *r = MHD_create_response_from_buffer(
+        len, body, MHD_RESPMEM_MUST_FREE);
     const char *origin = cors_grant(req);
     /* every response outside the API carries the console's headers */
     if (outside_api(req->path) && !req_has_res_header(res, "X-Frame-Options"))
         api_console_headers(res, false);
     MHD_add_response_header(r, "Content-Type",
-                            res->content_type ? res->content_type
-                                              : "application/json; charset=utf-8");
+                            res->content_type
+                                ? res->content_type
+                                : "application/json; charset=utf-8");
     MHD_add_response_header(r, "Elements-Request-Id", req->request_id);
     if (origin) {
         MHD_add_response_header(r, "Access-Control-Allow-Origin", origin);
@@ -711,8 +711,8 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
         return MHD_YES;
     }
     if (*upload_data_size) {
-        if (!ctx->too_large &&
-            ed_buf_append(&ctx->body, upload_data, *upload_data_size) != ED_OK) {
+        if (!ctx->too_large && ed_buf_append(&ctx->body, upload_data,
+                                             *upload_data_size) != ED_OK) {
             ctx->too_large = true;
             ed_buf_cleanup(&ctx->body);
         }
@@ -749,8 +749,8 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
         ctx->done = ctx->suspended = false;
         pthread_mutex_unlock(&ctx->lock);
         client_unwatch(ctx);
-        int (*fn)(struct ed_request *, struct ed_response *, void *) =
-            ctx->req.continue_fn;
+        int (*fn)(struct ed_request *, struct ed_response *,
+                  void *) = ctx->req.continue_fn;
         if (!fn)
             break; /* final answer */
         ctx->req.continue_fn = NULL;
@@ -764,8 +764,8 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
     return send_response(conn, ctx);
 }
 
-static void completed_cb(void *cls, struct MHD_Connection *conn,
-                         void **con_cls, enum MHD_RequestTerminationCode toe)
+static void completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
 {
     struct http_server *srv = cls;
     struct conn_ctx *ctx = *con_cls;
@@ -843,8 +843,7 @@ static void *loop_main(void *arg)
             if (tag & TAG_CLIENT) {
                 client_gone((struct conn_ctx *)(uintptr_t)(tag & ~TAG_CLIENT));
             } else if (tag & PROVIDER_ASYNC_TAG) {
-                provider_async_socket_event(l->engine,
-                                            (int)(tag & 0xffffffffu),
+                provider_async_socket_event(l->engine, (int)(tag & 0xffffffffu),
                                             evs[i].events);
             } else if (tag == TAG_WAKE) {
                 uint64_t v;
@@ -863,13 +862,15 @@ static void *loop_main(void *arg)
 static int listen_socket(const struct sockaddr_storage *ss, socklen_t sl)
 {
     int one = 1;
-    int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                    0);
     if (fd < 0)
         return -1;
     /* SO_REUSEADDR for quick restarts; never SO_REUSEPORT, which would let
      * a second server bind the same port and silently share the traffic */
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    if (bind(fd, (const struct sockaddr *)ss, sl) != 0 || listen(fd, 4096) != 0) {
+    if (bind(fd, (const struct sockaddr *)ss, sl) != 0 ||
+        listen(fd, 4096) != 0) {
         close(fd);
         return -1;
     }
@@ -887,8 +888,8 @@ static enum ed_err loop_start(struct http_server *srv, struct loop *l,
         return ED_ERR_IO;
     l->d = MHD_start_daemon(
         MHD_USE_EPOLL | MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC,
-        0, accept_cb, srv, access_cb, srv, MHD_OPTION_LISTEN_SOCKET, srv->listen_fd,
-        MHD_OPTION_CONNECTION_LIMIT, conn_limit,
+        0, accept_cb, srv, access_cb, srv, MHD_OPTION_LISTEN_SOCKET,
+        srv->listen_fd, MHD_OPTION_CONNECTION_LIMIT, conn_limit,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, MEMORY_LIMIT,
         MHD_OPTION_CONNECTION_TIMEOUT, 120u, MHD_OPTION_NOTIFY_COMPLETED,
         completed_cb, srv, MHD_OPTION_UNESCAPE_CALLBACK, unescape_cb, NULL,
@@ -896,8 +897,8 @@ static enum ed_err loop_start(struct http_server *srv, struct loop *l,
         MHD_OPTION_NOTIFY_CONNECTION, notify_conn_cb, l, MHD_OPTION_END);
     if (!l->d)
         return ED_ERR_IO;
-    const union MHD_DaemonInfo *info =
-        MHD_get_daemon_info(l->d, MHD_DAEMON_INFO_EPOLL_FD);
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(
+        l->d, MHD_DAEMON_INFO_EPOLL_FD);
     if (!info)
         return ED_ERR_IO;
     ev.events = EPOLLIN;
@@ -940,8 +941,9 @@ enum ed_err http_server_start(struct ed_app *app, struct http_server **out,
         return ED_ERR_IO;
     }
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    unsigned threads = app->cfg->threads > 0 ? (unsigned)app->cfg->threads
-                                             : (unsigned)(ncpu > 2 ? ncpu * 2 : 4);
+    unsigned threads = app->cfg->threads > 0
+                           ? (unsigned)app->cfg->threads
+                           : (unsigned)(ncpu > 2 ? ncpu * 2 : 4);
     if (threads > MAX_LOOPS)
         threads = MAX_LOOPS;
     for (unsigned i = 0; i < threads; i++) {
@@ -973,7 +975,8 @@ void http_server_stop(struct http_server *srv)
     for (unsigned i = 0; i < srv->nloops; i++)
         if (srv->loops[i].d)
             MHD_quiesce_daemon(srv->loops[i].d);
-    double deadline = ed_mono_ms() + (double)srv->app->cfg->shutdown_grace * 1000;
+    double deadline = ed_mono_ms() +
+                      (double)srv->app->cfg->shutdown_grace * 1000;
     while (atomic_load(&srv->active) > 0 && ed_mono_ms() < deadline)
         usleep(10000);
     atomic_store(&srv->stop, true);

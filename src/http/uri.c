@@ -16,15 +16,15 @@ static int hexval(char c)
 }
 
 /* Decode n bytes of s into the arena; plus_space: '+' means ' '. */
-static char *decode(struct ed_arena *a, const char *s, size_t n, bool plus_space)
+static char *decode(struct ed_arena *a, const char *s, size_t n,
+                    bool plus_space)
 {
     char *out = ed_arena_alloc(a, n + 1);
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
         int hi, lo;
-        if (s[i] == '%' && i + 2 < n &&
-            (hi = hexval(s[i + 1])) >= 0 && (lo = hexval(s[i + 2])) >= 0 &&
-            (hi | lo) != 0) {
+        if (s[i] == '%' && i + 2 < n && (hi = hexval(s[i + 1])) >= 0 &&
+            (lo = hexval(s[i + 2])) >= 0 && (hi | lo) != 0) {
             out[o++] = (char)(hi * 16 + lo);
             i += 2;
         } else if (plus_space && s[i] == '+') {
@@ -49,8 +49,8 @@ const char *http_uri_query(const char *raw)
     return raw[n] == '?' ? raw + n + 1 : NULL;
 }
 
-size_t http_uri_parse_query(struct ed_arena *a, const char *q, struct ed_kv *out,
-                            size_t max, bool *overflow)
+size_t http_uri_parse_query(struct ed_arena *a, const char *q,
+                            struct ed_kv *out, size_t max, bool *overflow)
 {
     size_t count = 0;
     *overflow = false;
@@ -69,8 +69,9 @@ size_t http_uri_parse_query(struct ed_arena *a, const char *q, struct ed_kv *out
                 return count;
             }
             out[count].name = decode(a, q, (size_t)(name_end - q), true);
-            out[count].value =
-                eq ? decode(a, eq + 1, (size_t)(stop - eq - 1), true) : NULL;
+            out[count].value = eq ? decode(a, eq + 1, (size_t)(stop - eq - 1),
+                                           true)
+                                  : NULL;
             count++;
         }
         q = amp ? amp + 1 : end;

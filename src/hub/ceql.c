@@ -198,8 +198,7 @@ static bool unexpected(struct parser *p, const char *expected)
     int shown;
 
     if (t->kind == TK_END) {
-        PERR(p, "CEQL: unexpected end of %s; expected %s", p->what,
-             expected);
+        PERR(p, "CEQL: unexpected end of %s; expected %s", p->what, expected);
         return false;
     }
     shown = echo_len(p->src + t->start, n);
@@ -208,8 +207,10 @@ static bool unexpected(struct parser *p, const char *expected)
              shown, p->src + t->start, (size_t)shown < n ? "..." : "",
              t->start + 1, expected);
     else
-        PERR(p, "CEQL: unexpected token '%.*s%s' at position %zu; expected "
-                "%s", shown, p->src + t->start, (size_t)shown < n ? "..." : "",
+        PERR(p,
+             "CEQL: unexpected token '%.*s%s' at position %zu; expected "
+             "%s",
+             shown, p->src + t->start, (size_t)shown < n ? "..." : "",
              t->start + 1, expected);
     return false;
 }
@@ -281,8 +282,10 @@ static bool lex_qident(struct parser *p)
     const char *close = memchr(p->src + start + 1, '`', p->len - start - 1);
 
     if (!close) {
-        PERR(p, "CEQL: unterminated back-quoted name starting at position "
-                "%zu", start + 1);
+        PERR(p,
+             "CEQL: unterminated back-quoted name starting at position "
+             "%zu",
+             start + 1);
         return false;
     }
     if (close == p->src + start + 1) {
@@ -370,9 +373,18 @@ static bool lex_next(struct parser *p)
     c = p->src[p->pos];
     d = p->pos + 1 < p->len ? p->src[p->pos + 1] : '\0';
     switch (c) {
-    case '(': p->tok.kind = TK_LPAREN; p->pos++; break;
-    case ')': p->tok.kind = TK_RPAREN; p->pos++; break;
-    case ',': p->tok.kind = TK_COMMA; p->pos++; break;
+    case '(':
+        p->tok.kind = TK_LPAREN;
+        p->pos++;
+        break;
+    case ')':
+        p->tok.kind = TK_RPAREN;
+        p->pos++;
+        break;
+    case ',':
+        p->tok.kind = TK_COMMA;
+        p->pos++;
+        break;
     case '=': lex_op(p, OP_EQ, 1); break;
     case '<':
         if (d == '=')
@@ -393,8 +405,10 @@ static bool lex_next(struct parser *p)
             lex_op(p, OP_NEQ, 2);
             break;
         }
-        PERR(p, "CEQL: unexpected character '!' at position %zu; did you "
-                "mean '!='?", p->pos + 1);
+        PERR(p,
+             "CEQL: unexpected character '!' at position %zu; did you "
+             "mean '!='?",
+             p->pos + 1);
         return false;
     case '\'': ok = lex_string(p); break;
     case '`': ok = lex_qident(p); break;
@@ -456,8 +470,10 @@ static bool parse_in_list(struct parser *p, struct cmp *c)
     if (!lex_next(p))
         return false;
     if (p->tok.kind == TK_RPAREN) {
-        PERR(p, "CEQL: empty IN list at position %zu; IN needs at least "
-                "one value", open + 1);
+        PERR(p,
+             "CEQL: empty IN list at position %zu; IN needs at least "
+             "one value",
+             open + 1);
         return false;
     }
     c->values = ed_arena_alloc(p->arena,
@@ -466,8 +482,10 @@ static bool parse_in_list(struct parser *p, struct cmp *c)
         if (!is_value_tok(p->tok.kind))
             return unexpected(p, "a value in the IN list");
         if (c->nvalues == CEQL_MAX_IN_VALUES) {
-            PERR(p, "CEQL: the IN list at position %zu has more than %d "
-                    "values", open + 1, CEQL_MAX_IN_VALUES);
+            PERR(p,
+                 "CEQL: the IN list at position %zu has more than %d "
+                 "values",
+                 open + 1, CEQL_MAX_IN_VALUES);
             return false;
         }
         if (c->nvalues == 0)
@@ -530,9 +548,9 @@ static struct node *parse_cmp(struct parser *p)
         break;
     case TK_NOT:
         c->op = OP_NOT_IN;
-        ok = lex_next(p) && (p->tok.kind == TK_IN
-                                 ? lex_next(p) && parse_in_list(p, c)
-                                 : unexpected(p, "IN after NOT"));
+        ok = lex_next(p) &&
+             (p->tok.kind == TK_IN ? lex_next(p) && parse_in_list(p, c)
+                                   : unexpected(p, "IN after NOT"));
         break;
     case TK_IS:
         c->op = OP_IS_NULL;
@@ -545,8 +563,9 @@ static struct node *parse_cmp(struct parser *p)
                                            : unexpected(p, "NULL after IS"));
         break;
     case TK_IDENT:
-        PERR(p, "CEQL: unknown operator '%.*s' at position %zu; expected =, "
-                "!=, <>, <, <=, >, >=, LIKE, IN, NOT IN or IS [NOT] NULL",
+        PERR(p,
+             "CEQL: unknown operator '%.*s' at position %zu; expected =, "
+             "!=, <>, <, <=, >, >=, LIKE, IN, NOT IN or IS [NOT] NULL",
              echo_len(p->tok.text, strlen(p->tok.text)), p->tok.text,
              p->tok.start + 1);
         return NULL;
@@ -564,8 +583,7 @@ static struct node *parse_cmp(struct parser *p)
 }
 
 static struct node *parse_or(struct parser *p, int depth);
-static struct node *parse_chain(struct parser *p, int depth,
-                                enum tok_kind kw);
+static struct node *parse_chain(struct parser *p, int depth, enum tok_kind kw);
 
 static struct node *parse_primary(struct parser *p, int depth)
 {
@@ -592,15 +610,14 @@ static struct node *parse_primary(struct parser *p, int depth)
         }
         return lex_next(p) ? n : NULL;
     case TK_IDENT:
-    case TK_QIDENT:
-        return parse_cmp(p);
+    case TK_QIDENT: return parse_cmp(p);
     case TK_NOT:
-        PERR(p, "CEQL: NOT is not supported by HubSpot search (position %zu); "
-                "use !=, NOT IN or IS NOT NULL", p->tok.start + 1);
+        PERR(p,
+             "CEQL: NOT is not supported by HubSpot search (position %zu); "
+             "use !=, NOT IN or IS NOT NULL",
+             p->tok.start + 1);
         return NULL;
-    default:
-        unexpected(p, "a field name or '('");
-        return NULL;
+    default: unexpected(p, "a field name or '('"); return NULL;
     }
 }
 
@@ -619,16 +636,14 @@ static void chain_add(struct node *n, struct node **last, struct node *x)
         *last = (*last)->next;
 }
 
-static struct node *chain_operand(struct parser *p, int depth,
-                                  enum tok_kind kw)
+static struct node *chain_operand(struct parser *p, int depth, enum tok_kind kw)
 {
     return kw == TK_OR ? parse_chain(p, depth, TK_AND)
                        : parse_primary(p, depth);
 }
 
 /* One level of `operand (KW operand)*`, KW being AND or OR. */
-static struct node *parse_chain(struct parser *p, int depth,
-                                enum tok_kind kw)
+static struct node *parse_chain(struct parser *p, int depth, enum tok_kind kw)
 {
     struct node *x, *n, *last = NULL;
 
@@ -682,8 +697,7 @@ static bool parser_start(struct parser *p, const char *text, const char *what)
 }
 
 /* Parse a where clause into *root (NULL when blank). */
-static bool parse_where(struct parser *p, const char *where,
-                        struct node **root)
+static bool parse_where(struct parser *p, const char *where, struct node **root)
 {
     *root = NULL;
     if (!parser_start(p, where, "the where clause"))
@@ -729,8 +743,7 @@ static int64_t days_from_civil(int64_t y, int m, int d)
 
 static int days_in_month(int y, int m)
 {
-    static const int dim[12] = {31, 28, 31, 30, 31, 30,
-                                31, 31, 30, 31, 30, 31};
+    static const int dim[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 
     return m == 2 && leap ? 29 : dim[m - 1];
@@ -785,7 +798,9 @@ static bool date_parse(const char *s, int64_t *ms)
     if (*s != '\0')
         return false;
     *ms = ((days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) -
-           (int64_t)sign * (oh * 3600 + om * 60)) * 1000 + frac;
+           (int64_t)sign * (oh * 3600 + om * 60)) *
+              1000 +
+          frac;
     return true;
 }
 
@@ -819,10 +834,17 @@ static json_t *jstr(const char *s)
 }
 
 static const char *const op_names[] = {
-    [OP_EQ] = "EQ",       [OP_NEQ] = "NEQ",       [OP_LT] = "LT",
-    [OP_LTE] = "LTE",     [OP_GT] = "GT",         [OP_GTE] = "GTE",
-    [OP_LIKE] = "CONTAINS_TOKEN", [OP_IN] = "IN", [OP_NOT_IN] = "NOT_IN",
-    [OP_IS_NULL] = "NOT_HAS_PROPERTY", [OP_IS_NOT_NULL] = "HAS_PROPERTY",
+    [OP_EQ] = "EQ",
+    [OP_NEQ] = "NEQ",
+    [OP_LT] = "LT",
+    [OP_LTE] = "LTE",
+    [OP_GT] = "GT",
+    [OP_GTE] = "GTE",
+    [OP_LIKE] = "CONTAINS_TOKEN",
+    [OP_IN] = "IN",
+    [OP_NOT_IN] = "NOT_IN",
+    [OP_IS_NULL] = "NOT_HAS_PROPERTY",
+    [OP_IS_NOT_NULL] = "HAS_PROPERTY",
 };
 
 static bool is_lastmodified(const char *name)
@@ -833,8 +855,7 @@ static bool is_lastmodified(const char *name)
 
 static bool is_date_prop(const char *name)
 {
-    return strcmp(name, "createdate") == 0 ||
-           strcmp(name, "closedate") == 0 ||
+    return strcmp(name, "createdate") == 0 || strcmp(name, "closedate") == 0 ||
            strcmp(name, "hs_createdate") == 0;
 }
 
@@ -855,11 +876,12 @@ static bool date_value(struct xlate *x, const struct cmp *c, bool lm,
     if (!lm && !looks_like_iso(v))
         return true;
     if (!date_parse(v, &ms)) {
-        XERR(x, "CEQL: %s needs an ISO-8601 date (2026-01-31, "
-                "2026-01-31T12:00:00Z or with an offset like +02:00)%s; got "
-                "'%.*s' at position %zu", c->name,
-             lm ? " or epoch milliseconds" : "", echo_len(v, strlen(v)), v,
-             c->value_pos);
+        XERR(x,
+             "CEQL: %s needs an ISO-8601 date (2026-01-31, "
+             "2026-01-31T12:00:00Z or with an offset like +02:00)%s; got "
+             "'%.*s' at position %zu",
+             c->name, lm ? " or epoch milliseconds" : "",
+             echo_len(v, strlen(v)), v, c->value_pos);
         return false;
     }
     snprintf(buf, n, "%" PRId64, ms);
@@ -878,8 +900,10 @@ static bool like_value(struct xlate *x, const struct cmp *c, const char **op,
     size_t n;
 
     if (strchr(v, '_')) {
-        XERR(x, "CEQL: the '_' wildcard in LIKE is not supported by HubSpot "
-                "search (pattern at position %zu); use '%%'", c->value_pos);
+        XERR(x,
+             "CEQL: the '_' wildcard in LIKE is not supported by HubSpot "
+             "search (pattern at position %zu); use '%%'",
+             c->value_pos);
         return false;
     }
     while (*v == '%') {
@@ -891,8 +915,10 @@ static bool like_value(struct xlate *x, const struct cmp *c, const char **op,
         trail = true;
     }
     if (memchr(v, '%', (size_t)(end - v))) {
-        XERR(x, "CEQL: LIKE supports '%%' only at the start and end of the "
-                "pattern (position %zu) with HubSpot search", c->value_pos);
+        XERR(x,
+             "CEQL: LIKE supports '%%' only at the start and end of the "
+             "pattern (position %zu) with HubSpot search",
+             c->value_pos);
         return false;
     }
     if (end == v && (lead || trail)) {
@@ -939,8 +965,7 @@ static bool cmp_translate(struct xlate *x, struct cmp *c)
     case OP_IS_NULL:
     case OP_IS_NOT_NULL:
     case OP_IN:
-    case OP_NOT_IN:
-        break;
+    case OP_NOT_IN: break;
     case OP_LIKE:
         if (!like_value(x, c, &op, &value))
             return false;
@@ -1010,8 +1035,9 @@ static bool take_query(struct node **root, const char **query, char *err,
                 continue;
             }
             if (q) {
-                set_err(err, errlen, "CEQL: only one q='...' (free-text "
-                                     "search) is allowed");
+                set_err(err, errlen,
+                        "CEQL: only one q='...' (free-text "
+                        "search) is allowed");
                 return false;
             }
             q = (*link)->cmp;
@@ -1021,13 +1047,15 @@ static bool take_query(struct node **root, const char **query, char *err,
             *root = NULL;
     }
     if (*root && has_query_cmp(*root)) {
-        set_err(err, errlen, "CEQL: q='...' (free-text search) can only be "
-                             "joined to the rest of the query with AND");
+        set_err(err, errlen,
+                "CEQL: q='...' (free-text search) can only be "
+                "joined to the rest of the query with AND");
         return false;
     }
     if (q && (q->op != OP_EQ || q->nvalues != 1)) {
-        set_err(err, errlen, "CEQL: q (free-text search) only supports "
-                             "q='text'");
+        set_err(err, errlen,
+                "CEQL: q (free-text search) only supports "
+                "q='text'");
         return false;
     }
     *query = q ? q->values[0] : NULL;
@@ -1086,11 +1114,15 @@ static bool limit_check(const char *what, uint64_t max, uint64_t need,
     if (need <= max)
         return true;
     if (need == UINT64_MAX)
-        set_err(err, errlen, "CEQL: HubSpot search allows at most %" PRIu64
-                " %s; this query needs astronomically more", max, what);
+        set_err(err, errlen,
+                "CEQL: HubSpot search allows at most %" PRIu64
+                " %s; this query needs astronomically more",
+                max, what);
     else
-        set_err(err, errlen, "CEQL: HubSpot search allows at most %" PRIu64
-                " %s; this query needs %" PRIu64, max, what, need);
+        set_err(err, errlen,
+                "CEQL: HubSpot search allows at most %" PRIu64
+                " %s; this query needs %" PRIu64,
+                max, what, need);
     return false;
 }
 
@@ -1176,7 +1208,6 @@ static json_t *sort_new(const char *prop, const char *direction)
     return sorts;
 }
 
-
 /* `name [asc|desc] (, name [asc|desc])*` into a sorts array (NULL when
  * blank); HubSpot search honours a single sort. */
 static bool parse_order_by(struct parser *p, const char *order_by,
@@ -1212,8 +1243,10 @@ static bool parse_order_by(struct parser *p, const char *order_by,
             return unexpected(p, "a field name after ','");
     }
     if (count > CEQL_HS_MAX_SORTS) {
-        PERR(p, "CEQL: HubSpot search allows only %d sort field; orderBy "
-                "has %zu", CEQL_HS_MAX_SORTS, count);
+        PERR(p,
+             "CEQL: HubSpot search allows only %d sort field; orderBy "
+             "has %zu",
+             CEQL_HS_MAX_SORTS, count);
         return false;
     }
     if (count == 0)
@@ -1240,11 +1273,10 @@ static bool dnf_fits(const struct node *root, char *err, size_t errlen)
 
     return limit_check("filter groups (OR)", CEQL_HS_MAX_GROUPS, size.groups,
                        err, errlen) &&
-           limit_check("filters per group (AND)",
-                       CEQL_HS_MAX_FILTERS_PER_GROUP, size.width, err,
-                       errlen) &&
-           limit_check("filters in total", CEQL_HS_MAX_FILTERS, size.total,
-                       err, errlen);
+           limit_check("filters per group (AND)", CEQL_HS_MAX_FILTERS_PER_GROUP,
+                       size.width, err, errlen) &&
+           limit_check("filters in total", CEQL_HS_MAX_FILTERS, size.total, err,
+                       errlen);
 }
 
 enum ed_err ceql_translate(const char *where, const char *order_by,
@@ -1276,8 +1308,9 @@ enum ed_err ceql_translate(const char *where, const char *order_by,
     if (root && !dnf_fits(root, err, errlen))
         goto out;
     if (root && !dnf_build(root, dnf)) {
-        set_err(err, errlen, "CEQL: the query is too complex for HubSpot "
-                             "search");
+        set_err(err, errlen,
+                "CEQL: the query is too complex for HubSpot "
+                "search");
         goto out;
     }
     body = json_object();

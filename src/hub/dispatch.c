@@ -25,8 +25,8 @@ static int hub_ping(struct hub_op *op)
 {
     if (op->req->method != ED_GET)
         return res_error(op->req, op->res, ED_E_METHOD, "Use GET /ping");
-    return hub_send(op, "GET", element_oauth(op->in.el, "pingPath"), NULL, false,
-                    ping_done);
+    return hub_send(op, "GET", element_oauth(op->in.el, "pingPath"), NULL,
+                    false, ping_done);
 }
 
 /* Split "/a/b/c" into resource, id and sub (arena copies). */
@@ -60,13 +60,18 @@ int hub_dispatch(struct hub_op *op, const char *rest)
     if (!op->in.row.valid)
         return res_error(req, op->res, ED_E_UNAUTHORIZED,
                          "The element instance must be re-authenticated: %s",
-                         op->in.row.invalid_reason ? op->in.row.invalid_reason
-                                                   : "its credentials are invalid");
+                         op->in.row.invalid_reason
+                             ? op->in.row.invalid_reason
+                             : "its credentials are invalid");
     if (strcmp(op->resource, "ping") == 0 && !op->id)
         return hub_ping(op);
     static const struct hub_resource *const tables[] = {
-        hub_activities_resources, hub_objects_resources, hub_owners_resources,
-        hub_pipelines_resources,  hub_timeline_resources, hub_crm_resources,
+        hub_activities_resources,
+        hub_objects_resources,
+        hub_owners_resources,
+        hub_pipelines_resources,
+        hub_timeline_resources,
+        hub_crm_resources,
         NULL};
     for (size_t t = 0; tables[t]; t++) {
         for (const struct hub_resource *r = tables[t]; r->name; r++) {
@@ -77,5 +82,6 @@ int hub_dispatch(struct hub_op *op, const char *rest)
                 return st;
         }
     }
-    return res_error(req, op->res, ED_E_NOT_FOUND, "No resource at %s", req->subpath);
+    return res_error(req, op->res, ED_E_NOT_FOUND, "No resource at %s",
+                     req->subpath);
 }

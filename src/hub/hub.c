@@ -59,7 +59,8 @@ static void op_finish(struct hub_op *op, int status)
     hub_op_free(op);
 }
 
-static int creds_failed(struct hub_op *op, enum creds_status st, const char *why)
+static int creds_failed(struct hub_op *op, enum creds_status st,
+                        const char *why)
 {
     switch (st) {
     case CREDS_GONE:
@@ -76,7 +77,8 @@ static int creds_failed(struct hub_op *op, enum creds_status st, const char *why
 }
 
 static void on_done(void *ud, enum ed_err err, struct provider_response *rs);
-static int hub_resume(struct ed_request *req, struct ed_response *res, void *ud);
+static int hub_resume(struct ed_request *req, struct ed_response *res,
+                      void *ud);
 
 static int portal_of(const struct hub_op *op)
 {
@@ -140,15 +142,19 @@ static int send_now(struct hub_op *op, long delay_ms, struct creds *c)
 {
     struct ed_app *app = op->req->app;
     op->version = c->cred_version;
-    long wait = hub_throttle_reserve(portal_of(op), op->search, (long)app->cfg->throttle,
+    long wait = hub_throttle_reserve(portal_of(op), op->search,
+                                     (long)app->cfg->throttle,
                                      (long)app->cfg->search_throttle, delay_ms,
                                      &op->slot);
     char *url = ed_asprintf("%s%s", app->cfg->hubspot_api_url, op->path);
-    struct provider_request rq = {
-        .method = op->method, .url = url,
-        .content_type = op->body ? "application/json" : NULL,
-        .body = op->body, .body_len = op->body ? strlen(op->body) : 0,
-        .bearer = c->bearer, .timeout_ms = app->cfg->provider_timeout_ms};
+    struct provider_request rq = {.method = op->method,
+                                  .url = url,
+                                  .content_type = op->body ? "application/json"
+                                                           : NULL,
+                                  .body = op->body,
+                                  .body_len = op->body ? strlen(op->body) : 0,
+                                  .bearer = c->bearer,
+                                  .timeout_ms = app->cfg->provider_timeout_ms};
     op->job = provider_async_submit(&rq, delay_ms + wait, on_done, op);
     free(url);
     creds_cleanup(c);
@@ -163,7 +169,8 @@ static int send_now(struct hub_op *op, long delay_ms, struct creds *c)
 
 /* A refresh flight ended (any thread, under the flights' lock): record
  * its outcome and continue on the request's own thread. */
-static int creds_resume(struct ed_request *req, struct ed_response *res, void *ud);
+static int creds_resume(struct ed_request *req, struct ed_response *res,
+                        void *ud);
 
 static void creds_ready(void *ud, enum creds_status st, const struct creds *c,
                         const char *why)
@@ -192,7 +199,8 @@ static int submit(struct hub_op *op, long delay_ms, int64_t stale)
         op->stale = stale;
         op->in_flight = true;
         enum creds_status cs = creds_request(op->req->app, op->in.row.id, stale,
-                                             &c, &why, creds_ready, op, &op->wait);
+                                             &c, &why, creds_ready, op,
+                                             &op->wait);
         if (cs == CREDS_PENDING) {
             /* creds_ready may already have run: touch nothing it sets */
             watch_client(op);
@@ -205,7 +213,8 @@ static int submit(struct hub_op *op, long delay_ms, int64_t stale)
     return send_now(op, delay_ms, &c);
 }
 
-static int creds_resume(struct ed_request *req, struct ed_response *res, void *ud)
+static int creds_resume(struct ed_request *req, struct ed_response *res,
+                        void *ud)
 {
     struct hub_op *op = ud;
     int st;
@@ -307,18 +316,21 @@ static void map_error(struct hub_op *op, enum ed_err err,
                   "HubSpot refused the instance's credentials; the instance "
                   "may need to be re-authenticated");
     } else {
-        const char *msg = rs->status == 404   ? "Not found at HubSpot"
-                          : rs->status == 403 ? "HubSpot refused access (a missing "
-                                                "scope?)"
+        const char *msg = rs->status == 404 ? "Not found at HubSpot"
+                          : rs->status == 403
+                              ? "HubSpot refused access (a missing "
+                                "scope?)"
                           : rs->status == 409 ? "HubSpot reports a conflict"
-                          : rs->status == 400 ? "HubSpot rejected the request as "
-                                                "invalid"
-                                              : "HubSpot rejected the request";
+                          : rs->status == 400
+                              ? "HubSpot rejected the request as "
+                                "invalid"
+                              : "HubSpot rejected the request";
         res_error(req, res, ED_E_BAD_REQUEST, "%s", msg);
         res->status = (int)rs->status;
     }
     if (rs->body_len)
-        res->provider_message = ed_arena_strndup(req->arena, rs->body, rs->body_len);
+        res->provider_message = ed_arena_strndup(req->arena, rs->body,
+                                                 rs->body_len);
 }
 
 /* HubSpot answered (the request's loop, from its engine): keep the answer
@@ -359,8 +371,8 @@ static int hub_resume(struct ed_request *req, struct ed_response *res, void *ud)
         /* HubSpot documents no Retry-After on 429; its SDK waits 10 s for
          * the ten-secondly limit and 1 s for search */
         long delay = rs->retry_after_s > 0 ? (long)rs->retry_after_s * 1000
-                     : op->search             ? 1000
-                                              : 2000;
+                     : op->search          ? 1000
+                                           : 2000;
         if (op->waited_ms + delay <= app->cfg->retry_budget_ms) {
             op->tries429++;
             op->waited_ms += delay;

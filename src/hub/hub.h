@@ -39,10 +39,10 @@ struct hub_op {
      * through `shared`), or owned (shared == NULL: cleaned up with the op) */
     struct instance in;
     struct instance_shared *shared;
-    const char *resource;  /* first path segment, e.g. "contacts" */
-    const char *id;        /* second segment, NULL if none */
-    const char *sub;       /* third segment, NULL if none */
-    void *state;           /* resource-specific, arena-allocated */
+    const char *resource; /* first path segment, e.g. "contacts" */
+    const char *id;       /* second segment, NULL if none */
+    const char *sub;      /* third segment, NULL if none */
+    void *state;          /* resource-specific, arena-allocated */
     void (*state_cleanup)(void *state); /* called when the op ends, if set */
     /* call in flight (internal) */
     hub_next_fn next;
@@ -50,8 +50,8 @@ struct hub_op {
     char *method, *path, *body;
     bool search;
     int tries, tries429, refreshed;
-    bool used_store;       /* credentials come from the store from now on */
-    enum ed_err err;       /* outcome of the call in flight */
+    bool used_store; /* credentials come from the store from now on */
+    enum ed_err err; /* outcome of the call in flight */
     struct provider_response rs; /* its answer (body owned) */
     long waited_ms;
     int64_t version;
@@ -59,11 +59,11 @@ struct hub_op {
      * instance's token refresh flight (wait; the flight hands over cst,
      * cwhy, cred), or sent / waiting for its throttle slot (job, slot) */
     struct provider_job *job;
-    double slot;           /* throttle slot of job (0: none) */
+    double slot; /* throttle slot of job (0: none) */
     struct creds_wait *wait;
-    bool in_flight;        /* joined a refresh flight (op's thread only) */
-    long delay_ms;         /* the call's delay, kept across the flight */
-    int64_t stale;         /* and the version HubSpot refused (-1: none) */
+    bool in_flight; /* joined a refresh flight (op's thread only) */
+    long delay_ms;  /* the call's delay, kept across the flight */
+    int64_t stale;  /* and the version HubSpot refused (-1: none) */
     enum creds_status cst;
     const char *cwhy;
     struct creds cred;

@@ -54,11 +54,10 @@ static int activities_handle(struct hub_op *op)
     }
     if (!op->id)
         return hub_no_method(op, "GET or POST");
-    const char *path =
-        ed_arena_printf(req->arena, ENGAGEMENTS "/%s", hub_escape(op, op->id));
+    const char *path = ed_arena_printf(req->arena, ENGAGEMENTS "/%s",
+                                       hub_escape(op, op->id));
     switch (req->method) {
-    case ED_GET:
-        return hub_send(op, "GET", path, NULL, false, eng_done);
+    case ED_GET: return hub_send(op, "GET", path, NULL, false, eng_done);
     case ED_PATCH:
     case ED_PUT:
         if ((st = hub_need_object(op)))
@@ -67,8 +66,7 @@ static int activities_handle(struct hub_op *op)
                         req->body, false, eng_done);
     case ED_DELETE:
         return hub_send(op, "DELETE", path, NULL, false, hub_done_empty);
-    default:
-        return hub_no_method(op, "GET, PATCH, PUT or DELETE");
+    default: return hub_no_method(op, "GET, PATCH, PUT or DELETE");
     }
 }
 
@@ -102,10 +100,10 @@ static int activities_record_list(struct hub_op *op)
         return hub_no_method(op, "GET");
     if ((st = hub_refuse_where(op)))
         return st;
-    return hub_vlist_start(op, &eng_list,
-                       ed_arena_printf(op->req->arena,
-                                       ENGAGEMENTS "/associated/%s/%s/paged",
-                                       m->eng_type, hub_escape(op, op->id)));
+    return hub_vlist_start(
+        op, &eng_list,
+        ed_arena_printf(op->req->arena, ENGAGEMENTS "/associated/%s/%s/paged",
+                        m->eng_type, hub_escape(op, op->id)));
 }
 
 const struct hub_resource hub_activities_resources[] = {

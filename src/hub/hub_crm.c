@@ -24,10 +24,10 @@
 #define MAX_PAGE HUB_PAGE_SIZE_MAX /* HubSpot's largest list limit */
 
 struct crm_map {
-    const char *name;     /* Cloud Elements resource */
-    const char *object;   /* HubSpot object type */
-    const char *lastmod;  /* last-modified property */
-    const char *classic;  /* HubSpot's classic id name, added beside id */
+    const char *name;    /* Cloud Elements resource */
+    const char *object;  /* HubSpot object type */
+    const char *lastmod; /* last-modified property */
+    const char *classic; /* HubSpot's classic id name, added beside id */
     bool leads;
 };
 
@@ -55,12 +55,13 @@ struct list_state {
     const char *object;
     bool search;
     json_t *search_body; /* owned until the chain ends */
-    const char *props;  /* comma list or NULL */
+    const char *props;   /* comma list or NULL */
 };
 
 /* --- cursors ------------------------------------------------------------------ */
 
-static const char *cursor_encode(struct hub_op *op, bool search, const char *after)
+static const char *cursor_encode(struct hub_op *op, bool search,
+                                 const char *after)
 {
     return hub_cursor_make(op, search ? 's' : 'l', after);
 }
@@ -115,22 +116,29 @@ static json_t *write_body(struct hub_op *op, const struct crm_map *map)
         if (json_is_string(v) || json_is_null(v))
             json_object_set(props, lk, v);
         else if (json_is_true(v) || json_is_false(v))
-            json_object_set_new(props, lk, json_string(json_is_true(v) ? "true" : "false"));
+            json_object_set_new(props, lk,
+                                json_string(json_is_true(v) ? "true"
+                                                            : "false"));
         else if (json_is_integer(v))
-            json_object_set_new(props, lk, json_sprintf("%lld", (long long)json_integer_value(v)));
+            json_object_set_new(props, lk,
+                                json_sprintf("%lld",
+                                             (long long)json_integer_value(v)));
         else if (json_is_real(v))
-            json_object_set_new(props, lk, json_sprintf("%.17g", json_real_value(v)));
+            json_object_set_new(props, lk,
+                                json_sprintf("%.17g", json_real_value(v)));
     }
     if (map && map->leads && op->req->method == ED_POST &&
         !json_object_get(props, "lifecyclestage"))
         json_object_set_new(props, "lifecyclestage", json_string("lead"));
-    if (map && strcmp(map->object, "deals") == 0 && op->req->method == ED_POST) {
+    if (map && strcmp(map->object, "deals") == 0 &&
+        op->req->method == ED_POST) {
         /* HubSpot requires a pipeline and stage; default to the default
          * pipeline's first stage (documented in docs/hub-api.md) */
         if (!json_object_get(props, "pipeline"))
             json_object_set_new(props, "pipeline", json_string("default"));
         if (!json_object_get(props, "dealstage"))
-            json_object_set_new(props, "dealstage", json_string("appointmentscheduled"));
+            json_object_set_new(props, "dealstage",
+                                json_string("appointmentscheduled"));
     }
     return json_pack("{s:o}", "properties", props);
 }
@@ -146,7 +154,8 @@ static int bad_answer(struct hub_op *op)
 }
 
 /* The hot path: HubSpot's page is reshaped in one streaming pass. */
-static int list_next(struct hub_op *op, int status, const char *body, size_t len)
+static int list_next(struct hub_op *op, int status, const char *body,
+                     size_t len)
 {
     struct list_state *ls = op->state;
     struct jsonfilter_page pg;
@@ -170,8 +179,8 @@ static int list_next(struct hub_op *op, int status, const char *body, size_t len
     ed_buf_init(&out, PROVIDER_MAX_BODY);
     ed_buf_reserve(&out, len);
     if (jsonfilter_page(body, len, hub_drop_nulls(op),
-                        ls->map ? ls->map->classic : NULL, (size_t)ls->pg.offset, &out,
-                        &pg) != ED_OK) {
+                        ls->map ? ls->map->classic : NULL,
+                        (size_t)ls->pg.offset, &out, &pg) != ED_OK) {
         ed_buf_cleanup(&out);
         return bad_answer(op);
     }
@@ -182,7 +191,8 @@ static int list_next(struct hub_op *op, int status, const char *body, size_t len
                    cursor_encode(op, ls->search, pg.after));
     if (pg.total >= 0)
         res_header(op->res, "Elements-Total-Count",
-                   ed_arena_printf(op->req->arena, "%lld", (long long)pg.total));
+                   ed_arena_printf(op->req->arena, "%lld",
+                                   (long long)pg.total));
     size_t n = out.len;
     return hub_respond_raw(op, 200, ed_buf_take(&out), n);
 }
@@ -204,21 +214,23 @@ static int list_step(struct hub_op *op, const char *after)
          * sending (searches are not the per-record hot path) */
         size_t n = json_dumpb(ls->search_body, NULL, 0, JSON_COMPACT);
         if (n > CEQL_HS_MAX_BODY)
-            return res_error(op->req, op->res, ED_E_BAD_REQUEST,
-                             "CEQL: the HubSpot search request for this query "
-                             "is %zu bytes; HubSpot's search accepts at most %d "
-                             "(its 3,000-character search body limit): use "
-                             "fewer or shorter conditions",
-                             n, CEQL_HS_MAX_BODY);
+            return res_error(
+                op->req, op->res, ED_E_BAD_REQUEST,
+                "CEQL: the HubSpot search request for this query "
+                "is %zu bytes; HubSpot's search accepts at most %d "
+                "(its 3,000-character search body limit): use "
+                "fewer or shorter conditions",
+                n, CEQL_HS_MAX_BODY);
         char *path = ed_asprintf("/crm/v3/objects/%s/search", ls->object);
         st = hub_send_raw(op, "POST", path, ls->search_body, true, list_next);
         free(path);
         return st;
     }
     const char *path = ed_arena_printf(
-        op->req->arena, "/crm/v3/objects/%s?limit=%ld%s%s%s%s", ls->object, limit,
-        after ? "&after=" : "", after ? hub_escape(op, after) : "",
-        ls->props ? "&properties=" : "", ls->props ? hub_escape(op, ls->props) : "");
+        op->req->arena, "/crm/v3/objects/%s?limit=%ld%s%s%s%s", ls->object,
+        limit, after ? "&after=" : "", after ? hub_escape(op, after) : "",
+        ls->props ? "&properties=" : "",
+        ls->props ? hub_escape(op, ls->props) : "");
     return hub_send_raw(op, "GET", path, NULL, false, list_next);
 }
 
@@ -281,9 +293,11 @@ static int crm_list(struct hub_op *op, const struct crm_map *map,
                                : "listing without where or orderBy");
     }
     if (ls->search) {
-        struct ceql_options opt = {object, map ? map->lastmod : "hs_lastmodifieddate"};
+        struct ceql_options opt = {object,
+                                   map ? map->lastmod : "hs_lastmodifieddate"};
         json_t *body = NULL;
-        if (ceql_translate(where, order, &opt, &body, err, sizeof(err)) != ED_OK)
+        if (ceql_translate(where, order, &opt, &body, err, sizeof(err)) !=
+            ED_OK)
             return res_error(req, op->res, ED_E_BAD_REQUEST, "%s", err);
         if (map && map->leads) {
             json_t *groups = json_object_get(body, "filterGroups");
@@ -295,23 +309,26 @@ static int crm_list(struct hub_op *op, const struct crm_map *map,
             json_array_foreach(groups, i, g) {
                 json_t *filters = json_object_get(g, "filters");
                 json_array_append_new(filters,
-                                      json_pack("{s:s, s:s, s:s}", "propertyName",
-                                                "lifecyclestage", "operator", "EQ",
-                                                "value", "lead"));
+                                      json_pack("{s:s, s:s, s:s}",
+                                                "propertyName",
+                                                "lifecyclestage", "operator",
+                                                "EQ", "value", "lead"));
                 size_t n = json_array_size(filters);
                 widest = n > widest ? n : widest;
                 total += n;
             }
             /* ceql_translate checked the limits without the added filter */
-            if (widest > CEQL_HS_MAX_FILTERS_PER_GROUP || total > CEQL_HS_MAX_FILTERS) {
+            if (widest > CEQL_HS_MAX_FILTERS_PER_GROUP ||
+                total > CEQL_HS_MAX_FILTERS) {
                 json_decref(body);
-                return res_error(req, op->res, ED_E_BAD_REQUEST,
-                                 "CEQL: HubSpot search allows at most %d filters "
-                                 "per group (AND) and %d filters in total; with "
-                                 "lifecyclestage = lead added to every group, "
-                                 "this query on leads needs %zu and %zu",
-                                 CEQL_HS_MAX_FILTERS_PER_GROUP, CEQL_HS_MAX_FILTERS,
-                                 widest, total);
+                return res_error(
+                    req, op->res, ED_E_BAD_REQUEST,
+                    "CEQL: HubSpot search allows at most %d filters "
+                    "per group (AND) and %d filters in total; with "
+                    "lifecyclestage = lead added to every group, "
+                    "this query on leads needs %zu and %zu",
+                    CEQL_HS_MAX_FILTERS_PER_GROUP, CEQL_HS_MAX_FILTERS, widest,
+                    total);
             }
         }
         if (ls->props) {
@@ -383,7 +400,8 @@ static int crm_object(struct hub_op *op, const struct crm_map *map,
                 return res_error(req, op->res, ED_E_BAD_REQUEST,
                                  "The request body must be a JSON object");
             json_t *b = write_body(op, map);
-            const char *path = ed_arena_printf(req->arena, "/crm/v3/objects/%s", object);
+            const char *path = ed_arena_printf(req->arena, "/crm/v3/objects/%s",
+                                               object);
             int st = hub_send_raw(op, "POST", path, b, false, respond_record);
             json_decref(b);
             return st;
@@ -391,15 +409,17 @@ static int crm_object(struct hub_op *op, const struct crm_map *map,
         return res_error(req, op->res, ED_E_METHOD, "Use GET or POST on /%s",
                          op->resource);
     }
-    const char *path = ed_arena_printf(req->arena, "/crm/v3/objects/%s/%s", object,
-                                       hub_escape(op, op->id));
+    const char *path = ed_arena_printf(req->arena, "/crm/v3/objects/%s/%s",
+                                       object, hub_escape(op, op->id));
     switch (req->method) {
     case ED_GET: {
         const char *props = fields_param(op);
         if (map && map->leads)
-            props = props ? ed_arena_printf(req->arena, "%s,lifecyclestage", props)
-                          : "firstname,lastname,email,lifecyclestage,createdate,"
-                            "lastmodifieddate";
+            props = props
+                        ? ed_arena_printf(req->arena, "%s,lifecyclestage",
+                                          props)
+                        : "firstname,lastname,email,lifecyclestage,createdate,"
+                          "lastmodifieddate";
         if (props)
             path = ed_arena_printf(req->arena, "%s?properties=%s", path,
                                    hub_escape(op, props));
@@ -420,11 +440,12 @@ static int crm_object(struct hub_op *op, const struct crm_map *map,
     case ED_DELETE:
         op->state = (void *)path;
         return hub_send(op, "GET",
-                        ed_arena_printf(req->arena, "%s?properties=hs_object_id", path),
+                        ed_arena_printf(req->arena,
+                                        "%s?properties=hs_object_id", path),
                         NULL, false, delete_found);
     default:
-        return res_error(req, op->res, ED_E_METHOD, "Method not allowed on /%s/{id}",
-                         op->resource);
+        return res_error(req, op->res, ED_E_METHOD,
+                         "Method not allowed on /%s/{id}", op->resource);
     }
 }
 
@@ -433,7 +454,8 @@ static int crm_mapped(struct hub_op *op)
     for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
         if (strcmp(maps[i].name, op->resource) == 0)
             return crm_object(op, &maps[i], maps[i].object);
-    return res_error(op->req, op->res, ED_E_NOT_FOUND, "No resource %s", op->resource);
+    return res_error(op->req, op->res, ED_E_NOT_FOUND, "No resource %s",
+                     op->resource);
 }
 
 /* Any other HubSpot object by name (tickets, products, line_items, ...). */
@@ -441,10 +463,10 @@ static int crm_generic(struct hub_op *op)
 {
     const char *r = op->resource;
     for (const char *p = r; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' ||
-              *p == '-'))
-            return res_error(op->req, op->res, ED_E_NOT_FOUND, "No resource at %s",
-                             op->req->subpath);
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+              *p == '_' || *p == '-'))
+            return res_error(op->req, op->res, ED_E_NOT_FOUND,
+                             "No resource at %s", op->req->subpath);
     /* "bulk" is Cloud Elements' bulk API (not served yet), not a HubSpot object */
     if (!*r || strcmp(r, "bulk") == 0)
         return res_error(op->req, op->res, ED_E_NOT_FOUND, "No resource at %s",

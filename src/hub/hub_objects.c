@@ -55,8 +55,8 @@ static int objects_list(struct hub_op *op)
     for (size_t i = 0; i < N_OBJECTS; i++) {
         const struct object_entry *e = &object_list[i];
         json_array_append_new(
-            arr, helium ? json_pack("{s:s, s:s, s:s}", "name", e->name, "vendorName",
-                                    e->vendor, "type",
+            arr, helium ? json_pack("{s:s, s:s, s:s}", "name", e->name,
+                                    "vendorName", e->vendor, "type",
                                     e->canonical ? "ceCanonical" : "vendor")
                         : json_string(e->name));
     }
@@ -66,18 +66,23 @@ static int objects_list(struct hub_op *op)
 static const struct {
     const char *hs, *ce;
 } field_types[] = {
-    {"number", "number"}, {"bool", "boolean"}, {"date", "date"}, {"datetime", "date"},
+    {"number", "number"},
+    {"bool", "boolean"},
+    {"date", "date"},
+    {"datetime", "date"},
 };
 
 static json_t *field_of(json_t *p)
 {
-    const char *name = hub_jstr(p, "name"), *type = hub_jstr(p, "type"), *ce = "string";
+    const char *name = hub_jstr(p, "name"), *type = hub_jstr(p, "type"),
+               *ce = "string";
     json_t *mm = json_object_get(p, "modificationMetadata");
     bool ro = json_is_true(json_object_get(mm, "readOnlyValue")) ||
               json_is_true(json_object_get(p, "calculated"));
     if (!name)
         return NULL;
-    for (size_t i = 0; type && i < sizeof(field_types) / sizeof(field_types[0]); i++)
+    for (size_t i = 0; type && i < sizeof(field_types) / sizeof(field_types[0]);
+         i++)
         if (strcmp(field_types[i].hs, type) == 0)
             ce = field_types[i].ce;
     return json_pack("{s:o, s:s, s:s, s:b, s:b, s:b, s:b, s:b}", "vendorPath",
@@ -92,11 +97,13 @@ static int metadata_done(struct hub_op *op, int status, json_t *body)
     json_t *fields = json_array(), *p;
     size_t i;
     (void)status;
-    json_array_append_new(
-        fields, json_pack("{s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:b}", "vendorPath", "id",
-                          "type", "string", "vendorDisplayName", "Record ID",
-                          "vendorReadOnly", 1, "vendorRequired", 0, "filterable", 1,
-                          "createable", 0, "updateable", 0));
+    json_array_append_new(fields,
+                          json_pack("{s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:b}",
+                                    "vendorPath", "id", "type", "string",
+                                    "vendorDisplayName", "Record ID",
+                                    "vendorReadOnly", 1, "vendorRequired", 0,
+                                    "filterable", 1, "createable", 0,
+                                    "updateable", 0));
     json_array_foreach(json_object_get(body, "results"), i, p) {
         json_t *f = field_of(p);
         if (f)
@@ -109,9 +116,10 @@ static int object_metadata(struct hub_op *op)
 {
     const char *object = op->id;
     for (const char *p = object; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' ||
-              *p == '-'))
-            return res_error(op->req, op->res, ED_E_NOT_FOUND, "No object %s", object);
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+              *p == '_' || *p == '-'))
+            return res_error(op->req, op->res, ED_E_NOT_FOUND, "No object %s",
+                             object);
     for (size_t i = 0; i < N_OBJECTS; i++) {
         if (strcmp(object_list[i].name, object) != 0)
             continue;
@@ -123,7 +131,8 @@ static int object_metadata(struct hub_op *op)
         object = object_list[i].props;
     }
     return hub_send(op, "GET",
-                    ed_arena_printf(op->req->arena, "/crm/v3/properties/%s", object),
+                    ed_arena_printf(op->req->arena, "/crm/v3/properties/%s",
+                                    object),
                     NULL, false, metadata_done);
 }
 
@@ -160,14 +169,16 @@ static int properties_done(struct hub_op *op, int status, json_t *body)
 {
     json_t *r = json_object_get(body, "results");
     (void)status;
-    return hub_reply_list(op, json_is_array(r) ? json_incref(r) : json_array(), NULL);
+    return hub_reply_list(op, json_is_array(r) ? json_incref(r) : json_array(),
+                          NULL);
 }
 
 /* Only {resource}/properties; everything else declines to the next row. */
 static int objects_properties(struct hub_op *op)
 {
     const char *object = NULL;
-    for (size_t i = 0; i < sizeof(property_maps) / sizeof(property_maps[0]); i++)
+    for (size_t i = 0; i < sizeof(property_maps) / sizeof(property_maps[0]);
+         i++)
         if (strcmp(property_maps[i].name, op->resource) == 0)
             object = property_maps[i].object;
     if (!object || !op->id || strcmp(op->id, "properties") != 0)
@@ -178,11 +189,13 @@ static int objects_properties(struct hub_op *op)
         return hub_no_resource(op);
     if (op->sub)
         return hub_send(op, "GET",
-                        ed_arena_printf(op->req->arena, "/crm/v3/properties/%s/%s",
-                                        object, hub_escape(op, op->sub)),
+                        ed_arena_printf(op->req->arena,
+                                        "/crm/v3/properties/%s/%s", object,
+                                        hub_escape(op, op->sub)),
                         NULL, false, hub_done_pass);
     return hub_send(op, "GET",
-                    ed_arena_printf(op->req->arena, "/crm/v3/properties/%s", object),
+                    ed_arena_printf(op->req->arena, "/crm/v3/properties/%s",
+                                    object),
                     NULL, false, properties_done);
 }
 

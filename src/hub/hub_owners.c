@@ -28,7 +28,8 @@ static void owner_shape(json_t *o)
         json_object_set_new(o, "ownerId", json_string(id));
 }
 
-static const struct hub_vlist_spec owner_list = {'o', "after", 500, owner_shape};
+static const struct hub_vlist_spec owner_list = {'o', "after", 500,
+                                                 owner_shape};
 
 static int owner_done(struct hub_op *op, int status, json_t *body)
 {
@@ -43,7 +44,8 @@ static json_t *owner_condition(struct hub_op *op, json_t *q, const char **extra)
     json_t *groups = json_object_get(q, "filterGroups");
     json_t *filters = json_object_get(json_array_get(groups, 0), "filters");
     json_t *f = json_array_get(filters, 0);
-    const char *prop = hub_jstr(f, "propertyName"), *oper = hub_jstr(f, "operator");
+    const char *prop = hub_jstr(f, "propertyName"),
+               *oper = hub_jstr(f, "operator");
     *extra = NULL;
     if (json_object_get(q, "query"))
         *extra = "free-text search (q='...')";
@@ -52,9 +54,11 @@ static json_t *owner_condition(struct hub_op *op, json_t *q, const char **extra)
     else if (json_array_size(filters) != 1)
         *extra = "more than one condition (AND)";
     else if (!prop || strcmp(prop, "email") != 0)
-        *extra = ed_arena_printf(op->req->arena, "the field '%s'", prop ? prop : "?");
+        *extra = ed_arena_printf(op->req->arena, "the field '%s'",
+                                 prop ? prop : "?");
     else if (!oper || strcmp(oper, "EQ") != 0 || !hub_jstr(f, "value"))
-        *extra = ed_arena_printf(op->req->arena, "the operator %s", oper ? oper : "?");
+        *extra = ed_arena_printf(op->req->arena, "the operator %s",
+                                 oper ? oper : "?");
     return *extra ? NULL : f;
 }
 
@@ -102,10 +106,10 @@ static int owners_handle(struct hub_op *op)
     if ((st = owner_filter(op, &email)))
         return st;
     return hub_vlist_start(op, &owner_list,
-                       email ? ed_arena_printf(op->req->arena,
-                                               "/crm/v3/owners?email=%s",
-                                               hub_escape(op, email))
-                             : "/crm/v3/owners");
+                           email ? ed_arena_printf(op->req->arena,
+                                                   "/crm/v3/owners?email=%s",
+                                                   hub_escape(op, email))
+                                 : "/crm/v3/owners");
 }
 
 const struct hub_resource hub_owners_resources[] = {

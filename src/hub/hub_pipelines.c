@@ -31,7 +31,8 @@ static void pipeline_shape(json_t *p)
     hub_rename_key(p, "id", "pipelineId");
     json_array_foreach(json_object_get(p, "stages"), i, s) {
         hub_rename_key(s, "id", "stageId");
-        json_t *prob = hub_number_of(hub_jstr(json_object_get(s, "metadata"), "probability"));
+        json_t *prob = hub_number_of(
+            hub_jstr(json_object_get(s, "metadata"), "probability"));
         if (prob)
             json_object_set_new(s, "probability", prob);
     }
@@ -50,7 +51,8 @@ static int pipelines_listed(struct hub_op *op, int status, json_t *body)
     size_t i;
     json_t *p;
     (void)status;
-    json_array_foreach(arr, i, p) pipeline_shape(p);
+    json_array_foreach(arr, i, p)
+        pipeline_shape(p);
     return hub_reply_sliced(op, 'p', arr);
 }
 
@@ -82,8 +84,9 @@ static json_t *stage_input(json_t *s, size_t idx, json_t *old)
         return NULL;
     json_t *m = stage_match(old, s);
     json_t *out = json_object(), *md = json_object();
-    const char *id = hub_first(hub_first(hub_jstr(s, "stageId"), hub_jstr(s, "id")),
-                           m ? hub_jstr(m, "id") : NULL);
+    const char *id = hub_first(hub_first(hub_jstr(s, "stageId"),
+                                         hub_jstr(s, "id")),
+                               m ? hub_jstr(m, "id") : NULL);
     json_t *label = json_object_get(s, "label");
     json_t *order = json_object_get(s, "displayOrder");
     const char *k;
@@ -91,7 +94,8 @@ static json_t *stage_input(json_t *s, size_t idx, json_t *old)
     if (id)
         json_object_set_new(out, "stageId", json_string(id));
     if (label || m)
-        json_object_set(out, "label", label ? label : json_object_get(m, "label"));
+        json_object_set(out, "label",
+                        label ? label : json_object_get(m, "label"));
     json_object_set_new(out, "displayOrder",
                         json_is_integer(order) ? json_incref(order)
                                                : json_integer((json_int_t)idx));
@@ -102,7 +106,8 @@ static json_t *stage_input(json_t *s, size_t idx, json_t *old)
     }
     p = hub_scalar_str(json_object_get(s, "probability"));
     if (!p && !json_object_get(md, "probability")) {
-        p = hub_scalar_str(json_object_get(json_object_get(m, "metadata"), "probability"));
+        p = hub_scalar_str(
+            json_object_get(json_object_get(m, "metadata"), "probability"));
         if (!p)
             p = json_string(DEFAULT_PROBABILITY);
     }
@@ -194,11 +199,10 @@ static int pipelines_handle(struct hub_op *op)
     }
     if (!op->id)
         return hub_no_method(op, "GET or POST");
-    const char *path =
-        ed_arena_printf(req->arena, PIPELINES "/%s", hub_escape(op, op->id));
+    const char *path = ed_arena_printf(req->arena, PIPELINES "/%s",
+                                       hub_escape(op, op->id));
     switch (req->method) {
-    case ED_GET:
-        return hub_send(op, "GET", path, NULL, false, pipeline_done);
+    case ED_GET: return hub_send(op, "GET", path, NULL, false, pipeline_done);
     case ED_PUT:
     case ED_PATCH:
         /* read, merge, PUT: pipeline_merge resends to the same path */
@@ -207,8 +211,7 @@ static int pipelines_handle(struct hub_op *op)
         return hub_send(op, "GET", path, NULL, false, pipeline_merge);
     case ED_DELETE:
         return hub_send(op, "DELETE", path, NULL, false, hub_done_empty);
-    default:
-        return hub_no_method(op, "GET, PUT, PATCH or DELETE");
+    default: return hub_no_method(op, "GET, PUT, PATCH or DELETE");
     }
 }
 

@@ -26,7 +26,7 @@
 struct window {
     double *slots; /* the last `cap` slots, oldest at head */
     size_t cap, head, count;
-    double last;   /* the newest slot */
+    double last; /* the newest slot */
 };
 
 struct bucket {
@@ -69,10 +69,12 @@ static void window_release(struct window *w, double at)
         if (w->slots[(w->head + i) % w->cap] != at)
             continue;
         for (size_t k = i; k + 1 < w->count; k++)
-            w->slots[(w->head + k) % w->cap] = w->slots[(w->head + k + 1) % w->cap];
+            w->slots[(w->head + k) % w->cap] =
+                w->slots[(w->head + k + 1) % w->cap];
         w->count--;
         if (i == w->count) /* it was the newest */
-            w->last = w->count ? w->slots[(w->head + w->count - 1) % w->cap] : 0;
+            w->last = w->count ? w->slots[(w->head + w->count - 1) % w->cap]
+                               : 0;
         return;
     }
 }
@@ -104,8 +106,10 @@ long hub_throttle_reserve(int64_t portal, bool search, long per10s,
         b->calls.count = b->searches.count = 0;
         b->calls.last = b->searches.last = 0;
     }
-    double at = search ? window_reserve(&b->searches, (size_t)limit, 1000.0, earliest)
-                       : window_reserve(&b->calls, (size_t)limit, 10000.0, earliest);
+    double at = search ? window_reserve(&b->searches, (size_t)limit, 1000.0,
+                                        earliest)
+                       : window_reserve(&b->calls, (size_t)limit, 10000.0,
+                                        earliest);
     pthread_mutex_unlock(&lock);
     *slot = at;
     return at > earliest ? (long)(at - earliest + 0.999) : 0;

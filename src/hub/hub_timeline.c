@@ -47,7 +47,8 @@ static void token_shape(json_t *t)
         json_object_set(t, "id", json_object_get(t, "name"));
     for (size_t i = 0; type && i < N_TOKEN_TYPES; i++)
         if (strcmp(token_types[i].v3, type) == 0)
-            json_object_set_new(t, "propertyType", json_string(token_types[i].v1));
+            json_object_set_new(t, "propertyType",
+                                json_string(token_types[i].v1));
 }
 
 static json_t *options_input(json_t *opts)
@@ -91,7 +92,8 @@ static json_t *token_input(json_t *t, const char **why)
                             hub_first(hub_jstr(t, "label"), name), "type",
                             type ? type : "string", "options",
                             options_input(json_object_get(t, "options")));
-    const char *prop = hub_first(hub_jstr(t, "objectPropertyName"), hub_jstr(t, "objectProperty"));
+    const char *prop = hub_first(hub_jstr(t, "objectPropertyName"),
+                                 hub_jstr(t, "objectProperty"));
     if (prop)
         json_object_set_new(out, "objectPropertyName", json_string(prop));
     return out;
@@ -138,9 +140,13 @@ static json_t *template_input(json_t *in, json_t *old, const char **why)
         return NULL;
     json_t *out = json_pack(
         "{s:s, s:s, s:s, s:o}", "name", name, "headerTemplate",
-        hub_first(hub_first(hub_jstr(in, "headerTemplate"), hub_jstr(old, "headerTemplate")), name),
+        hub_first(hub_first(hub_jstr(in, "headerTemplate"),
+                            hub_jstr(old, "headerTemplate")),
+                  name),
         "detailTemplate",
-        hub_first(hub_first(hub_jstr(in, "detailTemplate"), hub_jstr(old, "detailTemplate")), name),
+        hub_first(hub_first(hub_jstr(in, "detailTemplate"),
+                            hub_jstr(old, "detailTemplate")),
+                  name),
         "tokens", tokens);
     if (old) {
         json_object_set(out, "id", json_object_get(old, "id"));
@@ -154,11 +160,22 @@ static json_t *template_input(json_t *in, json_t *old, const char **why)
 }
 
 /* Event fields that are not custom properties (tokens). */
-static const char *const event_fields[] = {
-    "id",        "eventTypeId", "eventTemplateId", "objectId",       "email",
-    "utk",       "domain",      "timestamp",       "extraData",      "timelineIFrame",
-    "tokens",    "objectType",  "portalId",        "applicationId",  "customObjectTypeId",
-    NULL};
+static const char *const event_fields[] = {"id",
+                                           "eventTypeId",
+                                           "eventTemplateId",
+                                           "objectId",
+                                           "email",
+                                           "utk",
+                                           "domain",
+                                           "timestamp",
+                                           "extraData",
+                                           "timelineIFrame",
+                                           "tokens",
+                                           "objectType",
+                                           "portalId",
+                                           "applicationId",
+                                           "customObjectTypeId",
+                                           NULL};
 
 static bool event_field(const char *k)
 {
@@ -190,8 +207,8 @@ static json_t *iframe_input(json_t *f)
 static json_t *event_input(struct hub_op *op, const char *tid, json_t *in,
                            const char **why)
 {
-    static const char *const copied[] = {"id", "email", "utk", "domain", "objectId",
-                                         "customObjectTypeId", NULL};
+    static const char *const copied[] = {
+        "id", "email", "utk", "domain", "objectId", "customObjectTypeId", NULL};
     json_t *out = json_pack("{s:s}", "eventTemplateId", tid);
     json_t *tokens = json_object(), *v;
     const char *k;
@@ -220,10 +237,11 @@ static json_t *event_input(struct hub_op *op, const char *tid, json_t *in,
             continue;
         json_t *sv = hub_scalar_str(v);
         if (!sv) {
-            *why = ed_arena_printf(op->req->arena,
-                                   "event field '%s' must be a string, number or "
-                                   "boolean (custom fields become HubSpot tokens)",
-                                   k);
+            *why = ed_arena_printf(
+                op->req->arena,
+                "event field '%s' must be a string, number or "
+                "boolean (custom fields become HubSpot tokens)",
+                k);
             json_decref(out);
             return NULL;
         }
@@ -261,7 +279,8 @@ static const char *tl_app(struct hub_op *op)
     if (a && *a)
         return a;
     if (json_is_integer(m))
-        return ed_arena_printf(op->req->arena, "%lld", (long long)json_integer_value(m));
+        return ed_arena_printf(op->req->arena, "%lld",
+                               (long long)json_integer_value(m));
     return json_string_value(m);
 }
 
@@ -270,15 +289,17 @@ static const char *tl_path(struct hub_op *op, const char *app, const char *tail)
 {
     const char *key = instance_cfg(&op->in, "hubspot.developer.apikey");
     bool k = key && *key;
-    return ed_arena_printf(op->req->arena, TIMELINE "/%s/event-templates%s%s%s", app,
-                           tail, k ? "?hapikey=" : "", k ? hub_escape(op, key) : "");
+    return ed_arena_printf(op->req->arena, TIMELINE "/%s/event-templates%s%s%s",
+                           app, tail, k ? "?hapikey=" : "",
+                           k ? hub_escape(op, key) : "");
 }
 
 static void template_shape(json_t *tpl)
 {
     json_t *t;
     size_t i;
-    json_array_foreach(json_object_get(tpl, "tokens"), i, t) token_shape(t);
+    json_array_foreach(json_object_get(tpl, "tokens"), i, t)
+        token_shape(t);
 }
 
 static int template_done(struct hub_op *op, int status, json_t *body)
@@ -293,7 +314,8 @@ static int templates_listed(struct hub_op *op, int status, json_t *body)
     json_t *arr = json_is_array(r) ? json_incref(r) : json_array();
     size_t i;
     (void)status;
-    json_array_foreach(arr, i, tpl) template_shape(tpl);
+    json_array_foreach(arr, i, tpl)
+        template_shape(tpl);
     return hub_reply_sliced(op, 't', arr);
 }
 
@@ -322,7 +344,8 @@ static int tokens_listed(struct hub_op *op, int status, json_t *body)
     json_t *arr = json_is_array(t) ? json_incref(t) : json_array();
     size_t i;
     (void)status;
-    json_array_foreach(arr, i, it) token_shape(it);
+    json_array_foreach(arr, i, it)
+        token_shape(it);
     return hub_reply_list(op, arr, NULL);
 }
 
@@ -342,17 +365,21 @@ static int token_merge(struct hub_op *op, int status, json_t *body)
                          "No property %s on timeline event type %s", ts->name,
                          ts->tid);
     json_t *opts = json_object_get(in, "options");
-    const char *label = hub_first(hub_jstr(in, "label"), hub_first(hub_jstr(old, "label"), ts->name));
-    const char *prop = hub_first(hub_jstr(in, "objectPropertyName"), hub_jstr(in, "objectProperty"));
-    json_t *up = json_pack(
-        "{s:s, s:o}", "label", label, "options",
-        options_input(opts ? opts : json_object_get(old, "options")));
+    const char *label = hub_first(hub_jstr(in, "label"),
+                                  hub_first(hub_jstr(old, "label"), ts->name));
+    const char *prop = hub_first(hub_jstr(in, "objectPropertyName"),
+                                 hub_jstr(in, "objectProperty"));
+    json_t *up = json_pack("{s:s, s:o}", "label", label, "options",
+                           options_input(
+                               opts ? opts : json_object_get(old, "options")));
     prop = hub_first(prop, hub_jstr(old, "objectPropertyName"));
     if (prop)
         json_object_set_new(up, "objectPropertyName", json_string(prop));
     const char *tail = ed_arena_printf(op->req->arena, "/%s/tokens/%s",
-                                       hub_escape(op, ts->tid), hub_escape(op, ts->name));
-    int st = hub_send(op, "PUT", tl_path(op, ts->app, tail), up, false, token_done);
+                                       hub_escape(op, ts->tid),
+                                       hub_escape(op, ts->name));
+    int st = hub_send(op, "PUT", tl_path(op, ts->app, tail), up, false,
+                      token_done);
     json_decref(up);
     return st;
 }
@@ -365,7 +392,8 @@ static int tl_types(struct hub_op *op, const char *app)
     if (req->method == ED_GET) {
         if ((st = hub_paging_begin(op, 't')))
             return st;
-        return hub_send(op, "GET", tl_path(op, app, ""), NULL, false, templates_listed);
+        return hub_send(op, "GET", tl_path(op, app, ""), NULL, false,
+                        templates_listed);
     }
     if (req->method != ED_POST)
         return hub_no_method(op, "GET or POST");
@@ -382,11 +410,11 @@ static int tl_types(struct hub_op *op, const char *app)
 static int tl_type(struct hub_op *op, const char *app)
 {
     int st;
-    const char *path =
-        tl_path(op, app, ed_arena_printf(op->req->arena, "/%s", hub_escape(op, op->id)));
+    const char *path = tl_path(op, app,
+                               ed_arena_printf(op->req->arena, "/%s",
+                                               hub_escape(op, op->id)));
     switch (op->req->method) {
-    case ED_GET:
-        return hub_send(op, "GET", path, NULL, false, template_done);
+    case ED_GET: return hub_send(op, "GET", path, NULL, false, template_done);
     case ED_PATCH:
     case ED_PUT:
         /* read, merge, PUT: template_merge resends to the same path */
@@ -395,8 +423,7 @@ static int tl_type(struct hub_op *op, const char *app)
         return hub_send(op, "GET", path, NULL, false, template_merge);
     case ED_DELETE:
         return hub_send(op, "DELETE", path, NULL, false, hub_done_empty);
-    default:
-        return hub_no_method(op, "GET, PATCH, PUT or DELETE");
+    default: return hub_no_method(op, "GET, PATCH, PUT or DELETE");
     }
 }
 
@@ -415,7 +442,8 @@ static int tl_properties(struct hub_op *op, const char *app, const char *name)
         if (!in)
             return hub_bad_request(op, why);
         st = hub_send(op, "POST",
-                      tl_path(op, app, ed_arena_printf(req->arena, "/%s/tokens", tid)),
+                      tl_path(op, app,
+                              ed_arena_printf(req->arena, "/%s/tokens", tid)),
                       in, false, token_done);
         json_decref(in);
         return st;
@@ -425,8 +453,8 @@ static int tl_properties(struct hub_op *op, const char *app, const char *name)
     if (req->method == ED_DELETE)
         return hub_send(op, "DELETE",
                         tl_path(op, app,
-                                ed_arena_printf(req->arena, "/%s/tokens/%s", tid,
-                                                hub_escape(op, name))),
+                                ed_arena_printf(req->arena, "/%s/tokens/%s",
+                                                tid, hub_escape(op, name))),
                         NULL, false, hub_done_empty);
     if (req->method != ED_PATCH && req->method != ED_PUT)
         return hub_no_method(op, "PATCH, PUT or DELETE");
@@ -448,7 +476,8 @@ static int tl_events(struct hub_op *op, const char *eid)
     if (eid && req->method == ED_GET)
         return hub_send(op, "GET",
                         ed_arena_printf(req->arena, TIMELINE "/events/%s/%s",
-                                        hub_escape(op, op->id), hub_escape(op, eid)),
+                                        hub_escape(op, op->id),
+                                        hub_escape(op, eid)),
                         NULL, false, event_done);
     if (eid && (req->method == ED_PATCH || req->method == ED_PUT))
         return res_error(req, op->res, ED_E_METHOD,
@@ -476,8 +505,9 @@ static int timeline_handle(struct hub_op *op)
     if (op->sub && strcmp(op->sub, "events") == 0)
         return tl_events(op, s4); /* events name their template, not the app */
     if (!app || !*app || !ed_all_digits(app) || strlen(app) > 10)
-        return hub_bad_request(op, "Timeline event types need the HubSpot app id: set "
-                               "hubspot.timeline.app.id on the instance");
+        return hub_bad_request(
+            op, "Timeline event types need the HubSpot app id: set "
+                "hubspot.timeline.app.id on the instance");
     if (!op->id)
         return tl_types(op, app);
     if (!op->sub)

@@ -28,7 +28,8 @@ static void cut(struct jf *j, const char *a, const char *b)
 {
     if (!j->pend || !j->out)
         return;
-    if (a > j->pend && ed_buf_append(j->out, j->pend, (size_t)(a - j->pend)) != ED_OK)
+    if (a > j->pend &&
+        ed_buf_append(j->out, j->pend, (size_t)(a - j->pend)) != ED_OK)
         j->bad = true;
     j->pend = b;
 }
@@ -89,7 +90,10 @@ static size_t utf8_len(const unsigned char *p, const unsigned char *end)
 /* Byte classes inside a string: 0 plain ASCII, anything else needs a look
  * (quote, backslash, control byte, start of a multi-byte sequence). */
 static const unsigned char str_class[256] = {
-    [0 ... 0x1F] = 1, ['"'] = 1, ['\\'] = 1, [0x80 ... 0xFF] = 1,
+    [0 ... 0x1F] = 1,
+    ['"'] = 1,
+    ['\\'] = 1,
+    [0x80 ... 0xFF] = 1,
 };
 
 /* Skip plain ASCII string bytes; stop at a quote, a backslash, a control
@@ -99,12 +103,15 @@ static const char *skip_plain(const char *p, const char *end)
 {
 #ifdef __SSE2__
     const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
-    const __m128i ctrl_bits = _mm_set1_epi8((char)0xE0), zero = _mm_setzero_si128();
+    const __m128i ctrl_bits = _mm_set1_epi8((char)0xE0),
+                  zero = _mm_setzero_si128();
     while (end - p >= 16) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-        __m128i m = _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash));
+        __m128i m = _mm_or_si128(_mm_cmpeq_epi8(v, quote),
+                                 _mm_cmpeq_epi8(v, bslash));
         m = _mm_or_si128(m, _mm_cmpeq_epi8(_mm_and_si128(v, ctrl_bits), zero));
-        int mask = _mm_movemask_epi8(m) | _mm_movemask_epi8(v); /* v: high bit */
+        int mask = _mm_movemask_epi8(m) |
+                   _mm_movemask_epi8(v); /* v: high bit */
         if (mask)
             return p + __builtin_ctz((unsigned)mask);
         p += 16;
@@ -144,9 +151,9 @@ static const char *scan_string(struct jf *j, const char *p)
             if (*p == 'u') {
                 for (int i = 0; i < 4; i++) {
                     p++;
-                    if (p >= j->end || !((*p >= '0' && *p <= '9') ||
-                                         (*p >= 'a' && *p <= 'f') ||
-                                         (*p >= 'A' && *p <= 'F')))
+                    if (p >= j->end ||
+                        !((*p >= '0' && *p <= '9') ||
+                          (*p >= 'a' && *p <= 'f') || (*p >= 'A' && *p <= 'F')))
                         return NULL;
                 }
             } else if (!strchr("\"\\/bfnrt", *p)) {
@@ -255,14 +262,16 @@ static void emit_alias(struct jf *j, const char *ds, const char *de)
     struct ed_buf *o = j->out;
     if (!o || !j->pend)
         return;
-    size_t run = (size_t)(j->p - j->pend), nd = (size_t)(de - ds), na = j->alias_len;
+    size_t run = (size_t)(j->p - j->pend), nd = (size_t)(de - ds),
+           na = j->alias_len;
     size_t need = run + na + nd + 4;
     if (need > o->cap || o->len > o->cap - need) {
         j->bad = true;
         return;
     }
     if (o->len + need + 1 > o->alloc)
-        ed_buf_reserve(o, need > o->len ? need : o->len); /* amortised doubling */
+        ed_buf_reserve(o,
+                       need > o->len ? need : o->len); /* amortised doubling */
     char *w = o->data + o->len;
     memcpy(w, j->pend, run);
     w += run;
@@ -324,10 +333,12 @@ static void object(struct jf *j, int depth, bool record)
                 while (vs > ke && vs[-1] >= '0' && vs[-1] <= '9')
                     vs--;
                 q = vs - 2;
-                while (q > ke && (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r'))
+                while (q > ke &&
+                       (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r'))
                     q--;
-                if (!j->bad && *(ve - 1) == '"' && vs - 1 > ke && vs[-1] == '"' &&
-                    q >= ke && *q == ':' && numeric_id(vs - 1, ve)) {
+                if (!j->bad && *(ve - 1) == '"' && vs - 1 > ke &&
+                    vs[-1] == '"' && q >= ke && *q == ':' &&
+                    numeric_id(vs - 1, ve)) {
                     ids = vs;
                     ide = ve - 1;
                 }
@@ -428,26 +439,13 @@ static void value(struct jf *j, int depth)
         return;
     }
     switch (*j->p) {
-    case '{':
-        object(j, depth, false);
-        return;
-    case '[':
-        array(j, depth, NULL, false, 0);
-        return;
-    case '"':
-        e = scan_string(j, j->p);
-        break;
-    case 't':
-        e = literal(j, "true") ? j->p + 4 : NULL;
-        break;
-    case 'f':
-        e = literal(j, "false") ? j->p + 5 : NULL;
-        break;
-    case 'n':
-        e = literal(j, "null") ? j->p + 4 : NULL;
-        break;
-    default:
-        e = scan_number(j, j->p);
+    case '{': object(j, depth, false); return;
+    case '[': array(j, depth, NULL, false, 0); return;
+    case '"': e = scan_string(j, j->p); break;
+    case 't': e = literal(j, "true") ? j->p + 4 : NULL; break;
+    case 'f': e = literal(j, "false") ? j->p + 5 : NULL; break;
+    case 'n': e = literal(j, "null") ? j->p + 4 : NULL; break;
+    default: e = scan_number(j, j->p);
     }
     if (!e) {
         j->bad = true;
@@ -459,8 +457,10 @@ static void value(struct jf *j, int depth)
 enum ed_err jsonfilter_copy(const char *in, size_t len, bool drop_nulls,
                             const char *classic_id, struct ed_buf *out)
 {
-    struct jf j = {in, in + len, out, in, drop_nulls, false, classic_id,
-                   classic_id ? strlen(classic_id) : 0};
+    struct jf j = {in,         in + len,
+                   out,        in,
+                   drop_nulls, false,
+                   classic_id, classic_id ? strlen(classic_id) : 0};
     ws(&j);
     if (j.p < j.end && *j.p == '{')
         object(&j, 0, true);
@@ -548,8 +548,10 @@ enum ed_err jsonfilter_page(const char *in, size_t len, bool drop_nulls,
                             const char *classic_id, size_t offset,
                             struct ed_buf *out, struct jsonfilter_page *pg)
 {
-    struct jf j = {in, in + len, out, NULL, drop_nulls, false, classic_id,
-                   classic_id ? strlen(classic_id) : 0};
+    struct jf j = {in,         in + len,
+                   out,        NULL,
+                   drop_nulls, false,
+                   classic_id, classic_id ? strlen(classic_id) : 0};
     bool copied = false;
     pg->count = 0;
     pg->after[0] = '\0';
@@ -567,7 +569,8 @@ enum ed_err jsonfilter_page(const char *in, size_t len, bool drop_nulls,
         const char *ks, *ke;
         if (!member_key(&j, &ks, &ke))
             return ED_ERR_INVALID;
-        if (key_is(ks, ke, "results") && !copied && j.p < j.end && *j.p == '[') {
+        if (key_is(ks, ke, "results") && !copied && j.p < j.end &&
+            *j.p == '[') {
             j.pend = j.p; /* copy exactly the array */
             array(&j, 1, &pg->count, true, offset);
             cut(&j, j.p, NULL);

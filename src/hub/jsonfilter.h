@@ -25,9 +25,9 @@
  * recognised). */
 
 struct jsonfilter_page {
-    size_t count;        /* elements in the copied array */
-    char after[256];     /* paging.next.after ("" when none) */
-    int64_t total;       /* "total", -1 when absent */
+    size_t count;    /* elements in the copied array */
+    char after[256]; /* paging.next.after ("" when none) */
+    int64_t total;   /* "total", -1 when absent */
 };
 
 /* Copy any JSON value (e.g. one record). */

@@ -27,30 +27,34 @@ int hub_paging_read(struct hub_op *op, char kind, struct hub_paging *pg)
         if (!ed_parse_u64(ps, 1000000000, &v) || v == 0)
             return hub_bad_request(op, "pageSize must be a positive integer");
         if (v > HUB_PAGE_SIZE_MAX)
-            res_header(op->res, "Elements-Error",
-                       ed_arena_printf(op->req->arena,
-                                       "pageSize %llu exceeds HubSpot's maximum; "
-                                       "clipped to %d",
-                                       (unsigned long long)v, HUB_PAGE_SIZE_MAX));
+            res_header(
+                op->res, "Elements-Error",
+                ed_arena_printf(op->req->arena,
+                                "pageSize %llu exceeds HubSpot's maximum; "
+                                "clipped to %d",
+                                (unsigned long long)v, HUB_PAGE_SIZE_MAX));
         else
             pg->size = (long)v;
     }
-    if (page && *page && (!ed_parse_u64(page, 1000000000, &pg->page) || pg->page == 0))
+    if (page && *page &&
+        (!ed_parse_u64(page, 1000000000, &pg->page) || pg->page == 0))
         return hub_bad_request(op, "page must be a positive integer");
     if (next && *next) {
         pg->next = next;
         if (kind && !(pg->after = hub_cursor_read(op, kind, next)))
-            return hub_bad_request(op, "nextPage is not a cursor this server issued "
-                                       "for this resource");
+            return hub_bad_request(
+                op, "nextPage is not a cursor this server issued "
+                    "for this resource");
         pg->page = 1; /* nextPage wins over page */
     }
     uint64_t reach = pg->page * (uint64_t)pg->size;
     if (reach > HUB_PAGE_REACH_MAX)
-        return res_error(op->req, op->res, ED_E_BAD_REQUEST,
-                         "page %llu of size %ld reaches past record %d, the "
-                         "deepest a page number goes; follow nextPage (the "
-                         "Elements-Next-Page-Token of the previous page) instead",
-                         (unsigned long long)pg->page, pg->size, HUB_PAGE_REACH_MAX);
+        return res_error(
+            op->req, op->res, ED_E_BAD_REQUEST,
+            "page %llu of size %ld reaches past record %d, the "
+            "deepest a page number goes; follow nextPage (the "
+            "Elements-Next-Page-Token of the previous page) instead",
+            (unsigned long long)pg->page, pg->size, HUB_PAGE_REACH_MAX);
     pg->skip = (long)(reach - (uint64_t)pg->size);
     return 0;
 }
@@ -73,7 +77,8 @@ long hub_paging_next(struct hub_paging *pg, long max_call)
 {
     long need = pg->skip + pg->size;
     if (need <= max_call) {
-        pg->offset = pg->skip; /* the last call: skipped records, then the page */
+        pg->offset =
+            pg->skip; /* the last call: skipped records, then the page */
         return need;
     }
     /* skip so that what remains is a whole number of full calls */
@@ -129,9 +134,11 @@ static int vlist_next(struct hub_op *op, int status, json_t *body)
             json_array_append(arr, it);
     }
     if (vl->spec->shape)
-        json_array_foreach(arr, i, it) vl->spec->shape(it);
+        json_array_foreach(arr, i, it)
+            vl->spec->shape(it);
     return hub_reply_list(op, arr,
-                          next ? hub_cursor_make(op, vl->spec->kind, next) : NULL);
+                          next ? hub_cursor_make(op, vl->spec->kind, next)
+                               : NULL);
 }
 
 static int vlist_step(struct hub_op *op, const char *after)
@@ -141,8 +148,10 @@ static int vlist_step(struct hub_op *op, const char *after)
     if (st)
         return st;
     long limit = hub_paging_next(&vl->pg, vl->spec->max_call);
-    const char *path = ed_arena_printf(op->req->arena, "%s%climit=%ld", vl->path,
-                                       strchr(vl->path, '?') ? '&' : '?', limit);
+    const char *path = ed_arena_printf(op->req->arena, "%s%climit=%ld",
+                                       vl->path,
+                                       strchr(vl->path, '?') ? '&' : '?',
+                                       limit);
     if (after)
         path = ed_arena_printf(op->req->arena, "%s&%s=%s", path,
                                vl->spec->cursor_param, hub_escape(op, after));
@@ -180,9 +189,11 @@ int hub_reply_sliced(struct hub_op *op, char kind, json_t *all)
     uint64_t page = pg->page;
     if (pg->after && (!ed_parse_u64(pg->after, 100000, &page) || page == 0)) {
         json_decref(all);
-        return hub_bad_request(op, "nextPage is not a cursor this server issued");
+        return hub_bad_request(op,
+                               "nextPage is not a cursor this server issued");
     }
-    size_t from = (size_t)((page - 1) * (uint64_t)pg->size), n = json_array_size(all);
+    size_t from = (size_t)((page - 1) * (uint64_t)pg->size),
+           n = json_array_size(all);
     json_t *out = json_array();
     for (size_t i = from; i < n && i < from + (size_t)pg->size; i++)
         json_array_append(out, json_array_get(all, i));

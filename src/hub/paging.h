@@ -16,9 +16,9 @@
  * the op's arena; anything it owns beyond that is freed through
  * op->state_cleanup, so an op cancelled mid-walk leaks nothing. */
 
-#define HUB_PAGE_SIZE_MAX 100     /* Cloud Elements' pageSize cap for HubSpot */
-#define HUB_PAGE_REACH_MAX 10000  /* deepest record a page number reaches */
-#define HUB_PAGE_CALLS_MAX 100    /* HubSpot calls one list request may cost */
+#define HUB_PAGE_SIZE_MAX 100    /* Cloud Elements' pageSize cap for HubSpot */
+#define HUB_PAGE_REACH_MAX 10000 /* deepest record a page number reaches */
+#define HUB_PAGE_CALLS_MAX 100   /* HubSpot calls one list request may cost */
 
 struct hub_paging {
     long size;         /* pageSize */

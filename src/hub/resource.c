@@ -29,7 +29,8 @@ static void filter_nulls(json_t *v)
     } else if (json_is_array(v)) {
         size_t i;
         json_t *m;
-        json_array_foreach(v, i, m) filter_nulls(m);
+        json_array_foreach(v, i, m)
+            filter_nulls(m);
     }
 }
 
@@ -93,7 +94,6 @@ const char *hub_escape(struct hub_op *op, const char *s)
     ed_buf_cleanup(&b);
     return out;
 }
-
 
 /* --- small helpers -------------------------------------------------------- */
 
@@ -168,7 +168,8 @@ json_t *hub_scalar_str(const json_t *v)
 json_t *hub_number_of(const char *s)
 {
     json_error_t je;
-    json_t *v = s && strlen(s) < 32 ? json_loads(s, JSON_DECODE_ANY, &je) : NULL;
+    json_t *v = s && strlen(s) < 32 ? json_loads(s, JSON_DECODE_ANY, &je)
+                                    : NULL;
     if (v && !json_is_number(v)) {
         json_decref(v);
         v = NULL;

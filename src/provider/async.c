@@ -113,12 +113,14 @@ static void job_prepare(struct provider_async *a, struct provider_job *j)
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, j->hdrs);
     if (j->body) {
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, j->body);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)j->body_len);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+                         (curl_off_t)j->body_len);
     }
     j->started_ms = ed_mono_ms();
 }
 
-static void job_finish(struct provider_async *a, struct provider_job *j, CURLcode cc)
+static void job_finish(struct provider_async *a, struct provider_job *j,
+                       CURLcode cc)
 {
     enum ed_err err = ED_OK;
     if (cc == CURLE_OK || (cc == CURLE_WRITE_ERROR && j->overflow)) {
@@ -194,7 +196,8 @@ static void drain_done(struct provider_async *a)
 
 /* --- the loop's side ------------------------------------------------------------ */
 
-static int on_socket(CURL *e, curl_socket_t s, int what, void *userp, void *sockp)
+static int on_socket(CURL *e, curl_socket_t s, int what, void *userp,
+                     void *sockp)
 {
     struct provider_async *a = userp;
     struct epoll_event ev = {0};
@@ -329,7 +332,8 @@ struct provider_job *provider_async_submit(const struct provider_request *rq,
         char ct[256];
         snprintf(ct, sizeof(ct), "Content-Type: %s", rq->content_type);
         j->hdrs = curl_slist_append(j->hdrs, ct);
-        j->body = ed_strndup(rq->body ? rq->body : "", rq->body ? rq->body_len : 0);
+        j->body = ed_strndup(rq->body ? rq->body : "",
+                             rq->body ? rq->body_len : 0);
         j->body_len = rq->body ? rq->body_len : 0;
     }
     if (rq->bearer) {
@@ -364,7 +368,8 @@ struct provider_job *provider_async_timer(long delay_ms, void (*fn)(void *ud),
     return j;
 }
 
-void provider_async_set_ud_free(struct provider_job *j, void (*ud_free)(void *ud))
+void provider_async_set_ud_free(struct provider_job *j,
+                                void (*ud_free)(void *ud))
 {
     if (j)
         j->ud_free = ud_free;

@@ -45,7 +45,8 @@ struct provider_job *provider_async_submit(const struct provider_request *rq,
  * it): its transfer is dropped, done is never called, and ud is freed
  * with the function given to provider_async_set_ud_free, if any. */
 void provider_async_cancel(struct provider_job *j);
-void provider_async_set_ud_free(struct provider_job *j, void (*ud_free)(void *ud));
+void provider_async_set_ud_free(struct provider_job *j,
+                                void (*ud_free)(void *ud));
 /* Whether the job's request has gone out (it is no longer waiting for its
  * delay); false for NULL. */
 bool provider_async_sent(const struct provider_job *j);

@@ -60,7 +60,8 @@ void hs_classify(enum ed_err err, const struct provider_response *rs,
                                : json_object();
         if (!r->body) {
             r->failure = HS_TRANSIENT;
-            r->provider_message = ed_strdup("HubSpot answered with invalid JSON");
+            r->provider_message = ed_strdup(
+                "HubSpot answered with invalid JSON");
         }
         return;
     }
@@ -138,7 +139,8 @@ struct provider_job *hs_call_submit(struct hs_call *c, long delay_ms,
     p->done = done;
     p->ud = ud;
     p->refresh = c->refresh;
-    struct provider_job *j = provider_async_submit(&c->rq, delay_ms, call_done, p);
+    struct provider_job *j = provider_async_submit(&c->rq, delay_ms, call_done,
+                                                   p);
     if (!j)
         free(p);
     provider_async_set_ud_free(j, free);
@@ -250,9 +252,10 @@ void hs_call_get_bearer(struct hs_call *c, const char *api, const char *path,
         hs_call_cleanup(&(c));                                                 \
     } while (0)
 
-void hs_token_from_code(const char *api, const char *path, const char *client_id,
-                        const char *client_secret, const char *redirect_uri,
-                        const char *code, struct hs_result *r)
+void hs_token_from_code(const char *api, const char *path,
+                        const char *client_id, const char *client_secret,
+                        const char *redirect_uri, const char *code,
+                        struct hs_result *r)
 {
     struct hs_call c;
     hs_call_token_from_code(&c, api, path, client_id, client_secret,

@@ -14,16 +14,16 @@
 
 enum hs_failure {
     HS_OK = 0,
-    HS_REJECTED,  /* HubSpot said no (4xx): bad code, bad client, bad key */
+    HS_REJECTED,      /* HubSpot said no (4xx): bad code, bad client, bad key */
     HS_INVALID_GRANT, /* the refresh token is dead: re-authenticate */
-    HS_TRANSIENT, /* 5xx, 429, timeout, connection failure: retry later */
+    HS_TRANSIENT,     /* 5xx, 429, timeout, connection failure: retry later */
 };
 
 struct hs_result {
     enum hs_failure failure;
-    long status;           /* HubSpot's HTTP status (0: none) */
+    long status;            /* HubSpot's HTTP status (0: none) */
     char *provider_message; /* HubSpot's body on failure (heap) */
-    json_t *body;          /* parsed JSON body on success (owned) */
+    json_t *body;           /* parsed JSON body on success (owned) */
 };
 
 void hs_result_cleanup(struct hs_result *r);
@@ -81,9 +81,10 @@ void hs_call_get_bearer(struct hs_call *c, const char *api, const char *path,
 /* Blocking shorthands: build, hs_call_send, clean up. */
 
 /* POST {api}{path} form: grant_type=authorization_code ... */
-void hs_token_from_code(const char *api, const char *path, const char *client_id,
-                        const char *client_secret, const char *redirect_uri,
-                        const char *code, struct hs_result *r);
+void hs_token_from_code(const char *api, const char *path,
+                        const char *client_id, const char *client_secret,
+                        const char *redirect_uri, const char *code,
+                        struct hs_result *r);
 /* POST {api}{path} form: grant_type=refresh_token ... */
 void hs_token_refresh(const char *api, const char *path, const char *client_id,
                       const char *client_secret, const char *refresh_token,

@@ -60,7 +60,6 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
     return size * n;
 }
 
-
 static size_t on_header(char *p, size_t size, size_t n, void *ud)
 {
     struct sink *s = ud;
@@ -95,7 +94,8 @@ enum ed_err provider_send(const struct provider_request *rq,
     curl_easy_setopt(c, CURLOPT_URL, rq->url);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, rq->method);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, rq->timeout_ms ? rq->timeout_ms : default_timeout_ms);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS,
+                     rq->timeout_ms ? rq->timeout_ms : default_timeout_ms);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
@@ -170,7 +170,8 @@ void provider_response_header(struct provider_response *rs, const char *line,
     int64_t v;
     if ((v = provider_header_int(line, len, "Retry-After")) != -2)
         rs->retry_after_s = v;
-    else if ((v = provider_header_int(line, len, "X-HubSpot-RateLimit-Remaining")) != -2)
+    else if ((v = provider_header_int(line, len,
+                                      "X-HubSpot-RateLimit-Remaining")) != -2)
         rs->rl_remaining = v;
 }
 

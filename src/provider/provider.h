@@ -20,18 +20,18 @@ struct provider_request {
     const char *content_type; /* NULL: no body */
     const char *body;
     size_t body_len;
-    const char *bearer;       /* Authorization: Bearer <bearer>, if set */
+    const char *bearer; /* Authorization: Bearer <bearer>, if set */
     const char *headers[PROVIDER_MAX_HEADERS]; /* "Name: value", NULL-ended */
-    long timeout_ms;          /* 0 = default (30 s) */
+    long timeout_ms;                           /* 0 = default (30 s) */
 };
 
 struct provider_response {
-    long status;        /* HTTP status, 0 when no response */
-    char *body;         /* NUL-terminated (heap) */
+    long status; /* HTTP status, 0 when no response */
+    char *body;  /* NUL-terminated (heap) */
     size_t body_len;
     int64_t retry_after_s; /* Retry-After header, -1 if absent */
     int64_t rl_remaining;  /* X-HubSpot-RateLimit-Remaining, -1 if absent */
-    double ms;          /* time spent */
+    double ms;             /* time spent */
 };
 
 /* Global init/cleanup (curl_global_*); call once. */

@@ -63,10 +63,11 @@ enum ed_err store_ping(struct store *s)
     return s->ops->ping(s);
 }
 
-enum ed_err store_org_create_with_user(struct store *s, struct store_org *org,
-                                       const uint8_t org_hash[STORE_HASH_BYTES],
-                                       struct store_user *user,
-                                       const uint8_t user_hash[STORE_HASH_BYTES])
+enum ed_err
+store_org_create_with_user(struct store *s, struct store_org *org,
+                           const uint8_t org_hash[STORE_HASH_BYTES],
+                           struct store_user *user,
+                           const uint8_t user_hash[STORE_HASH_BYTES])
 {
     return s->ops->org_create_with_user(s, org, org_hash, user, user_hash);
 }
@@ -228,7 +229,8 @@ enum ed_err store_instance_update(struct store *s,
                                   const struct store_instance *inst,
                                   unsigned fields)
 {
-    return changed(s, s->ops->instance_update(s, inst, fields & STORE_INST_ALL));
+    return changed(s,
+                   s->ops->instance_update(s, inst, fields & STORE_INST_ALL));
 }
 
 enum ed_err store_instance_put_credentials(struct store *s,
@@ -252,7 +254,8 @@ enum ed_err store_instance_due(struct store *s, int64_t refreshed_before,
                                int64_t expires_before, int64_t *ids, size_t max,
                                size_t *n)
 {
-    return s->ops->instance_due(s, refreshed_before, expires_before, ids, max, n);
+    return s->ops->instance_due(s, refreshed_before, expires_before, ids, max,
+                                n);
 }
 
 /* --- refresh claims --------------------------------------------------------

@@ -56,10 +56,11 @@ enum ed_err store_ping(struct store *s);
 
 /* Create an organization and its first user in one transaction. On success
  * org->id and user->id are set. ED_ERR_EXISTS if the email is taken. */
-enum ed_err store_org_create_with_user(struct store *s, struct store_org *org,
-                                       const uint8_t org_hash[STORE_HASH_BYTES],
-                                       struct store_user *user,
-                                       const uint8_t user_hash[STORE_HASH_BYTES]);
+enum ed_err
+store_org_create_with_user(struct store *s, struct store_org *org,
+                           const uint8_t org_hash[STORE_HASH_BYTES],
+                           struct store_user *user,
+                           const uint8_t user_hash[STORE_HASH_BYTES]);
 /* Add a user to an existing organization (ED_ERR_NOT_FOUND if it is not). */
 enum ed_err store_user_create(struct store *s, struct store_user *user,
                               const uint8_t user_hash[STORE_HASH_BYTES]);
@@ -118,12 +119,12 @@ struct store_instance {
     int64_t user_id;
     char *element_key;
     char *name;
-    char *tags;          /* JSON array text */
-    char *config;        /* JSON object text: non-secret configuration */
+    char *tags;   /* JSON array text */
+    char *config; /* JSON object text: non-secret configuration */
     struct store_blob secrets_ct; /* sealed JSON object of secret values */
     struct store_blob token_ct;   /* sealed instance token */
-    char *auth_type;     /* "oauth2", "oauth2_legacy", "apiKey" */
-    char *external_auth; /* "none", "initial" */
+    char *auth_type;              /* "oauth2", "oauth2_legacy", "apiKey" */
+    char *external_auth;          /* "none", "initial" */
     int valid;
     int disabled;
     char *invalid_reason;

@@ -127,8 +127,12 @@ static void notice_quiet(void *arg, const char *msg)
 static PGconn *pg_connect_q(const char *url, bool quiet)
 {
     static const char *const keys[] = {
-        "connect_timeout",  "application_name",    "keepalives_idle",
-        "keepalives_count", "keepalives_interval", "dbname",
+        "connect_timeout",
+        "application_name",
+        "keepalives_idle",
+        "keepalives_count",
+        "keepalives_interval",
+        "dbname",
         NULL,
     };
     const char *vals[] = {"5", "elementsd", "30", "3", "10", url, NULL};
@@ -276,8 +280,7 @@ static enum ed_err state_err(const PGresult *res)
  * connection turns out to be bad they run once more on the reset
  * connection. Inside a transaction it must be false (the reset lost it). */
 static PGresult *pg_run(struct pg_conn *c, const char *sql,
-                        const struct pg_params *p, bool retry,
-                        enum ed_err *err)
+                        const struct pg_params *p, bool retry, enum ed_err *err)
 {
     static const struct pg_params none = {0};
     if (!p)
@@ -298,8 +301,9 @@ static PGresult *pg_run(struct pg_conn *c, const char *sql,
             c->epoch = atomic_load(&c->owner->epoch);
             bool back = PQstatus(c->pg) == CONNECTION_OK;
             bool again = retry && attempt == 0 && back;
-            ed_warn(NULL, "msg=\"postgresql connection lost\" reconnected=%s "
-                          "retried=%s",
+            ed_warn(NULL,
+                    "msg=\"postgresql connection lost\" reconnected=%s "
+                    "retried=%s",
                     back ? "yes" : "no", again ? "yes" : "no");
             if (again)
                 continue;
@@ -316,12 +320,14 @@ static PGresult *pg_run(struct pg_conn *c, const char *sql,
             store_note_unavailable();
         log_safe(msg ? msg : PQerrorMessage(c->pg), buf, sizeof(buf));
         if (*err == ED_ERR_DB)
-            ed_error(NULL, "msg=\"postgresql statement failed\" sqlstate=%s "
-                           "err=\"%s\"",
+            ed_error(NULL,
+                     "msg=\"postgresql statement failed\" sqlstate=%s "
+                     "err=\"%s\"",
                      state ? state : "?", buf);
         else
-            ed_debug(NULL, "msg=\"postgresql statement refused\" "
-                           "sqlstate=%s err=\"%s\"",
+            ed_debug(NULL,
+                     "msg=\"postgresql statement refused\" "
+                     "sqlstate=%s err=\"%s\"",
                      state ? state : "?", buf);
         PQclear(res);
         return NULL;
@@ -413,8 +419,8 @@ static enum ed_err migrate_one(struct pg_conn *c, const struct ed_embed *m)
     PQclear(pg_run(c, "BEGIN", NULL, false, &err));
     if (err)
         return err;
-    PQclear(pg_run(c, "SELECT pg_advisory_xact_lock(" PG_MIGRATE_LOCK ")",
-                   NULL, false, &err));
+    PQclear(pg_run(c, "SELECT pg_advisory_xact_lock(" PG_MIGRATE_LOCK ")", NULL,
+                   false, &err));
     if (err)
         goto out;
     PQclear(pg_run(c,
@@ -625,8 +631,7 @@ static enum ed_err select_by_hash(struct store *base, const char *sql,
     return select_one(base, sql, &p, reader, out);
 }
 
-static enum ed_err select_by_id(struct store *base, const char *sql,
-                                int64_t id,
+static enum ed_err select_by_id(struct store *base, const char *sql, int64_t id,
                                 void (*reader)(const PGresult *, int, void *),
                                 void *out)
 {
@@ -756,9 +761,10 @@ static enum ed_err pg_user_find_by_email(struct store *s, const char *email,
 static enum ed_err pg_user_find_by_secret(struct store *s, const uint8_t *hash,
                                           struct store_user *out)
 {
-    return select_by_hash(
-        s, "SELECT " USER_COLS " FROM users WHERE secret_hash=$1", hash,
-        read_user, out);
+    return select_by_hash(s,
+                          "SELECT " USER_COLS
+                          " FROM users WHERE secret_hash=$1",
+                          hash, read_user, out);
 }
 
 /* --- sessions --------------------------------------------------------- */
@@ -916,9 +922,10 @@ static enum ed_err pg_instance_find_by_token(struct store *s,
                                              const uint8_t *hash,
                                              struct store_instance *out)
 {
-    return select_by_hash(
-        s, "SELECT " INST_COLS " FROM instances WHERE token_hash=$1", hash,
-        read_instance, out);
+    return select_by_hash(s,
+                          "SELECT " INST_COLS
+                          " FROM instances WHERE token_hash=$1",
+                          hash, read_instance, out);
 }
 
 static enum ed_err pg_instance_list(struct store *base, int64_t org_id,
@@ -970,8 +977,9 @@ static enum ed_err pg_instance_update(struct store *base,
 #undef SET_COL
     p_i64(&p, ed_now_s());
     p_i64(&p, in->id);
-    snprintf(sql, sizeof(sql), "UPDATE instances SET %supdated_at=$%d WHERE id=$%d",
-             set, p.n - 1, p.n);
+    snprintf(sql, sizeof(sql),
+             "UPDATE instances SET %supdated_at=$%d WHERE id=$%d", set, p.n - 1,
+             p.n);
     enum ed_err err = pg_query((struct store_pg *)base, sql, &p, false, &res);
     if (!err && !pg_changed(res))
         err = ED_ERR_NOT_FOUND;
@@ -989,8 +997,7 @@ static enum ed_err put_credentials_on(struct pg_conn *c,
     struct pg_params p = {0};
     PGresult *res;
     enum ed_err err;
-    PQclear(pg_run(c, "SET LOCAL synchronous_commit TO on", NULL, false,
-                   &err));
+    PQclear(pg_run(c, "SET LOCAL synchronous_commit TO on", NULL, false, &err));
     if (err)
         return err;
     p_blob(&p, in->secrets_ct.data, in->secrets_ct.len);
@@ -1155,8 +1162,8 @@ static enum ed_err lock_claim(struct pg_conn *c, int64_t id, bool nowait)
     return err;
 }
 
-static enum ed_err pg_refresh_begin(struct store *base, int64_t id,
-                                    bool nowait, struct store_instance *out,
+static enum ed_err pg_refresh_begin(struct store *base, int64_t id, bool nowait,
+                                    struct store_instance *out,
                                     struct store_refresh **rfo)
 {
     struct pg_refresh *rf = ed_calloc(1, sizeof(*rf));
@@ -1279,8 +1286,9 @@ static void *watch_main(void *arg)
         bool other = false;
         if (!PQconsumeInput(pg) || PQstatus(pg) != CONNECTION_OK) {
             char buf[256];
-            ed_warn(NULL, "msg=\"postgresql change feed lost; caches fall back "
-                          "on their TTL\" err=\"%s\"",
+            ed_warn(NULL,
+                    "msg=\"postgresql change feed lost; caches fall back "
+                    "on their TTL\" err=\"%s\"",
                     pg_errmsg(pg, buf, sizeof(buf)));
             PQfinish(pg);
             pg = NULL;

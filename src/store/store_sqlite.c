@@ -70,15 +70,11 @@ static enum ed_err rc_err(int rc)
     switch (rc & 0xff) {
     case SQLITE_OK:
     case SQLITE_DONE:
-    case SQLITE_ROW:
-        return ED_OK;
-    case SQLITE_CONSTRAINT:
-        return ED_ERR_EXISTS;
+    case SQLITE_ROW: return ED_OK;
+    case SQLITE_CONSTRAINT: return ED_ERR_EXISTS;
     case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-        return ED_ERR_BUSY;
-    default:
-        return ED_ERR_DB;
+    case SQLITE_LOCKED: return ED_ERR_BUSY;
+    default: return ED_ERR_DB;
     }
 }
 
@@ -94,8 +90,9 @@ static enum ed_err prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st)
 
 static enum ed_err migrate(sqlite3 *db)
 {
-    enum ed_err err = exec_sql(db, "CREATE TABLE IF NOT EXISTS schema_migrations"
-                                   "(version TEXT PRIMARY KEY, applied_at INTEGER)");
+    enum ed_err err = exec_sql(
+        db, "CREATE TABLE IF NOT EXISTS schema_migrations"
+            "(version TEXT PRIMARY KEY, applied_at INTEGER)");
     if (err)
         return err;
     for (const struct ed_embed *m = ed_sqlite_migrations; m->name; m++) {
@@ -105,8 +102,8 @@ static enum ed_err migrate(sqlite3 *db)
          * instead of applying the same migration twice. */
         if ((err = exec_sql(db, "BEGIN IMMEDIATE")))
             return err;
-        if ((err = prepare(db, "SELECT 1 FROM schema_migrations WHERE version=?",
-                           &st)))
+        if ((err = prepare(
+                 db, "SELECT 1 FROM schema_migrations WHERE version=?", &st)))
             goto fail;
         sqlite3_bind_text(st, 1, m->name, -1, SQLITE_STATIC);
         applied = sqlite3_step(st) == SQLITE_ROW;
@@ -167,7 +164,8 @@ static enum ed_err sqlite_open(const char *url, struct store **out)
                                  NULL);
         s->pool[i].db = db;
         if (rc != SQLITE_OK) {
-            ed_error(NULL, "msg=\"cannot open database\" path=\"%s\" err=\"%s\"",
+            ed_error(NULL,
+                     "msg=\"cannot open database\" path=\"%s\" err=\"%s\"",
                      path, db ? sqlite3_errmsg(db) : "?");
             err = ED_ERR_DB;
             goto out;
@@ -352,8 +350,7 @@ enum key_kind { KEY_INT, KEY_TEXT, KEY_BLOB };
 static enum ed_err select_one(struct store *base, const char *sql,
                               enum key_kind kind, int64_t ikey,
                               const void *pkey,
-                              void (*reader)(sqlite3_stmt *, void *),
-                              void *out)
+                              void (*reader)(sqlite3_stmt *, void *), void *out)
 {
     struct store_sqlite *s = (struct store_sqlite *)base;
     struct conn *c = conn_acquire(s);
@@ -487,8 +484,8 @@ static enum ed_err sqlite_session_delete(struct store *base,
     struct store_sqlite *s = (struct store_sqlite *)base;
     struct conn *c = conn_acquire(s);
     sqlite3_stmt *st = NULL;
-    enum ed_err err =
-        prepare(c->db, "DELETE FROM sessions WHERE token_hash=?", &st);
+    enum ed_err err = prepare(c->db, "DELETE FROM sessions WHERE token_hash=?",
+                              &st);
     if (!err) {
         sqlite3_bind_blob(st, 1, hash, STORE_HASH_BYTES, SQLITE_TRANSIENT);
         err = rc_err(sqlite3_step(st));
@@ -567,7 +564,8 @@ static enum ed_err sqlite_instance_create(struct store *base,
     sqlite3_bind_text(st, 3, in->element_key, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 4, in->name, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 5, in->tags ? in->tags : "[]", -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 6, in->config ? in->config : "{}", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 6, in->config ? in->config : "{}", -1,
+                      SQLITE_TRANSIENT);
     bind_blob(st, 7, &in->secrets_ct);
     sqlite3_bind_blob(st, 8, token_hash, STORE_HASH_BYTES, SQLITE_TRANSIENT);
     bind_blob(st, 9, &in->token_ct);
@@ -597,7 +595,8 @@ static enum ed_err sqlite_instance_get(struct store *base, int64_t org_id,
 {
     struct store_instance tmp = {0};
     enum ed_err err = select_one(base,
-                                 "SELECT " INST_COLS " FROM instances WHERE id=?",
+                                 "SELECT " INST_COLS
+                                 " FROM instances WHERE id=?",
                                  KEY_INT, id, NULL, instance_reader, &tmp);
     if (err)
         return err;
@@ -670,8 +669,9 @@ static enum ed_err sqlite_instance_update(struct store *base,
     /* only the columns of the mask: ?1 name, ?2 tags, ?3 config, ?4 valid,
      * ?5 invalid_reason, ?6 disabled, ?7 updated_at, ?8 id */
     char sql[256];
-    snprintf(sql, sizeof(sql), "UPDATE instances SET %s%s%s%s%supdated_at=?7 "
-                               "WHERE id=?8",
+    snprintf(sql, sizeof(sql),
+             "UPDATE instances SET %s%s%s%s%supdated_at=?7 "
+             "WHERE id=?8",
              fields & STORE_INST_NAME ? "name=?1, " : "",
              fields & STORE_INST_TAGS ? "tags=?2, " : "",
              fields & STORE_INST_CONFIG ? "config=?3, " : "",
@@ -719,8 +719,8 @@ static enum ed_err sqlite_instance_put_credentials(struct store *base,
     sqlite3_bind_int64(st, 4, in->refreshed_at);
     sqlite3_bind_int(st, 5, in->valid);
     bind_text_or_null(st, 6, in->invalid_reason);
-    sqlite3_bind_text(st, 7, in->external_auth ? in->external_auth : "none",
-                      -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 7, in->external_auth ? in->external_auth : "none", -1,
+                      SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 8, in->auth_type, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 9, ed_now_s());
     sqlite3_bind_int64(st, 10, in->id);
