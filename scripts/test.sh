@@ -1,7 +1,8 @@
 #!/bin/sh
 # Run every test (what `make test` and CI do, after building build/ and
 # build-asan/):
-#   0. the source checks (cheap, first): scripts/check-banned.sh;
+#   0. the source checks (cheap, first): scripts/check-banned.sh and
+#      scripts/check-format.sh (clang-format 14, which make deps installs);
 #   1. the whole CTest suite on build/: unit, integration, sim, fuzz
 #      regressions, the PostgreSQL runs (label pg: a throw-away cluster the
 #      suite starts and removes) and the console's browser tests;
@@ -12,6 +13,7 @@ set -eu
 cd "$(dirname "$0")/.."
 JOBS=$(nproc 2>/dev/null || echo 2)
 scripts/check-banned.sh
+scripts/check-format.sh
 ctest --test-dir build --output-on-failure -j "$JOBS"
 ctest --test-dir build-asan --output-on-failure -j "$JOBS" -L 'unit|fuzz-regression'
 FUZZ_SECONDS=${FUZZ_SECONDS:-20}
