@@ -16,6 +16,7 @@
 #include "domain/app.h"
 #include "domain/credentials.h"
 #include "domain/instance_cache.h"
+#include "events/events.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -177,6 +178,8 @@ static int cmd_serve(int argc, char **argv)
     if (http_server_start(&app, &srv, &port) != ED_OK)
         goto out;
     creds_refresher_start(&app);
+    if (events_start(&app) != ED_OK)
+        goto stop;
     ed_info(NULL,
             "msg=\"elementsd listening\" listen=%s port=%u db=%s "
             "hubspot_api=%s",
@@ -185,9 +188,11 @@ static int cmd_serve(int argc, char **argv)
     int sig = 0;
     sigwait(&set, &sig);
     ed_info(NULL, "msg=\"stopping\" signal=%d", sig);
-    http_server_stop(srv);
-    creds_refresher_stop();
     rc = 0;
+stop:
+    http_server_stop(srv);
+    events_stop();
+    creds_refresher_stop();
 out:
     ed_log_access_stop(); /* flushes the buffered access log */
     app_close(&app);
