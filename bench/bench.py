@@ -187,9 +187,20 @@ def cmd_compare(rounds=3, secs=5):
     flags = ("--threads", os.environ["ED_BENCH_THREADS"]) \
         if os.environ.get("ED_BENCH_THREADS") else ()
     st = Stack(ed_flags=flags)
+    # ED_BENCH_BASELINE_BIN: a second elementsd (an earlier build) measured
+    # in the same rounds, so a change is judged against its predecessor
+    # under the same machine load
+    base_bin = os.environ.get("ED_BENCH_BASELINE_BIN")
+    st2 = None
     d = tempfile.mkdtemp(prefix="ed-bench-px-")
     nginx = node = None
     try:
+        if base_bin:
+            saved, harness.ELEMENTSD_BIN = harness.ELEMENTSD_BIN, base_bin
+            try:
+                st2 = Stack(ed_flags=flags)
+            finally:
+                harness.ELEMENTSD_BIN = saved
         sim_port = st.sim.port
         nginx = start_nginx(sim_port, "pat-bench", d)
         nport = harness.free_port()
@@ -204,6 +215,9 @@ def cmd_compare(rounds=3, secs=5):
             ("elementsd", st.base + "/hubs/crm/contacts?pageSize=20", st.auth,
              [st.ed_pid()]),
         ]
+        if st2:
+            targets.append(("elementsd-base", st2.base + "/hubs/crm/contacts?pageSize=20",
+                            st2.auth, [st2.ed_pid()]))
         for name, url, auth, _ in targets:  # warm up
             wrk(url, auth, 8, 1)
         runs = {t[0]: [] for t in targets}
@@ -218,7 +232,7 @@ def cmd_compare(rounds=3, secs=5):
                          "cpu_us_per_req": med("cpu_us_per_req"),
                          "errors": sum(x["errors"] for x in rs)}
         base = out["sim"]["p50_us"]
-        for name in ("nginx", "node", "elementsd"):
+        for name in [t[0] for t in targets if t[0] != "sim"]:
             out[name]["added_p50_us"] = out[name]["p50_us"] - base
         e, n, g = out["elementsd"], out["node"], out["nginx"]
         out["ratios"] = {
@@ -227,12 +241,22 @@ def cmd_compare(rounds=3, secs=5):
             "elementsd_vs_nginx_added_p50": e["added_p50_us"] / max(1e-9, g["added_p50_us"]),
             "elementsd_vs_nginx_cpu": e["cpu_us_per_req"] / max(1e-9, g["cpu_us_per_req"]),
         }
+        if st2:
+            b = out["elementsd-base"]
+            out["ratios"].update({
+                "base_vs_node_added_p50": b["added_p50_us"] / max(1e-9, n["added_p50_us"]),
+                "base_vs_node_cpu": b["cpu_us_per_req"] / max(1e-9, n["cpu_us_per_req"]),
+                "elementsd_vs_base_cpu": e["cpu_us_per_req"] / max(1e-9, b["cpu_us_per_req"]),
+                "elementsd_vs_base_added_p50": e["added_p50_us"] / max(1e-9, b["added_p50_us"]),
+            })
         print(json.dumps(out, indent=2))
         return out
     finally:
         for p in (nginx, node):
             if p:
                 p.stop()
+        if st2:
+            st2.stop()
         st.stop()
         shutil.rmtree(d, ignore_errors=True)
 
