@@ -3,10 +3,18 @@
  * object-name matching (HubSpot's and Cloud Elements' names, singular or
  * plural, any case), callback URL syntax and the configuration-time check.
  * Instances are built by hand on the compiled-in element catalogue. */
+#include <unistd.h>
+
 #include "check.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "crypto/crypto.h"
+#include "domain/app.h"
+#include "domain/instance_cache.h"
 #include "domain/instances.h"
 #include "elements/elements.h"
 #include "events/config.h"
+#include "store/store.h"
 
 static struct elements *cat;
 
@@ -299,15 +307,126 @@ static void test_check(void)
     drop(&in);
 }
 
+/* A PATCH of event.* keys is visible at once to a reader that loads the
+ * instance (instance_load, and the token caches, whose lifetime here is an
+ * hour: only the invalidation on write can make the change visible). */
+static void test_change_visible(void)
+{
+    char dir[] = "/tmp/ed-test-evcfg-XXXXXX", url[300], p[320];
+    uint8_t key[ED_KEY_BYTES] = {7}, oh[32] = {1}, uh[32] = {2};
+    struct ed_config cfg = {0};
+    struct ed_app app = {0};
+    struct store_org org = {0};
+    struct store_user user = {0};
+    struct instance in, got;
+    struct inst_error err = {0};
+    struct inst_change ch;
+    struct events_config c;
+    const struct instance *view;
+    struct instance_shared *h;
+
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(url, sizeof(url), "sqlite:%s/t.db", dir);
+    cfg.cache_ttl_ms = 3600 * 1000;
+    app.cfg = &cfg;
+    app.elements = cat;
+    CHECK_EQ_INT(crypto_init(), ED_OK);
+    app.keys = crypto_keyring_from_key(key);
+    CHECK_EQ_INT(store_open(url, &app.store), ED_OK);
+    caches_init(&app);
+    org.name = strdup("Acme");
+    org.secret_ct.data = (uint8_t *)strdup("o");
+    org.secret_ct.len = 1;
+    user.email = strdup("ada@example.test");
+    user.password_hash = strdup("x");
+    user.secret_ct.data = (uint8_t *)strdup("u");
+    user.secret_ct.len = 1;
+    CHECK_EQ_INT(store_org_create_with_user(app.store, &org, oh, &user, uh),
+                 ED_OK);
+
+    json_t *body = json_loads("{\"name\": \"ev\", \"configuration\": "
+                              "{\"authentication.type\": \"apiKey\"}}",
+                              0, NULL);
+    CHECK(instance_prepare_new(&app, elements_find(cat, "hubspotcrm"), body,
+                               &in, &err));
+    json_decref(body);
+    CHECK(instance_store_new(&app, &in, org.id, user.id, &err));
+    int64_t id = in.row.id;
+    char *token = strdup(in.token);
+    instance_cleanup(&in);
+
+    /* warm both caches */
+    CHECK_EQ_INT(instance_load_by_token_cached(&app, token, &got), ED_OK);
+    CHECK_EQ_INT(events_config_read(&got, &c, NULL), ED_OK);
+    CHECK(!c.enabled);
+    events_config_cleanup(&c);
+    instance_cleanup(&got);
+    CHECK_EQ_INT(instance_get_shared(&app, token, &view, &h), ED_OK);
+    instance_shared_release(h);
+
+    /* PATCH event.* */
+    CHECK_EQ_INT(instance_load(&app, org.id, id, &in), ED_OK);
+    body = json_loads(
+        "{\"configuration\": {\"event.notification.enabled\": true, "
+        "\"event.notification.callback.url\": \"http://127.0.0.1:1/cb\", "
+        "\"event.vendor.type\": \"webhook\", "
+        "\"event.poller.refresh_interval\": 2, "
+        "\"event.objects\": \"Contact\"}}",
+        0, NULL);
+    CHECK(instance_change_apply(&app, &in, body, false, false, &ch, &err));
+    CHECK(events_config_check(&in, ch.old_config, err.message,
+                              sizeof(err.message)));
+    CHECK(instance_change_commit(&app, &in, &ch, &err));
+    inst_change_cleanup(&ch);
+    json_decref(body);
+    instance_cleanup(&in);
+
+    /* every way of loading it sees the change at once */
+    CHECK_EQ_INT(instance_load(&app, 0, id, &got), ED_OK);
+    CHECK_EQ_INT(events_config_read(&got, &c, NULL), ED_OK);
+    CHECK(c.enabled && c.webhook && c.refresh_minutes == 2);
+    CHECK_EQ_STR(c.callback_url, "http://127.0.0.1:1/cb");
+    CHECK(events_config_wants(&c, "contacts"));
+    CHECK(!events_config_wants(&c, "deals"));
+    events_config_cleanup(&c);
+    instance_cleanup(&got);
+    CHECK_EQ_INT(instance_load_by_token_cached(&app, token, &got), ED_OK);
+    CHECK_EQ_INT(events_config_read(&got, &c, NULL), ED_OK);
+    CHECK(c.enabled && c.webhook && c.refresh_minutes == 2);
+    events_config_cleanup(&c);
+    instance_cleanup(&got);
+    CHECK_EQ_INT(instance_get_shared(&app, token, &view, &h), ED_OK);
+    CHECK_EQ_INT(events_config_read(view, &c, NULL), ED_OK);
+    CHECK(c.enabled && c.webhook && c.refresh_minutes == 2);
+    events_config_cleanup(&c);
+    instance_shared_release(h);
+
+    free(token);
+    inst_error_cleanup(&err);
+    store_org_cleanup(&org);
+    store_user_cleanup(&user);
+    caches_free(&app);
+    store_close(app.store);
+    crypto_keyring_free(app.keys);
+    static const char *const names[] = {"t.db", "t.db-wal", "t.db-shm"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
+        unlink(p);
+    }
+    rmdir(dir);
+}
+
 int main(void)
 {
     char *why = NULL;
+    ed_log_threshold = ED_LOG_ERROR + 1;
     CHECK(elements_load(&cat, &why) == ED_OK);
     RUN(test_defaults);
     RUN(test_values);
     RUN(test_canon);
     RUN(test_urls);
     RUN(test_check);
+    RUN(test_change_visible);
     elements_free(cat);
     return 0;
 }
