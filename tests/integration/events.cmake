@@ -1,0 +1,4 @@
+# Events (issue 11): the real elementsd against hubspot-sim.
+# Included by tests/integration/CMakeLists.txt.
+ed_py_test(integration.events_config ${CMAKE_CURRENT_LIST_DIR}/test_events_config.py
+           LABELS integration TIMEOUT 120)
