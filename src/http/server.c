@@ -92,11 +92,16 @@ struct http_server {
     struct loop loops[MAX_LOOPS];
 };
 
+struct conn_ctx;
+
 /* One per TCP connection (MHD's socket context): when the connection
- * started waiting for its next request, for the read-timeout sweep. */
+ * started waiting for its next request, for the read-timeout sweep; and
+ * the request suspended on it, if any, for the client-close watch. */
 struct sock_ctx {
     struct sock_ctx *prev, *next;
     struct loop *loop;
+    struct conn_ctx *watching; /* suspended request (client_watch) */
+    bool peer_gone;            /* the client hung up (EPOLLRDHUP seen) */
     int fd;
     struct sockaddr_storage addr;
     double waiting_since; /* ms; meaningful while !busy */
@@ -119,8 +124,8 @@ struct conn_ctx {
     bool started, suspended, done, async;
     /* a store call of this request could not reach the database */
     bool db_down;
-    /* the socket watched while suspended (client_watch; -1: none) */
-    int watch_fd, watch_ep;
+    /* the connection this request is watched on while suspended */
+    struct sock_ctx *watched;
 };
 
 /* Called (once, from any thread) when an async handler has its response. */
@@ -141,41 +146,36 @@ static void complete_cb(void *p)
  * MHD does not look at a suspended connection's socket, so a client that
  * gives up while its request waits on HubSpot would hold the request's
  * memory, its HubSpot call and its throttle slot until HubSpot answers.
- * While suspended, the socket is in the loop's epoll set for EPOLLRDHUP
- * (data: TAG_CLIENT | the context's address; user-space addresses stay
- * below bit 62). When it fires and nothing has completed the request yet,
- * the request is marked abandoned, its owner's abandon hook cancels the
- * pending work (api.h), and the connection is resumed so that MHD sees the
- * close and frees the context. A completion racing in from another thread
- * wins: it resumes the connection itself, and its continuation runs with
- * req->abandoned set (in access_cb, or in completed_cb if MHD closes the
- * connection first). */
+ * Every connection's socket is in the loop's epoll set from its start to
+ * its close for EPOLLRDHUP, edge-triggered (data: TAG_CLIENT | its
+ * sock_ctx; user-space addresses stay below bit 62): one registration per
+ * connection, nothing per request. When the client hangs up while a
+ * request is suspended on the connection and nothing has completed it
+ * yet, the request is marked abandoned, its owner's abandon hook cancels
+ * the pending work (api.h), and the connection is resumed so that MHD sees
+ * the close and frees the context. A completion racing in from another
+ * thread wins: it resumes the connection itself, and its continuation runs
+ * with req->abandoned set (in access_cb, or in completed_cb if MHD closes
+ * the connection first). A client that hung up before its request was
+ * suspended is not watched: its request runs to its end, as before. */
 #define TAG_CLIENT (1ULL << 62)
 
-static __thread int tl_epfd = -1; /* the calling loop's epoll set */
+static struct sock_ctx *sock_of(struct MHD_Connection *conn);
 
 static void client_watch(struct conn_ctx *ctx)
 {
-    const union MHD_ConnectionInfo *ci;
-    struct epoll_event ev = {0};
-    if (tl_epfd < 0 || ctx->watch_fd >= 0 ||
-        !(ci = MHD_get_connection_info(ctx->conn,
-                                       MHD_CONNECTION_INFO_CONNECTION_FD)))
+    struct sock_ctx *sc = sock_of(ctx->conn);
+    if (!sc || sc->peer_gone)
         return;
-    ev.events = EPOLLRDHUP;
-    ev.data.u64 = TAG_CLIENT | (uint64_t)(uintptr_t)ctx;
-    if (epoll_ctl(tl_epfd, EPOLL_CTL_ADD, ci->connect_fd, &ev) == 0) {
-        ctx->watch_fd = ci->connect_fd;
-        ctx->watch_ep = tl_epfd;
-    }
+    sc->watching = ctx;
+    ctx->watched = sc;
 }
 
 static void client_unwatch(struct conn_ctx *ctx)
 {
-    if (ctx->watch_fd < 0)
-        return;
-    epoll_ctl(ctx->watch_ep, EPOLL_CTL_DEL, ctx->watch_fd, NULL);
-    ctx->watch_fd = -1;
+    if (ctx->watched && ctx->watched->watching == ctx)
+        ctx->watched->watching = NULL;
+    ctx->watched = NULL;
 }
 
 /* The watched socket of a suspended request hung up (its loop's thread). */
@@ -366,7 +366,17 @@ static void notify_conn_cb(void *cls, struct MHD_Connection *conn,
             l->socks->prev = sc;
         l->socks = sc;
         *socket_context = sc;
+        if (sc->fd >= 0) {
+            struct epoll_event ev = {0};
+            ev.events = EPOLLRDHUP | EPOLLET;
+            ev.data.u64 = TAG_CLIENT | (uint64_t)(uintptr_t)sc;
+            epoll_ctl(l->epfd, EPOLL_CTL_ADD, sc->fd, &ev);
+        }
     } else if (code == MHD_CONNECTION_NOTIFY_CLOSED && sc) {
+        if (sc->fd >= 0)
+            epoll_ctl(l->epfd, EPOLL_CTL_DEL, sc->fd, NULL);
+        if (sc->watching)
+            sc->watching->watched = NULL;
         connlimit_del(l->srv->conns, (struct sockaddr *)&sc->addr);
         if (sc->prev)
             sc->prev->next = sc->next;
@@ -699,7 +709,6 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
         ctx->req.client_ip = client_ip(conn, ctx->req.arena);
         ctx->res.status = 500;
         ctx->conn = conn;
-        ctx->watch_fd = -1;
         pthread_mutex_init(&ctx->lock, NULL);
         ctx->req.complete_fn = complete_cb;
         ctx->req.complete_ctx = ctx;
@@ -829,7 +838,6 @@ static void *loop_main(void *arg)
     struct loop *l = arg;
     struct epoll_event evs[128];
     provider_async_attach_thread(l->engine);
-    tl_epfd = l->epfd;
     while (!atomic_load(&l->srv->stop)) {
         long timeout = provider_async_timeout_ms(l->engine);
         MHD_UNSIGNED_LONG_LONG mt;
@@ -841,7 +849,11 @@ static void *loop_main(void *arg)
         for (int i = 0; i < n; i++) {
             uint64_t tag = evs[i].data.u64;
             if (tag & TAG_CLIENT) {
-                client_gone((struct conn_ctx *)(uintptr_t)(tag & ~TAG_CLIENT));
+                struct sock_ctx
+                    *sc = (struct sock_ctx *)(uintptr_t)(tag & ~TAG_CLIENT);
+                sc->peer_gone = true;
+                if (sc->watching)
+                    client_gone(sc->watching);
             } else if (tag & PROVIDER_ASYNC_TAG) {
                 provider_async_socket_event(l->engine, (int)(tag & 0xffffffffu),
                                             evs[i].events);
