@@ -49,11 +49,12 @@
  * bytes (else 414), up to MAX_HEADERS header fields (else 431), and the
  * per-connection memory of libmicrohttpd sized so that both fit with room
  * for the response. Beyond MEMORY_LIMIT libmicrohttpd answers 414/431 on
- * its own. */
+ * its own. 24 KiB, not more: libmicrohttpd zeroes what a request used of
+ * it at the end of every request (docs/http.md). */
 #define MAX_QUERY 256
 #define MAX_HEADERS 100
 #define MAX_TARGET 8192
-#define MEMORY_LIMIT ((size_t)65536)
+#define MEMORY_LIMIT ((size_t)24576)
 #define SWEEP_MS 250.0
 
 static const char cors_expose[] =

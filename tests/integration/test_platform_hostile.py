@@ -154,6 +154,16 @@ class Hostile(unittest.TestCase, Envelope):
                         filler + [("Authorization", auth)])
         self.assertEnvelope(r, 431)
 
+    def test_largest_head_within_limits_is_served(self):
+        """An 8 KiB target with 99 headers of 60 bytes (a ~15 KiB head) is
+        within every documented limit: served, not refused by the HTTP
+        library without the envelope."""
+        auth = self.env.auth()["Authorization"]
+        filler = [("X-Filler-%02d" % i, "v" * 60) for i in range(98)]
+        target = h.API_BASE + "/instances/count?x=" + "a" * 8000
+        r = raw_request(self.port, "GET", target, filler + [("Authorization", auth)])
+        self.assertEqual(r.status, 200, r)
+
     # --- 6. invalid UTF-8 -----------------------------------------------------
 
     def test_invalid_utf8_keeps_the_envelope(self):
