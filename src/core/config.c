@@ -90,6 +90,10 @@ static const struct cfg_row rows[] = {
     ROW_S("cors-origins", "ELEMENTSD_CORS_ORIGINS", "", cors_origins,
           "comma-separated origins allowed to call /authentication and use "
           "console sessions (Bearer) cross-origin (default none)"),
+    ROW_I("poll-minute-ms", "ELEMENTSD_POLL_MINUTE_MS", "60000", 100, 60000,
+          poll_minute_ms,
+          "length in ms of one minute of event.poller.refresh_interval "
+          "(tests shorten it; 60000 in production)"),
 };
 #define NROWS (sizeof(rows) / sizeof(rows[0]))
 

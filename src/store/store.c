@@ -337,3 +337,50 @@ enum ed_err store_instance_refresh_end(struct store_refresh *rf, bool commit)
         changed(s, err);
     return err;
 }
+
+/* --- events: the poller (evc) -------------------------------------------- */
+
+void store_polls_free(struct store_poll *list, size_t n)
+{
+    for (size_t i = 0; list && i < n; i++) {
+        free(list[i].resource);
+        free(list[i].seen);
+    }
+    free(list);
+}
+
+enum ed_err store_poll_candidates(struct store *s, int64_t after_id,
+                                  int64_t *ids, size_t max, size_t *n)
+{
+    return s->ops->poll_candidates(s, after_id, ids, max, n);
+}
+
+enum ed_err store_poll_list(struct store *s, int64_t instance_id,
+                            struct store_poll **out, size_t *n)
+{
+    return s->ops->poll_list(s, instance_id, out, n);
+}
+
+enum ed_err store_poll_schedule(struct store *s, const struct store_poll *p)
+{
+    return s->ops->poll_schedule(s, p);
+}
+
+enum ed_err store_poll_delete(struct store *s, int64_t instance_id,
+                              const char *resource)
+{
+    return s->ops->poll_delete(s, instance_id, resource);
+}
+
+enum ed_err store_poll_claim(struct store *s, int64_t now_ms,
+                             int64_t lease_until_ms, const char *owner,
+                             size_t max, struct store_poll **out, size_t *n)
+{
+    return s->ops->poll_claim(s, now_ms, lease_until_ms, owner, max, out, n);
+}
+
+enum ed_err store_poll_finish(struct store *s, const struct store_poll *p,
+                              const char *owner)
+{
+    return s->ops->poll_finish(s, p, owner);
+}

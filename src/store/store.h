@@ -230,4 +230,43 @@ enum ed_err store_instance_refresh_set_valid(struct store_refresh *rf,
  * nothing was written). */
 enum ed_err store_instance_refresh_end(struct store_refresh *rf, bool commit);
 
+/* --- events: the poller (evc) -------------------------------------------
+ * One row per polled (instance, resource): schedule, durable watermark and
+ * the changes already reported at it (docs/api/events.md "Polling"). */
+struct store_poll {
+    int64_t instance_id;
+    char *resource;
+    int64_t interval_ms;
+    int64_t due_ms;       /* next poll (epoch ms) */
+    int64_t watermark_ms; /* changes up to here are in the outbox */
+    char *seen;           /* JSON object text {"<objectId>": <updated ms>} */
+};
+void store_polls_free(struct store_poll *list, size_t n);
+/* Ids (ascending, > after_id, at most max) of valid, enabled instances
+ * whose configuration mentions event.notification.enabled: a coarse
+ * filter, the caller reads the configuration. */
+enum ed_err store_poll_candidates(struct store *s, int64_t after_id,
+                                  int64_t *ids, size_t max, size_t *n);
+/* The rows of one instance. */
+enum ed_err store_poll_list(struct store *s, int64_t instance_id,
+                            struct store_poll **out, size_t *n);
+/* Insert p if (instance_id, resource) has no row; if it has one with
+ * another interval_ms, set its interval_ms and due_ms from p (the watermark
+ * and seen stay). */
+enum ed_err store_poll_schedule(struct store *s, const struct store_poll *p);
+/* Delete the row of resource (NULL: every row of the instance). */
+enum ed_err store_poll_delete(struct store *s, int64_t instance_id,
+                              const char *resource);
+/* Claim at most max rows due at now_ms whose lease has run out: lease them
+ * to owner until lease_until_ms and return them (oldest due first; one node
+ * per row: FOR UPDATE SKIP LOCKED on PostgreSQL). */
+enum ed_err store_poll_claim(struct store *s, int64_t now_ms,
+                             int64_t lease_until_ms, const char *owner,
+                             size_t max, struct store_poll **out, size_t *n);
+/* End owner's claim of a row: write due_ms, watermark_ms and seen from p and
+ * drop the lease. ED_ERR_NOT_FOUND when owner no longer holds it. Durable
+ * on return. */
+enum ed_err store_poll_finish(struct store *s, const struct store_poll *p,
+                              const char *owner);
+
 #endif

@@ -1345,6 +1345,156 @@ static void pg_watch_stop(struct store *base)
     watch_stop((struct store_pg *)base);
 }
 
+/* --- events: the poller (evc) -------------------------------------------- */
+
+#define PG_POLL_COLS                                                           \
+    "instance_id, resource, interval_ms, due_ms, watermark_ms, seen"
+
+static void pg_poll_rows(PGresult *res, struct store_poll **out, size_t *n)
+{
+    int rows = PQntuples(res);
+    struct store_poll *list = NULL;
+    if (rows > 0)
+        list = ed_calloc((size_t)rows, sizeof(*list));
+    for (int r = 0; r < rows; r++) {
+        list[r].instance_id = col_i64(res, r, 0);
+        list[r].resource = col_text(res, r, 1);
+        list[r].interval_ms = col_i64(res, r, 2);
+        list[r].due_ms = col_i64(res, r, 3);
+        list[r].watermark_ms = col_i64(res, r, 4);
+        list[r].seen = col_text(res, r, 5);
+    }
+    *out = list;
+    *n = (size_t)(rows > 0 ? rows : 0);
+}
+
+static enum ed_err pg_poll_candidates(struct store *base, int64_t after_id,
+                                      int64_t *ids, size_t max, size_t *n)
+{
+    struct pg_params p = {0};
+    PGresult *res;
+    size_t k = 0;
+    p_i64(&p, after_id);
+    p_i64(&p, (int64_t)max);
+    enum ed_err err = pg_query(
+        (struct store_pg *)base,
+        "SELECT id FROM instances WHERE id > $1 AND valid=1 AND disabled=0 "
+        "AND config LIKE '%event.notification.enabled%' ORDER BY id LIMIT $2",
+        &p, true, &res);
+    if (!err)
+        for (int r = 0; r < PQntuples(res) && k < max; r++)
+            ids[k++] = col_i64(res, r, 0);
+    PQclear(res);
+    *n = k;
+    return err;
+}
+
+static enum ed_err pg_poll_list(struct store *base, int64_t instance_id,
+                                struct store_poll **out, size_t *n)
+{
+    struct pg_params p = {0};
+    PGresult *res;
+    *out = NULL;
+    *n = 0;
+    p_i64(&p, instance_id);
+    enum ed_err err = pg_query((struct store_pg *)base,
+                               "SELECT " PG_POLL_COLS " FROM event_polls "
+                               "WHERE instance_id=$1 ORDER BY resource",
+                               &p, true, &res);
+    if (!err)
+        pg_poll_rows(res, out, n);
+    PQclear(res);
+    return err;
+}
+
+static enum ed_err pg_poll_schedule(struct store *base,
+                                    const struct store_poll *sp)
+{
+    struct pg_params p = {0};
+    PGresult *res;
+    p_i64(&p, sp->instance_id);
+    p_text(&p, sp->resource);
+    p_i64(&p, sp->interval_ms);
+    p_i64(&p, sp->due_ms);
+    p_i64(&p, sp->watermark_ms);
+    p_text(&p, sp->seen ? sp->seen : "{}");
+    enum ed_err err = pg_query(
+        (struct store_pg *)base,
+        "INSERT INTO event_polls (" PG_POLL_COLS ") VALUES ($1,$2,$3,$4,$5,$6)"
+        " ON CONFLICT (instance_id, resource) DO UPDATE SET "
+        "interval_ms=EXCLUDED.interval_ms, due_ms=EXCLUDED.due_ms "
+        "WHERE event_polls.interval_ms <> EXCLUDED.interval_ms",
+        &p, false, &res);
+    PQclear(res);
+    if (err == ED_ERR_EXISTS) /* the instance is gone (foreign key) */
+        err = ED_ERR_NOT_FOUND;
+    return err;
+}
+
+static enum ed_err pg_poll_delete(struct store *base, int64_t instance_id,
+                                  const char *resource)
+{
+    struct pg_params p = {0};
+    PGresult *res;
+    p_i64(&p, instance_id);
+    p_text(&p, resource);
+    enum ed_err err = pg_query((struct store_pg *)base,
+                               "DELETE FROM event_polls WHERE instance_id=$1 "
+                               "AND ($2::text IS NULL OR resource=$2)",
+                               &p, false, &res);
+    PQclear(res);
+    return err;
+}
+
+static enum ed_err pg_poll_claim(struct store *base, int64_t now_ms,
+                                 int64_t lease_until_ms, const char *owner,
+                                 size_t max, struct store_poll **out, size_t *n)
+{
+    struct pg_params p = {0};
+    PGresult *res;
+    *out = NULL;
+    *n = 0;
+    p_i64(&p, lease_until_ms);
+    p_text(&p, owner);
+    p_i64(&p, now_ms);
+    p_i64(&p, (int64_t)max);
+    enum ed_err err = pg_query(
+        (struct store_pg *)base,
+        "UPDATE event_polls SET lease_until_ms=$1, lease_owner=$2 WHERE "
+        "(instance_id, resource) IN (SELECT instance_id, resource FROM "
+        "event_polls WHERE due_ms <= $3 AND lease_until_ms < $3 ORDER BY "
+        "due_ms LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING " PG_POLL_COLS,
+        &p, false, &res);
+    if (!err)
+        pg_poll_rows(res, out, n);
+    PQclear(res);
+    return err;
+}
+
+static enum ed_err pg_poll_finish(struct store *base,
+                                  const struct store_poll *sp,
+                                  const char *owner)
+{
+    struct pg_params p = {0};
+    PGresult *res;
+    p_i64(&p, sp->due_ms);
+    p_i64(&p, sp->watermark_ms);
+    p_text(&p, sp->seen ? sp->seen : "{}");
+    p_i64(&p, sp->instance_id);
+    p_text(&p, sp->resource);
+    p_text(&p, owner);
+    enum ed_err err = pg_query(
+        (struct store_pg *)base,
+        "UPDATE event_polls SET due_ms=$1, watermark_ms=$2, seen=$3, "
+        "lease_until_ms=0, lease_owner='' WHERE instance_id=$4 AND "
+        "resource=$5 AND lease_owner=$6",
+        &p, false, &res);
+    if (!err && !pg_changed(res))
+        err = ED_ERR_NOT_FOUND;
+    PQclear(res);
+    return err;
+}
+
 const struct store_ops store_pg_ops = {
     .name = "postgresql",
     .url_prefix = "postgres",
@@ -1378,4 +1528,10 @@ const struct store_ops store_pg_ops = {
     .refresh_put = pg_refresh_put,
     .refresh_set_valid = pg_refresh_set_valid,
     .refresh_end = pg_refresh_end,
+    .poll_candidates = pg_poll_candidates,
+    .poll_list = pg_poll_list,
+    .poll_schedule = pg_poll_schedule,
+    .poll_delete = pg_poll_delete,
+    .poll_claim = pg_poll_claim,
+    .poll_finish = pg_poll_finish,
 };

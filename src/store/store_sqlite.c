@@ -810,6 +810,200 @@ static enum ed_err sqlite_instance_due(struct store *base,
     return err;
 }
 
+/* --- events: the poller (evc) -------------------------------------------- */
+
+#define POLL_COLS                                                              \
+    "instance_id, resource, interval_ms, due_ms, watermark_ms, seen"
+
+static void poll_row(sqlite3_stmt *st, struct store_poll *p)
+{
+    p->instance_id = sqlite3_column_int64(st, 0);
+    p->resource = col_text(st, 1);
+    p->interval_ms = sqlite3_column_int64(st, 2);
+    p->due_ms = sqlite3_column_int64(st, 3);
+    p->watermark_ms = sqlite3_column_int64(st, 4);
+    p->seen = col_text(st, 5);
+}
+
+/* Step st to the end, collecting its rows. */
+static enum ed_err poll_rows(sqlite3_stmt *st, struct store_poll **out,
+                             size_t *n)
+{
+    size_t k = 0, cap = 0;
+    struct store_poll *list = NULL;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (k == cap) {
+            cap = cap ? cap * 2 : 8;
+            list = ed_realloc(list, cap * sizeof(*list));
+        }
+        memset(&list[k], 0, sizeof(list[k]));
+        poll_row(st, &list[k++]);
+    }
+    if (rc != SQLITE_DONE) {
+        store_polls_free(list, k);
+        *out = NULL;
+        *n = 0;
+        return rc_err(rc) ? rc_err(rc) : ED_ERR_DB;
+    }
+    *out = list;
+    *n = k;
+    return ED_OK;
+}
+
+static enum ed_err sqlite_poll_candidates(struct store *base, int64_t after_id,
+                                          int64_t *ids, size_t max, size_t *n)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    size_t k = 0;
+    enum ed_err err = prepare(
+        c->db,
+        "SELECT id FROM instances WHERE id > ? AND valid=1 AND disabled=0 "
+        "AND config LIKE '%event.notification.enabled%' ORDER BY id LIMIT ?",
+        &st);
+    if (!err) {
+        sqlite3_bind_int64(st, 1, after_id);
+        sqlite3_bind_int64(st, 2, (int64_t)max);
+        while (k < max && sqlite3_step(st) == SQLITE_ROW)
+            ids[k++] = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    conn_release(c);
+    *n = k;
+    return err;
+}
+
+static enum ed_err sqlite_poll_list(struct store *base, int64_t instance_id,
+                                    struct store_poll **out, size_t *n)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    *out = NULL;
+    *n = 0;
+    enum ed_err err = prepare(c->db,
+                              "SELECT " POLL_COLS " FROM event_polls WHERE "
+                              "instance_id=? ORDER BY resource",
+                              &st);
+    if (!err) {
+        sqlite3_bind_int64(st, 1, instance_id);
+        err = poll_rows(st, out, n);
+    }
+    sqlite3_finalize(st);
+    conn_release(c);
+    return err;
+}
+
+static enum ed_err sqlite_poll_schedule(struct store *base,
+                                        const struct store_poll *p)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    enum ed_err err = prepare(
+        c->db,
+        "INSERT INTO event_polls (" POLL_COLS ") VALUES (?,?,?,?,?,?) "
+        "ON CONFLICT (instance_id, resource) DO UPDATE SET "
+        "interval_ms=excluded.interval_ms, due_ms=excluded.due_ms "
+        "WHERE event_polls.interval_ms <> excluded.interval_ms",
+        &st);
+    if (!err) {
+        sqlite3_bind_int64(st, 1, p->instance_id);
+        sqlite3_bind_text(st, 2, p->resource, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 3, p->interval_ms);
+        sqlite3_bind_int64(st, 4, p->due_ms);
+        sqlite3_bind_int64(st, 5, p->watermark_ms);
+        sqlite3_bind_text(st, 6, p->seen ? p->seen : "{}", -1,
+                          SQLITE_TRANSIENT);
+        err = rc_err(sqlite3_step(st));
+        if (err == ED_ERR_EXISTS) /* the instance is gone */
+            err = ED_ERR_NOT_FOUND;
+    }
+    sqlite3_finalize(st);
+    conn_release(c);
+    return err;
+}
+
+static enum ed_err sqlite_poll_delete(struct store *base, int64_t instance_id,
+                                      const char *resource)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    enum ed_err err = prepare(c->db,
+                              "DELETE FROM event_polls WHERE instance_id=? "
+                              "AND (?2 IS NULL OR resource=?2)",
+                              &st);
+    if (!err) {
+        sqlite3_bind_int64(st, 1, instance_id);
+        bind_text_or_null(st, 2, resource);
+        err = rc_err(sqlite3_step(st));
+    }
+    sqlite3_finalize(st);
+    conn_release(c);
+    return err;
+}
+
+static enum ed_err sqlite_poll_claim(struct store *base, int64_t now_ms,
+                                     int64_t lease_until_ms, const char *owner,
+                                     size_t max, struct store_poll **out,
+                                     size_t *n)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    *out = NULL;
+    *n = 0;
+    enum ed_err err = prepare(
+        c->db,
+        "UPDATE event_polls SET lease_until_ms=?1, lease_owner=?2 WHERE rowid "
+        "IN (SELECT rowid FROM event_polls WHERE due_ms <= ?3 AND "
+        "lease_until_ms < ?3 ORDER BY due_ms LIMIT ?4) RETURNING " POLL_COLS,
+        &st);
+    if (!err) {
+        sqlite3_bind_int64(st, 1, lease_until_ms);
+        sqlite3_bind_text(st, 2, owner, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 3, now_ms);
+        sqlite3_bind_int64(st, 4, (int64_t)max);
+        err = poll_rows(st, out, n);
+    }
+    sqlite3_finalize(st);
+    conn_release(c);
+    return err;
+}
+
+static enum ed_err sqlite_poll_finish(struct store *base,
+                                      const struct store_poll *p,
+                                      const char *owner)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    enum ed_err err = prepare(
+        c->db,
+        "UPDATE event_polls SET due_ms=?, watermark_ms=?, seen=?, "
+        "lease_until_ms=0, lease_owner='' WHERE instance_id=? AND resource=? "
+        "AND lease_owner=?",
+        &st);
+    if (!err) {
+        sqlite3_bind_int64(st, 1, p->due_ms);
+        sqlite3_bind_int64(st, 2, p->watermark_ms);
+        sqlite3_bind_text(st, 3, p->seen ? p->seen : "{}", -1,
+                          SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 4, p->instance_id);
+        sqlite3_bind_text(st, 5, p->resource, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 6, owner, -1, SQLITE_TRANSIENT);
+        err = rc_err(sqlite3_step(st));
+        if (!err && sqlite3_changes(c->db) == 0)
+            err = ED_ERR_NOT_FOUND;
+    }
+    sqlite3_finalize(st);
+    conn_release(c);
+    return err;
+}
+
 const struct store_ops store_sqlite_ops = {
     .name = "sqlite",
     .url_prefix = "sqlite:",
@@ -835,4 +1029,10 @@ const struct store_ops store_sqlite_ops = {
     .instance_set_valid = sqlite_instance_set_valid,
     .instance_delete = sqlite_instance_delete,
     .instance_due = sqlite_instance_due,
+    .poll_candidates = sqlite_poll_candidates,
+    .poll_list = sqlite_poll_list,
+    .poll_schedule = sqlite_poll_schedule,
+    .poll_delete = sqlite_poll_delete,
+    .poll_claim = sqlite_poll_claim,
+    .poll_finish = sqlite_poll_finish,
 };
