@@ -100,6 +100,15 @@ enum ed_err events_enqueue(struct ed_app *app, const struct instance *in,
                            const char *source, json_t *events, json_t *raw,
                            size_t per_notification)
 {
+    return events_outbox_enqueue(app, in, source, events, raw, per_notification,
+                                 NULL);
+}
+
+enum ed_err events_outbox_enqueue(struct ed_app *app, const struct instance *in,
+                                  const char *source, json_t *events,
+                                  json_t *raw, size_t per_notification,
+                                  json_t *ids)
+{
     size_t total = json_array_size(events), nrows, i;
     struct store_delivery *rows;
     const char *url, *key;
@@ -142,6 +151,8 @@ enum ed_err events_enqueue(struct ed_app *app, const struct instance *in,
             abort(); /* jansson out of memory: the OOM policy */
     }
     err = store_delivery_add(app->store, rows, nrows);
+    for (i = 0; ids && err == ED_OK && i < nrows; i++)
+        json_array_append_new(ids, json_string(rows[i].event_id));
     store_deliveries_free(rows, nrows);
     if (err == ED_OK)
         events_outbox_kick();
