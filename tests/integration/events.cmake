@@ -1,0 +1,3 @@
+# Cloud Elements events (issue 11). Included by tests/integration/CMakeLists.txt.
+ed_py_test(integration.events_outbox ${CMAKE_CURRENT_LIST_DIR}/test_events_outbox.py
+           LABELS integration TIMEOUT 180)
