@@ -13,6 +13,7 @@
 #include "core/mem.h"
 #include "core/strparse.h"
 #include "elements/elements.h"
+#include "events/config.h"
 #include "store/store.h"
 
 #define MAX_TAG_FILTERS 16
@@ -154,6 +155,17 @@ static int respond_error(struct ed_request *req, struct ed_response *res,
 static int job_resume(struct ed_request *req, struct ed_response *res,
                       void *ud);
 
+/* The event.* keys as merged by the change (§5.1): false + 400 in err.
+ * old_config: the configuration before a change (NULL on create). */
+static bool events_keys_ok(struct inst_job *job, json_t *old_config)
+{
+    if (events_config_check(&job->in, old_config, job->err.message,
+                            sizeof(job->err.message)))
+        return true;
+    job->err.code = ED_E_BAD_REQUEST;
+    return false;
+}
+
 /* A HubSpot step ended (event-loop thread): continue on a server thread. */
 static void job_step_done(void *ud)
 {
@@ -232,7 +244,8 @@ static int modify_start(struct ed_request *req, struct ed_response *res,
     const char *ra = req_query(req, "reAuthenticate");
     if (!instance_change_apply(req->app, &job->in, body, full,
                                ra && strcmp(ra, "true") == 0, &job->ch,
-                               &job->err))
+                               &job->err) ||
+        !events_keys_ok(job, job->ch.old_config))
         return job_end(job, respond_error(req, res, &job->err));
     if (!job->ch.reauth)
         return modify_finish(req, res, job);
@@ -261,6 +274,7 @@ static int create_start(struct ed_request *req, struct ed_response *res,
     struct inst_job *job = job_new(req, OP_CREATE);
     json_t *ext = json_object_get(req->body, "externalAuthentication");
     if (!instance_prepare_new(req->app, el, req->body, &job->in, &job->err) ||
+        !events_keys_ok(job, NULL) ||
         !instance_provision(req->app, &job->in,
                             json_object_get(req->body, "providerData"),
                             json_string_value(ext), req->request_id,

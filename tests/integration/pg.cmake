@@ -56,6 +56,7 @@ endforeach()
 ed_pg_py_test(hub_async_refresh ${CMAKE_CURRENT_SOURCE_DIR}/test_hub_async_refresh.py)
 ed_pg_py_test(hub_abandon ${CMAKE_CURRENT_SOURCE_DIR}/test_hub_abandon.py)
 # Events (issue 11)
+ed_pg_py_test(events_config ${CMAKE_CURRENT_SOURCE_DIR}/test_events_config.py)
 ed_pg_py_test(events_outbox ${CMAKE_CURRENT_SOURCE_DIR}/test_events_outbox.py TIMEOUT 180)
 # Several nodes on one database (issue 7 phase B, docs/scaling.md): only on
 # PostgreSQL. test_multinode_env.py is their shared environment.
