@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/config.h"
 #include "core/log.h"
@@ -25,6 +26,7 @@
 #include "domain/app.h"
 #include "domain/instances.h"
 #include "elements/elements.h"
+#include "events/config.h"
 #include "events/events.h"
 #include "events/events_int.h"
 #include "events/hubcall.h"
@@ -38,133 +40,35 @@
 #define DEFAULT_PAGE_SIZE 100
 #define RECONCILE_BATCH 256
 
-/* HubSpot CRM's default poller (spec §5.2); Marketing polls deals. */
-static const char DEFAULT_CRM[] =
-    "{\"accounts\":{\"url\":\"/hubs/crm/accounts?where=lastmodifieddate='${"
-    "date}'\",\"idField\":\"companyId\",\"filterByUpdatedDate\":true,"
-    "\"datesConfiguration\":{\"updatedDateField\":\"properties.hs_"
-    "lastmodifieddate\",\"updatedDateFormat\":\"milliseconds\","
-    "\"createdDateField\":\"properties.createdate\",\"createdDateFormat\":"
-    "\"milliseconds\"},\"createdCheckTolerance\":10},"
-    "\"contacts\":{\"url\":\"/hubs/crm/contacts?where=lastmodifieddate='${"
-    "date}'\",\"idField\":\"vid\",\"filterByUpdatedDate\":true,"
-    "\"datesConfiguration\":{\"updatedDateField\":\"properties."
-    "lastmodifieddate\",\"updatedDateFormat\":\"milliseconds\","
-    "\"createdDateField\":\"properties.createdate\",\"createdDateFormat\":"
-    "\"milliseconds\"},\"createdCheckTolerance\":10},"
-    "\"opportunities\":{\"url\":\"/hubs/crm/opportunities?where="
-    "lastmodifieddate='${date}'\",\"idField\":\"dealId\","
-    "\"filterByUpdatedDate\":true,\"datesConfiguration\":{"
-    "\"updatedDateField\":\"properties.hs_lastmodifieddate\","
-    "\"updatedDateFormat\":\"milliseconds\",\"createdDateField\":"
-    "\"properties.createdate\",\"createdDateFormat\":\"milliseconds\"},"
-    "\"createdCheckTolerance\":10}}";
-
-/* --- the instance's events configuration --------------------------------
- * A stand-in for evd's events_config_read (events/config.h): the same
- * fields, read with instance_cfg. Swapped for it when evd is merged. */
+/* The instance's events configuration (events/config.h). */
 struct poll_cfg {
     bool enabled, polling;
     int refresh_minutes;
-    json_t *poller;  /* owned */
-    json_t *objects; /* owned array of names, NULL = all */
+    json_t *poller; /* borrowed from ec */
+    struct events_config ec;
 };
-
-static void poll_cfg_cleanup(struct poll_cfg *c)
-{
-    json_decref(c->poller);
-    json_decref(c->objects);
-    memset(c, 0, sizeof(*c));
-}
 
 static void poll_cfg_read(const struct instance *in, struct poll_cfg *c)
 {
-    const char *v;
-    int64_t n;
     memset(c, 0, sizeof(*c));
-    v = instance_cfg(in, "event.notification.enabled");
-    c->enabled = v && ed_strcaseeq(v, "true");
-    v = instance_cfg(in, "event.vendor.type");
-    c->polling = !v || !*v || ed_strcaseeq(v, "polling");
-    v = instance_cfg(in, "event.poller.refresh_interval");
-    c->refresh_minutes = 15;
-    if (v && ed_parse_i64(v, &n) && n >= 1 && n <= 525600)
-        c->refresh_minutes = (int)n;
-    v = instance_cfg(in, "event.poller.configuration");
-    if (v && *v) {
-        json_error_t je;
-        c->poller = json_loads(v, 0, &je);
-        if (!json_is_object(c->poller)) {
-            json_decref(c->poller);
-            c->poller = NULL;
-        }
-    }
-    if (!c->poller) {
-        json_error_t je;
-        c->poller = json_loads(DEFAULT_CRM, 0, &je);
-        if (c->poller && in->el && strcmp(in->el->key, "hubspot") == 0) {
-            /* Marketing: accounts, contacts, deals */
-            json_t *o = json_deep_copy(
-                json_object_get(c->poller, "opportunities"));
-            json_object_set_new(o, "url",
-                                json_string("/hubs/marketing/deals?where="
-                                            "lastmodifieddate='${date}'"));
-            json_object_del(c->poller, "opportunities");
-            json_object_set_new(c->poller, "deals", o);
-        }
-    }
-    v = instance_cfg(in, "event.objects");
-    if (v && *v) {
-        c->objects = json_array();
-        const char *p = v;
-        while (*p) {
-            size_t len = strcspn(p, ",");
-            const char *s = p, *e = p + len;
-            while (s < e && (*s == ' ' || *s == '\t'))
-                s++;
-            while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
-                e--;
-            if (e > s)
-                json_array_append_new(c->objects,
-                                      json_stringn(s, (size_t)(e - s)));
-            p += len + (p[len] == ',');
-        }
-        if (json_array_size(c->objects) == 0) {
-            json_decref(c->objects);
-            c->objects = NULL;
-        }
-    }
+    if (events_config_read(in, &c->ec, NULL) != ED_OK)
+        return;
+    c->enabled = c->ec.enabled;
+    c->polling = !c->ec.webhook;
+    c->refresh_minutes = c->ec.refresh_minutes >= 1 ? c->ec.refresh_minutes : 1;
+    c->poller = c->ec.poller;
 }
 
-/* The family of an object name, in any case, singular or plural, HubSpot's
- * or Cloud Elements' (contact, account/company, opportunity/deal). */
-static const char *object_family(const char *name)
+static void poll_cfg_cleanup(struct poll_cfg *c)
 {
-    static const char *const fam[][5] = {
-        {"contact", "contacts", NULL},
-        {"account", "accounts", "company", "companies", NULL},
-        {"opportunity", "opportunities", "deal", "deals", NULL},
-    };
-    for (size_t f = 0; f < sizeof(fam) / sizeof(fam[0]); f++)
-        for (size_t i = 0; i < 5 && fam[f][i]; i++)
-            if (ed_strcaseeq(name, fam[f][i]))
-                return fam[f][0];
-    return name;
+    events_config_cleanup(&c->ec);
+    memset(c, 0, sizeof(*c));
 }
 
+/* Whether the poller polls this resource (event.poller.urls, event.objects). */
 static bool poll_cfg_wants(const struct poll_cfg *c, const char *resource)
 {
-    size_t i;
-    json_t *o;
-    if (!c->objects)
-        return true;
-    const char *want = object_family(resource);
-    json_array_foreach(c->objects, i, o) {
-        const char *f = object_family(json_string_value(o));
-        if (ed_strcaseeq(f, want))
-            return true;
-    }
-    return false;
+    return events_config_polls(&c->ec, resource);
 }
 
 /* --- state --------------------------------------------------------------- */
@@ -176,6 +80,7 @@ static struct {
     unsigned long timer;
     int64_t next_reconcile_ms;
     int running;
+    bool crash_test;
 } P;
 
 static int64_t minute_ms(void)
@@ -482,6 +387,12 @@ static void page_done(void *ud, const struct hubcall_result *r)
             return;
         }
     }
+    if (P.crash_test && json_array_size(p->events) > 0) {
+        /* test-only (ELEMENTSD_TEST_POLL_CRASH): die between the outbox
+         * commit and the watermark, as kill -9 would */
+        ed_warn(NULL, "msg=\"test: exiting before the watermark\"");
+        _exit(137);
+    }
     ed_info(NULL,
             "msg=\"polled\" instance=%lld resource=%s events=%zu pages=%d",
             (long long)p->row.instance_id, p->row.resource,
@@ -608,6 +519,7 @@ enum ed_err events_poller_start(struct ed_app *app)
     atomic_store(&P.on, true);
     P.running = 0;
     P.next_reconcile_ms = 0;
+    P.crash_test = getenv("ELEMENTSD_TEST_POLL_CRASH") != NULL;
     crypto_random(rnd, sizeof(rnd));
     snprintf(P.owner, sizeof(P.owner), "%02x%02x%02x%02x%02x%02x%02x%02x",
              rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);

@@ -4,3 +4,5 @@ ed_py_test(integration.events_outbox ${CMAKE_CURRENT_LIST_DIR}/test_events_outbo
            LABELS integration TIMEOUT 180)
 ed_py_test(integration.events_config ${CMAKE_CURRENT_LIST_DIR}/test_events_config.py
            LABELS integration TIMEOUT 120)
+ed_py_test(integration.events_poller ${CMAKE_CURRENT_LIST_DIR}/test_events_poller.py
+           LABELS integration TIMEOUT 240)
