@@ -328,14 +328,15 @@ static void take_records(struct poll *p, json_t *list, bool *older)
         }
         if (!id)
             continue;
-        json_t *was = json_object_get(p->seen_old, id);
-        if (has_up && json_is_integer(was) && json_integer_value(was) == up)
-            continue; /* reported by an earlier, overlapping window */
-        was = json_object_get(p->seen_new, id);
+        json_t *was = json_object_get(p->seen_new, id);
         if (has_up && json_is_integer(was) && json_integer_value(was) == up)
             continue; /* twice in this walk (records moved between pages) */
+        /* remembered while the next window can return it again */
         if (has_up && up >= p->next_since)
             json_object_set_new(p->seen_new, id, json_integer(up));
+        was = json_object_get(p->seen_old, id);
+        if (has_up && json_is_integer(was) && json_integer_value(was) == up)
+            continue; /* reported by an earlier, overlapping window */
         bool created = has_up && has_cr && (up - cr <= tol && cr - up <= tol);
         char date[32];
         ed_iso8601((has_up ? up : p->started) / 1000, date, sizeof(date));
