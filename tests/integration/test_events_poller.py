@@ -223,10 +223,10 @@ class PollerCrash(unittest.TestCase):
             t.receivers = [rec]
             inst = t.instance(rec.url, name="crash")
             u.wait_for(lambda: t.polls(inst), timeout=10, step=0.1)
-            wm0 = int(t.polls(inst)[0][3])
             # the next start dies after queueing, before the watermark
             env.ed.stop()
             env.ed.log.close()
+            wm0 = int(t.polls(inst)[0][3])
             os.environ["ELEMENTSD_TEST_POLL_CRASH"] = "1"
             try:
                 env.start_ed()
