@@ -90,6 +90,21 @@ static const struct cfg_row rows[] = {
     ROW_S("cors-origins", "ELEMENTSD_CORS_ORIGINS", "", cors_origins,
           "comma-separated origins allowed to call /authentication and use "
           "console sessions (Bearer) cross-origin (default none)"),
+    ROW_I("event-delivery-timeout-ms", "ELEMENTSD_EVENT_DELIVERY_TIMEOUT_MS",
+          "10000", 100, 600000, event_delivery_timeout_ms,
+          "timeout of one event notification POST to a callback URL (ms)"),
+    ROW_I("event-receiver-concurrency", "ELEMENTSD_EVENT_RECEIVER_CONCURRENCY",
+          "16", 1, 10000, event_receiver_concurrency,
+          "event notifications in flight at once per receiver (scheme, host "
+          "and port of the callback URL)"),
+    ROW_I("event-retry-unit-us", "ELEMENTSD_EVENT_RETRY_UNIT_US", "1000000", 1,
+          3600000000, event_retry_unit_us,
+          "unit of the event retry schedule: retry x waits 4^x units "
+          "(default 1 s; tests compress it)"),
+    ROW_I("poll-minute-ms", "ELEMENTSD_POLL_MINUTE_MS", "60000", 100, 60000,
+          poll_minute_ms,
+          "length in ms of one minute of event.poller.refresh_interval "
+          "(tests shorten it; 60000 in production)"),
 };
 #define NROWS (sizeof(rows) / sizeof(rows[0]))
 

@@ -184,3 +184,63 @@ bool ed_has_control(const char *s)
             return true;
     return false;
 }
+
+static int query_hex(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+static char *query_decode(struct ed_arena *a, const char *s, size_t n)
+{
+    char *out = ed_arena_alloc(a, n + 1);
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        int hi, lo;
+        if (s[i] == '%' && i + 2 < n && (hi = query_hex(s[i + 1])) >= 0 &&
+            (lo = query_hex(s[i + 2])) >= 0 && (hi | lo) != 0) {
+            out[o++] = (char)(hi * 16 + lo);
+            i += 2;
+        } else if (s[i] == '+') {
+            out[o++] = ' ';
+        } else {
+            out[o++] = s[i];
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
+size_t ed_query_parse(struct ed_arena *a, const char *q, struct ed_kv *out,
+                      size_t max, bool *overflow)
+{
+    size_t count = 0;
+    *overflow = false;
+    if (!q)
+        return 0;
+    const char *end = q + strcspn(q, "#");
+    while (q < end) {
+        const char *amp = memchr(q, '&', (size_t)(end - q));
+        const char *stop = amp ? amp : end;
+        const char *eq = memchr(q, '=', (size_t)(stop - q));
+        const char *name_end = eq ? eq : stop;
+        if (name_end > q) {
+            if (count == max) {
+                *overflow = true;
+                return count;
+            }
+            out[count].name = query_decode(a, q, (size_t)(name_end - q));
+            out[count].value = eq ? query_decode(a, eq + 1,
+                                                 (size_t)(stop - eq - 1))
+                                  : NULL;
+            count++;
+        }
+        q = amp ? amp + 1 : end;
+    }
+    return count;
+}

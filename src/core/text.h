@@ -5,7 +5,9 @@
 
 #include <stdbool.h>
 
+#include "core/arena.h"
 #include "core/buf.h"
+#include "core/request.h"
 
 /* Append s percent-encoded as an RFC 3986 query value (unreserved characters
  * kept, space as %20). Fails only when the buffer cap is hit. */
@@ -18,5 +20,12 @@ enum ed_err ed_url_encode(struct ed_buf *b, const char *s);
 char *ed_html_strip(const char *s);
 /* Whether s (NULL: no) holds a control character (below 0x20, or 0x7f). */
 bool ed_has_control(const char *s);
+
+/* Parse a query string ("a=1&b=x%20y", without '?'; stops at '#') into at
+ * most max pairs allocated in the arena: names and values percent-decoded,
+ * '+' as a space, value NULL for a key without '='. *overflow tells whether
+ * pairs were left out. Returns the count. */
+size_t ed_query_parse(struct ed_arena *a, const char *q, struct ed_kv *out,
+                      size_t max, bool *overflow);
 
 #endif

@@ -230,4 +230,109 @@ enum ed_err store_instance_refresh_set_valid(struct store_refresh *rf,
  * nothing was written). */
 enum ed_err store_instance_refresh_end(struct store_refresh *rf, bool commit);
 
+/* --- events outbox (eva; src/events/outbox.c) -----------------------------
+ *
+ * One row per notification to POST to an instance's callback URL. Times are
+ * epoch milliseconds. status: "pending" (not tried yet), "retry" (failed;
+ * next attempt at next_at), "delivered" (a 2xx), "queued" (retries used up,
+ * or queued behind such a delivery; re-sent by store_delivery_requeue).
+ * An attempt is made under a claim: store_delivery_claim leases due rows
+ * (lease_until, a claim token; FOR UPDATE SKIP LOCKED on PostgreSQL) so
+ * that each attempt is made by one node, and store_delivery_finish writes
+ * the outcome only while that claim is still the row's. A node that dies
+ * mid-attempt leaves a lease that expires: the row is claimed again. */
+
+struct store_delivery {
+    int64_t id;
+    char *event_id; /* message.eventId: 24 lower-case hex, unique */
+    int64_t org_id;
+    int64_t instance_id;
+    char *element_key;
+    char *source; /* "polling", "webhook", "test" */
+    char *body;   /* the notification, exactly as POSTed */
+    char *url;    /* callback URL at enqueue, then of the last attempt */
+    char *status;
+    int64_t attempts;
+    int64_t next_at;
+    int64_t claim;       /* the claim token while claimed */
+    int64_t last_status; /* HTTP status of the last attempt; 0 = none */
+    char *last_error;    /* why the last attempt failed, or NULL */
+    int64_t created_at;
+    int64_t delivered_at; /* 0 = not delivered */
+};
+
+void store_delivery_cleanup(struct store_delivery *d);
+void store_deliveries_free(struct store_delivery *list, size_t n);
+
+/* Insert n rows (attempts 0, next_at = created_at) in one transaction,
+ * committed on return; sets each id. A row whose instance already has a
+ * queued delivery is stored "queued" (the subscription is off until they
+ * are re-sent, spec §5.5), the others as given (normally "pending"). */
+enum ed_err store_delivery_add(struct store *s, struct store_delivery *rows,
+                               size_t n);
+/* Claim at most max rows due at now (pending or retry, next_at <= now, no
+ * live lease), oldest due first: each gets lease_until = now + lease_ms and
+ * a fresh claim token (in the returned rows). */
+enum ed_err store_delivery_claim(struct store *s, int64_t now, int64_t lease_ms,
+                                 size_t max, struct store_delivery **out,
+                                 size_t *n);
+/* Write the outcome of n claimed rows in one transaction: status,
+ * attempts, next_at, url, last_status, last_error, delivered_at; the lease
+ * is released. Rows whose claim is no longer theirs are left alone
+ * (*written counts the others; NULL allowed). */
+enum ed_err store_delivery_finish(struct store *s,
+                                  const struct store_delivery *rows, size_t n,
+                                  size_t *written);
+/* The rows of organization org_id, newest first, with id < before_id
+ * (0 = from the newest), at most max. instance_id 0 = every instance;
+ * status and url NULL = any. */
+enum ed_err store_delivery_list(struct store *s, int64_t org_id,
+                                int64_t instance_id, const char *status,
+                                const char *url, int64_t before_id, size_t max,
+                                struct store_delivery **out, size_t *n);
+/* Re-send queued rows of org_id (instance_id 0 = all; url NULL = any):
+ * they become pending again with attempts 0, due at now. *n = how many. */
+enum ed_err store_delivery_requeue(struct store *s, int64_t org_id,
+                                   int64_t instance_id, const char *url,
+                                   int64_t now, size_t *n);
+
+/* --- events: the poller (evc) -------------------------------------------
+ * One row per polled (instance, resource): schedule, durable watermark and
+ * the changes already reported at it (docs/api/events.md "Polling"). */
+struct store_poll {
+    int64_t instance_id;
+    char *resource;
+    int64_t interval_ms;
+    int64_t due_ms;       /* next poll (epoch ms) */
+    int64_t watermark_ms; /* changes up to here are in the outbox */
+    char *seen;           /* JSON object text {"<objectId>": <updated ms>} */
+};
+void store_polls_free(struct store_poll *list, size_t n);
+/* Ids (ascending, > after_id, at most max) of valid, enabled instances
+ * whose configuration mentions event.notification.enabled: a coarse
+ * filter, the caller reads the configuration. */
+enum ed_err store_poll_candidates(struct store *s, int64_t after_id,
+                                  int64_t *ids, size_t max, size_t *n);
+/* The rows of one instance. */
+enum ed_err store_poll_list(struct store *s, int64_t instance_id,
+                            struct store_poll **out, size_t *n);
+/* Insert p if (instance_id, resource) has no row; if it has one with
+ * another interval_ms, set its interval_ms and due_ms from p (the watermark
+ * and seen stay). */
+enum ed_err store_poll_schedule(struct store *s, const struct store_poll *p);
+/* Delete the row of resource (NULL: every row of the instance). */
+enum ed_err store_poll_delete(struct store *s, int64_t instance_id,
+                              const char *resource);
+/* Claim at most max rows due at now_ms whose lease has run out: lease them
+ * to owner until lease_until_ms and return them (oldest due first; one node
+ * per row: FOR UPDATE SKIP LOCKED on PostgreSQL). */
+enum ed_err store_poll_claim(struct store *s, int64_t now_ms,
+                             int64_t lease_until_ms, const char *owner,
+                             size_t max, struct store_poll **out, size_t *n);
+/* End owner's claim of a row: write due_ms, watermark_ms and seen from p and
+ * drop the lease. ED_ERR_NOT_FOUND when owner no longer holds it. Durable
+ * on return. */
+enum ed_err store_poll_finish(struct store *s, const struct store_poll *p,
+                              const char *owner);
+
 #endif

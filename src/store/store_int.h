@@ -72,6 +72,36 @@ struct store_ops {
     enum ed_err (*refresh_set_valid)(struct store_refresh *rf, int valid,
                                      const char *reason);
     enum ed_err (*refresh_end)(struct store_refresh *rf, bool commit);
+    /* events outbox (eva; store.h) */
+    enum ed_err (*delivery_add)(struct store *s, struct store_delivery *rows,
+                                size_t n);
+    enum ed_err (*delivery_claim)(struct store *s, int64_t now,
+                                  int64_t lease_ms, size_t max,
+                                  struct store_delivery **out, size_t *n);
+    enum ed_err (*delivery_finish)(struct store *s,
+                                   const struct store_delivery *rows, size_t n,
+                                   size_t *written);
+    enum ed_err (*delivery_list)(struct store *s, int64_t org_id,
+                                 int64_t instance_id, const char *status,
+                                 const char *url, int64_t before_id, size_t max,
+                                 struct store_delivery **out, size_t *n);
+    enum ed_err (*delivery_requeue)(struct store *s, int64_t org_id,
+                                    int64_t instance_id, const char *url,
+                                    int64_t now, size_t *n);
+
+    /* events: the poller (evc) */
+    enum ed_err (*poll_candidates)(struct store *s, int64_t after_id,
+                                   int64_t *ids, size_t max, size_t *n);
+    enum ed_err (*poll_list)(struct store *s, int64_t instance_id,
+                             struct store_poll **out, size_t *n);
+    enum ed_err (*poll_schedule)(struct store *s, const struct store_poll *p);
+    enum ed_err (*poll_delete)(struct store *s, int64_t instance_id,
+                               const char *resource);
+    enum ed_err (*poll_claim)(struct store *s, int64_t now_ms,
+                              int64_t lease_until_ms, const char *owner,
+                              size_t max, struct store_poll **out, size_t *n);
+    enum ed_err (*poll_finish)(struct store *s, const struct store_poll *p,
+                               const char *owner);
 };
 
 struct store {

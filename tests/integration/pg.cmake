@@ -57,6 +57,8 @@ ed_pg_py_test(hub_async_refresh ${CMAKE_CURRENT_SOURCE_DIR}/test_hub_async_refre
 ed_pg_py_test(hub_abandon ${CMAKE_CURRENT_SOURCE_DIR}/test_hub_abandon.py)
 # Events (issue 11)
 ed_pg_py_test(events_config ${CMAKE_CURRENT_SOURCE_DIR}/test_events_config.py)
+ed_pg_py_test(events_outbox ${CMAKE_CURRENT_SOURCE_DIR}/test_events_outbox.py TIMEOUT 180)
+ed_pg_py_test(events_poller ${CMAKE_CURRENT_SOURCE_DIR}/test_events_poller.py TIMEOUT 240)
 # Several nodes on one database (issue 7 phase B, docs/scaling.md): only on
 # PostgreSQL. test_multinode_env.py is their shared environment.
 ed_pg_py_test(multinode ${CMAKE_CURRENT_SOURCE_DIR}/test_multinode.py TIMEOUT 120)
