@@ -357,6 +357,34 @@ class EventsOutbox(unittest.TestCase):
         r = self.env.api("POST", "/instances/%d/events/test" % inst["id"], who="b")
         self.assertEqual(r.status, 404, r)
 
+    # --- several nodes ----------------------------------------------------------------
+
+    @unittest.skipUnless(h.db_backend() == "postgresql", "several nodes: PostgreSQL")
+    def test_two_nodes_each_attempt_once(self):
+        """Two nodes on one database, both delivering: every notification
+        is POSTed once (the claim), whichever node queued it."""
+        e = self.env
+        rec = self.receiver()
+        inst = self.instance(rec.url, name="ev-nodes")
+        node2 = h.start_elementsd(e.data, "--hubspot-app-url", e.sim.base,
+                                  "--hubspot-api-url", e.sim.base,
+                                  *e.ed_flags)
+        try:
+            base2 = node2.base + h.API_BASE
+            ids = []
+            for i in range(40):
+                r = h.request(e.base if i % 2 else base2, "POST",
+                              "/instances/%d/events/test" % inst["id"],
+                              headers=e.auth())
+                self.assertEqual(r.status, 200, r)
+                ids.append(r.json()["eventId"])
+            self.wait_rows(inst, lambda rs: len(rs) == 40 and
+                           all(x[1] == "delivered" for x in rs))
+            got = [g["headers"]["elements-webhook-id"] for g in rec.requests()]
+            self.assertEqual(sorted(got), sorted(ids))
+        finally:
+            self.assertEqual(node2.stop(), 0)
+
     # --- kill -9 ---------------------------------------------------------------------
 
     def test_zz_kill9_before_and_during_delivery(self):
