@@ -90,6 +90,9 @@ static const struct cfg_row rows[] = {
     ROW_S("cors-origins", "ELEMENTSD_CORS_ORIGINS", "", cors_origins,
           "comma-separated origins allowed to call /authentication and use "
           "console sessions (Bearer) cross-origin (default none)"),
+    ROW_S("public-url", "ELEMENTSD_PUBLIC_URL", "", public_url,
+          "externally visible base URL (https://hub.example.com): the URL "
+          "HubSpot's webhook signatures cover (default http://{Host})"),
 };
 #define NROWS (sizeof(rows) / sizeof(rows[0]))
 

@@ -33,6 +33,7 @@ struct ed_config {
     int64_t read_timeout;     /* seconds to receive a whole request */
     int64_t max_conns_per_ip; /* open connections per client address */
     char *cors_origins;       /* origins allowed for login/Bearer CORS */
+    char *public_url;         /* externally visible base URL ("" = from Host) */
 };
 
 /* Fill defaults, then environment, then argv (flags only; positional

@@ -337,3 +337,54 @@ enum ed_err store_instance_refresh_end(struct store_refresh *rf, bool commit)
         changed(s, err);
     return err;
 }
+
+/* --- events: webhook ingress (evb) ----------------------------------------- */
+
+void store_inbox_free(struct store_inbox *rows, size_t n)
+{
+    for (size_t k = 0; rows && k < n; k++) {
+        free(rows[k].element_key);
+        free(rows[k].body);
+    }
+    free(rows);
+}
+
+enum ed_err store_inbox_put(struct store *s, const char *element_key,
+                            const char *body, size_t len, int64_t now,
+                            int64_t *id)
+{
+    return s->ops->inbox_put(s, element_key, body, len, now, id);
+}
+
+enum ed_err store_inbox_claim(struct store *s, int64_t id, int64_t now,
+                              int64_t lease, int64_t received_before,
+                              size_t max, struct store_inbox **rows, size_t *n)
+{
+    return s->ops->inbox_claim(s, id, now, lease, received_before, max, rows,
+                               n);
+}
+
+enum ed_err store_inbox_done(struct store *s, int64_t id, int64_t now)
+{
+    return s->ops->inbox_done(s, id, now);
+}
+
+enum ed_err store_inbox_retry(struct store *s, int64_t id, int64_t retry_at,
+                              const char *why)
+{
+    return s->ops->inbox_retry(s, id, retry_at, why);
+}
+
+enum ed_err store_inbox_purge(struct store *s, int64_t before, size_t *n)
+{
+    return s->ops->inbox_purge(s, before, n);
+}
+
+enum ed_err store_instance_find_by_app(struct store *s, int64_t app_id,
+                                       int64_t portal_id, int64_t prefer_portal,
+                                       size_t max, struct store_instance **out,
+                                       size_t *n)
+{
+    return s->ops->instance_find_by_app(s, app_id, portal_id, prefer_portal,
+                                        max, out, n);
+}

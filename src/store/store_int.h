@@ -72,6 +72,23 @@ struct store_ops {
     enum ed_err (*refresh_set_valid)(struct store_refresh *rf, int valid,
                                      const char *reason);
     enum ed_err (*refresh_end)(struct store_refresh *rf, bool commit);
+
+    /* events: webhook ingress (evb) */
+    enum ed_err (*inbox_put)(struct store *s, const char *element_key,
+                             const char *body, size_t len, int64_t now,
+                             int64_t *id);
+    enum ed_err (*inbox_claim)(struct store *s, int64_t id, int64_t now,
+                               int64_t lease, int64_t received_before,
+                               size_t max, struct store_inbox **rows,
+                               size_t *n);
+    enum ed_err (*inbox_done)(struct store *s, int64_t id, int64_t now);
+    enum ed_err (*inbox_retry)(struct store *s, int64_t id, int64_t retry_at,
+                               const char *why);
+    enum ed_err (*inbox_purge)(struct store *s, int64_t before, size_t *n);
+    enum ed_err (*instance_find_by_app)(struct store *s, int64_t app_id,
+                                        int64_t portal_id,
+                                        int64_t prefer_portal, size_t max,
+                                        struct store_instance **out, size_t *n);
 };
 
 struct store {
