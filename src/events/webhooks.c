@@ -32,11 +32,11 @@
 #include "events/loop.h"
 #include "store/store.h"
 
-#define LEASE_MS 60000      /* a claim's lease */
-#define SWEEP_MS 5000       /* period of the sweep */
-#define SWEEP_AGE_MS 2000   /* rows younger than this: the post has them */
-#define SWEEP_BATCH 64      /* rows per sweep claim */
-#define RETRY_MAX_MS 300000 /* longest back-off of a failed row */
+#define LEASE_MS 15000    /* a claim's lease: a dead holder's rows wait this */
+#define SWEEP_MS 5000     /* period of the sweep */
+#define SWEEP_AGE_MS 2000 /* rows younger than this: the post has them */
+#define SWEEP_BATCH 64    /* rows per sweep claim */
+#define RETRY_MAX_MS 300000       /* longest back-off of a failed row */
 #define KEEP_PROCESSED_MS 3600000 /* processed rows kept an hour */
 #define MAX_CANDIDATES 64         /* instances tried for the app's secret */
 #define MAX_ROUTED 10000          /* instances of one (app, portal) */
