@@ -90,6 +90,17 @@ static const struct cfg_row rows[] = {
     ROW_S("cors-origins", "ELEMENTSD_CORS_ORIGINS", "", cors_origins,
           "comma-separated origins allowed to call /authentication and use "
           "console sessions (Bearer) cross-origin (default none)"),
+    ROW_I("event-delivery-timeout-ms", "ELEMENTSD_EVENT_DELIVERY_TIMEOUT_MS",
+          "10000", 100, 600000, event_delivery_timeout_ms,
+          "timeout of one event notification POST to a callback URL (ms)"),
+    ROW_I("event-receiver-concurrency", "ELEMENTSD_EVENT_RECEIVER_CONCURRENCY",
+          "16", 1, 10000, event_receiver_concurrency,
+          "event notifications in flight at once per receiver (scheme, host "
+          "and port of the callback URL)"),
+    ROW_I("event-retry-unit-us", "ELEMENTSD_EVENT_RETRY_UNIT_US", "1000000", 1,
+          3600000000, event_retry_unit_us,
+          "unit of the event retry schedule: retry x waits 4^x units "
+          "(default 1 s; tests compress it)"),
     ROW_S("public-url", "ELEMENTSD_PUBLIC_URL", "", public_url,
           "externally visible base URL (https://hub.example.com): the URL "
           "HubSpot's webhook signatures cover (default http://{Host})"),

@@ -33,7 +33,10 @@ struct ed_config {
     int64_t read_timeout;     /* seconds to receive a whole request */
     int64_t max_conns_per_ip; /* open connections per client address */
     char *cors_origins;       /* origins allowed for login/Bearer CORS */
-    char *public_url;         /* externally visible base URL ("" = from Host) */
+    int64_t event_delivery_timeout_ms;  /* one callback POST */
+    int64_t event_receiver_concurrency; /* callback POSTs in flight per host */
+    int64_t event_retry_unit_us;        /* retry x waits 4^x of these (1 s) */
+    char *public_url; /* externally visible base URL ("" = from Host) */
 };
 
 /* Fill defaults, then environment, then argv (flags only; positional

@@ -338,6 +338,74 @@ enum ed_err store_instance_refresh_end(struct store_refresh *rf, bool commit)
     return err;
 }
 
+/* --- events outbox (eva) ------------------------------------------------- */
+
+void store_delivery_cleanup(struct store_delivery *d)
+{
+    if (!d)
+        return;
+    free(d->event_id);
+    free(d->element_key);
+    free(d->source);
+    free(d->body);
+    free(d->url);
+    free(d->status);
+    free(d->last_error);
+    memset(d, 0, sizeof(*d));
+}
+
+void store_deliveries_free(struct store_delivery *list, size_t n)
+{
+    for (size_t i = 0; list && i < n; i++)
+        store_delivery_cleanup(&list[i]);
+    free(list);
+}
+
+enum ed_err store_delivery_add(struct store *s, struct store_delivery *rows,
+                               size_t n)
+{
+    return n ? s->ops->delivery_add(s, rows, n) : ED_OK;
+}
+
+enum ed_err store_delivery_claim(struct store *s, int64_t now, int64_t lease_ms,
+                                 size_t max, struct store_delivery **out,
+                                 size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    return s->ops->delivery_claim(s, now, lease_ms, max, out, n);
+}
+
+enum ed_err store_delivery_finish(struct store *s,
+                                  const struct store_delivery *rows, size_t n,
+                                  size_t *written)
+{
+    size_t w = 0;
+    enum ed_err err = n ? s->ops->delivery_finish(s, rows, n, &w) : ED_OK;
+    if (written)
+        *written = w;
+    return err;
+}
+
+enum ed_err store_delivery_list(struct store *s, int64_t org_id,
+                                int64_t instance_id, const char *status,
+                                const char *url, int64_t before_id, size_t max,
+                                struct store_delivery **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    return s->ops->delivery_list(s, org_id, instance_id, status, url, before_id,
+                                 max, out, n);
+}
+
+enum ed_err store_delivery_requeue(struct store *s, int64_t org_id,
+                                   int64_t instance_id, const char *url,
+                                   int64_t now, size_t *n)
+{
+    *n = 0;
+    return s->ops->delivery_requeue(s, org_id, instance_id, url, now, n);
+}
+
 /* --- events: webhook ingress (evb) ----------------------------------------- */
 
 void store_inbox_free(struct store_inbox *rows, size_t n)

@@ -230,6 +230,72 @@ enum ed_err store_instance_refresh_set_valid(struct store_refresh *rf,
  * nothing was written). */
 enum ed_err store_instance_refresh_end(struct store_refresh *rf, bool commit);
 
+/* --- events outbox (eva; src/events/outbox.c) -----------------------------
+ *
+ * One row per notification to POST to an instance's callback URL. Times are
+ * epoch milliseconds. status: "pending" (not tried yet), "retry" (failed;
+ * next attempt at next_at), "delivered" (a 2xx), "queued" (retries used up,
+ * or queued behind such a delivery; re-sent by store_delivery_requeue).
+ * An attempt is made under a claim: store_delivery_claim leases due rows
+ * (lease_until, a claim token; FOR UPDATE SKIP LOCKED on PostgreSQL) so
+ * that each attempt is made by one node, and store_delivery_finish writes
+ * the outcome only while that claim is still the row's. A node that dies
+ * mid-attempt leaves a lease that expires: the row is claimed again. */
+
+struct store_delivery {
+    int64_t id;
+    char *event_id; /* message.eventId: 24 lower-case hex, unique */
+    int64_t org_id;
+    int64_t instance_id;
+    char *element_key;
+    char *source; /* "polling", "webhook", "test" */
+    char *body;   /* the notification, exactly as POSTed */
+    char *url;    /* callback URL at enqueue, then of the last attempt */
+    char *status;
+    int64_t attempts;
+    int64_t next_at;
+    int64_t claim;       /* the claim token while claimed */
+    int64_t last_status; /* HTTP status of the last attempt; 0 = none */
+    char *last_error;    /* why the last attempt failed, or NULL */
+    int64_t created_at;
+    int64_t delivered_at; /* 0 = not delivered */
+};
+
+void store_delivery_cleanup(struct store_delivery *d);
+void store_deliveries_free(struct store_delivery *list, size_t n);
+
+/* Insert n rows (attempts 0, next_at = created_at) in one transaction,
+ * committed on return; sets each id. A row whose instance already has a
+ * queued delivery is stored "queued" (the subscription is off until they
+ * are re-sent, spec §5.5), the others as given (normally "pending"). */
+enum ed_err store_delivery_add(struct store *s, struct store_delivery *rows,
+                               size_t n);
+/* Claim at most max rows due at now (pending or retry, next_at <= now, no
+ * live lease), oldest due first: each gets lease_until = now + lease_ms and
+ * a fresh claim token (in the returned rows). */
+enum ed_err store_delivery_claim(struct store *s, int64_t now, int64_t lease_ms,
+                                 size_t max, struct store_delivery **out,
+                                 size_t *n);
+/* Write the outcome of n claimed rows in one transaction: status,
+ * attempts, next_at, url, last_status, last_error, delivered_at; the lease
+ * is released. Rows whose claim is no longer theirs are left alone
+ * (*written counts the others; NULL allowed). */
+enum ed_err store_delivery_finish(struct store *s,
+                                  const struct store_delivery *rows, size_t n,
+                                  size_t *written);
+/* The rows of organization org_id, newest first, with id < before_id
+ * (0 = from the newest), at most max. instance_id 0 = every instance;
+ * status and url NULL = any. */
+enum ed_err store_delivery_list(struct store *s, int64_t org_id,
+                                int64_t instance_id, const char *status,
+                                const char *url, int64_t before_id, size_t max,
+                                struct store_delivery **out, size_t *n);
+/* Re-send queued rows of org_id (instance_id 0 = all; url NULL = any):
+ * they become pending again with attempts 0, due at now. *n = how many. */
+enum ed_err store_delivery_requeue(struct store *s, int64_t org_id,
+                                   int64_t instance_id, const char *url,
+                                   int64_t now, size_t *n);
+
 /* --- events: webhook ingress (evb) -------------------------------------------
  *
  * The inbox of HubSpot webhook batches (events/webhooks.c): a verified batch

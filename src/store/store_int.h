@@ -72,6 +72,22 @@ struct store_ops {
     enum ed_err (*refresh_set_valid)(struct store_refresh *rf, int valid,
                                      const char *reason);
     enum ed_err (*refresh_end)(struct store_refresh *rf, bool commit);
+    /* events outbox (eva; store.h) */
+    enum ed_err (*delivery_add)(struct store *s, struct store_delivery *rows,
+                                size_t n);
+    enum ed_err (*delivery_claim)(struct store *s, int64_t now,
+                                  int64_t lease_ms, size_t max,
+                                  struct store_delivery **out, size_t *n);
+    enum ed_err (*delivery_finish)(struct store *s,
+                                   const struct store_delivery *rows, size_t n,
+                                   size_t *written);
+    enum ed_err (*delivery_list)(struct store *s, int64_t org_id,
+                                 int64_t instance_id, const char *status,
+                                 const char *url, int64_t before_id, size_t max,
+                                 struct store_delivery **out, size_t *n);
+    enum ed_err (*delivery_requeue)(struct store *s, int64_t org_id,
+                                    int64_t instance_id, const char *url,
+                                    int64_t now, size_t *n);
 
     /* events: webhook ingress (evb) */
     enum ed_err (*inbox_put)(struct store *s, const char *element_key,

@@ -1345,6 +1345,204 @@ static void pg_watch_stop(struct store *base)
     watch_stop((struct store_pg *)base);
 }
 
+/* --- events outbox (eva) ------------------------------------------------ */
+
+#define DELIVERY_COLS                                                          \
+    "id, event_id, org_id, instance_id, element_key, source, body, url, "      \
+    "status, attempts, next_at, claim, last_status, last_error, created_at, "  \
+    "delivered_at"
+
+static void read_delivery(const PGresult *r, int row, void *out)
+{
+    struct store_delivery *d = out;
+    d->id = col_i64(r, row, 0);
+    d->event_id = col_text(r, row, 1);
+    d->org_id = col_i64(r, row, 2);
+    d->instance_id = col_i64(r, row, 3);
+    d->element_key = col_text(r, row, 4);
+    d->source = col_text(r, row, 5);
+    d->body = col_text(r, row, 6);
+    d->url = col_text(r, row, 7);
+    d->status = col_text(r, row, 8);
+    d->attempts = col_i64(r, row, 9);
+    d->next_at = col_i64(r, row, 10);
+    d->claim = col_i64(r, row, 11);
+    d->last_status = col_i64(r, row, 12);
+    d->last_error = col_text(r, row, 13);
+    d->created_at = col_i64(r, row, 14);
+    d->delivered_at = col_i64(r, row, 15);
+}
+
+static void read_deliveries(PGresult *res, struct store_delivery **out,
+                            size_t *n)
+{
+    size_t k = (size_t)PQntuples(res);
+    struct store_delivery *list = ed_calloc(k ? k : 1, sizeof(*list));
+    for (size_t r = 0; r < k; r++)
+        read_delivery(res, (int)r, &list[r]);
+    *out = list;
+    *n = k;
+}
+
+static enum ed_err pg_delivery_add(struct store *base,
+                                   struct store_delivery *rows, size_t n)
+{
+    struct pg_tx tx;
+    enum ed_err err = tx_begin((struct store_pg *)base, &tx);
+    if (err)
+        return err;
+    for (size_t i = 0; i < n && !err; i++) {
+        struct store_delivery *d = &rows[i];
+        struct pg_params p = {0};
+        p_text(&p, d->event_id);
+        p_i64(&p, d->org_id);
+        p_i64(&p, d->instance_id);
+        p_text(&p, d->element_key);
+        p_text(&p, d->source);
+        p_text(&p, d->body);
+        p_text(&p, d->url);
+        p_text(&p, d->status ? d->status : "pending");
+        p_i64(&p, d->created_at);
+        PGresult *res = pg_run(
+            tx.c,
+            "INSERT INTO event_deliveries(event_id, org_id, instance_id, "
+            "element_key, source, body, url, status, next_at, created_at) "
+            "VALUES($1,$2,$3,$4,$5,$6,$7,CASE WHEN EXISTS(SELECT 1 FROM "
+            "event_deliveries WHERE instance_id=$3 AND status='queued') THEN "
+            "'queued' ELSE $8 END,$9,$9) RETURNING id",
+            &p, false, &err);
+        if (!err)
+            d->id = col_i64(res, 0, 0);
+        PQclear(res);
+    }
+    if (err) {
+        tx_rollback(&tx);
+        return err;
+    }
+    return tx_commit(&tx);
+}
+
+static enum ed_err pg_delivery_claim(struct store *base, int64_t now,
+                                     int64_t lease_ms, size_t max,
+                                     struct store_delivery **out, size_t *n)
+{
+    struct pg_params p = {0};
+    PGresult *res;
+    p_i64(&p, now);
+    p_i64(&p, now + lease_ms);
+    p_i64(&p, (int64_t)max);
+    /* SKIP LOCKED: nodes claiming at the same moment take different rows
+     * instead of waiting for each other */
+    enum ed_err err = pg_query(
+        (struct store_pg *)base,
+        "UPDATE event_deliveries SET lease_until=$2, claim=claim+1 WHERE id "
+        "IN (SELECT id FROM event_deliveries WHERE status IN "
+        "('pending','retry') AND next_at<=$1 AND lease_until<=$1 ORDER BY "
+        "next_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING " DELIVERY_COLS,
+        &p, false, &res);
+    if (err)
+        return err;
+    read_deliveries(res, out, n);
+    PQclear(res);
+    return ED_OK;
+}
+
+static enum ed_err pg_delivery_finish(struct store *base,
+                                      const struct store_delivery *rows,
+                                      size_t n, size_t *written)
+{
+    struct pg_tx tx;
+    enum ed_err err = tx_begin((struct store_pg *)base, &tx);
+    if (err)
+        return err;
+    for (size_t i = 0; i < n && !err; i++) {
+        const struct store_delivery *d = &rows[i];
+        struct pg_params p = {0};
+        p_i64(&p, d->id);
+        p_i64(&p, d->claim);
+        p_text(&p, d->status);
+        p_i64(&p, d->attempts);
+        p_i64(&p, d->next_at);
+        p_text(&p, d->url);
+        p_i64(&p, d->last_status);
+        p_text(&p, d->last_error);
+        p_i64(&p, d->delivered_at);
+        PGresult *res = pg_run(
+            tx.c,
+            "UPDATE event_deliveries SET status=$3, attempts=$4, "
+            "next_at=$5, url=$6, last_status=$7, last_error=$8, "
+            "delivered_at=$9, lease_until=0 WHERE id=$1 AND claim=$2",
+            &p, false, &err);
+        if (!err && pg_changed(res))
+            (*written)++;
+        PQclear(res);
+    }
+    if (err) {
+        *written = 0;
+        tx_rollback(&tx);
+        return err;
+    }
+    err = tx_commit(&tx);
+    if (err)
+        *written = 0;
+    return err;
+}
+
+static enum ed_err pg_delivery_list(struct store *base, int64_t org_id,
+                                    int64_t instance_id, const char *status,
+                                    const char *url, int64_t before_id,
+                                    size_t max, struct store_delivery **out,
+                                    size_t *n)
+{
+    struct pg_params p = {0};
+    PGresult *res;
+    p_i64(&p, org_id);
+    p_i64(&p, instance_id);
+    p_text(&p, status);
+    p_text(&p, url);
+    p_i64(&p, before_id);
+    p_i64(&p, (int64_t)max);
+    enum ed_err err = pg_query(
+        (struct store_pg *)base,
+        "SELECT " DELIVERY_COLS " FROM event_deliveries WHERE org_id=$1 AND "
+        "($2=0 OR instance_id=$2) AND ($3::text IS NULL OR status=$3) AND "
+        "($4::text IS NULL OR url=$4) AND ($5=0 OR id<$5) ORDER BY id DESC "
+        "LIMIT $6",
+        &p, true, &res);
+    if (err)
+        return err;
+    read_deliveries(res, out, n);
+    PQclear(res);
+    return ED_OK;
+}
+
+static enum ed_err pg_delivery_requeue(struct store *base, int64_t org_id,
+                                       int64_t instance_id, const char *url,
+                                       int64_t now, size_t *n)
+{
+    struct pg_params p = {0};
+    PGresult *res;
+    p_i64(&p, org_id);
+    p_i64(&p, instance_id);
+    p_text(&p, url);
+    p_i64(&p, now);
+    enum ed_err err = pg_query(
+        (struct store_pg *)base,
+        "UPDATE event_deliveries SET status='pending', attempts=0, "
+        "next_at=$4, lease_until=0 WHERE org_id=$1 AND status='queued' AND "
+        "($2=0 OR instance_id=$2) AND ($3::text IS NULL OR url=$3)",
+        &p, false, &res);
+    if (err)
+        return err;
+    const char *k = PQcmdTuples(res);
+    uint64_t v = 0;
+    for (; k && *k >= '0' && *k <= '9'; k++)
+        v = v * 10 + (uint64_t)(*k - '0');
+    *n = (size_t)v;
+    PQclear(res);
+    return ED_OK;
+}
+
 /* --- events: webhook ingress (evb) ----------------------------------------- */
 
 static enum ed_err pg_inbox_put(struct store *base, const char *element_key,
@@ -1527,6 +1725,11 @@ const struct store_ops store_pg_ops = {
     .refresh_put = pg_refresh_put,
     .refresh_set_valid = pg_refresh_set_valid,
     .refresh_end = pg_refresh_end,
+    .delivery_add = pg_delivery_add,
+    .delivery_claim = pg_delivery_claim,
+    .delivery_finish = pg_delivery_finish,
+    .delivery_list = pg_delivery_list,
+    .delivery_requeue = pg_delivery_requeue,
     .inbox_put = pg_inbox_put,
     .inbox_claim = pg_inbox_claim,
     .inbox_done = pg_inbox_done,

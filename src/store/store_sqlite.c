@@ -810,6 +810,233 @@ static enum ed_err sqlite_instance_due(struct store *base,
     return err;
 }
 
+/* --- events outbox (eva) ------------------------------------------------ */
+
+#define DELIVERY_COLS                                                          \
+    "id, event_id, org_id, instance_id, element_key, source, body, url, "      \
+    "status, attempts, next_at, claim, last_status, last_error, created_at, "  \
+    "delivered_at"
+
+static void read_delivery(sqlite3_stmt *st, struct store_delivery *d)
+{
+    d->id = sqlite3_column_int64(st, 0);
+    d->event_id = col_text(st, 1);
+    d->org_id = sqlite3_column_int64(st, 2);
+    d->instance_id = sqlite3_column_int64(st, 3);
+    d->element_key = col_text(st, 4);
+    d->source = col_text(st, 5);
+    d->body = col_text(st, 6);
+    d->url = col_text(st, 7);
+    d->status = col_text(st, 8);
+    d->attempts = sqlite3_column_int64(st, 9);
+    d->next_at = sqlite3_column_int64(st, 10);
+    d->claim = sqlite3_column_int64(st, 11);
+    d->last_status = sqlite3_column_int64(st, 12);
+    d->last_error = col_text(st, 13);
+    d->created_at = sqlite3_column_int64(st, 14);
+    d->delivered_at = sqlite3_column_int64(st, 15);
+}
+
+/* Step st to the end, reading each row into a growing array. */
+static enum ed_err read_deliveries(sqlite3_stmt *st,
+                                   struct store_delivery **out, size_t *n)
+{
+    size_t k = 0, cap = 16;
+    struct store_delivery *list = ed_calloc(cap, sizeof(*list));
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (k == cap) {
+            list = ed_realloc(list, 2 * cap * sizeof(*list));
+            memset(list + cap, 0, cap * sizeof(*list));
+            cap *= 2;
+        }
+        read_delivery(st, &list[k++]);
+    }
+    if (rc != SQLITE_DONE) {
+        store_deliveries_free(list, k);
+        return rc_err(rc) ? rc_err(rc) : ED_ERR_DB;
+    }
+    *out = list;
+    *n = k;
+    return ED_OK;
+}
+
+static enum ed_err sqlite_delivery_add(struct store *base,
+                                       struct store_delivery *rows, size_t n)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    enum ed_err err = exec_sql(c->db, "BEGIN IMMEDIATE");
+    if (err)
+        goto out;
+    if ((err = prepare(
+             c->db,
+             "INSERT INTO event_deliveries(event_id, org_id, instance_id, "
+             "element_key, source, body, url, status, next_at, created_at) "
+             "VALUES(?1,?2,?3,?4,?5,?6,?7,CASE WHEN EXISTS(SELECT 1 FROM "
+             "event_deliveries WHERE instance_id=?3 AND status='queued') "
+             "THEN 'queued' ELSE ?8 END,?9,?9)",
+             &st)))
+        goto rollback;
+    for (size_t i = 0; i < n; i++) {
+        struct store_delivery *d = &rows[i];
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, d->event_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, d->org_id);
+        sqlite3_bind_int64(st, 3, d->instance_id);
+        sqlite3_bind_text(st, 4, d->element_key, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, d->source, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 6, d->body, -1, SQLITE_STATIC);
+        bind_text_or_null(st, 7, d->url);
+        sqlite3_bind_text(st, 8, d->status ? d->status : "pending", -1,
+                          SQLITE_STATIC);
+        sqlite3_bind_int64(st, 9, d->created_at);
+        if ((err = rc_err(sqlite3_step(st))))
+            goto rollback;
+        d->id = sqlite3_last_insert_rowid(c->db);
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    err = exec_sql(c->db, "COMMIT");
+    if (!err)
+        goto out;
+rollback:
+    exec_sql(c->db, "ROLLBACK");
+out:
+    sqlite3_finalize(st);
+    conn_release(c);
+    return err;
+}
+
+static enum ed_err sqlite_delivery_claim(struct store *base, int64_t now,
+                                         int64_t lease_ms, size_t max,
+                                         struct store_delivery **out, size_t *n)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    enum ed_err err = prepare(
+        c->db,
+        "UPDATE event_deliveries SET lease_until=?2, claim=claim+1 WHERE id "
+        "IN (SELECT id FROM event_deliveries WHERE status IN "
+        "('pending','retry') AND next_at<=?1 AND lease_until<=?1 ORDER BY "
+        "next_at, id LIMIT ?3) RETURNING " DELIVERY_COLS,
+        &st);
+    if (!err) {
+        sqlite3_bind_int64(st, 1, now);
+        sqlite3_bind_int64(st, 2, now + lease_ms);
+        sqlite3_bind_int64(st, 3, (int64_t)max);
+        err = read_deliveries(st, out, n);
+    }
+    sqlite3_finalize(st);
+    conn_release(c);
+    return err;
+}
+
+static enum ed_err sqlite_delivery_finish(struct store *base,
+                                          const struct store_delivery *rows,
+                                          size_t n, size_t *written)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    enum ed_err err = exec_sql(c->db, "BEGIN IMMEDIATE");
+    if (err)
+        goto out;
+    if ((err = prepare(c->db,
+                       "UPDATE event_deliveries SET status=?3, attempts=?4, "
+                       "next_at=?5, url=?6, last_status=?7, last_error=?8, "
+                       "delivered_at=?9, lease_until=0 WHERE id=?1 AND "
+                       "claim=?2",
+                       &st)))
+        goto rollback;
+    for (size_t i = 0; i < n; i++) {
+        const struct store_delivery *d = &rows[i];
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, d->id);
+        sqlite3_bind_int64(st, 2, d->claim);
+        sqlite3_bind_text(st, 3, d->status, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, d->attempts);
+        sqlite3_bind_int64(st, 5, d->next_at);
+        bind_text_or_null(st, 6, d->url);
+        sqlite3_bind_int64(st, 7, d->last_status);
+        bind_text_or_null(st, 8, d->last_error);
+        sqlite3_bind_int64(st, 9, d->delivered_at);
+        if ((err = rc_err(sqlite3_step(st))))
+            goto rollback;
+        *written += (size_t)sqlite3_changes(c->db);
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    err = exec_sql(c->db, "COMMIT");
+    if (!err)
+        goto out;
+rollback:
+    *written = 0;
+    exec_sql(c->db, "ROLLBACK");
+out:
+    sqlite3_finalize(st);
+    conn_release(c);
+    return err;
+}
+
+static enum ed_err sqlite_delivery_list(struct store *base, int64_t org_id,
+                                        int64_t instance_id, const char *status,
+                                        const char *url, int64_t before_id,
+                                        size_t max, struct store_delivery **out,
+                                        size_t *n)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    enum ed_err err = prepare(
+        c->db,
+        "SELECT " DELIVERY_COLS " FROM event_deliveries WHERE org_id=?1 AND "
+        "(?2=0 OR instance_id=?2) AND (?3 IS NULL OR status=?3) AND (?4 IS "
+        "NULL OR url=?4) AND (?5=0 OR id<?5) ORDER BY id DESC LIMIT ?6",
+        &st);
+    if (!err) {
+        sqlite3_bind_int64(st, 1, org_id);
+        sqlite3_bind_int64(st, 2, instance_id);
+        bind_text_or_null(st, 3, status);
+        bind_text_or_null(st, 4, url);
+        sqlite3_bind_int64(st, 5, before_id);
+        sqlite3_bind_int64(st, 6, (int64_t)max);
+        err = read_deliveries(st, out, n);
+    }
+    sqlite3_finalize(st);
+    conn_release(c);
+    return err;
+}
+
+static enum ed_err sqlite_delivery_requeue(struct store *base, int64_t org_id,
+                                           int64_t instance_id, const char *url,
+                                           int64_t now, size_t *n)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    enum ed_err err = prepare(
+        c->db,
+        "UPDATE event_deliveries SET status='pending', attempts=0, "
+        "next_at=?4, lease_until=0 WHERE org_id=?1 AND status='queued' AND "
+        "(?2=0 OR instance_id=?2) AND (?3 IS NULL OR url=?3)",
+        &st);
+    if (!err) {
+        sqlite3_bind_int64(st, 1, org_id);
+        sqlite3_bind_int64(st, 2, instance_id);
+        bind_text_or_null(st, 3, url);
+        sqlite3_bind_int64(st, 4, now);
+        err = rc_err(sqlite3_step(st));
+        if (!err)
+            *n = (size_t)sqlite3_changes(c->db);
+    }
+    sqlite3_finalize(st);
+    conn_release(c);
+    return err;
+}
+
 /* --- events: webhook ingress (evb) ----------------------------------------- */
 
 static enum ed_err sqlite_inbox_put(struct store *base, const char *element_key,
@@ -1001,6 +1228,11 @@ const struct store_ops store_sqlite_ops = {
     .instance_set_valid = sqlite_instance_set_valid,
     .instance_delete = sqlite_instance_delete,
     .instance_due = sqlite_instance_due,
+    .delivery_add = sqlite_delivery_add,
+    .delivery_claim = sqlite_delivery_claim,
+    .delivery_finish = sqlite_delivery_finish,
+    .delivery_list = sqlite_delivery_list,
+    .delivery_requeue = sqlite_delivery_requeue,
     .inbox_put = sqlite_inbox_put,
     .inbox_claim = sqlite_inbox_claim,
     .inbox_done = sqlite_inbox_done,

@@ -55,6 +55,8 @@ endforeach()
 # The call path without waiting threads (issue 10), on PostgreSQL's claims.
 ed_pg_py_test(hub_async_refresh ${CMAKE_CURRENT_SOURCE_DIR}/test_hub_async_refresh.py)
 ed_pg_py_test(hub_abandon ${CMAKE_CURRENT_SOURCE_DIR}/test_hub_abandon.py)
+# Events (issue 11)
+ed_pg_py_test(events_outbox ${CMAKE_CURRENT_SOURCE_DIR}/test_events_outbox.py TIMEOUT 180)
 # Several nodes on one database (issue 7 phase B, docs/scaling.md): only on
 # PostgreSQL. test_multinode_env.py is their shared environment.
 ed_pg_py_test(multinode ${CMAKE_CURRENT_SOURCE_DIR}/test_multinode.py TIMEOUT 120)
