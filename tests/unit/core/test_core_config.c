@@ -129,7 +129,7 @@ static void test_print(void)
 {
     struct ed_config cfg;
     char *why = NULL;
-    char buf[4096] = {0};
+    char buf[16384] = {0};
     clear_env();
     CHECK_EQ_INT(load(&cfg, &why, 1, "--listen=127.0.0.1:1"), ED_OK);
     FILE *f = fmemopen(buf, sizeof(buf) - 1, "w");
