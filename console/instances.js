@@ -223,7 +223,67 @@ export async function renderDetail(main, alive, id) {
       h('div', { class: 'table-wrap' },
         h('table', { class: 'table responsive config-table' },
           h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Setting'), h('th', { scope: 'col' }, 'Value'))),
-          h('tbody', {}, cfgRows)))));
+          h('tbody', {}, cfgRows)))),
+    eventsCard(inst));
+}
+
+/* --- events ------------------------------------------------------------------ */
+
+const EVENT_BADGES = { NOTIFIED: 'ok', RECEIVED: 'on', DISPATCHED: 'off' };
+
+/** The instance's recent events and their deliveries, and "Send test event". */
+function eventsCard(inst) {
+  const body = h('div', { class: 'events-body', 'aria-live': 'polite' }, progress('Loading events…'));
+  const status = h('div', { class: 'form-status', 'aria-live': 'polite' });
+  const url = (inst.configuration || {})['event.notification.callback.url'];
+
+  async function load() {
+    let list;
+    try {
+      list = await request('GET', `/instances/${inst.id}/events`, { query: { pageSize: '10' } });
+    } catch (err) {
+      fill(body, errorBox(err, 'The events could not be read.'));
+      return;
+    }
+    if (!list || list.length === 0) {
+      fill(body, h('p', { class: 'muted', id: 'events-empty' }, 'No events yet.'));
+      return;
+    }
+    const rows = list.map((ev) => h('tr', { 'data-event-id': ev.id },
+      h('td', { 'data-label': 'Event ID' }, h('code', {}, ev.id)),
+      h('td', { 'data-label': 'Date' }, timeEl(ev.eventDate)),
+      h('td', { 'data-label': 'Objects' }, (ev.notifiedData || []).map((x) => `${x.eventType} ${x.objectType} ${x.objectId}`).join(', ') || '—'),
+      h('td', { 'data-label': 'Status' }, badge(ev.status, EVENT_BADGES[ev.status] || 'off')),
+      h('td', { 'data-label': 'Delivery' }, `${ev.deliveryStatus} (${ev.attempts} attempt${ev.attempts === 1 ? '' : 's'})`)));
+    fill(body, h('div', { class: 'table-wrap' },
+      h('table', { class: 'table responsive events-table', id: 'events-table' },
+        h('thead', {}, h('tr', {}, ['Event ID', 'Date', 'Objects', 'Status', 'Delivery'].map((t) => h('th', { scope: 'col' }, t)))),
+        h('tbody', {}, rows))));
+  }
+
+  const send = h('button', { type: 'button', class: 'btn', id: 'send-test-event' }, 'Send test event');
+  send.addEventListener('click', async () => {
+    fill(status);
+    try {
+      const r = await working(send, () => request('POST', `/instances/${inst.id}/events/test`), 'Sending…');
+      fill(status, notice('success', 'Test event queued: ', h('code', {}, r.eventId), '.'));
+      await load();
+      setTimeout(load, 1500);
+    } catch (err) {
+      fill(status, errorBox(err, 'The test event was not sent.'));
+    }
+  });
+  const refresh = h('button', { type: 'button', class: 'btn btn-quiet', id: 'refresh-events' }, 'Refresh');
+  refresh.addEventListener('click', load);
+  load();
+  return h('section', { class: 'card', 'aria-labelledby': 'ev-title' },
+    h('h2', { id: 'ev-title' }, 'Events'),
+    h('p', { class: 'hint' }, url
+      ? ['Notifications are POSTed to ', h('code', {}, url), '.']
+      : 'Set event.notification.callback.url to receive notifications.'),
+    h('div', { class: 'actions toolbar' }, send, refresh),
+    status,
+    body);
 }
 
 /* --- edit ------------------------------------------------------------------ */
