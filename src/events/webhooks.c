@@ -14,6 +14,7 @@
 
 #include <ctype.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,10 +33,9 @@
 #include "events/loop.h"
 #include "store/store.h"
 
-#define LEASE_MS 15000    /* a claim's lease: a dead holder's rows wait this */
-#define SWEEP_MS 5000     /* period of the sweep */
-#define SWEEP_AGE_MS 2000 /* rows younger than this: the post has them */
-#define SWEEP_BATCH 64    /* rows per sweep claim */
+#define LEASE_MS 15000 /* a claim's lease: a dead holder's rows wait this */
+#define SWEEP_MS 5000  /* period of the sweep */
+#define DRAIN_BATCH 64 /* rows claimed and processed together */
 #define RETRY_MAX_MS 300000       /* longest back-off of a failed row */
 #define KEEP_PROCESSED_MS 3600000 /* processed rows kept an hour */
 #define MAX_CANDIDATES 64         /* instances tried for the app's secret */
@@ -257,7 +257,7 @@ static enum ed_err verify_with_app(struct ed_app *app, int64_t app_id,
 
 /* --- ingest ---------------------------------------------------------------- */
 
-static void process_posted(void *ud);
+static void kick(void);
 
 static bool int_member(const json_t *e, const char *k, int64_t *out)
 {
@@ -330,31 +330,42 @@ enum wh_ingest events_webhooks_ingest(struct ed_app *app,
         *why = "Database unavailable; retry in a moment";
         return WH_DB;
     }
-    /* processing soon; if the post is lost (stop, crash), the sweep */
-    events_loop_post(process_posted, (void *)(intptr_t)id);
+    /* processing soon; if that is lost (stop, crash), the sweep */
+    (void)id;
+    kick();
     return WH_STORED;
 }
 
 /* --- processing (events loop) --------------------------------------------- */
 
 static struct ed_app *g_app;
-static unsigned long g_sweep_timer;
+static atomic_bool g_kicked;
 static int64_t g_last_purge;
 
-/* Route the events of (app_id, portal_id) in `batch` to its instances. */
-static enum ed_err route(struct ed_app *app, json_t *batch, int64_t app_id,
-                         int64_t portal_id, const char **why)
+/* One (appId, portalId) of a group of batches. */
+struct pair {
+    int64_t app_id, portal_id;
+};
+
+static bool event_in(const json_t *e, const struct pair *p)
+{
+    int64_t a, q;
+    return int_member(e, "appId", &a) && int_member(e, "portalId", &q) &&
+           a == p->app_id && q == p->portal_id;
+}
+
+/* Route the events of pair p found in batches[0..n) to its instances:
+ * one events_enqueue per instance for the whole group. A row whose events
+ * could not be queued is marked in failed[]. */
+static void route(struct ed_app *app, json_t **batches, size_t n,
+                  const struct pair *p, bool *failed)
 {
     struct store_instance *rows = NULL;
-    size_t n = 0;
-    enum ed_err err = store_instance_find_by_app(app->store, app_id, portal_id,
-                                                 portal_id, MAX_ROUTED, &rows,
-                                                 &n);
-    if (err) {
-        *why = "database";
-        return err;
-    }
-    for (size_t r = 0; r < n && !err; r++) {
+    size_t nrows = 0;
+    enum ed_err err = store_instance_find_by_app(app->store, p->app_id,
+                                                 p->portal_id, p->portal_id,
+                                                 MAX_ROUTED, &rows, &nrows);
+    for (size_t r = 0; r < nrows && !err; r++) {
         struct instance in;
         if (rows[r].disabled || instance_from_row(app, &rows[r], &in) != ED_OK)
             continue;
@@ -363,126 +374,168 @@ static enum ed_err route(struct ed_app *app, json_t *batch, int64_t app_id,
             continue;
         }
         json_t *events = json_array(), *raw = json_array(), *e;
-        size_t i;
-        json_array_foreach(batch, i, e) {
-            int64_t a = 0, p = 0;
-            char obj[64];
-            const char *kind;
-            if (!int_member(e, "appId", &a) || !int_member(e, "portalId", &p) ||
-                a != app_id || p != portal_id ||
-                !event_object(e, obj, sizeof(obj), &kind) ||
-                !wants_object(&in, obj))
-                continue;
-            json_t *ce = events_webhooks_map(in.el->key, e);
-            if (!ce)
-                continue;
-            json_array_append_new(events, ce);
-            json_array_append(raw, e);
+        for (size_t b = 0; b < n; b++) {
+            size_t i;
+            json_array_foreach(batches[b], i, e) {
+                char obj[64];
+                const char *kind;
+                if (!event_in(e, p) ||
+                    !event_object(e, obj, sizeof(obj), &kind) ||
+                    !wants_object(&in, obj))
+                    continue;
+                json_t *ce = events_webhooks_map(in.el->key, e);
+                if (!ce)
+                    continue;
+                json_array_append_new(events, ce);
+                json_array_append(raw, e);
+            }
         }
-        if (json_array_size(events)) {
+        if (json_array_size(events))
             err = events_enqueue(app, &in, "webhook", events, raw, 20);
-            if (err)
-                *why = "enqueue failed";
-        }
         json_decref(events);
         json_decref(raw);
         instance_cleanup(&in);
     }
-    store_instances_free(rows, n);
-    return err;
+    if (err) /* the rest of the pair's instances were not served either */
+        for (size_t b = 0; b < n; b++) {
+            size_t i;
+            json_t *e;
+            json_array_foreach(batches[b], i, e) {
+                if (event_in(e, p))
+                    failed[b] = true;
+            }
+        }
+    if (err)
+        ed_warn(NULL,
+                "msg=\"webhook events not queued\" app=%lld portal=%lld "
+                "err=\"%s\"",
+                (long long)p->app_id, (long long)p->portal_id,
+                ed_strerror(err));
+    store_instances_free(rows, nrows);
 }
 
-/* One claimed row: route every (app, portal) pair of its batch, then mark
- * it processed; on failure give it back with a back-off. */
-static void process_row(struct ed_app *app, const struct store_inbox *row)
+/* A group of claimed rows: route every (app, portal) pair they hold, then
+ * mark the rows processed in one statement; a row whose events could not
+ * all be queued is given back with a back-off (instances already served
+ * may get its events again: at least once). */
+static void process_group(struct ed_app *app, const struct store_inbox *rows,
+                          size_t n)
 {
-    json_error_t je;
-    const char *why = NULL;
-    enum ed_err err = ED_OK;
-    json_t *batch = json_loads(row->body, 0, &je);
-    json_t *seen = json_object(), *e;
-    size_t i;
-    json_array_foreach(batch, i, e) {
-        int64_t a, p;
-        char key[48];
-        if (err || !int_member(e, "appId", &a) ||
-            !int_member(e, "portalId", &p))
-            continue;
-        snprintf(key, sizeof(key), "%lld/%lld", (long long)a, (long long)p);
-        if (json_object_get(seen, key))
-            continue;
-        json_object_set_new(seen, key, json_true());
-        err = route(app, batch, a, p, &why);
-    }
-    json_decref(seen);
-    json_decref(batch);
-    int64_t now = ed_now_ms();
-    if (err == ED_OK) {
-        if (store_inbox_done(app->store, row->id, now) != ED_OK)
+    json_t **batches = ed_calloc(n, sizeof(*batches));
+    bool *failed = ed_calloc(n, sizeof(*failed));
+    int64_t *done = ed_calloc(n, sizeof(*done));
+    struct pair *pairs = NULL;
+    size_t npairs = 0, ndone = 0;
+    for (size_t b = 0; b < n; b++) {
+        json_error_t je;
+        size_t i;
+        json_t *e;
+        batches[b] = json_loads(rows[b].body, 0, &je);
+        if (!json_is_array(batches[b])) { /* checked at ingest: cannot be */
             ed_warn(NULL,
-                    "msg=\"webhook batch processed, not marked\" inbox=%lld",
-                    (long long)row->id);
-        return;
+                    "msg=\"webhook batch unreadable, dropped\" inbox=%lld",
+                    (long long)rows[b].id);
+            json_decref(batches[b]);
+            batches[b] = json_array();
+        }
+        json_array_foreach(batches[b], i, e) {
+            struct pair p;
+            size_t k;
+            if (!int_member(e, "appId", &p.app_id) ||
+                !int_member(e, "portalId", &p.portal_id))
+                continue;
+            for (k = 0; k < npairs; k++)
+                if (pairs[k].app_id == p.app_id &&
+                    pairs[k].portal_id == p.portal_id)
+                    break;
+            if (k == npairs) {
+                pairs = ed_realloc(pairs, (npairs + 1) * sizeof(*pairs));
+                pairs[npairs++] = p;
+            }
+        }
     }
-    int64_t back = 5000;
-    for (int k = 1; k < row->attempts && back < RETRY_MAX_MS; k++)
-        back *= 2;
-    if (back > RETRY_MAX_MS)
-        back = RETRY_MAX_MS;
-    ed_warn(NULL,
-            "msg=\"webhook batch not processed\" inbox=%lld attempt=%d "
-            "why=\"%s\" err=\"%s\" retry_ms=%lld",
-            (long long)row->id, row->attempts, why ? why : "?",
-            ed_strerror(err), (long long)back);
-    store_inbox_retry(app->store, row->id, now + back, ed_strerror(err));
+    for (size_t k = 0; k < npairs; k++)
+        route(app, batches, n, &pairs[k], failed);
+    int64_t now = ed_now_ms();
+    for (size_t b = 0; b < n; b++) {
+        if (!failed[b]) {
+            done[ndone++] = rows[b].id;
+            continue;
+        }
+        int64_t back = 5000;
+        for (int k = 1; k < rows[b].attempts && back < RETRY_MAX_MS; k++)
+            back *= 2;
+        if (back > RETRY_MAX_MS)
+            back = RETRY_MAX_MS;
+        ed_warn(NULL,
+                "msg=\"webhook batch not processed\" inbox=%lld attempt=%d "
+                "retry_ms=%lld",
+                (long long)rows[b].id, rows[b].attempts, (long long)back);
+        store_inbox_retry(app->store, rows[b].id, now + back,
+                          "events not queued");
+    }
+    if (store_inbox_done(app->store, done, ndone, now) != ED_OK)
+        ed_warn(NULL, "msg=\"webhook batches processed, not marked\" rows=%zu",
+                ndone);
+    for (size_t b = 0; b < n; b++)
+        json_decref(batches[b]);
+    free(batches);
+    free(failed);
+    free(done);
+    free(pairs);
 }
 
-static void claim_and_process(int64_t id, int64_t received_before)
+/* Claim what is due (new rows, rows whose lease ran out or whose back-off
+ * ended) and process it; again while full groups come. One group per turn
+ * of the loop, so deliveries and timers go on meanwhile. */
+static void drain(void *ud)
 {
     struct store_inbox *rows = NULL;
     size_t n = 0;
-    if (!g_app)
+    (void)ud;
+    atomic_store(&g_kicked, false);
+    if (!g_app || store_inbox_claim(g_app->store, 0, ed_now_ms(), LEASE_MS,
+                                    INT64_MAX, DRAIN_BATCH, &rows, &n) != ED_OK)
         return;
-    if (store_inbox_claim(g_app->store, id, ed_now_ms(), LEASE_MS,
-                          received_before, id ? 1 : SWEEP_BATCH, &rows,
-                          &n) != ED_OK)
-        return;
-    for (size_t i = 0; i < n; i++)
-        process_row(g_app, &rows[i]);
+    if (n)
+        process_group(g_app, rows, n);
     store_inbox_free(rows, n);
+    if (n == DRAIN_BATCH)
+        kick();
 }
 
-static void process_posted(void *ud)
+static void kick(void)
 {
-    claim_and_process((int64_t)(intptr_t)ud, INT64_MAX);
+    if (!atomic_exchange(&g_kicked, true) && !events_loop_post(drain, NULL))
+        atomic_store(&g_kicked, false);
 }
 
 static void sweep(void *ud)
 {
     (void)ud;
     int64_t now = ed_now_ms();
-    g_sweep_timer = 0;
-    claim_and_process(0, now - SWEEP_AGE_MS);
+    kick();
     if (now - g_last_purge > 60000) {
         size_t n = 0;
         g_last_purge = now;
         store_inbox_purge(g_app->store, now - KEEP_PROCESSED_MS, &n);
     }
-    g_sweep_timer = events_loop_after(SWEEP_MS, sweep, NULL);
+    events_loop_after(SWEEP_MS, sweep, NULL);
 }
 
 static void start_on_loop(void *ud)
 {
     (void)ud;
     /* leftovers of a previous run at once, then periodically */
-    claim_and_process(0, INT64_MAX);
-    g_sweep_timer = events_loop_after(SWEEP_MS, sweep, NULL);
+    kick();
+    events_loop_after(SWEEP_MS, sweep, NULL);
 }
 
 enum ed_err events_webhooks_start(struct ed_app *app)
 {
     g_app = app;
     g_last_purge = 0;
+    atomic_store(&g_kicked, false);
     events_loop_post(start_on_loop, NULL);
     return ED_OK;
 }
@@ -491,5 +544,5 @@ void events_webhooks_stop(void)
 {
     /* the loop is stopped after this part: its timers and posts are
      * dropped with it; what they would have done is in the store */
-    g_sweep_timer = 0;
+    atomic_store(&g_kicked, false);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/mem.h"
+#include "core/buf.h"
 #include "store/store_int.h"
 
 static const struct store_ops *const backends[] = {
@@ -432,9 +433,24 @@ enum ed_err store_inbox_claim(struct store *s, int64_t id, int64_t now,
                                n);
 }
 
-enum ed_err store_inbox_done(struct store *s, int64_t id, int64_t now)
+enum ed_err store_inbox_done(struct store *s, const int64_t *ids, size_t n,
+                             int64_t now)
 {
-    return s->ops->inbox_done(s, id, now);
+    if (!n)
+        return ED_OK;
+    return s->ops->inbox_done(s, ids, n, now);
+}
+
+/* "[1,2,3]": a list of ids as one bound parameter (json_each / jsonb). */
+char *store_ids_json(const int64_t *ids, size_t n)
+{
+    struct ed_buf b;
+    ed_buf_init(&b, (size_t)n * 24 + 8);
+    ed_buf_appends(&b, "[");
+    for (size_t i = 0; i < n; i++)
+        ed_buf_printf(&b, "%s%lld", i ? "," : "", (long long)ids[i]);
+    ed_buf_appends(&b, "]");
+    return ed_buf_take(&b);
 }
 
 enum ed_err store_inbox_retry(struct store *s, int64_t id, int64_t retry_at,

@@ -324,8 +324,10 @@ enum ed_err store_inbox_put(struct store *s, const char *element_key,
 enum ed_err store_inbox_claim(struct store *s, int64_t id, int64_t now,
                               int64_t lease, int64_t received_before,
                               size_t max, struct store_inbox **rows, size_t *n);
-/* Mark a claimed row processed (its events are in the outbox). */
-enum ed_err store_inbox_done(struct store *s, int64_t id, int64_t now);
+/* Mark claimed rows processed (their events are in the outbox), in one
+ * statement. */
+enum ed_err store_inbox_done(struct store *s, const int64_t *ids, size_t n,
+                             int64_t now);
 /* Give a claimed row back until retry_at, noting why it failed. */
 enum ed_err store_inbox_retry(struct store *s, int64_t id, int64_t retry_at,
                               const char *why);

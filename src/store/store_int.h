@@ -97,7 +97,8 @@ struct store_ops {
                                int64_t lease, int64_t received_before,
                                size_t max, struct store_inbox **rows,
                                size_t *n);
-    enum ed_err (*inbox_done)(struct store *s, int64_t id, int64_t now);
+    enum ed_err (*inbox_done)(struct store *s, const int64_t *ids, size_t n,
+                              int64_t now);
     enum ed_err (*inbox_retry)(struct store *s, int64_t id, int64_t retry_at,
                                const char *why);
     enum ed_err (*inbox_purge)(struct store *s, int64_t before, size_t *n);
@@ -124,6 +125,9 @@ struct store_refresh {
 void store_note_unavailable(void);
 /* Backends: call the instance hook (another process changed an instance). */
 void store_instances_changed(struct store *s);
+
+/* Backends (evb): a heap "[1,2,3]" of ids, bound as one parameter. */
+char *store_ids_json(const int64_t *ids, size_t n);
 
 extern const struct store_ops store_sqlite_ops;
 #ifdef ED_HAVE_PG

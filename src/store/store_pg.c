@@ -1612,17 +1612,21 @@ static enum ed_err pg_inbox_claim(struct store *base, int64_t id, int64_t now,
     return ED_OK;
 }
 
-static enum ed_err pg_inbox_done(struct store *base, int64_t id, int64_t now)
+static enum ed_err pg_inbox_done(struct store *base, const int64_t *ids,
+                                 size_t n, int64_t now)
 {
     struct pg_params p = {0};
     PGresult *res;
-    p_i64(&p, id);
+    char *list = store_ids_json(ids, n);
+    p_text(&p, list);
     p_i64(&p, now);
-    enum ed_err err = pg_query((struct store_pg *)base,
-                               "UPDATE events_inbox SET processed_at=$2, "
-                               "last_error=NULL WHERE id=$1",
-                               &p, false, &res);
+    enum ed_err err = pg_query(
+        (struct store_pg *)base,
+        "UPDATE events_inbox SET processed_at=$2, last_error=NULL WHERE id IN "
+        "(SELECT jsonb_array_elements_text($1::jsonb)::bigint)",
+        &p, false, &res);
     PQclear(res);
+    free(list);
     return err;
 }
 

@@ -1139,13 +1139,27 @@ static enum ed_err inbox_exec(struct store *base, const char *sql, int64_t a,
     return err;
 }
 
-static enum ed_err sqlite_inbox_done(struct store *base, int64_t id,
-                                     int64_t now)
+static enum ed_err sqlite_inbox_done(struct store *base, const int64_t *ids,
+                                     size_t n, int64_t now)
 {
-    return inbox_exec(base,
-                      "UPDATE events_inbox SET processed_at=?2, "
-                      "last_error=NULL WHERE id=?1",
-                      id, now, NULL, NULL);
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    char *list = store_ids_json(ids, n);
+    enum ed_err err = prepare(c->db,
+                              "UPDATE events_inbox SET processed_at=?2, "
+                              "last_error=NULL WHERE id IN (SELECT value "
+                              "FROM json_each(?1))",
+                              &st);
+    if (!err) {
+        sqlite3_bind_text(st, 1, list, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 2, now);
+        err = rc_err(sqlite3_step(st));
+    }
+    sqlite3_finalize(st);
+    conn_release(c);
+    free(list);
+    return err;
 }
 
 static enum ed_err sqlite_inbox_retry(struct store *base, int64_t id,
