@@ -354,9 +354,9 @@ static bool event_in(const json_t *e, const struct pair *p)
            a == p->app_id && q == p->portal_id;
 }
 
-/* Route the events of pair p found in batches[0..n) to its instances:
- * one events_enqueue per instance for the whole group. A row whose events
- * could not be queued is marked in failed[]. */
+/* Route the events of pair p found in batches[0..n) to its instances
+ * (looked up once for the group). A row whose events could not be queued
+ * is marked in failed[]. */
 static void route(struct ed_app *app, json_t **batches, size_t n,
                   const struct pair *p, bool *failed)
 {
@@ -373,8 +373,10 @@ static void route(struct ed_app *app, json_t **batches, size_t n,
             instance_cleanup(&in);
             continue;
         }
-        json_t *events = json_array(), *raw = json_array(), *e;
-        for (size_t b = 0; b < n; b++) {
+        /* one enqueue per batch: `raw` (the batch's events for this
+         * instance) is repeated in each of its notifications */
+        for (size_t b = 0; b < n && !err; b++) {
+            json_t *events = json_array(), *raw = json_array(), *e;
             size_t i;
             json_array_foreach(batches[b], i, e) {
                 char obj[64];
@@ -389,11 +391,11 @@ static void route(struct ed_app *app, json_t **batches, size_t n,
                 json_array_append_new(events, ce);
                 json_array_append(raw, e);
             }
+            if (json_array_size(events))
+                err = events_enqueue(app, &in, "webhook", events, raw, 20);
+            json_decref(events);
+            json_decref(raw);
         }
-        if (json_array_size(events))
-            err = events_enqueue(app, &in, "webhook", events, raw, 20);
-        json_decref(events);
-        json_decref(raw);
         instance_cleanup(&in);
     }
     if (err) /* the rest of the pair's instances were not served either */
