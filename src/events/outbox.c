@@ -47,7 +47,10 @@
 #define POSTPONE_MS 1000 /* a row put back for a busy receiver */
 #define INST_CACHE 16    /* instances loaded per pass */
 
-/* --- configuration (swap for evd's events_config_read when merged) ------ */
+/* --- configuration --------------------------------------------------------
+ * Only the two keys a delivery needs, read directly (events_config_read
+ * also parses the poller configuration: too much for every delivery). The
+ * callback URL was checked when it was configured (events/config.c). */
 
 static void outbox_config(const struct instance *in, const char **url,
                           const char **key)

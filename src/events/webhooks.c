@@ -28,6 +28,7 @@
 #include "domain/app.h"
 #include "domain/instances.h"
 #include "elements/elements.h"
+#include "events/config.h"
 #include "events/events.h"
 #include "events/events_int.h"
 #include "events/loop.h"
@@ -40,66 +41,6 @@
 #define KEEP_PROCESSED_MS 3600000 /* processed rows kept an hour */
 #define MAX_CANDIDATES 64         /* instances tried for the app's secret */
 #define MAX_ROUTED 10000          /* instances of one (app, portal) */
-
-/* --- which instances want events (minimal stand-in for evd's config) ---- */
-
-static bool cfg_true(const struct instance *in, const char *key)
-{
-    const char *v = instance_cfg(in, key);
-    return v && ed_strcaseeq(v, "true");
-}
-
-static bool wants_webhooks(const struct instance *in)
-{
-    const char *t = instance_cfg(in, "event.vendor.type");
-    return cfg_true(in, "event.notification.enabled") && t &&
-           (ed_strcaseeq(t, "webhook") || ed_strcaseeq(t, "webhooks"));
-}
-
-/* One object name, any spelling (contact, Contacts, companies, account,
- * opportunity, deals...), to HubSpot's singular: out is lower case. */
-static void canon_object(const char *s, size_t n, char *out, size_t cap)
-{
-    size_t k = 0;
-    while (n && isspace((unsigned char)*s))
-        s++, n--;
-    while (n && isspace((unsigned char)s[n - 1]))
-        n--;
-    for (; k + 1 < cap && k < n; k++)
-        out[k] = (char)tolower((unsigned char)s[k]);
-    out[k] = 0;
-    if (k > 3 && strcmp(out + k - 3, "ies") == 0)
-        snprintf(out + k - 3, cap - (k - 3), "y");
-    else if (k > 1 && out[k - 1] == 's')
-        out[k - 1] = 0;
-    if (strcmp(out, "account") == 0 || strcmp(out, "company") == 0)
-        snprintf(out, cap, "company");
-    else if (strcmp(out, "opportunity") == 0)
-        snprintf(out, cap, "deal");
-    else if (strcmp(out, "line_item") == 0 || strcmp(out, "lineitem") == 0)
-        snprintf(out, cap, "line_item");
-}
-
-/* event.objects selects HubSpot object `object` (empty or unset: all). */
-static bool wants_object(const struct instance *in, const char *object)
-{
-    const char *list = instance_cfg(in, "event.objects");
-    char want[64], have[64];
-    bool any = false;
-    canon_object(object, strlen(object), want, sizeof(want));
-    for (const char *p = list; p && *p;) {
-        const char *e = strchr(p, ',');
-        size_t n = e ? (size_t)(e - p) : strlen(p);
-        canon_object(p, n, have, sizeof(have));
-        if (*have) {
-            any = true;
-            if (strcmp(have, want) == 0)
-                return true;
-        }
-        p = e ? e + 1 : p + n;
-    }
-    return !any;
-}
 
 /* --- HubSpot event → Cloud Elements event -------------------------------- */
 
@@ -369,7 +310,11 @@ static void route(struct ed_app *app, json_t **batches, size_t n,
         struct instance in;
         if (rows[r].disabled || instance_from_row(app, &rows[r], &in) != ED_OK)
             continue;
-        if (!wants_webhooks(&in)) {
+        struct events_config ec;
+        const char *why = NULL;
+        if (events_config_read(&in, &ec, &why) != ED_OK || !ec.enabled ||
+            !ec.webhook) {
+            events_config_cleanup(&ec);
             instance_cleanup(&in);
             continue;
         }
@@ -383,7 +328,7 @@ static void route(struct ed_app *app, json_t **batches, size_t n,
                 const char *kind;
                 if (!event_in(e, p) ||
                     !event_object(e, obj, sizeof(obj), &kind) ||
-                    !wants_object(&in, obj))
+                    !events_config_wants(&ec, obj))
                     continue;
                 json_t *ce = events_webhooks_map(in.el->key, e);
                 if (!ce)
@@ -396,6 +341,7 @@ static void route(struct ed_app *app, json_t **batches, size_t n,
             json_decref(events);
             json_decref(raw);
         }
+        events_config_cleanup(&ec);
         instance_cleanup(&in);
     }
     if (err) /* the rest of the pair's instances were not served either */

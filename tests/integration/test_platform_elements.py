@@ -131,7 +131,8 @@ class PlatformElements(unittest.TestCase):
             self.assertEqual(m["id"], eid)
             self.assertEqual(m["key"], key)
             self.assertEqual(m["hub"], hub)
-            self.assertEqual(m["events"], {"supported": False, "methods": []})
+            self.assertEqual(m["events"], {"supported": True,
+                                           "methods": ["polling", "webhook"]})
             self.assertEqual(m["bulk"], {"upload": False, "download": False})
             self.assertIn("customFields", m["discovery"])
             self.assertEqual(self.ok("/elements/%d/metadata" % eid), m)
@@ -417,8 +418,8 @@ class AdvertisedFeatures(unittest.TestCase):
                 self.assertEqual(bool(m["events"]["methods"]), served["events"], path)
                 self.assertEqual(m["bulk"], {"upload": served["bulkUpload"],
                                              "download": served["bulkDownload"]}, path)
-        # today: none of them is served, so every flag is off
-        self.assertEqual(served, {f: False for f in served})
+        # today: events are served (issue 11), nothing else is
+        self.assertEqual(served, {f: f == "events" for f in served})
 
     def test_hub_elements_agree(self):
         # /hubs/{key}/elements shows the same objects as /elements

@@ -231,8 +231,10 @@ static void test_features(void)
             CHECK(json_is_false(json_object_get(el->object, off[k])));
         json_t *m = element_metadata_render(el);
         json_t *ev = json_object_get(m, "events");
-        CHECK(json_is_false(json_object_get(ev, "supported")));
-        CHECK_EQ_INT(json_array_size(json_object_get(ev, "methods")), 0);
+        json_t *both = json_pack("{s:b, s:[s, s]}", "supported", 1, "methods",
+                                 "polling", "webhook");
+        CHECK(json_equal(ev, both) == 1); /* issue 11: both work */
+        json_decref(both);
         json_t *no_bulk = json_pack("{s:b, s:b}", "upload", 0, "download", 0);
         CHECK(json_equal(json_object_get(m, "bulk"), no_bulk) == 1);
         json_decref(no_bulk);
@@ -244,20 +246,20 @@ static void test_features(void)
     /* supported without methods, methods without supported */
     x = json_deep_copy(d);
     json_object_set_new(json_object_get(json_object_get(x, "metadata"), "events"),
-                        "supported", json_true());
+                        "methods", json_array());
     expect_invalid(x, "metadata.events.supported");
     json_decref(x);
     x = json_deep_copy(d);
     json_object_set_new(json_object_get(json_object_get(x, "metadata"), "events"),
-                        "methods", json_pack("[s]", "polling"));
+                        "supported", json_false());
     expect_invalid(x, "metadata.events.supported");
     json_decref(x);
-    /* both switched on together: fine */
+    /* both switched off together: fine */
     x = json_deep_copy(d);
     json_object_set_new(json_object_get(json_object_get(x, "metadata"), "events"),
-                        "supported", json_true());
+                        "supported", json_false());
     json_object_set_new(json_object_get(json_object_get(x, "metadata"), "events"),
-                        "methods", json_pack("[s]", "polling"));
+                        "methods", json_array());
     CHECK_EQ_INT(elements_validate_def(x, msg, sizeof(msg)), ED_OK);
     json_decref(x);
     /* bulk in the metadata disagreeing with the element object */
