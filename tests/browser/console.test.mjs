@@ -360,6 +360,8 @@ describe('web console', () => {
     await field(page, 'Tags').fill('after, second');
     await assertLabelled(page, 'edit form');
     await page.getByLabel('Events Enabled').check();
+    // events need somewhere to go (issue 11: enabled without a callback URL is a 400)
+    await field(page, 'Event Notification Callback URL').fill('http://127.0.0.1:9/events');
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.getByText('Changes saved.').waitFor();
     await page.getByRole('heading', { level: 1, name: 'Edited name' }).waitFor();
