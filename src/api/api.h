@@ -53,6 +53,8 @@ extern const struct ed_route api_hubs_routes[];
 extern const struct ed_route api_instances_routes[];
 extern const struct ed_route api_hub_routes[];
 extern const struct ed_route api_events_routes[];
+/* HubSpot webhooks in (api_webhooks.c). */
+extern const struct ed_route api_webhooks_routes[];
 /* Console pages and assets, outside the API base path (api_console.c). */
 extern const struct ed_route api_console_routes[];
 /* The console's security headers (CSP, X-Frame-Options, ...), which every

@@ -101,6 +101,9 @@ static const struct cfg_row rows[] = {
           3600000000, event_retry_unit_us,
           "unit of the event retry schedule: retry x waits 4^x units "
           "(default 1 s; tests compress it)"),
+    ROW_S("public-url", "ELEMENTSD_PUBLIC_URL", "", public_url,
+          "externally visible base URL (https://hub.example.com): the URL "
+          "HubSpot's webhook signatures cover (default http://{Host})"),
     ROW_I("poll-minute-ms", "ELEMENTSD_POLL_MINUTE_MS", "60000", 100, 60000,
           poll_minute_ms,
           "length in ms of one minute of event.poller.refresh_interval "

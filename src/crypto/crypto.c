@@ -265,6 +265,11 @@ bool crypto_ct_streq(const char *a, const char *b)
     return sodium_memcmp(a, b, la) == 0;
 }
 
+void crypto_sha256(const void *msg, size_t mlen, uint8_t out[32])
+{
+    crypto_hash_sha256(out, msg, mlen);
+}
+
 void crypto_hmac_sha256(const void *key, size_t klen, const void *msg,
                         size_t mlen, uint8_t out[32])
 {

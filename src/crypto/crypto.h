@@ -72,6 +72,7 @@ bool crypto_ct_streq(const char *a, const char *b);
 /* HMAC-SHA256 and SHA-256 (webhook signatures and the like). */
 void crypto_hmac_sha256(const void *key, size_t klen, const void *msg,
                         size_t mlen, uint8_t out[32]);
+void crypto_sha256(const void *msg, size_t mlen, uint8_t out[32]);
 /* base64 (standard, padded) of bytes; heap string. */
 char *crypto_b64(const void *p, size_t n);
 

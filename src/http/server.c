@@ -11,8 +11,10 @@
  * engine in the same epoll set. A hub handler suspends its connection and
  * sends the HubSpot call on its loop's engine; the answer arrives on the
  * same loop, which runs the continuation and resumes the connection, so a
- * call never crosses threads. Blocking work (SQLite, provisioning calls)
- * blocks only its own loop. */
+ * call never crosses threads. Every HubSpot call (hub calls, token
+ * refreshes, provisioning, revocation) goes through the engine; the only
+ * synchronous work on a loop is the store (short: SQLite in WAL mode or a
+ * pooled PostgreSQL connection). */
 #include "http/server.h"
 
 #include <arpa/inet.h>

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/mem.h"
+#include "core/buf.h"
 #include "store/store_int.h"
 
 static const struct store_ops *const backends[] = {
@@ -451,4 +452,70 @@ enum ed_err store_poll_finish(struct store *s, const struct store_poll *p,
                               const char *owner)
 {
     return s->ops->poll_finish(s, p, owner);
+}
+
+/* --- events: webhook ingress (evb) ----------------------------------------- */
+
+void store_inbox_free(struct store_inbox *rows, size_t n)
+{
+    for (size_t k = 0; rows && k < n; k++) {
+        free(rows[k].element_key);
+        free(rows[k].body);
+    }
+    free(rows);
+}
+
+enum ed_err store_inbox_put(struct store *s, const char *element_key,
+                            const char *body, size_t len, int64_t now,
+                            int64_t *id)
+{
+    return s->ops->inbox_put(s, element_key, body, len, now, id);
+}
+
+enum ed_err store_inbox_claim(struct store *s, int64_t id, int64_t now,
+                              int64_t lease, int64_t received_before,
+                              size_t max, struct store_inbox **rows, size_t *n)
+{
+    return s->ops->inbox_claim(s, id, now, lease, received_before, max, rows,
+                               n);
+}
+
+enum ed_err store_inbox_done(struct store *s, const int64_t *ids, size_t n,
+                             int64_t now)
+{
+    if (!n)
+        return ED_OK;
+    return s->ops->inbox_done(s, ids, n, now);
+}
+
+/* "[1,2,3]": a list of ids as one bound parameter (json_each / jsonb). */
+char *store_ids_json(const int64_t *ids, size_t n)
+{
+    struct ed_buf b;
+    ed_buf_init(&b, (size_t)n * 24 + 8);
+    ed_buf_appends(&b, "[");
+    for (size_t i = 0; i < n; i++)
+        ed_buf_printf(&b, "%s%lld", i ? "," : "", (long long)ids[i]);
+    ed_buf_appends(&b, "]");
+    return ed_buf_take(&b);
+}
+
+enum ed_err store_inbox_retry(struct store *s, int64_t id, int64_t retry_at,
+                              const char *why)
+{
+    return s->ops->inbox_retry(s, id, retry_at, why);
+}
+
+enum ed_err store_inbox_purge(struct store *s, int64_t before, size_t *n)
+{
+    return s->ops->inbox_purge(s, before, n);
+}
+
+enum ed_err store_instance_find_by_app(struct store *s, int64_t app_id,
+                                       int64_t portal_id, int64_t prefer_portal,
+                                       size_t max, struct store_instance **out,
+                                       size_t *n)
+{
+    return s->ops->instance_find_by_app(s, app_id, portal_id, prefer_portal,
+                                        max, out, n);
 }

@@ -335,4 +335,50 @@ enum ed_err store_poll_claim(struct store *s, int64_t now_ms,
 enum ed_err store_poll_finish(struct store *s, const struct store_poll *p,
                               const char *owner);
 
+/* --- events: webhook ingress (evb) -------------------------------------------
+ *
+ * The inbox of HubSpot webhook batches (events/webhooks.c): a verified batch
+ * is stored before the request is answered, then claimed and processed on
+ * the events loop. A claim is a lease (claimed_until, epoch ms): only one
+ * caller gets a row whose lease has run out (PostgreSQL: FOR UPDATE SKIP
+ * LOCKED, so each row goes to one node); a crashed holder's rows come back
+ * when the lease ends. Times are epoch milliseconds. */
+struct store_inbox {
+    int64_t id;
+    char *element_key;
+    char *body; /* the batch as received (JSON text) */
+    int64_t received_at;
+    int attempts; /* claims so far, this one included */
+};
+
+void store_inbox_free(struct store_inbox *rows, size_t n);
+/* Store a batch; durable (synchronous commit) on return; sets *id. */
+enum ed_err store_inbox_put(struct store *s, const char *element_key,
+                            const char *body, size_t len, int64_t now,
+                            int64_t *id);
+/* Claim up to max unprocessed rows whose lease has run out (id > 0: that
+ * row only), received at or before received_before, oldest first: each
+ * gets claimed_until = now + lease and attempts + 1. *rows is allocated
+ * (free with store_inbox_free) even when *n is 0. */
+enum ed_err store_inbox_claim(struct store *s, int64_t id, int64_t now,
+                              int64_t lease, int64_t received_before,
+                              size_t max, struct store_inbox **rows, size_t *n);
+/* Mark claimed rows processed (their events are in the outbox), in one
+ * statement. */
+enum ed_err store_inbox_done(struct store *s, const int64_t *ids, size_t n,
+                             int64_t now);
+/* Give a claimed row back until retry_at, noting why it failed. */
+enum ed_err store_inbox_retry(struct store *s, int64_t id, int64_t retry_at,
+                              const char *why);
+/* Delete rows processed before `before`; *n how many. */
+enum ed_err store_inbox_purge(struct store *s, int64_t before, size_t *n);
+/* Instances of HubSpot app app_id (their provider metadata's app_id),
+ * portal_id != 0: on that portal only (hub_id); portal_id 0: any portal,
+ * ordered so that those of `prefer_portal` come first. At most max, newest
+ * first. */
+enum ed_err store_instance_find_by_app(struct store *s, int64_t app_id,
+                                       int64_t portal_id, int64_t prefer_portal,
+                                       size_t max, struct store_instance **out,
+                                       size_t *n);
+
 #endif

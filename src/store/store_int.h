@@ -89,6 +89,24 @@ struct store_ops {
                                     int64_t instance_id, const char *url,
                                     int64_t now, size_t *n);
 
+    /* events: webhook ingress (evb) */
+    enum ed_err (*inbox_put)(struct store *s, const char *element_key,
+                             const char *body, size_t len, int64_t now,
+                             int64_t *id);
+    enum ed_err (*inbox_claim)(struct store *s, int64_t id, int64_t now,
+                               int64_t lease, int64_t received_before,
+                               size_t max, struct store_inbox **rows,
+                               size_t *n);
+    enum ed_err (*inbox_done)(struct store *s, const int64_t *ids, size_t n,
+                              int64_t now);
+    enum ed_err (*inbox_retry)(struct store *s, int64_t id, int64_t retry_at,
+                               const char *why);
+    enum ed_err (*inbox_purge)(struct store *s, int64_t before, size_t *n);
+    enum ed_err (*instance_find_by_app)(struct store *s, int64_t app_id,
+                                        int64_t portal_id,
+                                        int64_t prefer_portal, size_t max,
+                                        struct store_instance **out, size_t *n);
+
     /* events: the poller (evc) */
     enum ed_err (*poll_candidates)(struct store *s, int64_t after_id,
                                    int64_t *ids, size_t max, size_t *n);
@@ -121,6 +139,9 @@ struct store_refresh {
 void store_note_unavailable(void);
 /* Backends: call the instance hook (another process changed an instance). */
 void store_instances_changed(struct store *s);
+
+/* Backends (evb): a heap "[1,2,3]" of ids, bound as one parameter. */
+char *store_ids_json(const int64_t *ids, size_t n);
 
 extern const struct store_ops store_sqlite_ops;
 #ifdef ED_HAVE_PG

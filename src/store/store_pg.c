@@ -1693,6 +1693,159 @@ static enum ed_err pg_poll_finish(struct store *base,
     return err;
 }
 
+/* --- events: webhook ingress (evb) ----------------------------------------- */
+
+static enum ed_err pg_inbox_put(struct store *base, const char *element_key,
+                                const char *body, size_t len, int64_t now,
+                                int64_t *id)
+{
+    struct pg_params p = {0};
+    PGresult *res;
+    char *text = ed_strndup(body, len);
+    p_text(&p, element_key);
+    p_text(&p, text);
+    p_i64(&p, now);
+    enum ed_err err = pg_query((struct store_pg *)base,
+                               "INSERT INTO events_inbox(element_key, body, "
+                               "received_at) VALUES($1,$2,$3) RETURNING id",
+                               &p, false, &res);
+    if (!err)
+        *id = col_i64(res, 0, 0);
+    PQclear(res);
+    free(text);
+    return err;
+}
+
+static enum ed_err pg_inbox_claim(struct store *base, int64_t id, int64_t now,
+                                  int64_t lease, int64_t received_before,
+                                  size_t max, struct store_inbox **rows,
+                                  size_t *n)
+{
+    struct pg_params p = {0};
+    PGresult *res;
+    p_i64(&p, id);
+    p_i64(&p, now);
+    p_i64(&p, lease);
+    p_i64(&p, received_before);
+    p_i64(&p, (int64_t)max);
+    enum ed_err err = pg_query(
+        (struct store_pg *)base,
+        "UPDATE events_inbox SET claimed_until=$2+$3, attempts=attempts+1 "
+        "WHERE id IN (SELECT id FROM events_inbox WHERE processed_at IS NULL "
+        "AND claimed_until<=$2 AND received_at<=$4 AND ($1=0 OR id=$1) "
+        "ORDER BY id LIMIT $5 FOR UPDATE SKIP LOCKED) "
+        "RETURNING id, element_key, body, received_at, attempts",
+        &p, false, &res);
+    if (err)
+        return err;
+    size_t k = (size_t)PQntuples(res);
+    if (k > max)
+        k = max;
+    struct store_inbox *out = ed_calloc(k ? k : 1, sizeof(*out));
+    for (size_t r = 0; r < k; r++) {
+        out[r].id = col_i64(res, (int)r, 0);
+        out[r].element_key = col_text(res, (int)r, 1);
+        out[r].body = col_text(res, (int)r, 2);
+        out[r].received_at = col_i64(res, (int)r, 3);
+        out[r].attempts = (int)col_i64(res, (int)r, 4);
+    }
+    PQclear(res);
+    /* RETURNING follows no ORDER BY: oldest first, as documented */
+    for (size_t a = 1; a < k; a++)
+        for (size_t b = a; b > 0 && out[b - 1].id > out[b].id; b--) {
+            struct store_inbox t = out[b];
+            out[b] = out[b - 1];
+            out[b - 1] = t;
+        }
+    *rows = out;
+    *n = k;
+    return ED_OK;
+}
+
+static enum ed_err pg_inbox_done(struct store *base, const int64_t *ids,
+                                 size_t n, int64_t now)
+{
+    struct pg_params p = {0};
+    PGresult *res;
+    char *list = store_ids_json(ids, n);
+    p_text(&p, list);
+    p_i64(&p, now);
+    enum ed_err err = pg_query(
+        (struct store_pg *)base,
+        "UPDATE events_inbox SET processed_at=$2, last_error=NULL WHERE id IN "
+        "(SELECT jsonb_array_elements_text($1::jsonb)::bigint)",
+        &p, false, &res);
+    PQclear(res);
+    free(list);
+    return err;
+}
+
+static enum ed_err pg_inbox_retry(struct store *base, int64_t id,
+                                  int64_t retry_at, const char *why)
+{
+    struct pg_params p = {0};
+    PGresult *res;
+    p_i64(&p, id);
+    p_i64(&p, retry_at);
+    p_text(&p, why);
+    enum ed_err err = pg_query((struct store_pg *)base,
+                               "UPDATE events_inbox SET claimed_until=$2, "
+                               "last_error=$3 WHERE id=$1 AND processed_at IS "
+                               "NULL",
+                               &p, false, &res);
+    PQclear(res);
+    return err;
+}
+
+static enum ed_err pg_inbox_purge(struct store *base, int64_t before, size_t *n)
+{
+    struct pg_params p = {0};
+    PGresult *res;
+    uint64_t v = 0;
+    p_i64(&p, before);
+    enum ed_err err = pg_query((struct store_pg *)base,
+                               "DELETE FROM events_inbox WHERE processed_at "
+                               "IS NOT NULL AND processed_at<$1",
+                               &p, false, &res);
+    if (!err && *PQcmdTuples(res))
+        ed_parse_u64(PQcmdTuples(res), UINT64_MAX, &v);
+    PQclear(res);
+    *n = (size_t)v;
+    return err;
+}
+
+static enum ed_err pg_instance_find_by_app(struct store *base, int64_t app_id,
+                                           int64_t portal_id,
+                                           int64_t prefer_portal, size_t max,
+                                           struct store_instance **out,
+                                           size_t *n)
+{
+    struct pg_params p = {0};
+    PGresult *res;
+    p_i64(&p, app_id);
+    p_i64(&p, portal_id);
+    p_i64(&p, prefer_portal);
+    p_i64(&p, (int64_t)max);
+    enum ed_err err = pg_query(
+        (struct store_pg *)base,
+        "SELECT " INST_COLS " FROM instances WHERE app_id=$1 AND "
+        "($2=0 OR portal_id=$2) ORDER BY (portal_id IS NOT DISTINCT FROM $3) "
+        "DESC, id DESC LIMIT $4",
+        &p, true, &res);
+    if (err)
+        return err;
+    size_t k = (size_t)PQntuples(res);
+    if (k > max)
+        k = max;
+    struct store_instance *list = ed_calloc(k ? k : 1, sizeof(*list));
+    for (size_t r = 0; r < k; r++)
+        read_instance(res, (int)r, &list[r]);
+    PQclear(res);
+    *out = list;
+    *n = k;
+    return ED_OK;
+}
+
 const struct store_ops store_pg_ops = {
     .name = "postgresql",
     .url_prefix = "postgres",
@@ -1731,6 +1884,12 @@ const struct store_ops store_pg_ops = {
     .delivery_finish = pg_delivery_finish,
     .delivery_list = pg_delivery_list,
     .delivery_requeue = pg_delivery_requeue,
+    .inbox_put = pg_inbox_put,
+    .inbox_claim = pg_inbox_claim,
+    .inbox_done = pg_inbox_done,
+    .inbox_retry = pg_inbox_retry,
+    .inbox_purge = pg_inbox_purge,
+    .instance_find_by_app = pg_instance_find_by_app,
     .poll_candidates = pg_poll_candidates,
     .poll_list = pg_poll_list,
     .poll_schedule = pg_poll_schedule,

@@ -1231,6 +1231,186 @@ static enum ed_err sqlite_poll_finish(struct store *base,
     return err;
 }
 
+/* --- events: webhook ingress (evb) ----------------------------------------- */
+
+static enum ed_err sqlite_inbox_put(struct store *base, const char *element_key,
+                                    const char *body, size_t len, int64_t now,
+                                    int64_t *id)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    enum ed_err err = prepare(c->db,
+                              "INSERT INTO events_inbox(element_key, body, "
+                              "received_at) VALUES(?,?,?)",
+                              &st);
+    if (!err) {
+        sqlite3_bind_text(st, 1, element_key, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, body, (int)len, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 3, now);
+        err = rc_err(sqlite3_step(st));
+        if (!err)
+            *id = sqlite3_last_insert_rowid(c->db);
+    }
+    sqlite3_finalize(st);
+    conn_release(c);
+    return err;
+}
+
+static int inbox_cmp(const void *a, const void *b)
+{
+    const struct store_inbox *x = a, *y = b;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static enum ed_err sqlite_inbox_claim(struct store *base, int64_t id,
+                                      int64_t now, int64_t lease,
+                                      int64_t received_before, size_t max,
+                                      struct store_inbox **rows, size_t *n)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    size_t k = 0;
+    struct store_inbox *out = ed_calloc(max ? max : 1, sizeof(*out));
+    enum ed_err err = prepare(
+        c->db,
+        "UPDATE events_inbox SET claimed_until=?2+?3, attempts=attempts+1 "
+        "WHERE id IN (SELECT id FROM events_inbox WHERE processed_at IS NULL "
+        "AND claimed_until<=?2 AND received_at<=?4 AND (?1=0 OR id=?1) "
+        "ORDER BY id LIMIT ?5) "
+        "RETURNING id, element_key, body, received_at, attempts",
+        &st);
+    if (!err) {
+        int rc;
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_int64(st, 2, now);
+        sqlite3_bind_int64(st, 3, lease);
+        sqlite3_bind_int64(st, 4, received_before);
+        sqlite3_bind_int64(st, 5, (int64_t)max);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW && k < max) {
+            out[k].id = sqlite3_column_int64(st, 0);
+            out[k].element_key = col_text(st, 1);
+            out[k].body = col_text(st, 2);
+            out[k].received_at = sqlite3_column_int64(st, 3);
+            out[k].attempts = sqlite3_column_int(st, 4);
+            k++;
+        }
+        if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+            err = rc_err(rc);
+    }
+    sqlite3_finalize(st);
+    conn_release(c);
+    if (err) {
+        store_inbox_free(out, k);
+        return err;
+    }
+    qsort(out, k, sizeof(*out), inbox_cmp);
+    *rows = out;
+    *n = k;
+    return ED_OK;
+}
+
+/* One statement binding (int64 a, int64 b, text t) as ?1 ?2 ?3 (those
+ * the statement has). */
+static enum ed_err inbox_exec(struct store *base, const char *sql, int64_t a,
+                              int64_t b, const char *t, size_t *changes)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    enum ed_err err = prepare(c->db, sql, &st);
+    if (!err) {
+        sqlite3_bind_int64(st, 1, a);
+        sqlite3_bind_int64(st, 2, b);
+        bind_text_or_null(st, 3, t);
+        err = rc_err(sqlite3_step(st));
+        if (changes)
+            *changes = err ? 0 : (size_t)sqlite3_changes(c->db);
+    }
+    sqlite3_finalize(st);
+    conn_release(c);
+    return err;
+}
+
+static enum ed_err sqlite_inbox_done(struct store *base, const int64_t *ids,
+                                     size_t n, int64_t now)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    char *list = store_ids_json(ids, n);
+    enum ed_err err = prepare(c->db,
+                              "UPDATE events_inbox SET processed_at=?2, "
+                              "last_error=NULL WHERE id IN (SELECT value "
+                              "FROM json_each(?1))",
+                              &st);
+    if (!err) {
+        sqlite3_bind_text(st, 1, list, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 2, now);
+        err = rc_err(sqlite3_step(st));
+    }
+    sqlite3_finalize(st);
+    conn_release(c);
+    free(list);
+    return err;
+}
+
+static enum ed_err sqlite_inbox_retry(struct store *base, int64_t id,
+                                      int64_t retry_at, const char *why)
+{
+    return inbox_exec(base,
+                      "UPDATE events_inbox SET claimed_until=?2, "
+                      "last_error=?3 WHERE id=?1 AND processed_at IS NULL",
+                      id, retry_at, why, NULL);
+}
+
+static enum ed_err sqlite_inbox_purge(struct store *base, int64_t before,
+                                      size_t *n)
+{
+    return inbox_exec(base,
+                      "DELETE FROM events_inbox WHERE processed_at IS NOT NULL "
+                      "AND processed_at<?1",
+                      before, 0, NULL, n);
+}
+
+static enum ed_err
+sqlite_instance_find_by_app(struct store *base, int64_t app_id,
+                            int64_t portal_id, int64_t prefer_portal,
+                            size_t max, struct store_instance **out, size_t *n)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    size_t k = 0;
+    struct store_instance *list = ed_calloc(max ? max : 1, sizeof(*list));
+    enum ed_err err = prepare(c->db,
+                              "SELECT " INST_COLS " FROM instances WHERE "
+                              "app_id=?1 AND (?2=0 OR portal_id=?2) "
+                              "ORDER BY portal_id IS ?3 DESC, id DESC LIMIT ?4",
+                              &st);
+    if (!err) {
+        int rc;
+        sqlite3_bind_int64(st, 1, app_id);
+        sqlite3_bind_int64(st, 2, portal_id);
+        sqlite3_bind_int64(st, 3, prefer_portal);
+        sqlite3_bind_int64(st, 4, (int64_t)max);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW && k < max)
+            read_instance(st, &list[k++]);
+        if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+            err = rc_err(rc);
+    }
+    sqlite3_finalize(st);
+    conn_release(c);
+    if (err) {
+        store_instances_free(list, k);
+        return err;
+    }
+    *out = list;
+    *n = k;
+    return ED_OK;
+}
+
 const struct store_ops store_sqlite_ops = {
     .name = "sqlite",
     .url_prefix = "sqlite:",
@@ -1261,6 +1441,12 @@ const struct store_ops store_sqlite_ops = {
     .delivery_finish = sqlite_delivery_finish,
     .delivery_list = sqlite_delivery_list,
     .delivery_requeue = sqlite_delivery_requeue,
+    .inbox_put = sqlite_inbox_put,
+    .inbox_claim = sqlite_inbox_claim,
+    .inbox_done = sqlite_inbox_done,
+    .inbox_retry = sqlite_inbox_retry,
+    .inbox_purge = sqlite_inbox_purge,
+    .instance_find_by_app = sqlite_instance_find_by_app,
     .poll_candidates = sqlite_poll_candidates,
     .poll_list = sqlite_poll_list,
     .poll_schedule = sqlite_poll_schedule,

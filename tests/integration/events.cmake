@@ -6,3 +6,5 @@ ed_py_test(integration.events_config ${CMAKE_CURRENT_LIST_DIR}/test_events_confi
            LABELS integration TIMEOUT 120)
 ed_py_test(integration.events_poller ${CMAKE_CURRENT_LIST_DIR}/test_events_poller.py
            LABELS integration TIMEOUT 240)
+ed_py_test(integration.events_webhooks ${CMAKE_CURRENT_LIST_DIR}/test_events_webhooks.py
+           LABELS integration TIMEOUT 240)

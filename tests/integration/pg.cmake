@@ -66,3 +66,5 @@ ed_pg_py_test(multinode_bg ${CMAKE_CURRENT_SOURCE_DIR}/test_multinode_bg.py TIME
 # stops and starts a cluster of its own, not the fixture's
 ed_pg_py_test(multinode_outage ${CMAKE_CURRENT_SOURCE_DIR}/test_multinode_outage.py
               TIMEOUT 120)
+# Events (issue 11): webhooks in (its outage test stops a cluster of its own)
+ed_pg_py_test(events_webhooks ${CMAKE_CURRENT_SOURCE_DIR}/test_events_webhooks.py TIMEOUT 300)
