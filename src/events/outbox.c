@@ -17,7 +17,12 @@
  * in flight per receiver (scheme://host:port of the URL) and at most twice
  * that wait in memory; further rows claimed for a busy receiver are put
  * back, due a little later, without counting an attempt. So a receiver
- * that is slow or down holds its own slots only, never another's. The
+ * that is slow or down holds its own slots only, never another's. Claims
+ * are sized to that room: a claim skips the instances of receivers that
+ * are full, and one made because POSTs completed asks for no more rows
+ * than the receivers with room can take (none: no claim); the tick, a retry
+ * timer or an enqueue claim that plus --event-receiver-concurrency rows,
+ * for receivers not seen yet. The
  * lease covers the longest a claimed row can wait here plus its own POST
  * (3 x timeout + 5 s): a node that dies mid-attempt leaves rows that are
  * claimed again once it expires. */
@@ -46,6 +51,8 @@
 #define TICK_MS 1000     /* look for due rows (other nodes', expired leases) */
 #define POSTPONE_MS 1000 /* a row put back for a busy receiver */
 #define INST_CACHE 16    /* instances loaded per pass */
+#define RC_INSTS 16      /* instances remembered per receiver */
+#define SKIP_MAX 256     /* instances a claim may skip */
 
 /* --- configuration --------------------------------------------------------
  * Only the two keys a delivery needs, read directly (events_config_read
@@ -182,6 +189,8 @@ struct receiver {
     int inflight;
     int waiting;
     struct job *head, **tail;
+    int64_t insts[RC_INSTS]; /* instances last seen sending here */
+    size_t ninsts;
 };
 
 static struct {
@@ -259,6 +268,37 @@ static void inflight_del(struct job *j)
 }
 
 static void flush(void *ud);
+
+static bool receiver_full(const struct receiver *r)
+{
+    return r->waiting >= 2 * O.app->cfg->event_receiver_concurrency;
+}
+
+/* Rows the receivers not full can still take (in flight + waiting). */
+static size_t receivers_room(void)
+{
+    size_t room = 0;
+    int cap = 3 * O.app->cfg->event_receiver_concurrency;
+    for (struct receiver *r = O.receivers; r; r = r->next)
+        if (!receiver_full(r) && r->inflight + r->waiting < cap)
+            room += (size_t)(cap - r->inflight - r->waiting);
+    return room;
+}
+
+/* Instance id now sends to r (and to no other receiver known here). */
+static void receiver_note(struct receiver *r, int64_t instance_id)
+{
+    for (struct receiver *o = O.receivers; o; o = o->next)
+        for (size_t i = 0; i < o->ninsts; i++)
+            if (o->insts[i] == instance_id) {
+                if (o == r)
+                    return;
+                o->insts[i] = o->insts[--o->ninsts];
+                break;
+            }
+    if (r->ninsts < RC_INSTS)
+        r->insts[r->ninsts++] = instance_id;
+}
 
 /* Queue the outcome of a claimed row for writing (takes d's strings). */
 static void record(struct store_delivery *d)
@@ -418,7 +458,8 @@ static void dispatch(struct store_delivery *d, struct inst_slot *cache,
         return;
     }
     struct receiver *r = receiver_for(url);
-    if (r->waiting >= 2 * O.app->cfg->event_receiver_concurrency) {
+    receiver_note(r, d->instance_id);
+    if (receiver_full(r)) {
         /* busy receiver: back to the store, a little later, no attempt */
         d->next_at = ed_now_ms() + POSTPONE_MS;
         record(d);
@@ -475,23 +516,39 @@ static void flush(void *ud)
     }
     O.ndone = 0;
     O.held -= n;
-    pass(NULL);
+    /* slots freed: claim for the receivers with room only (rows for others
+     * are found by the tick, a retry timer or an enqueue's kick) */
+    pass(&O.done);
 }
 
+/* ud: &O.done after a write-back, else a full claim. */
 static void pass(void *ud)
 {
     struct store_delivery *rows = NULL;
-    size_t n = 0, room, ncache = 0;
+    size_t n = 0, max, room, ncache = 0, nskip = 0;
     struct inst_slot cache[INST_CACHE];
+    int64_t skip[SKIP_MAX];
     enum ed_err err;
     if (ud == &O.retry_timer)
         O.retry_timer = 0;
     if (O.stopping || O.held >= HELD_MAX)
         return;
-    room = HELD_MAX - O.held;
-    err = store_delivery_claim(O.app->store, ed_now_ms(), lease_ms(),
-                               room < CLAIM_BATCH ? room : CLAIM_BATCH, &rows,
-                               &n);
+    max = HELD_MAX - O.held;
+    if (max > CLAIM_BATCH)
+        max = CLAIM_BATCH;
+    room = receivers_room();
+    if (ud == &O.done && room == 0)
+        return;
+    if (ud != &O.done) /* plus a little for receivers not seen yet */
+        room += (size_t)O.app->cfg->event_receiver_concurrency;
+    if (room < max)
+        max = room;
+    for (struct receiver *r = O.receivers; r; r = r->next)
+        for (size_t i = 0;
+             receiver_full(r) && i < r->ninsts && nskip < SKIP_MAX; i++)
+            skip[nskip++] = r->insts[i];
+    err = store_delivery_claim(O.app->store, ed_now_ms(), lease_ms(), max, skip,
+                               nskip, &rows, &n);
     if (err) {
         ed_warn(NULL, "msg=\"event claim failed\" err=%s", ed_strerror(err));
         return;
@@ -505,7 +562,7 @@ static void pass(void *ud)
     store_deliveries_free(rows, n);
     for (struct receiver *r = O.receivers; r; r = r->next)
         start(r);
-    if (n == CLAIM_BATCH)
+    if (n == max && ud != &O.done)
         events_outbox_kick(); /* more may be due */
 }
 

@@ -3,6 +3,7 @@
  * NULL-terminated list, then forwards each domain call through its ops. */
 #include "store/store.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -368,13 +369,23 @@ enum ed_err store_delivery_add(struct store *s, struct store_delivery *rows,
     return n ? s->ops->delivery_add(s, rows, n) : ED_OK;
 }
 
+/* The skip list goes to the backends as text, "1,2,3" ("" for none): one
+ * bound parameter whatever its length. */
 enum ed_err store_delivery_claim(struct store *s, int64_t now, int64_t lease_ms,
-                                 size_t max, struct store_delivery **out,
-                                 size_t *n)
+                                 size_t max, const int64_t *skip, size_t nskip,
+                                 struct store_delivery **out, size_t *n)
 {
+    char *list = ed_calloc(nskip ? nskip * 21 : 1, 1);
+    size_t len = 0;
+    enum ed_err err;
     *out = NULL;
     *n = 0;
-    return s->ops->delivery_claim(s, now, lease_ms, max, out, n);
+    for (size_t i = 0; i < nskip; i++)
+        len += (size_t)snprintf(list + len, 21, "%s%lld", i ? "," : "",
+                                (long long)skip[i]);
+    err = s->ops->delivery_claim(s, now, lease_ms, max, list, out, n);
+    free(list);
+    return err;
 }
 
 enum ed_err store_delivery_finish(struct store *s,

@@ -272,10 +272,11 @@ enum ed_err store_delivery_add(struct store *s, struct store_delivery *rows,
                                size_t n);
 /* Claim at most max rows due at now (pending or retry, next_at <= now, no
  * live lease), oldest due first: each gets lease_until = now + lease_ms and
- * a fresh claim token (in the returned rows). */
+ * a fresh claim token (in the returned rows). Rows of the nskip instances
+ * in skip (may be NULL) are left alone. */
 enum ed_err store_delivery_claim(struct store *s, int64_t now, int64_t lease_ms,
-                                 size_t max, struct store_delivery **out,
-                                 size_t *n);
+                                 size_t max, const int64_t *skip, size_t nskip,
+                                 struct store_delivery **out, size_t *n);
 /* Write the outcome of n claimed rows in one transaction: status,
  * attempts, next_at, url, last_status, last_error, delivered_at; the lease
  * is released. Rows whose claim is no longer theirs are left alone

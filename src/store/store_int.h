@@ -77,7 +77,8 @@ struct store_ops {
                                 size_t n);
     enum ed_err (*delivery_claim)(struct store *s, int64_t now,
                                   int64_t lease_ms, size_t max,
-                                  struct store_delivery **out, size_t *n);
+                                  const char *skip, struct store_delivery **out,
+                                  size_t *n);
     enum ed_err (*delivery_finish)(struct store *s,
                                    const struct store_delivery *rows, size_t n,
                                    size_t *written);

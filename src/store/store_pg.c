@@ -1424,22 +1424,27 @@ static enum ed_err pg_delivery_add(struct store *base,
 
 static enum ed_err pg_delivery_claim(struct store *base, int64_t now,
                                      int64_t lease_ms, size_t max,
+                                     const char *skip,
                                      struct store_delivery **out, size_t *n)
 {
     struct pg_params p = {0};
     PGresult *res;
+    char *arr = ed_asprintf("{%s}", skip);
     p_i64(&p, now);
     p_i64(&p, now + lease_ms);
     p_i64(&p, (int64_t)max);
+    p_text(&p, arr);
     /* SKIP LOCKED: nodes claiming at the same moment take different rows
      * instead of waiting for each other */
     enum ed_err err = pg_query(
         (struct store_pg *)base,
         "UPDATE event_deliveries SET lease_until=$2, claim=claim+1 WHERE id "
         "IN (SELECT id FROM event_deliveries WHERE status IN "
-        "('pending','retry') AND next_at<=$1 AND lease_until<=$1 ORDER BY "
-        "next_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING " DELIVERY_COLS,
+        "('pending','retry') AND next_at<=$1 AND lease_until<=$1 AND NOT "
+        "(instance_id = ANY($4::bigint[])) ORDER BY next_at, id LIMIT $3 FOR "
+        "UPDATE SKIP LOCKED) RETURNING " DELIVERY_COLS,
         &p, false, &res);
+    free(arr);
     if (err)
         return err;
     read_deliveries(res, out, n);

@@ -911,6 +911,7 @@ out:
 
 static enum ed_err sqlite_delivery_claim(struct store *base, int64_t now,
                                          int64_t lease_ms, size_t max,
+                                         const char *skip,
                                          struct store_delivery **out, size_t *n)
 {
     struct store_sqlite *s = (struct store_sqlite *)base;
@@ -920,13 +921,15 @@ static enum ed_err sqlite_delivery_claim(struct store *base, int64_t now,
         c->db,
         "UPDATE event_deliveries SET lease_until=?2, claim=claim+1 WHERE id "
         "IN (SELECT id FROM event_deliveries WHERE status IN "
-        "('pending','retry') AND next_at<=?1 AND lease_until<=?1 ORDER BY "
-        "next_at, id LIMIT ?3) RETURNING " DELIVERY_COLS,
+        "('pending','retry') AND next_at<=?1 AND lease_until<=?1 AND "
+        "(?4='' OR instance_id NOT IN (SELECT value FROM json_each('['||?4||"
+        "']'))) ORDER BY next_at, id LIMIT ?3) RETURNING " DELIVERY_COLS,
         &st);
     if (!err) {
         sqlite3_bind_int64(st, 1, now);
         sqlite3_bind_int64(st, 2, now + lease_ms);
         sqlite3_bind_int64(st, 3, (int64_t)max);
+        sqlite3_bind_text(st, 4, skip, -1, SQLITE_STATIC);
         err = read_deliveries(st, out, n);
     }
     sqlite3_finalize(st);

@@ -336,6 +336,30 @@ class EventsOutbox(unittest.TestCase):
         self.assertLessEqual(slow.holding, 2)
         slow.release()
 
+    def test_claims_sized_to_receiver_room(self):
+        """A receiver full (cap 2: 2 in flight, 4 waiting) with 30 more
+        notifications due: its rows are not claimed (and put back) again and
+        again while it is full, nor beyond its room once it drains: almost
+        every claim makes an attempt."""
+        rec = self.receiver("hold")
+        inst = self.instance(rec.url, name="ev-room")
+        for _ in range(36):
+            self.send_test(inst)
+        self.assertTrue(u.wait_for(lambda: rec.holding >= 2, 20))
+        time.sleep(3.5)  # several ticks (1 s) while the receiver is full
+        rec.release()
+        self.wait_rows(inst, lambda rs: len(rs) == 36 and
+                       all(x[1] == "delivered" for x in rs))
+        # claims that made no attempt (put back); the held POSTs time out
+        # (1.5 s) and are retried: those claims are attempts
+        idle = [int(r[0]) - int(r[1]) for r in db_query(
+            self.env.data, "SELECT claim, attempts FROM event_deliveries "
+            "WHERE instance_id=%d" % inst["id"])]
+        self.assertLessEqual(max(idle), 2, idle)
+        self.assertLessEqual(sum(idle) / len(idle), 0.5, idle)
+        got = {g["headers"]["elements-webhook-id"] for g in rec.requests()}
+        self.assertEqual(got, {r[0] for r in self.rows(inst)})
+
     # --- listing and scope -----------------------------------------------------------
 
     def test_events_paging_and_scope(self):
