@@ -2,7 +2,9 @@
  * Internal hub calls on the events loop (see hubcall.h). The request is
  * built as http/ would build it for a client holding the instance's Element
  * token: its own arena, GET, path and subpath, the hub part stripped into
- * `rest`, the query parsed, the instance's organization as the caller. Its
+ * `rest`, the query parsed, the instance's organization as the caller; the
+ * hub gets a copy of the caller's instance rather than looking it up again
+ * by token (the poller has just loaded it from the store). Its
  * completion hook posts the continuation back onto the events loop (it may
  * be called from another thread when a token refresh flight ends), where
  * the continuation runs exactly as a server thread would run it. */
@@ -109,7 +111,6 @@ enum ed_err hubcall_get(struct ed_app *app, const struct instance *in,
 {
     struct hubcall *hc;
     struct hub_op *op;
-    const struct instance *view = NULL;
     bool overflow;
     if (!in->token || !events_loop_here())
         return ED_ERR_INVALID;
@@ -147,12 +148,10 @@ enum ed_err hubcall_get(struct ed_app *app, const struct instance *in,
     op = ed_calloc(1, sizeof(*op));
     op->req = req;
     op->res = &hc->res;
-    if (instance_get_shared(app, in->token, &view, &op->shared) != ED_OK) {
-        free(op);
-        hubcall_free(hc);
-        return ED_ERR_NOT_FOUND;
-    }
-    op->in = *view; /* a shallow view: the shared handle owns it */
+    /* the caller's instance, just loaded: a copy owned by the op (no
+     * second lookup by token; the hub only reads it) */
+    instance_copy(in, &op->in);
+    op->shared = NULL;
     int st = hub_dispatch(op, req->rest);
     if (st != ED_ASYNC) {
         /* answered at once (a refusal): still report through done, later */

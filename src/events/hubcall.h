@@ -26,9 +26,9 @@ struct hubcall_result {
 
 typedef void (*hubcall_done_fn)(void *ud, const struct hubcall_result *r);
 
-/* GET `url` for instance `in` (its token and organization are used; the
- * instance itself is looked up again through the instance cache, as a
- * client call would). url is hub-relative with an optional hub prefix and
+/* GET `url` for instance `in` (its token and organization are used, and a
+ * copy of it is what the hub works with: no second lookup by token, so the
+ * caller passes an instance it has just loaded). url is hub-relative with an optional hub prefix and
  * a query string: "/hubs/crm/contacts?where=...&pageSize=100" or
  * "/contacts?...". ED_OK: done runs later on the loop. Otherwise done is
  * never called. */

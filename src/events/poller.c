@@ -3,14 +3,16 @@
  * "Polling"). Every instance with polling events enabled has one row per
  * polled resource in the store (event_polls): its due time, its durable
  * watermark and the changes already reported at it. On the events loop a
- * tick claims the due rows (a lease: one node per poll), and each poll
+ * tick (every 250 ms) claims the due rows (a lease: one node per poll),
+ * and so does a claim a few ms after polls end while a backlog lasts; each poll
  * re-reads its instance, expands the resource's URL placeholders with
  * watermark - pollDelay, pages through the hub (hubcall.c: the client call
  * path, so the per-portal throttle and token refreshes are shared) until
  * records are older than that, decides CREATED or UPDATED, queues the
  * changes (events_enqueue) and only then advances the watermark. Rows are
  * created and removed by a reconciliation pass over the instances that
- * mention events in their configuration, once per poll minute. */
+ * mention events in their configuration, once per poll minute, in slices of
+ * ~20 ms between which the loop goes on polling. */
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,11 +36,14 @@
 #include "events/placeholders.h"
 #include "store/store.h"
 
-#define TICK_MAX_MS 1000 /* claim due polls at least this often */
-#define MAX_RUNNING 256  /* polls in flight on this node */
-#define MAX_PAGES 50     /* pages followed by one poll */
+#define TICK_MAX_MS 250 /* claim due polls at least this often */
+#define KICK_MS 5       /* coalesce claims after polls end */
+#define MAX_RUNNING 256 /* polls in flight on this node */
+#define CLAIM_MIN 16    /* a claim after polls end waits for this much room */
+#define RECONCILE_SLICE_MS 20 /* reconciliation work per turn of the loop */
+#define MAX_PAGES 50          /* pages followed by one poll */
 #define DEFAULT_PAGE_SIZE 100
-#define RECONCILE_BATCH 256
+#define RECONCILE_BATCH 64
 
 /* The instance's events configuration (events/config.h). */
 struct poll_cfg {
@@ -78,7 +83,10 @@ static struct {
     char owner[32]; /* this node's lease name */
     atomic_bool on;
     unsigned long timer;
+    unsigned long kick; /* a claim soon, after polls ended */
     int64_t next_reconcile_ms;
+    int64_t reconcile_after; /* > 0: a pass in progress, past this id */
+    bool reconciling;
     int running;
     bool crash_test;
 } P;
@@ -158,20 +166,40 @@ out:
     instance_cleanup(&in);
 }
 
-static void reconcile(int64_t now)
+/* One slice of the reconciliation pass: batches of instances until
+ * RECONCILE_SLICE_MS have gone by; the rest of the pass runs at the next
+ * turn of the loop, so polls keep starting and ending meanwhile. Returns
+ * true when the pass is over. */
+static bool reconcile_slice(int64_t now)
 {
     int64_t ids[RECONCILE_BATCH];
-    int64_t after = 0;
     size_t n;
+    int64_t t0 = ed_now_ms();
     do {
-        if (store_poll_candidates(P.app->store, after, ids, RECONCILE_BATCH,
-                                  &n) != ED_OK)
-            return;
+        if (store_poll_candidates(P.app->store, P.reconcile_after, ids,
+                                  RECONCILE_BATCH, &n) != ED_OK)
+            return true;
         for (size_t i = 0; i < n; i++)
             reconcile_one(ids[i], now);
         if (n)
-            after = ids[n - 1];
-    } while (n == RECONCILE_BATCH);
+            P.reconcile_after = ids[n - 1];
+        if (n < RECONCILE_BATCH)
+            return true;
+    } while (ed_now_ms() - t0 < RECONCILE_SLICE_MS);
+    return false;
+}
+
+static void reconcile_step(void *ud)
+{
+    (void)ud;
+    if (!atomic_load(&P.on))
+        return;
+    if (reconcile_slice(ed_now_ms())) {
+        P.reconciling = false;
+        P.reconcile_after = 0;
+        return;
+    }
+    events_loop_after(0, reconcile_step, NULL);
 }
 
 /* --- one poll ------------------------------------------------------------ */
@@ -214,6 +242,8 @@ static int64_t next_due(const struct store_poll *r, int64_t now)
     return due;
 }
 
+static void kick(void);
+
 /* End the poll: the watermark advances only when `advance`. */
 static void poll_end(struct poll *p, bool advance)
 {
@@ -235,6 +265,7 @@ static void poll_end(struct poll *p, bool advance)
     free(seen);
     P.running--;
     poll_free(p);
+    kick();
 }
 
 /* Value at a dotted path ("properties.lastmodifieddate"). */
@@ -475,6 +506,48 @@ static void poll_start(struct store_poll *row, int64_t now)
     fetch(p, NULL);
 }
 
+/* --- claiming ------------------------------------------------------------ */
+
+/* Claim the due rows this node has room for and start them. Returns true
+ * when the claim was full (more rows may be due). */
+static bool claim(int64_t now)
+{
+    struct store_poll *rows = NULL;
+    size_t n = 0;
+    size_t room = (size_t)(MAX_RUNNING - P.running);
+    int64_t lease = 5 * minute_ms();
+    if (P.running >= MAX_RUNNING)
+        return false;
+    if (lease < 10000)
+        lease = 10000;
+    if (store_poll_claim(P.app->store, now, now + lease, P.owner, room, &rows,
+                         &n) != ED_OK)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        poll_start(&rows[i], now);
+    store_polls_free(rows, n);
+    return n == room;
+}
+
+static void kicked(void *ud)
+{
+    (void)ud;
+    P.kick = 0;
+    if (!atomic_load(&P.on))
+        return;
+    if (claim(ed_now_ms()) && !P.kick)
+        P.kick = events_loop_after(KICK_MS, kicked, NULL);
+}
+
+/* Polls ended: claim again soon rather than at the next tick, once there
+ * is room for a few (a backlog is worked off at the rate polls end). */
+static void kick(void)
+{
+    if (P.kick || !atomic_load(&P.on) || MAX_RUNNING - P.running < CLAIM_MIN)
+        return;
+    P.kick = events_loop_after(KICK_MS, kicked, NULL);
+}
+
 /* --- the tick ------------------------------------------------------------ */
 
 static void tick(void *ud)
@@ -484,23 +557,19 @@ static void tick(void *ud)
     P.timer = 0;
     if (!atomic_load(&P.on))
         return;
-    if (now >= P.next_reconcile_ms) {
-        reconcile(now);
+    if (now >= P.next_reconcile_ms && !P.reconciling) {
+        P.reconciling = true;
+        P.reconcile_after = 0;
         P.next_reconcile_ms = now + minute_ms();
+        if (!reconcile_slice(now)) {
+            events_loop_after(0, reconcile_step, NULL);
+        } else {
+            P.reconciling = false;
+            P.reconcile_after = 0;
+        }
     }
-    if (P.running < MAX_RUNNING) {
-        struct store_poll *rows = NULL;
-        size_t n = 0;
-        int64_t lease = 5 * minute_ms();
-        if (lease < 10000)
-            lease = 10000;
-        if (store_poll_claim(P.app->store, now, now + lease, P.owner,
-                             (size_t)(MAX_RUNNING - P.running), &rows,
-                             &n) == ED_OK)
-            for (size_t i = 0; i < n; i++)
-                poll_start(&rows[i], now);
-        store_polls_free(rows, n);
-    }
+    if (claim(now) && !P.kick)
+        P.kick = events_loop_after(KICK_MS, kicked, NULL);
     long every = (long)(minute_ms() / 4);
     if (every > TICK_MAX_MS)
         every = TICK_MAX_MS;
@@ -519,7 +588,11 @@ enum ed_err events_poller_start(struct ed_app *app)
     P.app = app;
     atomic_store(&P.on, true);
     P.running = 0;
+    P.kick = 0;
+    P.timer = 0;
     P.next_reconcile_ms = 0;
+    P.reconcile_after = 0;
+    P.reconciling = false;
     P.crash_test = getenv("ELEMENTSD_TEST_POLL_CRASH") != NULL;
     crypto_random(rnd, sizeof(rnd));
     snprintf(P.owner, sizeof(P.owner), "%02x%02x%02x%02x%02x%02x%02x%02x",
