@@ -105,12 +105,20 @@ def setup(ed_flags):
 
 def ingest(args):
     env, rx = setup(args.ed_flags)
-    port = env.ed.port
+    # --nodes N (PostgreSQL): N-1 more nodes on the same database and master
+    # key; client k posts to node k % N
+    nodes = [env.ed]
+    for _ in range(args.nodes - 1):
+        nodes.append(h.start_elementsd(
+            env.data, "--hubspot-app-url", env.sim.base, "--hubspot-api-url",
+            env.sim.base, "--throttle", "0", "--search-throttle", "0",
+            *args.ed_flags))
     stop = time.perf_counter() + args.secs
     done = [0] * args.clients
     errors = [0] * args.clients
 
     def client(k):
+        port = nodes[k % len(nodes)].port
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         seq = k * 100_000_000
         while time.perf_counter() < stop:
@@ -153,6 +161,8 @@ def ingest(args):
           "ingested and queued; %s left)" % (t2 - t1, total / (t2 - t0), left))
     print("receiver: %d of %d events delivered %.1f s after the last batch"
           % (delivered, total, t3 - t1))
+    for n in nodes[1:]:
+        n.stop()
     env.close()
 
 
@@ -185,6 +195,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("what", choices=("ingest", "latency"))
     ap.add_argument("--secs", type=float, default=10)
+    ap.add_argument("--nodes", type=int, default=1,
+                    help="ingest: elementsd nodes on one PostgreSQL database")
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--batch", type=int, default=100)
     ap.add_argument("--n", type=int, default=300)
