@@ -14,6 +14,7 @@
 #include "core/strparse.h"
 #include "elements/elements.h"
 #include "events/config.h"
+#include "events/events.h"
 #include "store/store.h"
 
 #define MAX_TAG_FILTERS 16
@@ -191,6 +192,7 @@ static int create_finish(struct ed_request *req, struct ed_response *res,
             "msg=\"instance created\" instance=%lld element=%s "
             "auth=%s",
             (long long)job->in.row.id, job->in.el->key, job->in.row.auth_type);
+    events_instance_changed(job->in.row.id);
     return job_end(job,
                    res_json(res, 200, instance_render(req->app, &job->in)));
 }
@@ -201,6 +203,7 @@ static int modify_finish(struct ed_request *req, struct ed_response *res,
     if (job->err.code != ED_E_NONE ||
         !instance_change_commit(req->app, &job->in, &job->ch, &job->err))
         return job_end(job, respond_error(req, res, &job->err));
+    events_instance_changed(job->in.row.id);
     if (job->op == OP_CFG_PATCH)
         return job_end(job,
                        res_json(res, 200,
@@ -480,6 +483,7 @@ static int instance_op(struct ed_request *req, struct ed_response *res,
         if (instance_save(req->app, &job->in, STORE_INST_DISABLED) != ED_OK)
             return job_end(job, res_error(req, res, ED_E_INTERNAL,
                                           "Cannot update the instance"));
+        events_instance_changed(job->in.row.id);
         return job_end(job,
                        res_json(res, 200, instance_render(req->app, &job->in)));
     default: return job_end(job, res_error(req, res, ED_E_INTERNAL, NULL));

@@ -2,6 +2,7 @@
 #ifndef ED_EVENTS_H
 #define ED_EVENTS_H
 #include <jansson.h>
+#include <stdint.h>
 
 #include "core/errors.h"
 
@@ -29,5 +30,10 @@ void events_stop(void);
 enum ed_err events_enqueue(struct ed_app *app, const struct instance *in,
                            const char *source, json_t *events, json_t *raw,
                            size_t per_notification);
+
+/* An instance was created, changed or enabled/disabled through this node
+ * (any thread): its poll schedule follows at once (events_enqueue's
+ * configuration is read at each poll and delivery anyway). */
+void events_instance_changed(int64_t instance_id);
 
 #endif

@@ -166,6 +166,28 @@ out:
     instance_cleanup(&in);
 }
 
+/* An instance changed through this node's API: bring its poll rows in line
+ * now rather than at the next reconciliation pass (other nodes' changes
+ * are picked up by their pass, within one poll-minute). */
+static void changed_on_loop(void *ud)
+{
+    int64_t *id = ud;
+    if (atomic_load(&P.on))
+        reconcile_one(*id, ed_now_ms());
+    free(id);
+}
+
+void events_instance_changed(int64_t instance_id)
+{
+    int64_t *id;
+    if (!atomic_load(&P.on))
+        return;
+    id = ed_calloc(1, sizeof(*id));
+    *id = instance_id;
+    if (!events_loop_post(changed_on_loop, id))
+        free(id);
+}
+
 /* One slice of the reconciliation pass: batches of instances until
  * RECONCILE_SLICE_MS have gone by; the rest of the pass runs at the next
  * turn of the loop, so polls keep starting and ending meanwhile. Returns

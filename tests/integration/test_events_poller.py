@@ -209,6 +209,42 @@ class PollerThrottle(Poller):
         self.assertEqual(stats.get("rateLimited", 0), 0, stats)
 
 
+class PollerFollowsChanges(unittest.TestCase):
+    """With a real one-minute poll-minute (the reconciliation pass runs once
+    a minute), an instance created, disabled or changed through the API has
+    its poll schedule follow at once, not at the next pass."""
+
+    def test_schedule_follows_api_changes_at_once(self):
+        env = u.InstEnv("ed-events-poller-follow-", ed_flags=(
+            "--poll-minute-ms", "60000"))
+        rec = Receiver("ok")
+        try:
+            t = Poller("test_created_then_updated")
+            t.env = env
+            t.receivers = [rec]
+            time.sleep(1.0)  # the pass at start is over
+            inst = t.instance(rec.url, name="follow")
+            rows = u.wait_for(lambda: t.polls(inst), timeout=5, step=0.1)
+            self.assertEqual([x[0] for x in rows], ["contacts"])
+            r = env.api("PATCH", "/instances/%d" % inst["id"], {
+                "configuration": {"event.objects": "accounts"}})
+            self.assertEqual(r.status, 200, r)
+            u.wait_for(lambda: not t.polls(inst) or None, timeout=5, step=0.1)
+            r = env.api("PATCH", "/instances/%d" % inst["id"], {
+                "configuration": {"event.objects": "Contact"}})
+            self.assertEqual(r.status, 200, r)
+            u.wait_for(lambda: t.polls(inst), timeout=5, step=0.1)
+            r = env.api("DELETE", "/instances/%d/enabled" % inst["id"])
+            self.assertEqual(r.status, 200, r)
+            u.wait_for(lambda: not t.polls(inst) or None, timeout=5, step=0.1)
+            r = env.api("PUT", "/instances/%d/enabled" % inst["id"])
+            self.assertEqual(r.status, 200, r)
+            u.wait_for(lambda: t.polls(inst), timeout=5, step=0.1)
+        finally:
+            rec.close()
+            env.close()
+
+
 class PollerCrash(unittest.TestCase):
     """kill -9 between the outbox commit and the watermark: after restart
     the window is polled again and the change is delivered (at least once)."""
