@@ -185,7 +185,7 @@ bool ed_has_control(const char *s)
     return false;
 }
 
-static int query_hex(char c)
+static int hexval(char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -196,17 +196,18 @@ static int query_hex(char c)
     return -1;
 }
 
-static char *query_decode(struct ed_arena *a, const char *s, size_t n)
+char *ed_url_decode(struct ed_arena *a, const char *s, size_t n,
+                    bool plus_space)
 {
     char *out = ed_arena_alloc(a, n + 1);
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
         int hi, lo;
-        if (s[i] == '%' && i + 2 < n && (hi = query_hex(s[i + 1])) >= 0 &&
-            (lo = query_hex(s[i + 2])) >= 0 && (hi | lo) != 0) {
+        if (s[i] == '%' && i + 2 < n && (hi = hexval(s[i + 1])) >= 0 &&
+            (lo = hexval(s[i + 2])) >= 0 && (hi | lo) != 0) {
             out[o++] = (char)(hi * 16 + lo);
             i += 2;
-        } else if (s[i] == '+') {
+        } else if (plus_space && s[i] == '+') {
             out[o++] = ' ';
         } else {
             out[o++] = s[i];
@@ -234,9 +235,9 @@ size_t ed_query_parse(struct ed_arena *a, const char *q, struct ed_kv *out,
                 *overflow = true;
                 return count;
             }
-            out[count].name = query_decode(a, q, (size_t)(name_end - q));
-            out[count].value = eq ? query_decode(a, eq + 1,
-                                                 (size_t)(stop - eq - 1))
+            out[count].name = ed_url_decode(a, q, (size_t)(name_end - q), true);
+            out[count].value = eq ? ed_url_decode(a, eq + 1,
+                                                  (size_t)(stop - eq - 1), true)
                                   : NULL;
             count++;
         }

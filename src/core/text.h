@@ -21,6 +21,11 @@ char *ed_html_strip(const char *s);
 /* Whether s (NULL: no) holds a control character (below 0x20, or 0x7f). */
 bool ed_has_control(const char *s);
 
+/* Percent-decode n bytes of s into the arena (NUL-terminated); %00 and
+ * malformed escapes stay as written; plus_space: '+' means ' ' (query
+ * strings), else it stays a plus (paths). */
+char *ed_url_decode(struct ed_arena *a, const char *s, size_t n,
+                    bool plus_space);
 /* Parse a query string ("a=1&b=x%20y", without '?'; stops at '#') into at
  * most max pairs allocated in the arena: names and values percent-decoded,
  * '+' as a space, value NULL for a key without '='. *overflow tells whether

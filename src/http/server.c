@@ -43,6 +43,7 @@
 #include "http/connlimit.h"
 #include "http/response.h"
 #include "http/router.h"
+#include "core/text.h"
 #include "http/uri.h"
 #include "provider/async.h"
 #include "store/store.h"
@@ -277,8 +278,8 @@ static void collect(struct MHD_Connection *conn, struct conn_ctx *ctx)
     bool overflow = false;
     req->path = http_uri_path(req->arena, ctx->target);
     req->query = ed_arena_alloc(req->arena, sizeof(struct ed_kv) * MAX_QUERY);
-    req->nquery = http_uri_parse_query(req->arena, http_uri_query(ctx->target),
-                                       req->query, MAX_QUERY, &overflow);
+    req->nquery = ed_query_parse(req->arena, http_uri_query(ctx->target),
+                                 req->query, MAX_QUERY, &overflow);
     int nh = MHD_get_connection_values(conn, MHD_HEADER_KIND, NULL, NULL);
     struct kv_collect h = {ed_arena_alloc(req->arena,
                                           sizeof(struct ed_kv) * MAX_HEADERS),

@@ -16,10 +16,6 @@
 char *http_uri_path(struct ed_arena *a, const char *raw);
 /* The query part of raw (after the first '?', up to '#'), or NULL. */
 const char *http_uri_query(const char *raw);
-/* Parse a query string into up to max name/value pairs (arena strings; a
- * name without '=' has value NULL; empty names are skipped). Returns the
- * count; *overflow is set when more pairs were present. */
-size_t http_uri_parse_query(struct ed_arena *a, const char *q,
-                            struct ed_kv *out, size_t max, bool *overflow);
+/* The query string itself is parsed by ed_query_parse (core/text.h). */
 
 #endif

@@ -9,12 +9,14 @@
 #include "check.h"
 #include "core/arena.h"
 #include "http/connlimit.h"
+#include "core/text.h"
 #include "http/uri.h"
 
 static void test_path(void)
 {
     struct ed_arena *a = ed_arena_new();
-    CHECK_EQ_STR(http_uri_path(a, "/hubs/crm/contacts/a+b?x=1"), "/hubs/crm/contacts/a+b");
+    CHECK_EQ_STR(http_uri_path(a, "/hubs/crm/contacts/a+b?x=1"),
+                 "/hubs/crm/contacts/a+b");
     CHECK_EQ_STR(http_uri_path(a, "/a%2Bb/c%20d%2fe"), "/a+b/c d/e");
     CHECK_EQ_STR(http_uri_path(a, "/x%00y%4"), "/x%00y%4");
     CHECK_EQ_STR(http_uri_path(a, "/p#frag"), "/p");
@@ -28,7 +30,7 @@ static void test_query(void)
     struct ed_arena *a = ed_arena_new();
     struct ed_kv kv[4];
     bool of;
-    size_t n = http_uri_parse_query(a, "where=a+b%2Bc&flag&e=&&x=1=2#f", kv, 4, &of);
+    size_t n = ed_query_parse(a, "where=a+b%2Bc&flag&e=&&x=1=2#f", kv, 4, &of);
     CHECK_EQ_INT(n, 4);
     CHECK(!of);
     CHECK_EQ_STR(kv[0].name, "where");
@@ -37,7 +39,7 @@ static void test_query(void)
     CHECK(kv[1].value == NULL);
     CHECK_EQ_STR(kv[2].value, "");
     CHECK_EQ_STR(kv[3].value, "1=2");
-    n = http_uri_parse_query(a, "a=1&b=2&c=3", kv, 2, &of);
+    n = ed_query_parse(a, "a=1&b=2&c=3", kv, 2, &of);
     CHECK_EQ_INT(n, 2);
     CHECK(of);
     ed_arena_free(a);
