@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 
 import {
   API_KEY, CLIENT_ID, CLIENT_SECRET, EMAIL, PASSWORD, PORTAL_ID, ROOT, api, apiLogin, browserTest, createInstanceViaApi,
-  launchBrowser, listInstances, shot, simCode, startStack,
+  launchBrowser, listInstances, shot, simCode, startStack, consoleLogin, field,
 } from './harness.mjs';
 
 let stack;
@@ -31,11 +31,6 @@ after(async () => {
   if (stack) await stack.stop();
 });
 
-/** The control labelled exactly `text` (a required field's label ends in " *"). */
-function field(page, text) {
-  const esc = text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return page.getByLabel(new RegExp(`^${esc}( \\*)?$`));
-}
 
 /** Every visible form control has a <label> (or an aria-label). */
 async function assertLabelled(page, where) {
@@ -45,13 +40,7 @@ async function assertLabelled(page, where) {
   assert.deepEqual(bad, [], `${where}: controls without a label`);
 }
 
-async function login(page) {
-  await page.goto(`${stack.base}/console/`);
-  await page.getByLabel('Email').fill(EMAIL);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByRole('heading', { level: 1, name: 'Instances' }).waitFor();
-}
+const login = (page) => consoleLogin(page, stack);
 
 /** Fill the "Authenticate instance" form for OAuth 2 and go to HubSpot. */
 async function startOAuthForm(page, { name, tags = '', element = 'hubspotcrm' }) {

@@ -11,7 +11,7 @@ import http from 'node:http';
 import { after, before, describe } from 'node:test';
 
 import {
-  API_KEY, EMAIL, PASSWORD, api, apiLogin, browserTest, launchBrowser, shot, startStack,
+  API_KEY, EMAIL, PASSWORD, api, apiLogin, browserTest, launchBrowser, shot, startStack, consoleLogin,
 } from './harness.mjs';
 
 let stack;
@@ -44,13 +44,7 @@ after(async () => {
   if (receiver) receiver.close();
 });
 
-async function login(page) {
-  await page.goto(`${stack.base}/console/`);
-  await page.getByLabel('Email').fill(EMAIL);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByRole('heading', { level: 1, name: 'Instances' }).waitFor();
-}
+const login = (page) => consoleLogin(page, stack);
 
 describe('events in the web console', () => {
   browserTest('the instance page sends a test event and shows it delivered', env, async (page) => {

@@ -230,3 +230,18 @@ export async function shot(page, name, { fullPage = true } = {}) {
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage });
 }
+
+/** The control labelled exactly `text` (a required field's label ends in " *"). */
+export function field(page, text) {
+  const esc = text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return page.getByLabel(new RegExp(`^${esc}( \\*)?$`));
+}
+
+/** Log in to the console as the bootstrap user and wait for the instance list. */
+export async function consoleLogin(page, stack) {
+  await page.goto(`${stack.base}/console/`);
+  await page.getByLabel('Email').fill(EMAIL);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Instances' }).waitFor();
+}

@@ -13,7 +13,7 @@ import { after, before, describe } from 'node:test';
 
 import {
   CLIENT_ID, EMAIL, PASSWORD, PORTAL_ID, api, apiLogin, browserTest, launchBrowser, listInstances, shot, simCode,
-  startStack,
+  startStack, consoleLogin, field,
 } from './harness.mjs';
 
 let stack;
@@ -33,18 +33,8 @@ after(async () => {
   if (stack) await stack.stop();
 });
 
-function field(page, text) {
-  const esc = text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return page.getByLabel(new RegExp(`^${esc}( \\*)?$`));
-}
 
-async function login(page) {
-  await page.goto(`${stack.base}/console/`);
-  await page.getByLabel('Email').fill(EMAIL);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByRole('heading', { level: 1, name: 'Instances' }).waitFor();
-}
+const login = (page) => consoleLogin(page, stack);
 
 async function instanceCount() {
   return (await listInstances(stack, token)).length;
