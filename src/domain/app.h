@@ -18,6 +18,7 @@ struct ed_app {
     struct ed_ttlcache
         *instance_cache; /* token → instance (instance_cache.c) */
     struct ed_ttlcache *shared_cache; /* token → shared instance (hub calls) */
+    struct vdr_cache *vdr; /* virtual resources by organization (vdr.c) */
 };
 
 #endif

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef ED_DOMAIN_VDR_H
+#define ED_DOMAIN_VDR_H
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/errors.h"
+
+/* Virtual data resources (spec §7): object definitions and
+ * transformations stored per level, and their resolution for hub calls.
+ *
+ * Levels and their owners: organization (owner = the organization id),
+ * account (owner = the account id; until sub-accounts exist each
+ * organization has one default account whose id is the organization id),
+ * instance (owner = the instance id). Transformations are also keyed by
+ * element key. Documents are validated by transform/transform.h before
+ * they are stored, and stored as JSON text (what a GET returns is what was
+ * stored). Every write invalidates the resolution cache of its
+ * organization at once on this node and, with PostgreSQL, on the others. */
+
+struct ed_app;
+struct instance;
+struct tf_map;
+
+enum vdr_level { VDR_ORG = 0, VDR_ACCOUNT = 1, VDR_INSTANCE = 2 };
+/* "organization", "account", "instance". */
+const char *vdr_level_name(enum vdr_level l);
+
+/* Write modes: create (ED_ERR_EXISTS if present), replace (ED_ERR_NOT_FOUND
+ * if absent), upsert. */
+enum vdr_write { VDR_CREATE, VDR_REPLACE, VDR_UPSERT };
+
+/* A level and owner, plus the element key for transformations (NULL for
+ * definitions). */
+struct vdr_scope {
+    int64_t org_id;
+    enum vdr_level level;
+    int64_t owner_id;
+    const char *element_key;
+};
+
+/* Definitions. On ED_ERR_INVALID `why` holds the 400 message; *out is a
+ * new reference to what is stored now. */
+enum ed_err vdr_def_put(struct ed_app *app, const struct vdr_scope *sc,
+                        const char *name, const json_t *doc,
+                        enum vdr_write mode, json_t **out, char *why,
+                        size_t whylen);
+enum ed_err vdr_def_get(struct ed_app *app, const struct vdr_scope *sc,
+                        const char *name, json_t **out);
+/* {name: definition, ...} of one level ({} when none). */
+enum ed_err vdr_def_list(struct ed_app *app, const struct vdr_scope *sc,
+                         json_t **out);
+enum ed_err vdr_def_delete(struct ed_app *app, const struct vdr_scope *sc,
+                           const char *name);
+/* Rename a definition and the transformations of that name at the same
+ * level and owner, in one transaction (ED_ERR_EXISTS if `to` is taken). */
+enum ed_err vdr_def_rename(struct ed_app *app, const struct vdr_scope *sc,
+                           const char *from, const char *to, char *why,
+                           size_t whylen);
+
+/* Transformations (sc->element_key set, except for the lists noted). */
+enum ed_err vdr_tf_put(struct ed_app *app, const struct vdr_scope *sc,
+                       const char *name, const json_t *doc, enum vdr_write mode,
+                       json_t **out, char *why, size_t whylen);
+enum ed_err vdr_tf_get(struct ed_app *app, const struct vdr_scope *sc,
+                       const char *name, json_t **out);
+/* {name: transformation, ...} of one level, owner and element. */
+enum ed_err vdr_tf_list(struct ed_app *app, const struct vdr_scope *sc,
+                        json_t **out);
+enum ed_err vdr_tf_delete(struct ed_app *app, const struct vdr_scope *sc,
+                          const char *name);
+
+/* --- resolution for hub calls ------------------------------------------- */
+
+enum vdr_find {
+    VDR_NONE,         /* no virtual resource of that name: native */
+    VDR_FOUND,        /* *map is the effective transformation */
+    VDR_NO_TRANSFORM, /* a definition of that name exists, but no
+                          transformation for the instance's element */
+    VDR_BROKEN,       /* the stored documents do not compile: why */
+};
+
+struct vdr_binding; /* a reference to a compiled, effective mapping */
+
+/* What `name` is for instance `in` (its organization, account, id and
+ * element): the most specific transformation of that name (instance, then
+ * account, then organization), merged with the levels above when it
+ * inherits (tf_transformation_merge), compiled with the most specific
+ * definition of that name. Cached per organization (negative answers too:
+ * a native call costs one hash lookup), so it is cheap on the hot path and
+ * safe from any thread. On VDR_FOUND *ref must be released with
+ * vdr_binding_release; *map stays valid until then. */
+enum vdr_find vdr_resolve(struct ed_app *app, const struct instance *in,
+                          const char *name, const struct tf_map **map,
+                          struct vdr_binding **ref, char *why, size_t whylen);
+void vdr_binding_release(struct vdr_binding *ref);
+
+/* The cache (created by main after the store; freed at shutdown). */
+enum ed_err vdr_cache_init(struct ed_app *app);
+void vdr_cache_free(struct ed_app *app);
+
+#endif
