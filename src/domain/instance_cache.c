@@ -86,6 +86,12 @@ void instance_shared_release(struct instance_shared *h)
     }
 }
 
+struct instance_shared *instance_shared_retain(struct instance_shared *h)
+{
+    atomic_fetch_add(&h->refs, 1);
+    return h;
+}
+
 static void *shared_ref(const void *v)
 {
     struct instance_shared *h = (struct instance_shared *)v;

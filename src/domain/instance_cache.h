@@ -26,6 +26,8 @@ enum ed_err instance_get_shared(struct ed_app *app, const char *token,
                                 const struct instance **view,
                                 struct instance_shared **handle);
 void instance_shared_release(struct instance_shared *h);
+/* One more reference to a shared instance (released the same way). */
+struct instance_shared *instance_shared_retain(struct instance_shared *h);
 /* Deep copy of a loaded instance. */
 void instance_copy(const struct instance *src, struct instance *dst);
 

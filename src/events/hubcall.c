@@ -1,13 +1,10 @@
 /* SPDX-License-Identifier: MIT
- * Internal hub calls on the events loop (see hubcall.h). The request is
- * built as http/ would build it for a client holding the instance's Element
- * token: its own arena, GET, path and subpath, the hub part stripped into
- * `rest`, the query parsed, the instance's organization as the caller; the
- * hub gets a copy of the caller's instance rather than looking it up again
- * by token (the poller has just loaded it from the store). Its
- * completion hook posts the continuation back onto the events loop (it may
- * be called from another thread when a token refresh flight ends), where
- * the continuation runs exactly as a server thread would run it. */
+ * Internal hub calls on the events loop (see hubcall.h), built by
+ * hub/subcall.c with a copy of the caller's instance (the poller has just
+ * loaded it from the store). The completion hook posts the continuation
+ * back onto the events loop (it may be called from another thread when a
+ * token refresh flight ends), where it runs exactly as a server thread
+ * would run it. */
 #include "events/hubcall.h"
 
 #include <stdlib.h>
@@ -16,61 +13,50 @@
 #include "core/arena.h"
 #include "core/log.h"
 #include "core/mem.h"
-#include "core/request.h"
 #include "core/strparse.h"
 #include "core/text.h"
-#include "crypto/crypto.h"
-#include "domain/instance_cache.h"
 #include "domain/instances.h"
 #include "events/loop.h"
-#include "hub/hub.h"
+#include "hub/subcall.h"
 
 #define HUBCALL_MAX_QUERY 32
-#define API_BASE "/elements/api-v2"
 
 struct hubcall {
-    struct ed_request req;
-    struct ed_response res;
+    struct hub_subcall *sc;
     hubcall_done_fn done;
     void *ud;
 };
 
 static void hubcall_free(struct hubcall *hc)
 {
-    json_decref(hc->res.body);
-    free(hc->res.raw_heap);
-    ed_arena_free(hc->req.arena);
+    hub_subcall_free(hc->sc);
     free(hc);
 }
 
 /* The chain ended with `status`: hand the answer over and free the call. */
 static void finish(struct hubcall *hc, int status)
 {
-    struct ed_response *res = &hc->res;
+    struct ed_response *res = &hc->sc->res;
     struct hubcall_result r = {.status = status};
-    json_t *raw = NULL;
+    json_t *body = NULL;
     if (res->error != ED_E_NONE) {
         r.status = res->status;
         r.message = res->message ? res->message
                                  : ed_api_error_message(res->error);
         r.provider_message = res->provider_message;
-    } else if (res->body) {
-        r.body = res->body;
-    } else if (res->raw_heap && res->raw_len) {
-        json_error_t je;
-        raw = json_loadb(res->raw_heap, res->raw_len, 0, &je);
-        r.body = raw;
-        if (!raw) {
+    } else if (res->body || (res->raw_heap && res->raw_len)) {
+        body = hub_subcall_body(hc->sc);
+        r.body = body;
+        if (!body) {
             r.status = 502;
             r.message = "the hub answered with invalid JSON";
         }
     }
-    for (size_t i = 0; i < res->nheaders; i++)
-        if (ed_strcaseeq(res->headers[i].name, "Elements-Next-Page-Token") &&
-            res->headers[i].value && *res->headers[i].value)
-            r.next_page = res->headers[i].value;
+    const char *next = hub_subcall_header(hc->sc, "Elements-Next-Page-Token");
+    if (next && *next)
+        r.next_page = next;
     hc->done(hc->ud, &r);
-    json_decref(raw);
+    json_decref(body);
     hubcall_free(hc);
 }
 
@@ -78,14 +64,7 @@ static void finish(struct hubcall *hc, int status)
 static void resume(void *ud)
 {
     struct hubcall *hc = ud;
-    int (*fn)(struct ed_request *, struct ed_response *,
-              void *) = hc->req.continue_fn;
-    if (!fn) { /* req_async_complete: the response is final */
-        finish(hc, hc->res.status);
-        return;
-    }
-    hc->req.continue_fn = NULL;
-    int st = fn(&hc->req, &hc->res, hc->req.continue_ud);
+    int st = hub_subcall_resume(hc->sc);
     if (st != ED_ASYNC)
         finish(hc, st);
 }
@@ -97,71 +76,37 @@ static void complete(void *ctx)
         ed_warn(NULL, "msg=\"events loop stopped: internal hub call dropped\"");
 }
 
-/* "/hubs/crm/contacts" → "/contacts"; "/contacts" unchanged. */
-static const char *hub_rest(const char *path)
-{
-    if (strncmp(path, "/hubs/", 6) != 0)
-        return path;
-    const char *p = strchr(path + 6, '/');
-    return p ? p : "/";
-}
-
 enum ed_err hubcall_get(struct ed_app *app, const struct instance *in,
                         const char *url, hubcall_done_fn done, void *ud)
 {
-    struct hubcall *hc;
-    struct hub_op *op;
+    struct ed_arena *arena;
+    struct ed_kv *q;
+    size_t nq;
     bool overflow;
     if (!in->token || !events_loop_here())
         return ED_ERR_INVALID;
-    hc = ed_calloc(1, sizeof(*hc));
+    arena = ed_arena_new();
+    size_t plen = strcspn(url, "?#");
+    const char *path = ed_arena_strndup(arena, url, plen);
+    q = ed_arena_alloc(arena, sizeof(struct ed_kv) * HUBCALL_MAX_QUERY);
+    nq = ed_query_parse(arena, url[plen] == '?' ? url + plen + 1 : NULL, q,
+                        HUBCALL_MAX_QUERY, &overflow);
+    struct hubcall *hc = ed_calloc(1, sizeof(*hc));
     hc->done = done;
     hc->ud = ud;
-    struct ed_request *req = &hc->req;
-    req->app = app;
-    req->arena = ed_arena_new();
-    crypto_request_id(req->request_id);
-    req->method = ED_GET;
-    req->method_name = "GET";
-    req->client_ip = "";
-    size_t plen = strcspn(url, "?#");
-    const char *path = ed_arena_strndup(req->arena, url, plen);
-    req->subpath = path;
-    req->path = ed_arena_printf(req->arena, "%s%s", API_BASE, path);
-    req->route = "internal";
-    req->rest = hub_rest(path);
-    req->query = ed_arena_alloc(req->arena,
-                                sizeof(struct ed_kv) * HUBCALL_MAX_QUERY);
-    req->nquery = ed_query_parse(req->arena,
-                                 url[plen] == '?' ? url + plen + 1 : NULL,
-                                 req->query, HUBCALL_MAX_QUERY, &overflow);
-    req->body_raw = "";
-    req->auth.authenticated = true;
-    req->auth.org_id = in->row.org_id;
-    req->auth.user_id = in->row.user_id;
-    req->auth.element_token = ed_arena_strdup(req->arena, in->token);
-    req->started_ms = 0;
-    req->complete_fn = complete;
-    req->complete_ctx = hc;
-    hc->res.status = 500;
-
-    op = ed_calloc(1, sizeof(*op));
-    op->req = req;
-    op->res = &hc->res;
-    /* the caller's instance, just loaded: a copy owned by the op (no
+    /* the caller's instance, just loaded: a copy owned by the call (no
      * second lookup by token; the hub only reads it) */
-    instance_copy(in, &op->in);
-    op->shared = NULL;
-    int st = hub_dispatch(op, req->rest);
+    hc->sc = hub_subcall_new(app, in, NULL, ED_GET, path, q, nq, NULL, NULL);
+    ed_arena_free(arena);
+    hc->sc->req.complete_fn = complete;
+    hc->sc->req.complete_ctx = hc;
+    int st = hub_subcall_start(hc->sc, false);
     if (st != ED_ASYNC) {
         /* answered at once (a refusal): still report through done, later */
-        hub_op_free(op);
-        hc->res.status = st;
         if (!events_loop_post(resume, hc)) {
             hubcall_free(hc);
             return ED_ERR_IO;
         }
     }
-    /* ED_ASYNC: op belongs to the call chain now */
     return ED_OK;
 }

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "core/arena.h"
+#include "core/buf.h"
 #include "core/strparse.h"
 
 #define ECHO_MAX 40 /* bytes of user text quoted back in a message */
@@ -99,7 +100,29 @@ struct parser {
     size_t ncmp;
     char *err;
     size_t errlen;
+    struct names *names; /* ceql_rename: where each field name is */
 };
+
+/* Field names as they appear in the source (ceql_rename). */
+#define NAMES_MAX (CEQL_MAX_COMPARISONS + 16)
+struct names {
+    size_t n;
+    struct {
+        size_t start, end;
+        const char *text;
+    } at[NAMES_MAX];
+};
+
+static void name_seen(struct parser *p)
+{
+    struct names *nm = p->names;
+    if (!nm || nm->n == NAMES_MAX)
+        return;
+    nm->at[nm->n].start = p->tok.start;
+    nm->at[nm->n].end = p->tok.end;
+    nm->at[nm->n].text = p->tok.text;
+    nm->n++;
+}
 
 /* ---- messages --------------------------------------------------------- */
 
@@ -531,6 +554,7 @@ static struct node *parse_cmp(struct parser *p)
     }
     c = ed_arena_alloc(p->arena, sizeof(*c));
     c->name = name_normalise(p, p->tok.text);
+    name_seen(p);
     if (!lex_next(p))
         return NULL;
     switch (p->tok.kind) {
@@ -1224,6 +1248,7 @@ static bool parse_order_by(struct parser *p, const char *order_by,
             return unexpected(p, "a field name in orderBy");
         if (count++ == 0)
             name = name_normalise(p, p->tok.text);
+        name_seen(p);
         if (!lex_next(p))
             return false;
         if (p->tok.kind == TK_IDENT && (ed_strcaseeq(p->tok.text, "asc") ||
@@ -1342,6 +1367,84 @@ enum ed_err ceql_check(const char *where, char *err, size_t errlen)
 
     parser_init(p, arena, err, errlen);
     rc = parse_where(p, where, &root) ? ED_OK : ED_ERR_INVALID;
+    ed_arena_free(arena);
+    return rc;
+}
+
+/* Copy src with every recorded name replaced by fn's answer (back-quoted
+ * unless it is a plain name); NULL with err set when fn refuses one. */
+static char *rename_copy(struct parser *p, const struct names *nm,
+                         ceql_rename_fn fn, void *ud, char *err, size_t errlen)
+{
+    struct ed_buf b;
+    size_t at = 0;
+    ed_buf_init(&b, 4 * CEQL_MAX_LEN);
+    for (size_t i = 0; i < nm->n; i++) {
+        const char *to;
+        if (is_query_name(nm->at[i].text))
+            to = nm->at[i].text; /* free-text search: not a field */
+        else if (!(to = fn(ud, nm->at[i].text, err, errlen)))
+            goto fail;
+        bool plain = *to != '\0';
+        for (const char *c = to; *c; c++)
+            plain = plain && is_ident_char(*c);
+        if (!plain && strchr(to, '`')) {
+            set_err(err, errlen, "CEQL: field '%.*s' cannot be queried",
+                    echo_len(nm->at[i].text, strlen(nm->at[i].text)),
+                    nm->at[i].text);
+            goto fail;
+        }
+        if (ed_buf_append(&b, p->src + at, nm->at[i].start - at) ||
+            (!plain && ed_buf_appends(&b, "`")) || ed_buf_appends(&b, to) ||
+            (!plain && ed_buf_appends(&b, "`"))) {
+            set_err(err, errlen, "CEQL: the translated query is too long");
+            goto fail;
+        }
+        at = nm->at[i].end;
+    }
+    if (ed_buf_append(&b, p->src + at, p->len - at)) {
+        set_err(err, errlen, "CEQL: the translated query is too long");
+        goto fail;
+    }
+    return ed_buf_take(&b);
+fail:
+    ed_buf_cleanup(&b);
+    return NULL;
+}
+
+enum ed_err ceql_rename(const char *where, const char *order_by,
+                        ceql_rename_fn fn, void *ud, char **where_out,
+                        char **order_out, char *err, size_t errlen)
+{
+    struct ed_arena *arena = ed_arena_new();
+    struct parser *p = ed_arena_alloc(arena, sizeof(*p));
+    struct names *nm = ed_arena_alloc(arena, sizeof(*nm));
+    struct node *root;
+    json_t *sorts = NULL;
+    enum ed_err rc = ED_ERR_INVALID;
+
+    *where_out = *order_out = NULL;
+    parser_init(p, arena, err, errlen);
+    p->names = nm;
+    nm->n = 0;
+    if (where && *where) {
+        if (!parse_where(p, where, &root) ||
+            !(*where_out = rename_copy(p, nm, fn, ud, err, errlen)))
+            goto out;
+    }
+    nm->n = 0;
+    if (order_by && *order_by) {
+        if (!parse_order_by(p, order_by, "", &sorts) ||
+            !(*order_out = rename_copy(p, nm, fn, ud, err, errlen)))
+            goto out;
+    }
+    rc = ED_OK;
+out:
+    if (rc != ED_OK) {
+        free(*where_out);
+        *where_out = NULL;
+    }
+    json_decref(sorts);
     ed_arena_free(arena);
     return rc;
 }

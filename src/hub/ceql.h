@@ -52,4 +52,17 @@ enum ed_err ceql_translate(const char *where, const char *order_by,
  * limits and value checks (dates, LIKE patterns) are not applied. */
 enum ed_err ceql_check(const char *where, char *err, size_t errlen);
 
+/* Rename the fields of a where clause and an orderBy (virtual resources:
+ * their fields become the vendor's): fn returns the new name of `name` (a
+ * string that lives at least until ceql_rename returns), or NULL after
+ * writing why into err. The rest of the text is kept byte for byte; `q`
+ * (free-text search) is left alone. On success *where_out / *order_out are
+ * heap strings (NULL for a NULL or empty input). On error (a syntax error,
+ * or fn's refusal) ED_ERR_INVALID with the message in err. */
+typedef const char *(*ceql_rename_fn)(void *ud, const char *name, char *err,
+                                      size_t errlen);
+enum ed_err ceql_rename(const char *where, const char *order_by,
+                        ceql_rename_fn fn, void *ud, char **where_out,
+                        char **order_out, char *err, size_t errlen);
+
 #endif

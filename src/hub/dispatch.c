@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT
  * Hub dispatch: a hub request's path below the hub is split into resource,
  * id and sub, checked against the instance's state (disabled, invalid),
- * and handed to the first resource row of the families' tables that takes
- * it (hub.h); /ping is answered here. */
+ * and handed to a virtual resource (virtual.c) when the instance has a
+ * transformation of that name, else to the first resource row of the
+ * families' tables that takes it (hub.h); /ping is answered here. */
 #include <string.h>
 
 #include "hub/hub.h"
 #include "core/mem.h"
 #include "core/timeutil.h"
+#include "domain/vdr.h"
 #include "elements/elements.h"
 
 static int ping_done(struct hub_op *op, int status, json_t *body)
@@ -65,6 +67,25 @@ int hub_dispatch(struct hub_op *op, const char *rest)
                              : "its credentials are invalid");
     if (strcmp(op->resource, "ping") == 0 && !op->id)
         return hub_ping(op);
+    if (!op->native && *op->resource) {
+        const struct tf_map *map = NULL;
+        struct vdr_binding *ref = NULL;
+        char why[512];
+        switch (vdr_resolve(req->app, &op->in, op->resource, &map, &ref, why,
+                            sizeof(why))) {
+        case VDR_FOUND: return hub_virtual(op, map, ref);
+        case VDR_NO_TRANSFORM:
+            return res_error(req, op->res, ED_E_NOT_FOUND,
+                             "%s is defined, but has no transformation for "
+                             "the element %s",
+                             op->resource, op->in.el->key);
+        case VDR_BROKEN:
+            return res_error(req, op->res, ED_E_BAD_REQUEST,
+                             "The transformation %s cannot be used: %s",
+                             op->resource, why);
+        case VDR_NONE: break;
+        }
+    }
     static const struct hub_resource *const tables[] = {
         hub_activities_resources,
         hub_objects_resources,

@@ -42,6 +42,7 @@ struct hub_op {
     const char *resource; /* first path segment, e.g. "contacts" */
     const char *id;       /* second segment, NULL if none */
     const char *sub;      /* third segment, NULL if none */
+    bool native;          /* resources only: no virtual resource lookup */
     void *state;          /* resource-specific, arena-allocated */
     void (*state_cleanup)(void *state); /* called when the op ends, if set */
     /* call in flight (internal) */
@@ -88,6 +89,13 @@ void hub_op_free(struct hub_op *op);
 
 /* Route a hub request to its resource. */
 int hub_dispatch(struct hub_op *op, const char *rest);
+
+/* A call on a virtual resource (virtual.c): map is the effective
+ * transformation of op->resource, ref its binding (released by the call). */
+struct tf_map;
+struct vdr_binding;
+int hub_virtual(struct hub_op *op, const struct tf_map *map,
+                struct vdr_binding *ref);
 
 /* Resource handlers, NULL-terminated tables, one per resource family
  * (hub_<family>.c), searched in order by hub_dispatch (dispatch.c): the
