@@ -669,8 +669,7 @@ bool tf_script_init(int threads, const struct tf_script_limits *lim)
     pool.nthreads = 0;
     for (int i = 0; i < threads; i++) {
         if (pthread_create(&pool.threads[i], NULL, worker, NULL) != 0) {
-            ED_LOG(ED_LOG_ERROR, NULL,
-                   "msg=\"script pool: cannot start a worker\"");
+            ed_error(NULL, "msg=\"script pool: cannot start a worker\"");
             break;
         }
         pool.nthreads++;
