@@ -2,13 +2,14 @@
 # Install what elementsd needs to build, run and test, when missing:
 # Debian packages (as root via apt-get; otherwise print the command), then
 # the browser tests' npm packages (scripts/browser-deps.sh).
-#   build:  compiler, cmake, libmicrohttpd, libcurl, jansson, SQLite, libsodium, libpq
+#   build:  compiler, cmake, libmicrohttpd, libcurl, jansson, SQLite, libsodium, libpq,
+#           Duktape's source (duktape-dev: built with its timeout hook, cmake/Duktape.cmake)
 #   test:   python3, PostgreSQL server (throw-away clusters), clang + libFuzzer
 #           runtime (fuzzing), chromium + node/npm (console end-to-end tests)
 set -eu
 cd "$(dirname "$0")/.."
 PKGS="build-essential cmake pkg-config libmicrohttpd-dev libcurl4-openssl-dev
-libjansson-dev libsqlite3-dev libsodium-dev libpq-dev python3 curl
+libjansson-dev libsqlite3-dev libsodium-dev libpq-dev duktape-dev python3 curl
 postgresql clang clang-format libclang-rt-14-dev chromium"
 missing=""
 for p in $PKGS; do

@@ -27,6 +27,7 @@
 #include "provider/async.h"
 #include "provider/provider.h"
 #include "store/store.h"
+#include "transform/script.h"
 
 #define ED_VERSION "0.1.0"
 
@@ -172,6 +173,13 @@ static int cmd_serve(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
     raise_fd_limit();
+    struct tf_script_limits slim = {.cpu_ms = (long)cfg.script_cpu_ms,
+                                    .memory_bytes = (size_t)cfg.script_memory_mb
+                                                    << 20};
+    if (!tf_script_init((int)cfg.script_threads, &slim)) {
+        ed_error(NULL, "msg=\"cannot start the script workers\"");
+        goto out;
+    }
     if (app_open(&app, &cfg) != 0)
         goto out;
     ed_log_access_start();
@@ -194,6 +202,7 @@ stop:
     events_stop();
     creds_refresher_stop();
 out:
+    tf_script_shutdown(); /* after the server: no new runs */
     ed_log_access_stop(); /* flushes the buffered access log */
     app_close(&app);
     config_cleanup(&cfg);

@@ -108,6 +108,15 @@ static const struct cfg_row rows[] = {
           poll_minute_ms,
           "length in ms of one minute of event.poller.refresh_interval "
           "(tests shorten it; 60000 in production)"),
+    ROW_I("script-threads", "ELEMENTSD_SCRIPT_THREADS", "2", 1, 256,
+          script_threads, "worker threads running transformation scripts"),
+    ROW_I("script-cpu-ms", "ELEMENTSD_SCRIPT_CPU_MS", "200", 1, 600000,
+          script_cpu_ms,
+          "CPU time one transformation script run may use (ms, all records "
+          "of one call)"),
+    ROW_I("script-memory-mb", "ELEMENTSD_SCRIPT_MEMORY_MB", "32", 1, 4096,
+          script_memory_mb,
+          "memory one transformation script run may use (MiB)"),
 };
 #define NROWS (sizeof(rows) / sizeof(rows[0]))
 

@@ -36,8 +36,11 @@ struct ed_config {
     int64_t event_delivery_timeout_ms;  /* one callback POST */
     int64_t event_receiver_concurrency; /* callback POSTs in flight per host */
     int64_t event_retry_unit_us;        /* retry x waits 4^x of these (1 s) */
-    char *public_url;       /* externally visible base URL ("" = from Host) */
-    int64_t poll_minute_ms; /* length of a poller refresh_interval minute */
+    char *public_url;         /* externally visible base URL ("" = from Host) */
+    int64_t poll_minute_ms;   /* length of a poller refresh_interval minute */
+    int64_t script_threads;   /* transformation script workers */
+    int64_t script_cpu_ms;    /* CPU time of one script run */
+    int64_t script_memory_mb; /* engine heap of one script run */
 };
 
 /* Fill defaults, then environment, then argv (flags only; positional

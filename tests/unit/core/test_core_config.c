@@ -125,6 +125,31 @@ static void test_errors(void)
     clear_env();
 }
 
+/* The transformation script pool's flags (transform/script.h). */
+static void test_script_flags(void)
+{
+    struct ed_config cfg;
+    char *why = NULL;
+    clear_env();
+    unsetenv("ELEMENTSD_SCRIPT_CPU_MS");
+    CHECK_EQ_INT(config_load(&cfg, 0, NULL, &why), ED_OK);
+    CHECK_EQ_INT(cfg.script_threads, 2);
+    CHECK_EQ_INT(cfg.script_cpu_ms, 200);
+    CHECK_EQ_INT(cfg.script_memory_mb, 32);
+    config_cleanup(&cfg);
+    setenv("ELEMENTSD_SCRIPT_CPU_MS", "50", 1);
+    CHECK_EQ_INT(load(&cfg, &why, 2, "--script-threads=4",
+                      "--script-memory-mb=8"),
+                 ED_OK);
+    CHECK_EQ_INT(cfg.script_threads, 4);
+    CHECK_EQ_INT(cfg.script_cpu_ms, 50);
+    CHECK_EQ_INT(cfg.script_memory_mb, 8);
+    config_cleanup(&cfg);
+    unsetenv("ELEMENTSD_SCRIPT_CPU_MS");
+    expect_error("--script-threads", 1, "--script-threads=0", NULL);
+    expect_error("--script-memory-mb", 1, "--script-memory-mb=0", NULL);
+}
+
 static void test_print(void)
 {
     struct ed_config cfg;
@@ -154,5 +179,6 @@ int main(void)
     RUN(test_flag_beats_env);
     RUN(test_errors);
     RUN(test_print);
+    RUN(test_script_flags);
     return 0;
 }

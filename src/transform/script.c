@@ -1,0 +1,799 @@
+/* SPDX-License-Identifier: MIT
+ * Transformation scripts on Duktape (the only file that includes
+ * duktape.h; cmake/Duktape.cmake builds the engine with its execution-
+ * timeout hook on). Each run gets a fresh heap whose allocator counts bytes
+ * and refuses past the memory limit, and whose udata carries the CPU-time
+ * deadline and the cancel flag that ed_duk_timeout checks. Every global that
+ * is not plain ECMAScript is deleted before the body is compiled. Records
+ * cross the boundary as JSON text (jansson on one side, Duktape's JSON
+ * codec on the other). The pool is a fixed set of workers over a bounded
+ * FIFO; a job is shared by the pool and its caller (two references). */
+#include "transform/script.h"
+
+#include <duktape.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/log.h"
+#include "core/mem.h"
+#include "transform/transform.h"
+
+#define QUEUE_MAX 1024
+#define DETAIL_MAX 300 /* bytes of an engine message quoted in an error */
+
+/* --- the sandbox of one run ----------------------------------------------- */
+
+struct sandbox {
+    size_t used, limit;        /* bytes, headers included */
+    struct timespec deadline;  /* CLOCK_THREAD_CPUTIME_ID */
+    const atomic_bool *cancel; /* NULL for a synchronous run */
+    bool timed_out, cancelled; /* sticky: Duktape needs the hook to keep */
+    bool refused;              /* saying yes until the error is out */
+};
+
+union blk {
+    size_t n;
+    max_align_t align;
+};
+
+static void *sb_alloc(void *udata, duk_size_t size)
+{
+    struct sandbox *sb = udata;
+    size_t need = size + sizeof(union blk);
+    if (need < size || need > sb->limit - sb->used) {
+        sb->refused = true;
+        return NULL;
+    }
+    union blk *b = malloc(need);
+    if (!b)
+        return NULL;
+    b->n = size;
+    sb->used += need;
+    return b + 1;
+}
+
+static void sb_free(void *udata, void *ptr)
+{
+    struct sandbox *sb = udata;
+    if (!ptr)
+        return;
+    union blk *b = (union blk *)ptr - 1;
+    sb->used -= b->n + sizeof(union blk);
+    free(b);
+}
+
+static void *sb_realloc(void *udata, void *ptr, duk_size_t size)
+{
+    struct sandbox *sb = udata;
+    if (!ptr)
+        return sb_alloc(udata, size);
+    if (size == 0) {
+        sb_free(udata, ptr);
+        return NULL;
+    }
+    union blk *b = (union blk *)ptr - 1;
+    size_t old = b->n;
+    if (size > old && (size - old > sb->limit - sb->used ||
+                       size + sizeof(union blk) < size)) {
+        sb->refused = true;
+        return NULL;
+    }
+    union blk *nb = realloc(b, size + sizeof(union blk));
+    if (!nb)
+        return NULL;
+    nb->n = size;
+    if (size > old)
+        sb->used += size - old;
+    else
+        sb->used -= old - size;
+    return nb + 1;
+}
+
+static void sb_fatal(void *udata, const char *msg)
+{
+    (void)udata;
+    fprintf(stderr, "elementsd: script engine fatal error: %s\n",
+            msg ? msg : "?");
+    abort();
+}
+
+/* Declared in the patched duk_config.h (DUK_USE_EXEC_TIMEOUT_CHECK);
+ * Duktape calls it every few hundred thousand bytecode instructions. */
+duk_bool_t ed_duk_timeout(void *udata)
+{
+    struct sandbox *sb = udata;
+    if (sb->timed_out || sb->cancelled)
+        return 1;
+    if (sb->cancel && atomic_load(sb->cancel)) {
+        sb->cancelled = true;
+        return 1;
+    }
+    struct timespec now;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+    if (now.tv_sec > sb->deadline.tv_sec ||
+        (now.tv_sec == sb->deadline.tv_sec &&
+         now.tv_nsec >= sb->deadline.tv_nsec)) {
+        sb->timed_out = true;
+        return 1;
+    }
+    return 0;
+}
+
+/* The globals a script may see: ECMAScript's own. Everything else the
+ * engine defines (Duktape, CBOR, TextEncoder, TextDecoder, performance,
+ * ...) is deleted. */
+static const char *const keep_globals[] = {"Array",
+                                           "ArrayBuffer",
+                                           "Boolean",
+                                           "DataView",
+                                           "Date",
+                                           "Error",
+                                           "EvalError",
+                                           "Float32Array",
+                                           "Float64Array",
+                                           "Function",
+                                           "Infinity",
+                                           "Int16Array",
+                                           "Int32Array",
+                                           "Int8Array",
+                                           "JSON",
+                                           "Math",
+                                           "NaN",
+                                           "Number",
+                                           "Object",
+                                           "Proxy",
+                                           "RangeError",
+                                           "ReferenceError",
+                                           "Reflect",
+                                           "RegExp",
+                                           "String",
+                                           "Symbol",
+                                           "SyntaxError",
+                                           "TypeError",
+                                           "URIError",
+                                           "Uint16Array",
+                                           "Uint32Array",
+                                           "Uint8Array",
+                                           "Uint8ClampedArray",
+                                           "decodeURI",
+                                           "decodeURIComponent",
+                                           "encodeURI",
+                                           "encodeURIComponent",
+                                           "escape",
+                                           "eval",
+                                           "globalThis",
+                                           "isFinite",
+                                           "isNaN",
+                                           "parseFloat",
+                                           "parseInt",
+                                           "undefined",
+                                           "unescape"};
+
+static bool kept(const char *name)
+{
+    for (size_t i = 0; i < sizeof(keep_globals) / sizeof(keep_globals[0]); i++)
+        if (strcmp(keep_globals[i], name) == 0)
+            return true;
+    return false;
+}
+
+/* --- one run -------------------------------------------------------------- */
+
+enum phase { PH_SETUP, PH_COMPILE, PH_CALL, PH_ENCODE };
+
+struct run {
+    const char *body;
+    const json_t *records, *originals;
+    bool from_vendor, filter_empty;
+    json_t *out;
+    size_t index;
+    enum phase phase;
+    bool failed; /* a check in C failed; detail says why */
+    char detail[DETAIL_MAX + 64];
+};
+
+static const char *const fn_head =
+    "(function (transformedObject, originalObject, fromVendor, done) {";
+
+static duk_ret_t done_fn(duk_context *ctx)
+{
+    duk_push_heap_stash(ctx);
+    bool called = duk_get_prop_string(ctx, -1, "called") &&
+                  duk_to_boolean(ctx, -1);
+    duk_pop(ctx);
+    if (!called) { /* the first call wins */
+        duk_dup(ctx, 0);
+        duk_put_prop_string(ctx, -2, "result");
+        duk_push_true(ctx);
+        duk_put_prop_string(ctx, -2, "called");
+    }
+    return 0;
+}
+
+static void sandbox_globals(duk_context *ctx)
+{
+    duk_push_global_object(ctx);
+    duk_enum(ctx, -1,
+             DUK_ENUM_OWN_PROPERTIES_ONLY | DUK_ENUM_INCLUDE_NONENUMERABLE);
+    while (duk_next(ctx, -1, 0)) {
+        const char *k = duk_get_string(ctx, -1);
+        if (k && !kept(k))
+            duk_del_prop_string(ctx, -3, k);
+        duk_pop(ctx);
+    }
+    duk_pop_2(ctx);
+}
+
+static void push_json(duk_context *ctx, const json_t *v)
+{
+    char *s = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    if (!s) {
+        duk_push_null(ctx);
+        return;
+    }
+    duk_push_string(ctx, s);
+    free(s);
+    duk_json_decode(ctx, -1);
+}
+
+static const char *js_type(duk_context *ctx, duk_idx_t i)
+{
+    if (duk_is_undefined(ctx, i))
+        return "undefined";
+    if (duk_is_null(ctx, i))
+        return "null";
+    if (duk_is_array(ctx, i))
+        return "an array";
+    if (duk_is_function(ctx, i))
+        return "a function";
+    if (duk_is_string(ctx, i))
+        return "a string";
+    if (duk_is_number(ctx, i))
+        return "a number";
+    if (duk_is_boolean(ctx, i))
+        return "a boolean";
+    return "not a plain object";
+}
+
+static void not_object(struct run *r, const char *got)
+{
+    r->failed = true;
+    snprintf(r->detail, sizeof(r->detail),
+             "script result of record %zu is not an object (got %s)", r->index,
+             got);
+}
+
+/* The result of record r->index at the top of the stack: dropped, appended
+ * to r->out, or r->failed. */
+static void take_result(duk_context *ctx, struct run *r)
+{
+    if (duk_is_null_or_undefined(ctx, -1)) {
+        if (!r->filter_empty)
+            not_object(r, js_type(ctx, -1));
+        return;
+    }
+    if (!duk_is_object(ctx, -1) || duk_is_array(ctx, -1) ||
+        duk_is_function(ctx, -1)) {
+        not_object(r, js_type(ctx, -1));
+        return;
+    }
+    r->phase = PH_ENCODE;
+    duk_json_encode(ctx, -1);
+    duk_size_t len = 0;
+    const char *s = duk_get_lstring(ctx, -1, &len);
+    if (!s) { /* toJSON gave undefined */
+        not_object(r, "undefined");
+        return;
+    }
+    json_error_t jerr;
+    json_t *v = json_loadb(s, len, JSON_DECODE_ANY, &jerr);
+    if (!v) /* integers past int64 */
+        v = json_loadb(s, len, JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL,
+                       &jerr);
+    if (!v) {
+        r->failed = true;
+        snprintf(r->detail, sizeof(r->detail),
+                 "script result of record %zu cannot be read: %s", r->index,
+                 jerr.text);
+        return;
+    }
+    if (!json_is_object(v)) {
+        json_decref(v);
+        not_object(r, "JSON that is not an object");
+        return;
+    }
+    if (r->filter_empty && json_object_size(v) == 0)
+        json_decref(v);
+    else
+        json_array_append_new(r->out, v);
+}
+
+static duk_ret_t run_all(duk_context *ctx, void *udata)
+{
+    struct run *r = udata;
+    r->phase = PH_SETUP;
+    sandbox_globals(ctx);
+    duk_push_heap_stash(ctx);
+    duk_idx_t stash = duk_get_top_index(ctx);
+    duk_push_c_function(ctx, done_fn, 1);
+    duk_idx_t done = duk_get_top_index(ctx);
+
+    r->phase = PH_COMPILE;
+    size_t blen = strlen(r->body);
+    /* Eval code whose value is the function: unlike DUK_COMPILE_FUNCTION,
+     * which ignores what follows the function's closing brace, this
+     * parses to the end, so a stray "}" is a syntax error. */
+    duk_push_string(ctx, fn_head);
+    duk_push_lstring(ctx, r->body, blen);
+    duk_push_string(ctx, "\n})");
+    duk_concat(ctx, 3);
+    duk_push_string(ctx, "script");
+    duk_compile(ctx, DUK_COMPILE_EVAL);
+    r->phase = PH_CALL;
+    duk_call(ctx, 0);
+    if (!duk_is_function(ctx, -1)) {
+        r->failed = true;
+        snprintf(r->detail, sizeof(r->detail),
+                 "script syntax error: the body closes its function");
+        return 0;
+    }
+    duk_idx_t fn = duk_get_top_index(ctx);
+
+    size_t n = json_array_size(r->records);
+    for (r->index = 0; r->index < n; r->index++) {
+        duk_idx_t base = duk_get_top(ctx);
+        const json_t *rec = json_array_get(r->records, r->index);
+        const json_t *orig = r->originals
+                                 ? json_array_get(r->originals, r->index)
+                                 : rec;
+        r->phase = PH_SETUP;
+        duk_push_false(ctx);
+        duk_put_prop_string(ctx, stash, "called");
+        duk_del_prop_string(ctx, stash, "result");
+        push_json(ctx, rec);
+        duk_idx_t obj = duk_get_top_index(ctx);
+        duk_dup(ctx, fn);
+        duk_dup(ctx, obj);
+        push_json(ctx, orig);
+        duk_push_boolean(ctx, r->from_vendor);
+        duk_dup(ctx, done);
+        r->phase = PH_CALL;
+        duk_call(ctx, 4);
+        duk_pop(ctx);
+        if (duk_get_prop_string(ctx, stash, "called") &&
+            duk_to_boolean(ctx, -1)) {
+            duk_pop(ctx);
+            duk_get_prop_string(ctx, stash, "result");
+        } else {
+            duk_pop(ctx);
+            duk_dup(ctx, obj);
+        }
+        take_result(ctx, r);
+        if (r->failed)
+            return 0;
+        duk_set_top(ctx, base);
+    }
+    return 0;
+}
+
+/* The thrown value at the top of the stack, as "Name: message (line N)". */
+static duk_ret_t describe_error(duk_context *ctx, void *udata)
+{
+    struct run *r = udata;
+    duk_idx_t e = duk_normalize_index(ctx, -1);
+    if (!duk_is_error(ctx, e)) {
+        snprintf(r->detail, sizeof(r->detail), "uncaught %.*s", DETAIL_MAX,
+                 duk_safe_to_string(ctx, e));
+        return 0;
+    }
+    duk_get_prop_string(ctx, e, "name");
+    const char *name = duk_safe_to_string(ctx, -1);
+    duk_get_prop_string(ctx, e, "message");
+    const char *msg = duk_safe_to_string(ctx, -1);
+    duk_get_prop_string(ctx, e, "lineNumber");
+    long line = duk_is_number(ctx, -1) ? (long)duk_get_number(ctx, -1) : 0;
+    int k = snprintf(r->detail, sizeof(r->detail), "%.40s: %.*s", name,
+                     DETAIL_MAX, msg);
+    if (line > 0 && !strstr(msg, "(line ") && k > 0 &&
+        (size_t)k < sizeof(r->detail))
+        snprintf(r->detail + k, sizeof(r->detail) - (size_t)k, " (line %ld)",
+                 line);
+    return 0;
+}
+
+/* Replace bytes that are not UTF-8 with '?' (an engine message may hold
+ * CESU-8 or a cut sequence), so the message is always valid JSON text. */
+static void utf8_clean(char *s)
+{
+    unsigned char *p = (unsigned char *)s;
+    while (*p) {
+        int n = *p < 0x80   ? 0
+                : *p < 0xC2 ? -1
+                : *p < 0xE0 ? 1
+                : *p < 0xF0 ? 2
+                : *p < 0xF5 ? 3
+                            : -1;
+        int i = 1;
+        if (n > 0) {
+            for (; i <= n; i++)
+                if ((p[i] & 0xC0) != 0x80)
+                    break;
+            /* overlongs and surrogates (CESU-8) */
+            if (i > n && ((p[0] == 0xE0 && p[1] < 0xA0) ||
+                          (p[0] == 0xED && p[1] >= 0xA0) ||
+                          (p[0] == 0xF0 && p[1] < 0x90) ||
+                          (p[0] == 0xF4 && p[1] >= 0x90)))
+                i = 0;
+        }
+        if (n < 0 || (n > 0 && i <= n)) {
+            *p++ = '?';
+            continue;
+        }
+        p += n + 1;
+    }
+}
+
+static void set_err(char *err, size_t errlen, const char *tname,
+                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void set_err(char *err, size_t errlen, const char *tname,
+                    const char *fmt, ...)
+{
+    if (!err || errlen == 0)
+        return;
+    int k = snprintf(err, errlen, "transformation '%.*s': ", TF_MAX_NAME,
+                     tname ? tname : "");
+    if (k > 0 && (size_t)k < errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err + k, errlen - (size_t)k, fmt, ap);
+        va_end(ap);
+    }
+    utf8_clean(err);
+}
+
+static void limit_mib(size_t bytes, char *buf, size_t len)
+{
+    if (bytes >= (1u << 20) && bytes % (1u << 20) == 0)
+        snprintf(buf, len, "%zu MiB", bytes >> 20);
+    else
+        snprintf(buf, len, "%.1f MiB", (double)bytes / (1 << 20));
+}
+
+static json_t *run_script(const char *tname, const char *body,
+                          const json_t *records, const json_t *originals,
+                          bool from_vendor, bool filter_empty,
+                          const struct tf_script_limits *lim,
+                          const atomic_bool *cancel, char *err, size_t errlen)
+{
+    char mib[32];
+    limit_mib(lim->memory_bytes, mib, sizeof(mib));
+    if (!body || strlen(body) > TF_MAX_SCRIPT) {
+        set_err(err, errlen, tname, "script body missing or over %d bytes",
+                TF_MAX_SCRIPT);
+        return NULL;
+    }
+    if (!json_is_array(records) ||
+        (originals &&
+         (!json_is_array(originals) ||
+          json_array_size(originals) != json_array_size(records)))) {
+        set_err(err, errlen, tname, "script input is not an array of records");
+        return NULL;
+    }
+    struct sandbox sb = {.limit = lim->memory_bytes, .cancel = cancel};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &sb.deadline);
+    sb.deadline.tv_sec += lim->cpu_ms / 1000;
+    sb.deadline.tv_nsec += (lim->cpu_ms % 1000) * 1000000L;
+    if (sb.deadline.tv_nsec >= 1000000000L) {
+        sb.deadline.tv_sec++;
+        sb.deadline.tv_nsec -= 1000000000L;
+    }
+    duk_context *ctx = duk_create_heap(sb_alloc, sb_realloc, sb_free, &sb,
+                                       sb_fatal);
+    if (!ctx) {
+        set_err(err, errlen, tname,
+                "script engine cannot start within the memory limit of %s",
+                mib);
+        return NULL;
+    }
+    struct run r = {.body = body,
+                    .records = records,
+                    .originals = originals,
+                    .from_vendor = from_vendor,
+                    .filter_empty = filter_empty,
+                    .out = json_array()};
+    duk_int_t rc = duk_safe_call(ctx, run_all, &r, 0, 1);
+    json_t *out = NULL;
+    if (sb.cancelled) {
+        set_err(err, errlen, tname, "script cancelled");
+    } else if (sb.timed_out) {
+        set_err(err, errlen, tname,
+                "script exceeded its CPU time limit of %ld ms", lim->cpu_ms);
+    } else if (rc != DUK_EXEC_SUCCESS && sb.refused) {
+        set_err(err, errlen, tname, "script exceeded its memory limit of %s",
+                mib);
+    } else if (rc != DUK_EXEC_SUCCESS) {
+        snprintf(r.detail, sizeof(r.detail), "unknown error");
+        duk_safe_call(ctx, describe_error, &r, 1, 1);
+        if (sb.timed_out)
+            set_err(err, errlen, tname,
+                    "script exceeded its CPU time limit of %ld ms",
+                    lim->cpu_ms);
+        else if (r.phase == PH_COMPILE)
+            set_err(err, errlen, tname, "script syntax error: %s", r.detail);
+        else if (r.phase == PH_ENCODE)
+            set_err(err, errlen, tname,
+                    "script result of record %zu cannot be serialised: %s",
+                    r.index, r.detail);
+        else
+            set_err(err, errlen, tname, "script error: %s", r.detail);
+    } else if (r.failed) {
+        set_err(err, errlen, tname, "%s", r.detail);
+    } else {
+        out = r.out;
+        r.out = NULL;
+    }
+    duk_destroy_heap(ctx);
+    json_decref(r.out);
+    return out;
+}
+
+json_t *tf_script_run(const char *tname, const char *body,
+                      const json_t *records, const json_t *originals,
+                      bool from_vendor, bool filter_empty,
+                      const struct tf_script_limits *lim, char *err,
+                      size_t errlen)
+{
+    return run_script(tname, body, records, originals, from_vendor,
+                      filter_empty, lim, NULL, err, errlen);
+}
+
+/* --- the pool ------------------------------------------------------------- */
+
+enum job_state {
+    JOB_QUEUED,
+    JOB_RUNNING,
+    JOB_DONE,    /* done has started (or finished) */
+    JOB_DROPPED, /* done will never be called */
+};
+
+struct tf_script_job {
+    char *tname, *body;
+    json_t *records, *originals;
+    bool from_vendor, filter_empty;
+    tf_script_done done;
+    void *ud;
+    atomic_bool cancel;
+    enum job_state state; /* under pool.mu, as refs and the links */
+    int refs;             /* the pool's and the caller's */
+    struct tf_script_job *prev, *next;
+};
+
+/* The mutex is static so that cancel/release stay valid after shutdown. */
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool running, stopping;
+    struct tf_script_limits lim;
+    pthread_t *threads;
+    int nthreads;
+    struct tf_script_job *head, *tail;
+    size_t queued;
+} pool = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+
+static void job_free(struct tf_script_job *j)
+{
+    free(j->tname);
+    free(j->body);
+    json_decref(j->records);
+    json_decref(j->originals);
+    free(j);
+}
+
+/* Under pool.mu; true when the job is to be freed. */
+static bool job_unref(struct tf_script_job *j)
+{
+    return --j->refs == 0;
+}
+
+static void unlink_job(struct tf_script_job *j)
+{
+    if (j->prev)
+        j->prev->next = j->next;
+    else
+        pool.head = j->next;
+    if (j->next)
+        j->next->prev = j->prev;
+    else
+        pool.tail = j->prev;
+    j->prev = j->next = NULL;
+    pool.queued--;
+}
+
+static void *worker(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&pool.mu);
+    for (;;) {
+        while (!pool.stopping && !pool.head)
+            pthread_cond_wait(&pool.cv, &pool.mu);
+        if (pool.stopping)
+            break;
+        struct tf_script_job *j = pool.head;
+        unlink_job(j);
+        j->state = JOB_RUNNING;
+        struct tf_script_limits lim = pool.lim;
+        pthread_mutex_unlock(&pool.mu);
+
+        char err[512] = "";
+        json_t *res = run_script(j->tname, j->body, j->records, j->originals,
+                                 j->from_vendor, j->filter_empty, &lim,
+                                 &j->cancel, err, sizeof(err));
+
+        pthread_mutex_lock(&pool.mu);
+        bool call = !atomic_load(&j->cancel);
+        j->state = call ? JOB_DONE : JOB_DROPPED;
+        pthread_mutex_unlock(&pool.mu);
+        if (call)
+            j->done(j->ud, res, res ? NULL : err);
+        else
+            json_decref(res);
+        pthread_mutex_lock(&pool.mu);
+        if (job_unref(j)) {
+            pthread_mutex_unlock(&pool.mu);
+            job_free(j);
+            pthread_mutex_lock(&pool.mu);
+        }
+    }
+    pthread_mutex_unlock(&pool.mu);
+    return NULL;
+}
+
+bool tf_script_init(int threads, const struct tf_script_limits *lim)
+{
+    if (threads < 1 || !lim || lim->cpu_ms < 1 || lim->memory_bytes == 0)
+        return false;
+    pthread_mutex_lock(&pool.mu);
+    if (pool.running || pool.stopping) {
+        pthread_mutex_unlock(&pool.mu);
+        return false;
+    }
+    pool.lim = *lim;
+    pool.threads = ed_calloc((size_t)threads, sizeof(pthread_t));
+    pool.nthreads = 0;
+    for (int i = 0; i < threads; i++) {
+        if (pthread_create(&pool.threads[i], NULL, worker, NULL) != 0) {
+            ed_error(NULL, "msg=\"script pool: cannot start a worker\"");
+            break;
+        }
+        pool.nthreads++;
+    }
+    pool.running = pool.nthreads > 0;
+    pthread_mutex_unlock(&pool.mu);
+    if (!pool.running) {
+        free(pool.threads);
+        pool.threads = NULL;
+        return false;
+    }
+    return true;
+}
+
+void tf_script_shutdown(void)
+{
+    pthread_mutex_lock(&pool.mu);
+    if (!pool.running) {
+        pthread_mutex_unlock(&pool.mu);
+        return;
+    }
+    pool.running = false;
+    pool.stopping = true;
+    struct tf_script_job *drop = NULL;
+    while (pool.head) {
+        struct tf_script_job *j = pool.head;
+        unlink_job(j);
+        j->state = JOB_DROPPED;
+        if (job_unref(j)) {
+            j->next = drop;
+            drop = j;
+        }
+    }
+    pthread_cond_broadcast(&pool.cv);
+    pthread_mutex_unlock(&pool.mu);
+    for (int i = 0; i < pool.nthreads; i++)
+        pthread_join(pool.threads[i], NULL);
+    while (drop) {
+        struct tf_script_job *next = drop->next;
+        job_free(drop);
+        drop = next;
+    }
+    pthread_mutex_lock(&pool.mu);
+    free(pool.threads);
+    pool.threads = NULL;
+    pool.nthreads = 0;
+    pool.stopping = false;
+    pthread_mutex_unlock(&pool.mu);
+}
+
+struct tf_script_job *tf_script_submit(const char *tname, const char *body,
+                                       json_t *records, json_t *originals,
+                                       bool from_vendor, bool filter_empty,
+                                       tf_script_done done, void *ud)
+{
+    if (!tname || !body || !records || !done) {
+        json_decref(records);
+        json_decref(originals);
+        return NULL;
+    }
+    struct tf_script_job *j = ed_calloc(1, sizeof(*j));
+    j->tname = ed_strdup(tname);
+    j->body = ed_strdup(body);
+    j->records = records;
+    j->originals = originals;
+    j->from_vendor = from_vendor;
+    j->filter_empty = filter_empty;
+    j->done = done;
+    j->ud = ud;
+    atomic_init(&j->cancel, false);
+    j->refs = 2;
+    j->state = JOB_QUEUED;
+    pthread_mutex_lock(&pool.mu);
+    if (!pool.running || pool.queued >= QUEUE_MAX) {
+        pthread_mutex_unlock(&pool.mu);
+        job_free(j);
+        return NULL;
+    }
+    j->prev = pool.tail;
+    if (pool.tail)
+        pool.tail->next = j;
+    else
+        pool.head = j;
+    pool.tail = j;
+    pool.queued++;
+    pthread_cond_signal(&pool.cv);
+    pthread_mutex_unlock(&pool.mu);
+    return j;
+}
+
+bool tf_script_cancel(struct tf_script_job *j)
+{
+    if (!j)
+        return true;
+    pthread_mutex_lock(&pool.mu);
+    bool never;
+    switch (j->state) {
+    case JOB_QUEUED:
+        unlink_job(j);
+        j->state = JOB_DROPPED;
+        j->refs--; /* the pool's: it will never see the job again */
+        never = true;
+        break;
+    case JOB_RUNNING:
+        atomic_store(&j->cancel, true);
+        never = true;
+        break;
+    case JOB_DROPPED: never = true; break;
+    default: never = false; break;
+    }
+    bool last = job_unref(j);
+    pthread_mutex_unlock(&pool.mu);
+    if (last)
+        job_free(j);
+    return never;
+}
+
+void tf_script_release(struct tf_script_job *j)
+{
+    if (!j)
+        return;
+    pthread_mutex_lock(&pool.mu);
+    bool last = job_unref(j);
+    pthread_mutex_unlock(&pool.mu);
+    if (last)
+        job_free(j);
+}
