@@ -29,9 +29,9 @@
 #include "transform/transform.h"
 
 #define ORG_BUCKETS 256
-#define ORG_MAX 4096        /* snapshots cached; past it all are dropped */
+#define ORG_MAX 4096 /* snapshots cached; past it all are dropped */
 #define BIND_BUCKETS 64
-#define BIND_MAX 4096       /* resolutions per snapshot; past it, dropped */
+#define BIND_MAX 4096 /* resolutions per snapshot; past it, dropped */
 
 static const char *const level_names[] = {"organization", "account",
                                           "instance"};
@@ -58,8 +58,7 @@ static bool name_ok(const char *what, const char *name, char *why,
                                            ".."};
     size_t n = name ? strlen(name) : 0;
     if (n == 0 || n > TF_MAX_NAME) {
-        snprintf(why, whylen, "%s: a name is 1 to %d bytes", what,
-                 TF_MAX_NAME);
+        snprintf(why, whylen, "%s: a name is 1 to %d bytes", what, TF_MAX_NAME);
         return false;
     }
     for (size_t i = 0; i < n; i++) {
@@ -199,8 +198,8 @@ static enum ed_err write_all(struct ed_app *app, enum store_vdr_kind kind,
                  kind_word(kind), p[failed].name, vdr_level_name(sc->level));
         break;
     case ED_ERR_NOT_FOUND:
-        snprintf(why, whylen, "No %s named %s at the %s level",
-                 kind_word(kind), p[failed].name, vdr_level_name(sc->level));
+        snprintf(why, whylen, "No %s named %s at the %s level", kind_word(kind),
+                 p[failed].name, vdr_level_name(sc->level));
         break;
     default:
         snprintf(why, whylen, "Cannot store the %s", kind_word(kind));
@@ -211,8 +210,8 @@ static enum ed_err write_all(struct ed_app *app, enum store_vdr_kind kind,
 
 static enum ed_err put_one(struct ed_app *app, enum store_vdr_kind kind,
                            const struct vdr_scope *sc, const char *name,
-                           const json_t *doc, enum vdr_write mode,
-                           json_t **out, char *why, size_t whylen)
+                           const json_t *doc, enum vdr_write mode, json_t **out,
+                           char *why, size_t whylen)
 {
     struct pending p;
     *out = NULL;
@@ -251,8 +250,9 @@ enum ed_err vdr_def_put_many(struct ed_app *app, const struct vdr_scope *sc,
     enum ed_err err = ED_OK;
     *out = NULL;
     if (!json_is_object(docs) || n == 0) {
-        snprintf(why, whylen, "The body must be a map {name: definition} "
-                              "with at least one definition");
+        snprintf(why, whylen,
+                 "The body must be a map {name: definition} "
+                 "with at least one definition");
         return ED_ERR_INVALID;
     }
     if (n > VDR_MAX_PER_OWNER) {
@@ -261,7 +261,7 @@ enum ed_err vdr_def_put_many(struct ed_app *app, const struct vdr_scope *sc,
         return ED_ERR_INVALID;
     }
     struct pending *p = ed_calloc(n, sizeof(*p));
-    json_object_foreach ((json_t *)docs, name, doc) {
+    json_object_foreach((json_t *)docs, name, doc) {
         if (!prepare_one(STORE_VDR_DEF, sc, NULL, name, doc, &p[k], why,
                          whylen)) {
             err = ED_ERR_INVALID;
@@ -289,11 +289,12 @@ enum ed_err vdr_tf_put_many(struct ed_app *app, const struct vdr_scope *sc,
     enum ed_err err = ED_OK;
     *out = NULL;
     if (!json_is_object(by_element)) {
-        snprintf(why, whylen, "The body must be a map {elementKey: {name: "
-                              "transformation}}");
+        snprintf(why, whylen,
+                 "The body must be a map {elementKey: {name: "
+                 "transformation}}");
         return ED_ERR_INVALID;
     }
-    json_object_foreach ((json_t *)by_element, key, docs) {
+    json_object_foreach((json_t *)by_element, key, docs) {
         if (!json_is_object(docs)) {
             snprintf(why, whylen,
                      "%.100s: must be a map {name: transformation}", key);
@@ -311,8 +312,8 @@ enum ed_err vdr_tf_put_many(struct ed_app *app, const struct vdr_scope *sc,
         return ED_ERR_INVALID;
     }
     struct pending *p = ed_calloc(n, sizeof(*p));
-    json_object_foreach ((json_t *)by_element, key, docs) {
-        json_object_foreach ((json_t *)docs, name, doc) {
+    json_object_foreach((json_t *)by_element, key, docs) {
+        json_object_foreach((json_t *)docs, name, doc) {
             char w[400];
             if (!prepare_one(STORE_VDR_TF, sc, key, name, doc, &p[k], w,
                              sizeof(w))) {
@@ -647,8 +648,7 @@ static enum ed_err snap_get(struct ed_app *app, int64_t org_id,
     struct vdr_cache *c = app->vdr;
     struct snap *s;
     pthread_mutex_lock(&c->lock);
-    for (s = c->orgs[org_bucket(org_id)]; s && s->org_id != org_id;
-         s = s->next)
+    for (s = c->orgs[org_bucket(org_id)]; s && s->org_id != org_id; s = s->next)
         ;
     if (s)
         atomic_fetch_add(&s->refs, 1);
@@ -663,7 +663,7 @@ static enum ed_err snap_get(struct ed_app *app, int64_t org_id,
         return err;
     struct snap *evicted = NULL;
     pthread_mutex_lock(&c->lock);
-    if (c->gen == gen) { /* no write since we read: keep it */
+    if (c->gen == gen) {                 /* no write since we read: keep it */
         evicted = org_unlink(c, org_id); /* a racing load's */
         if (evicted)
             evicted->next = NULL;
@@ -710,7 +710,7 @@ static struct resolved *resolve_in(struct snap *s, const json_t *idx,
     r->instance_id = instance_id;
     r->element_key = ed_strdup(element_key ? element_key : "");
     r->name = ed_strdup(name);
-    json_array_foreach (idx, i, v) {
+    json_array_foreach(idx, i, v) {
         struct doc *d = &s->docs[json_integer_value(v)];
         int64_t owner = d->level == VDR_INSTANCE ? instance_id : org_id;
         if (d->owner_id != owner)
@@ -752,8 +752,9 @@ static struct resolved *resolve_in(struct snap *s, const json_t *idx,
     json_decref(eff);
     if (!map) {
         r->find = VDR_BROKEN;
-        r->why = ed_strdup(err[0] ? err : "the transformation does not "
-                                          "compile");
+        r->why = ed_strdup(err[0] ? err
+                                  : "the transformation does not "
+                                    "compile");
         return r;
     }
     r->find = VDR_FOUND;
