@@ -745,6 +745,11 @@ static struct resolved *resolve_in(struct snap *s, const json_t *idx,
                            : json_incref((json_t *)tf[l]);
         json_decref(eff);
         eff = next;
+        if (!eff) {
+            r->find = VDR_BROKEN;
+            r->why = ed_strdup("the inherited transformations do not merge");
+            return r;
+        }
     }
     const json_t *definition = def[2] ? def[2] : def[1] ? def[1] : def[0];
     struct tf_map *map = tf_map_compile(name, eff, definition, err,
