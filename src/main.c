@@ -16,6 +16,7 @@
 #include "domain/app.h"
 #include "domain/credentials.h"
 #include "domain/instance_cache.h"
+#include "domain/vdr.h"
 #include "events/events.h"
 #include "core/config.h"
 #include "core/log.h"
@@ -95,6 +96,7 @@ static int app_open(struct ed_app *app, const struct ed_config *cfg)
         return -1;
     }
     caches_init(app);
+    vdr_cache_init(app);
     if ((err = elements_load(&app->elements, &why))) {
         fprintf(stderr, "elementsd: bad element definition: %s\n",
                 why ? why : "?");
@@ -106,7 +108,8 @@ static int app_open(struct ed_app *app, const struct ed_config *cfg)
 
 static void app_close(struct ed_app *app)
 {
-    caches_free(app);
+    caches_free(app); /* stops the store's watch thread first */
+    vdr_cache_free(app);
     elements_free(app->elements);
     store_close(app->store);
     crypto_keyring_free(app->keys);

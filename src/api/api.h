@@ -53,6 +53,8 @@ extern const struct ed_route api_hubs_routes[];
 extern const struct ed_route api_instances_routes[];
 extern const struct ed_route api_hub_routes[];
 extern const struct ed_route api_events_routes[];
+/* Virtual resources: definitions and transformations (api_vdr.c). */
+extern const struct ed_route api_vdr_routes[];
 /* HubSpot webhooks in (api_webhooks.c). */
 extern const struct ed_route api_webhooks_routes[];
 /* Console pages and assets, outside the API base path (api_console.c). */

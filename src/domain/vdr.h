@@ -24,6 +24,13 @@ struct instance;
 struct tf_map;
 
 enum vdr_level { VDR_ORG = 0, VDR_ACCOUNT = 1, VDR_INSTANCE = 2 };
+
+/* Bounds: a stored document's JSON text, and the documents of each kind
+ * per level and owner (all elements together for transformations). Names
+ * are 1..TF_MAX_NAME bytes of [A-Za-z0-9_.-], not "." or "..", and not a
+ * hub segment of its own (ping, objects, bulk). */
+#define VDR_MAX_DOC (256 * 1024)
+#define VDR_MAX_PER_OWNER 500
 /* "organization", "account", "instance". */
 const char *vdr_level_name(enum vdr_level l);
 
@@ -59,6 +66,16 @@ enum ed_err vdr_def_rename(struct ed_app *app, const struct vdr_scope *sc,
                            const char *from, const char *to, char *why,
                            size_t whylen);
 
+/* Several definitions of one level and owner, {name: document}, in one
+ * transaction: all or none. ED_ERR_INVALID (400) and ED_ERR_EXISTS (409,
+ * the first in the map's order that exists) with `why` naming the
+ * document; *out {name: stored document}. */
+enum ed_err vdr_def_put_many(struct ed_app *app, const struct vdr_scope *sc,
+                             const json_t *docs, enum vdr_write mode,
+                             json_t **out, char *why, size_t whylen);
+/* Every definition of one level and owner (none: ED_OK). */
+enum ed_err vdr_def_delete_all(struct ed_app *app, const struct vdr_scope *sc);
+
 /* Transformations (sc->element_key set, except for the lists noted). */
 enum ed_err vdr_tf_put(struct ed_app *app, const struct vdr_scope *sc,
                        const char *name, const json_t *doc, enum vdr_write mode,
@@ -70,6 +87,20 @@ enum ed_err vdr_tf_list(struct ed_app *app, const struct vdr_scope *sc,
                         json_t **out);
 enum ed_err vdr_tf_delete(struct ed_app *app, const struct vdr_scope *sc,
                           const char *name);
+/* Every transformation of one level and owner; sc->element_key NULL:
+ * of every element. */
+enum ed_err vdr_tf_delete_all(struct ed_app *app, const struct vdr_scope *sc);
+/* {elementKey: transformation} of `name` at one level and owner
+ * (sc->element_key ignored; {} when none). */
+enum ed_err vdr_tf_by_name(struct ed_app *app, const struct vdr_scope *sc,
+                           const char *name, json_t **out);
+/* Transformations of several elements, {elementKey: {name: document}}
+ * (element keys checked by the caller), at one level and owner, in one
+ * transaction: all or none; errors as vdr_def_put_many. *out: the stored
+ * documents in the same shape. */
+enum ed_err vdr_tf_put_many(struct ed_app *app, const struct vdr_scope *sc,
+                            const json_t *by_element, enum vdr_write mode,
+                            json_t **out, char *why, size_t whylen);
 
 /* --- resolution for hub calls ------------------------------------------- */
 

@@ -247,9 +247,14 @@ enum ed_err store_instance_set_valid(struct store *s, int64_t id, int valid,
     return changed(s, s->ops->instance_set_valid(s, id, valid, reason));
 }
 
+static void vdr_announce(struct store *s, int64_t org_id);
+
 enum ed_err store_instance_delete(struct store *s, int64_t org_id, int64_t id)
 {
-    return changed(s, s->ops->instance_delete(s, org_id, id));
+    enum ed_err err = changed(s, s->ops->instance_delete(s, org_id, id));
+    if (err == ED_OK) /* its instance-level documents went with it */
+        vdr_announce(s, org_id);
+    return err;
 }
 
 enum ed_err store_instance_due(struct store *s, int64_t refreshed_before,
@@ -529,4 +534,111 @@ enum ed_err store_instance_find_by_app(struct store *s, int64_t app_id,
 {
     return s->ops->instance_find_by_app(s, app_id, portal_id, prefer_portal,
                                         max, out, n);
+}
+
+/* --- virtual resources (issue 12) ------------------------------------------ */
+
+void store_vdr_docs_free(struct store_vdr_doc *list, size_t n)
+{
+    for (size_t i = 0; list && i < n; i++) {
+        free(list[i].level);
+        free(list[i].element_key);
+        free(list[i].name);
+        free(list[i].doc);
+    }
+    free(list);
+}
+
+void store_set_vdr_hook(struct store *s, void (*fn)(void *ud, int64_t org_id),
+                        void *ud)
+{
+    s->vdr_hook = fn;
+    s->vdr_hook_ud = ud;
+}
+
+void store_vdr_changed(struct store *s, int64_t org_id)
+{
+    if (s->vdr_hook)
+        s->vdr_hook(s->vdr_hook_ud, org_id);
+}
+
+/* Every virtual-resource write goes through here once committed: this
+ * process's cache first, then the other processes'. */
+static void vdr_announce(struct store *s, int64_t org_id)
+{
+    store_vdr_changed(s, org_id);
+    if (s->ops->vdr_publish)
+        s->ops->vdr_publish(s, org_id);
+}
+
+enum ed_err store_vdr_put(struct store *s, enum store_vdr_kind kind,
+                          enum store_vdr_mode mode, struct store_vdr_doc *docs,
+                          size_t n, size_t max_per_owner, size_t *failed)
+{
+    size_t f = 0;
+    enum ed_err err = ED_OK;
+    if (n)
+        err = s->ops->vdr_put(s, kind, mode, docs, n, max_per_owner, &f);
+    if (failed)
+        *failed = f;
+    if (err == ED_OK && n)
+        vdr_announce(s, docs[0].org_id);
+    return err;
+}
+
+enum ed_err store_vdr_get(struct store *s, enum store_vdr_kind kind,
+                          int64_t org_id, const char *level, int64_t owner_id,
+                          const char *element_key, const char *name,
+                          struct store_vdr_doc *out)
+{
+    memset(out, 0, sizeof(*out));
+    return s->ops->vdr_get(s, kind, org_id, level, owner_id,
+                           kind == STORE_VDR_TF ? element_key : NULL, name,
+                           out);
+}
+
+enum ed_err store_vdr_list(struct store *s, enum store_vdr_kind kind,
+                           int64_t org_id, const char *level, int64_t owner_id,
+                           const char *element_key, const char *name,
+                           struct store_vdr_doc **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    return s->ops->vdr_list(s, kind, org_id, level, owner_id,
+                            kind == STORE_VDR_TF ? element_key : NULL, name,
+                            out, n);
+}
+
+enum ed_err store_vdr_list_org(struct store *s, int64_t org_id,
+                               struct store_vdr_doc **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    return s->ops->vdr_list_org(s, org_id, out, n);
+}
+
+enum ed_err store_vdr_delete(struct store *s, enum store_vdr_kind kind,
+                             int64_t org_id, const char *level,
+                             int64_t owner_id, const char *element_key,
+                             const char *name, size_t *n)
+{
+    size_t k = 0;
+    enum ed_err err = s->ops->vdr_delete(s, kind, org_id, level, owner_id,
+                                         kind == STORE_VDR_TF ? element_key
+                                                              : NULL,
+                                         name, &k);
+    if (n)
+        *n = k;
+    if (err == ED_OK && k)
+        vdr_announce(s, org_id);
+    return err;
+}
+
+enum ed_err store_vdr_rename(struct store *s, int64_t org_id, const char *level,
+                             int64_t owner_id, const char *from, const char *to)
+{
+    enum ed_err err = s->ops->vdr_rename(s, org_id, level, owner_id, from, to);
+    if (err == ED_OK)
+        vdr_announce(s, org_id);
+    return err;
 }

@@ -382,4 +382,80 @@ enum ed_err store_instance_find_by_app(struct store *s, int64_t app_id,
                                        size_t max, struct store_instance **out,
                                        size_t *n);
 
+/* --- virtual resources (issue 12; domain/vdr.c) ---------------------------
+ *
+ * Object definitions and transformations, one row per document (JSON
+ * text), keyed by organization, level ("organization", "account",
+ * "instance"), owner id, element key (transformations only) and name.
+ * Every successful write calls the vdr hook with its organization, on this
+ * node at once and (PostgreSQL, store_watch_start) on the others after
+ * its commit; deleting an instance deletes its instance-level documents in
+ * the same transaction (and calls the hook). */
+
+enum store_vdr_kind { STORE_VDR_DEF = 0, STORE_VDR_TF = 1 };
+enum store_vdr_mode {
+    STORE_VDR_CREATE,  /* ED_ERR_EXISTS when the name is taken */
+    STORE_VDR_REPLACE, /* ED_ERR_NOT_FOUND when it is not */
+    STORE_VDR_UPSERT,
+};
+
+struct store_vdr_doc {
+    enum store_vdr_kind kind;
+    int64_t id;
+    int64_t org_id;
+    char *level;
+    int64_t owner_id;
+    char *element_key; /* transformations; NULL for definitions */
+    char *name;
+    char *doc; /* JSON text */
+    int64_t created_at;
+    int64_t updated_at;
+};
+
+void store_vdr_docs_free(struct store_vdr_doc *list, size_t n);
+
+/* Write n documents of one kind in one transaction, all or none, each by
+ * mode; sets their id and timestamps. max_per_owner (0: no limit): the
+ * documents of that kind per (org, level, owner) once written; past it
+ * nothing is written and the result is ED_ERR_TOO_LARGE. On ED_ERR_EXISTS,
+ * ED_ERR_NOT_FOUND or ED_ERR_TOO_LARGE *failed (may be NULL) is the index
+ * of the document refused. */
+enum ed_err store_vdr_put(struct store *s, enum store_vdr_kind kind,
+                          enum store_vdr_mode mode, struct store_vdr_doc *docs,
+                          size_t n, size_t max_per_owner, size_t *failed);
+/* One document (element_key NULL for a definition). */
+enum ed_err store_vdr_get(struct store *s, enum store_vdr_kind kind,
+                          int64_t org_id, const char *level, int64_t owner_id,
+                          const char *element_key, const char *name,
+                          struct store_vdr_doc *out);
+/* The documents of one level and owner, by element key then name;
+ * element_key NULL: every element; name NULL: every name. */
+enum ed_err store_vdr_list(struct store *s, enum store_vdr_kind kind,
+                           int64_t org_id, const char *level, int64_t owner_id,
+                           const char *element_key, const char *name,
+                           struct store_vdr_doc **out, size_t *n);
+/* Every document of an organization, both kinds, in one query (the
+ * resolution cache's snapshot). */
+enum ed_err store_vdr_list_org(struct store *s, int64_t org_id,
+                               struct store_vdr_doc **out, size_t *n);
+/* Delete one document (name set: ED_ERR_NOT_FOUND when absent) or all of
+ * a level and owner (name NULL; element_key NULL: every element). *n (may
+ * be NULL): how many. */
+enum ed_err store_vdr_delete(struct store *s, enum store_vdr_kind kind,
+                             int64_t org_id, const char *level,
+                             int64_t owner_id, const char *element_key,
+                             const char *name, size_t *n);
+/* Rename definition `from` and the transformations of that name at the
+ * same level and owner, in one transaction. ED_ERR_NOT_FOUND when there is
+ * no such definition, ED_ERR_EXISTS when `to` is taken (definition or a
+ * transformation). */
+enum ed_err store_vdr_rename(struct store *s, int64_t org_id, const char *level,
+                             int64_t owner_id, const char *from,
+                             const char *to);
+/* fn(ud, org_id) after every virtual-resource write, here and (with
+ * store_watch_start) on other nodes; org_id 0: unknown, drop everything
+ * (the change feed was lost). One hook per store. */
+void store_set_vdr_hook(struct store *s, void (*fn)(void *ud, int64_t org_id),
+                        void *ud);
+
 #endif

@@ -121,12 +121,39 @@ struct store_ops {
                               size_t max, struct store_poll **out, size_t *n);
     enum ed_err (*poll_finish)(struct store *s, const struct store_poll *p,
                                const char *owner);
+
+    /* virtual resources (store.h) */
+    enum ed_err (*vdr_put)(struct store *s, enum store_vdr_kind kind,
+                           enum store_vdr_mode mode, struct store_vdr_doc *docs,
+                           size_t n, size_t max_per_owner, size_t *failed);
+    enum ed_err (*vdr_get)(struct store *s, enum store_vdr_kind kind,
+                           int64_t org_id, const char *level, int64_t owner_id,
+                           const char *element_key, const char *name,
+                           struct store_vdr_doc *out);
+    enum ed_err (*vdr_list)(struct store *s, enum store_vdr_kind kind,
+                            int64_t org_id, const char *level, int64_t owner_id,
+                            const char *element_key, const char *name,
+                            struct store_vdr_doc **out, size_t *n);
+    enum ed_err (*vdr_list_org)(struct store *s, int64_t org_id,
+                                struct store_vdr_doc **out, size_t *n);
+    enum ed_err (*vdr_delete)(struct store *s, enum store_vdr_kind kind,
+                              int64_t org_id, const char *level,
+                              int64_t owner_id, const char *element_key,
+                              const char *name, size_t *n);
+    enum ed_err (*vdr_rename)(struct store *s, int64_t org_id,
+                              const char *level, int64_t owner_id,
+                              const char *from, const char *to);
+    /* Optional: announce a virtual-resource change of org_id to the other
+     * processes (after commit). */
+    void (*vdr_publish)(struct store *s, int64_t org_id);
 };
 
 struct store {
     const struct store_ops *ops;
     void (*instance_hook)(void *ud); /* see store_set_instance_hook */
     void *instance_hook_ud;
+    void (*vdr_hook)(void *ud, int64_t org_id); /* store_set_vdr_hook */
+    void *vdr_hook_ud;
 };
 
 struct store_refresh {
@@ -140,6 +167,9 @@ struct store_refresh {
 void store_note_unavailable(void);
 /* Backends: call the instance hook (another process changed an instance). */
 void store_instances_changed(struct store *s);
+/* Backends: call the vdr hook (another process changed org_id's virtual
+ * resources; 0: unknown, maybe several). */
+void store_vdr_changed(struct store *s, int64_t org_id);
 
 /* Backends (evb): a heap "[1,2,3]" of ids, bound as one parameter. */
 char *store_ids_json(const int64_t *ids, size_t n);

@@ -47,6 +47,9 @@ extern const struct ed_embed ed_pg_migrations[];
 #define PG_MIGRATE_LOCK "7308335428573144179"
 /* NOTIFY channel of instance changes; the payload is the sender's node id. */
 #define PG_CHANNEL "elementsd_instances"
+/* NOTIFY channel of virtual-resource changes; the payload is
+ * "<org id> <node id>". */
+#define PG_VDR_CHANNEL "elementsd_vdr"
 /* Milliseconds between reconnection attempts of the watch connection. */
 #define PG_WATCH_RETRY_MS 500
 
@@ -1233,6 +1236,37 @@ static void pg_publish(struct store *base)
     PQclear(res);
 }
 
+static void pg_vdr_publish(struct store *base, int64_t org_id)
+{
+    struct store_pg *s = (struct store_pg *)base;
+    struct pg_params p = {0};
+    PGresult *res;
+    char payload[100];
+    snprintf(payload, sizeof(payload), "%lld %s", (long long)org_id,
+             s->node_id);
+    p_text(&p, payload);
+    /* a lost announcement leaves the other nodes' snapshot until the next
+     * write of that organization or a lost change feed */
+    pg_query(s, "SELECT pg_notify('" PG_VDR_CHANNEL "', $1)", &p, true, &res);
+    PQclear(res);
+}
+
+/* A virtual-resource announcement: the other node's organization, or -1
+ * for our own. */
+static int64_t vdr_note(const struct store_pg *s, const char *extra)
+{
+    uint64_t org = 0;
+    const char *sp = extra ? strchr(extra, ' ') : NULL;
+    char num[24];
+    if (!sp || (size_t)(sp - extra) >= sizeof(num))
+        return 0;
+    memcpy(num, extra, (size_t)(sp - extra));
+    num[sp - extra] = 0;
+    if (strcmp(sp + 1, s->node_id) == 0)
+        return -1;
+    return ed_parse_u64(num, INT64_MAX, &org) ? (int64_t)org : 0;
+}
+
 /* Wait up to ms for the wake pipe; true when asked to stop. */
 static bool watch_sleep(struct store_pg *s, int ms)
 {
@@ -1244,7 +1278,8 @@ static PGconn *watch_connect(struct store_pg *s, bool quiet)
 {
     PGconn *pg = pg_connect_q(s->url, quiet);
     if (PQstatus(pg) == CONNECTION_OK) {
-        PGresult *res = PQexec(pg, "LISTEN " PG_CHANNEL);
+        PGresult *res = PQexec(pg,
+                               "LISTEN " PG_CHANNEL "; LISTEN " PG_VDR_CHANNEL);
         bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
         PQclear(res);
         if (ok)
@@ -1264,6 +1299,7 @@ static void *watch_main(void *arg)
             if ((pg = watch_connect(s, lost))) {
                 /* whatever changed while nobody listened */
                 store_instances_changed(&s->base);
+                store_vdr_changed(&s->base, 0);
                 if (lost)
                     ed_info(NULL, "msg=\"postgresql change feed restored\"");
                 lost = false;
@@ -1297,13 +1333,20 @@ static void *watch_main(void *arg)
         } else {
             PGnotify *n;
             while ((n = PQnotifies(pg))) {
-                if (!n->extra || strcmp(n->extra, s->node_id) != 0)
+                if (strcmp(n->relname, PG_VDR_CHANNEL) == 0) {
+                    int64_t org = vdr_note(s, n->extra);
+                    if (org >= 0)
+                        store_vdr_changed(&s->base, org);
+                } else if (!n->extra || strcmp(n->extra, s->node_id) != 0) {
                     other = true;
+                }
                 PQfreemem(n);
             }
         }
         if (other)
             store_instances_changed(&s->base);
+        if (!pg) /* lost: virtual-resource changes may be missed too */
+            store_vdr_changed(&s->base, 0);
     }
     if (pg)
         PQfinish(pg);
@@ -1851,6 +1894,273 @@ static enum ed_err pg_instance_find_by_app(struct store *base, int64_t app_id,
     return ED_OK;
 }
 
+/* --- virtual resources (issue 12) ------------------------------------------
+ * Parameters, the same in every statement (typed, so an unused one is
+ * fine): $1 org_id, $2 level, $3 owner_id, $4 element_key
+ * (transformations), $5 name, $6 doc, $7 now. */
+
+#define PG_VDR_COLS                                                            \
+    "id, org_id, level, owner_id, element_key, name, doc, created_at, "        \
+    "updated_at"
+
+static const char *pg_vdr_table(enum store_vdr_kind kind)
+{
+    return kind == STORE_VDR_TF ? "vdr_transformations" : "vdr_definitions";
+}
+
+static const char *pg_vdr_cols(enum store_vdr_kind kind)
+{
+    return kind == STORE_VDR_TF
+               ? PG_VDR_COLS
+               : "id, org_id, level, owner_id, NULL::text, name, doc, "
+                 "created_at, updated_at";
+}
+
+static void pg_vdr_params(struct pg_params *p, int64_t org_id,
+                          const char *level, int64_t owner_id,
+                          const char *element_key, const char *name,
+                          const char *doc, int64_t now)
+{
+    p_i64(p, org_id);
+    p_text(p, level);
+    p_i64(p, owner_id);
+    p_text(p, element_key);
+    p_text(p, name);
+    p_text(p, doc);
+    p_i64(p, now);
+}
+
+static void pg_vdr_read(const PGresult *r, int row, int first,
+                        struct store_vdr_doc *d)
+{
+    d->id = col_i64(r, row, first);
+    d->org_id = col_i64(r, row, first + 1);
+    d->level = col_text(r, row, first + 2);
+    d->owner_id = col_i64(r, row, first + 3);
+    d->element_key = col_text(r, row, first + 4);
+    d->name = col_text(r, row, first + 5);
+    d->doc = col_text(r, row, first + 6);
+    d->created_at = col_i64(r, row, first + 7);
+    d->updated_at = col_i64(r, row, first + 8);
+}
+
+static void pg_vdr_rows(const PGresult *res, int first, bool with_kind,
+                        enum store_vdr_kind kind, struct store_vdr_doc **out,
+                        size_t *n)
+{
+    int rows = PQntuples(res);
+    struct store_vdr_doc *list = ed_calloc(rows ? (size_t)rows : 1,
+                                           sizeof(*list));
+    for (int r = 0; r < rows; r++) {
+        list[r].kind = with_kind ? (enum store_vdr_kind)col_i64(res, r, 0)
+                                 : kind;
+        pg_vdr_read(res, r, first, &list[r]);
+    }
+    *out = list;
+    *n = (size_t)rows;
+}
+
+static enum ed_err pg_vdr_put(struct store *base, enum store_vdr_kind kind,
+                              enum store_vdr_mode mode,
+                              struct store_vdr_doc *docs, size_t n,
+                              size_t max_per_owner, size_t *failed)
+{
+    struct pg_tx tx;
+    char sql[512];
+    const char *t = pg_vdr_table(kind);
+    bool tf = kind == STORE_VDR_TF;
+    int64_t now = ed_now_s();
+    size_t i = 0;
+    enum ed_err err = tx_begin((struct store_pg *)base, &tx);
+    if (err)
+        return err;
+    if (mode == STORE_VDR_REPLACE)
+        snprintf(sql, sizeof(sql),
+                 "UPDATE %s SET doc=$6, updated_at=$7 WHERE org_id=$1 AND "
+                 "level=$2 AND owner_id=$3%s AND name=$5 "
+                 "RETURNING id, created_at",
+                 t, tf ? " AND element_key=$4" : "");
+    else
+        snprintf(sql, sizeof(sql),
+                 "INSERT INTO %s(org_id, level, owner_id, %sname, doc, "
+                 "created_at, updated_at) VALUES($1, $2, $3, %s$5, $6, $7, $7) "
+                 "%s%s%s RETURNING id, created_at",
+                 t, tf ? "element_key, " : "", tf ? "$4, " : "",
+                 mode == STORE_VDR_UPSERT
+                     ? "ON CONFLICT (org_id, level, owner_id, "
+                     : "",
+                 mode == STORE_VDR_UPSERT ? (tf ? "element_key, " : "") : "",
+                 mode == STORE_VDR_UPSERT
+                     ? "name) DO UPDATE SET doc=excluded.doc, "
+                       "updated_at=excluded.updated_at"
+                     : "");
+    for (i = 0; i < n; i++) {
+        struct store_vdr_doc *d = &docs[i];
+        struct pg_params p = {0};
+        pg_vdr_params(&p, d->org_id, d->level, d->owner_id,
+                      tf ? d->element_key : NULL, d->name, d->doc, now);
+        PGresult *res = pg_run(tx.c, sql, &p, false, &err);
+        if (!err && PQntuples(res) == 0)
+            err = ED_ERR_NOT_FOUND; /* replace: no such document */
+        if (!err) {
+            d->kind = kind;
+            d->id = col_i64(res, 0, 0);
+            d->created_at = col_i64(res, 0, 1);
+            d->updated_at = now;
+        }
+        PQclear(res);
+        if (err)
+            goto rollback;
+    }
+    snprintf(sql, sizeof(sql),
+             "SELECT COUNT(*)::bigint FROM %s WHERE org_id=$1 AND level=$2 "
+             "AND owner_id=$3",
+             t);
+    for (i = 0; max_per_owner && i < n; i++) {
+        struct pg_params p = {0};
+        p_i64(&p, docs[i].org_id);
+        p_text(&p, docs[i].level);
+        p_i64(&p, docs[i].owner_id);
+        PGresult *res = pg_run(tx.c, sql, &p, false, &err);
+        if (!err && (size_t)col_i64(res, 0, 0) > max_per_owner)
+            err = ED_ERR_TOO_LARGE;
+        PQclear(res);
+        if (err)
+            goto rollback;
+    }
+    return tx_commit(&tx);
+rollback:
+    *failed = i;
+    tx_rollback(&tx);
+    return err;
+}
+
+static enum ed_err pg_vdr_get(struct store *base, enum store_vdr_kind kind,
+                              int64_t org_id, const char *level,
+                              int64_t owner_id, const char *element_key,
+                              const char *name, struct store_vdr_doc *out)
+{
+    struct pg_params p = {0};
+    PGresult *res;
+    char sql[320];
+    snprintf(sql, sizeof(sql),
+             "SELECT %s FROM %s WHERE org_id=$1 AND level=$2 AND "
+             "owner_id=$3%s AND name=$5",
+             pg_vdr_cols(kind), pg_vdr_table(kind),
+             kind == STORE_VDR_TF ? " AND element_key=$4" : "");
+    pg_vdr_params(&p, org_id, level, owner_id, element_key, name, NULL, 0);
+    enum ed_err err = pg_query((struct store_pg *)base, sql, &p, true, &res);
+    if (!err) {
+        if (PQntuples(res) > 0) {
+            out->kind = kind;
+            pg_vdr_read(res, 0, 0, out);
+        } else {
+            err = ED_ERR_NOT_FOUND;
+        }
+    }
+    PQclear(res);
+    return err;
+}
+
+static enum ed_err pg_vdr_list(struct store *base, enum store_vdr_kind kind,
+                               int64_t org_id, const char *level,
+                               int64_t owner_id, const char *element_key,
+                               const char *name, struct store_vdr_doc **out,
+                               size_t *n)
+{
+    struct pg_params p = {0};
+    PGresult *res;
+    char sql[400];
+    snprintf(sql, sizeof(sql),
+             "SELECT %s FROM %s WHERE org_id=$1 AND level=$2 AND "
+             "owner_id=$3%s AND ($5::text IS NULL OR name=$5) ORDER BY %sname",
+             pg_vdr_cols(kind), pg_vdr_table(kind),
+             kind == STORE_VDR_TF ? " AND ($4::text IS NULL OR element_key=$4)"
+                                  : "",
+             kind == STORE_VDR_TF ? "element_key, " : "");
+    pg_vdr_params(&p, org_id, level, owner_id, element_key, name, NULL, 0);
+    enum ed_err err = pg_query((struct store_pg *)base, sql, &p, true, &res);
+    if (!err)
+        pg_vdr_rows(res, 0, false, kind, out, n);
+    PQclear(res);
+    return err;
+}
+
+static enum ed_err pg_vdr_list_org(struct store *base, int64_t org_id,
+                                   struct store_vdr_doc **out, size_t *n)
+{
+    struct pg_params p = {0};
+    PGresult *res;
+    p_i64(&p, org_id);
+    enum ed_err err = pg_query(
+        (struct store_pg *)base,
+        "SELECT 0::bigint, id, org_id, level, owner_id, NULL::text, name, "
+        "doc, created_at, updated_at FROM vdr_definitions WHERE org_id=$1 "
+        "UNION ALL SELECT 1::bigint, " PG_VDR_COLS
+        " FROM vdr_transformations WHERE org_id=$1 ORDER BY 1, 2",
+        &p, true, &res);
+    if (!err)
+        pg_vdr_rows(res, 1, true, STORE_VDR_DEF, out, n);
+    PQclear(res);
+    return err;
+}
+
+static enum ed_err pg_vdr_delete(struct store *base, enum store_vdr_kind kind,
+                                 int64_t org_id, const char *level,
+                                 int64_t owner_id, const char *element_key,
+                                 const char *name, size_t *n)
+{
+    struct pg_params p = {0};
+    PGresult *res;
+    char sql[320];
+    snprintf(sql, sizeof(sql),
+             "DELETE FROM %s WHERE org_id=$1 AND level=$2 AND owner_id=$3%s "
+             "AND ($5::text IS NULL OR name=$5)",
+             pg_vdr_table(kind),
+             kind == STORE_VDR_TF ? " AND ($4::text IS NULL OR element_key=$4)"
+                                  : "");
+    pg_vdr_params(&p, org_id, level, owner_id, element_key, name, NULL, 0);
+    enum ed_err err = pg_query((struct store_pg *)base, sql, &p, false, &res);
+    *n = 0;
+    if (!err) {
+        uint64_t k = 0;
+        ed_parse_u64(PQcmdTuples(res), UINT64_MAX, &k);
+        *n = (size_t)k;
+        if (name && k == 0)
+            err = ED_ERR_NOT_FOUND;
+    }
+    PQclear(res);
+    return err;
+}
+
+static enum ed_err pg_vdr_rename(struct store *base, int64_t org_id,
+                                 const char *level, int64_t owner_id,
+                                 const char *from, const char *to)
+{
+    struct pg_tx tx;
+    char sql[200];
+    enum ed_err err = tx_begin((struct store_pg *)base, &tx);
+    if (err)
+        return err;
+    for (int k = 0; k < 2; k++) {
+        struct pg_params p = {0};
+        snprintf(sql, sizeof(sql),
+                 "UPDATE %s SET name=$6, updated_at=$7 WHERE org_id=$1 AND "
+                 "level=$2 AND owner_id=$3 AND name=$5",
+                 pg_vdr_table(k ? STORE_VDR_TF : STORE_VDR_DEF));
+        pg_vdr_params(&p, org_id, level, owner_id, NULL, from, to, ed_now_s());
+        PGresult *res = pg_run(tx.c, sql, &p, false, &err);
+        if (!err && k == 0 && !pg_changed(res))
+            err = ED_ERR_NOT_FOUND;
+        PQclear(res);
+        if (err) {
+            tx_rollback(&tx);
+            return err;
+        }
+    }
+    return tx_commit(&tx);
+}
+
 const struct store_ops store_pg_ops = {
     .name = "postgresql",
     .url_prefix = "postgres",
@@ -1901,4 +2211,11 @@ const struct store_ops store_pg_ops = {
     .poll_delete = pg_poll_delete,
     .poll_claim = pg_poll_claim,
     .poll_finish = pg_poll_finish,
+    .vdr_put = pg_vdr_put,
+    .vdr_get = pg_vdr_get,
+    .vdr_list = pg_vdr_list,
+    .vdr_list_org = pg_vdr_list_org,
+    .vdr_delete = pg_vdr_delete,
+    .vdr_rename = pg_vdr_rename,
+    .vdr_publish = pg_vdr_publish,
 };

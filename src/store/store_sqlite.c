@@ -1414,6 +1414,349 @@ sqlite_instance_find_by_app(struct store *base, int64_t app_id,
     return ED_OK;
 }
 
+/* --- virtual resources (issue 12) ------------------------------------------
+ * Parameters, the same in every statement: ?1 org_id, ?2 level, ?3
+ * owner_id, ?4 element_key (transformations), ?5 name, ?6 doc, ?7 now. */
+
+#define VDR_COLS                                                               \
+    "id, org_id, level, owner_id, element_key, name, doc, created_at, "        \
+    "updated_at"
+
+static const char *vdr_table(enum store_vdr_kind kind)
+{
+    return kind == STORE_VDR_TF ? "vdr_transformations" : "vdr_definitions";
+}
+
+/* The element_key column of a definition row is NULL. */
+static const char *vdr_cols(enum store_vdr_kind kind)
+{
+    return kind == STORE_VDR_TF
+               ? VDR_COLS
+               : "id, org_id, level, owner_id, NULL, name, doc, created_at, "
+                 "updated_at";
+}
+
+static void vdr_read(sqlite3_stmt *st, int first, struct store_vdr_doc *d)
+{
+    d->id = sqlite3_column_int64(st, first);
+    d->org_id = sqlite3_column_int64(st, first + 1);
+    d->level = col_text(st, first + 2);
+    d->owner_id = sqlite3_column_int64(st, first + 3);
+    d->element_key = col_text(st, first + 4);
+    d->name = col_text(st, first + 5);
+    d->doc = col_text(st, first + 6);
+    d->created_at = sqlite3_column_int64(st, first + 7);
+    d->updated_at = sqlite3_column_int64(st, first + 8);
+}
+
+static void vdr_bind_key(sqlite3_stmt *st, int64_t org_id, const char *level,
+                         int64_t owner_id, const char *element_key,
+                         const char *name)
+{
+    sqlite3_bind_int64(st, 1, org_id);
+    sqlite3_bind_text(st, 2, level, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 3, owner_id);
+    bind_text_or_null(st, 4, element_key);
+    bind_text_or_null(st, 5, name);
+}
+
+/* Step st to the end, collecting its rows (columns from `first`). */
+static enum ed_err vdr_rows(sqlite3_stmt *st, int first, bool with_kind,
+                            enum store_vdr_kind kind,
+                            struct store_vdr_doc **out, size_t *n)
+{
+    size_t k = 0, cap = 0;
+    struct store_vdr_doc *list = NULL;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (k == cap) {
+            cap = cap ? cap * 2 : 8;
+            list = ed_realloc(list, cap * sizeof(*list));
+        }
+        memset(&list[k], 0, sizeof(list[k]));
+        list[k].kind = with_kind
+                           ? (enum store_vdr_kind)sqlite3_column_int(st, 0)
+                           : kind;
+        vdr_read(st, first, &list[k++]);
+    }
+    if (rc != SQLITE_DONE) {
+        store_vdr_docs_free(list, k);
+        return rc_err(rc) ? rc_err(rc) : ED_ERR_DB;
+    }
+    *out = list;
+    *n = k;
+    return ED_OK;
+}
+
+static enum ed_err vdr_put_one(sqlite3 *db, enum store_vdr_kind kind,
+                               enum store_vdr_mode mode,
+                               struct store_vdr_doc *d, int64_t now)
+{
+    char sql[512];
+    const char *t = vdr_table(kind);
+    const char *ek = kind == STORE_VDR_TF ? " AND element_key=?4" : "";
+    const char *kc = kind == STORE_VDR_TF ? "element_key, " : "";
+    const char *kv = kind == STORE_VDR_TF ? "?4, " : "";
+    sqlite3_stmt *st = NULL;
+    if (mode == STORE_VDR_REPLACE)
+        snprintf(sql, sizeof(sql),
+                 "UPDATE %s SET doc=?6, updated_at=?7 WHERE org_id=?1 AND "
+                 "level=?2 AND owner_id=?3%s AND name=?5 "
+                 "RETURNING id, created_at",
+                 t, ek);
+    else
+        snprintf(sql, sizeof(sql),
+                 "INSERT INTO %s(org_id, level, owner_id, %sname, doc, "
+                 "created_at, updated_at) VALUES(?1, ?2, ?3, %s?5, ?6, ?7, ?7) "
+                 "%s RETURNING id, created_at",
+                 t, kc, kv,
+                 mode == STORE_VDR_UPSERT
+                     ? (kind == STORE_VDR_TF
+                            ? "ON CONFLICT(org_id, level, owner_id, "
+                              "element_key, name) DO UPDATE SET "
+                              "doc=excluded.doc, updated_at=excluded.updated_at"
+                            : "ON CONFLICT(org_id, level, owner_id, name) DO "
+                              "UPDATE SET doc=excluded.doc, "
+                              "updated_at=excluded.updated_at")
+                     : "");
+    enum ed_err err = prepare(db, sql, &st);
+    if (err)
+        return err;
+    vdr_bind_key(st, d->org_id, d->level, d->owner_id,
+                 kind == STORE_VDR_TF ? d->element_key : NULL, d->name);
+    sqlite3_bind_text(st, 6, d->doc, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 7, now);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        d->id = sqlite3_column_int64(st, 0);
+        d->created_at = sqlite3_column_int64(st, 1);
+        d->updated_at = now;
+        d->kind = kind;
+    } else if (rc == SQLITE_DONE) {
+        err = ED_ERR_NOT_FOUND; /* replace: no such document */
+    } else {
+        err = rc_err(rc);
+    }
+    sqlite3_finalize(st);
+    return err;
+}
+
+static enum ed_err vdr_count(sqlite3 *db, enum store_vdr_kind kind,
+                             const struct store_vdr_doc *d, size_t *count)
+{
+    char sql[160];
+    sqlite3_stmt *st = NULL;
+    snprintf(sql, sizeof(sql),
+             "SELECT COUNT(*) FROM %s WHERE org_id=?1 AND level=?2 AND "
+             "owner_id=?3",
+             vdr_table(kind));
+    enum ed_err err = prepare(db, sql, &st);
+    if (err)
+        return err;
+    vdr_bind_key(st, d->org_id, d->level, d->owner_id, NULL, NULL);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        *count = (size_t)sqlite3_column_int64(st, 0);
+    else
+        err = ED_ERR_DB;
+    sqlite3_finalize(st);
+    return err;
+}
+
+static enum ed_err sqlite_vdr_put(struct store *base, enum store_vdr_kind kind,
+                                  enum store_vdr_mode mode,
+                                  struct store_vdr_doc *docs, size_t n,
+                                  size_t max_per_owner, size_t *failed)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    int64_t now = ed_now_s();
+    size_t i = 0;
+    enum ed_err err = exec_sql(c->db, "BEGIN IMMEDIATE");
+    if (err)
+        goto out;
+    for (i = 0; i < n; i++)
+        if ((err = vdr_put_one(c->db, kind, mode, &docs[i], now)))
+            goto rollback;
+    /* every owner written to stays within the limit */
+    for (i = 0; max_per_owner && i < n; i++) {
+        size_t count = 0;
+        if ((err = vdr_count(c->db, kind, &docs[i], &count)))
+            goto rollback;
+        if (count > max_per_owner) {
+            err = ED_ERR_TOO_LARGE;
+            goto rollback;
+        }
+    }
+    if (!(err = exec_sql(c->db, "COMMIT")))
+        goto out;
+rollback:
+    *failed = i;
+    exec_sql(c->db, "ROLLBACK");
+out:
+    conn_release(c);
+    return err;
+}
+
+static enum ed_err sqlite_vdr_get(struct store *base, enum store_vdr_kind kind,
+                                  int64_t org_id, const char *level,
+                                  int64_t owner_id, const char *element_key,
+                                  const char *name, struct store_vdr_doc *out)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    char sql[320];
+    snprintf(sql, sizeof(sql),
+             "SELECT %s FROM %s WHERE org_id=?1 AND level=?2 AND "
+             "owner_id=?3%s AND name=?5",
+             vdr_cols(kind), vdr_table(kind),
+             kind == STORE_VDR_TF ? " AND element_key=?4" : "");
+    enum ed_err err = prepare(c->db, sql, &st);
+    if (!err) {
+        vdr_bind_key(st, org_id, level, owner_id, element_key, name);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            out->kind = kind;
+            vdr_read(st, 0, out);
+        } else {
+            err = rc == SQLITE_DONE ? ED_ERR_NOT_FOUND : rc_err(rc);
+        }
+    }
+    sqlite3_finalize(st);
+    conn_release(c);
+    return err;
+}
+
+static enum ed_err sqlite_vdr_list(struct store *base, enum store_vdr_kind kind,
+                                   int64_t org_id, const char *level,
+                                   int64_t owner_id, const char *element_key,
+                                   const char *name, struct store_vdr_doc **out,
+                                   size_t *n)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    char sql[400];
+    snprintf(sql, sizeof(sql),
+             "SELECT %s FROM %s WHERE org_id=?1 AND level=?2 AND "
+             "owner_id=?3%s AND (?5 IS NULL OR name=?5) ORDER BY %sname",
+             vdr_cols(kind), vdr_table(kind),
+             kind == STORE_VDR_TF ? " AND (?4 IS NULL OR element_key=?4)" : "",
+             kind == STORE_VDR_TF ? "element_key, " : "");
+    enum ed_err err = prepare(c->db, sql, &st);
+    if (!err) {
+        vdr_bind_key(st, org_id, level, owner_id, element_key, name);
+        err = vdr_rows(st, 0, false, kind, out, n);
+    }
+    sqlite3_finalize(st);
+    conn_release(c);
+    return err;
+}
+
+static enum ed_err sqlite_vdr_list_org(struct store *base, int64_t org_id,
+                                       struct store_vdr_doc **out, size_t *n)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    enum ed_err err = prepare(
+        c->db,
+        "SELECT 0, id, org_id, level, owner_id, NULL, name, doc, created_at, "
+        "updated_at FROM vdr_definitions WHERE org_id=?1 UNION ALL "
+        "SELECT 1, " VDR_COLS " FROM vdr_transformations WHERE org_id=?1 "
+        "ORDER BY 1, 2",
+        &st);
+    if (!err) {
+        sqlite3_bind_int64(st, 1, org_id);
+        err = vdr_rows(st, 1, true, STORE_VDR_DEF, out, n);
+    }
+    sqlite3_finalize(st);
+    conn_release(c);
+    return err;
+}
+
+static enum ed_err sqlite_vdr_delete(struct store *base,
+                                     enum store_vdr_kind kind, int64_t org_id,
+                                     const char *level, int64_t owner_id,
+                                     const char *element_key, const char *name,
+                                     size_t *n)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    char sql[320];
+    snprintf(sql, sizeof(sql),
+             "DELETE FROM %s WHERE org_id=?1 AND level=?2 AND owner_id=?3%s "
+             "AND (?5 IS NULL OR name=?5)",
+             vdr_table(kind),
+             kind == STORE_VDR_TF ? " AND (?4 IS NULL OR element_key=?4)" : "");
+    enum ed_err err = prepare(c->db, sql, &st);
+    if (!err) {
+        vdr_bind_key(st, org_id, level, owner_id, element_key, name);
+        err = rc_err(sqlite3_step(st));
+        *n = err ? 0 : (size_t)sqlite3_changes(c->db);
+        if (!err && name && *n == 0)
+            err = ED_ERR_NOT_FOUND;
+    }
+    sqlite3_finalize(st);
+    conn_release(c);
+    return err;
+}
+
+/* One UPDATE of the rename; *changed: rows renamed. */
+static enum ed_err vdr_rename_in(sqlite3 *db, enum store_vdr_kind kind,
+                                 int64_t org_id, const char *level,
+                                 int64_t owner_id, const char *from,
+                                 const char *to, int64_t now, int *changed)
+{
+    char sql[200];
+    sqlite3_stmt *st = NULL;
+    snprintf(sql, sizeof(sql),
+             "UPDATE %s SET name=?6, updated_at=?7 WHERE org_id=?1 AND "
+             "level=?2 AND owner_id=?3 AND name=?5",
+             vdr_table(kind));
+    enum ed_err err = prepare(db, sql, &st);
+    if (err)
+        return err;
+    vdr_bind_key(st, org_id, level, owner_id, NULL, from);
+    sqlite3_bind_text(st, 6, to, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 7, now);
+    err = rc_err(sqlite3_step(st));
+    *changed = err ? 0 : sqlite3_changes(db);
+    sqlite3_finalize(st);
+    return err;
+}
+
+static enum ed_err sqlite_vdr_rename(struct store *base, int64_t org_id,
+                                     const char *level, int64_t owner_id,
+                                     const char *from, const char *to)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    int64_t now = ed_now_s();
+    int changed = 0;
+    enum ed_err err = exec_sql(c->db, "BEGIN IMMEDIATE");
+    if (err)
+        goto out;
+    if ((err = vdr_rename_in(c->db, STORE_VDR_DEF, org_id, level, owner_id,
+                             from, to, now, &changed)))
+        goto rollback;
+    if (!changed) {
+        err = ED_ERR_NOT_FOUND;
+        goto rollback;
+    }
+    if ((err = vdr_rename_in(c->db, STORE_VDR_TF, org_id, level, owner_id, from,
+                             to, now, &changed)))
+        goto rollback;
+    if (!(err = exec_sql(c->db, "COMMIT")))
+        goto out;
+rollback:
+    exec_sql(c->db, "ROLLBACK");
+out:
+    conn_release(c);
+    return err;
+}
+
 const struct store_ops store_sqlite_ops = {
     .name = "sqlite",
     .url_prefix = "sqlite:",
@@ -1456,4 +1799,10 @@ const struct store_ops store_sqlite_ops = {
     .poll_delete = sqlite_poll_delete,
     .poll_claim = sqlite_poll_claim,
     .poll_finish = sqlite_poll_finish,
+    .vdr_put = sqlite_vdr_put,
+    .vdr_get = sqlite_vdr_get,
+    .vdr_list = sqlite_vdr_list,
+    .vdr_list_org = sqlite_vdr_list_org,
+    .vdr_delete = sqlite_vdr_delete,
+    .vdr_rename = sqlite_vdr_rename,
 };

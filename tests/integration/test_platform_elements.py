@@ -418,8 +418,9 @@ class AdvertisedFeatures(unittest.TestCase):
                 self.assertEqual(bool(m["events"]["methods"]), served["events"], path)
                 self.assertEqual(m["bulk"], {"upload": served["bulkUpload"],
                                              "download": served["bulkDownload"]}, path)
-        # today: events are served (issue 11), nothing else is
-        self.assertEqual(served, {f: f == "events" for f in served})
+        # today: events (issue 11) and transformations (issue 12) are served
+        self.assertEqual(served, {f: f in ("events", "transformations")
+                                  for f in served})
 
     def test_hub_elements_agree(self):
         # /hubs/{key}/elements shows the same objects as /elements

@@ -319,7 +319,8 @@ static void test_instances(void)
     store_instance_cleanup(&got);
     c = a;
     c.id = b.id + 1000;
-    CHECK_EQ_INT(store_instance_update(s, &c, STORE_INST_ALL), ED_ERR_NOT_FOUND);
+    CHECK_EQ_INT(store_instance_update(s, &c, STORE_INST_ALL),
+                 ED_ERR_NOT_FOUND);
     a.disabled = 0;
     free(a.invalid_reason);
     a.invalid_reason = NULL;
@@ -425,7 +426,8 @@ static void test_instance_fields(void)
     CHECK_EQ_INT(got.valid, 1);
     CHECK_EQ_INT(got.disabled, 1); /* stale1's 0 not written */
     store_instance_cleanup(&got);
-    CHECK_EQ_INT(store_instance_update(s, &stale1, STORE_INST_CONFIG | STORE_INST_VALID),
+    CHECK_EQ_INT(store_instance_update(s, &stale1,
+                                       STORE_INST_CONFIG | STORE_INST_VALID),
                  ED_OK);
     CHECK_EQ_INT(store_instance_get(s, 0, a.id, &got), ED_OK);
     CHECK_EQ_STR(got.config, "{\"b\":2}");
@@ -461,9 +463,11 @@ static void test_refresh_claim(void)
     CHECK_EQ_INT(store_user_find_by_email(s, "ada@example.com", &u), ED_OK);
     make_instance(&a, u.org_id, u.id, "hubspotcrm", "claimed");
     CHECK_EQ_INT(store_instance_create(s, &a, th), ED_OK);
-    CHECK_EQ_INT(store_instance_refresh_begin(s, a.id + 1000, false, &seen, &rf),
+    CHECK_EQ_INT(store_instance_refresh_begin(s, a.id + 1000, false, &seen,
+                                              &rf),
                  ED_ERR_NOT_FOUND);
-    CHECK_EQ_INT(store_instance_refresh_begin(s, a.id, false, &seen, &rf), ED_OK);
+    CHECK_EQ_INT(store_instance_refresh_begin(s, a.id, false, &seen, &rf),
+                 ED_OK);
     CHECK_EQ_INT(seen.cred_version, 1);
     seen.refreshed_at = 777;
     CHECK_EQ_INT(store_instance_refresh_put(rf, &seen), ED_OK);
@@ -478,7 +482,8 @@ static void test_refresh_claim(void)
     CHECK_EQ_INT(got.refreshed_at, 777);
     store_instance_cleanup(&got);
     /* a stale copy loses the compare-and-swap under a claim too */
-    CHECK_EQ_INT(store_instance_refresh_begin(s, a.id, true, &seen, &rf), ED_OK);
+    CHECK_EQ_INT(store_instance_refresh_begin(s, a.id, true, &seen, &rf),
+                 ED_OK);
     CHECK_EQ_INT(store_instance_put_credentials(s, &a), ED_ERR_BUSY); /* v1 */
     CHECK_EQ_INT(store_instance_refresh_set_valid(rf, 0, "dead grant"), ED_OK);
     CHECK_EQ_INT(store_instance_refresh_end(rf, true), ED_OK);
@@ -493,6 +498,218 @@ static void test_refresh_claim(void)
     store_close(s);
 }
 
+/* --- virtual resources ---------------------------------------------------- */
+
+struct vdr_hook_log {
+    int calls;
+    int64_t last_org;
+};
+
+static void vdr_hook_fn(void *ud, int64_t org_id)
+{
+    struct vdr_hook_log *h = ud;
+    h->calls++;
+    h->last_org = org_id;
+}
+
+static void vdr_doc(struct store_vdr_doc *d, int64_t org, const char *level,
+                    int64_t owner, const char *el, const char *name,
+                    const char *doc)
+{
+    memset(d, 0, sizeof(*d));
+    d->org_id = org;
+    d->level = (char *)level;
+    d->owner_id = owner;
+    d->element_key = (char *)el;
+    d->name = (char *)name;
+    d->doc = (char *)doc;
+}
+
+static void test_vdr_docs(void)
+{
+    struct store *s = NULL;
+    struct store_user u = {0};
+    struct store_vdr_doc d[3], got;
+    struct store_vdr_doc *list = NULL;
+    struct store_instance in;
+    struct vdr_hook_log hook = {0, -1};
+    size_t n = 0, failed = 99;
+    uint8_t th[32];
+    hash_of(th, 230);
+    CHECK_EQ_INT(store_open(url, &s), ED_OK);
+    store_set_vdr_hook(s, vdr_hook_fn, &hook);
+    CHECK_EQ_INT(store_user_find_by_email(s, "ada@example.com", &u), ED_OK);
+    int64_t org = u.org_id;
+
+    /* create two definitions in one call; the hook sees the organization */
+    vdr_doc(&d[0], org, "organization", org, NULL, "myContact", "{\"a\":1}");
+    vdr_doc(&d[1], org, "organization", org, NULL, "myDeal", "{\"b\":2}");
+    CHECK_EQ_INT(store_vdr_put(s, STORE_VDR_DEF, STORE_VDR_CREATE, d, 2, 0,
+                               &failed),
+                 ED_OK);
+    CHECK(d[0].id > 0 && d[1].id > d[0].id && d[0].created_at > 0);
+    CHECK_EQ_INT(hook.calls, 1);
+    CHECK_EQ_INT(hook.last_org, org);
+
+    /* all or nothing: the second exists, so the first is not kept */
+    vdr_doc(&d[0], org, "organization", org, NULL, "fresh", "{}");
+    vdr_doc(&d[1], org, "organization", org, NULL, "myDeal", "{}");
+    CHECK_EQ_INT(store_vdr_put(s, STORE_VDR_DEF, STORE_VDR_CREATE, d, 2, 0,
+                               &failed),
+                 ED_ERR_EXISTS);
+    CHECK_EQ_INT(failed, 1);
+    CHECK_EQ_INT(hook.calls, 1);
+    CHECK_EQ_INT(store_vdr_get(s, STORE_VDR_DEF, org, "organization", org, NULL,
+                               "fresh", &got),
+                 ED_ERR_NOT_FOUND);
+
+    /* replace: only what exists; upsert: either */
+    vdr_doc(&d[0], org, "organization", org, NULL, "nope", "{}");
+    CHECK_EQ_INT(store_vdr_put(s, STORE_VDR_DEF, STORE_VDR_REPLACE, d, 1, 0,
+                               &failed),
+                 ED_ERR_NOT_FOUND);
+    CHECK_EQ_INT(failed, 0);
+    vdr_doc(&d[0], org, "organization", org, NULL, "myDeal", "{\"b\":3}");
+    CHECK_EQ_INT(store_vdr_put(s, STORE_VDR_DEF, STORE_VDR_REPLACE, d, 1, 0,
+                               NULL),
+                 ED_OK);
+    vdr_doc(&d[0], org, "organization", org, NULL, "myDeal", "{\"b\":4}");
+    vdr_doc(&d[1], org, "account", org, NULL, "myDeal", "{\"acct\":1}");
+    CHECK_EQ_INT(store_vdr_put(s, STORE_VDR_DEF, STORE_VDR_UPSERT, d, 2, 0,
+                               NULL),
+                 ED_OK);
+    CHECK_EQ_INT(store_vdr_get(s, STORE_VDR_DEF, org, "organization", org, NULL,
+                               "myDeal", &got),
+                 ED_OK);
+    CHECK_EQ_STR(got.doc, "{\"b\":4}");
+    CHECK_EQ_STR(got.level, "organization");
+    CHECK(got.element_key == NULL);
+    CHECK_EQ_INT(got.kind, STORE_VDR_DEF);
+    free(got.level);
+    free(got.name);
+    free(got.doc);
+
+    /* a per-owner limit: past it nothing is written */
+    vdr_doc(&d[0], org, "account", org, NULL, "second", "{}");
+    vdr_doc(&d[1], org, "account", org, NULL, "third", "{}");
+    CHECK_EQ_INT(store_vdr_put(s, STORE_VDR_DEF, STORE_VDR_CREATE, d, 2, 2,
+                               &failed),
+                 ED_ERR_TOO_LARGE);
+    CHECK_EQ_INT(store_vdr_list(s, STORE_VDR_DEF, org, "account", org, NULL,
+                                NULL, &list, &n),
+                 ED_OK);
+    CHECK_EQ_INT(n, 1);
+    store_vdr_docs_free(list, n);
+
+    /* transformations: per element; list by element, by name or all */
+    CHECK_EQ_INT(store_instance_find_by_token(s, th, &in), ED_ERR_NOT_FOUND);
+    make_instance(&in, org, u.id, "hubspotcrm", "vdr");
+    CHECK_EQ_INT(store_instance_create(s, &in, th), ED_OK);
+    vdr_doc(&d[0], org, "organization", org, "hubspotcrm", "myContact",
+            "{\"vendorName\":\"contacts\"}");
+    vdr_doc(&d[1], org, "organization", org, "hubspot", "myContact", "{}");
+    vdr_doc(&d[2], org, "instance", in.id, "hubspotcrm", "myContact", "{}");
+    CHECK_EQ_INT(store_vdr_put(s, STORE_VDR_TF, STORE_VDR_CREATE, d, 2, 500,
+                               NULL),
+                 ED_OK);
+    CHECK_EQ_INT(store_vdr_put(s, STORE_VDR_TF, STORE_VDR_CREATE, &d[2], 1, 500,
+                               NULL),
+                 ED_OK);
+    CHECK_EQ_INT(store_vdr_put(s, STORE_VDR_TF, STORE_VDR_CREATE, d, 1, 0,
+                               NULL),
+                 ED_ERR_EXISTS);
+    CHECK_EQ_INT(store_vdr_get(s, STORE_VDR_TF, org, "organization", org,
+                               "hubspotcrm", "myContact", &got),
+                 ED_OK);
+    CHECK_EQ_STR(got.element_key, "hubspotcrm");
+    CHECK_EQ_STR(got.doc, "{\"vendorName\":\"contacts\"}");
+    CHECK_EQ_INT(got.kind, STORE_VDR_TF);
+    free(got.level);
+    free(got.name);
+    free(got.doc);
+    free(got.element_key);
+    CHECK_EQ_INT(store_vdr_list(s, STORE_VDR_TF, org, "organization", org, NULL,
+                                "myContact", &list, &n),
+                 ED_OK);
+    CHECK_EQ_INT(n, 2);
+    CHECK_EQ_STR(list[0].element_key, "hubspot");
+    CHECK_EQ_STR(list[1].element_key, "hubspotcrm");
+    store_vdr_docs_free(list, n);
+    CHECK_EQ_INT(store_vdr_list(s, STORE_VDR_TF, org, "organization", org,
+                                "hubspot", NULL, &list, &n),
+                 ED_OK);
+    CHECK_EQ_INT(n, 1);
+    store_vdr_docs_free(list, n);
+
+    /* the whole organization in one list: both kinds */
+    CHECK_EQ_INT(store_vdr_list_org(s, org, &list, &n), ED_OK);
+    CHECK_EQ_INT(n, 6);
+    CHECK_EQ_INT(list[0].kind, STORE_VDR_DEF);
+    CHECK_EQ_INT(list[5].kind, STORE_VDR_TF);
+    CHECK_EQ_STR(list[5].level, "instance");
+    CHECK_EQ_INT(list[5].owner_id, in.id);
+    store_vdr_docs_free(list, n);
+    CHECK_EQ_INT(store_vdr_list_org(s, org + 1000, &list, &n), ED_OK);
+    CHECK_EQ_INT(n, 0);
+    store_vdr_docs_free(list, n);
+
+    /* rename: the definition and its transformations at that level */
+    hook.calls = 0;
+    CHECK_EQ_INT(store_vdr_rename(s, org, "organization", org, "myContact",
+                                  "myDeal"),
+                 ED_ERR_EXISTS);
+    CHECK_EQ_INT(store_vdr_rename(s, org, "organization", org, "ghost", "x"),
+                 ED_ERR_NOT_FOUND);
+    CHECK_EQ_INT(hook.calls, 0);
+    CHECK_EQ_INT(store_vdr_rename(s, org, "organization", org, "myContact",
+                                  "person"),
+                 ED_OK);
+    CHECK_EQ_INT(hook.calls, 1);
+    CHECK_EQ_INT(store_vdr_list(s, STORE_VDR_TF, org, "organization", org, NULL,
+                                "person", &list, &n),
+                 ED_OK);
+    CHECK_EQ_INT(n, 2);
+    store_vdr_docs_free(list, n);
+    /* the instance's transformation is another level: not renamed */
+    CHECK_EQ_INT(store_vdr_get(s, STORE_VDR_TF, org, "instance", in.id,
+                               "hubspotcrm", "myContact", &got),
+                 ED_OK);
+    free(got.level);
+    free(got.name);
+    free(got.doc);
+    free(got.element_key);
+
+    /* delete one, then all of a level */
+    CHECK_EQ_INT(store_vdr_delete(s, STORE_VDR_TF, org, "organization", org,
+                                  "hubspot", "person", &n),
+                 ED_OK);
+    CHECK_EQ_INT(n, 1);
+    CHECK_EQ_INT(store_vdr_delete(s, STORE_VDR_TF, org, "organization", org,
+                                  "hubspot", "person", &n),
+                 ED_ERR_NOT_FOUND);
+    CHECK_EQ_INT(store_vdr_delete(s, STORE_VDR_DEF, org, "organization", org,
+                                  NULL, NULL, &n),
+                 ED_OK);
+    CHECK_EQ_INT(n, 2);
+
+    /* deleting the instance deletes its documents (and tells the hook) */
+    hook.calls = 0;
+    CHECK_EQ_INT(store_instance_delete(s, org, in.id), ED_OK);
+    CHECK(hook.calls >= 1);
+    CHECK_EQ_INT(hook.last_org, org);
+    CHECK_EQ_INT(store_vdr_list(s, STORE_VDR_TF, org, "instance", in.id, NULL,
+                                NULL, &list, &n),
+                 ED_OK);
+    CHECK_EQ_INT(n, 0);
+    store_vdr_docs_free(list, n);
+    store_vdr_delete(s, STORE_VDR_TF, org, "organization", org, NULL, NULL,
+                     NULL);
+    store_vdr_delete(s, STORE_VDR_DEF, org, "account", org, NULL, NULL, NULL);
+    store_instance_cleanup(&in);
+    store_user_cleanup(&u);
+    store_close(s);
+}
+
 /* Every case above, in order (test_org_user creates the user the others
  * use). */
 static void store_cases_run(void)
@@ -502,6 +719,7 @@ static void store_cases_run(void)
     RUN(test_instances);
     RUN(test_instance_fields);
     RUN(test_refresh_claim);
+    RUN(test_vdr_docs);
 }
 
 #endif

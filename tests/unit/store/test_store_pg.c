@@ -28,8 +28,17 @@ static int psql(const char *sql)
 {
     const char *bin = getenv("ELEMENTSD_TEST_PSQL");
     char *argv[] = {(char *)(bin && *bin ? bin : "psql"),
-                    "-X", "-q", "-o", "/dev/null", "-v", "ON_ERROR_STOP=1",
-                    "-d", server, "-c", (char *)sql, NULL};
+                    "-X",
+                    "-q",
+                    "-o",
+                    "/dev/null",
+                    "-v",
+                    "ON_ERROR_STOP=1",
+                    "-d",
+                    server,
+                    "-c",
+                    (char *)sql,
+                    NULL};
     pid_t pid;
     int st = 0;
     if (posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ) != 0)
@@ -188,6 +197,99 @@ static void test_connection_loss(void)
     store_close(s);
 }
 
+/* Another node's virtual-resource write reaches this node's vdr hook with
+ * its organization (NOTIFY on its own channel, through the watch thread);
+ * our own announcements are not delivered twice; a lost change feed
+ * reports organization 0 (drop everything). */
+struct vdr_watch {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    int calls;
+    int64_t orgs[16];
+};
+
+static void vdr_watch_hook(void *ud, int64_t org_id)
+{
+    struct vdr_watch *w = ud;
+    pthread_mutex_lock(&w->lock);
+    if (w->calls < 16)
+        w->orgs[w->calls] = org_id;
+    w->calls++;
+    pthread_cond_broadcast(&w->cond);
+    pthread_mutex_unlock(&w->lock);
+}
+
+/* Wait (at most 20 s: a failure, not a timing assertion) for call n. */
+static bool vdr_wait(struct vdr_watch *w, int n)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 20;
+    pthread_mutex_lock(&w->lock);
+    while (w->calls < n)
+        if (pthread_cond_timedwait(&w->cond, &w->lock, &until) != 0)
+            break;
+    bool ok = w->calls >= n;
+    pthread_mutex_unlock(&w->lock);
+    return ok;
+}
+
+static void test_vdr_watch(void)
+{
+    struct store *a = NULL, *b = NULL;
+    struct store_user u = {0};
+    struct vdr_watch w = {.calls = 0};
+    struct store_vdr_doc d;
+    pthread_mutex_init(&w.lock, NULL);
+    pthread_cond_init(&w.cond, NULL);
+    CHECK_EQ_INT(store_open(url, &a), ED_OK);
+    CHECK_EQ_INT(store_open(url, &b), ED_OK);
+    CHECK_EQ_INT(store_user_find_by_email(a, "ada@example.com", &u), ED_OK);
+    store_set_vdr_hook(b, vdr_watch_hook, &w);
+    store_watch_start(b);
+    /* the first (re)connection of the feed drops everything: org 0 */
+    CHECK(vdr_wait(&w, 1));
+    CHECK_EQ_INT(w.orgs[0], 0);
+    /* a write on node a */
+    memset(&d, 0, sizeof(d));
+    d.org_id = u.org_id;
+    d.level = "organization";
+    d.owner_id = u.org_id;
+    d.name = "watched";
+    d.doc = "{}";
+    CHECK_EQ_INT(store_vdr_put(a, STORE_VDR_DEF, STORE_VDR_CREATE, &d, 1, 0,
+                               NULL),
+                 ED_OK);
+    CHECK(vdr_wait(&w, 2));
+    CHECK_EQ_INT(w.orgs[1], u.org_id);
+    /* node b's own write: its hook once (locally), not again by NOTIFY */
+    CHECK_EQ_INT(store_vdr_delete(b, STORE_VDR_DEF, u.org_id, "organization",
+                                  u.org_id, NULL, "watched", NULL),
+                 ED_OK);
+    CHECK(vdr_wait(&w, 3));
+    CHECK_EQ_INT(w.orgs[2], u.org_id);
+    /* a third write on a proves the NOTIFY of b's own write came and went */
+    d.name = "watched2";
+    CHECK_EQ_INT(store_vdr_put(a, STORE_VDR_DEF, STORE_VDR_UPSERT, &d, 1, 0,
+                               NULL),
+                 ED_OK);
+    CHECK(vdr_wait(&w, 4));
+    CHECK_EQ_INT(w.calls, 4);
+    CHECK_EQ_INT(w.orgs[3], u.org_id);
+    /* the feed lost: org 0 */
+    drop_connections();
+    CHECK(vdr_wait(&w, 5));
+    CHECK_EQ_INT(w.orgs[4], 0);
+    store_vdr_delete(a, STORE_VDR_DEF, u.org_id, "organization", u.org_id, NULL,
+                     NULL, NULL);
+    store_watch_stop(b);
+    store_user_cleanup(&u);
+    store_close(a);
+    store_close(b);
+    pthread_cond_destroy(&w.cond);
+    pthread_mutex_destroy(&w.lock);
+}
+
 static bool read_url(void)
 {
     const char *direct = getenv("ELEMENTSD_TEST_PG_URL");
@@ -231,6 +333,7 @@ int main(void)
     store_cases_run();
     RUN(test_pool_contention);
     RUN(test_connection_loss);
+    RUN(test_vdr_watch);
     snprintf(sql, sizeof(sql), "DROP DATABASE %s WITH (FORCE)", dbname);
     CHECK_EQ_INT(psql(sql), 0);
     return 0;

@@ -1,0 +1,5 @@
+# Virtual data resources (issue 12): the platform routes (definitions,
+# transformations) against the real elementsd. Included by
+# tests/integration/CMakeLists.txt; the PostgreSQL variant is in pg.cmake.
+ed_py_test(integration.vdr_api ${CMAKE_CURRENT_LIST_DIR}/test_vdr_api.py
+           LABELS integration TIMEOUT 180)
