@@ -70,3 +70,4 @@ ed_pg_py_test(multinode_outage ${CMAKE_CURRENT_SOURCE_DIR}/test_multinode_outage
 ed_pg_py_test(events_webhooks ${CMAKE_CURRENT_SOURCE_DIR}/test_events_webhooks.py TIMEOUT 300)
 # Virtual data resources (issue 12): the platform routes, and a second node
 ed_pg_py_test(vdr_api ${CMAKE_CURRENT_SOURCE_DIR}/test_vdr_api.py TIMEOUT 180)
+ed_pg_py_test(vdr_hub ${CMAKE_CURRENT_SOURCE_DIR}/test_vdr_hub.py TIMEOUT 180)

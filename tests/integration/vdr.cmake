@@ -3,3 +3,6 @@
 # tests/integration/CMakeLists.txt; the PostgreSQL variant is in pg.cmake.
 ed_py_test(integration.vdr_api ${CMAKE_CURRENT_LIST_DIR}/test_vdr_api.py
            LABELS integration TIMEOUT 180)
+# Hub calls on virtual resources (src/hub/virtual.c) against hubspot-sim.
+ed_py_test(integration.vdr_hub ${CMAKE_CURRENT_LIST_DIR}/test_vdr_hub.py
+           LABELS integration TIMEOUT 180)
