@@ -108,4 +108,34 @@ const char *tf_map_vendor_field(const struct tf_map *m, const char *path,
 bool tf_map_vendor_members(const struct tf_map *m, const char *prefix,
                            char *buf, size_t buflen);
 
+/* --- streaming: the hot path of reads ------------------------------------ */
+
+/* True when fromVendor can run on the vendor's JSON text directly
+ * (tf_map_stream_record): no passThrough fromVendor and every vendorPath
+ * made of names only (a.b.c); otherwise callers parse and use
+ * tf_map_from_vendor. Scripts run afterwards either way. */
+bool tf_map_streamable(const struct tf_map *m);
+
+struct ed_buf;
+struct tf_stream_opts {
+    /* the vendor's classic id name (e.g. "vid"), or NULL: a vendorPath
+     * equal to it reads the record's "id" digits as a number, as the
+     * native resource adds it beside id */
+    const char *classic_id;
+    bool drop_nulls; /* a null value gives no member */
+};
+
+/* fromVendor on one vendor record given as JSON text, as HubSpot sends it:
+ * the object starting at p ('{') within [p, end). Appends the mapped object
+ * (compact JSON: the members and values tf_map_from_vendor gives for the
+ * same record as the native resource shapes it, in the same order) to out.
+ * Validates everything it reads (as jsonfilter does: UTF-8, nesting <= 64);
+ * returns the position right after the record, or NULL when the JSON is
+ * malformed or out hits its cap. No allocation per record beyond out's
+ * growth. */
+const char *tf_map_stream_record(const struct tf_map *m, const char *p,
+                                 const char *end,
+                                 const struct tf_stream_opts *o,
+                                 struct ed_buf *out);
+
 #endif
