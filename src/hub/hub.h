@@ -20,6 +20,7 @@
  * (4xx → same status + providerMessage, 5xx → 502, timeout → 504). */
 
 struct hub_op;
+struct jsonfilter_proj;
 
 /* Continuation: called with HubSpot's 2xx status and parsed body (borrowed;
  * NULL for an empty body). Returns the final HTTP status (response set on

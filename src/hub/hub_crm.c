@@ -86,8 +86,8 @@ static int respond_record(struct hub_op *op, int status, const char *body,
         return res_json(op->res, 200, json_object());
     ed_buf_init(&out, PROVIDER_MAX_BODY);
     ed_buf_reserve(&out, len);
-    if (jsonfilter_copy(body, len, hub_drop_nulls(op), classic_of(op), &out) !=
-        ED_OK) {
+    if (jsonfilter_copy_proj(body, len, hub_drop_nulls(op), classic_of(op),
+                             op->proj, &out) != ED_OK) {
         ed_buf_cleanup(&out);
         return res_error(op->req, op->res, ED_E_BAD_GATEWAY,
                          "HubSpot answered with invalid or oversized JSON");
@@ -178,9 +178,10 @@ static int list_next(struct hub_op *op, int status, const char *body,
     ls->search_body = NULL;
     ed_buf_init(&out, PROVIDER_MAX_BODY);
     ed_buf_reserve(&out, len);
-    if (jsonfilter_page(body, len, hub_drop_nulls(op),
-                        ls->map ? ls->map->classic : NULL,
-                        (size_t)ls->pg.offset, &out, &pg) != ED_OK) {
+    if (jsonfilter_page_proj(body, len, hub_drop_nulls(op),
+                             ls->map ? ls->map->classic : NULL,
+                             (size_t)ls->pg.offset, op->proj, &out,
+                             &pg) != ED_OK) {
         ed_buf_cleanup(&out);
         return bad_answer(op);
     }

@@ -21,6 +21,7 @@ struct jf {
     bool bad;
     const char *alias; /* classic id name for record objects, or NULL */
     size_t alias_len;
+    struct jsonfilter_proj *proj; /* records go through it, if set */
 };
 
 /* Copy [pend, a) and resume copying at b. */
@@ -287,6 +288,23 @@ static void emit_alias(struct jf *j, const char *ds, const char *de)
     j->pend = j->p;
 }
 
+/* A record through the projection: the copy so far is flushed, the
+ * projection writes its own output, copying resumes after the record. */
+static void project(struct jf *j)
+{
+    cut(j, j->p, j->p);
+    const char *e = j->proj->record(j->proj->ud, j->p, j->end, j->alias,
+                                    j->drop_nulls, j->out);
+    if (!e || e > j->end) {
+        j->bad = true;
+        return;
+    }
+    j->proj->used = true;
+    j->p = e;
+    if (j->pend)
+        j->pend = e;
+}
+
 /* An object; a record (j->alias set) also gets the classic id: when its
  * "id" member is a numeric string and it has no member named alias, the
  * number is added as the last member. */
@@ -410,7 +428,10 @@ static void array(struct jf *j, int depth, size_t *count, bool records,
             j->bad = true;
             return;
         }
-        if (records && j->p < j->end && *j->p == '{' && depth + 1 <= MAX_DEPTH)
+        if (records && j->proj && j->out && j->p < j->end && *j->p == '{')
+            project(j);
+        else if (records && j->p < j->end && *j->p == '{' &&
+                 depth + 1 <= MAX_DEPTH)
             object(j, depth + 1, true);
         else
             value(j, depth + 1);
@@ -457,12 +478,23 @@ static void value(struct jf *j, int depth)
 enum ed_err jsonfilter_copy(const char *in, size_t len, bool drop_nulls,
                             const char *classic_id, struct ed_buf *out)
 {
+    return jsonfilter_copy_proj(in, len, drop_nulls, classic_id, NULL, out);
+}
+
+enum ed_err jsonfilter_copy_proj(const char *in, size_t len, bool drop_nulls,
+                                 const char *classic_id,
+                                 struct jsonfilter_proj *proj,
+                                 struct ed_buf *out)
+{
     struct jf j = {in,         in + len,
                    out,        in,
                    drop_nulls, false,
-                   classic_id, classic_id ? strlen(classic_id) : 0};
+                   classic_id, classic_id ? strlen(classic_id) : 0,
+                   proj};
     ws(&j);
-    if (j.p < j.end && *j.p == '{')
+    if (j.p < j.end && *j.p == '{' && proj && out)
+        project(&j);
+    else if (j.p < j.end && *j.p == '{')
         object(&j, 0, true);
     else
         value(&j, 0);
@@ -548,10 +580,21 @@ enum ed_err jsonfilter_page(const char *in, size_t len, bool drop_nulls,
                             const char *classic_id, size_t offset,
                             struct ed_buf *out, struct jsonfilter_page *pg)
 {
+    return jsonfilter_page_proj(in, len, drop_nulls, classic_id, offset, NULL,
+                                out, pg);
+}
+
+enum ed_err jsonfilter_page_proj(const char *in, size_t len, bool drop_nulls,
+                                 const char *classic_id, size_t offset,
+                                 struct jsonfilter_proj *proj,
+                                 struct ed_buf *out,
+                                 struct jsonfilter_page *pg)
+{
     struct jf j = {in,         in + len,
                    out,        NULL,
                    drop_nulls, false,
-                   classic_id, classic_id ? strlen(classic_id) : 0};
+                   classic_id, classic_id ? strlen(classic_id) : 0,
+                   proj};
     bool copied = false;
     pg->count = 0;
     pg->after[0] = '\0';

@@ -30,6 +30,20 @@ struct jsonfilter_page {
     int64_t total;   /* "total", -1 when absent */
 };
 
+/* A record projection (virtual resources, hub/virtual.c): where a record
+ * would be copied, record() reads the record object starting at p ('{')
+ * within [p, end), validating it, appends what it makes of it to out, and
+ * returns the position right after the record (NULL: malformed, or out is
+ * full). classic_id and drop_nulls are the copy's. `used` is set when a
+ * record went through it. */
+struct jsonfilter_proj {
+    const char *(*record)(void *ud, const char *p, const char *end,
+                          const char *classic_id, bool drop_nulls,
+                          struct ed_buf *out);
+    void *ud;
+    bool used;
+};
+
 /* Copy any JSON value (e.g. one record). */
 enum ed_err jsonfilter_copy(const char *in, size_t len, bool drop_nulls,
                             const char *classic_id, struct ed_buf *out);
@@ -41,5 +55,15 @@ enum ed_err jsonfilter_copy(const char *in, size_t len, bool drop_nulls,
 enum ed_err jsonfilter_page(const char *in, size_t len, bool drop_nulls,
                             const char *classic_id, size_t offset,
                             struct ed_buf *out, struct jsonfilter_page *page);
+/* The same two, with records going through proj (NULL: copied). */
+enum ed_err jsonfilter_copy_proj(const char *in, size_t len, bool drop_nulls,
+                                 const char *classic_id,
+                                 struct jsonfilter_proj *proj,
+                                 struct ed_buf *out);
+enum ed_err jsonfilter_page_proj(const char *in, size_t len, bool drop_nulls,
+                                 const char *classic_id, size_t offset,
+                                 struct jsonfilter_proj *proj,
+                                 struct ed_buf *out,
+                                 struct jsonfilter_page *page);
 
 #endif

@@ -34,6 +34,7 @@
 #include "domain/vdr.h"
 #include "hub/ceql.h"
 #include "hub/hub.h"
+#include "hub/jsonfilter.h"
 #include "hub/resource.h"
 #include "hub/subcall.h"
 #include "transform/script.h"
@@ -61,6 +62,10 @@ struct vstate {
     bool list;  /* the vendor answered an array */
     bool async; /* went ED_ASYNC: the op is ours to free (else the caller's) */
     int (*after_script)(struct vstate *vs);
+    /* streamed reads: the vendor call's records are mapped as HubSpot's
+     * answer is reshaped (tf_map_stream_record), nothing parsed */
+    struct jsonfilter_proj proj;
+    struct tf_stream_opts sopts;
 };
 
 /* HubSpot's object names → elementsd's resource names. */
@@ -205,8 +210,8 @@ static int v_vendor_error(struct vstate *vs)
     return st;
 }
 
-/* The final 200 with v (taken) and the vendor call's Elements-* headers. */
-static int v_reply(struct vstate *vs, json_t *v)
+/* The vendor call's Elements-* headers onto the client's response. */
+static void v_headers(struct vstate *vs, bool list)
 {
     struct hub_op *op = vs->op;
     struct ed_response *from = &vs->sc->res;
@@ -214,10 +219,24 @@ static int v_reply(struct vstate *vs, json_t *v)
         const char *n = from->headers[i].name;
         if (ed_strcaseprefix(n, "Elements-") &&
             !ed_strcaseeq(n, "Elements-Element-Instance-Id") &&
-            !(ed_strcaseeq(n, "Elements-Returned-Count") && !json_is_array(v)))
+            !(ed_strcaseeq(n, "Elements-Returned-Count") && !list))
             res_header(op->res, ed_arena_strdup(op->req->arena, n),
                        ed_arena_strdup(op->req->arena, from->headers[i].value));
     }
+}
+
+static int v_status(const struct vstate *vs)
+{
+    int st = vs->sc->res.status;
+    return st >= 200 && st < 300 ? st : 200;
+}
+
+/* The final answer with v (taken) and the vendor call's Elements-*
+ * headers. */
+static int v_reply(struct vstate *vs, json_t *v)
+{
+    struct hub_op *op = vs->op;
+    v_headers(vs, json_is_array(v));
     if (json_is_array(v)) {
         /* the script may have left records out */
         for (size_t i = 0; i < op->res->nheaders; i++)
@@ -277,6 +296,8 @@ static int v_vendor_done(struct vstate *vs)
     struct hub_op *op = vs->op;
     if (vs->sc->res.error != ED_E_NONE)
         return v_vendor_error(vs);
+    if (vs->proj.used && vs->sc->res.raw_heap)
+        return v_reply_streamed(vs);
     json_t *body = hub_subcall_body(vs->sc);
     if (!body)
         return v_reply(vs, json_object());
@@ -363,6 +384,12 @@ static int v_start(struct vstate *vs, json_t *body)
                              op->req->request_id);
     vs->sc->req.complete_fn = sub_complete;
     vs->sc->req.complete_ctx = vs;
+    if (vs->method == ED_GET && !op->sub && !tf_map_script(vs->map) &&
+        tf_map_streamable(vs->map)) {
+        vs->proj.record = stream_record;
+        vs->proj.ud = vs;
+        vs->sc->unstarted->proj = &vs->proj;
+    }
     int st = hub_subcall_start(vs->sc, true);
     if (st == ED_ASYNC)
         return v_suspend(vs);

@@ -286,5 +286,34 @@ class Scripts(VdrHubCase):
         self.ok("GET", "/myContact")
 
 
+
+class VendorIds(VdrHubCase):
+    """A field mapped to the vendor id works on every CRM resource."""
+
+    def put(self, name, vendor, fields):
+        r = self.platform("POST", "/organizations/elements/hubspotcrm/"
+                          "transformations/%s" % name,
+                          {"vendorName": vendor, "fields": fields})
+        self.assertEqual(r.status, 200, r)
+
+    def test_id_transformed_on_each_resource(self):
+        cases = [("vAccounts", "companies", "accounts", "properties.name"),
+                 ("vDeals", "deals", "opportunities", "properties.dealname"),
+                 ("vOwners", "owners", "owners", "email"),
+                 ("vActivities", "engagements", "activities", "engagement.type")]
+        for name, vendor, native, other in cases:
+            with self.subTest(vendor=vendor):
+                self.put(name, vendor, [{"path": "idTransformed", "vendorPath": "id"},
+                                        {"path": "other", "vendorPath": other}])
+                nat = self.ok("GET", "/" + native, query={"pageSize": "3"}).json()
+                virt = self.ok("GET", "/" + name, query={"pageSize": "3"}).json()
+                self.assertTrue(nat, native)
+                self.assertEqual([str(x["idTransformed"]) for x in virt],
+                                 [str(x["id"]) for x in nat])
+                self.assertTrue(all(set(x) <= {"idTransformed", "other"} for x in virt))
+                one = self.ok("GET", "/%s/%s" % (name, nat[0]["id"])).json()
+                self.assertEqual(str(one["idTransformed"]), str(nat[0]["id"]))
+
+
 if __name__ == "__main__":
     unittest.main()

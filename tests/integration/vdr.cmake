@@ -6,3 +6,6 @@ ed_py_test(integration.vdr_api ${CMAKE_CURRENT_LIST_DIR}/test_vdr_api.py
 # Hub calls on virtual resources (src/hub/virtual.c) against hubspot-sim.
 ed_py_test(integration.vdr_hub ${CMAKE_CURRENT_LIST_DIR}/test_vdr_hub.py
            LABELS integration TIMEOUT 180)
+# Abandoned virtual calls and scripts (client gone mid-call).
+ed_py_test(integration.vdr_abandon ${CMAKE_CURRENT_LIST_DIR}/test_vdr_abandon.py
+           LABELS integration TIMEOUT 180)
