@@ -221,6 +221,26 @@ describe('virtual objects in the web console', () => {
     assert.equal(await page.evaluate(() => window.__xss), undefined);
   });
 
+  browserTest('edit the fields of an object: types change, rows come and go, other members are kept', env, async (page) => {
+    await defineViaApi('editMe', [
+      { path: 'tags', type: 'array', subType: 'string' }, { path: 'score', type: 'string' }, { path: 'old', type: 'string' },
+    ]);
+    await login(page);
+    await openEditor(page, 'editMe');
+    assert.equal(await page.getByLabel('Type of field 1').inputValue(), 'array[string]');
+    await page.getByLabel('Type of field 2').selectOption('number');
+    await page.getByRole('button', { name: 'Remove field 3' }).click();
+    await page.getByRole('button', { name: 'Add field' }).click();
+    await page.keyboard.type('active');
+    await page.getByLabel('Type of field 3').selectOption('boolean');
+    await page.getByLabel('Path of field 3').press('Enter'); // the keyboard submits the form
+    await page.getByText('Fields of “editMe” saved.').waitFor();
+    const def = await api(stack, 'GET', '/organizations/objects/editMe/definitions', { token });
+    assert.deepEqual(def.body.fields, [
+      { path: 'tags', type: 'array', subType: 'string' }, { path: 'score', type: 'number' }, { path: 'active', type: 'boolean' },
+    ]);
+  });
+
   browserTest('rename an object: its transformation follows', env, async (page) => {
     await defineViaApi('oldName', [{ path: 'mail', type: 'string' }], [{ path: 'mail', vendorPath: 'properties.email' }]);
     await login(page);
