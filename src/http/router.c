@@ -17,7 +17,8 @@ static const struct ed_route *const route_sets[] = {
     api_elements_routes,  api_hubs_routes,
     api_instances_routes, api_hub_routes,
     api_events_routes,    api_webhooks_routes,
-    api_vdr_routes,       NULL,
+    api_vdr_routes,       api_vdrs_routes,
+    NULL,
 };
 
 void router_init(void)
