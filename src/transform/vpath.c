@@ -261,6 +261,13 @@ struct vpath *vpath_compile(const char *text, char *err, size_t errlen)
                  VPATH_MAX_LEN);
         return NULL;
     }
+    /* names become JSON member names on writes: UTF-8 only */
+    json_t *probe = json_string(text);
+    if (!probe) {
+        snprintf(err, errlen, "vendorPath: not valid UTF-8");
+        return NULL;
+    }
+    json_decref(probe);
     p = ed_calloc(1, sizeof(*p));
     for (;;) {
         if (!parse_step(&ps, p))

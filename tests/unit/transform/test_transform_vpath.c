@@ -123,6 +123,7 @@ static void test_malformed(void)
               "b",
               "control character");
     check_bad("a[*]x", "'.', '[' or the end");
+    check_bad("details.Item\x96r", "not valid UTF-8");
     memset(big, 'a', sizeof(big) - 1);
     big[sizeof(big) - 1] = '\0';
     check_bad(big, "longer than 512 bytes");
