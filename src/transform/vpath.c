@@ -457,6 +457,12 @@ static bool fresh_ok(const struct vpath *p, size_t i)
         if (sg->kind == SEG_FILTER && i + 1 < p->nseg &&
             p->seg[i + 1].kind != SEG_NAME)
             return false;
+        /* ... and that object holds the filtered member: going below it
+         * (a[e=1].e.f) meets the literal, which only null lets through */
+        if (sg->kind == SEG_FILTER && i + 2 < p->nseg &&
+            strcmp(p->seg[i + 1].name, sg->name) == 0 &&
+            !json_is_null(sg->value))
+            return false;
     }
     return true;
 }
