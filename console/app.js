@@ -8,6 +8,7 @@ import { errorBox, field, fill, h, notice, progress, secretValue, timeEl, workin
 import { renderCatalogue, renderNewInstance } from './elements.js';
 import { renderDetail, renderEdit, renderList, renderReauth, renderTry } from './instances.js';
 import { currentRoute, go, takeFlash } from './nav.js';
+import { renderObject, renderObjects } from './objects.js';
 import { answerComplete, completeFlow, prunePending, readCallback, takePending } from './oauth.js';
 
 const main = document.getElementById('main');
@@ -230,7 +231,7 @@ function route(force) {
   }
   const { segments, query } = currentRoute();
   const [section, id, sub] = segments;
-  markNav(section === 'instances' || section === 'elements' || section === 'account' ? section : 'instances');
+  markNav(['instances', 'elements', 'objects', 'account'].includes(section) ? section : 'instances');
   let title = 'Instances';
   let view;
   if (!section || section === 'instances' || section === 'callback') {
@@ -243,6 +244,11 @@ function route(force) {
     title = 'Elements';
     if (!id) view = () => renderCatalogue(main, alive);
     else if (sub === 'new') { title = 'Authenticate instance'; view = () => renderNewInstance(main, alive, id); }
+  } else if (section === 'objects') {
+    title = 'Virtual objects';
+    if (!id) view = () => renderObjects(main, alive);
+    else if (id === 'new' && !sub) { title = 'New virtual object'; view = () => renderObject(main, alive, null); }
+    else if (!sub) { title = `Virtual object ${id}`; view = () => renderObject(main, alive, id); }
   } else if (section === 'account') {
     title = 'Account';
     view = () => renderAccount(alive);

@@ -55,6 +55,9 @@ extern const struct ed_route api_hub_routes[];
 extern const struct ed_route api_events_routes[];
 /* Virtual resources: definitions and transformations (api_vdr.c). */
 extern const struct ed_route api_vdr_routes[];
+/* Virtual resources, the VDR v2 view: /common-resources, /vdrs
+ * (api_vdrs.c). */
+extern const struct ed_route api_vdrs_routes[];
 /* HubSpot webhooks in (api_webhooks.c). */
 extern const struct ed_route api_webhooks_routes[];
 /* Console pages and assets, outside the API base path (api_console.c). */

@@ -456,6 +456,265 @@ enum ed_err vdr_def_rename(struct ed_app *app, const struct vdr_scope *sc,
                             sc->owner_id, from, to);
 }
 
+/* --- the VDR v2 view --------------------------------------------------------- */
+
+void vdr_row_cleanup(struct vdr_row *row)
+{
+    if (!row)
+        return;
+    free(row->name);
+    free(row->element_key);
+    json_decref(row->doc);
+    memset(row, 0, sizeof(*row));
+}
+
+void vdr_rows_free(struct vdr_row *rows, size_t n)
+{
+    for (size_t i = 0; rows && i < n; i++)
+        vdr_row_cleanup(&rows[i]);
+    free(rows);
+}
+
+/* A store row → a vdr_row (the strings move; d is emptied). */
+static bool row_take(struct store_vdr_doc *d, struct vdr_row *r)
+{
+    memset(r, 0, sizeof(*r));
+    r->doc = doc_parse(d->doc);
+    if (!r->doc)
+        return false;
+    r->id = d->id;
+    r->name = d->name;
+    r->element_key = d->element_key;
+    d->name = NULL;
+    d->element_key = NULL;
+    return true;
+}
+
+static void store_doc_cleanup(struct store_vdr_doc *d)
+{
+    free(d->level);
+    free(d->element_key);
+    free(d->name);
+    free(d->doc);
+}
+
+static enum ed_err rows_of(struct ed_app *app, enum store_vdr_kind kind,
+                           const struct vdr_scope *sc, const char *name,
+                           struct vdr_row **out, size_t *n)
+{
+    struct store_vdr_doc *rows = NULL;
+    size_t k = 0;
+    *out = NULL;
+    *n = 0;
+    enum ed_err err = store_vdr_list(app->store, kind, sc->org_id,
+                                     vdr_level_name(sc->level), sc->owner_id,
+                                     sc->element_key, name, &rows, &k);
+    if (err)
+        return err;
+    *out = ed_calloc(k ? k : 1, sizeof(**out));
+    for (size_t i = 0; i < k; i++)
+        if (row_take(&rows[i], &(*out)[*n]))
+            (*n)++;
+    store_vdr_docs_free(rows, k);
+    return ED_OK;
+}
+
+enum ed_err vdr_def_rows(struct ed_app *app, const struct vdr_scope *sc,
+                         struct vdr_row **out, size_t *n)
+{
+    return rows_of(app, STORE_VDR_DEF, sc, NULL, out, n);
+}
+
+enum ed_err vdr_tf_rows(struct ed_app *app, const struct vdr_scope *sc,
+                        const char *name, struct vdr_row **out, size_t *n)
+{
+    return rows_of(app, STORE_VDR_TF, sc, name, out, n);
+}
+
+static enum ed_err row_by_name(struct ed_app *app, enum store_vdr_kind kind,
+                               const struct vdr_scope *sc, const char *name,
+                               struct vdr_row *out)
+{
+    struct store_vdr_doc d;
+    memset(out, 0, sizeof(*out));
+    enum ed_err err = store_vdr_get(app->store, kind, sc->org_id,
+                                    vdr_level_name(sc->level), sc->owner_id,
+                                    sc->element_key, name, &d);
+    if (err)
+        return err;
+    if (!row_take(&d, out))
+        err = ED_ERR_DB;
+    store_doc_cleanup(&d);
+    return err;
+}
+
+enum ed_err vdr_def_row(struct ed_app *app, const struct vdr_scope *sc,
+                        const char *name, struct vdr_row *out)
+{
+    return row_by_name(app, STORE_VDR_DEF, sc, name, out);
+}
+
+enum ed_err vdr_tf_row(struct ed_app *app, const struct vdr_scope *sc,
+                       const char *name, struct vdr_row *out)
+{
+    return row_by_name(app, STORE_VDR_TF, sc, name, out);
+}
+
+static enum ed_err row_by_id(struct ed_app *app, enum store_vdr_kind kind,
+                             const struct vdr_scope *sc, int64_t id,
+                             struct vdr_row *out)
+{
+    struct store_vdr_doc d;
+    memset(out, 0, sizeof(*out));
+    enum ed_err err = store_vdr_get_id(app->store, kind, sc->org_id, id, &d);
+    if (err)
+        return err;
+    if (!d.level || strcmp(d.level, vdr_level_name(sc->level)) != 0 ||
+        d.owner_id != sc->owner_id)
+        err = ED_ERR_NOT_FOUND;
+    else if (!row_take(&d, out))
+        err = ED_ERR_DB;
+    store_doc_cleanup(&d);
+    return err;
+}
+
+enum ed_err vdr_def_by_id(struct ed_app *app, const struct vdr_scope *sc,
+                          int64_t id, struct vdr_row *out)
+{
+    return row_by_id(app, STORE_VDR_DEF, sc, id, out);
+}
+
+enum ed_err vdr_tf_by_id(struct ed_app *app, const struct vdr_scope *sc,
+                         int64_t id, struct vdr_row *out)
+{
+    return row_by_id(app, STORE_VDR_TF, sc, id, out);
+}
+
+static struct store_vdr_doc pending_row(const struct vdr_scope *sc,
+                                        const struct pending *p)
+{
+    struct store_vdr_doc d;
+    memset(&d, 0, sizeof(d));
+    d.org_id = sc->org_id;
+    d.level = (char *)vdr_level_name(sc->level);
+    d.owner_id = sc->owner_id;
+    d.element_key = (char *)p->element_key;
+    d.name = (char *)p->name;
+    d.doc = p->text;
+    return d;
+}
+
+enum ed_err vdr_object_put(struct ed_app *app, const struct vdr_scope *sc,
+                           const char *name, const json_t *def,
+                           const json_t *tfs, bool replace, char *why,
+                           size_t whylen)
+{
+    size_t n = json_object_size(tfs), k = 0, failed = 0;
+    struct pending *p = NULL;
+    struct store_vdr_doc drow, *trows = NULL;
+    const char *key;
+    const json_t *doc;
+    enum ed_err err = ED_OK;
+    if (n > VDR_MAX_PER_OWNER) {
+        snprintf(why, whylen, "at most %d transformations per %s",
+                 VDR_MAX_PER_OWNER, vdr_level_name(sc->level));
+        return ED_ERR_INVALID;
+    }
+    p = ed_calloc(n + 1, sizeof(*p));
+    if (!prepare_one(STORE_VDR_DEF, sc, NULL, name, def, &p[0], why, whylen)) {
+        err = ED_ERR_INVALID;
+        goto out;
+    }
+    k = 1;
+    json_object_foreach((json_t *)tfs, key, doc) {
+        char w[400];
+        if (!prepare_one(STORE_VDR_TF, sc, key, name, doc, &p[k], w,
+                         sizeof(w))) {
+            snprintf(why, whylen, "transformations.%.60s: %s", key, w);
+            err = ED_ERR_INVALID;
+            goto out;
+        }
+        k++;
+    }
+    drow = pending_row(sc, &p[0]);
+    trows = ed_calloc(n ? n : 1, sizeof(*trows));
+    for (size_t i = 1; i < k; i++)
+        trows[i - 1] = pending_row(sc, &p[i]);
+    err = store_vdr_object_put(app->store, &drow, trows, k - 1, replace,
+                               VDR_MAX_PER_OWNER, &failed);
+    if (failed >= k)
+        failed = 0;
+    switch (err) {
+    case ED_OK: break;
+    case ED_ERR_TOO_LARGE:
+        snprintf(why, whylen, "at most %d %ss per %s", VDR_MAX_PER_OWNER,
+                 failed ? "transformation" : "definition",
+                 vdr_level_name(sc->level));
+        err = ED_ERR_INVALID;
+        break;
+    case ED_ERR_EXISTS:
+        if (failed)
+            snprintf(why, whylen,
+                     "A transformation named %s already exists for element "
+                     "%s at the %s level",
+                     name, p[failed].element_key, vdr_level_name(sc->level));
+        else
+            snprintf(why, whylen,
+                     "A definition named %s already exists at "
+                     "the %s level",
+                     name, vdr_level_name(sc->level));
+        break;
+    default: snprintf(why, whylen, "Cannot store the definition"); break;
+    }
+out:
+    free(trows);
+    pending_free(p, k);
+    return err;
+}
+
+enum ed_err vdr_object_delete(struct ed_app *app, const struct vdr_scope *sc,
+                              const char *name)
+{
+    return store_vdr_object_delete(app->store, sc->org_id,
+                                   vdr_level_name(sc->level), sc->owner_id,
+                                   name);
+}
+
+enum ed_err vdr_usages(struct ed_app *app, int64_t org_id, const char *name,
+                       json_t **out)
+{
+    struct store_vdr_doc *rows = NULL;
+    size_t n = 0;
+    *out = NULL;
+    enum ed_err err = store_vdr_list_org(app->store, org_id, &rows, &n);
+    if (err)
+        return err;
+    json_t *elements = json_array(), *instances = json_array();
+    for (size_t i = 0; i < n; i++) {
+        const struct store_vdr_doc *d = &rows[i];
+        if (d->kind != STORE_VDR_TF || !d->name || !d->element_key ||
+            strcmp(d->name, name) != 0)
+            continue;
+        if (level_of(d->level) == VDR_INSTANCE) {
+            json_array_append_new(instances,
+                                  json_pack("{sI ss}", "id",
+                                            (json_int_t)d->owner_id,
+                                            "elementKey", d->element_key));
+            continue;
+        }
+        bool seen = false;
+        size_t j;
+        json_t *v;
+        json_array_foreach(elements, j, v)
+            seen |= strcmp(json_string_value(v), d->element_key) == 0;
+        if (!seen)
+            json_array_append_new(elements, json_string(d->element_key));
+    }
+    store_vdr_docs_free(rows, n);
+    *out = json_pack("{so so}", "elements", elements, "instances", instances);
+    return ED_OK;
+}
+
 /* --- resolution ------------------------------------------------------------ */
 
 struct vdr_binding {

@@ -102,6 +102,63 @@ enum ed_err vdr_tf_put_many(struct ed_app *app, const struct vdr_scope *sc,
                             const json_t *by_element, enum vdr_write mode,
                             json_t **out, char *why, size_t whylen);
 
+/* --- the VDR v2 view (api_vdrs.c) -----------------------------------------
+ * A VDR is the definition of a name at one level and owner (the v2 calls
+ * use the organization's); its transformations are the transformations of
+ * that name at the same level and owner, one per element. Rows carry the
+ * tables' integer ids (definitions and transformations count apart). */
+
+struct vdr_row {
+    int64_t id;
+    char *name;
+    char *element_key; /* transformations; NULL for definitions */
+    json_t *doc;       /* what is stored */
+};
+void vdr_rows_free(struct vdr_row *rows, size_t n);
+void vdr_row_cleanup(struct vdr_row *row);
+
+/* The definitions of sc's level and owner, by name. */
+enum ed_err vdr_def_rows(struct ed_app *app, const struct vdr_scope *sc,
+                         struct vdr_row **out, size_t *n);
+/* The transformations of sc's level and owner (and element, when
+ * sc->element_key is set), of `name` (NULL: every name), by element key
+ * then name. */
+enum ed_err vdr_tf_rows(struct ed_app *app, const struct vdr_scope *sc,
+                        const char *name, struct vdr_row **out, size_t *n);
+/* One document by name (sc->element_key for a transformation), with its
+ * id. */
+enum ed_err vdr_def_row(struct ed_app *app, const struct vdr_scope *sc,
+                        const char *name, struct vdr_row *out);
+enum ed_err vdr_tf_row(struct ed_app *app, const struct vdr_scope *sc,
+                       const char *name, struct vdr_row *out);
+/* One document by id: ED_ERR_NOT_FOUND unless it is of sc's organization,
+ * level and owner. */
+enum ed_err vdr_def_by_id(struct ed_app *app, const struct vdr_scope *sc,
+                          int64_t id, struct vdr_row *out);
+enum ed_err vdr_tf_by_id(struct ed_app *app, const struct vdr_scope *sc,
+                         int64_t id, struct vdr_row *out);
+/* A definition and its transformations ({elementKey: document}, element
+ * keys checked by the caller; may be NULL) written in one transaction,
+ * all or none, each document checked as vdr_def_put / vdr_tf_put do.
+ * replace false: ED_ERR_EXISTS when the definition or one of the
+ * transformations exists; true: the definition is upserted and the
+ * transformations of that name become exactly `tfs` (the same elements
+ * keep their ids). Errors as vdr_def_put_many, `why` naming the document. */
+enum ed_err vdr_object_put(struct ed_app *app, const struct vdr_scope *sc,
+                           const char *name, const json_t *def,
+                           const json_t *tfs, bool replace, char *why,
+                           size_t whylen);
+/* Delete the definition `name` and its transformations (every element) in
+ * one transaction; ED_ERR_NOT_FOUND when there is no such definition. */
+enum ed_err vdr_object_delete(struct ed_app *app, const struct vdr_scope *sc,
+                              const char *name);
+
+/* Where `name` is used in organization org_id: {"elements": [element
+ * keys with a transformation of it at organization or account level],
+ * "instances": [{"id", "elementKey"} with one at instance level]}. */
+enum ed_err vdr_usages(struct ed_app *app, int64_t org_id, const char *name,
+                       json_t **out);
+
 /* --- resolution for hub calls ------------------------------------------- */
 
 enum vdr_find {

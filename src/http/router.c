@@ -3,9 +3,11 @@
  * segment, a final "*" matches the rest of the path (possibly empty). */
 #include "http/router.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#define MAX_ROUTES 256
+#define MAX_ROUTES 512
 #define MAX_SEGS 16
 
 static const struct ed_route *table[MAX_ROUTES];
@@ -13,11 +15,17 @@ static size_t ntable;
 
 /* One entry per resource file (src/api/api_*.c). */
 static const struct ed_route *const route_sets[] = {
-    api_health_routes,    api_auth_routes,
-    api_elements_routes,  api_hubs_routes,
-    api_instances_routes, api_hub_routes,
-    api_events_routes,    api_webhooks_routes,
-    api_vdr_routes,       NULL,
+    api_health_routes,
+    api_auth_routes,
+    api_elements_routes,
+    api_hubs_routes,
+    api_instances_routes,
+    api_hub_routes,
+    api_events_routes,
+    api_webhooks_routes,
+    api_vdr_routes,
+    api_vdrs_routes,
+    NULL,
 };
 
 void router_init(void)
@@ -25,9 +33,18 @@ void router_init(void)
     if (ntable)
         return;
     for (size_t s = 0; route_sets[s]; s++)
-        for (const struct ed_route *r = route_sets[s]; r->pattern; r++)
-            if (ntable < MAX_ROUTES)
-                table[ntable++] = r;
+        for (const struct ed_route *r = route_sets[s]; r->pattern; r++) {
+            if (ntable == MAX_ROUTES) {
+                /* a build error, not a runtime condition: never serve a
+                 * table with routes silently missing */
+                fprintf(stderr,
+                        "router: more than %d routes; raise "
+                        "MAX_ROUTES\n",
+                        MAX_ROUTES);
+                abort();
+            }
+            table[ntable++] = r;
+        }
 }
 
 enum ed_method router_method(const char *name)

@@ -642,3 +642,37 @@ enum ed_err store_vdr_rename(struct store *s, int64_t org_id, const char *level,
         vdr_announce(s, org_id);
     return err;
 }
+
+enum ed_err store_vdr_get_id(struct store *s, enum store_vdr_kind kind,
+                             int64_t org_id, int64_t id,
+                             struct store_vdr_doc *out)
+{
+    memset(out, 0, sizeof(*out));
+    return s->ops->vdr_get_id(s, kind, org_id, id, out);
+}
+
+enum ed_err store_vdr_object_put(struct store *s, struct store_vdr_doc *def,
+                                 struct store_vdr_doc *tfs, size_t n,
+                                 bool replace, size_t max_per_owner,
+                                 size_t *failed)
+{
+    size_t f = 0;
+    enum ed_err err = s->ops->vdr_object_put(s, def, tfs, n, replace,
+                                             max_per_owner, &f);
+    if (failed)
+        *failed = f;
+    if (err == ED_OK)
+        vdr_announce(s, def->org_id);
+    return err;
+}
+
+enum ed_err store_vdr_object_delete(struct store *s, int64_t org_id,
+                                    const char *level, int64_t owner_id,
+                                    const char *name)
+{
+    enum ed_err err = s->ops->vdr_object_delete(s, org_id, level, owner_id,
+                                                name);
+    if (err == ED_OK)
+        vdr_announce(s, org_id);
+    return err;
+}

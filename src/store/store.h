@@ -452,6 +452,30 @@ enum ed_err store_vdr_delete(struct store *s, enum store_vdr_kind kind,
 enum ed_err store_vdr_rename(struct store *s, int64_t org_id, const char *level,
                              int64_t owner_id, const char *from,
                              const char *to);
+/* One document by its id, when it belongs to org_id (else
+ * ED_ERR_NOT_FOUND). */
+enum ed_err store_vdr_get_id(struct store *s, enum store_vdr_kind kind,
+                             int64_t org_id, int64_t id,
+                             struct store_vdr_doc *out);
+/* An object (the VDR v2 calls): definition *def and transformations
+ * tfs[0..n) of the same org, level, owner and name, written in one
+ * transaction, all or none. replace false: each is created
+ * (ED_ERR_EXISTS when the definition, or a transformation of that element
+ * and name, exists); true: each is upserted (ids kept) and the other
+ * transformations of that name at that level and owner are deleted. Sets
+ * ids and timestamps; max_per_owner as store_vdr_put, for both kinds. On
+ * ED_ERR_EXISTS or ED_ERR_TOO_LARGE *failed (may be NULL) is 0 for the
+ * definition, i + 1 for tfs[i]. */
+enum ed_err store_vdr_object_put(struct store *s, struct store_vdr_doc *def,
+                                 struct store_vdr_doc *tfs, size_t n,
+                                 bool replace, size_t max_per_owner,
+                                 size_t *failed);
+/* Delete definition `name` at a level and owner and the transformations
+ * of that name there, in one transaction; ED_ERR_NOT_FOUND (nothing
+ * deleted) when there is no such definition. */
+enum ed_err store_vdr_object_delete(struct store *s, int64_t org_id,
+                                    const char *level, int64_t owner_id,
+                                    const char *name);
 /* fn(ud, org_id) after every virtual-resource write, here and (with
  * store_watch_start) on other nodes; org_id 0: unknown, drop everything
  * (the change feed was lost). One hook per store. */

@@ -143,6 +143,16 @@ struct store_ops {
     enum ed_err (*vdr_rename)(struct store *s, int64_t org_id,
                               const char *level, int64_t owner_id,
                               const char *from, const char *to);
+    enum ed_err (*vdr_get_id)(struct store *s, enum store_vdr_kind kind,
+                              int64_t org_id, int64_t id,
+                              struct store_vdr_doc *out);
+    enum ed_err (*vdr_object_put)(struct store *s, struct store_vdr_doc *def,
+                                  struct store_vdr_doc *tfs, size_t n,
+                                  bool replace, size_t max_per_owner,
+                                  size_t *failed);
+    enum ed_err (*vdr_object_delete)(struct store *s, int64_t org_id,
+                                     const char *level, int64_t owner_id,
+                                     const char *name);
     /* Optional: announce a virtual-resource change of org_id to the other
      * processes (after commit). */
     void (*vdr_publish)(struct store *s, int64_t org_id);

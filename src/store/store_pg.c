@@ -2161,6 +2161,171 @@ static enum ed_err pg_vdr_rename(struct store *base, int64_t org_id,
     return tx_commit(&tx);
 }
 
+static enum ed_err pg_vdr_get_id(struct store *base, enum store_vdr_kind kind,
+                                 int64_t org_id, int64_t id,
+                                 struct store_vdr_doc *out)
+{
+    struct pg_params p = {0};
+    PGresult *res;
+    char sql[256];
+    snprintf(sql, sizeof(sql), "SELECT %s FROM %s WHERE org_id=$1 AND id=$2",
+             pg_vdr_cols(kind), pg_vdr_table(kind));
+    p_i64(&p, org_id);
+    p_i64(&p, id);
+    enum ed_err err = pg_query((struct store_pg *)base, sql, &p, true, &res);
+    if (!err) {
+        if (PQntuples(res) > 0) {
+            out->kind = kind;
+            pg_vdr_read(res, 0, 0, out);
+        } else {
+            err = ED_ERR_NOT_FOUND;
+        }
+    }
+    PQclear(res);
+    return err;
+}
+
+/* In tx: write d (create or upsert), setting its id and timestamps. */
+static enum ed_err pg_vdr_put_in(struct pg_conn *c, enum store_vdr_kind kind,
+                                 bool upsert, struct store_vdr_doc *d,
+                                 int64_t now)
+{
+    char sql[512];
+    bool tf = kind == STORE_VDR_TF;
+    struct pg_params p = {0};
+    enum ed_err err;
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO %s(org_id, level, owner_id, %sname, doc, "
+             "created_at, updated_at) VALUES($1, $2, $3, %s$5, $6, $7, $7) "
+             "%s%s%s RETURNING id, created_at",
+             pg_vdr_table(kind), tf ? "element_key, " : "", tf ? "$4, " : "",
+             upsert ? "ON CONFLICT (org_id, level, owner_id, " : "",
+             upsert && tf ? "element_key, " : "",
+             upsert ? "name) DO UPDATE SET doc=excluded.doc, "
+                      "updated_at=excluded.updated_at"
+                    : "");
+    pg_vdr_params(&p, d->org_id, d->level, d->owner_id,
+                  tf ? d->element_key : NULL, d->name, d->doc, now);
+    PGresult *res = pg_run(c, sql, &p, false, &err);
+    if (!err && PQntuples(res) == 1) {
+        d->kind = kind;
+        d->id = col_i64(res, 0, 0);
+        d->created_at = col_i64(res, 0, 1);
+        d->updated_at = now;
+    } else if (!err) {
+        err = ED_ERR_DB;
+    }
+    PQclear(res);
+    return err;
+}
+
+/* In tx: the documents of kind at d's org, level and owner. */
+static enum ed_err pg_vdr_count_in(struct pg_conn *c, enum store_vdr_kind kind,
+                                   const struct store_vdr_doc *d, size_t *count)
+{
+    char sql[160];
+    struct pg_params p = {0};
+    enum ed_err err;
+    snprintf(sql, sizeof(sql),
+             "SELECT COUNT(*)::bigint FROM %s WHERE org_id=$1 AND level=$2 "
+             "AND owner_id=$3",
+             pg_vdr_table(kind));
+    p_i64(&p, d->org_id);
+    p_text(&p, d->level);
+    p_i64(&p, d->owner_id);
+    PGresult *res = pg_run(c, sql, &p, false, &err);
+    if (!err)
+        *count = (size_t)col_i64(res, 0, 0);
+    PQclear(res);
+    return err;
+}
+
+static enum ed_err pg_vdr_object_put(struct store *base,
+                                     struct store_vdr_doc *def,
+                                     struct store_vdr_doc *tfs, size_t n,
+                                     bool replace, size_t max_per_owner,
+                                     size_t *failed)
+{
+    struct pg_tx tx;
+    int64_t now = ed_now_s();
+    int64_t *ids = NULL;
+    char *list = NULL;
+    size_t count = 0, at = 0;
+    enum ed_err err = tx_begin((struct store_pg *)base, &tx);
+    if (err)
+        return err;
+    ids = ed_calloc(n ? n : 1, sizeof(*ids));
+    if ((err = pg_vdr_put_in(tx.c, STORE_VDR_DEF, replace, def, now)))
+        goto rollback;
+    for (size_t i = 0; i < n; i++) {
+        at = i + 1;
+        if ((err = pg_vdr_put_in(tx.c, STORE_VDR_TF, replace, &tfs[i], now)))
+            goto rollback;
+        ids[i] = tfs[i].id;
+    }
+    at = 0;
+    if (replace) {
+        struct pg_params p = {0};
+        list = store_ids_json(ids, n);
+        pg_vdr_params(&p, def->org_id, def->level, def->owner_id, NULL,
+                      def->name, list, 0);
+        PQclear(pg_run(tx.c,
+                       "DELETE FROM vdr_transformations WHERE org_id=$1 AND "
+                       "level=$2 AND owner_id=$3 AND name=$5 AND id NOT IN "
+                       "(SELECT jsonb_array_elements_text($6::jsonb)::bigint)",
+                       &p, false, &err));
+        if (err)
+            goto rollback;
+    }
+    for (int k = 0; max_per_owner && k < 2; k++) {
+        if ((err = pg_vdr_count_in(tx.c, k ? STORE_VDR_TF : STORE_VDR_DEF, def,
+                                   &count)))
+            goto rollback;
+        if (count > max_per_owner) {
+            at = k && n ? 1 : 0;
+            err = ED_ERR_TOO_LARGE;
+            goto rollback;
+        }
+    }
+    free(list);
+    free(ids);
+    return tx_commit(&tx);
+rollback:
+    *failed = at;
+    tx_rollback(&tx);
+    free(list);
+    free(ids);
+    return err;
+}
+
+static enum ed_err pg_vdr_object_delete(struct store *base, int64_t org_id,
+                                        const char *level, int64_t owner_id,
+                                        const char *name)
+{
+    struct pg_tx tx;
+    char sql[200];
+    enum ed_err err = tx_begin((struct store_pg *)base, &tx);
+    if (err)
+        return err;
+    for (int k = 0; k < 2; k++) {
+        struct pg_params p = {0};
+        snprintf(sql, sizeof(sql),
+                 "DELETE FROM %s WHERE org_id=$1 AND level=$2 AND owner_id=$3 "
+                 "AND name=$5",
+                 pg_vdr_table(k ? STORE_VDR_TF : STORE_VDR_DEF));
+        pg_vdr_params(&p, org_id, level, owner_id, NULL, name, NULL, 0);
+        PGresult *res = pg_run(tx.c, sql, &p, false, &err);
+        if (!err && k == 0 && !pg_changed(res))
+            err = ED_ERR_NOT_FOUND;
+        PQclear(res);
+        if (err) {
+            tx_rollback(&tx);
+            return err;
+        }
+    }
+    return tx_commit(&tx);
+}
+
 const struct store_ops store_pg_ops = {
     .name = "postgresql",
     .url_prefix = "postgres",
@@ -2217,5 +2382,8 @@ const struct store_ops store_pg_ops = {
     .vdr_list_org = pg_vdr_list_org,
     .vdr_delete = pg_vdr_delete,
     .vdr_rename = pg_vdr_rename,
+    .vdr_get_id = pg_vdr_get_id,
+    .vdr_object_put = pg_vdr_object_put,
+    .vdr_object_delete = pg_vdr_object_delete,
     .vdr_publish = pg_vdr_publish,
 };

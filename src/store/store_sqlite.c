@@ -1757,6 +1757,146 @@ out:
     return err;
 }
 
+static enum ed_err sqlite_vdr_get_id(struct store *base,
+                                     enum store_vdr_kind kind, int64_t org_id,
+                                     int64_t id, struct store_vdr_doc *out)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    char sql[256];
+    snprintf(sql, sizeof(sql), "SELECT %s FROM %s WHERE org_id=?1 AND id=?2",
+             vdr_cols(kind), vdr_table(kind));
+    enum ed_err err = prepare(c->db, sql, &st);
+    if (!err) {
+        sqlite3_bind_int64(st, 1, org_id);
+        sqlite3_bind_int64(st, 2, id);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            out->kind = kind;
+            vdr_read(st, 0, out);
+        } else {
+            err = rc == SQLITE_DONE ? ED_ERR_NOT_FOUND : rc_err(rc);
+        }
+    }
+    sqlite3_finalize(st);
+    conn_release(c);
+    return err;
+}
+
+/* The transformations of def's name, level and owner, but those of ids
+ * (a JSON array). */
+static enum ed_err
+vdr_delete_others(sqlite3 *db, const struct store_vdr_doc *def, const char *ids)
+{
+    sqlite3_stmt *st = NULL;
+    enum ed_err err = prepare(
+        db,
+        "DELETE FROM vdr_transformations WHERE org_id=?1 AND level=?2 AND "
+        "owner_id=?3 AND name=?5 AND id NOT IN (SELECT value FROM "
+        "json_each(?6))",
+        &st);
+    if (err)
+        return err;
+    vdr_bind_key(st, def->org_id, def->level, def->owner_id, NULL, def->name);
+    sqlite3_bind_text(st, 6, ids, -1, SQLITE_TRANSIENT);
+    err = rc_err(sqlite3_step(st));
+    sqlite3_finalize(st);
+    return err;
+}
+
+static enum ed_err sqlite_vdr_object_put(struct store *base,
+                                         struct store_vdr_doc *def,
+                                         struct store_vdr_doc *tfs, size_t n,
+                                         bool replace, size_t max_per_owner,
+                                         size_t *failed)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    enum store_vdr_mode mode = replace ? STORE_VDR_UPSERT : STORE_VDR_CREATE;
+    int64_t now = ed_now_s();
+    int64_t *ids = ed_calloc(n ? n : 1, sizeof(*ids));
+    char *list = NULL;
+    size_t count = 0, at = 0;
+    enum ed_err err = exec_sql(c->db, "BEGIN IMMEDIATE");
+    if (err)
+        goto out;
+    if ((err = vdr_put_one(c->db, STORE_VDR_DEF, mode, def, now)))
+        goto rollback;
+    for (size_t i = 0; i < n; i++) {
+        at = i + 1;
+        if ((err = vdr_put_one(c->db, STORE_VDR_TF, mode, &tfs[i], now)))
+            goto rollback;
+        ids[i] = tfs[i].id;
+    }
+    at = 0;
+    if (replace) {
+        list = store_ids_json(ids, n);
+        if ((err = vdr_delete_others(c->db, def, list)))
+            goto rollback;
+    }
+    if (max_per_owner) {
+        if ((err = vdr_count(c->db, STORE_VDR_DEF, def, &count)))
+            goto rollback;
+        if (count > max_per_owner) {
+            err = ED_ERR_TOO_LARGE;
+            goto rollback;
+        }
+        if ((err = vdr_count(c->db, STORE_VDR_TF, def, &count)))
+            goto rollback;
+        if (count > max_per_owner) {
+            at = n ? 1 : 0;
+            err = ED_ERR_TOO_LARGE;
+            goto rollback;
+        }
+    }
+    if (!(err = exec_sql(c->db, "COMMIT")))
+        goto out;
+rollback:
+    *failed = at;
+    exec_sql(c->db, "ROLLBACK");
+out:
+    free(list);
+    free(ids);
+    conn_release(c);
+    return err;
+}
+
+static enum ed_err sqlite_vdr_object_delete(struct store *base, int64_t org_id,
+                                            const char *level, int64_t owner_id,
+                                            const char *name)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    enum ed_err err = exec_sql(c->db, "BEGIN IMMEDIATE");
+    if (err)
+        goto out;
+    for (int k = 0; k < 2; k++) {
+        sqlite3_stmt *st = NULL;
+        char sql[200];
+        snprintf(sql, sizeof(sql),
+                 "DELETE FROM %s WHERE org_id=?1 AND level=?2 AND owner_id=?3 "
+                 "AND name=?5",
+                 vdr_table(k ? STORE_VDR_TF : STORE_VDR_DEF));
+        if ((err = prepare(c->db, sql, &st)))
+            goto rollback;
+        vdr_bind_key(st, org_id, level, owner_id, NULL, name);
+        err = rc_err(sqlite3_step(st));
+        sqlite3_finalize(st);
+        if (!err && k == 0 && sqlite3_changes(c->db) == 0)
+            err = ED_ERR_NOT_FOUND;
+        if (err)
+            goto rollback;
+    }
+    if (!(err = exec_sql(c->db, "COMMIT")))
+        goto out;
+rollback:
+    exec_sql(c->db, "ROLLBACK");
+out:
+    conn_release(c);
+    return err;
+}
+
 const struct store_ops store_sqlite_ops = {
     .name = "sqlite",
     .url_prefix = "sqlite:",
@@ -1805,4 +1945,7 @@ const struct store_ops store_sqlite_ops = {
     .vdr_list_org = sqlite_vdr_list_org,
     .vdr_delete = sqlite_vdr_delete,
     .vdr_rename = sqlite_vdr_rename,
+    .vdr_get_id = sqlite_vdr_get_id,
+    .vdr_object_put = sqlite_vdr_object_put,
+    .vdr_object_delete = sqlite_vdr_object_delete,
 };

@@ -71,3 +71,4 @@ ed_pg_py_test(events_webhooks ${CMAKE_CURRENT_SOURCE_DIR}/test_events_webhooks.p
 # Virtual data resources (issue 12): the platform routes, and a second node
 ed_pg_py_test(vdr_api ${CMAKE_CURRENT_SOURCE_DIR}/test_vdr_api.py TIMEOUT 180)
 ed_pg_py_test(vdr_hub ${CMAKE_CURRENT_SOURCE_DIR}/test_vdr_hub.py TIMEOUT 180)
+ed_pg_py_test(vdr_v2 ${CMAKE_CURRENT_SOURCE_DIR}/test_vdr_v2.py TIMEOUT 180)

@@ -9,3 +9,6 @@ ed_py_test(integration.vdr_hub ${CMAKE_CURRENT_LIST_DIR}/test_vdr_hub.py
 # Abandoned virtual calls and scripts (client gone mid-call).
 ed_py_test(integration.vdr_abandon ${CMAKE_CURRENT_LIST_DIR}/test_vdr_abandon.py
            LABELS integration TIMEOUT 180)
+# The VDR v2 calls (/common-resources, /vdrs; src/api/api_vdrs.c).
+ed_py_test(integration.vdr_v2 ${CMAKE_CURRENT_LIST_DIR}/test_vdr_v2.py
+           LABELS integration TIMEOUT 180)

@@ -215,6 +215,107 @@ static void test_resolution(void)
     CHECK_EQ_INT(resolve(&in, "contacts", "email", &vf, &vn), VDR_NONE);
 }
 
+/* The VDR v2 view: a definition and its transformations written and
+ * deleted together (all or nothing, seen at once by resolution), lookups
+ * by id confined to their level and owner. */
+static void test_objects(void)
+{
+    struct instance in;
+    const char *vf, *vn;
+    struct vdr_scope sc = {org, VDR_ORG, org, NULL};
+    struct vdr_scope acct = {org, VDR_ACCOUNT, org, NULL};
+    struct vdr_row row, tf, *rows = NULL;
+    size_t n = 0;
+    char why[300] = "";
+    memset(&in, 0, sizeof(in));
+    in.row.id = 7101;
+    in.row.org_id = org;
+    in.row.element_key = "hubspotcrm";
+    json_t *def = json_pack("{s:[{s:s, s:s}]}", "fields", "path", "email",
+                            "type", "string");
+    json_t *tfs = json_pack(
+        "{s:o, s:o}", "hubspotcrm",
+        tf_doc("contacts", "email", "properties.email", false), "hubspot",
+        tf_doc("contacts", "email", "properties.email.value", false));
+    CHECK_EQ_INT(resolve(&in, "obj", "email", &vf, &vn), VDR_NONE);
+    CHECK_EQ_INT(vdr_object_put(&app, &sc, "obj", def, tfs, false, why,
+                                sizeof(why)),
+                 ED_OK);
+    CHECK_EQ_INT(resolve(&in, "obj", "email", &vf, &vn), VDR_FOUND);
+    CHECK_EQ_STR(vf, "properties.email");
+    /* again: the definition exists, nothing changes */
+    CHECK_EQ_INT(vdr_object_put(&app, &sc, "obj", def, tfs, false, why,
+                                sizeof(why)),
+                 ED_ERR_EXISTS);
+    CHECK(strstr(why, "definition named obj") != NULL);
+    /* a new name whose transformation exists: rolled back, no definition */
+    put_tf(VDR_ORG, org, "hubspot", "obj2",
+           tf_doc("contacts", "email", "properties.email", false));
+    CHECK_EQ_INT(vdr_object_put(&app, &sc, "obj2", def, tfs, false, why,
+                                sizeof(why)),
+                 ED_ERR_EXISTS);
+    CHECK(strstr(why, "element hubspot") != NULL);
+    CHECK_EQ_INT(vdr_def_row(&app, &sc, "obj2", &row), ED_ERR_NOT_FOUND);
+    CHECK_EQ_INT(vdr_tf_rows(&app, &sc, "obj2", &rows, &n), ED_OK);
+    CHECK_EQ_INT(n, 1);
+    vdr_rows_free(rows, n);
+    /* an invalid document: 400 naming it, nothing written */
+    json_t *bad = json_pack("{s:{s:s}}", "hubspot", "vendorName", "");
+    CHECK_EQ_INT(vdr_object_put(&app, &sc, "obj3", def, bad, false, why,
+                                sizeof(why)),
+                 ED_ERR_INVALID);
+    CHECK(strstr(why, "transformations.hubspot") != NULL);
+    CHECK_EQ_INT(vdr_def_row(&app, &sc, "obj3", &row), ED_ERR_NOT_FOUND);
+    json_decref(bad);
+    /* ids: by name, by id, and not at another level */
+    CHECK_EQ_INT(vdr_def_row(&app, &sc, "obj", &row), ED_OK);
+    int64_t id = row.id;
+    vdr_row_cleanup(&row);
+    CHECK_EQ_INT(vdr_def_by_id(&app, &sc, id, &row), ED_OK);
+    CHECK_EQ_STR(row.name, "obj");
+    vdr_row_cleanup(&row);
+    CHECK_EQ_INT(vdr_def_by_id(&app, &acct, id, &row), ED_ERR_NOT_FOUND);
+    CHECK_EQ_INT(vdr_def_by_id(&app, &sc, id + 1000, &row), ED_ERR_NOT_FOUND);
+    sc.element_key = "hubspotcrm";
+    CHECK_EQ_INT(vdr_tf_row(&app, &sc, "obj", &tf), ED_OK);
+    sc.element_key = NULL;
+    int64_t crm = tf.id;
+    vdr_row_cleanup(&tf);
+    CHECK_EQ_INT(vdr_tf_by_id(&app, &sc, crm, &tf), ED_OK);
+    CHECK_EQ_STR(tf.element_key, "hubspotcrm");
+    vdr_row_cleanup(&tf);
+    /* replace: the transformations become exactly these, ids kept */
+    json_object_del(tfs, "hubspot");
+    CHECK_EQ_INT(vdr_object_put(&app, &sc, "obj", def, tfs, true, why,
+                                sizeof(why)),
+                 ED_OK);
+    CHECK_EQ_INT(vdr_tf_rows(&app, &sc, "obj", &rows, &n), ED_OK);
+    CHECK_EQ_INT(n, 1);
+    CHECK_EQ_INT(rows[0].id, crm);
+    vdr_rows_free(rows, n);
+    CHECK_EQ_INT(vdr_def_row(&app, &sc, "obj", &row), ED_OK);
+    CHECK_EQ_INT(row.id, id);
+    vdr_row_cleanup(&row);
+    json_t *use = NULL;
+    CHECK_EQ_INT(vdr_usages(&app, org, "obj", &use), ED_OK);
+    CHECK_EQ_INT(json_array_size(json_object_get(use, "elements")), 1);
+    json_decref(use);
+    /* delete: both kinds, seen at once */
+    CHECK_EQ_INT(vdr_object_delete(&app, &sc, "obj"), ED_OK);
+    CHECK_EQ_INT(resolve(&in, "obj", "email", &vf, &vn), VDR_NONE);
+    CHECK_EQ_INT(vdr_tf_rows(&app, &sc, "obj", &rows, &n), ED_OK);
+    CHECK_EQ_INT(n, 0);
+    vdr_rows_free(rows, n);
+    CHECK_EQ_INT(vdr_object_delete(&app, &sc, "obj"), ED_ERR_NOT_FOUND);
+    /* no definition: nothing deleted */
+    CHECK_EQ_INT(vdr_object_delete(&app, &sc, "obj2"), ED_ERR_NOT_FOUND);
+    CHECK_EQ_INT(vdr_tf_rows(&app, &sc, "obj2", &rows, &n), ED_OK);
+    CHECK_EQ_INT(n, 1);
+    vdr_rows_free(rows, n);
+    json_decref(def);
+    json_decref(tfs);
+}
+
 int main(void)
 {
     char url[300];
@@ -240,6 +341,7 @@ int main(void)
     CHECK_EQ_INT(vdr_cache_init(&app), ED_OK);
     RUN(test_documents);
     RUN(test_resolution);
+    RUN(test_objects);
     vdr_cache_free(&app);
     store_close(app.store);
     const char *names[] = {"t.db", "t.db-wal", "t.db-shm", NULL};
