@@ -19,38 +19,10 @@
 #include "core/mem.h"
 #include "core/strparse.h"
 #include "transform/datefmt.h"
-#include "transform/transform_int.h"
+#include "transform/map_int.h"
 #include "transform/vpath.h"
 
-#define MAX_PATH_STEPS (TF_MAX_NAME / 2 + 1)
 #define PROPS_PREFIX "properties."
-
-struct mfield {
-    char *path; /* the field path; steps point into pathbuf */
-    char *pathbuf;
-    const char *steps[MAX_PATH_STEPS];
-    size_t nsteps;
-    struct vpath *vp; /* NULL: no vendorPath */
-    struct tf_type type;
-    struct tf_type vtype; /* kind TF_NONE and !array: no vendorType */
-    bool has_vtype;
-    bool rm_from, rm_to;
-    bool join; /* arrays are written as "a;b" (a properties. path) */
-    struct datefmt *date;
-};
-
-struct tf_map {
-    char *name, *vendor_name, *script;
-    bool filter_empty, pt_from, pt_to;
-    size_t nfields;
-    struct mfield *fields;
-    /* the definition's paths (known but perhaps unmapped) */
-    char **def_paths;
-    size_t ndef;
-    /* distinct first steps of the vendorPaths (passThrough fromVendor) */
-    char **vfirst;
-    size_t nvfirst;
-};
 
 /* --- compile ------------------------------------------------------------- */
 
@@ -207,6 +179,7 @@ struct tf_map *tf_map_compile(const char *name, const json_t *transformation,
         if (p)
             m->def_paths[m->ndef++] = ed_strdup(p);
     }
+    m->stream = tf_stream_build(m);
     return m;
 fail:
     tf_utf8_trim(err);
@@ -218,6 +191,7 @@ void tf_map_free(struct tf_map *m)
 {
     if (!m)
         return;
+    tf_stream_free(m->stream);
     for (size_t i = 0; i < m->nfields; i++) {
         free(m->fields[i].path);
         free(m->fields[i].pathbuf);
