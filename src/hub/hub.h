@@ -44,7 +44,9 @@ struct hub_op {
     const char *id;       /* second segment, NULL if none */
     const char *sub;      /* third segment, NULL if none */
     bool native;          /* resources only: no virtual resource lookup */
-    void *state;          /* resource-specific, arena-allocated */
+    /* records of the answer go through it (virtual reads), if set */
+    struct jsonfilter_proj *proj;
+    void *state;                        /* resource-specific, arena-allocated */
     void (*state_cleanup)(void *state); /* called when the op ends, if set */
     /* call in flight (internal) */
     hub_next_fn next;

@@ -587,8 +587,7 @@ enum ed_err jsonfilter_page(const char *in, size_t len, bool drop_nulls,
 enum ed_err jsonfilter_page_proj(const char *in, size_t len, bool drop_nulls,
                                  const char *classic_id, size_t offset,
                                  struct jsonfilter_proj *proj,
-                                 struct ed_buf *out,
-                                 struct jsonfilter_page *pg)
+                                 struct ed_buf *out, struct jsonfilter_page *pg)
 {
     struct jf j = {in,         in + len,
                    out,        NULL,

@@ -247,13 +247,33 @@ static int v_reply(struct vstate *vs, json_t *v)
                                                             json_array_size(v));
     }
     hub_filter_nulls(op, v);
-    int st = res_json(op->res,
-                      vs->sc->res.status >= 200 && vs->sc->res.status < 300
-                          ? vs->sc->res.status
-                          : 200,
-                      v);
+    int st = res_json(op->res, v_status(vs), v);
     v_end(vs);
     return st;
+}
+
+/* A streamed read: the vendor call's body is the mapped answer. */
+static int v_reply_streamed(struct vstate *vs)
+{
+    struct ed_response *from = &vs->sc->res;
+    size_t n = from->raw_len;
+    char *body = from->raw_heap;
+    from->raw_heap = NULL;
+    from->raw_len = 0;
+    v_headers(vs, n && body[0] == '[');
+    int st = hub_respond_raw(vs->op, v_status(vs), body, n);
+    v_end(vs);
+    return st;
+}
+
+static const char *stream_record(void *ud, const char *p, const char *end,
+                                 const char *classic_id, bool drop_nulls,
+                                 struct ed_buf *out)
+{
+    struct vstate *vs = ud;
+    vs->sopts.classic_id = classic_id;
+    vs->sopts.drop_nulls = drop_nulls;
+    return tf_map_stream_record(vs->map, p, end, &vs->sopts, out);
 }
 
 static int v_script_error(struct vstate *vs)
