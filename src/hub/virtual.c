@@ -431,6 +431,26 @@ static int write_after_script(struct vstate *vs)
     return v_start(vs, body);
 }
 
+/* passThrough toVendor puts the client's unmapped members at the top of
+ * the vendor body; HubSpot's records keep their fields in `properties`:
+ * move top-level scalars there when the body has that object. */
+static void into_properties(json_t *body)
+{
+    json_t *props = json_object_get(body, "properties");
+    const char *k;
+    json_t *v;
+    void *tmp;
+    if (!json_is_object(props))
+        return;
+    json_object_foreach_safe(body, tmp, k, v) {
+        if (strcmp(k, "id") == 0 || json_is_object(v) || json_is_array(v) ||
+            json_object_get(props, k))
+            continue;
+        json_object_set(props, k, v);
+        json_object_del(body, k);
+    }
+}
+
 /* CEQL field names: the definition's paths → the vendor's. */
 static const char *rename_field(void *ud, const char *name, char *err,
                                 size_t errlen)
@@ -544,6 +564,7 @@ int hub_virtual(struct hub_op *op, const struct tf_map *map,
         vstate_free(vs);
         return res_error(req, op->res, ED_E_BAD_REQUEST, "%s", err);
     }
+    into_properties(body);
     if (!tf_map_script(map))
         return v_start(vs, body);
     json_t *recs = json_array(), *orig = json_array();

@@ -191,6 +191,21 @@ class Writes(VdrHubCase):
         self.assert_error(r, 400, "signedUp", "myContact")
         self.assertEqual(self.seen("/crm/v3/objects/contacts", "POST"), [])
 
+    def test_pass_through_to_vendor_lands_in_properties(self):
+        tf = {"vendorName": "contacts",
+              "fields": [{"path": "mail", "vendorPath": "properties.email"}],
+              "configuration": [{"type": "passThrough",
+                                 "properties": {"fromVendor": False,
+                                                "toVendor": True}}]}
+        r = self.platform("POST", "/organizations/elements/hubspotcrm/"
+                          "transformations/passer", tf)
+        self.assertEqual(r.status, 200, r)
+        self.hub.sim_clear()
+        self.ok("POST", "/passer", {"mail": "pt@example.com", "jobtitle": "Pilot"})
+        sent = body_of(self.seen_one("/crm/v3/objects/contacts", "POST"))
+        self.assertEqual(sent, {"properties": {"email": "pt@example.com",
+                                               "jobtitle": "Pilot"}})
+
     def test_body_must_be_an_object(self):
         r = self.call("POST", "/myContact", [1, 2])
         self.assert_error(r, 400)
