@@ -261,6 +261,13 @@ struct vpath *vpath_compile(const char *text, char *err, size_t errlen)
                  VPATH_MAX_LEN);
         return NULL;
     }
+    /* names become JSON member names on writes: UTF-8 only */
+    json_t *probe = json_string(text);
+    if (!probe) {
+        snprintf(err, errlen, "vendorPath: not valid UTF-8");
+        return NULL;
+    }
+    json_decref(probe);
     p = ed_calloc(1, sizeof(*p));
     for (;;) {
         if (!parse_step(&ps, p))
@@ -449,6 +456,12 @@ static bool fresh_ok(const struct vpath *p, size_t i)
         /* a filter that selects nothing appends an object: a name follows */
         if (sg->kind == SEG_FILTER && i + 1 < p->nseg &&
             p->seg[i + 1].kind != SEG_NAME)
+            return false;
+        /* ... and that object holds the filtered member: going below it
+         * (a[e=1].e.f) meets the literal, which only null lets through */
+        if (sg->kind == SEG_FILTER && i + 2 < p->nseg &&
+            strcmp(p->seg[i + 1].name, sg->name) == 0 &&
+            !json_is_null(sg->value))
             return false;
     }
     return true;

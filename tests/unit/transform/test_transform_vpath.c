@@ -123,6 +123,7 @@ static void test_malformed(void)
               "b",
               "control character");
     check_bad("a[*]x", "'.', '[' or the end");
+    check_bad("details.Item\x96r", "not valid UTF-8");
     memset(big, 'a', sizeof(big) - 1);
     big[sizeof(big) - 1] = '\0';
     check_bad(big, "longer than 512 bytes");
@@ -210,6 +211,9 @@ static void test_writes(void)
     CHECK_SET("{}", "Items[5000].id", "1", false, "{}");
     CHECK_SET("{}", "Items[id=1][0]", "1", false, "{}");
     CHECK_SET("{\"x\":{}}", "x.y.z[0].w[2000]", "1", false, "{\"x\":{}}");
+    CHECK_SET("{}", "a[e=1].e.f", "1", false, "{}");
+    CHECK_SET("{}", "a[e=1].e", "2", true, "{\"a\":[{\"e\":2}]}");
+    CHECK_SET("{}", "a[e=null].e.f", "2", true, "{\"a\":[{\"e\":{\"f\":2}}]}");
     CHECK_SET("{\"Items\":[5]}", "Items[id=1].b", "1", true,
               "{\"Items\":[5,{\"b\":1,\"id\":1}]}");
 }
