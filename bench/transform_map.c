@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT
- * Micro-benchmark of transform/map.c: 100 HubSpot-shaped contact records
- * (30 properties each, numbers, booleans and dates as strings, as HubSpot
- * sends them) mapped through a 20-field transformation, N times. Prints
- * ns per record for fromVendor and toVendor, next to what parsing and
- * serialising the same page with jansson costs (a floor for what the
- * native call spends on a page anyway).
+ * Micro-benchmark of transform/map.c and transform/stream.c: 100
+ * HubSpot-shaped contact records (30 properties each, numbers, booleans
+ * and dates as strings, as HubSpot sends them) mapped through a 20-field
+ * transformation, N times. Prints ns per record for fromVendor and
+ * toVendor, next to what parsing and serialising the same page with
+ * jansson costs; then fromVendor on the record text both ways: parsed,
+ * mapped and dumped with jansson, or streamed (tf_map_stream_record), next
+ * to the native reshaper's copy of the same record (jsonfilter_copy).
  *   cmake --build build --target bench_transform_map
  *   ./build/tests/unit/bench_transform_map [N]      (default N = 2000) */
 #include <stdio.h>
@@ -12,7 +14,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/buf.h"
 #include "core/strparse.h"
+#include "hub/jsonfilter.h"
 #include "transform/transform.h"
 
 #define RECORDS 100
@@ -164,13 +168,96 @@ int main(int argc, char **argv)
     }
     t_json = (now_ns() - t0) / (double)((n / 10 + 1) * RECORDS);
 
+    /* fromVendor on the text of each record, as the virtual read gets it */
+    char *rec_text[RECORDS];
+    size_t rec_len[RECORDS];
+    struct tf_stream_opts so = {"vid", true};
+    struct ed_buf ob;
+    double t_tree, t_stream, t_native;
+    ed_buf_init(&ob, 1 << 24);
+    for (size_t i = 0; i < RECORDS; i++) {
+        rec_text[i] = json_dumps(json_array_get(recs, i), JSON_COMPACT);
+        rec_len[i] = strlen(rec_text[i]);
+    }
+    /* the two ways agree on these records */
+    for (size_t i = 0; i < RECORDS; i++) {
+        json_t *v, *o, *g;
+        char *a, *b;
+        ed_buf_reset(&ob);
+        if (jsonfilter_copy(rec_text[i], rec_len[i], true, "vid", &ob) != ED_OK)
+            return 1;
+        v = json_loads(ob.data, 0, NULL);
+        o = tf_map_from_vendor(m, v);
+        ed_buf_reset(&ob);
+        if (!tf_map_stream_record(m, rec_text[i], rec_text[i] + rec_len[i], &so,
+                                  &ob))
+            return 1;
+        g = json_loads(ob.data, 0, NULL);
+        a = json_dumps(o, JSON_COMPACT);
+        b = json_dumps(g, JSON_COMPACT);
+        if (!a || !b || strcmp(a, b) != 0) {
+            fprintf(stderr, "streamed %s\ntree     %s\n", b, a);
+            return 1;
+        }
+        free(a);
+        free(b);
+        json_decref(v);
+        json_decref(o);
+        json_decref(g);
+    }
+    t0 = now_ns();
+    for (uint64_t r = 0; r < n / 4 + 1; r++) {
+        ed_buf_reset(&ob);
+        for (size_t i = 0; i < RECORDS; i++) {
+            json_t *v = json_loadb(rec_text[i], rec_len[i], 0, NULL);
+            json_t *o = tf_map_from_vendor(m, v);
+            char *d = json_dumps(o, JSON_COMPACT);
+            ed_buf_appends(&ob, d);
+            free(d);
+            json_decref(o);
+            json_decref(v);
+        }
+        sink += ob.len;
+    }
+    t_tree = (now_ns() - t0) / (double)((n / 4 + 1) * RECORDS);
+    t0 = now_ns();
+    for (uint64_t r = 0; r < n; r++) {
+        ed_buf_reset(&ob);
+        for (size_t i = 0; i < RECORDS; i++)
+            if (!tf_map_stream_record(m, rec_text[i], rec_text[i] + rec_len[i],
+                                      &so, &ob))
+                return 1;
+        sink += ob.len;
+    }
+    t_stream = (now_ns() - t0) / (double)(n * RECORDS);
+    t0 = now_ns();
+    for (uint64_t r = 0; r < n; r++) {
+        ed_buf_reset(&ob);
+        for (size_t i = 0; i < RECORDS; i++)
+            if (jsonfilter_copy(rec_text[i], rec_len[i], true, "vid", &ob) !=
+                ED_OK)
+                return 1;
+        sink += ob.len;
+    }
+    t_native = (now_ns() - t0) / (double)(n * RECORDS);
+
     printf("records=%d fields=20 rounds=%llu\n", RECORDS,
            (unsigned long long)n);
     printf("fromVendor: %.0f ns/record (%.1f us per 100-record page)\n", t_from,
            t_from * RECORDS / 1000);
     printf("toVendor:   %.0f ns/record\n", t_to);
     printf("jansson parse+dump of the vendor page: %.0f ns/record\n", t_json);
+    printf("record text (%zu bytes) to mapped text:\n", rec_len[0]);
+    printf("  parsed + fromVendor + dumped (jansson): %.0f ns/record\n",
+           t_tree);
+    printf("  streamed (tf_map_stream_record):        %.0f ns/record\n",
+           t_stream);
+    printf("  native reshaper copy (jsonfilter_copy): %.0f ns/record\n",
+           t_native);
     printf("(sink %zu)\n", sink);
+    for (size_t i = 0; i < RECORDS; i++)
+        free(rec_text[i]);
+    ed_buf_cleanup(&ob);
     free(text);
     json_decref(mapped);
     json_decref(recs);

@@ -226,11 +226,25 @@ static void put(struct out *o, const char *s, size_t len)
     }
 }
 
+/* v in decimal, zero-padded to width ("%0*u" without printf's cost: the
+ * streamed fromVendor formats dates on the hot path of reads). */
+static size_t fmt_num(char *tmp, size_t cap, unsigned v, unsigned width)
+{
+    size_t k = cap;
+    do {
+        tmp[--k] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v && k > 0);
+    while (k > 0 && cap - k < width)
+        tmp[--k] = '0';
+    return k;
+}
+
 static void put_num(struct out *o, unsigned v, unsigned width)
 {
     char tmp[16];
-    int k = snprintf(tmp, sizeof(tmp), "%0*u", (int)width, v);
-    put(o, tmp, (size_t)k);
+    size_t k = fmt_num(tmp, sizeof(tmp), v, width);
+    put(o, tmp + k, sizeof(tmp) - k);
 }
 
 bool datefmt_format(const struct datefmt *f, int64_t ms, char *buf, size_t n)
@@ -273,8 +287,21 @@ bool datefmt_iso_format(int64_t ms, char *buf, size_t n)
     if (ms < DATEFMT_MIN_MS || ms > DATEFMT_MAX_MS || n < 25)
         return false;
     split(ms, &p);
-    snprintf(buf, n, "%04d-%02u-%02uT%02u:%02u:%02u.%03uZ", p.year, p.month,
-             p.day, p.hour, p.min, p.sec, p.ms);
+    {
+        const unsigned v[7] = {
+            (unsigned)p.year, p.month, p.day, p.hour, p.min, p.sec, p.ms};
+        static const unsigned width[7] = {4, 2, 2, 2, 2, 2, 3};
+        static const char after[7] = {'-', '-', 'T', ':', ':', '.', 'Z'};
+        size_t len = 0;
+        for (int i = 0; i < 7; i++) {
+            char tmp[8];
+            size_t k = fmt_num(tmp, sizeof(tmp), v[i], width[i]);
+            memcpy(buf + len, tmp + k, sizeof(tmp) - k);
+            len += sizeof(tmp) - k;
+            buf[len++] = after[i];
+        }
+        buf[len] = '\0';
+    }
     return true;
 }
 

@@ -58,7 +58,21 @@ struct vnode {        /* vendor trie */
     uint32_t nchild;
     int32_t slot;      /* capture slot of this node, -1 when none */
     uint32_t slo, shi; /* slots of the subtree, this node's included */
+    /* many children: a hash of (length, first and last byte) to the first
+     * child + 1 with that hash (0: none), chained by hnext (child + 1) */
+    uint16_t *htab;
+    uint16_t hnext;
 };
+
+#define HASH_MIN_CHILDREN 6
+#define HASH_SIZE 64
+
+static inline unsigned name_hash(size_t n, const char *k)
+{
+    return ((unsigned)n * 31u + (unsigned char)k[0] * 7u +
+            (unsigned char)k[n - 1]) &
+           (HASH_SIZE - 1);
+}
 
 struct onode { /* output layout */
     char *key; /* "name": as JSON (not for the root) */
@@ -217,6 +231,18 @@ static bool build_vendor(struct tf_stream *st, const struct tf_map *m)
             v->nchild++;
     }
     assign_slots(st, 0);
+    for (size_t i = 0; i < t.len; i++) {
+        struct vnode *v = &st->vn[i];
+        if (v->nchild < HASH_MIN_CHILDREN)
+            continue;
+        v->htab = ed_calloc(HASH_SIZE, sizeof(uint16_t));
+        for (uint32_t c = v->nchild; c-- > 0;) { /* chains in child order */
+            struct vnode *cv = &st->vn[v->child + c];
+            unsigned h = name_hash(cv->len, cv->name);
+            cv->hnext = v->htab[h];
+            v->htab[h] = (uint16_t)(c + 1);
+        }
+    }
     for (size_t i = 0; i < k; i++)
         st->sf[i].slot = (uint32_t)st->vn[idx[leaf[i]]].slot;
     free(ord);
@@ -318,6 +344,8 @@ void tf_stream_free(struct tf_stream *st)
     for (size_t i = 0; i < st->non; i++)
         free(st->on[i].key);
     free(st->on);
+    for (size_t i = 0; i < st->nvn; i++)
+        free(st->vn[i].htab);
     free(st->vn);
     free(st->sf);
     free(st);
@@ -403,7 +431,8 @@ static const unsigned char str_class[256] = {
 
 /* Skip plain ASCII string bytes; stop at a quote, a backslash, a control
  * byte or the start of a multi-byte sequence (SSE2: 16 bytes a step). */
-static const char *skip_plain(const char *p, const char *end)
+static inline __attribute__((always_inline)) const char *
+skip_plain(const char *p, const char *end)
 {
 #ifdef __SSE2__
     const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
@@ -597,8 +626,17 @@ static const struct vnode *lookup(const struct tf_stream *st,
     }
     c = st->vn + node->child;
     ce = c + node->nchild;
+    if (n == 0)
+        return NULL; /* names are never empty */
+    if (node->htab) {
+        for (unsigned i = node->htab[name_hash(n, k)]; i; i = c[i - 1].hnext)
+            if (c[i - 1].len == n && memcmp(c[i - 1].name, k, n) == 0)
+                return &c[i - 1];
+        return NULL;
+    }
     for (; c < ce; c++)
-        if (c->len == n && memcmp(c->name, k, n) == 0)
+        if (c->len == n && c->name[0] == k[0] && c->name[n - 1] == k[n - 1] &&
+            memcmp(c->name, k, n) == 0)
             return c;
     return NULL;
 }

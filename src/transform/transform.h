@@ -111,9 +111,10 @@ bool tf_map_vendor_members(const struct tf_map *m, const char *prefix,
 /* --- streaming: the hot path of reads ------------------------------------ */
 
 /* True when fromVendor can run on the vendor's JSON text directly
- * (tf_map_stream_record): no passThrough fromVendor and every vendorPath
- * made of names only (a.b.c); otherwise callers parse and use
- * tf_map_from_vendor. Scripts run afterwards either way. */
+ * (tf_map_stream_record): no passThrough fromVendor, every vendorPath
+ * made of names only (a.b.c), and no field path equal to or inside another
+ * (a and a.b; the document check refuses those); otherwise callers parse
+ * and use tf_map_from_vendor. Scripts run afterwards either way. */
 bool tf_map_streamable(const struct tf_map *m);
 
 struct ed_buf;
