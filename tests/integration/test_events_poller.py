@@ -270,6 +270,10 @@ class PollerCrash(unittest.TestCase):
             os.environ["ELEMENTSD_TEST_POLL_CRASH"] = "1"
             try:
                 env.start_ed()
+            except RuntimeError as e:
+                # it may die, as asked, before its port is seen open: its
+                # first poll can come first
+                self.assertIn("exiting before the watermark", str(e))
             finally:
                 del os.environ["ELEMENTSD_TEST_POLL_CRASH"]
             u.wait_for(lambda: env.ed.proc.poll() is not None or None,

@@ -115,7 +115,8 @@ class Proc:
         return "http://127.0.0.1:%d" % self.port
 
     def read_log(self):
-        self.log.flush()
+        if not self.log.closed:
+            self.log.flush()
         with open(self.log_path, "rb") as f:
             return f.read().decode("utf-8", "replace")
 
