@@ -53,6 +53,30 @@ struct tf_script_job *tf_script_submit(const char *tname, const char *body,
                                        json_t *records, json_t *originals,
                                        bool from_vendor, bool filter_empty,
                                        tf_script_done done, void *ud);
+/* The same run on JSON text (the hot path of reads: no jansson on either
+ * side): records is the JSON text of an array of objects, originals that
+ * of the parallel array of vendor records (or NULL); both heap strings,
+ * taken (also on failure). Each is decoded once by the engine; the result
+ * is the JSON text of the result array (a heap string the callee owns,
+ * len bytes, NUL-terminated), with the same rules as tf_script_run
+ * (filter_empty, errors). Same pool, limits, cancel and release. */
+typedef void (*tf_script_text_done)(void *ud, char *result, size_t len,
+                                    const char *err);
+struct tf_script_job *tf_script_submit_text(const char *tname, const char *body,
+                                            char *records, size_t records_len,
+                                            char *originals,
+                                            size_t originals_len,
+                                            bool from_vendor, bool filter_empty,
+                                            tf_script_text_done done, void *ud);
+/* Synchronous core of the above (tests, the pool): NULL with err on
+ * failure; *len set on success. The inputs are borrowed. */
+char *tf_script_run_text(const char *tname, const char *body,
+                         const char *records, size_t records_len,
+                         const char *originals, size_t originals_len,
+                         bool from_vendor, bool filter_empty,
+                         const struct tf_script_limits *lim, size_t *len,
+                         char *err, size_t errlen);
+
 /* Let go of a job, cancelling it if done has not started: returns true
  * when done will never be called (a queued job is dropped; a running one
  * is interrupted at its next check and dropped), false when done has
