@@ -186,13 +186,21 @@ static bool kept(const char *name)
 
 /* --- one run -------------------------------------------------------------- */
 
-enum phase { PH_SETUP, PH_COMPILE, PH_CALL, PH_ENCODE };
+enum phase { PH_SETUP, PH_COMPILE, PH_INPUT, PH_CALL, PH_ENCODE };
+
+/* The result array's text, outside the heap but charged to its limit. */
+struct outbuf {
+    char *p;
+    size_t len, cap;
+};
 
 struct run {
+    struct sandbox *sb;
     const char *body;
-    const json_t *records, *originals;
+    const char *records, *originals; /* JSON text; originals may be NULL */
+    size_t records_len, originals_len;
     bool from_vendor, filter_empty;
-    json_t *out;
+    struct outbuf out;
     size_t index;
     enum phase phase;
     bool failed; /* a check in C failed; detail says why */
@@ -231,18 +239,6 @@ static void sandbox_globals(duk_context *ctx)
     duk_pop_2(ctx);
 }
 
-static void push_json(duk_context *ctx, const json_t *v)
-{
-    char *s = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-    if (!s) {
-        duk_push_null(ctx);
-        return;
-    }
-    duk_push_string(ctx, s);
-    free(s);
-    duk_json_decode(ctx, -1);
-}
-
 static const char *js_type(duk_context *ctx, duk_idx_t i)
 {
     if (duk_is_undefined(ctx, i))
@@ -270,8 +266,117 @@ static void not_object(struct run *r, const char *got)
              got);
 }
 
+/* Room for `more` bytes in r->out, charged to the heap's limit (past it,
+ * the run fails as out of memory). */
+static void out_reserve(duk_context *ctx, struct run *r, size_t more)
+{
+    struct outbuf *o = &r->out;
+    struct sandbox *sb = r->sb;
+    if (more <= o->cap - o->len)
+        return;
+    size_t want = o->len + more, cap = o->cap ? o->cap : 1024;
+    while (cap < want && cap <= SIZE_MAX / 2)
+        cap *= 2;
+    if (want < more || cap < want || cap - o->cap > sb->limit - sb->used) {
+        sb->refused = true;
+        (void)duk_error(ctx, DUK_ERR_RANGE_ERROR, "alloc failed");
+    }
+    o->p = ed_realloc(o->p, cap);
+    sb->used += cap - o->cap;
+    o->cap = cap;
+}
+
+static void out_put(duk_context *ctx, struct run *r, const char *s, size_t n)
+{
+    out_reserve(ctx, r, n);
+    memcpy(r->out.p + r->out.len, s, n);
+    r->out.len += n;
+}
+
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+/* The code unit of the \uXXXX escape at s (6 bytes available), or -1. */
+static long uescape(const char *s)
+{
+    if (s[0] != '\\' || s[1] != 'u')
+        return -1;
+    long v = 0;
+    for (int i = 2; i < 6; i++) {
+        int h = hexval(s[i]);
+        if (h < 0)
+            return -1;
+        v = v * 16 + h;
+    }
+    return v;
+}
+
+/* Whether s (JSON text as Duktape's encoder wrote it) is text every JSON
+ * reader takes, jansson's rules: UTF-8 without overlongs or surrogates (the
+ * engine writes a surrogate a script made as CESU-8), no \u0000, no lone
+ * surrogate escape. If not, why in `why`. */
+static bool json_text_ok(const char *s, size_t len, char *why, size_t wlen)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < len) {
+        unsigned c = p[i];
+        if (c == '\\') {
+            if (i + 1 < len && p[i + 1] != 'u') {
+                i += 2;
+                continue;
+            }
+            long u = i + 6 <= len ? uescape(s + i) : -1;
+            long lo = u >= 0xD800 && u < 0xDC00 && i + 12 <= len
+                          ? uescape(s + i + 6)
+                          : -1;
+            if (u == 0) {
+                snprintf(why, wlen, "\\u0000 is not allowed");
+                return false;
+            }
+            if (u < 0 ||
+                (u >= 0xD800 && u < 0xDC00 && !(lo >= 0xDC00 && lo < 0xE000)) ||
+                (u >= 0xDC00 && u < 0xE000)) {
+                snprintf(why, wlen, "invalid \\u escape");
+                return false;
+            }
+            i += lo >= 0 ? 12 : 6;
+            continue;
+        }
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t n = c < 0xC2   ? 0
+                   : c < 0xE0 ? 1
+                   : c < 0xF0 ? 2
+                   : c < 0xF5 ? 3
+                              : 0;
+        bool ok = n > 0 && i + n < len;
+        for (size_t k = 1; ok && k <= n; k++)
+            ok = (p[i + k] & 0xC0) == 0x80;
+        if (ok &&
+            ((c == 0xE0 && p[i + 1] < 0xA0) ||
+             (c == 0xED && p[i + 1] >= 0xA0) ||
+             (c == 0xF0 && p[i + 1] < 0x90) || (c == 0xF4 && p[i + 1] >= 0x90)))
+            ok = false;
+        if (!ok) {
+            snprintf(why, wlen, "unable to decode byte 0x%02x", c);
+            return false;
+        }
+        i += n + 1;
+    }
+    return true;
+}
+
 /* The result of record r->index at the top of the stack: dropped, appended
- * to r->out, or r->failed. */
+ * to r->out, or r->failed. Each result is encoded when its call returns:
+ * a later call cannot change it, and an error names its record. */
 static void take_result(duk_context *ctx, struct run *r)
 {
     if (duk_is_null_or_undefined(ctx, -1)) {
@@ -292,27 +397,38 @@ static void take_result(duk_context *ctx, struct run *r)
         not_object(r, "undefined");
         return;
     }
-    json_error_t jerr;
-    json_t *v = json_loadb(s, len, JSON_DECODE_ANY, &jerr);
-    if (!v) /* integers past int64 */
-        v = json_loadb(s, len, JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL,
-                       &jerr);
-    if (!v) {
-        r->failed = true;
-        snprintf(r->detail, sizeof(r->detail),
-                 "script result of record %zu cannot be read: %s", r->index,
-                 jerr.text);
-        return;
-    }
-    if (!json_is_object(v)) {
-        json_decref(v);
+    if (len < 2 || s[0] != '{') {
         not_object(r, "JSON that is not an object");
         return;
     }
-    if (r->filter_empty && json_object_size(v) == 0)
-        json_decref(v);
-    else
-        json_array_append_new(r->out, v);
+    char why[64];
+    if (!json_text_ok(s, len, why, sizeof(why))) {
+        r->failed = true;
+        snprintf(r->detail, sizeof(r->detail),
+                 "script result of record %zu cannot be read: %s", r->index,
+                 why);
+        return;
+    }
+    if (r->filter_empty && len == 2)
+        return;
+    out_reserve(ctx, r, len + 2);
+    if (r->out.len > 1)
+        r->out.p[r->out.len++] = ',';
+    out_put(ctx, r, s, len);
+}
+
+/* Decode the JSON text of an array at the top of the stack. */
+static bool push_input(duk_context *ctx, struct run *r, const char *text,
+                       size_t len)
+{
+    duk_push_lstring(ctx, text, len);
+    duk_json_decode(ctx, -1);
+    if (duk_is_array(ctx, -1))
+        return true;
+    r->failed = true;
+    snprintf(r->detail, sizeof(r->detail),
+             "script input is not an array of records");
+    return false;
 }
 
 static duk_ret_t run_all(duk_context *ctx, void *udata)
@@ -346,22 +462,37 @@ static duk_ret_t run_all(duk_context *ctx, void *udata)
     }
     duk_idx_t fn = duk_get_top_index(ctx);
 
-    size_t n = json_array_size(r->records);
+    /* Each array decoded once; without originals, a second copy of the
+     * records is what originalObject shows (the record before the body). */
+    r->phase = PH_INPUT;
+    if (!push_input(ctx, r, r->records, r->records_len))
+        return 0;
+    duk_idx_t recs = duk_get_top_index(ctx);
+    if (!push_input(ctx, r, r->originals ? r->originals : r->records,
+                    r->originals ? r->originals_len : r->records_len))
+        return 0;
+    duk_idx_t origs = duk_get_top_index(ctx);
+    size_t n = duk_get_length(ctx, recs);
+    if (duk_get_length(ctx, origs) != n) {
+        r->failed = true;
+        snprintf(r->detail, sizeof(r->detail),
+                 "script input is not an array of records");
+        return 0;
+    }
+
+    out_reserve(ctx, r, r->records_len + 2);
+    out_put(ctx, r, "[", 1);
     for (r->index = 0; r->index < n; r->index++) {
         duk_idx_t base = duk_get_top(ctx);
-        const json_t *rec = json_array_get(r->records, r->index);
-        const json_t *orig = r->originals
-                                 ? json_array_get(r->originals, r->index)
-                                 : rec;
         r->phase = PH_SETUP;
         duk_push_false(ctx);
         duk_put_prop_string(ctx, stash, "called");
         duk_del_prop_string(ctx, stash, "result");
-        push_json(ctx, rec);
+        duk_get_prop_index(ctx, recs, (duk_uarridx_t)r->index);
         duk_idx_t obj = duk_get_top_index(ctx);
         duk_dup(ctx, fn);
         duk_dup(ctx, obj);
-        push_json(ctx, orig);
+        duk_get_prop_index(ctx, origs, (duk_uarridx_t)r->index);
         duk_push_boolean(ctx, r->from_vendor);
         duk_dup(ctx, done);
         r->phase = PH_CALL;
@@ -379,7 +510,14 @@ static duk_ret_t run_all(duk_context *ctx, void *udata)
         if (r->failed)
             return 0;
         duk_set_top(ctx, base);
+        /* done with this record and its original: let them go */
+        duk_push_undefined(ctx);
+        duk_put_prop_index(ctx, recs, (duk_uarridx_t)r->index);
+        duk_push_undefined(ctx);
+        duk_put_prop_index(ctx, origs, (duk_uarridx_t)r->index);
     }
+    out_put(ctx, r, "]", 2); /* with its NUL */
+    r->out.len--;
     return 0;
 }
 
@@ -399,6 +537,8 @@ static duk_ret_t describe_error(duk_context *ctx, void *udata)
     const char *msg = duk_safe_to_string(ctx, -1);
     duk_get_prop_string(ctx, e, "lineNumber");
     long line = duk_is_number(ctx, -1) ? (long)duk_get_number(ctx, -1) : 0;
+    if (r->phase == PH_INPUT) /* not the script's: no line of it */
+        line = 0;
     int k = snprintf(r->detail, sizeof(r->detail), "%.40s: %.*s", name,
                      DETAIL_MAX, msg);
     if (line > 0 && !strstr(msg, "(line ") && k > 0 &&
@@ -466,23 +606,31 @@ static void limit_mib(size_t bytes, char *buf, size_t len)
         snprintf(buf, len, "%.1f MiB", (double)bytes / (1 << 20));
 }
 
-static json_t *run_script(const char *tname, const char *body,
-                          const json_t *records, const json_t *originals,
-                          bool from_vendor, bool filter_empty,
-                          const struct tf_script_limits *lim,
-                          const atomic_bool *cancel, char *err, size_t errlen)
+static bool body_ok(const char *tname, const char *body, char *err,
+                    size_t errlen)
+{
+    if (body && strlen(body) <= TF_MAX_SCRIPT)
+        return true;
+    set_err(err, errlen, tname, "script body missing or over %d bytes",
+            TF_MAX_SCRIPT);
+    return false;
+}
+
+/* The core of both variants: one heap, the records (and originals) decoded
+ * once, the body compiled once and called per record, the results written
+ * out as they come. */
+static char *run_text(const char *tname, const char *body, const char *records,
+                      size_t records_len, const char *originals,
+                      size_t originals_len, bool from_vendor, bool filter_empty,
+                      const struct tf_script_limits *lim,
+                      const atomic_bool *cancel, size_t *len, char *err,
+                      size_t errlen)
 {
     char mib[32];
     limit_mib(lim->memory_bytes, mib, sizeof(mib));
-    if (!body || strlen(body) > TF_MAX_SCRIPT) {
-        set_err(err, errlen, tname, "script body missing or over %d bytes",
-                TF_MAX_SCRIPT);
+    if (!body_ok(tname, body, err, errlen))
         return NULL;
-    }
-    if (!json_is_array(records) ||
-        (originals &&
-         (!json_is_array(originals) ||
-          json_array_size(originals) != json_array_size(records)))) {
+    if (!records) {
         set_err(err, errlen, tname, "script input is not an array of records");
         return NULL;
     }
@@ -502,14 +650,16 @@ static json_t *run_script(const char *tname, const char *body,
                 mib);
         return NULL;
     }
-    struct run r = {.body = body,
+    struct run r = {.sb = &sb,
+                    .body = body,
                     .records = records,
+                    .records_len = records_len,
                     .originals = originals,
+                    .originals_len = originals_len,
                     .from_vendor = from_vendor,
-                    .filter_empty = filter_empty,
-                    .out = json_array()};
+                    .filter_empty = filter_empty};
     duk_int_t rc = duk_safe_call(ctx, run_all, &r, 0, 1);
-    json_t *out = NULL;
+    char *out = NULL;
     if (sb.cancelled) {
         set_err(err, errlen, tname, "script cancelled");
     } else if (sb.timed_out) {
@@ -527,6 +677,9 @@ static json_t *run_script(const char *tname, const char *body,
                     lim->cpu_ms);
         else if (r.phase == PH_COMPILE)
             set_err(err, errlen, tname, "script syntax error: %s", r.detail);
+        else if (r.phase == PH_INPUT)
+            set_err(err, errlen, tname,
+                    "script input is not an array of records: %s", r.detail);
         else if (r.phase == PH_ENCODE)
             set_err(err, errlen, tname,
                     "script result of record %zu cannot be serialised: %s",
@@ -536,11 +689,108 @@ static json_t *run_script(const char *tname, const char *body,
     } else if (r.failed) {
         set_err(err, errlen, tname, "%s", r.detail);
     } else {
-        out = r.out;
-        r.out = NULL;
+        out = r.out.p;
+        *len = r.out.len;
+        r.out.p = NULL;
     }
     duk_destroy_heap(ctx);
-    json_decref(r.out);
+    free(r.out.p);
+    return out;
+}
+
+char *tf_script_run_text(const char *tname, const char *body,
+                         const char *records, size_t records_len,
+                         const char *originals, size_t originals_len,
+                         bool from_vendor, bool filter_empty,
+                         const struct tf_script_limits *lim, size_t *len,
+                         char *err, size_t errlen)
+{
+    return run_text(tname, body, records, records_len, originals, originals_len,
+                    from_vendor, filter_empty, lim, NULL, len, err, errlen);
+}
+
+/* Parse the result array element by element: an integer past int64 makes
+ * a real of its own record's integers only. The text is the encoder's, so
+ * well formed. */
+static json_t *parse_each(const char *tname, const char *s, size_t len,
+                          char *err, size_t errlen)
+{
+    json_t *out = json_array();
+    size_t i = 1, k = 0;
+    while (i < len && s[i] != ']') {
+        size_t start = i;
+        int depth = 0;
+        bool str = false;
+        for (; i < len; i++) {
+            char c = s[i];
+            if (str) {
+                if (c == '\\')
+                    i++;
+                else if (c == '"')
+                    str = false;
+            } else if (c == '"') {
+                str = true;
+            } else if (c == '{' || c == '[') {
+                depth++;
+            } else if ((c == '}' || c == ']') && --depth == 0) {
+                i++;
+                break;
+            }
+        }
+        json_error_t jerr;
+        json_t *v = json_loadb(s + start, i - start, 0, &jerr);
+        if (!v)
+            v = json_loadb(s + start, i - start, JSON_DECODE_INT_AS_REAL,
+                           &jerr);
+        if (!v) {
+            set_err(err, errlen, tname, "script result %zu cannot be read: %s",
+                    k, jerr.text);
+            json_decref(out);
+            return NULL;
+        }
+        json_array_append_new(out, v);
+        k++;
+        if (i < len && s[i] == ',')
+            i++;
+    }
+    return out;
+}
+
+/* The json_t variant on the text one: each side dumped and parsed once. */
+static json_t *run_json(const char *tname, const char *body,
+                        const json_t *records, const json_t *originals,
+                        bool from_vendor, bool filter_empty,
+                        const struct tf_script_limits *lim,
+                        const atomic_bool *cancel, char *err, size_t errlen)
+{
+    if (!body_ok(tname, body, err, errlen))
+        return NULL;
+    if (!json_is_array(records) ||
+        (originals &&
+         (!json_is_array(originals) ||
+          json_array_size(originals) != json_array_size(records)))) {
+        set_err(err, errlen, tname, "script input is not an array of records");
+        return NULL;
+    }
+    char *rt = json_dumps(records, JSON_COMPACT);
+    char *ot = originals ? json_dumps(originals, JSON_COMPACT) : NULL;
+    size_t len = 0;
+    char *text = NULL;
+    if (!rt || (originals && !ot))
+        set_err(err, errlen, tname, "script input is not an array of records");
+    else
+        text = run_text(tname, body, rt, strlen(rt), ot, ot ? strlen(ot) : 0,
+                        from_vendor, filter_empty, lim, cancel, &len, err,
+                        errlen);
+    free(rt);
+    free(ot);
+    if (!text)
+        return NULL;
+    json_error_t jerr;
+    json_t *out = json_loadb(text, len, 0, &jerr);
+    if (!out)
+        out = parse_each(tname, text, len, err, errlen);
+    free(text);
     return out;
 }
 
@@ -550,8 +800,8 @@ json_t *tf_script_run(const char *tname, const char *body,
                       const struct tf_script_limits *lim, char *err,
                       size_t errlen)
 {
-    return run_script(tname, body, records, originals, from_vendor,
-                      filter_empty, lim, NULL, err, errlen);
+    return run_json(tname, body, records, originals, from_vendor, filter_empty,
+                    lim, NULL, err, errlen);
 }
 
 /* --- the pool ------------------------------------------------------------- */
@@ -565,9 +815,12 @@ enum job_state {
 
 struct tf_script_job {
     char *tname, *body;
-    json_t *records, *originals;
+    json_t *records, *originals; /* the json_t variant, or */
+    char *rtext, *otext;         /* the text one (text_done set) */
+    size_t rlen, olen;
     bool from_vendor, filter_empty;
     tf_script_done done;
+    tf_script_text_done text_done;
     void *ud;
     atomic_bool cancel;
     enum job_state state; /* under pool.mu, as refs and the links */
@@ -593,6 +846,8 @@ static void job_free(struct tf_script_job *j)
     free(j->body);
     json_decref(j->records);
     json_decref(j->originals);
+    free(j->rtext);
+    free(j->otext);
     free(j);
 }
 
@@ -632,18 +887,30 @@ static void *worker(void *arg)
         pthread_mutex_unlock(&pool.mu);
 
         char err[512] = "";
-        json_t *res = run_script(j->tname, j->body, j->records, j->originals,
-                                 j->from_vendor, j->filter_empty, &lim,
-                                 &j->cancel, err, sizeof(err));
+        json_t *res = NULL;
+        char *text = NULL;
+        size_t len = 0;
+        if (j->text_done)
+            text = run_text(j->tname, j->body, j->rtext, j->rlen, j->otext,
+                            j->olen, j->from_vendor, j->filter_empty, &lim,
+                            &j->cancel, &len, err, sizeof(err));
+        else
+            res = run_json(j->tname, j->body, j->records, j->originals,
+                           j->from_vendor, j->filter_empty, &lim, &j->cancel,
+                           err, sizeof(err));
 
         pthread_mutex_lock(&pool.mu);
         bool call = !atomic_load(&j->cancel);
         j->state = call ? JOB_DONE : JOB_DROPPED;
         pthread_mutex_unlock(&pool.mu);
-        if (call)
+        if (call && j->text_done)
+            j->text_done(j->ud, text, len, text ? NULL : err);
+        else if (call)
             j->done(j->ud, res, res ? NULL : err);
-        else
+        else {
             json_decref(res);
+            free(text);
+        }
         pthread_mutex_lock(&pool.mu);
         if (job_unref(j)) {
             pthread_mutex_unlock(&pool.mu);
@@ -720,28 +987,25 @@ void tf_script_shutdown(void)
     pthread_mutex_unlock(&pool.mu);
 }
 
-struct tf_script_job *tf_script_submit(const char *tname, const char *body,
-                                       json_t *records, json_t *originals,
-                                       bool from_vendor, bool filter_empty,
-                                       tf_script_done done, void *ud)
+static struct tf_script_job *job_new(const char *tname, const char *body,
+                                     bool from_vendor, bool filter_empty,
+                                     void *ud)
 {
-    if (!tname || !body || !records || !done) {
-        json_decref(records);
-        json_decref(originals);
-        return NULL;
-    }
     struct tf_script_job *j = ed_calloc(1, sizeof(*j));
     j->tname = ed_strdup(tname);
     j->body = ed_strdup(body);
-    j->records = records;
-    j->originals = originals;
     j->from_vendor = from_vendor;
     j->filter_empty = filter_empty;
-    j->done = done;
     j->ud = ud;
     atomic_init(&j->cancel, false);
     j->refs = 2;
     j->state = JOB_QUEUED;
+    return j;
+}
+
+/* Queue j, or free it and return NULL. */
+static struct tf_script_job *job_queue(struct tf_script_job *j)
+{
     pthread_mutex_lock(&pool.mu);
     if (!pool.running || pool.queued >= QUEUE_MAX) {
         pthread_mutex_unlock(&pool.mu);
@@ -758,6 +1022,46 @@ struct tf_script_job *tf_script_submit(const char *tname, const char *body,
     pthread_cond_signal(&pool.cv);
     pthread_mutex_unlock(&pool.mu);
     return j;
+}
+
+struct tf_script_job *tf_script_submit(const char *tname, const char *body,
+                                       json_t *records, json_t *originals,
+                                       bool from_vendor, bool filter_empty,
+                                       tf_script_done done, void *ud)
+{
+    if (!tname || !body || !records || !done) {
+        json_decref(records);
+        json_decref(originals);
+        return NULL;
+    }
+    struct tf_script_job *j = job_new(tname, body, from_vendor, filter_empty,
+                                      ud);
+    j->records = records;
+    j->originals = originals;
+    j->done = done;
+    return job_queue(j);
+}
+
+struct tf_script_job *tf_script_submit_text(const char *tname, const char *body,
+                                            char *records, size_t records_len,
+                                            char *originals,
+                                            size_t originals_len,
+                                            bool from_vendor, bool filter_empty,
+                                            tf_script_text_done done, void *ud)
+{
+    if (!tname || !body || !records || !done) {
+        free(records);
+        free(originals);
+        return NULL;
+    }
+    struct tf_script_job *j = job_new(tname, body, from_vendor, filter_empty,
+                                      ud);
+    j->rtext = records;
+    j->rlen = records_len;
+    j->otext = originals;
+    j->olen = originals ? originals_len : 0;
+    j->text_done = done;
+    return job_queue(j);
 }
 
 bool tf_script_cancel(struct tf_script_job *j)
