@@ -5,9 +5,12 @@
  * and refuses past the memory limit, and whose udata carries the CPU-time
  * deadline and the cancel flag that ed_duk_timeout checks. Every global that
  * is not plain ECMAScript is deleted before the body is compiled. Records
- * cross the boundary as JSON text (jansson on one side, Duktape's JSON
- * codec on the other). The pool is a fixed set of workers over a bounded
- * FIFO; a job is shared by the pool and its caller (two references). */
+ * cross the boundary as JSON text: the page's array is decoded once by
+ * Duktape's codec, each result is encoded when its call returns and copied
+ * into the result array's text (no jansson in a run; the json_t variant
+ * dumps and parses once around it). The pool is a fixed set of workers
+ * over a bounded FIFO; a job is shared by the pool and its caller (two
+ * references). */
 #include "transform/script.h"
 
 #include <duktape.h>
@@ -316,11 +319,22 @@ static long uescape(const char *s)
     return v;
 }
 
+/* A surrogate pair in CESU-8 (two 3-byte sequences) at p, n bytes left. */
+static bool cesu_pair(const unsigned char *p, size_t n)
+{
+    return n >= 6 && p[0] == 0xED && p[1] >= 0xA0 && p[1] < 0xB0 &&
+           (p[2] & 0xC0) == 0x80 && p[3] == 0xED && p[4] >= 0xB0 &&
+           p[4] < 0xC0 && (p[5] & 0xC0) == 0x80;
+}
+
 /* Whether s (JSON text as Duktape's encoder wrote it) is text every JSON
- * reader takes, jansson's rules: UTF-8 without overlongs or surrogates (the
- * engine writes a surrogate a script made as CESU-8), no \u0000, no lone
- * surrogate escape. If not, why in `why`. */
-static bool json_text_ok(const char *s, size_t len, char *why, size_t wlen)
+ * reader takes, jansson's rules: UTF-8 without overlongs or surrogates, no
+ * \u0000, no lone surrogate escape; except that *pairs counts surrogate
+ * pairs in CESU-8, which is how the engine writes a character past U+FFFF
+ * that came from a \u escape pair or a script (put_text makes them UTF-8).
+ * If not, why in `why`. */
+static bool json_text_ok(const char *s, size_t len, size_t *pairs, char *why,
+                         size_t wlen)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
@@ -350,6 +364,11 @@ static bool json_text_ok(const char *s, size_t len, char *why, size_t wlen)
         }
         if (c < 0x80) {
             i++;
+            continue;
+        }
+        if (cesu_pair(p + i, len - i)) {
+            ++*pairs;
+            i += 6;
             continue;
         }
         size_t n = c < 0xC2   ? 0
@@ -402,7 +421,8 @@ static void take_result(duk_context *ctx, struct run *r)
         return;
     }
     char why[64];
-    if (!json_text_ok(s, len, why, sizeof(why))) {
+    size_t pairs = 0;
+    if (!json_text_ok(s, len, &pairs, why, sizeof(why))) {
         r->failed = true;
         snprintf(r->detail, sizeof(r->detail),
                  "script result of record %zu cannot be read: %s", r->index,
@@ -414,7 +434,27 @@ static void take_result(duk_context *ctx, struct run *r)
     out_reserve(ctx, r, len + 2);
     if (r->out.len > 1)
         r->out.p[r->out.len++] = ',';
-    out_put(ctx, r, s, len);
+    if (!pairs) {
+        out_put(ctx, r, s, len);
+        return;
+    }
+    const unsigned char *p = (const unsigned char *)s;
+    char *o = r->out.p + r->out.len;
+    for (size_t i = 0; i < len;) {
+        if (!cesu_pair(p + i, len - i)) {
+            *o++ = (char)p[i++];
+            continue;
+        }
+        unsigned long hi = (p[i + 1] & 0x0Ful) << 6 | (p[i + 2] & 0x3Ful);
+        unsigned long lo = (p[i + 4] & 0x0Ful) << 6 | (p[i + 5] & 0x3Ful);
+        unsigned long cp = 0x10000 + ((hi & 0x3FF) << 10) + (lo & 0x3FF);
+        *o++ = (char)(0xF0 | cp >> 18);
+        *o++ = (char)(0x80 | (cp >> 12 & 0x3F));
+        *o++ = (char)(0x80 | (cp >> 6 & 0x3F));
+        *o++ = (char)(0x80 | (cp & 0x3F));
+        i += 6;
+    }
+    r->out.len = (size_t)(o - r->out.p);
 }
 
 /* Decode the JSON text of an array at the top of the stack. */

@@ -27,8 +27,33 @@ static json_t *J(const char *text)
     return v;
 }
 
-/* Run body over the records text; returns the result as compact text (a
- * static buffer) or NULL with err set. */
+static char text_err[512];
+
+/* The text variant on the same input: its result text parsed back and
+ * dumped with sorted keys (a heap string), or NULL with text_err set. */
+static char *run_text(const char *body, const char *records,
+                      const char *originals, bool from_vendor,
+                      bool filter_empty)
+{
+    size_t len = 0;
+    text_err[0] = '\0';
+    char *t = tf_script_run_text("myContact", body, records, strlen(records),
+                                 originals, originals ? strlen(originals) : 0,
+                                 from_vendor, filter_empty, &lim, &len,
+                                 text_err, sizeof(text_err));
+    if (!t)
+        return NULL;
+    CHECK_EQ_INT((long long)len, (long long)strlen(t));
+    json_t *v = J(t);
+    free(t);
+    char *s = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(v);
+    return s;
+}
+
+/* Run body over the records text with both variants, which must agree;
+ * returns the result as compact text (a static buffer) or NULL with err
+ * set. */
 static const char *run(const char *body, const char *records,
                        const char *originals, bool from_vendor,
                        bool filter_empty)
@@ -40,10 +65,19 @@ static const char *run(const char *body, const char *records,
                                 filter_empty, &lim, err, sizeof(err));
     json_decref(rec);
     json_decref(orig);
-    if (!res)
+    char *text = run_text(body, records, originals, from_vendor, filter_empty);
+    if (!res) {
+        CHECK(text == NULL);
+        CHECK_EQ_STR(text_err, err);
+        free(text);
         return NULL;
+    }
     char *s = json_dumps(res, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(res);
+    CHECK(text != NULL);
+    if (text)
+        CHECK_EQ_STR(text, s);
+    free(text);
     snprintf(out, sizeof(out), "%s", s);
     free(s);
     return out;
@@ -222,6 +256,124 @@ static void test_runs_are_isolated(void)
                  "[{\"l\":\"undefined\",\"p\":\"undefined\"}]");
 }
 
+/* --- the text variant ---------------------------------------------------- */
+
+static char *text_run(const char *body, const char *records,
+                      const char *originals, bool filter_empty, size_t *len)
+{
+    err[0] = '\0';
+    return tf_script_run_text("myContact", body, records,
+                              records ? strlen(records) : 0, originals,
+                              originals ? strlen(originals) : 0, true,
+                              filter_empty, &lim, len, err, sizeof(err));
+}
+
+static void test_text_result(void)
+{
+    size_t len = 0;
+    char *t = text_run("transformedObject.s = originalObject.p;",
+                       "[{\"a\":1},{\"b\":\"\u00e9\\n\"}]",
+                       "[{\"p\":\"x\"},{\"p\":[2]}]", false, &len);
+    CHECK_EQ_STR(t, "[{\"a\":1,\"s\":\"x\"},{\"b\":\"\u00e9\\n\",\"s\":[2]}]");
+    CHECK_EQ_INT(len, strlen(t));
+    free(t);
+    /* every record left out: an empty array */
+    t = text_run("done(null);", "[{},{}]", NULL, true, &len);
+    CHECK_EQ_STR(t, "[]");
+    CHECK_EQ_INT(len, 2);
+    free(t);
+    /* a result is what it was when its call returned, even if a later call
+     * changes the object */
+    t = text_run("if (!this.keep) this.keep = {n: 0}; keep.n++; done(keep);",
+                 "[{},{}]", NULL, false, &len);
+    CHECK_EQ_STR(t, "[{\"n\":1},{\"n\":2}]");
+    free(t);
+}
+
+static void test_text_bad_input(void)
+{
+    size_t len;
+    const char *pre = "transformation 'myContact': script input is not an "
+                      "array of records";
+    CHECK(text_run("done({});", "[{\"a\":1},", NULL, false, &len) == NULL);
+    CHECK(strncmp(err, pre, strlen(pre)) == 0);
+    CHECK(strstr(err, ": SyntaxError: "));
+    CHECK(text_run("done({});", "{\"a\":1}", NULL, false, &len) == NULL);
+    CHECK_EQ_STR(err, pre);
+    CHECK(text_run("done({});", NULL, NULL, false, &len) == NULL);
+    CHECK_EQ_STR(err, pre);
+    /* originals: malformed, not an array, or of another length */
+    CHECK(text_run("done({});", "[{}]", "[{}", false, &len) == NULL);
+    CHECK(strncmp(err, pre, strlen(pre)) == 0);
+    CHECK(text_run("done({});", "[{}]", "7", false, &len) == NULL);
+    CHECK_EQ_STR(err, pre);
+    CHECK(text_run("done({});", "[{}]", "[{},{}]", false, &len) == NULL);
+    CHECK_EQ_STR(err, pre);
+    CHECK(text_run("done({});", "[{},{}]", "[{}]", false, &len) == NULL);
+    CHECK_EQ_STR(err, pre);
+}
+
+static void test_text_unreadable_results(void)
+{
+    /* the engine writes a lone surrogate as CESU-8, and a NUL as \u0000:
+     * neither is JSON every reader takes (both variants agree) */
+    CHECK(run("done({e: transformedObject.i ? '\\ud83d' : 'a'});",
+              "[{\"i\":0},{\"i\":1}]", NULL, true, false) == NULL);
+    CHECK_EQ_STR(err, "transformation 'myContact': script result of record 1 "
+                      "cannot be read: unable to decode byte 0xed");
+    CHECK(run("done({e: 'x\\u0000'});", "[{}]", NULL, true, false) == NULL);
+    CHECK_EQ_STR(err, "transformation 'myContact': script result of record 0 "
+                      "cannot be read: \\u0000 is not allowed");
+    /* a character past U+FFFF, from the input (a \u pair or raw) or made by
+     * the script, comes out as UTF-8 */
+    CHECK_EQ_STR(run("done({e: transformedObject.e, f: '\\ud83d\\ude01', "
+                     "g: transformedObject.g});",
+                     "[{\"e\":\"\\ud83d\\ude00\",\"g\":\"\xF0\x9F\x98\x82\"}]",
+                     NULL, true, false),
+                 "[{\"e\":\"\xF0\x9F\x98\x80\",\"f\":\"\xF0\x9F\x98\x81\","
+                 "\"g\":\"\xF0\x9F\x98\x82\"}]");
+    size_t len;
+    char *t = text_run("done({e: transformedObject.e + '\\u00e9'});",
+                       "[{\"e\":\"\\ud83d\\ude00\"}]", NULL, false, &len);
+    CHECK_EQ_STR(t, "[{\"e\":\"\xF0\x9F\x98\x80\xC3\xA9\"}]");
+    free(t);
+    /* toJSON: an object whose JSON is not an object */
+    CHECK(run("done({toJSON: function () { return 1; }});", "[{}]", NULL, true,
+              false) == NULL);
+    CHECK_EQ_STR(err, "transformation 'myContact': script result of record 0 "
+                      "is not an object (got JSON that is not an object)");
+}
+
+static void test_text_memory(void)
+{
+    size_t len;
+    /* the records as the engine holds them count */
+    size_t n = 9u << 20;
+    char *big = malloc(n + 16);
+    memcpy(big, "[{\"s\":\"", 7);
+    memset(big + 7, 'x', n);
+    memcpy(big + 7 + n, "\"}]", 4);
+    CHECK(text_run("done({});", big, NULL, false, &len) == NULL);
+    CHECK_EQ_STR(err, "transformation 'myContact': script exceeded its memory "
+                      "limit of 8 MiB");
+    free(big);
+    /* and so do the results written so far: 64 results of 256 KiB each,
+     * any one of which fits */
+    CHECK(run("done({s: new Array(262144).join('x')});",
+              "[{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},"
+              "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},"
+              "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},"
+              "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}]",
+              NULL, true, false) == NULL);
+    CHECK_EQ_STR(err, "transformation 'myContact': script exceeded its memory "
+                      "limit of 8 MiB");
+    char *t = text_run("done({s: new Array(262144).join('x')});", "[{},{}]",
+                       NULL, false, &len);
+    CHECK(t != NULL);
+    CHECK_EQ_INT(len, 2 * (262143 + 8) + 3);
+    free(t);
+}
+
 /* --- the pool ------------------------------------------------------------- */
 
 static atomic_int done_count;
@@ -355,6 +507,63 @@ static void test_pool_cancel(void)
     CHECK_EQ_INT(atomic_load(&after.calls), 1);
 }
 
+struct text_gate {
+    atomic_int calls;
+    char result[64];
+};
+
+static void text_done(void *ud, char *result, size_t len, const char *e)
+{
+    struct text_gate *g = ud;
+    snprintf(g->result, sizeof(g->result), "%s",
+             result && len == strlen(result) ? result : e);
+    free(result);
+    atomic_fetch_add(&g->calls, 1);
+}
+
+static void test_pool_text(void)
+{
+    /* not running: refused (the texts are taken) */
+    CHECK(tf_script_submit_text("x", "done({})", strdup("[{}]"), 4, NULL, 0,
+                                true, false, text_done, NULL) == NULL);
+    CHECK(tf_script_init(1,
+                         &(struct tf_script_limits){.cpu_ms = 60000,
+                                                    .memory_bytes = 8u << 20}));
+    struct text_gate loop = {0}, queued = {0}, after = {0}, bad = {0};
+    double t0 = cpu_ms();
+    struct tf_script_job *jl = tf_script_submit_text("spin", "while (true) {}",
+                                                     strdup("[{}]"), 4, NULL, 0,
+                                                     true, false, text_done,
+                                                     &loop);
+    struct tf_script_job *jq = tf_script_submit_text("queued", "done({})",
+                                                     strdup("[{}]"), 4, NULL, 0,
+                                                     true, false, text_done,
+                                                     &queued);
+    CHECK(jl && jq);
+    wait_cpu(t0, 50);
+    CHECK(tf_script_cancel(jq)); /* queued: dropped */
+    CHECK(tf_script_cancel(jl)); /* running: interrupted, dropped */
+    struct tf_script_job *ja = tf_script_submit_text(
+        "after", "done({o: originalObject.id, f: fromVendor});",
+        strdup("[{\"a\":1}]"), 9, strdup("[{\"id\":\"7\"}]"), 12, false, false,
+        text_done, &after);
+    struct tf_script_job *jb = tf_script_submit_text("bad", "done({});",
+                                                     strdup("[{}]"), 4,
+                                                     strdup("[]"), 2, false,
+                                                     false, text_done, &bad);
+    CHECK(ja && jb);
+    wait_for(&bad.calls, 1);
+    tf_script_release(ja);
+    tf_script_release(jb);
+    tf_script_shutdown();
+    CHECK_EQ_INT(atomic_load(&queued.calls), 0);
+    CHECK_EQ_INT(atomic_load(&loop.calls), 0);
+    CHECK_EQ_INT(atomic_load(&after.calls), 1);
+    CHECK_EQ_STR(after.result, "[{\"o\":\"7\",\"f\":false}]");
+    CHECK_EQ_STR(bad.result, "transformation 'bad': script input is not an "
+                             "array of records");
+}
+
 static void test_pool_shutdown_drops_queued(void)
 {
     CHECK(tf_script_init(1,
@@ -392,8 +601,13 @@ int main(void)
     RUN(test_memory_limit);
     RUN(test_no_host_globals);
     RUN(test_runs_are_isolated);
+    RUN(test_text_result);
+    RUN(test_text_bad_input);
+    RUN(test_text_unreadable_results);
+    RUN(test_text_memory);
     RUN(test_pool_all_once);
     RUN(test_pool_cancel);
+    RUN(test_pool_text);
     RUN(test_pool_shutdown_drops_queued);
     return 0;
 }
