@@ -33,18 +33,75 @@
 
 /* --- the sandbox of one run ----------------------------------------------- */
 
+/* Blocks of up to SMALL_MAX bytes (most of what the engine allocates: its
+ * strings, objects and property tables for a page of records) come from
+ * the run's slabs, one free list per 16-byte class, and go back to the C
+ * heap all at once when the run ends; bigger ones are malloc'd, and so are
+ * small ones once the slabs add up to the limit (a free block serves its
+ * class only: this bounds what churn through the classes can hold). The
+ * limit counts the bytes asked for either way. */
+#define SMALL_MAX 256
+#define NCLASS (SMALL_MAX / 16)
+#define SLAB_BYTES 65536
+
+struct slab {
+    struct slab *next;
+};
+
 struct sandbox {
     size_t used, limit;        /* bytes, headers included */
     struct timespec deadline;  /* CLOCK_THREAD_CPUTIME_ID */
     const atomic_bool *cancel; /* NULL for a synchronous run */
     bool timed_out, cancelled; /* sticky: Duktape needs the hook to keep */
     bool refused;              /* saying yes until the error is out */
+    void *free_list[NCLASS];   /* a free block's first word links them */
+    char *bump, *bump_end;     /* the rest of the newest slab */
+    struct slab *slabs;
+    size_t slab_bytes;
 };
 
 union blk {
-    size_t n;
+    struct {
+        size_t n;     /* bytes asked for */
+        unsigned cls; /* 1 + the class of a slab block, 0 if malloc'd */
+    } h;
     max_align_t align;
 };
+
+static union blk *small_get(struct sandbox *sb, unsigned c)
+{
+    void *p = sb->free_list[c];
+    if (p) {
+        sb->free_list[c] = *(void **)p;
+        return (union blk *)p - 1;
+    }
+    size_t sz = sizeof(union blk) + 16 * (size_t)(c + 1);
+    if ((size_t)(sb->bump_end - sb->bump) < sz) {
+        if (SLAB_BYTES > sb->limit - sb->slab_bytes ||
+            sb->slab_bytes > sb->limit)
+            return NULL;
+        struct slab *s = malloc(SLAB_BYTES);
+        if (!s)
+            return NULL;
+        s->next = sb->slabs;
+        sb->slabs = s;
+        sb->slab_bytes += SLAB_BYTES;
+        sb->bump = (char *)s + sizeof(union blk);
+        sb->bump_end = (char *)s + SLAB_BYTES;
+    }
+    union blk *b = (union blk *)(void *)sb->bump;
+    sb->bump += sz;
+    return b;
+}
+
+static void sb_release(struct sandbox *sb)
+{
+    while (sb->slabs) {
+        struct slab *next = sb->slabs->next;
+        free(sb->slabs);
+        sb->slabs = next;
+    }
+}
 
 static void *sb_alloc(void *udata, duk_size_t size)
 {
@@ -54,10 +111,20 @@ static void *sb_alloc(void *udata, duk_size_t size)
         sb->refused = true;
         return NULL;
     }
-    union blk *b = malloc(need);
+    union blk *b = NULL;
+    unsigned cls = 0;
+    if (size <= SMALL_MAX) {
+        cls = size ? (unsigned)((size - 1) / 16) + 1 : 1;
+        b = small_get(sb, cls - 1);
+        if (!b)
+            cls = 0;
+    }
+    if (!cls)
+        b = malloc(need);
     if (!b)
         return NULL;
-    b->n = size;
+    b->h.n = size;
+    b->h.cls = cls;
     sb->used += need;
     return b + 1;
 }
@@ -68,8 +135,13 @@ static void sb_free(void *udata, void *ptr)
     if (!ptr)
         return;
     union blk *b = (union blk *)ptr - 1;
-    sb->used -= b->n + sizeof(union blk);
-    free(b);
+    sb->used -= b->h.n + sizeof(union blk);
+    if (b->h.cls) {
+        *(void **)ptr = sb->free_list[b->h.cls - 1];
+        sb->free_list[b->h.cls - 1] = ptr;
+    } else {
+        free(b);
+    }
 }
 
 static void *sb_realloc(void *udata, void *ptr, duk_size_t size)
@@ -82,16 +154,29 @@ static void *sb_realloc(void *udata, void *ptr, duk_size_t size)
         return NULL;
     }
     union blk *b = (union blk *)ptr - 1;
-    size_t old = b->n;
+    size_t old = b->h.n;
     if (size > old && (size - old > sb->limit - sb->used ||
                        size + sizeof(union blk) < size)) {
         sb->refused = true;
         return NULL;
     }
+    if (b->h.cls && size <= 16 * (size_t)b->h.cls) { /* fits its class */
+        sb->used = sb->used - old + size;
+        b->h.n = size;
+        return ptr;
+    }
+    if (b->h.cls || size <= SMALL_MAX) { /* moves between slab and malloc */
+        void *np = sb_alloc(udata, size);
+        if (!np)
+            return NULL;
+        memcpy(np, ptr, old < size ? old : size);
+        sb_free(udata, ptr);
+        return np;
+    }
     union blk *nb = realloc(b, size + sizeof(union blk));
     if (!nb)
         return NULL;
-    nb->n = size;
+    nb->h.n = size;
     if (size > old)
         sb->used += size - old;
     else
@@ -685,6 +770,7 @@ static char *run_text(const char *tname, const char *body, const char *records,
     duk_context *ctx = duk_create_heap(sb_alloc, sb_realloc, sb_free, &sb,
                                        sb_fatal);
     if (!ctx) {
+        sb_release(&sb);
         set_err(err, errlen, tname,
                 "script engine cannot start within the memory limit of %s",
                 mib);
@@ -734,6 +820,7 @@ static char *run_text(const char *tname, const char *body, const char *records,
         r.out.p = NULL;
     }
     duk_destroy_heap(ctx);
+    sb_release(&sb);
     free(r.out.p);
     return out;
 }
