@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "core/mem.h"
 #include "core/strparse.h"
 #include "domain/app.h"
@@ -37,6 +38,7 @@
 #include "hub/jsonfilter.h"
 #include "hub/resource.h"
 #include "hub/subcall.h"
+#include "provider/provider.h"
 #include "transform/script.h"
 #include "transform/transform.h"
 
@@ -66,6 +68,13 @@ struct vstate {
      * answer is reshaped (tf_map_stream_record), nothing parsed */
     struct jsonfilter_proj proj;
     struct tf_stream_opts sopts;
+    /* streamed reads with a script: the vendor records as the native
+     * resource shapes them (the script's originalObject), and the
+     * script's answer as text */
+    struct ed_buf orig;
+    size_t norig;
+    char *script_text;
+    size_t script_len;
 };
 
 /* HubSpot's object names → elementsd's resource names. */
@@ -87,6 +96,8 @@ static void vstate_free(struct vstate *vs)
 {
     json_decref(vs->script_result);
     free(vs->script_err);
+    free(vs->script_text);
+    ed_buf_cleanup(&vs->orig);
     pthread_mutex_destroy(&vs->lock);
     free(vs);
 }
@@ -134,6 +145,26 @@ static void script_done(void *ud, json_t *result, const char *err)
         return;
     }
     vs->script_result = result;
+    vs->script_err = err ? ed_strdup(err) : NULL;
+    vs->continued = true;
+    req_async_continue(vs->op->req, v_script_resume, vs);
+    pthread_mutex_unlock(&vs->lock);
+}
+
+/* The same for a script run on text (a pool thread). */
+static void script_text_done(void *ud, char *result, size_t len,
+                             const char *err)
+{
+    struct vstate *vs = ud;
+    pthread_mutex_lock(&vs->lock);
+    if (vs->gone) {
+        pthread_mutex_unlock(&vs->lock);
+        free(result);
+        vstate_free(vs);
+        return;
+    }
+    vs->script_text = result;
+    vs->script_len = len;
     vs->script_err = err ? ed_strdup(err) : NULL;
     vs->continued = true;
     req_async_continue(vs->op->req, v_script_resume, vs);
@@ -276,6 +307,23 @@ static const char *stream_record(void *ud, const char *p, const char *end,
     return tf_map_stream_record(vs->map, p, end, &vs->sopts, out);
 }
 
+/* The same, also keeping the record as the native resource shapes it
+ * (the script's originalObject). */
+static const char *stream_record_kept(void *ud, const char *p, const char *end,
+                                      const char *classic_id, bool drop_nulls,
+                                      struct ed_buf *out)
+{
+    struct vstate *vs = ud;
+    const char *e = stream_record(ud, p, end, classic_id, drop_nulls, out);
+    if (!e)
+        return NULL;
+    if (ed_buf_append(&vs->orig, vs->norig++ ? "," : "[", 1) != ED_OK ||
+        jsonfilter_copy(p, (size_t)(e - p), drop_nulls, classic_id,
+                        &vs->orig) != ED_OK)
+        return NULL;
+    return e;
+}
+
 static int v_script_error(struct vstate *vs)
 {
     return v_error(vs, ED_E_BAD_REQUEST,
@@ -310,12 +358,85 @@ static int v_script(struct vstate *vs, json_t *records, json_t *originals,
     return v_suspend(vs);
 }
 
+/* After a script on text: a page as the script left it, nulls filtered
+ * in one streaming pass; one record, or a page the script may have
+ * shortened, through the parsed path (it counts and unwraps). */
+static int text_after_script(struct vstate *vs)
+{
+    struct hub_op *op = vs->op;
+    if (!vs->list || tf_map_filter_empty(vs->map)) {
+        json_error_t je;
+        vs->script_result = json_loadb(vs->script_text, vs->script_len, 0, &je);
+        if (!json_is_array(vs->script_result))
+            return v_error(vs, ED_E_INTERNAL,
+                           "the script's answer could not be read");
+        return read_after_script(vs);
+    }
+    struct ed_buf out;
+    ed_buf_init(&out, PROVIDER_MAX_BODY);
+    if (jsonfilter_copy(vs->script_text, vs->script_len, hub_drop_nulls(op),
+                        NULL, &out) != ED_OK) {
+        ed_buf_cleanup(&out);
+        return v_error(vs, ED_E_INTERNAL,
+                       "the script's answer could not be read");
+    }
+    v_headers(vs, true);
+    size_t n = out.len;
+    int st = hub_respond_raw(op, v_status(vs), ed_buf_take(&out), n);
+    v_end(vs);
+    return st;
+}
+
+/* A streamed read with a script: the mapped page and the native records,
+ * as text, straight to the script pool. */
+static int v_script_streamed(struct vstate *vs)
+{
+    struct ed_response *from = &vs->sc->res;
+    char *recs = from->raw_heap;
+    size_t rlen = from->raw_len;
+    from->raw_heap = NULL;
+    from->raw_len = 0;
+    vs->list = rlen && recs[0] == '[';
+    if (!vs->list) { /* one record: an array of one */
+        char *a = ed_malloc(rlen + 3);
+        a[0] = '[';
+        memcpy(a + 1, recs, rlen);
+        a[rlen + 1] = ']';
+        a[rlen + 2] = '\0';
+        free(recs);
+        recs = a;
+        rlen += 2;
+    }
+    if (!vs->norig && ed_buf_append(&vs->orig, "[", 1) != ED_OK) {
+        free(recs);
+        return v_error(vs, ED_E_INTERNAL, "out of memory");
+    }
+    if (ed_buf_append(&vs->orig, "]", 1) != ED_OK) {
+        free(recs);
+        return v_error(vs, ED_E_BAD_GATEWAY,
+                       "HubSpot's answer is too large to run a script on");
+    }
+    size_t olen = vs->orig.len;
+    char *orig = ed_buf_take(&vs->orig);
+    vs->after_script = text_after_script;
+    vs->job = tf_script_submit_text(tf_map_name(vs->map),
+                                    tf_map_script(vs->map), recs, rlen, orig,
+                                    olen, true, tf_map_filter_empty(vs->map),
+                                    script_text_done, vs);
+    if (!vs->job)
+        return v_error(vs, ED_E_UNAVAILABLE,
+                       "Transformation scripts are busy; try again");
+    return v_suspend(vs);
+}
+
 /* The vendor call's final answer (request's thread). */
 static int v_vendor_done(struct vstate *vs)
 {
     struct hub_op *op = vs->op;
     if (vs->sc->res.error != ED_E_NONE)
         return v_vendor_error(vs);
+    if (vs->proj.used && vs->sc->res.raw_heap && tf_map_script(vs->map))
+        return v_script_streamed(vs);
     if (vs->proj.used && vs->sc->res.raw_heap)
         return v_reply_streamed(vs);
     json_t *body = hub_subcall_body(vs->sc);
@@ -389,7 +510,7 @@ static int v_script_resume(struct ed_request *req, struct ed_response *res,
         v_end(vs);
         return st;
     }
-    if (!vs->script_result)
+    if (!vs->script_result && !vs->script_text)
         return v_script_error(vs);
     return vs->after_script(vs);
 }
@@ -404,9 +525,9 @@ static int v_start(struct vstate *vs, json_t *body)
                              op->req->request_id);
     vs->sc->req.complete_fn = sub_complete;
     vs->sc->req.complete_ctx = vs;
-    if (vs->method == ED_GET && !op->sub && !tf_map_script(vs->map) &&
-        tf_map_streamable(vs->map)) {
-        vs->proj.record = stream_record;
+    if (vs->method == ED_GET && !op->sub && tf_map_streamable(vs->map)) {
+        vs->proj.record = tf_map_script(vs->map) ? stream_record_kept
+                                                 : stream_record;
         vs->proj.ud = vs;
         vs->sc->unstarted->proj = &vs->proj;
     }
@@ -530,6 +651,7 @@ int hub_virtual(struct hub_op *op, const struct tf_map *map,
     vs->map = map;
     vs->ref = ref;
     vs->method = req->method;
+    ed_buf_init(&vs->orig, PROVIDER_MAX_BODY);
     int st = build_query(vs);
     if (st) {
         vdr_binding_release(ref);
