@@ -8,9 +8,10 @@
                       (GET /bench20?pageSize=100), and through the same
                       transformation with a one-line script; interleaved
                       rounds, server pinned to one CPU, wrk to the other.
-  transform.py rss    RSS of elementsd before and after 2,000 virtual
-                      pages (mapping is bounded: RSS must not grow with
-                      the number of pages served).
+  transform.py rss    RSS of elementsd after each of 4 segments of 10 s
+                      of virtual pages, without and with a script (mapping
+                      is bounded: RSS must not grow with the number of
+                      pages served).
 
 Figures are ratios within one run: these machines are shared and noisy.
 """
@@ -129,16 +130,19 @@ def cmd_rss(a):
     st = b.Stack()
     try:
         setup(st)
-        url = urls(st)[1][1]
-        check(st, url)
         pid = st.ed_pid()
-        b.wrk(url, st.auth, 8, 3)
-        r0 = b.rss_kb(pid)
-        t0 = time.time()
-        w = b.wrk(url, st.auth, 8, a.secs)
-        r1 = b.rss_kb(pid)
-        print("pages served %d in %.0f s; RSS %d KiB -> %d KiB (%+d KiB)"
-              % (w["requests"], time.time() - t0, r0, r1, r1 - r0))
+        for name, url in urls(st):
+            check(st, url)
+            b.wrk(url, st.auth, 8, 3)
+            rss = [b.rss_kb(pid)]
+            pages = 0
+            for _ in range(a.segments):
+                w = b.wrk(url, st.auth, 8, a.secs)
+                pages += w["requests"]
+                rss.append(b.rss_kb(pid))
+            print("%-8s %d pages in %d segments of %d s; RSS KiB after each: %s"
+                  % (name, pages, a.segments, a.secs,
+                     " ".join(str(x) for x in rss)))
     finally:
         st.stop()
 
@@ -152,7 +156,8 @@ def main():
     c.add_argument("--secs", type=int, default=4)
     c.add_argument("--conns", type=int, default=8)
     r = sub.add_parser("rss")
-    r.add_argument("--secs", type=int, default=20)
+    r.add_argument("--secs", type=int, default=10)
+    r.add_argument("--segments", type=int, default=4)
     a = ap.parse_args()
     {"cpu": cmd_cpu, "rss": cmd_rss}[a.cmd](a)
 
