@@ -17,6 +17,7 @@
 #include "core/text.h"
 #include "domain/instances.h"
 #include "events/loop.h"
+#include "hub/hub.h"
 #include "hub/subcall.h"
 
 #define HUBCALL_MAX_QUERY 32
@@ -79,12 +80,21 @@ static void complete(void *ctx)
 enum ed_err hubcall_get(struct ed_app *app, const struct instance *in,
                         const char *url, hubcall_done_fn done, void *ud)
 {
+    return hubcall_send(app, in, ED_GET, url, NULL, false, done, ud);
+}
+
+enum ed_err hubcall_send(struct ed_app *app, const struct instance *in,
+                         enum ed_method method, const char *url, json_t *body,
+                         bool background, hubcall_done_fn done, void *ud)
+{
     struct ed_arena *arena;
     struct ed_kv *q;
     size_t nq;
     bool overflow;
-    if (!in->token || !events_loop_here())
+    if (!in->token || !events_loop_here()) {
+        json_decref(body);
         return ED_ERR_INVALID;
+    }
     arena = ed_arena_new();
     size_t plen = strcspn(url, "?#");
     const char *path = ed_arena_strndup(arena, url, plen);
@@ -96,7 +106,8 @@ enum ed_err hubcall_get(struct ed_app *app, const struct instance *in,
     hc->ud = ud;
     /* the caller's instance, just loaded: a copy owned by the call (no
      * second lookup by token; the hub only reads it) */
-    hc->sc = hub_subcall_new(app, in, NULL, ED_GET, path, q, nq, NULL, NULL);
+    hc->sc = hub_subcall_new(app, in, NULL, method, path, q, nq, body, NULL);
+    hc->sc->unstarted->background = background;
     ed_arena_free(arena);
     hc->sc->req.complete_fn = complete;
     hc->sc->req.complete_ctx = hc;

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "core/errors.h"
+#include "core/request.h"
 
 /* Internal hub calls (the poller's): GET a hub resource for an instance
  * through the very path a client's call takes (hub_dispatch with a hub_op
@@ -34,5 +35,13 @@ typedef void (*hubcall_done_fn)(void *ud, const struct hubcall_result *r);
  * never called. */
 enum ed_err hubcall_get(struct ed_app *app, const struct instance *in,
                         const char *url, hubcall_done_fn done, void *ud);
+
+/* Any method, with a JSON body (reference taken; NULL for none), as a
+ * background call (bulk work: see hub_throttle_background): it takes a
+ * throttle slot only when one is free now, leaving the portal's calls to
+ * the application first. Same contract as hubcall_get otherwise. */
+enum ed_err hubcall_send(struct ed_app *app, const struct instance *in,
+                         enum ed_method method, const char *url, json_t *body,
+                         bool background, hubcall_done_fn done, void *ud);
 
 #endif

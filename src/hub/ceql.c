@@ -455,7 +455,8 @@ static bool lex_next(struct parser *p)
 /* ---- parser ----------------------------------------------------------- */
 
 /* Lower-case ASCII and drop a "properties." prefix: CE field paths such as
- * properties.firstName name the HubSpot property firstname. */
+ * properties.firstName name the HubSpot property firstname; `id` is
+ * HubSpot's hs_object_id. */
 static const char *name_normalise(struct parser *p, const char *name)
 {
     char *s;
@@ -466,6 +467,9 @@ static const char *name_normalise(struct parser *p, const char *name)
     for (char *c = s; *c; c++)
         if (*c >= 'A' && *c <= 'Z')
             *c = (char)(*c + 32);
+    /* the record id is hs_object_id in HubSpot's search */
+    if (strcmp(s, "id") == 0)
+        return "hs_object_id";
     return s;
 }
 

@@ -136,16 +136,55 @@ static bool creds_from_instance(struct hub_op *op, struct creds *c)
     return true;
 }
 
+static int submit(struct hub_op *op, long delay_ms, int64_t stale);
+
+/* A background call's turn came round: ask the throttle again. */
+static int bg_resume(struct ed_request *req, struct ed_response *res, void *ud)
+{
+    struct hub_op *op = ud;
+    (void)res;
+    int st = req->abandoned ? CLIENT_GONE : submit(op, 0, -1);
+    if (st != ED_ASYNC)
+        op_finish(op, st);
+    return st;
+}
+
+static void bg_timer(void *ud)
+{
+    struct hub_op *op = ud;
+    op->job = NULL;
+    req_async_continue(op->req, bg_resume, op);
+}
+
 /* Submit the current call with credentials c (cleaned up here) after
  * delay_ms, plus what the throttle adds. */
 static int send_now(struct hub_op *op, long delay_ms, struct creds *c)
 {
     struct ed_app *app = op->req->app;
     op->version = c->cred_version;
-    long wait = hub_throttle_reserve(portal_of(op), op->search,
-                                     (long)app->cfg->throttle,
-                                     (long)app->cfg->search_throttle, delay_ms,
-                                     &op->slot);
+    long wait;
+    if (op->background && delay_ms == 0) {
+        /* bulk work: a slot now or later, never ahead of the app's */
+        long retry = hub_throttle_try(portal_of(op), op->search,
+                                      (long)app->cfg->throttle,
+                                      (long)app->cfg->search_throttle,
+                                      &op->slot);
+        if (retry > 0) {
+            creds_cleanup(c);
+            op->job = provider_async_timer(retry, bg_timer, op);
+            if (!op->job)
+                return res_error(op->req, op->res, ED_E_BAD_GATEWAY,
+                                 "HubSpot could not be reached");
+            watch_client(op);
+            return ED_ASYNC;
+        }
+        wait = 0;
+    } else {
+        wait = hub_throttle_reserve(portal_of(op), op->search,
+                                    (long)app->cfg->throttle,
+                                    (long)app->cfg->search_throttle, delay_ms,
+                                    &op->slot);
+    }
     char *url = ed_asprintf("%s%s", app->cfg->hubspot_api_url, op->path);
     struct provider_request rq = {.method = op->method,
                                   .url = url,

@@ -46,6 +46,9 @@ struct hub_op {
     bool native;          /* resources only: no virtual resource lookup */
     /* records of the answer go through it (virtual reads), if set */
     struct jsonfilter_proj *proj;
+    /* bulk work: a throttle slot only when one is free now, after the
+     * application's calls (hub_throttle_background) */
+    bool background;
     void *state;                        /* resource-specific, arena-allocated */
     void (*state_cleanup)(void *state); /* called when the op ends, if set */
     /* call in flight (internal) */
@@ -124,6 +127,13 @@ extern const struct hub_resource hub_crm_resources[];
  * sets *slot to it (0 when the limit is 0: off). */
 long hub_throttle_reserve(int64_t portal, bool search, long per10s,
                           long search_per_s, long delay_ms, double *slot);
+/* Background work (bulk): a slot now, or none. Returns 0 and sets *slot
+ * when a call may go out now without delaying the application's calls:
+ * nobody is queued for a later slot and the window keeps a headroom of
+ * limit/50 slots free; else returns the ms to wait before asking again
+ * (*slot = 0). With limit 0 (off): 0, no slot. */
+long hub_throttle_try(int64_t portal, bool search, long per10s,
+                      long search_per_s, double *slot);
 /* Give back a slot whose call was never sent (its client gave up). */
 void hub_throttle_release(int64_t portal, bool search, double slot);
 

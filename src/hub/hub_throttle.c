@@ -114,3 +114,46 @@ long hub_throttle_reserve(int64_t portal, bool search, long per10s,
     *slot = at;
     return at > earliest ? (long)(at - earliest + 0.999) : 0;
 }
+
+long hub_throttle_try(int64_t portal, bool search, long per10s,
+                      long search_per_s, double *slot)
+{
+    long limit = search ? search_per_s : per10s;
+    double window_ms = search ? 1000.0 : 10000.0;
+    *slot = 0;
+    if (limit <= 0)
+        return 0;
+    size_t headroom = (size_t)limit / 50;
+    double now = ed_mono_ms(), wait = 0;
+    pthread_mutex_lock(&lock);
+    struct bucket *b = &buckets[(uint64_t)portal % BUCKETS];
+    if (b->portal != portal) {
+        b->portal = portal;
+        b->calls.count = b->searches.count = 0;
+        b->calls.last = b->searches.last = 0;
+    }
+    struct window *w = search ? &b->searches : &b->calls;
+    if (w->cap != (size_t)limit) {
+        free(w->slots);
+        w->slots = ed_calloc((size_t)limit, sizeof(*w->slots));
+        w->cap = (size_t)limit;
+        w->head = w->count = 0;
+        w->last = 0;
+    }
+    if (w->last > now) {
+        /* the application's calls are queued: they go first */
+        wait = w->last - now;
+    } else if (w->count + headroom >= w->cap) {
+        /* the slot that must have left the window for this one to fit
+         * with the headroom kept */
+        size_t idx = w->count + headroom - w->cap;
+        double free_at = w->slots[(w->head + idx) % w->cap] + window_ms +
+                         MARGIN_MS;
+        if (free_at > now)
+            wait = free_at - now;
+    }
+    if (wait <= 0)
+        *slot = window_reserve(w, (size_t)limit, window_ms, now);
+    pthread_mutex_unlock(&lock);
+    return wait > 0 ? (long)wait + 1 : 0;
+}
