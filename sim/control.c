@@ -59,8 +59,18 @@ static int h_requests_clear(struct sim_request *req, struct sim_response *res)
 static int h_reset(struct sim_request *req, struct sim_response *res)
 {
     json_t *b = body_or_empty(req);
+    json_t *gen = json_object_get(b, "generateContacts");
     char err[512];
 
+    if (gen && (!json_is_integer(gen) || json_integer_value(gen) < 0 ||
+                (uint64_t)json_integer_value(gen) > SIM_GEN_MAX))
+        return sim_res_errorf(req, res, 400, "VALIDATION_ERROR",
+                              "generateContacts must be an integer between 0 "
+                              "and %llu",
+                              (unsigned long long)SIM_GEN_MAX);
+    /* Without the field a reset goes back to --generate-contacts. */
+    req->st->gen_contacts = gen ? (uint64_t)json_integer_value(gen)
+                                : (uint64_t)req->st->cfg->generate_contacts;
     if (sim_state_reset(req->st, json_is_true(json_object_get(b, "tokens")),
                         err, sizeof(err)))
         return sim_res_error(req, res, 500, "SIM_ERROR", err, NULL);

@@ -358,7 +358,21 @@ const char *sim_obj_prop(struct sim_state *st, const struct sim_objtype *t,
         snprintf(buf, cap, "%llu", (unsigned long long)r->id);
         return buf;
     }
+    if (r->gen)
+        return sim_gen_prop(r, name, buf, cap);
     return json_string_value(json_object_get(r->props, name));
+}
+
+json_t *sim_obj_props(struct sim_record *r)
+{
+    if (r->gen) {
+        json_decref(r->props);
+        r->props = sim_gen_props(r);
+        r->gen = false;
+    }
+    if (!r->props)
+        r->props = json_object();
+    return r->props;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -478,9 +492,12 @@ static struct sim_record *resolve(struct sim_state *st,
         *bad = true;
         return NULL;
     }
+    if (!archived && t->idx == SIM_OBJ_CONTACTS && strcmp(idprop, "email") == 0)
+        return sim_contact_by_email(st, value);
     for (size_t i = 0; i < s->n; i++) {
-        const char *v = json_string_value(
-            json_object_get(s->recs[i].props, idprop));
+        char buf[128];
+        const char *v = sim_obj_prop(st, t, &s->recs[i], idprop, buf,
+                                     sizeof(buf));
 
         if (v && s->recs[i].archived == archived && sim_str_ieq(v, value))
             return &s->recs[i];
@@ -605,16 +622,28 @@ static bool props_validate(struct sim_request *req, struct sim_response *res,
     return ok;
 }
 
-static struct sim_record *contact_by_email(struct sim_state *st,
-                                           const char *email)
+struct sim_record *sim_contact_by_email(struct sim_state *st, const char *email)
 {
     struct sim_store *s = &st->stores[SIM_OBJ_CONTACTS];
+    uint64_t gid = sim_gen_email_id(st, email);
 
+    /* A generated address names its record; other generated records
+     * cannot hold it, so only stored emails need the scan. */
+    if (gid) {
+        struct sim_record *r = sim_obj_find(st,
+                                            sim_objtype_at(SIM_OBJ_CONTACTS),
+                                            gid, false);
+
+        if (r && r->gen)
+            return r;
+    }
     for (size_t i = 0; i < s->n; i++) {
-        const char *e = json_string_value(
-            json_object_get(s->recs[i].props, "email"));
+        const char *e;
 
-        if (e && !s->recs[i].archived && sim_str_ieq(e, email))
+        if (s->recs[i].gen || s->recs[i].archived)
+            continue;
+        e = json_string_value(json_object_get(s->recs[i].props, "email"));
+        if (e && sim_str_ieq(e, email))
             return &s->recs[i];
     }
     return NULL;
@@ -630,7 +659,7 @@ static bool email_free(struct sim_request *req, struct sim_response *res,
 
     if (t->idx != SIM_OBJ_CONTACTS || !email || !*email)
         return true;
-    other = contact_by_email(req->st, email);
+    other = sim_contact_by_email(req->st, email);
     if (!other || other->id == self)
         return true;
     sim_res_errorf(req, res, 409, "CONFLICT",
@@ -645,14 +674,14 @@ static void props_apply(struct sim_state *st, const struct sim_objtype *t,
                         int64_t now)
 {
     const char *k;
-    json_t *v;
+    json_t *v, *stored = sim_obj_props(r);
     char buf[64], norm[64];
 
     json_object_foreach((json_t *)props, k, v) {
         json_t *def = sim_prop_def(st, t, k);
         const char *s = sim_json_scalar(v, buf, sizeof(buf));
         const char *type = json_string_value(json_object_get(def, "type"));
-        const char *old = json_string_value(json_object_get(r->props, k));
+        const char *old = json_string_value(json_object_get(stored, k));
         int64_t ms;
         char *lower = NULL;
 
@@ -674,9 +703,9 @@ static void props_apply(struct sim_state *st, const struct sim_objtype *t,
         if (events && !(old ? s && strcmp(old, s) == 0 : !s || !*s))
             sim_event_object(st, t, r->id, "propertyChange", k, s);
         if (s && *s)
-            json_object_set_new(r->props, k, json_string(s));
+            json_object_set_new(stored, k, json_string(s));
         else
-            json_object_del(r->props, k);
+            json_object_del(stored, k);
         free(lower);
     }
     r->updated_ms = now;
@@ -1175,7 +1204,7 @@ static int batch_write(struct sim_request *req, struct sim_response *res,
         if (!r) {
             r = create_one(req, t, props);
             if (idprop && strcmp(idprop, "hs_object_id") != 0)
-                json_object_set_new(r->props, idprop,
+                json_object_set_new(sim_obj_props(r), idprop,
                                     json_string(
                                         input_id(in, buf, sizeof(buf))));
             created = true;
@@ -1313,6 +1342,7 @@ static void crm_clear(struct sim_state *st)
         s->n = 0;
         s->next_id = objtypes[t].id_base;
     }
+    st->gen_n = 0;
 }
 
 #define W(m, p, h, s)                                                          \

@@ -152,6 +152,13 @@ static int set_daily(struct sim_config *c, const char *a)
 {
     return parse_num(a, 0, &c->daily_limit);
 }
+static int set_generate(struct sim_config *c, const char *a)
+{
+    if (parse_num(a, 0, &c->generate_contacts) ||
+        (uint64_t)c->generate_contacts > SIM_GEN_MAX)
+        return -1;
+    return 0;
+}
 static int set_wh_url(struct sim_config *c, const char *a)
 {
     if (strlen(a) >= sizeof(c->webhook_url))
@@ -252,6 +259,9 @@ static const struct flag flags[] = {
      "search requests per second per account (default 5; 0 = off)"},
     {"--daily-limit", "N", set_daily,
      "daily limit for private-app tokens and keys (default 250000; 0 = off)"},
+    {"--generate-contacts", "N", set_generate,
+     "add N synthetic contacts (ids from 1000001; at most 10000000) on start "
+     "and reset"},
     {"--webhook-url", "URL", set_wh_url,
      "POST object-change webhooks to this http:// URL (no TLS)"},
     {"--webhook-secret", "S", set_wh_secret,

@@ -506,8 +506,9 @@ static bool refs_free(struct sim_request *req, struct sim_response *res,
     sim_buf_init(&sids, 65536);
     sim_buf_init(&oids, 65536);
     for (size_t r = 0; r < s->n; r++) {
-        const char *st = json_string_value(
-            json_object_get(s->recs[r].props, prop));
+        char vbuf[128];
+        const char *st = sim_obj_prop(req->st, t, &s->recs[r], prop, vbuf,
+                                      sizeof(vbuf));
 
         if (s->recs[r].archived || !st)
             continue;

@@ -94,6 +94,7 @@ static json_t *versioned_props(struct sim_state *st,
                                const struct sim_record *r, bool versions)
 {
     json_t *out = json_object(), *v;
+    json_t *stored = r->gen ? sim_gen_props(r) : json_incref(r->props);
     const char *k;
     const char *sys[] = {"createdate", t->lastmod, "hs_object_id", NULL};
     char buf[64];
@@ -106,7 +107,7 @@ static json_t *versioned_props(struct sim_state *st,
                                       "timestamp", (json_int_t)r->updated_ms,
                                       "source", "API", "sourceId"));
     }
-    json_object_foreach(r->props, k, v) {
+    json_object_foreach(stored, k, v) {
         const char *val = legacy_value(st, t, r, k, buf, sizeof(buf));
         json_t *p;
 
@@ -123,6 +124,7 @@ static json_t *versioned_props(struct sim_state *st,
             json_object_del(p, "versions");
         json_object_set_new(out, k, p);
     }
+    json_decref(stored);
     return out;
 }
 
@@ -230,7 +232,7 @@ static json_t *v1_contact(struct sim_request *req, const struct sim_record *r,
     const struct sim_objtype *t = sim_objtype_at(SIM_OBJ_CONTACTS);
     json_t *props = json_object(), *v;
     const char *email;
-    char buf[64];
+    char buf[64], ebuf[128];
     size_t i;
 
     if (wanted) {
@@ -251,7 +253,7 @@ static json_t *v1_contact(struct sim_request *req, const struct sim_record *r,
                                     json_pack("{s:s}", "value", val));
         }
     }
-    email = json_string_value(json_object_get(r->props, "email"));
+    email = sim_obj_prop(st, t, r, "email", ebuf, sizeof(ebuf));
     return json_pack(
         "{s:I,s:I,s:[],s:I,s:b,s:I,s:o,s:[],s:[{s:I,s:o,s:I}],s:[]}", "vid",
         (json_int_t)r->id, "canonical-vid", (json_int_t)r->id, "merged-vids",

@@ -11,6 +11,7 @@
 #include "sim.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +68,8 @@ struct filter {
     const json_t *values;
     char vbuf[64], hbuf[64];
     size_t group;
+    bool idf;        /* hs_object_id with numeric value(s): compared on r->id */
+    double idv, idh; /* value, highValue */
 };
 
 struct search {
@@ -196,6 +199,20 @@ static bool filter_match(struct search *s, const struct sim_record *r,
     if (sim_str_prefix(f->prop, "associations.")) {
         return s->st->assoc_match && f->value &&
                s->st->assoc_match(s->st, s->t, r, f->prop + 13, f->value);
+    }
+    if (f->idf) {
+        double id = (double)r->id;
+
+        switch (f->op) {
+        case OP_EQ: return id == f->idv;
+        case OP_NEQ: return id != f->idv;
+        case OP_LT: return id < f->idv;
+        case OP_LTE: return id <= f->idv;
+        case OP_GT: return id > f->idv;
+        case OP_GTE: return id >= f->idv;
+        case OP_BETWEEN: return id >= f->idv && id <= f->idh;
+        default: break;
+        }
     }
     v = sim_obj_prop(s->st, s->t, r, f->prop, buf, sizeof(buf));
     if (v && !*v)
@@ -327,6 +344,10 @@ static const char *parse_filters(struct search *s, const json_t *groups,
                 snprintf(msg, cap, "Filter on %s needs a value", x->prop);
                 return msg;
             }
+            x->idf = strcmp(x->prop, "hs_object_id") == 0 && x->value &&
+                     sim_parse_double(x->value, &x->idv) &&
+                     (x->op != OP_BETWEEN ||
+                      sim_parse_double(x->high, &x->idh));
             s->nf++;
         }
     }
@@ -358,36 +379,144 @@ static void parse_sort(struct search *s, const json_t *sorts)
     }
 }
 
+/* The id range [lo, hi] the only filter group allows by its hs_object_id
+ * filters (keyset paging), so a search scans only that part of the store. */
+static void id_range(const struct search *s, uint64_t *lo, uint64_t *hi)
+{
+    *lo = 0;
+    *hi = UINT64_MAX;
+    if (s->ngroups != 1)
+        return;
+    for (size_t i = 0; i < s->nf; i++) {
+        const struct filter *f = &s->f[i];
+        double a = f->idv, b = f->op == OP_BETWEEN ? f->idh : f->idv;
+        uint64_t l = 0, h = UINT64_MAX;
+
+        if (!f->idf)
+            continue;
+        if (a < 0)
+            a = 0;
+        if (b < 0)
+            b = -1;
+        if (a > 1.8e19 || b > 1.8e19)
+            continue;
+        switch (f->op) {
+        case OP_EQ:
+        case OP_BETWEEN:
+            l = (uint64_t)ceil(a);
+            if (b < 0) {
+                *hi = 0;
+                *lo = 1;
+                return;
+            }
+            h = (uint64_t)floor(b);
+            break;
+        case OP_GT: l = (uint64_t)floor(a) + 1; break;
+        case OP_GTE: l = (uint64_t)ceil(a); break;
+        case OP_LT:
+            if (b <= 0) {
+                *hi = 0;
+                *lo = 1;
+                return;
+            }
+            h = (uint64_t)ceil(b) - 1;
+            break;
+        case OP_LTE:
+            if (b < 0) {
+                *hi = 0;
+                *lo = 1;
+                return;
+            }
+            h = (uint64_t)floor(b);
+            break;
+        default: continue;
+        }
+        if (l > *lo)
+            *lo = l;
+        if (h < *hi)
+            *hi = h;
+    }
+}
+
+/* A hit with its sort key computed once (a sort over a million generated
+ * records must not render two values per comparison). */
+struct hit {
+    struct sim_record *r;
+    char *str;  /* key as text (NULL: missing, or numeric) */
+    double num; /* key as number/instant when numeric */
+    bool has, numeric;
+};
+
 /* qsort has no context argument; the global state lock makes this safe. */
 static struct search *sort_ctx;
 
-static int cmp_records(const void *a, const void *b)
+static int cmp_hits(const void *a, const void *b)
 {
-    const struct sim_record *x = *(struct sim_record *const *)a;
-    const struct sim_record *y = *(struct sim_record *const *)b;
-    char bx[64], by[64];
-    const char *vx, *vy;
-    bool ok;
+    const struct hit *x = a, *y = b;
     int c;
 
-    vx = sim_obj_prop(sort_ctx->st, sort_ctx->t, x, sort_ctx->sort_prop, bx,
-                      sizeof(bx));
-    vy = sim_obj_prop(sort_ctx->st, sort_ctx->t, y, sort_ctx->sort_prop, by,
-                      sizeof(by));
-    if (!vx || !vy) {
-        if (vx || vy)
-            return vx ? -1 : 1; /* missing values sort last */
+    if (!x->has || !y->has) {
+        if (x->has || y->has)
+            return x->has ? -1 : 1; /* missing values sort last */
         c = 0;
     } else {
-        c = compare(sort_ctx->sort_kind, vx, vy, &ok);
-        if (!ok)
-            c = strcasecmp(vx, vy);
+        if (x->numeric && y->numeric)
+            c = x->num < y->num ? -1 : x->num > y->num;
+        else if (x->numeric || y->numeric)
+            c = x->numeric ? -1 : 1;
+        else if (sort_ctx->sort_kind == K_ENUM)
+            c = strcmp(x->str, y->str);
+        else
+            c = strcasecmp(x->str, y->str);
         if (sort_ctx->sort_desc)
             c = -c;
     }
     if (c == 0)
-        c = x->id < y->id ? -1 : x->id > y->id;
+        c = x->r->id < y->r->id ? -1 : x->r->id > y->r->id;
     return c;
+}
+
+static void sort_hits(struct search *s, struct sim_record **hits, size_t n)
+{
+    struct hit *h;
+    char buf[128];
+
+    if (strcmp(s->sort_prop, "hs_object_id") == 0) {
+        /* The store is in id order already. */
+        for (size_t i = 0; s->sort_desc && i < n / 2; i++) {
+            struct sim_record *tmp = hits[i];
+
+            hits[i] = hits[n - 1 - i];
+            hits[n - 1 - i] = tmp;
+        }
+        return;
+    }
+    h = sim_xcalloc(n + 1, sizeof(*h));
+    for (size_t i = 0; i < n; i++) {
+        const char *v = sim_obj_prop(s->st, s->t, hits[i], s->sort_prop, buf,
+                                     sizeof(buf));
+        int64_t ms;
+
+        h[i].r = hits[i];
+        if (!v)
+            continue;
+        h[i].has = true;
+        if (s->sort_kind == K_NUMBER && sim_parse_double(v, &h[i].num))
+            h[i].numeric = true;
+        else if (s->sort_kind == K_TIME && sim_parse_time(v, &ms)) {
+            h[i].numeric = true;
+            h[i].num = (double)ms;
+        } else
+            h[i].str = sim_xstrdup(v);
+    }
+    sort_ctx = s;
+    qsort(h, n, sizeof(*h), cmp_hits);
+    sort_ctx = NULL;
+    for (size_t i = 0; i < n; i++) {
+        hits[i] = h[i].r;
+        free(h[i].str);
+    }
+    free(h);
 }
 
 static int h_search(struct sim_request *req, struct sim_response *res)
@@ -401,6 +530,7 @@ static int h_search(struct sim_request *req, struct sim_response *res)
     char msg[256], buf[64];
     const char *after_s;
     int64_t limit = 10, after = 0;
+    uint64_t lo, hi;
     size_t n = 0, i;
 
     if (!t || !(body = sim_req_object_or_respond(req, res)))
@@ -437,15 +567,27 @@ static int h_search(struct sim_request *req, struct sim_response *res)
     }
     parse_sort(s, json_object_get(body, "sorts"));
     store = &req->st->stores[t->idx];
-    hits = sim_xcalloc(store->n + 1, sizeof(*hits));
-    for (i = 0; i < store->n; i++)
+    id_range(s, &lo, &hi);
+    /* lower bound of lo in the id-sorted store */
+    {
+        size_t a = 0, b = store->n;
+
+        while (a < b) {
+            size_t mid = a + (b - a) / 2;
+
+            if (store->recs[mid].id < lo)
+                a = mid + 1;
+            else
+                b = mid;
+        }
+        i = a;
+    }
+    hits = sim_xcalloc(store->n - i + 1, sizeof(*hits));
+    for (; i < store->n && store->recs[i].id <= hi; i++)
         if (!store->recs[i].archived && record_match(s, &store->recs[i]))
             hits[n++] = &store->recs[i];
-    if (s->sort_prop) {
-        sort_ctx = s;
-        qsort(hits, n, sizeof(*hits), cmp_records);
-        sort_ctx = NULL;
-    }
+    if (s->sort_prop)
+        sort_hits(s, hits, n);
     props = json_object_get(body, "properties");
     results = json_array();
     out = json_pack("{s:I,s:o}", "total", (json_int_t)n, "results", results);

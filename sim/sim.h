@@ -148,6 +148,7 @@ struct sim_config {
     bool webhook_no_retry;      /* --webhook-retry-delays none */
     int64_t webhook_timeout_ms; /* per attempt (default 5000) */
     int64_t webhook_batch_ms;   /* batching window (default 50) */
+    int64_t generate_contacts;  /* --generate-contacts N (0 = none) */
     enum sim_log_level log_level;
 };
 
@@ -306,6 +307,7 @@ struct sim_record {
     json_t *props; /* name -> string (user-set values only) */
     int64_t created_ms, updated_ms, archived_ms;
     bool archived;
+    bool gen; /* generated: props NULL, values derived from the id */
 };
 
 struct sim_store {
@@ -327,6 +329,12 @@ const char *sim_obj_prop(struct sim_state *st, const struct sim_objtype *t,
 /* Renders a record; props = JSON array of names or NULL for defaults. */
 json_t *sim_obj_render(struct sim_state *st, const struct sim_objtype *t,
                        const struct sim_record *r, const json_t *props);
+/* The record's stored properties, for writing: a generated record is
+ * materialised first (its derived values become stored ones). */
+json_t *sim_obj_props(struct sim_record *r);
+/* The live contact with this email (case-insensitive), or NULL. */
+struct sim_record *sim_contact_by_email(struct sim_state *st,
+                                        const char *email);
 /* Property definition JSON (borrowed) or NULL. */
 json_t *sim_prop_def(struct sim_state *st, const struct sim_objtype *t,
                      const char *name);
@@ -344,6 +352,21 @@ json_t *sim_req_props(const struct sim_request *req, const char *name);
 /* 400 for an unknown object type; NULL then. */
 const struct sim_objtype *sim_objtype_or_respond(struct sim_request *req,
                                                  struct sim_response *res);
+
+/* ---- generated contacts (generate.c) ----------------------------------- */
+
+#define SIM_GEN_BASE 1000001ULL /* first generated contact id */
+#define SIM_GEN_MAX 10000000ULL /* --generate-contacts cap */
+
+/* Adds n generated contacts (ids SIM_GEN_BASE..) to the contacts store. */
+void sim_gen_contacts(struct sim_state *st, uint64_t n);
+/* Generated value of a property (NULL if the generator has none). */
+const char *sim_gen_prop(const struct sim_record *r, const char *name,
+                         char *buf, size_t cap);
+/* Every generated value as a new properties object. */
+json_t *sim_gen_props(const struct sim_record *r);
+/* Id of the generated contact whose generated email this is, or 0. */
+uint64_t sim_gen_email_id(const struct sim_state *st, const char *email);
 
 /* ---- tokens, clients (oauth.c) --------------------------------------- */
 
@@ -476,7 +499,9 @@ struct sim_state {
 
     json_t *reqlog; /* array of request entries, newest last */
     json_t *stats;
-    json_t *seed; /* --seed fixtures, reloaded on reset */
+    json_t *seed;          /* --seed fixtures, reloaded on reset */
+    uint64_t gen_contacts; /* contacts the next reset generates */
+    uint64_t gen_n;        /* generated contacts now in the store */
 };
 
 int sim_state_init(struct sim_state *st, const struct sim_config *cfg,

@@ -164,6 +164,8 @@ int sim_state_reset(struct sim_state *st, bool drop_tokens, char *err,
     json_decref(fx);
     if (rc == 0 && st->seed)
         rc = sim_state_load(st, st->seed, err, errlen);
+    if (rc == 0)
+        sim_gen_contacts(st, st->gen_contacts);
     return rc;
 }
 
@@ -173,6 +175,7 @@ int sim_state_init(struct sim_state *st, const struct sim_config *cfg,
     memset(st, 0, sizeof(*st));
     pthread_mutex_init(&st->lock, NULL);
     st->cfg = cfg;
+    st->gen_contacts = (uint64_t)cfg->generate_contacts;
     st->owners = json_array();
     st->pipelines = json_object();
     st->pipeline_audit = json_object();

@@ -420,21 +420,6 @@ static int h_token_delete(struct sim_request *req, struct sim_response *res)
 
 /* ---- v3 events -------------------------------------------------------- */
 
-static struct sim_record *contact_by_email(struct sim_state *st,
-                                           const char *email)
-{
-    struct sim_store *s = &st->stores[SIM_OBJ_CONTACTS];
-
-    for (size_t i = 0; i < s->n; i++) {
-        const char *e = json_string_value(
-            json_object_get(s->recs[i].props, "email"));
-
-        if (e && !s->recs[i].archived && sim_str_ieq(e, email))
-            return &s->recs[i];
-    }
-    return NULL;
-}
-
 /* The record an event is about: objectId, or (contacts) an email, which
  * creates the contact when unknown. Returns a message on failure. */
 static const char *event_target(struct sim_state *st,
@@ -458,7 +443,7 @@ static const char *event_target(struct sim_state *st,
         return t->idx == SIM_OBJ_CONTACTS
                    ? "objectId or email is required"
                    : "objectId is required for this object type";
-    *out = contact_by_email(st, email);
+    *out = sim_contact_by_email(st, email);
     if (!*out) {
         *out = sim_obj_insert(st, t, 0, json_pack("{s:s}", "email", email), now,
                               now);
@@ -522,10 +507,10 @@ static void event_props(struct sim_state *st, const struct sim_objtype *t,
 
         if (!prop || !s)
             continue;
-        old = json_string_value(json_object_get(r->props, prop));
+        old = json_string_value(json_object_get(sim_obj_props(r), prop));
         if (old && strcmp(old, s) == 0)
             continue;
-        json_object_set_new(r->props, prop, json_string(s));
+        json_object_set_new(sim_obj_props(r), prop, json_string(s));
         r->updated_ms = now;
         sim_event_object(st, t, r->id, "propertyChange", prop, s);
     }
