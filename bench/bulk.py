@@ -1,0 +1,147 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Bulk exports (issue 13; see bench/README.md).
+
+  bulk.py ceiling   hubspot-sim at HubSpot's limit (110 requests / 10 s),
+                    elementsd --throttle 110: export N contacts, records/s
+                    against the ceiling of 1,100/s (100 records a page);
+                    then the same export while the application calls the
+                    same portal at 2 calls/s: those calls' added wait
+                    (p50/p99 against the same calls with no export).
+  bulk.py fast      limits off: records/s and elementsd CPU per 1,000
+                    records, and elementsd's RSS, for 10,000 and for
+                    --big (default 1,000,000) records.
+
+Figures are ratios within one run: these machines are shared and noisy.
+"""
+import argparse
+import os
+import sys
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import bench as b  # noqa: E402
+
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "support"))
+import harness  # noqa: E402
+
+
+class BulkStack(b.Stack):
+    def __init__(self, n, sim_limit, throttle):
+        sim_flags = ["--generate-contacts", str(n)]
+        if sim_limit:
+            # HubSpot's ten-secondly limit (a later flag wins over the
+            # Stack's "--rate-limit 0"); the daily one stays off
+            sim_flags += ["--rate-limit", str(sim_limit)]
+        ed_flags = ["--throttle", str(throttle)] if throttle else []
+        super().__init__(sim_flags=sim_flags, ed_flags=ed_flags, pin=False)
+
+    def hub(self, method, path, body=None):
+        return harness.request(self.base, method, "/hubs/crm" + path, body=body,
+                               headers={"Authorization": self.auth})
+
+
+def export(st, query="select * from contacts", timeout=3600):
+    r = st.hub("POST", "/bulk/query?q=" + query.replace(" ", "%20"))
+    assert r.status == 200, r
+    job = r.json()["id"]
+    t0 = time.time()
+    while time.time() - t0 < timeout:
+        s = st.hub("GET", "/bulk/%s/status" % job).json()
+        if s["status"] in ("COMPLETED", "ERROR", "ABORTED", "CANCELLED"):
+            return s, time.time() - t0
+        time.sleep(0.2)
+    raise SystemExit("export did not finish")
+
+
+def app_calls(st, stop, out, rate=2.0):
+    while not stop.is_set():
+        t = time.time()
+        r = st.hub("GET", "/contacts?pageSize=1")
+        out.append((time.time() - t) * 1000.0 if r.status == 200 else None)
+        time.sleep(max(0.0, 1.0 / rate - (time.time() - t)))
+
+
+def pct(xs, p):
+    xs = sorted(x for x in xs if x is not None)
+    return xs[min(len(xs) - 1, int(len(xs) * p))] if xs else float("nan")
+
+
+def cmd_ceiling(a):
+    st = BulkStack(a.n, 110, 110)
+    try:
+        s, secs = export(st)
+        rate = s["recordsCount"] / secs
+        print("export of %d records at 110 req/10 s: %.0f s, %.0f records/s = "
+              "%.1f %% of the 1,100/s ceiling" % (s["recordsCount"], secs, rate,
+                                                rate / 11.0))
+        base = []
+        stop = threading.Event()
+        th = threading.Thread(target=app_calls, args=(st, stop, base))
+        th.start()
+        time.sleep(a.app_secs)
+        stop.set()
+        th.join()
+        during = []
+        stop = threading.Event()
+        th = threading.Thread(target=app_calls, args=(st, stop, during))
+        th.start()
+        s2, secs2 = export(st)
+        stop.set()
+        th.join()
+        print("with the application at 2 calls/s: export %.0f records/s; app "
+              "call latency p50 %.0f ms p99 %.0f ms (alone: p50 %.0f p99 %.0f; "
+              "added p99 %.0f ms), %d calls, %d errors"
+              % (s2["recordsCount"] / secs2, pct(during, .5), pct(during, .99),
+                 pct(base, .5), pct(base, .99), pct(during, .99) - pct(base, .99),
+                 len(during), sum(1 for x in during if x is None)))
+    finally:
+        st.stop()
+
+
+def cmd_fast(a):
+    for n in (10000, a.big):
+        st = BulkStack(n, 0, 0)
+        try:
+            pid = st.ed_pid()
+            rss0 = b.rss_kb(pid)
+            c0 = b.cpu_seconds([pid])
+            peak = [rss0]
+            stop = threading.Event()
+
+            def watch():
+                while not stop.is_set():
+                    peak.append(b.rss_kb(pid))
+                    time.sleep(0.5)
+            th = threading.Thread(target=watch)
+            th.start()
+            s, secs = export(st)
+            stop.set()
+            th.join()
+            c1 = b.cpu_seconds([pid])
+            print("%d records (limits off): %.1f s, %.0f records/s, CPU %.1f ms "
+                  "per 1,000 records, RSS %d -> peak %d KiB"
+                  % (s["recordsCount"], secs, s["recordsCount"] / secs,
+                     (c1 - c0) * 1e6 / max(1, s["recordsCount"]), rss0,
+                     max(peak)))
+        finally:
+            st.stop()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    c = sub.add_parser("ceiling")
+    c.add_argument("--n", type=int, default=30000)
+    c.add_argument("--app-secs", type=int, default=20)
+    f = sub.add_parser("fast")
+    f.add_argument("--big", type=int, default=1000000)
+    a = ap.parse_args()
+    {"ceiling": cmd_ceiling, "fast": cmd_fast}[a.cmd](a)
+
+
+if __name__ == "__main__":
+    main()
