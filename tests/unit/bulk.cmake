@@ -1,0 +1,4 @@
+# SPDX-License-Identifier: MIT
+# Bulk upload readers (bulk/csv.c, records.c, multipart.c); included from
+# tests/unit/CMakeLists.txt.
+ed_unit_test(test_bulk_csv ${CMAKE_CURRENT_LIST_DIR}/bulk/test_bulk_csv.c)
