@@ -246,7 +246,8 @@ static void end_field(struct csv *p)
     if (p->drop_row || p->drop_cell || p->err != CSV_ROW_OK)
         return;
     s = &p->spans[p->nspans - 1];
-    if (!utf8_ok((const unsigned char *)p->buf + s->start, s->len))
+    if (s->len > 0 &&
+        !utf8_ok((const unsigned char *)p->buf + s->start, s->len))
         row_error(p, CSV_ROW_BAD_UTF8, p->nfields);
 }
 
