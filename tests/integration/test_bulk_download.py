@@ -181,14 +181,7 @@ class BulkDownload(unittest.TestCase):
         self.assertEqual(s["status"], "RUNNING")
         self.assertLess(s["recordsCount"], KILL)
         # kill -9 mid-export, start again on the same data
-        self.hub.ed.kill9()
-        self.hub.ed.log.close()
-        data = os.path.join(self.hub.tmp, "data")
-        self.hub.ed = h.start_elementsd(
-            data, "--hubspot-app-url", self.hub.sim.base, "--hubspot-api-url",
-            self.hub.sim.base, "--throttle", "0", "--search-throttle", "0",
-            *ED_FLAGS)
-        self.hub.base = self.hub.ed.base + h.API_BASE
+        self.restart(kill=True)
         s = self.wait(job)
         self.assertEqual(s["recordsCount"], KILL)
         ids = [r["id"] for r in self.lines(job)]
@@ -294,6 +287,11 @@ class BulkDownload(unittest.TestCase):
         self.assertEqual(self.call("GET", "/bulk/jobs", token=other).json(), [])
         # the date bound went to HubSpot as a filter on lastmodifieddate
         self.assertEqual(len(self.lines(job)), 5)
+        props = [f["propertyName"] for x in self.hub.sim_seen(
+            "/crm/v3/objects/contacts/search", "POST")
+            for g in json.loads(x["body"])["filterGroups"]
+            for f in g["filters"]]
+        self.assertIn("lastmodifieddate", props)
         # the wrong object name
         r = self.call("GET", "/bulk/%d/companies" % job)
         self.assertEqual(r.status, 404, r)
@@ -344,6 +342,71 @@ class BulkDownload(unittest.TestCase):
         r = self.call("GET", "/bulk/jobs", query={"where": "color = 'red'"})
         self.assertEqual(r.status, 400, r)
         self.assertIn("color", r.json()["message"])
+
+    def test_virtual_resource(self):
+        r = self.hub.platform_call(
+            "POST", "/organizations/objects/bulkContact/definitions",
+            {"fields": [{"path": "id", "type": "string"},
+                        {"path": "mail", "type": "string"},
+                        {"path": "family", "type": "string"}]})
+        self.assertEqual(r.status, 200, r)
+        r = self.hub.platform_call(
+            "POST",
+            "/organizations/elements/hubspotcrm/transformations/bulkContact",
+            {"vendorName": "contacts", "fields": [
+                {"path": "id", "type": "string", "vendorPath": "id"},
+                {"path": "mail", "vendorPath": "properties.email"},
+                {"path": "family", "vendorPath": "properties.lastname"}]})
+        self.assertEqual(r.status, 200, r)
+        self.seed("Vdr", 230, 950000)
+        job = self.query("select * from bulkContact where family = 'Vdr'")
+        s = self.wait(job)
+        self.assertEqual(s["objectName"], "bulkContact")
+        recs = self.lines(job, "bulkContact",
+                          query={"json": '{"convertToNativeType":false}'})
+        self.assertEqual(len(recs), 230)
+        self.assertEqual(sorted(int(r["id"]) for r in recs),
+                         list(range(950000, 950230)))
+        self.assertEqual(set(recs[0]), {"id", "mail", "family"})
+        self.assertTrue(all(r["family"] == "Vdr" for r in recs))
+
+    def test_files_go_with_their_instance(self):
+        inst = self.hub.instance(name="doomed")
+        self.seed("Gone", 3, 980000)
+        r = self.hub.call(inst["token"], "POST", "/bulk/query", query={
+            "q": "select * from contacts where lastname = 'Gone'"})
+        self.assertEqual(r.status, 200, r)
+        job = r.json()["id"]
+        end = time.time() + 30
+        while time.time() < end:
+            r = self.hub.call(inst["token"], "GET", "/bulk/%d/status" % job)
+            if r.json()["status"] == "COMPLETED":
+                break
+            time.sleep(0.1)
+        path = os.path.join(self.hub.tmp, "data", "bulk", "job-%d.bin" % job)
+        self.assertTrue(os.path.exists(path))
+        r = self.hub.platform_call("DELETE", "/instances/%d" % inst["id"])
+        self.assertEqual(r.status, 200, r)
+        # the job went with the instance; its file goes at the next sweep
+        # (at start, then every 10 minutes)
+        self.restart()
+        end = time.time() + 30
+        while os.path.exists(path) and time.time() < end:
+            time.sleep(0.1)
+        self.assertFalse(os.path.exists(path))
+
+    def restart(self, kill=False):
+        if kill:
+            self.hub.ed.kill9()
+            self.hub.ed.log.close()
+        else:
+            self.assertEqual(self.hub.ed.stop(), 0)
+        data = os.path.join(self.hub.tmp, "data")
+        self.hub.ed = h.start_elementsd(
+            data, "--hubspot-app-url", self.hub.sim.base, "--hubspot-api-url",
+            self.hub.sim.base, "--throttle", "0", "--search-throttle", "0",
+            *ED_FLAGS)
+        self.hub.base = self.hub.ed.base + h.API_BASE
 
 
 if __name__ == "__main__":
