@@ -17,6 +17,7 @@
 #include "domain/credentials.h"
 #include "domain/instance_cache.h"
 #include "domain/vdr.h"
+#include "bulk/bulk.h"
 #include "events/events.h"
 #include "core/config.h"
 #include "core/log.h"
@@ -189,7 +190,7 @@ static int cmd_serve(int argc, char **argv)
     if (http_server_start(&app, &srv, &port) != ED_OK)
         goto out;
     creds_refresher_start(&app);
-    if (events_start(&app) != ED_OK)
+    if (events_start(&app) != ED_OK || bulk_start(&app) != ED_OK)
         goto stop;
     ed_info(NULL,
             "msg=\"elementsd listening\" listen=%s port=%u db=%s "
@@ -202,6 +203,7 @@ static int cmd_serve(int argc, char **argv)
     rc = 0;
 stop:
     http_server_stop(srv);
+    bulk_stop();
     events_stop();
     creds_refresher_stop();
 out:

@@ -58,6 +58,8 @@ extern const struct ed_route api_vdr_routes[];
 /* Virtual resources, the VDR v2 view: /common-resources, /vdrs
  * (api_vdrs.c). */
 extern const struct ed_route api_vdrs_routes[];
+/* Bulk jobs (api_bulk.c). */
+extern const struct ed_route api_bulk_routes[];
 /* HubSpot webhooks in (api_webhooks.c). */
 extern const struct ed_route api_webhooks_routes[];
 /* Console pages and assets, outside the API base path (api_console.c). */

@@ -117,6 +117,18 @@ static const struct cfg_row rows[] = {
     ROW_I("script-memory-mb", "ELEMENTSD_SCRIPT_MEMORY_MB", "32", 1, 4096,
           script_memory_mb,
           "memory one transformation script run may use (MiB)"),
+    ROW_I("bulk-jobs", "ELEMENTSD_BULK_JOBS", "2", 1, 64, bulk_jobs,
+          "bulk jobs one node runs at once"),
+    ROW_I("bulk-retention-hours", "ELEMENTSD_BULK_RETENTION_HOURS", "72", 1,
+          87600, bulk_retention_hours,
+          "hours a finished bulk job's results file is kept"),
+    ROW_I("bulk-lease-ms", "ELEMENTSD_BULK_LEASE_MS", "60000", 500, 3600000,
+          bulk_lease_ms,
+          "lease of a running bulk job, renewed at each step (ms; a node "
+          "that dies leaves its jobs to others once it runs out)"),
+    ROW_I("bulk-result-max", "ELEMENTSD_BULK_RESULT_MAX", "67108864", 65536,
+          1073741824, bulk_result_max,
+          "largest bulk results body served (bytes; built in memory)"),
 };
 #define NROWS (sizeof(rows) / sizeof(rows[0]))
 

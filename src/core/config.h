@@ -41,6 +41,10 @@ struct ed_config {
     int64_t script_threads;   /* transformation script workers */
     int64_t script_cpu_ms;    /* CPU time of one script run */
     int64_t script_memory_mb; /* engine heap of one script run */
+    int64_t bulk_jobs;        /* bulk jobs run at once per node */
+    int64_t bulk_retention_hours; /* finished results kept this long */
+    int64_t bulk_lease_ms;        /* lease of a running bulk job */
+    int64_t bulk_result_max;      /* largest results body (bytes) */
 };
 
 /* Fill defaults, then environment, then argv (flags only; positional

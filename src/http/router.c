@@ -25,6 +25,7 @@ static const struct ed_route *const route_sets[] = {
     api_webhooks_routes,
     api_vdr_routes,
     api_vdrs_routes,
+    api_bulk_routes,
     NULL,
 };
 

@@ -676,3 +676,131 @@ enum ed_err store_vdr_object_delete(struct store *s, int64_t org_id,
         vdr_announce(s, org_id);
     return err;
 }
+
+/* --- bulk jobs (issue 13) ------------------------------------------------ */
+
+void store_bulk_job_cleanup(struct store_bulk_job *j)
+{
+    if (!j)
+        return;
+    free(j->direction);
+    free(j->object_name);
+    free(j->status);
+    free(j->query);
+    free(j->options);
+    free(j->checkpoint);
+    free(j->message);
+    free(j->claimed_by);
+    free(j->file_name);
+    memset(j, 0, sizeof(*j));
+}
+
+void store_bulk_jobs_free(struct store_bulk_job *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        store_bulk_job_cleanup(&list[i]);
+    free(list);
+}
+
+bool store_bulk_finished(const char *status)
+{
+    static const char *const done[] = {"COMPLETED", "CANCELLED", "ERROR",
+                                       "ABORTED"};
+    for (size_t i = 0; status && i < sizeof(done) / sizeof(done[0]); i++)
+        if (strcmp(status, done[i]) == 0)
+            return true;
+    return false;
+}
+
+void store_bulk_errors_free(struct store_bulk_error *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(list[i].message);
+        free(list[i].record);
+    }
+    free(list);
+}
+
+enum ed_err store_bulk_create(struct store *s, struct store_bulk_job *j)
+{
+    return s->ops->bulk_create(s, j);
+}
+
+enum ed_err store_bulk_get(struct store *s, int64_t org_id, int64_t instance_id,
+                           int64_t id, struct store_bulk_job *out)
+{
+    return s->ops->bulk_get(s, org_id, instance_id, id, out);
+}
+
+enum ed_err store_bulk_list(struct store *s, int64_t org_id,
+                            int64_t instance_id,
+                            const struct store_bulk_filter *f,
+                            int64_t before_id, size_t max,
+                            struct store_bulk_job **out, size_t *n)
+{
+    static const struct store_bulk_filter none = {NULL, NULL, NULL, -1, -1};
+    return s->ops->bulk_list(s, org_id, instance_id, f ? f : &none, before_id,
+                             max, out, n);
+}
+
+enum ed_err store_bulk_claim(struct store *s, int64_t now_ms,
+                             int64_t lease_until_ms, const char *owner,
+                             size_t max, struct store_bulk_job **out, size_t *n)
+{
+    return s->ops->bulk_claim(s, now_ms, lease_until_ms, owner, max, out, n);
+}
+
+enum ed_err store_bulk_checkpoint(struct store *s,
+                                  const struct store_bulk_job *j,
+                                  const char *owner, int64_t lease_until_ms,
+                                  bool *cancel)
+{
+    *cancel = false;
+    return s->ops->bulk_checkpoint(s, j, owner, lease_until_ms, cancel);
+}
+
+enum ed_err store_bulk_finish(struct store *s, const struct store_bulk_job *j,
+                              const char *owner)
+{
+    return s->ops->bulk_finish(s, j, owner);
+}
+
+enum ed_err store_bulk_cancel(struct store *s, int64_t org_id,
+                              int64_t instance_id, int64_t id, int64_t now_ms,
+                              char **status)
+{
+    *status = NULL;
+    return s->ops->bulk_cancel(s, org_id, instance_id, id, now_ms, status);
+}
+
+enum ed_err store_bulk_delete(struct store *s, int64_t id)
+{
+    return s->ops->bulk_delete(s, id);
+}
+
+enum ed_err store_bulk_expired(struct store *s, int64_t finished_before_ms,
+                               int64_t after_id, int64_t *ids, size_t max,
+                               size_t *n)
+{
+    return s->ops->bulk_expired(s, finished_before_ms, after_id, ids, max, n);
+}
+
+enum ed_err store_bulk_drop_file(struct store *s, int64_t id)
+{
+    return s->ops->bulk_drop_file(s, id);
+}
+
+enum ed_err store_bulk_errors_add(struct store *s, int64_t job_id,
+                                  const struct store_bulk_error *rows, size_t n)
+{
+    if (n == 0)
+        return ED_OK;
+    return s->ops->bulk_errors_add(s, job_id, rows, n);
+}
+
+enum ed_err store_bulk_errors_list(struct store *s, int64_t job_id,
+                                   int64_t after_row, size_t max,
+                                   struct store_bulk_error **out, size_t *n)
+{
+    return s->ops->bulk_errors_list(s, job_id, after_row, max, out, n);
+}

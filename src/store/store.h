@@ -482,4 +482,114 @@ enum ed_err store_vdr_object_delete(struct store *s, int64_t org_id,
 void store_set_vdr_hook(struct store *s, void (*fn)(void *ud, int64_t org_id),
                         void *ud);
 
+/* --- bulk jobs (issue 13; src/bulk/) ----------------------------------------
+ *
+ * One row per bulk job. Times are epoch milliseconds (0 = not yet). A job
+ * runs on one node at a time under a lease (claimed_by, lease_until): a node
+ * that dies leaves a lease that runs out, and the job is claimed again and
+ * resumes from its checkpoint. Statuses: CREATED, RUNNING,
+ * CANCELLATION_PENDING, and the finished ones COMPLETED, CANCELLED, ERROR,
+ * ABORTED. Deleting an instance deletes its jobs and their errors. */
+struct store_bulk_job {
+    int64_t id;
+    int64_t org_id;
+    int64_t instance_id;
+    char *direction; /* "DOWNLOAD" | "UPLOAD" */
+    char *object_name;
+    char *status;
+    char *query;      /* the job's query text (a CEQL select) */
+    char *options;    /* JSON object text */
+    char *checkpoint; /* JSON object text ("{}" until the first step) */
+    int64_t records_count;
+    int64_t failed_count;
+    char *message;    /* why it failed, or NULL */
+    char *claimed_by; /* "" when unclaimed */
+    int64_t lease_until;
+    int64_t created_at;
+    int64_t started_at;
+    int64_t finished_at;
+    char *file_name; /* results file under <data-dir>/bulk/, or "" */
+};
+void store_bulk_job_cleanup(struct store_bulk_job *j);
+void store_bulk_jobs_free(struct store_bulk_job *list, size_t n);
+/* True for a finished status (COMPLETED, CANCELLED, ERROR, ABORTED). */
+bool store_bulk_finished(const char *status);
+
+/* Insert j (status CREATED unless set; created_at as given); sets j->id. */
+enum ed_err store_bulk_create(struct store *s, struct store_bulk_job *j);
+/* Job id of organization org_id (0: any) and instance instance_id (0: any);
+ * ED_ERR_NOT_FOUND otherwise. */
+enum ed_err store_bulk_get(struct store *s, int64_t org_id, int64_t instance_id,
+                           int64_t id, struct store_bulk_job *out);
+/* Filters of store_bulk_list: NULL / -1 = any. */
+struct store_bulk_filter {
+    const char *status;
+    const char *direction;
+    const char *object_name;
+    int64_t records_min; /* records_count >= records_min */
+    int64_t records_max; /* records_count <= records_max */
+};
+/* The jobs of an instance (instance_id 0: of the organization), newest
+ * first, id < before_id (0: from the newest), at most max. */
+enum ed_err store_bulk_list(struct store *s, int64_t org_id,
+                            int64_t instance_id,
+                            const struct store_bulk_filter *f,
+                            int64_t before_id, size_t max,
+                            struct store_bulk_job **out, size_t *n);
+/* Claim at most max runnable jobs (CREATED, RUNNING or
+ * CANCELLATION_PENDING whose lease ran out at now_ms), oldest first: each is
+ * leased to owner until lease_until_ms, CREATED becomes RUNNING and
+ * started_at is set once. One node per job (FOR UPDATE SKIP LOCKED on
+ * PostgreSQL). */
+enum ed_err store_bulk_claim(struct store *s, int64_t now_ms,
+                             int64_t lease_until_ms, const char *owner,
+                             size_t max, struct store_bulk_job **out,
+                             size_t *n);
+/* A step of owner's job j: write checkpoint, records_count, failed_count
+ * and renew the lease to lease_until_ms, only while owner holds the job
+ * (ED_ERR_NOT_FOUND otherwise). *cancel is set when the job has been asked
+ * to stop (CANCELLATION_PENDING). Durable on return. */
+enum ed_err store_bulk_checkpoint(struct store *s,
+                                  const struct store_bulk_job *j,
+                                  const char *owner, int64_t lease_until_ms,
+                                  bool *cancel);
+/* End owner's job j: status (a finished one), message, counts, checkpoint,
+ * finished_at from j; the lease is dropped. ED_ERR_NOT_FOUND when owner no
+ * longer holds it. */
+enum ed_err store_bulk_finish(struct store *s, const struct store_bulk_job *j,
+                              const char *owner);
+/* Cancel job id of org_id/instance_id: CREATED → CANCELLED (finished_at =
+ * now_ms) at once; RUNNING → CANCELLATION_PENDING (the engine stops at its
+ * next step); CANCELLATION_PENDING stays. *status (heap) is the status
+ * after the call. ED_ERR_NOT_FOUND: no such job; ED_ERR_EXISTS: finished
+ * already (*status tells how). */
+enum ed_err store_bulk_cancel(struct store *s, int64_t org_id,
+                              int64_t instance_id, int64_t id, int64_t now_ms,
+                              char **status);
+/* Delete job id (its errors go with it). */
+enum ed_err store_bulk_delete(struct store *s, int64_t id);
+/* Ids (ascending, > after_id, at most max) of jobs finished before
+ * finished_before_ms that still name a results file (retention sweep). */
+enum ed_err store_bulk_expired(struct store *s, int64_t finished_before_ms,
+                               int64_t after_id, int64_t *ids, size_t max,
+                               size_t *n);
+/* Forget job id's results file (file_name ""). */
+enum ed_err store_bulk_drop_file(struct store *s, int64_t id);
+
+struct store_bulk_error {
+    int64_t row;
+    char *message;
+    char *record; /* JSON text, or NULL */
+};
+void store_bulk_errors_free(struct store_bulk_error *list, size_t n);
+/* Add n errors of job_id in one transaction (a row already there is
+ * replaced). */
+enum ed_err store_bulk_errors_add(struct store *s, int64_t job_id,
+                                  const struct store_bulk_error *rows,
+                                  size_t n);
+/* Errors of job_id with row > after_row, by row, at most max. */
+enum ed_err store_bulk_errors_list(struct store *s, int64_t job_id,
+                                   int64_t after_row, size_t max,
+                                   struct store_bulk_error **out, size_t *n);
+
 #endif

@@ -156,6 +156,40 @@ struct store_ops {
     /* Optional: announce a virtual-resource change of org_id to the other
      * processes (after commit). */
     void (*vdr_publish)(struct store *s, int64_t org_id);
+    /* bulk jobs (store.h) */
+    enum ed_err (*bulk_create)(struct store *s, struct store_bulk_job *j);
+    enum ed_err (*bulk_get)(struct store *s, int64_t org_id,
+                            int64_t instance_id, int64_t id,
+                            struct store_bulk_job *out);
+    enum ed_err (*bulk_list)(struct store *s, int64_t org_id,
+                             int64_t instance_id,
+                             const struct store_bulk_filter *f,
+                             int64_t before_id, size_t max,
+                             struct store_bulk_job **out, size_t *n);
+    enum ed_err (*bulk_claim)(struct store *s, int64_t now_ms,
+                              int64_t lease_until_ms, const char *owner,
+                              size_t max, struct store_bulk_job **out,
+                              size_t *n);
+    enum ed_err (*bulk_checkpoint)(struct store *s,
+                                   const struct store_bulk_job *j,
+                                   const char *owner, int64_t lease_until_ms,
+                                   bool *cancel);
+    enum ed_err (*bulk_finish)(struct store *s, const struct store_bulk_job *j,
+                               const char *owner);
+    enum ed_err (*bulk_cancel)(struct store *s, int64_t org_id,
+                               int64_t instance_id, int64_t id, int64_t now_ms,
+                               char **status);
+    enum ed_err (*bulk_delete)(struct store *s, int64_t id);
+    enum ed_err (*bulk_expired)(struct store *s, int64_t finished_before_ms,
+                                int64_t after_id, int64_t *ids, size_t max,
+                                size_t *n);
+    enum ed_err (*bulk_drop_file)(struct store *s, int64_t id);
+    enum ed_err (*bulk_errors_add)(struct store *s, int64_t job_id,
+                                   const struct store_bulk_error *rows,
+                                   size_t n);
+    enum ed_err (*bulk_errors_list)(struct store *s, int64_t job_id,
+                                    int64_t after_row, size_t max,
+                                    struct store_bulk_error **out, size_t *n);
 };
 
 struct store {

@@ -2326,6 +2326,361 @@ static enum ed_err pg_vdr_object_delete(struct store *base, int64_t org_id,
     return tx_commit(&tx);
 }
 
+/* --- bulk jobs (issue 13) ------------------------------------------------ */
+
+#define PG_BULK_COLS                                                           \
+    "id, org_id, instance_id, direction, object_name, status, query, "         \
+    "options, checkpoint, records_count, failed_count, message, claimed_by, "  \
+    "lease_until, created_at, started_at, finished_at, file_name"
+
+static void pg_bulk_rows(PGresult *res, struct store_bulk_job **out, size_t *n)
+{
+    int rows = PQntuples(res);
+    struct store_bulk_job *list = NULL;
+    if (rows > 0)
+        list = ed_calloc((size_t)rows, sizeof(*list));
+    for (int r = 0; r < rows; r++) {
+        struct store_bulk_job *j = &list[r];
+        j->id = col_i64(res, r, 0);
+        j->org_id = col_i64(res, r, 1);
+        j->instance_id = col_i64(res, r, 2);
+        j->direction = col_text(res, r, 3);
+        j->object_name = col_text(res, r, 4);
+        j->status = col_text(res, r, 5);
+        j->query = col_text(res, r, 6);
+        j->options = col_text(res, r, 7);
+        j->checkpoint = col_text(res, r, 8);
+        j->records_count = col_i64(res, r, 9);
+        j->failed_count = col_i64(res, r, 10);
+        j->message = col_text(res, r, 11);
+        j->claimed_by = col_text(res, r, 12);
+        j->lease_until = col_i64(res, r, 13);
+        j->created_at = col_i64(res, r, 14);
+        j->started_at = col_i64(res, r, 15);
+        j->finished_at = col_i64(res, r, 16);
+        j->file_name = col_text(res, r, 17);
+    }
+    *out = list;
+    *n = (size_t)(rows > 0 ? rows : 0);
+}
+
+static enum ed_err pg_bulk_create(struct store *base, struct store_bulk_job *j)
+{
+    struct pg_params p = {0};
+    PGresult *res;
+    p_i64(&p, j->org_id);
+    p_i64(&p, j->instance_id);
+    p_text(&p, j->direction);
+    p_text(&p, j->object_name);
+    p_text(&p, j->status ? j->status : "CREATED");
+    p_text(&p, j->query ? j->query : "");
+    p_text(&p, j->options ? j->options : "{}");
+    p_text(&p, j->checkpoint ? j->checkpoint : "{}");
+    p_i64(&p, j->created_at);
+    p_text(&p, j->file_name ? j->file_name : "");
+    enum ed_err err = pg_query(
+        (struct store_pg *)base,
+        "INSERT INTO bulk_jobs (org_id, instance_id, direction, object_name, "
+        "status, query, options, checkpoint, created_at, file_name) VALUES "
+        "($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) RETURNING id",
+        &p, false, &res);
+    if (!err && PQntuples(res) == 1)
+        j->id = col_i64(res, 0, 0);
+    else if (err == ED_ERR_EXISTS) /* the instance is gone */
+        err = ED_ERR_NOT_FOUND;
+    PQclear(res);
+    return err;
+}
+
+static enum ed_err pg_bulk_get(struct store *base, int64_t org_id,
+                               int64_t instance_id, int64_t id,
+                               struct store_bulk_job *out)
+{
+    struct pg_params p = {0};
+    PGresult *res;
+    struct store_bulk_job *list = NULL;
+    size_t n = 0;
+    p_i64(&p, id);
+    p_i64(&p, org_id);
+    p_i64(&p, instance_id);
+    enum ed_err err = pg_query((struct store_pg *)base,
+                               "SELECT " PG_BULK_COLS " FROM bulk_jobs WHERE "
+                               "id=$1 AND ($2=0 OR org_id=$2) AND ($3=0 OR "
+                               "instance_id=$3)",
+                               &p, true, &res);
+    if (!err)
+        pg_bulk_rows(res, &list, &n);
+    PQclear(res);
+    if (!err && n == 0)
+        err = ED_ERR_NOT_FOUND;
+    if (!err) {
+        *out = list[0];
+        free(list);
+    } else {
+        store_bulk_jobs_free(list, n);
+    }
+    return err;
+}
+
+static enum ed_err pg_bulk_list(struct store *base, int64_t org_id,
+                                int64_t instance_id,
+                                const struct store_bulk_filter *f,
+                                int64_t before_id, size_t max,
+                                struct store_bulk_job **out, size_t *n)
+{
+    struct pg_params p = {0};
+    PGresult *res;
+    *out = NULL;
+    *n = 0;
+    p_i64(&p, org_id);
+    p_i64(&p, instance_id);
+    p_i64(&p, before_id);
+    p_text(&p, f->status);
+    p_text(&p, f->direction);
+    p_text(&p, f->object_name);
+    p_i64(&p, f->records_min);
+    p_i64(&p, f->records_max);
+    p_i64(&p, (int64_t)max);
+    enum ed_err err = pg_query(
+        (struct store_pg *)base,
+        "SELECT " PG_BULK_COLS " FROM bulk_jobs WHERE org_id=$1 AND ($2=0 OR "
+        "instance_id=$2) AND ($3=0 OR id < $3) AND ($4::text IS NULL OR "
+        "status=$4) AND ($5::text IS NULL OR direction=$5) AND ($6::text IS "
+        "NULL OR object_name=$6) AND ($7 < 0 OR records_count >= $7) AND ($8 "
+        "< 0 OR records_count <= $8) ORDER BY id DESC LIMIT $9",
+        &p, true, &res);
+    if (!err)
+        pg_bulk_rows(res, out, n);
+    PQclear(res);
+    return err;
+}
+
+static enum ed_err pg_bulk_claim(struct store *base, int64_t now_ms,
+                                 int64_t lease_until_ms, const char *owner,
+                                 size_t max, struct store_bulk_job **out,
+                                 size_t *n)
+{
+    struct pg_params p = {0};
+    PGresult *res;
+    *out = NULL;
+    *n = 0;
+    p_i64(&p, lease_until_ms);
+    p_text(&p, owner);
+    p_i64(&p, now_ms);
+    p_i64(&p, (int64_t)max);
+    enum ed_err err = pg_query(
+        (struct store_pg *)base,
+        "UPDATE bulk_jobs SET lease_until=$1, claimed_by=$2, status=CASE "
+        "status WHEN 'CREATED' THEN 'RUNNING' ELSE status END, started_at="
+        "CASE started_at WHEN 0 THEN $3 ELSE started_at END WHERE id IN "
+        "(SELECT id FROM bulk_jobs WHERE status IN ('CREATED','RUNNING',"
+        "'CANCELLATION_PENDING') AND lease_until < $3 ORDER BY id LIMIT $4 "
+        "FOR UPDATE SKIP LOCKED) RETURNING " PG_BULK_COLS,
+        &p, false, &res);
+    if (!err)
+        pg_bulk_rows(res, out, n);
+    PQclear(res);
+    return err;
+}
+
+static enum ed_err pg_bulk_checkpoint(struct store *base,
+                                      const struct store_bulk_job *j,
+                                      const char *owner, int64_t lease_until_ms,
+                                      bool *cancel)
+{
+    struct pg_params p = {0};
+    PGresult *res;
+    p_text(&p, j->checkpoint ? j->checkpoint : "{}");
+    p_i64(&p, j->records_count);
+    p_i64(&p, j->failed_count);
+    p_i64(&p, lease_until_ms);
+    p_text(&p, j->file_name ? j->file_name : "");
+    p_i64(&p, j->id);
+    p_text(&p, owner);
+    enum ed_err err = pg_query(
+        (struct store_pg *)base,
+        "UPDATE bulk_jobs SET checkpoint=$1, records_count=$2, "
+        "failed_count=$3, lease_until=$4, file_name=$5 WHERE id=$6 AND "
+        "claimed_by=$7 AND status IN ('RUNNING','CANCELLATION_PENDING') "
+        "RETURNING status",
+        &p, false, &res);
+    if (!err && PQntuples(res) != 1)
+        err = ED_ERR_NOT_FOUND;
+    if (!err)
+        *cancel = strcmp(PQgetvalue(res, 0, 0), "CANCELLATION_PENDING") == 0;
+    PQclear(res);
+    return err;
+}
+
+static enum ed_err pg_bulk_finish(struct store *base,
+                                  const struct store_bulk_job *j,
+                                  const char *owner)
+{
+    struct pg_params p = {0};
+    PGresult *res;
+    p_text(&p, j->status);
+    p_text(&p, j->message);
+    p_i64(&p, j->records_count);
+    p_i64(&p, j->failed_count);
+    p_text(&p, j->checkpoint ? j->checkpoint : "{}");
+    p_i64(&p, j->finished_at);
+    p_i64(&p, j->id);
+    p_text(&p, owner);
+    enum ed_err err = pg_query(
+        (struct store_pg *)base,
+        "UPDATE bulk_jobs SET status=$1, message=$2, records_count=$3, "
+        "failed_count=$4, checkpoint=$5, finished_at=$6, lease_until=0, "
+        "claimed_by='' WHERE id=$7 AND claimed_by=$8",
+        &p, false, &res);
+    if (!err && !pg_changed(res))
+        err = ED_ERR_NOT_FOUND;
+    PQclear(res);
+    return err;
+}
+
+static enum ed_err pg_bulk_cancel(struct store *base, int64_t org_id,
+                                  int64_t instance_id, int64_t id,
+                                  int64_t now_ms, char **status)
+{
+    struct pg_params p = {0};
+    PGresult *res;
+    p_i64(&p, id);
+    p_i64(&p, org_id);
+    p_i64(&p, instance_id);
+    p_i64(&p, now_ms);
+    enum ed_err err = pg_query(
+        (struct store_pg *)base,
+        "WITH cur AS (SELECT id, status FROM bulk_jobs WHERE id=$1 AND "
+        "org_id=$2 AND ($3=0 OR instance_id=$3) FOR UPDATE), upd AS (UPDATE "
+        "bulk_jobs b SET status=CASE cur.status WHEN 'CREATED' THEN "
+        "'CANCELLED' ELSE 'CANCELLATION_PENDING' END, finished_at=CASE "
+        "cur.status WHEN 'CREATED' THEN $4 ELSE b.finished_at END FROM cur "
+        "WHERE b.id=cur.id AND cur.status IN ('CREATED','RUNNING') RETURNING "
+        "b.status) SELECT cur.status, (SELECT status FROM upd) FROM cur",
+        &p, false, &res);
+    if (!err && PQntuples(res) != 1)
+        err = ED_ERR_NOT_FOUND;
+    if (!err) {
+        bool was_done = store_bulk_finished(PQgetvalue(res, 0, 0));
+        *status = col_text(res, 0, PQgetisnull(res, 0, 1) ? 0 : 1);
+        if (was_done)
+            err = ED_ERR_EXISTS;
+    }
+    PQclear(res);
+    return err;
+}
+
+static enum ed_err pg_bulk_exec(struct store *base, const char *sql, int64_t a,
+                                bool *changed)
+{
+    struct pg_params p = {0};
+    PGresult *res;
+    p_i64(&p, a);
+    enum ed_err err = pg_query((struct store_pg *)base, sql, &p, false, &res);
+    if (!err && changed)
+        *changed = pg_changed(res);
+    PQclear(res);
+    return err;
+}
+
+static enum ed_err pg_bulk_delete(struct store *base, int64_t id)
+{
+    bool changed = false;
+    enum ed_err err = pg_bulk_exec(base, "DELETE FROM bulk_jobs WHERE id=$1",
+                                   id, &changed);
+    return !err && !changed ? ED_ERR_NOT_FOUND : err;
+}
+
+static enum ed_err pg_bulk_drop_file(struct store *base, int64_t id)
+{
+    return pg_bulk_exec(base, "UPDATE bulk_jobs SET file_name='' WHERE id=$1",
+                        id, NULL);
+}
+
+static enum ed_err pg_bulk_expired(struct store *base,
+                                   int64_t finished_before_ms, int64_t after_id,
+                                   int64_t *ids, size_t max, size_t *n)
+{
+    struct pg_params p = {0};
+    PGresult *res;
+    size_t k = 0;
+    p_i64(&p, after_id);
+    p_i64(&p, finished_before_ms);
+    p_i64(&p, (int64_t)max);
+    enum ed_err err = pg_query(
+        (struct store_pg *)base,
+        "SELECT id FROM bulk_jobs WHERE id > $1 AND finished_at > 0 AND "
+        "finished_at < $2 AND file_name <> '' ORDER BY id LIMIT $3",
+        &p, true, &res);
+    if (!err)
+        for (int r = 0; r < PQntuples(res) && k < max; r++)
+            ids[k++] = col_i64(res, r, 0);
+    PQclear(res);
+    *n = k;
+    return err;
+}
+
+static enum ed_err pg_bulk_errors_add(struct store *base, int64_t job_id,
+                                      const struct store_bulk_error *rows,
+                                      size_t n)
+{
+    struct pg_tx tx;
+    enum ed_err err = tx_begin((struct store_pg *)base, &tx);
+    if (err)
+        return err;
+    for (size_t i = 0; i < n && !err; i++) {
+        struct pg_params p = {0};
+        p_i64(&p, job_id);
+        p_i64(&p, rows[i].row);
+        p_text(&p, rows[i].message ? rows[i].message : "");
+        p_text(&p, rows[i].record);
+        PQclear(pg_run(tx.c,
+                       "INSERT INTO bulk_errors (job_id, row_no, message, "
+                       "record) VALUES ($1,$2,$3,$4) ON CONFLICT (job_id, "
+                       "row_no) DO UPDATE SET message=excluded.message, "
+                       "record=excluded.record",
+                       &p, false, &err));
+    }
+    if (err) {
+        tx_rollback(&tx);
+        return err == ED_ERR_EXISTS ? ED_ERR_NOT_FOUND : err;
+    }
+    return tx_commit(&tx);
+}
+
+static enum ed_err pg_bulk_errors_list(struct store *base, int64_t job_id,
+                                       int64_t after_row, size_t max,
+                                       struct store_bulk_error **out, size_t *n)
+{
+    struct pg_params p = {0};
+    PGresult *res;
+    *out = NULL;
+    *n = 0;
+    p_i64(&p, job_id);
+    p_i64(&p, after_row);
+    p_i64(&p, (int64_t)max);
+    enum ed_err err = pg_query((struct store_pg *)base,
+                               "SELECT row_no, message, record FROM "
+                               "bulk_errors WHERE job_id=$1 AND row_no > $2 "
+                               "ORDER BY row_no LIMIT $3",
+                               &p, true, &res);
+    if (!err) {
+        int rows = PQntuples(res);
+        struct store_bulk_error *list = rows > 0 ? ed_calloc((size_t)rows,
+                                                             sizeof(*list))
+                                                 : NULL;
+        for (int r = 0; r < rows; r++) {
+            list[r].row = col_i64(res, r, 0);
+            list[r].message = col_text(res, r, 1);
+            list[r].record = col_text(res, r, 2);
+        }
+        *out = list;
+        *n = (size_t)(rows > 0 ? rows : 0);
+    }
+    PQclear(res);
+    return err;
+}
+
 const struct store_ops store_pg_ops = {
     .name = "postgresql",
     .url_prefix = "postgres",
@@ -2386,4 +2741,16 @@ const struct store_ops store_pg_ops = {
     .vdr_object_put = pg_vdr_object_put,
     .vdr_object_delete = pg_vdr_object_delete,
     .vdr_publish = pg_vdr_publish,
+    .bulk_create = pg_bulk_create,
+    .bulk_get = pg_bulk_get,
+    .bulk_list = pg_bulk_list,
+    .bulk_claim = pg_bulk_claim,
+    .bulk_checkpoint = pg_bulk_checkpoint,
+    .bulk_finish = pg_bulk_finish,
+    .bulk_cancel = pg_bulk_cancel,
+    .bulk_delete = pg_bulk_delete,
+    .bulk_expired = pg_bulk_expired,
+    .bulk_drop_file = pg_bulk_drop_file,
+    .bulk_errors_add = pg_bulk_errors_add,
+    .bulk_errors_list = pg_bulk_errors_list,
 };

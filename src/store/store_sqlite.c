@@ -1897,6 +1897,481 @@ out:
     return err;
 }
 
+/* --- bulk jobs (issue 13) ------------------------------------------------ */
+
+#define BULK_COLS                                                              \
+    "id, org_id, instance_id, direction, object_name, status, query, "         \
+    "options, checkpoint, records_count, failed_count, message, claimed_by, "  \
+    "lease_until, created_at, started_at, finished_at, file_name"
+
+static void bulk_row(sqlite3_stmt *st, struct store_bulk_job *j)
+{
+    j->id = sqlite3_column_int64(st, 0);
+    j->org_id = sqlite3_column_int64(st, 1);
+    j->instance_id = sqlite3_column_int64(st, 2);
+    j->direction = col_text(st, 3);
+    j->object_name = col_text(st, 4);
+    j->status = col_text(st, 5);
+    j->query = col_text(st, 6);
+    j->options = col_text(st, 7);
+    j->checkpoint = col_text(st, 8);
+    j->records_count = sqlite3_column_int64(st, 9);
+    j->failed_count = sqlite3_column_int64(st, 10);
+    j->message = col_text(st, 11);
+    j->claimed_by = col_text(st, 12);
+    j->lease_until = sqlite3_column_int64(st, 13);
+    j->created_at = sqlite3_column_int64(st, 14);
+    j->started_at = sqlite3_column_int64(st, 15);
+    j->finished_at = sqlite3_column_int64(st, 16);
+    j->file_name = col_text(st, 17);
+}
+
+static enum ed_err bulk_rows(sqlite3_stmt *st, struct store_bulk_job **out,
+                             size_t *n)
+{
+    size_t k = 0, cap = 0;
+    struct store_bulk_job *list = NULL;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (k == cap) {
+            cap = cap ? cap * 2 : 8;
+            list = ed_realloc(list, cap * sizeof(*list));
+        }
+        memset(&list[k], 0, sizeof(list[k]));
+        bulk_row(st, &list[k++]);
+    }
+    if (rc != SQLITE_DONE) {
+        store_bulk_jobs_free(list, k);
+        *out = NULL;
+        *n = 0;
+        return rc_err(rc) ? rc_err(rc) : ED_ERR_DB;
+    }
+    *out = list;
+    *n = k;
+    return ED_OK;
+}
+
+static enum ed_err sqlite_bulk_create(struct store *base,
+                                      struct store_bulk_job *j)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    enum ed_err err = prepare(
+        c->db,
+        "INSERT INTO bulk_jobs (org_id, instance_id, direction, object_name, "
+        "status, query, options, checkpoint, created_at, file_name) VALUES "
+        "(?,?,?,?,?,?,?,?,?,?)",
+        &st);
+    if (!err) {
+        sqlite3_bind_int64(st, 1, j->org_id);
+        sqlite3_bind_int64(st, 2, j->instance_id);
+        sqlite3_bind_text(st, 3, j->direction, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 4, j->object_name, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 5, j->status ? j->status : "CREATED", -1,
+                          SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 6, j->query ? j->query : "", -1,
+                          SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 7, j->options ? j->options : "{}", -1,
+                          SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 8, j->checkpoint ? j->checkpoint : "{}", -1,
+                          SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 9, j->created_at);
+        sqlite3_bind_text(st, 10, j->file_name ? j->file_name : "", -1,
+                          SQLITE_TRANSIENT);
+        err = rc_err(sqlite3_step(st));
+        if (err == ED_ERR_EXISTS) /* the instance is gone */
+            err = ED_ERR_NOT_FOUND;
+        if (!err)
+            j->id = sqlite3_last_insert_rowid(c->db);
+    }
+    sqlite3_finalize(st);
+    conn_release(c);
+    return err;
+}
+
+static enum ed_err sqlite_bulk_get(struct store *base, int64_t org_id,
+                                   int64_t instance_id, int64_t id,
+                                   struct store_bulk_job *out)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    struct store_bulk_job *list = NULL;
+    size_t n = 0;
+    enum ed_err err = prepare(c->db,
+                              "SELECT " BULK_COLS " FROM bulk_jobs WHERE id=?1 "
+                              "AND (?2=0 OR org_id=?2) AND (?3=0 OR "
+                              "instance_id=?3)",
+                              &st);
+    if (!err) {
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_int64(st, 2, org_id);
+        sqlite3_bind_int64(st, 3, instance_id);
+        err = bulk_rows(st, &list, &n);
+    }
+    sqlite3_finalize(st);
+    conn_release(c);
+    if (!err && n == 0)
+        err = ED_ERR_NOT_FOUND;
+    if (!err) {
+        *out = list[0];
+        free(list);
+    } else {
+        store_bulk_jobs_free(list, n);
+    }
+    return err;
+}
+
+static enum ed_err sqlite_bulk_list(struct store *base, int64_t org_id,
+                                    int64_t instance_id,
+                                    const struct store_bulk_filter *f,
+                                    int64_t before_id, size_t max,
+                                    struct store_bulk_job **out, size_t *n)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    *out = NULL;
+    *n = 0;
+    enum ed_err err = prepare(
+        c->db,
+        "SELECT " BULK_COLS " FROM bulk_jobs WHERE org_id=?1 AND (?2=0 OR "
+        "instance_id=?2) AND (?3=0 OR id < ?3) AND (?4 IS NULL OR status=?4) "
+        "AND (?5 IS NULL OR direction=?5) AND (?6 IS NULL OR object_name=?6) "
+        "AND (?7 < 0 OR records_count >= ?7) AND (?8 < 0 OR records_count <= "
+        "?8) ORDER BY id DESC LIMIT ?9",
+        &st);
+    if (!err) {
+        sqlite3_bind_int64(st, 1, org_id);
+        sqlite3_bind_int64(st, 2, instance_id);
+        sqlite3_bind_int64(st, 3, before_id);
+        bind_text_or_null(st, 4, f->status);
+        bind_text_or_null(st, 5, f->direction);
+        bind_text_or_null(st, 6, f->object_name);
+        sqlite3_bind_int64(st, 7, f->records_min);
+        sqlite3_bind_int64(st, 8, f->records_max);
+        sqlite3_bind_int64(st, 9, (int64_t)max);
+        err = bulk_rows(st, out, n);
+    }
+    sqlite3_finalize(st);
+    conn_release(c);
+    return err;
+}
+
+static enum ed_err sqlite_bulk_claim(struct store *base, int64_t now_ms,
+                                     int64_t lease_until_ms, const char *owner,
+                                     size_t max, struct store_bulk_job **out,
+                                     size_t *n)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    *out = NULL;
+    *n = 0;
+    enum ed_err err = prepare(
+        c->db,
+        "UPDATE bulk_jobs SET lease_until=?1, claimed_by=?2, status=CASE "
+        "status WHEN 'CREATED' THEN 'RUNNING' ELSE status END, started_at="
+        "CASE started_at WHEN 0 THEN ?3 ELSE started_at END WHERE id IN "
+        "(SELECT id FROM bulk_jobs WHERE status IN ('CREATED','RUNNING',"
+        "'CANCELLATION_PENDING') AND lease_until < ?3 ORDER BY id LIMIT ?4) "
+        "RETURNING " BULK_COLS,
+        &st);
+    if (!err) {
+        sqlite3_bind_int64(st, 1, lease_until_ms);
+        sqlite3_bind_text(st, 2, owner, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 3, now_ms);
+        sqlite3_bind_int64(st, 4, (int64_t)max);
+        err = bulk_rows(st, out, n);
+    }
+    sqlite3_finalize(st);
+    conn_release(c);
+    return err;
+}
+
+static enum ed_err sqlite_bulk_checkpoint(struct store *base,
+                                          const struct store_bulk_job *j,
+                                          const char *owner,
+                                          int64_t lease_until_ms, bool *cancel)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    enum ed_err err = prepare(
+        c->db,
+        "UPDATE bulk_jobs SET checkpoint=?1, records_count=?2, "
+        "failed_count=?3, lease_until=?4, file_name=?5 WHERE id=?6 AND "
+        "claimed_by=?7 AND status IN ('RUNNING','CANCELLATION_PENDING') "
+        "RETURNING status",
+        &st);
+    if (!err) {
+        sqlite3_bind_text(st, 1, j->checkpoint ? j->checkpoint : "{}", -1,
+                          SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 2, j->records_count);
+        sqlite3_bind_int64(st, 3, j->failed_count);
+        sqlite3_bind_int64(st, 4, lease_until_ms);
+        sqlite3_bind_text(st, 5, j->file_name ? j->file_name : "", -1,
+                          SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 6, j->id);
+        sqlite3_bind_text(st, 7, owner, -1, SQLITE_TRANSIENT);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            const char *stt = (const char *)sqlite3_column_text(st, 0);
+            *cancel = stt && strcmp(stt, "CANCELLATION_PENDING") == 0;
+            rc = sqlite3_step(st);
+        } else if (rc == SQLITE_DONE) {
+            err = ED_ERR_NOT_FOUND;
+        }
+        if (!err && rc != SQLITE_DONE)
+            err = rc_err(rc) ? rc_err(rc) : ED_ERR_DB;
+    }
+    sqlite3_finalize(st);
+    conn_release(c);
+    return err;
+}
+
+static enum ed_err sqlite_bulk_finish(struct store *base,
+                                      const struct store_bulk_job *j,
+                                      const char *owner)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    enum ed_err err = prepare(
+        c->db,
+        "UPDATE bulk_jobs SET status=?1, message=?2, records_count=?3, "
+        "failed_count=?4, checkpoint=?5, finished_at=?6, lease_until=0, "
+        "claimed_by='' WHERE id=?7 AND claimed_by=?8",
+        &st);
+    if (!err) {
+        sqlite3_bind_text(st, 1, j->status, -1, SQLITE_TRANSIENT);
+        bind_text_or_null(st, 2, j->message);
+        sqlite3_bind_int64(st, 3, j->records_count);
+        sqlite3_bind_int64(st, 4, j->failed_count);
+        sqlite3_bind_text(st, 5, j->checkpoint ? j->checkpoint : "{}", -1,
+                          SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 6, j->finished_at);
+        sqlite3_bind_int64(st, 7, j->id);
+        sqlite3_bind_text(st, 8, owner, -1, SQLITE_TRANSIENT);
+        err = rc_err(sqlite3_step(st));
+        if (!err && sqlite3_changes(c->db) == 0)
+            err = ED_ERR_NOT_FOUND;
+    }
+    sqlite3_finalize(st);
+    conn_release(c);
+    return err;
+}
+
+static enum ed_err sqlite_bulk_cancel(struct store *base, int64_t org_id,
+                                      int64_t instance_id, int64_t id,
+                                      int64_t now_ms, char **status)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    enum ed_err err = exec_sql(c->db, "BEGIN IMMEDIATE");
+    if (err)
+        goto out;
+    err = prepare(c->db,
+                  "SELECT status FROM bulk_jobs WHERE id=?1 AND org_id=?2 AND "
+                  "(?3=0 OR instance_id=?3)",
+                  &st);
+    if (err)
+        goto rollback;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, org_id);
+    sqlite3_bind_int64(st, 3, instance_id);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        err = ED_ERR_NOT_FOUND;
+        goto rollback;
+    }
+    char *cur = col_text(st, 0);
+    sqlite3_finalize(st);
+    st = NULL;
+    const char *next = NULL;
+    if (strcmp(cur, "CREATED") == 0)
+        next = "CANCELLED";
+    else if (strcmp(cur, "RUNNING") == 0)
+        next = "CANCELLATION_PENDING";
+    else if (store_bulk_finished(cur))
+        err = ED_ERR_EXISTS;
+    if (!next) {
+        *status = cur;
+        goto rollback;
+    }
+    free(cur);
+    *status = ed_strdup(next);
+    if ((err = prepare(c->db,
+                       "UPDATE bulk_jobs SET status=?1, finished_at=CASE ?1 "
+                       "WHEN 'CANCELLED' THEN ?2 ELSE finished_at END WHERE "
+                       "id=?3",
+                       &st)))
+        goto rollback;
+    sqlite3_bind_text(st, 1, next, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, now_ms);
+    sqlite3_bind_int64(st, 3, id);
+    if ((err = rc_err(sqlite3_step(st))))
+        goto rollback;
+    sqlite3_finalize(st);
+    st = NULL;
+    if (!(err = exec_sql(c->db, "COMMIT")))
+        goto out;
+rollback:
+    sqlite3_finalize(st);
+    st = NULL;
+    exec_sql(c->db, "ROLLBACK");
+out:
+    conn_release(c);
+    return err;
+}
+
+/* One statement with one or two int64 parameters; *changed may be NULL. */
+static enum ed_err bulk_exec(struct store *base, const char *sql, int64_t a,
+                             int64_t *changed)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    enum ed_err err = prepare(c->db, sql, &st);
+    if (!err) {
+        sqlite3_bind_int64(st, 1, a);
+        err = rc_err(sqlite3_step(st));
+        if (changed)
+            *changed = sqlite3_changes(c->db);
+    }
+    sqlite3_finalize(st);
+    conn_release(c);
+    return err;
+}
+
+static enum ed_err sqlite_bulk_delete(struct store *base, int64_t id)
+{
+    int64_t k = 0;
+    enum ed_err err = bulk_exec(base, "DELETE FROM bulk_jobs WHERE id=?1", id,
+                                &k);
+    return !err && k == 0 ? ED_ERR_NOT_FOUND : err;
+}
+
+static enum ed_err sqlite_bulk_drop_file(struct store *base, int64_t id)
+{
+    return bulk_exec(base, "UPDATE bulk_jobs SET file_name='' WHERE id=?1", id,
+                     NULL);
+}
+
+static enum ed_err sqlite_bulk_expired(struct store *base,
+                                       int64_t finished_before_ms,
+                                       int64_t after_id, int64_t *ids,
+                                       size_t max, size_t *n)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    size_t k = 0;
+    enum ed_err err = prepare(
+        c->db,
+        "SELECT id FROM bulk_jobs WHERE id > ?1 AND finished_at > 0 AND "
+        "finished_at < ?2 AND file_name <> '' ORDER BY id LIMIT ?3",
+        &st);
+    if (!err) {
+        sqlite3_bind_int64(st, 1, after_id);
+        sqlite3_bind_int64(st, 2, finished_before_ms);
+        sqlite3_bind_int64(st, 3, (int64_t)max);
+        while (k < max && sqlite3_step(st) == SQLITE_ROW)
+            ids[k++] = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    conn_release(c);
+    *n = k;
+    return err;
+}
+
+static enum ed_err sqlite_bulk_errors_add(struct store *base, int64_t job_id,
+                                          const struct store_bulk_error *rows,
+                                          size_t n)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    enum ed_err err = exec_sql(c->db, "BEGIN IMMEDIATE");
+    if (err)
+        goto out;
+    if ((err = prepare(c->db,
+                       "INSERT OR REPLACE INTO bulk_errors (job_id, row_no, "
+                       "message, record) VALUES (?,?,?,?)",
+                       &st)))
+        goto rollback;
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, job_id);
+        sqlite3_bind_int64(st, 2, rows[i].row);
+        sqlite3_bind_text(st, 3, rows[i].message ? rows[i].message : "", -1,
+                          SQLITE_TRANSIENT);
+        bind_text_or_null(st, 4, rows[i].record);
+        if ((err = rc_err(sqlite3_step(st)))) {
+            if (err == ED_ERR_EXISTS) /* the job is gone */
+                err = ED_ERR_NOT_FOUND;
+            goto rollback;
+        }
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if (!(err = exec_sql(c->db, "COMMIT")))
+        goto out;
+rollback:
+    sqlite3_finalize(st);
+    exec_sql(c->db, "ROLLBACK");
+out:
+    conn_release(c);
+    return err;
+}
+
+static enum ed_err sqlite_bulk_errors_list(struct store *base, int64_t job_id,
+                                           int64_t after_row, size_t max,
+                                           struct store_bulk_error **out,
+                                           size_t *n)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    size_t k = 0, cap = 0;
+    struct store_bulk_error *list = NULL;
+    *out = NULL;
+    *n = 0;
+    enum ed_err err = prepare(c->db,
+                              "SELECT row_no, message, record FROM bulk_errors "
+                              "WHERE job_id=?1 AND row_no > ?2 ORDER BY row_no "
+                              "LIMIT ?3",
+                              &st);
+    if (!err) {
+        sqlite3_bind_int64(st, 1, job_id);
+        sqlite3_bind_int64(st, 2, after_row);
+        sqlite3_bind_int64(st, 3, (int64_t)max);
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            if (k == cap) {
+                cap = cap ? cap * 2 : 8;
+                list = ed_realloc(list, cap * sizeof(*list));
+            }
+            list[k].row = sqlite3_column_int64(st, 0);
+            list[k].message = col_text(st, 1);
+            list[k].record = col_text(st, 2);
+            k++;
+        }
+        if (rc != SQLITE_DONE) {
+            store_bulk_errors_free(list, k);
+            list = NULL;
+            k = 0;
+            err = rc_err(rc) ? rc_err(rc) : ED_ERR_DB;
+        }
+    }
+    sqlite3_finalize(st);
+    conn_release(c);
+    *out = list;
+    *n = k;
+    return err;
+}
+
 const struct store_ops store_sqlite_ops = {
     .name = "sqlite",
     .url_prefix = "sqlite:",
@@ -1948,4 +2423,16 @@ const struct store_ops store_sqlite_ops = {
     .vdr_get_id = sqlite_vdr_get_id,
     .vdr_object_put = sqlite_vdr_object_put,
     .vdr_object_delete = sqlite_vdr_object_delete,
+    .bulk_create = sqlite_bulk_create,
+    .bulk_get = sqlite_bulk_get,
+    .bulk_list = sqlite_bulk_list,
+    .bulk_claim = sqlite_bulk_claim,
+    .bulk_checkpoint = sqlite_bulk_checkpoint,
+    .bulk_finish = sqlite_bulk_finish,
+    .bulk_cancel = sqlite_bulk_cancel,
+    .bulk_delete = sqlite_bulk_delete,
+    .bulk_expired = sqlite_bulk_expired,
+    .bulk_drop_file = sqlite_bulk_drop_file,
+    .bulk_errors_add = sqlite_bulk_errors_add,
+    .bulk_errors_list = sqlite_bulk_errors_list,
 };

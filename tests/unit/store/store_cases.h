@@ -712,6 +712,213 @@ static void test_vdr_docs(void)
 
 /* Every case above, in order (test_org_user creates the user the others
  * use). */
+static void bulk_job_of(struct store_bulk_job *j, int64_t org, int64_t inst,
+                        const char *dir, const char *obj, int64_t at)
+{
+    memset(j, 0, sizeof(*j));
+    j->org_id = org;
+    j->instance_id = inst;
+    j->direction = strdup(dir);
+    j->object_name = strdup(obj);
+    j->query = strdup("select * from contacts");
+    j->created_at = at;
+}
+
+/* Bulk jobs: create/get scoped, list with filters and keyset paging, the
+ * lease (one holder; an expired lease is claimable again), checkpoint CAS
+ * and cancellation, finish, cancel's transitions, errors, retention, the
+ * instance's deletion taking its jobs along. */
+static void test_bulk_jobs(void)
+{
+    struct store *s = NULL;
+    struct store_user u = {0};
+    struct store_instance in;
+    struct store_bulk_job a, b, c, got;
+    struct store_bulk_job *list = NULL;
+    size_t n = 0;
+    uint8_t th[32];
+    hash_of(th, 240);
+    CHECK_EQ_INT(store_open(url, &s), ED_OK);
+    CHECK_EQ_INT(store_user_find_by_email(s, "ada@example.com", &u), ED_OK);
+    make_instance(&in, u.org_id, u.id, "hubspot", "bulk");
+    CHECK_EQ_INT(store_instance_create(s, &in, th), ED_OK);
+
+    bulk_job_of(&a, u.org_id, in.id, "DOWNLOAD", "contacts", 1000);
+    bulk_job_of(&b, u.org_id, in.id, "DOWNLOAD", "companies", 2000);
+    bulk_job_of(&c, u.org_id, in.id, "UPLOAD", "contacts", 3000);
+    CHECK_EQ_INT(store_bulk_create(s, &a), ED_OK);
+    CHECK_EQ_INT(store_bulk_create(s, &b), ED_OK);
+    CHECK_EQ_INT(store_bulk_create(s, &c), ED_OK);
+    CHECK(a.id > 0 && b.id > a.id && c.id > b.id);
+    /* an unknown instance: no job */
+    struct store_bulk_job bad;
+    bulk_job_of(&bad, u.org_id, 999999, "DOWNLOAD", "contacts", 1);
+    CHECK_EQ_INT(store_bulk_create(s, &bad), ED_ERR_NOT_FOUND);
+    store_bulk_job_cleanup(&bad);
+
+    memset(&got, 0, sizeof(got));
+    CHECK_EQ_INT(store_bulk_get(s, u.org_id, in.id, a.id, &got), ED_OK);
+    CHECK_EQ_STR(got.status, "CREATED");
+    CHECK_EQ_STR(got.object_name, "contacts");
+    CHECK_EQ_STR(got.checkpoint, "{}");
+    CHECK_EQ_INT(got.created_at, 1000);
+    store_bulk_job_cleanup(&got);
+    CHECK_EQ_INT(store_bulk_get(s, u.org_id + 1, 0, a.id, &got),
+                 ED_ERR_NOT_FOUND);
+    CHECK_EQ_INT(store_bulk_get(s, u.org_id, in.id + 1, a.id, &got),
+                 ED_ERR_NOT_FOUND);
+
+    /* list: newest first, filters, keyset */
+    CHECK_EQ_INT(store_bulk_list(s, u.org_id, in.id, NULL, 0, 10, &list, &n),
+                 ED_OK);
+    CHECK_EQ_INT(n, 3);
+    CHECK_EQ_INT(list[0].id, c.id);
+    CHECK_EQ_INT(list[2].id, a.id);
+    store_bulk_jobs_free(list, n);
+    CHECK_EQ_INT(store_bulk_list(s, u.org_id, in.id, NULL, c.id, 1, &list, &n),
+                 ED_OK);
+    CHECK_EQ_INT(n, 1);
+    CHECK_EQ_INT(list[0].id, b.id);
+    store_bulk_jobs_free(list, n);
+    struct store_bulk_filter f = {NULL, "DOWNLOAD", "contacts", -1, -1};
+    CHECK_EQ_INT(store_bulk_list(s, u.org_id, in.id, &f, 0, 10, &list, &n),
+                 ED_OK);
+    CHECK_EQ_INT(n, 1);
+    CHECK_EQ_INT(list[0].id, a.id);
+    store_bulk_jobs_free(list, n);
+    CHECK_EQ_INT(store_bulk_list(s, u.org_id + 1, 0, NULL, 0, 10, &list, &n),
+                 ED_OK);
+    CHECK_EQ_INT(n, 0);
+    store_bulk_jobs_free(list, n);
+
+    /* cancel a CREATED job: CANCELLED at once; again: finished already */
+    char *st = NULL;
+    CHECK_EQ_INT(store_bulk_cancel(s, u.org_id, in.id, c.id, 3500, &st), ED_OK);
+    CHECK_EQ_STR(st, "CANCELLED");
+    free(st);
+    CHECK_EQ_INT(store_bulk_cancel(s, u.org_id, in.id, c.id, 3600, &st),
+                 ED_ERR_EXISTS);
+    CHECK_EQ_STR(st, "CANCELLED");
+    free(st);
+    CHECK_EQ_INT(store_bulk_cancel(s, u.org_id + 1, 0, c.id, 3600, &st),
+                 ED_ERR_NOT_FOUND);
+    free(st);
+
+    /* claim: a and b (c is cancelled), one holder at a time */
+    CHECK_EQ_INT(store_bulk_claim(s, 5000, 65000, "node-a", 1, &list, &n),
+                 ED_OK);
+    CHECK_EQ_INT(n, 1);
+    CHECK_EQ_INT(list[0].id, a.id);
+    CHECK_EQ_STR(list[0].status, "RUNNING");
+    CHECK_EQ_INT(list[0].started_at, 5000);
+    store_bulk_jobs_free(list, n);
+    CHECK_EQ_INT(store_bulk_claim(s, 6000, 66000, "node-b", 5, &list, &n),
+                 ED_OK);
+    CHECK_EQ_INT(n, 1);
+    CHECK_EQ_INT(list[0].id, b.id);
+    store_bulk_jobs_free(list, n);
+    CHECK_EQ_INT(store_bulk_claim(s, 7000, 67000, "node-b", 5, &list, &n),
+                 ED_OK);
+    CHECK_EQ_INT(n, 0);
+    store_bulk_jobs_free(list, n);
+
+    /* checkpoint: only the holder */
+    bool cancel = true;
+    free(a.checkpoint);
+    a.checkpoint = strdup("{\"after\":\"42\",\"len\":10}");
+    a.records_count = 100;
+    CHECK_EQ_INT(store_bulk_checkpoint(s, &a, "node-a", 70000, &cancel), ED_OK);
+    CHECK(!cancel);
+    CHECK_EQ_INT(store_bulk_checkpoint(s, &a, "node-b", 70000, &cancel),
+                 ED_ERR_NOT_FOUND);
+    /* the lease of a runs out at 70000: node-b takes it over */
+    CHECK_EQ_INT(store_bulk_claim(s, 70001, 130001, "node-b", 1, &list, &n),
+                 ED_OK);
+    CHECK_EQ_INT(n, 1);
+    CHECK_EQ_INT(list[0].id, a.id);
+    CHECK_EQ_STR(list[0].checkpoint, "{\"after\":\"42\",\"len\":10}");
+    CHECK_EQ_INT(list[0].records_count, 100);
+    CHECK_EQ_INT(list[0].started_at, 5000);
+    store_bulk_jobs_free(list, n);
+    CHECK_EQ_INT(store_bulk_checkpoint(s, &a, "node-a", 80000, &cancel),
+                 ED_ERR_NOT_FOUND);
+
+    /* cancel a RUNNING job: pending; the holder learns at its checkpoint */
+    CHECK_EQ_INT(store_bulk_cancel(s, u.org_id, in.id, a.id, 71000, &st),
+                 ED_OK);
+    CHECK_EQ_STR(st, "CANCELLATION_PENDING");
+    free(st);
+    CHECK_EQ_INT(store_bulk_checkpoint(s, &a, "node-b", 140000, &cancel),
+                 ED_OK);
+    CHECK(cancel);
+    free(a.status);
+    a.status = strdup("CANCELLED");
+    a.finished_at = 72000;
+    CHECK_EQ_INT(store_bulk_finish(s, &a, "node-a"), ED_ERR_NOT_FOUND);
+    CHECK_EQ_INT(store_bulk_finish(s, &a, "node-b"), ED_OK);
+    CHECK_EQ_INT(store_bulk_get(s, u.org_id, 0, a.id, &got), ED_OK);
+    CHECK_EQ_STR(got.status, "CANCELLED");
+    CHECK_EQ_INT(got.finished_at, 72000);
+    CHECK_EQ_STR(got.claimed_by, "");
+    store_bulk_job_cleanup(&got);
+    /* finished jobs are never claimed again */
+    CHECK_EQ_INT(store_bulk_claim(s, 999999, 9999999, "node-c", 5, &list, &n),
+                 ED_OK);
+    CHECK_EQ_INT(n, 1); /* b only: its lease ran out */
+    CHECK_EQ_INT(list[0].id, b.id);
+    store_bulk_jobs_free(list, n);
+
+    /* errors, keyset by row */
+    struct store_bulk_error errs[3] = {{3, "bad email", "{\"x\":1}"},
+                                       {1, "missing", NULL},
+                                       {2, "dup", "{}"}};
+    CHECK_EQ_INT(store_bulk_errors_add(s, b.id, errs, 3), ED_OK);
+    struct store_bulk_error *el = NULL;
+    CHECK_EQ_INT(store_bulk_errors_list(s, b.id, 0, 2, &el, &n), ED_OK);
+    CHECK_EQ_INT(n, 2);
+    CHECK_EQ_INT(el[0].row, 1);
+    CHECK(el[0].record == NULL);
+    CHECK_EQ_STR(el[1].message, "dup");
+    store_bulk_errors_free(el, n);
+    CHECK_EQ_INT(store_bulk_errors_list(s, b.id, 2, 10, &el, &n), ED_OK);
+    CHECK_EQ_INT(n, 1);
+    CHECK_EQ_STR(el[0].record, "{\"x\":1}");
+    store_bulk_errors_free(el, n);
+
+    /* retention: finished jobs that still name a file */
+    int64_t ids[4];
+    free(b.file_name);
+    b.file_name = strdup("job-b.bin");
+    CHECK_EQ_INT(store_bulk_checkpoint(s, &b, "node-c", 9999999, &cancel),
+                 ED_OK);
+    free(b.status);
+    b.status = strdup("COMPLETED");
+    b.finished_at = 50000;
+    CHECK_EQ_INT(store_bulk_finish(s, &b, "node-c"), ED_OK);
+    CHECK_EQ_INT(store_bulk_expired(s, 50000, 0, ids, 4, &n), ED_OK);
+    CHECK_EQ_INT(n, 0);
+    CHECK_EQ_INT(store_bulk_expired(s, 60000, 0, ids, 4, &n), ED_OK);
+    CHECK_EQ_INT(n, 1);
+    CHECK_EQ_INT(ids[0], b.id);
+    CHECK_EQ_INT(store_bulk_drop_file(s, b.id), ED_OK);
+    CHECK_EQ_INT(store_bulk_expired(s, 60000, 0, ids, 4, &n), ED_OK);
+    CHECK_EQ_INT(n, 0);
+
+    /* deleting the instance deletes its jobs and their errors */
+    CHECK_EQ_INT(store_instance_delete(s, u.org_id, in.id), ED_OK);
+    CHECK_EQ_INT(store_bulk_get(s, 0, 0, b.id, &got), ED_ERR_NOT_FOUND);
+    CHECK_EQ_INT(store_bulk_errors_list(s, b.id, 0, 10, &el, &n), ED_OK);
+    CHECK_EQ_INT(n, 0);
+    store_bulk_errors_free(el, n);
+
+    store_bulk_job_cleanup(&a);
+    store_bulk_job_cleanup(&b);
+    store_bulk_job_cleanup(&c);
+    store_instance_cleanup(&in);
+    store_user_cleanup(&u);
+    store_close(s);
+}
+
 static void store_cases_run(void)
 {
     RUN(test_org_user);
@@ -720,6 +927,7 @@ static void store_cases_run(void)
     RUN(test_instance_fields);
     RUN(test_refresh_claim);
     RUN(test_vdr_docs);
+    RUN(test_bulk_jobs);
 }
 
 #endif

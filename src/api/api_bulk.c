@@ -1,0 +1,661 @@
+/* SPDX-License-Identifier: MIT
+ * Bulk downloads (issue 13, spec elements-api.md §6; docs/api/bulk.md),
+ * Element token, under /hubs/{hub}/bulk/... and /bulk/... (matched before
+ * the hub catch-all): create a query job, its status, results (JSON lines
+ * or CSV), errors, cancel, and the job list. Jobs run in bulk/engine.c;
+ * another instance's or organization's job is a 404. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "bulk/bulk.h"
+#include "core/buf.h"
+#include "core/mem.h"
+#include "core/strparse.h"
+#include "core/timeutil.h"
+#include "domain/app.h"
+#include "domain/instance_cache.h"
+#include "domain/instances.h"
+#include "store/store.h"
+
+#define PAGE_DEFAULT 100
+#define PAGE_MAX 500
+
+/* The instance of the Element token (org-checked). */
+static bool token_instance(struct ed_request *req, struct ed_response *res,
+                           int64_t *id)
+{
+    const struct instance *view = NULL;
+    struct instance_shared *h = NULL;
+    if (!req->auth.element_token) {
+        res_error(req, res, ED_E_NOT_FOUND, "No resource at %s", req->subpath);
+        return false;
+    }
+    if (instance_get_shared(req->app, req->auth.element_token, &view, &h) !=
+        ED_OK) {
+        res_error(req, res, ED_E_UNAUTHORIZED,
+                  "Invalid Element token: no such element instance");
+        return false;
+    }
+    bool mine = view->row.org_id == req->auth.org_id;
+    *id = view->row.id;
+    instance_shared_release(h);
+    if (!mine)
+        res_error(req, res, ED_E_UNAUTHORIZED,
+                  "Invalid Element token for this organization");
+    return mine;
+}
+
+/* Load job {id} (path parameter idx) of the token's instance or answer. */
+static bool load_job(struct ed_request *req, struct ed_response *res,
+                     size_t idx, struct store_bulk_job *job)
+{
+    int64_t inst = 0;
+    uint64_t id = 0;
+    memset(job, 0, sizeof(*job));
+    if (!token_instance(req, res, &inst))
+        return false;
+    const char *s = req_param(req, idx);
+    if (!s || !ed_parse_u64(s, INT64_MAX, &id) || id == 0) {
+        res_error(req, res, ED_E_NOT_FOUND, "No bulk job with id '%s'",
+                  s ? s : "");
+        return false;
+    }
+    enum ed_err err = store_bulk_get(req->app->store, req->auth.org_id, inst,
+                                     (int64_t)id, job);
+    if (err == ED_ERR_NOT_FOUND) {
+        res_error(req, res, ED_E_NOT_FOUND, "No bulk job with id %llu",
+                  (unsigned long long)id);
+        return false;
+    }
+    if (err) {
+        res_error(req, res, ED_E_INTERNAL, NULL);
+        return false;
+    }
+    return true;
+}
+
+/* A value of the query string or of the JSON body. */
+static const char *arg(struct ed_request *req, const char *name)
+{
+    const char *v = req_query(req, name);
+    if (v && *v)
+        return v;
+    json_t *b = json_object_get(req->body, name);
+    return json_is_string(b) ? json_string_value(b) : NULL;
+}
+
+static int bulk_query(struct ed_request *req, struct ed_response *res)
+{
+    int64_t inst = 0;
+    if (!token_instance(req, res, &inst))
+        return res->status;
+    const char *q = arg(req, "q");
+    const char *last = arg(req, "lastRunDate");
+    const char *from = arg(req, "from");
+    const char *to = arg(req, "to");
+    if (!from || !*from)
+        from = last;
+    struct bulk_query bq;
+    char why[300];
+    if (bulk_query_parse(q, from, to, &bq, why, sizeof(why)) != ED_OK)
+        return res_error(req, res, ED_E_BAD_REQUEST, "%s", why);
+    json_t *opts = json_object();
+    if (from && *from)
+        json_object_set_new(opts, "from", json_string(from));
+    if (to && *to)
+        json_object_set_new(opts, "to", json_string(to));
+    if (bq.fields)
+        json_object_set(opts, "fields", bq.fields);
+    const char *cb = req_header(req, "Elements-Async-Callback-Url");
+    if (cb && *cb && strlen(cb) < 2048)
+        json_object_set_new(opts, "callbackUrl", json_string(cb));
+    struct store_bulk_job job = {0};
+    job.org_id = req->auth.org_id;
+    job.instance_id = inst;
+    job.direction = ed_strdup("DOWNLOAD");
+    job.object_name = ed_strdup(bq.object);
+    job.query = ed_strdup(q);
+    job.options = json_dumps(opts, JSON_COMPACT);
+    job.created_at = ed_now_ms();
+    json_decref(opts);
+    bulk_query_cleanup(&bq);
+    enum ed_err err = store_bulk_create(req->app->store, &job);
+    int64_t id = job.id;
+    store_bulk_job_cleanup(&job);
+    if (err)
+        return res_error(req, res, ED_E_INTERNAL, NULL);
+    bulk_kick();
+    return res_json(res, 200,
+                    json_pack("{s:I,s:s}", "id", (json_int_t)id, "status",
+                              "CREATED"));
+}
+
+static json_t *iso_or_null(int64_t ms)
+{
+    char buf[32];
+    if (ms <= 0)
+        return json_null();
+    ed_iso8601(ms / 1000, buf, sizeof(buf));
+    return json_string(buf);
+}
+
+static int bulk_status(struct ed_request *req, struct ed_response *res)
+{
+    struct store_bulk_job j;
+    if (!load_job(req, res, req->nparams - 1, &j))
+        return res->status;
+    json_t *o = json_pack("{s:I,s:s,s:s,s:I,s:I,s:o}", "id", (json_int_t)j.id,
+                          "status", j.status, "objectName", j.object_name,
+                          "recordsCount", (json_int_t)j.records_count,
+                          "recordsFailedCount", (json_int_t)j.failed_count,
+                          "bulk_start_time", iso_or_null(j.started_at));
+    if (store_bulk_finished(j.status))
+        json_object_set_new(o, "bulk_finish_time", iso_or_null(j.finished_at));
+    if (j.message)
+        json_object_set_new(o, "message", json_string(j.message));
+    store_bulk_job_cleanup(&j);
+    return res_json(res, 200, o);
+}
+
+/* --- results ------------------------------------------------------------- */
+
+struct collect {
+    struct ed_buf b;
+};
+
+static int collect_chunk(void *ud, const char *data, size_t n)
+{
+    struct collect *c = ud;
+    return ed_buf_append(&c->b, data, n) != ED_OK;
+}
+
+/* "123" → 123, "1.5" → 1.5, "true"/"false" → booleans (values that read
+ * back the same only). */
+static json_t *native(json_t *v)
+{
+    if (json_is_object(v)) {
+        const char *k;
+        json_t *x;
+        json_object_foreach(v, k, x)
+            json_object_set_new(v, k, native(x));
+        return json_incref(v);
+    }
+    if (json_is_array(v)) {
+        size_t i;
+        json_t *x;
+        json_array_foreach(v, i, x)
+            json_array_set_new(v, i, native(x));
+        return json_incref(v);
+    }
+    if (!json_is_string(v))
+        return json_incref(v);
+    const char *s = json_string_value(v);
+    if (strcmp(s, "true") == 0)
+        return json_true();
+    if (strcmp(s, "false") == 0)
+        return json_false();
+    int64_t i;
+    if (*s && strlen(s) < 19 && ed_parse_i64(s, &i)) {
+        char back[32];
+        snprintf(back, sizeof(back), "%lld", (long long)i);
+        if (strcmp(back, s) == 0)
+            return json_integer(i);
+    }
+    return json_incref(v);
+}
+
+/* Flatten rec into pairs name → value with dotted names. */
+static void flatten(json_t *rec, const char *prefix, json_t *out)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach(rec, k, v) {
+        char name[512];
+        snprintf(name, sizeof(name), "%s%s%s", prefix, *prefix ? "." : "", k);
+        if (json_is_object(v))
+            flatten(v, name, out);
+        else
+            json_object_set(out, name, v);
+    }
+}
+
+static void csv_value(struct ed_buf *b, json_t *v)
+{
+    char num[64];
+    const char *s = "";
+    char *dumped = NULL;
+    if (json_is_string(v))
+        s = json_string_value(v);
+    else if (json_is_integer(v)) {
+        snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
+        s = num;
+    } else if (json_is_real(v)) {
+        snprintf(num, sizeof(num), "%.17g", json_real_value(v));
+        s = num;
+    } else if (json_is_boolean(v))
+        s = json_is_true(v) ? "true" : "false";
+    else if (json_is_array(v))
+        s = dumped = json_dumps(v, JSON_COMPACT);
+    if (!s)
+        s = "";
+    if (strpbrk(s, ",\"\r\n")) {
+        ed_buf_append(b, "\"", 1);
+        for (const char *p = s; *p; p++) {
+            if (*p == '"')
+                ed_buf_append(b, "\"", 1);
+            ed_buf_append(b, p, 1);
+        }
+        ed_buf_append(b, "\"", 1);
+    } else {
+        ed_buf_appends(b, s);
+    }
+    free(dumped);
+}
+
+static int bulk_results(struct ed_request *req, struct ed_response *res)
+{
+    struct store_bulk_job j;
+    if (!load_job(req, res, req->nparams - 2, &j))
+        return res->status;
+    const char *obj = req_param(req, req->nparams - 1);
+    int st = 0;
+    if (strcmp(obj, j.object_name) != 0) {
+        st = res_error(req, res, ED_E_NOT_FOUND,
+                       "Bulk job %lld is for '%s', not '%s'", (long long)j.id,
+                       j.object_name, obj);
+        goto out;
+    }
+    if (strcmp(j.status, "COMPLETED") != 0) {
+        st = res_error(req, res, ED_E_CONFLICT,
+                       "Bulk job %lld has no results: its status is %s",
+                       (long long)j.id, j.status);
+        goto out;
+    }
+    bool convert = true;
+    const char *jo = req_query(req, "json");
+    if (jo && *jo) {
+        json_t *o = json_loads(jo, 0, NULL);
+        json_t *c = json_object_get(o, "convertToNativeType");
+        if (!json_is_object(o) || (c && !json_is_boolean(c))) {
+            json_decref(o);
+            st = res_error(req, res, ED_E_BAD_REQUEST,
+                           "json must be an object such as "
+                           "{\"convertToNativeType\":false}");
+            goto out;
+        }
+        convert = !json_is_false(c);
+        json_decref(o);
+    }
+    const char *accept = req_header(req, "Accept");
+    bool csv = accept && strcmp(accept, "text/csv") == 0;
+    size_t cap = (size_t)req->app->cfg->bulk_result_max;
+    struct collect c;
+    ed_buf_init(&c.b, cap);
+    enum ed_err err = bulk_file_read(req->app, j.file_name, collect_chunk, &c);
+    if (err == ED_ERR_NOT_FOUND && j.records_count == 0)
+        err = ED_OK; /* nothing was written */
+    if (err) {
+        ed_buf_cleanup(&c.b);
+        if (err == ED_ERR_TOO_LARGE)
+            st = res_error(req, res, ED_E_TOO_LARGE,
+                           "The results of bulk job %lld are larger than "
+                           "%lld bytes",
+                           (long long)j.id, (long long)cap);
+        else if (err == ED_ERR_NOT_FOUND)
+            st = res_error(req, res, ED_E_NOT_FOUND,
+                           "The results of bulk job %lld have expired",
+                           (long long)j.id);
+        else
+            st = res_error(req, res, ED_E_INTERNAL, NULL);
+        goto out;
+    }
+    struct ed_buf out;
+    ed_buf_init(&out, cap);
+    json_t *rows = json_array();
+    for (char *line = c.b.data, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+        nl = strchr(line, '\n');
+        if (nl)
+            *nl = '\0';
+        json_t *rec = json_loads(line, 0, NULL);
+        if (!rec)
+            continue;
+        if (convert) {
+            json_t *n = native(rec);
+            json_decref(rec);
+            rec = n;
+        }
+        json_array_append_new(rows, rec);
+    }
+    ed_buf_cleanup(&c.b);
+    size_t i;
+    json_t *rec;
+    enum ed_err werr = ED_OK;
+    if (!csv) {
+        json_array_foreach(rows, i, rec) {
+            char *s = json_dumps(rec, JSON_COMPACT);
+            if (s && !werr)
+                werr = ed_buf_appends(&out, s);
+            if (!werr)
+                werr = ed_buf_append(&out, "\n", 1);
+            free(s);
+        }
+    } else {
+        json_t *flat = json_array(), *header = json_array();
+        json_t *fields = NULL;
+        json_t *opts = json_loads(j.options, 0, NULL);
+        fields = json_object_get(opts, "fields");
+        json_t *seen = json_object();
+        json_array_foreach(rows, i, rec) {
+            json_t *f = json_object();
+            flatten(rec, "", f);
+            json_array_append_new(flat, f);
+            if (!json_is_array(fields)) {
+                const char *k;
+                json_t *v;
+                json_object_foreach(f, k, v)
+                    if (!json_object_get(seen, k)) {
+                        json_object_set_new(seen, k, json_true());
+                        json_array_append_new(header, json_string(k));
+                    }
+            }
+        }
+        if (json_is_array(fields))
+            json_array_extend(header, fields);
+        json_t *h;
+        json_array_foreach(header, i, h) {
+            if (i)
+                ed_buf_append(&out, ",", 1);
+            csv_value(&out, h);
+        }
+        ed_buf_append(&out, "\r\n", 2);
+        json_array_foreach(flat, i, rec) {
+            size_t k;
+            json_array_foreach(header, k, h) {
+                if (k)
+                    ed_buf_append(&out, ",", 1);
+                csv_value(&out, json_object_get(rec, json_string_value(h)));
+            }
+            if (ed_buf_append(&out, "\r\n", 2) != ED_OK)
+                werr = ED_ERR_TOO_LARGE;
+        }
+        json_decref(seen);
+        json_decref(opts);
+        json_decref(header);
+        json_decref(flat);
+    }
+    json_decref(rows);
+    if (werr) {
+        ed_buf_cleanup(&out);
+        st = res_error(req, res, ED_E_TOO_LARGE,
+                       "The results of bulk job %lld are larger than %lld "
+                       "bytes",
+                       (long long)j.id, (long long)cap);
+        goto out;
+    }
+    res->raw_len = out.len;
+    res->raw_heap = ed_buf_take(&out);
+    res->content_type = csv ? "text/csv" : "application/json";
+    res->status = st = 200;
+out:
+    store_bulk_job_cleanup(&j);
+    return st;
+}
+
+/* pageSize (default PAGE_DEFAULT, 1..PAGE_MAX) or answer 400. */
+static bool page_size(struct ed_request *req, struct ed_response *res,
+                      size_t *out)
+{
+    const char *s = req_query(req, "pageSize");
+    uint64_t v = PAGE_DEFAULT;
+    if (s && *s && (!ed_parse_u64(s, PAGE_MAX, &v) || v == 0)) {
+        res_error(req, res, ED_E_BAD_REQUEST,
+                  "pageSize must be a number from 1 to %d", PAGE_MAX);
+        return false;
+    }
+    *out = (size_t)v;
+    return true;
+}
+
+/* nextPage: a number, or answer 400. */
+static bool next_page(struct ed_request *req, struct ed_response *res,
+                      int64_t *out)
+{
+    const char *s = req_query(req, "nextPage");
+    uint64_t v = 0;
+    if (s && *s && (!ed_parse_u64(s, INT64_MAX, &v) || v == 0)) {
+        res_error(req, res, ED_E_BAD_REQUEST, "nextPage is not a page token");
+        return false;
+    }
+    *out = (int64_t)v;
+    return true;
+}
+
+static int bulk_errors(struct ed_request *req, struct ed_response *res)
+{
+    struct store_bulk_job j;
+    size_t max;
+    int64_t after;
+    if (!load_job(req, res, req->nparams - 1, &j))
+        return res->status;
+    int64_t id = j.id;
+    store_bulk_job_cleanup(&j);
+    if (!page_size(req, res, &max) || !next_page(req, res, &after))
+        return res->status;
+    struct store_bulk_error *rows = NULL;
+    size_t n = 0;
+    if (store_bulk_errors_list(req->app->store, id, after, max + 1, &rows,
+                               &n) != ED_OK)
+        return res_error(req, res, ED_E_INTERNAL, NULL);
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n && i < max; i++) {
+        json_t *rec = rows[i].record ? json_loads(rows[i].record, 0, NULL)
+                                     : NULL;
+        json_array_append_new(arr, json_pack("{s:I,s:s,s:o}", "row",
+                                             (json_int_t)rows[i].row, "message",
+                                             rows[i].message, "record",
+                                             rec ? rec : json_null()));
+    }
+    res_header(res, "Elements-Returned-Count",
+               ed_arena_printf(req->arena, "%zu", n < max ? n : max));
+    if (n > max)
+        res_header(res, "Elements-Next-Page-Token",
+                   ed_arena_printf(req->arena, "%lld",
+                                   (long long)rows[max - 1].row));
+    store_bulk_errors_free(rows, n);
+    return res_json(res, 200, arr);
+}
+
+static int bulk_cancel(struct ed_request *req, struct ed_response *res)
+{
+    struct store_bulk_job j;
+    if (!load_job(req, res, req->nparams - 1, &j))
+        return res->status;
+    char *st = NULL;
+    enum ed_err err = store_bulk_cancel(req->app->store, j.org_id,
+                                        j.instance_id, j.id, ed_now_ms(), &st);
+    int rc;
+    if (err == ED_ERR_EXISTS)
+        rc = res_error(req, res, ED_E_CONFLICT,
+                       "Bulk job %lld has already finished (%s)",
+                       (long long)j.id, st ? st : "?");
+    else if (err == ED_ERR_NOT_FOUND)
+        rc = res_error(req, res, ED_E_NOT_FOUND, "No bulk job with id %lld",
+                       (long long)j.id);
+    else if (err)
+        rc = res_error(req, res, ED_E_INTERNAL, NULL);
+    else
+        rc = res_json(res, 200,
+                      json_pack("{s:I,s:s}", "id", (json_int_t)j.id, "status",
+                                st));
+    free(st);
+    store_bulk_job_cleanup(&j);
+    return rc;
+}
+
+/* --- the job list's where: field op value [and ...] ------------------------ */
+
+static bool list_where(const char *w, struct store_bulk_filter *f,
+                       struct ed_arena *arena, char *why, size_t whylen)
+{
+    const char *p = w;
+    for (;;) {
+        while (isspace((unsigned char)*p))
+            p++;
+        char name[32];
+        size_t n = 0;
+        while ((isalnum((unsigned char)p[n]) || p[n] == '_') && n < 31)
+            n++;
+        if (n == 0) {
+            snprintf(why, whylen, "where: expected a field name at '%.20s'", p);
+            return false;
+        }
+        memcpy(name, p, n);
+        name[n] = '\0';
+        p += n;
+        while (isspace((unsigned char)*p))
+            p++;
+        char op[3] = {0};
+        if ((p[0] == '>' || p[0] == '<') && p[1] == '=') {
+            op[0] = p[0], op[1] = '=';
+            p += 2;
+        } else if (*p == '=' || *p == '>' || *p == '<') {
+            op[0] = *p++;
+        } else {
+            snprintf(why, whylen,
+                     "where: expected =, >, <, >= or <= after "
+                     "'%s'",
+                     name);
+            return false;
+        }
+        while (isspace((unsigned char)*p))
+            p++;
+        const char *val;
+        size_t vn;
+        if (*p == '\'') {
+            const char *e = strchr(p + 1, '\'');
+            if (!e) {
+                snprintf(why, whylen, "where: unterminated string");
+                return false;
+            }
+            val = p + 1;
+            vn = (size_t)(e - val);
+            p = e + 1;
+        } else {
+            val = p;
+            vn = 0;
+            while (val[vn] && !isspace((unsigned char)val[vn]))
+                vn++;
+            p += vn;
+        }
+        char *v = ed_arena_strndup(arena, val, vn);
+        if (strcmp(name, "record_count") == 0) {
+            int64_t x;
+            if (!ed_parse_i64(v, &x) || x < 0) {
+                snprintf(why, whylen, "where: record_count needs a number");
+                return false;
+            }
+            if (op[0] == '=' && !op[1])
+                f->records_min = f->records_max = x;
+            else if (op[0] == '>')
+                f->records_min = op[1] ? x : x + 1;
+            else
+                f->records_max = op[1] ? x : x - 1;
+        } else if (strcmp(op, "=") != 0) {
+            snprintf(why, whylen, "where: '%s' only takes =", name);
+            return false;
+        } else if (strcmp(name, "object_name") == 0) {
+            f->object_name = v;
+        } else if (strcmp(name, "job_status") == 0) {
+            f->status = v;
+        } else if (strcmp(name, "job_direction") == 0) {
+            f->direction = v;
+        } else {
+            snprintf(why, whylen,
+                     "where: unknown field '%s' (object_name, job_status, "
+                     "job_direction, record_count)",
+                     name);
+            return false;
+        }
+        while (isspace((unsigned char)*p))
+            p++;
+        if (!*p)
+            return true;
+        if (strncasecmp(p, "and", 3) != 0 || !isspace((unsigned char)p[3])) {
+            snprintf(why, whylen, "where: expected 'and' at '%.20s'", p);
+            return false;
+        }
+        p += 4;
+    }
+}
+
+static json_t *ms_or_null(int64_t ms)
+{
+    return ms > 0 ? json_integer(ms) : json_null();
+}
+
+static int bulk_jobs(struct ed_request *req, struct ed_response *res)
+{
+    int64_t inst = 0, before = 0;
+    size_t max;
+    if (!token_instance(req, res, &inst))
+        return res->status;
+    if (!page_size(req, res, &max) || !next_page(req, res, &before))
+        return res->status;
+    struct store_bulk_filter f = {NULL, NULL, NULL, -1, -1};
+    const char *w = req_query(req, "where");
+    char why[200];
+    if (w && *w && !list_where(w, &f, req->arena, why, sizeof(why)))
+        return res_error(req, res, ED_E_BAD_REQUEST, "%s", why);
+    struct store_bulk_job *rows = NULL;
+    size_t n = 0;
+    if (store_bulk_list(req->app->store, req->auth.org_id, inst, &f, before,
+                        max + 1, &rows, &n) != ED_OK)
+        return res_error(req, res, ED_E_INTERNAL, NULL);
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n && i < max; i++) {
+        struct store_bulk_job *j = &rows[i];
+        json_t *cb = NULL;
+        json_t *opts = json_loads(j->options, 0, NULL);
+        cb = json_object_get(opts, "callbackUrl");
+        json_array_append_new(
+            arr, json_pack(
+                     "{s:I,s:s,s:s,s:s,s:I,s:I,s:I,s:o,s:s,s:O,s:s,s:s,s:i}",
+                     "job_id", (json_int_t)j->id, "object_name", j->object_name,
+                     "job_status", j->status, "job_direction", j->direction,
+                     "record_count", (json_int_t)j->records_count,
+                     "error_count", (json_int_t)j->failed_count, "createdDate",
+                     (json_int_t)j->created_at, "completion_time",
+                     ms_or_null(j->finished_at), "fileFormat", "JSON",
+                     "notification_url", cb ? cb : json_null(), "job_query",
+                     j->query, "job_state", j->status, "job_reset_attempt", 0));
+        json_decref(opts);
+    }
+    res_header(res, "Elements-Returned-Count",
+               ed_arena_printf(req->arena, "%zu", n < max ? n : max));
+    if (n > max)
+        res_header(res, "Elements-Next-Page-Token",
+                   ed_arena_printf(req->arena, "%lld",
+                                   (long long)rows[max - 1].id));
+    store_bulk_jobs_free(rows, n);
+    return res_json(res, 200, arr);
+}
+
+#define EL (ED_ROUTE_ELEMENT | ED_ROUTE_JSON)
+const struct ed_route api_bulk_routes[] = {
+    {ED_POST, "/hubs/{hub}/bulk/query", bulk_query, EL},
+    {ED_POST, "/bulk/query", bulk_query, EL},
+    {ED_GET, "/hubs/{hub}/bulk/jobs", bulk_jobs, EL},
+    {ED_GET, "/bulk/jobs", bulk_jobs, EL},
+    {ED_GET, "/hubs/{hub}/bulk/{id}/status", bulk_status, EL},
+    {ED_GET, "/bulk/{id}/status", bulk_status, EL},
+    {ED_GET, "/hubs/{hub}/bulk/{id}/errors", bulk_errors, EL},
+    {ED_GET, "/bulk/{id}/errors", bulk_errors, EL},
+    {ED_PUT, "/hubs/{hub}/bulk/{id}/cancel", bulk_cancel, EL},
+    {ED_PUT, "/bulk/{id}/cancel", bulk_cancel, EL},
+    {ED_GET, "/hubs/{hub}/bulk/{id}/{objectName}", bulk_results, EL},
+    {ED_GET, "/bulk/{id}/{objectName}", bulk_results, EL},
+    {0, NULL, NULL, 0},
+};

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef ED_BULK_H
+#define ED_BULK_H
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/errors.h"
+
+/* Bulk jobs (issue 13, spec elements-api.md §6; docs/api/bulk.md): the
+ * query parser (query.c), the encrypted results files (files.c) and the
+ * export engine on the events loop (engine.c). Rows live in the store
+ * (store.h "bulk jobs"); routes are api/api_bulk.c. Nothing below bulk/
+ * includes it. */
+
+struct ed_app;
+
+/* --- query.c: a CEQL select ---------------------------------------------- */
+
+struct bulk_query {
+    char *object;   /* the from object */
+    json_t *fields; /* array of field names (dotted), or NULL for '*' */
+    char *where;    /* CEQL where text (user's AND date bounds), or NULL */
+    char *order;    /* order by text as given (results come in id order) */
+};
+/* Parse `select * | a, b from OBJECT [where ...] [order by ...]`; the where
+ * is checked with ceql_check. from/to (NULL: none) become bounds on the
+ * object's last-modified field (lastRunDate is a from). ED_ERR_INVALID with
+ * a message naming the part in err. */
+enum ed_err bulk_query_parse(const char *q, const char *from, const char *to,
+                             struct bulk_query *out, char *err, size_t errlen);
+void bulk_query_cleanup(struct bulk_query *q);
+/* The last-modified field of a native object, or NULL. */
+const char *bulk_lastmod_field(const char *object);
+
+/* --- files.c: results at rest --------------------------------------------
+ * <data-dir>/bulk/<name>: a sequence of records [u32 big-endian length][a
+ * crypto_seal of up to 64 KiB of plaintext], appended. */
+#define BULK_CHUNK_MAX 65536
+/* "job-<id>.bin" into out. */
+void bulk_file_name(int64_t job_id, char *out, size_t outlen);
+/* Append n bytes (sealed in chunks); fsync'd; *len = file length after. */
+enum ed_err bulk_file_append(struct ed_app *app, const char *name,
+                             const void *data, size_t n, int64_t *len);
+/* Cut the file to len bytes (a resumed job: what followed its checkpoint
+ * goes); a missing file with len 0 is created. ED_ERR_IO if shorter. */
+enum ed_err bulk_file_truncate(struct ed_app *app, const char *name,
+                               int64_t len);
+/* Read the plaintext back chunk by chunk: fn(ud, data, n) per chunk (non-
+ * zero stops with ED_ERR_TOO_LARGE). ED_ERR_NOT_FOUND if there is no
+ * file, ED_ERR_CRYPTO if a chunk does not open. */
+typedef int (*bulk_chunk_fn)(void *ud, const char *data, size_t n);
+enum ed_err bulk_file_read(struct ed_app *app, const char *name,
+                           bulk_chunk_fn fn, void *ud);
+enum ed_err bulk_file_delete(struct ed_app *app, const char *name);
+
+/* --- engine.c ------------------------------------------------------------ */
+/* Start / stop the engine (after events_start / before events_stop). */
+enum ed_err bulk_start(struct ed_app *app);
+void bulk_stop(void);
+/* A job was created: look for work soon (any thread). */
+void bulk_kick(void);
+
+#endif

@@ -1,0 +1,451 @@
+/* SPDX-License-Identifier: MIT
+ * The bulk export engine, on the events loop. A timer claims runnable jobs
+ * (at most --bulk-jobs at once per node, each under a lease of
+ * --bulk-lease-ms renewed at every step) and runs each as a chain of hub
+ * calls made with hubcall_send(background=true):
+ *   - without a where: the hub list, /{object}?pageSize=100 then nextPage;
+ *   - with one: keyset paging, where=(<where>) AND id > '<last>'
+ *     &orderBy=id&pageSize=100, so HubSpot's 10,000-result search cap is
+ *     never reached.
+ * Each page is appended to the job's encrypted file (JSON lines) and the
+ * checkpoint (cursor or last id, counts, file length) is committed; a
+ * resumed job (restart, lost node) first cuts its file to the checkpointed
+ * length, so no row is lost or written twice. A retention sweep deletes
+ * results files of jobs finished more than --bulk-retention-hours ago and
+ * files whose job is gone (its instance was deleted). */
+#include <dirent.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bulk/bulk.h"
+#include "core/buf.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "core/strparse.h"
+#include "core/text.h"
+#include "core/timeutil.h"
+#include "crypto/crypto.h"
+#include "domain/app.h"
+#include "domain/instances.h"
+#include "events/hubcall.h"
+#include "events/loop.h"
+#include "store/store.h"
+
+#define PAGE_SIZE 100
+#define TICK_MS 1000
+#define SWEEP_MS (10 * 60 * 1000)
+#define URL_MAX 16384
+
+struct job {
+    struct store_bulk_job row;
+    struct instance in;
+    json_t *fields; /* selected fields, or NULL */
+    char *where;    /* CEQL, or NULL */
+    char *next;     /* the hub's nextPage (no where) */
+    char *last;     /* last id written (keyset) */
+    int64_t len;    /* file length at the last checkpoint */
+};
+
+static struct {
+    struct ed_app *app;
+    char owner[32];
+    int running;
+    atomic_bool on;
+    int64_t next_sweep;
+} E;
+
+static void tick(void *ud);
+
+static void job_free(struct job *j)
+{
+    store_bulk_job_cleanup(&j->row);
+    instance_cleanup(&j->in);
+    json_decref(j->fields);
+    free(j->where);
+    free(j->next);
+    free(j->last);
+    free(j);
+    E.running--;
+}
+
+/* The job ends with status (a finished one) and message (may be NULL). */
+static void job_end(struct job *j, const char *status, const char *message)
+{
+    free(j->row.status);
+    j->row.status = ed_strdup(status);
+    free(j->row.message);
+    j->row.message = message ? ed_strdup(message) : NULL;
+    j->row.finished_at = ed_now_ms();
+    enum ed_err err = store_bulk_finish(E.app->store, &j->row, E.owner);
+    ed_info(NULL, "msg=\"bulk job ended\" job=%lld status=%s records=%lld%s",
+            (long long)j->row.id, status, (long long)j->row.records_count,
+            err ? " lost=yes" : "");
+    job_free(j);
+}
+
+static char *checkpoint_json(const struct job *j)
+{
+    json_t *o = json_pack("{s:I}", "len", (json_int_t)j->len);
+    if (j->next)
+        json_object_set_new(o, "next", json_string(j->next));
+    if (j->last)
+        json_object_set_new(o, "last", json_string(j->last));
+    char *s = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    return s;
+}
+
+/* Copy of the value at a dotted path of rec, or NULL. */
+static json_t *path_get(json_t *rec, const char *path)
+{
+    json_t *v = json_object_get(rec, path);
+    if (v)
+        return v;
+    const char *dot = strchr(path, '.');
+    if (!dot)
+        return NULL;
+    char head[256];
+    size_t n = (size_t)(dot - path);
+    if (n >= sizeof(head))
+        return NULL;
+    memcpy(head, path, n);
+    head[n] = '\0';
+    json_t *sub = json_object_get(rec, head);
+    return json_is_object(sub) ? path_get(sub, dot + 1) : NULL;
+}
+
+/* Set v at dotted path of o, making the objects on the way. */
+static void path_set(json_t *o, const char *path, json_t *v)
+{
+    const char *dot = strchr(path, '.');
+    if (!dot) {
+        json_object_set(o, path, v);
+        return;
+    }
+    char head[256];
+    size_t n = (size_t)(dot - path);
+    if (n >= sizeof(head))
+        return;
+    memcpy(head, path, n);
+    head[n] = '\0';
+    json_t *sub = json_object_get(o, head);
+    if (!json_is_object(sub)) {
+        sub = json_object();
+        json_object_set_new(o, head, sub);
+    }
+    path_set(sub, dot + 1, v);
+}
+
+static void step(void *ud);
+
+static void page_done(void *ud, const struct hubcall_result *r)
+{
+    struct job *j = ud;
+    if (!atomic_load(&E.on)) {
+        job_free(j); /* the lease runs out; another start resumes it */
+        return;
+    }
+    if (r->status != 200 || !json_is_array(r->body)) {
+        char msg[512];
+        snprintf(msg, sizeof(msg), "The hub call failed (%d): %s%s%s",
+                 r->status, r->message ? r->message : "no message",
+                 r->provider_message ? ": " : "",
+                 r->provider_message ? r->provider_message : "");
+        job_end(j,
+                r->status >= 500 || r->status == 429 || r->status == 0
+                    ? "ABORTED"
+                    : "ERROR",
+                msg);
+        return;
+    }
+    size_t n = json_array_size(r->body);
+    struct ed_buf out;
+    ed_buf_init(&out, (size_t)1 << 30);
+    size_t i;
+    json_t *rec;
+    char lastid[128] = "";
+    json_array_foreach(r->body, i, rec) {
+        json_t *id = json_object_get(rec, "id");
+        if (json_is_string(id))
+            snprintf(lastid, sizeof(lastid), "%s", json_string_value(id));
+        else if (json_is_integer(id))
+            snprintf(lastid, sizeof(lastid), "%lld",
+                     (long long)json_integer_value(id));
+        json_t *w = rec;
+        if (j->fields) {
+            w = json_object();
+            size_t k;
+            json_t *f;
+            json_array_foreach(j->fields, k, f) {
+                json_t *v = path_get(rec, json_string_value(f));
+                if (v)
+                    path_set(w, json_string_value(f), v);
+            }
+        }
+        char *line = json_dumps(w, JSON_COMPACT | JSON_ENCODE_ANY);
+        if (w != rec)
+            json_decref(w);
+        if (line) {
+            ed_buf_appends(&out, line);
+            ed_buf_append(&out, "\n", 1);
+            free(line);
+        }
+    }
+    if (*lastid) {
+        free(j->last);
+        j->last = ed_strdup(lastid);
+    }
+    if (j->where && j->last && strchr(j->last, '\'')) {
+        ed_buf_cleanup(&out);
+        job_end(j, "ERROR", "A record id cannot be used as a keyset cursor");
+        return;
+    }
+    enum ed_err err = ED_OK;
+    if (out.len)
+        err = bulk_file_append(E.app, j->row.file_name, out.data, out.len,
+                               &j->len);
+    ed_buf_cleanup(&out);
+    if (err) {
+        job_end(j, "ABORTED", "Could not write the results file");
+        return;
+    }
+    j->row.records_count += (int64_t)n;
+    bool done;
+    if (j->where) {
+        done = n < PAGE_SIZE;
+    } else {
+        free(j->next);
+        j->next = r->next_page && *r->next_page ? ed_strdup(r->next_page)
+                                                : NULL;
+        done = j->next == NULL || n == 0;
+    }
+    free(j->row.checkpoint);
+    j->row.checkpoint = checkpoint_json(j);
+    bool cancel = false;
+    err = store_bulk_checkpoint(E.app->store, &j->row, E.owner,
+                                ed_now_ms() + E.app->cfg->bulk_lease_ms,
+                                &cancel);
+    if (err) {
+        ed_warn(NULL, "msg=\"bulk job lost its lease\" job=%lld",
+                (long long)j->row.id);
+        job_free(j);
+        return;
+    }
+    if (cancel) {
+        job_end(j, "CANCELLED", NULL);
+        return;
+    }
+    if (done) {
+        job_end(j, "COMPLETED", NULL);
+        return;
+    }
+    events_loop_after(0, step, j);
+}
+
+static void step(void *ud)
+{
+    struct job *j = ud;
+    if (!atomic_load(&E.on)) {
+        job_free(j);
+        return;
+    }
+    struct ed_buf url;
+    ed_buf_init(&url, URL_MAX);
+    ed_buf_printf(&url, "/%s?pageSize=%d", j->row.object_name, PAGE_SIZE);
+    if (j->where) {
+        char *w = j->last ? ed_asprintf("(%s) AND id > '%s'", j->where, j->last)
+                          : ed_strdup(j->where);
+        ed_buf_appends(&url, "&orderBy=id&where=");
+        ed_url_encode(&url, w);
+        free(w);
+    } else if (j->next) {
+        ed_buf_appends(&url, "&nextPage=");
+        ed_url_encode(&url, j->next);
+    }
+    enum ed_err err = ED_ERR_TOO_LARGE;
+    if (url.len < URL_MAX - 1)
+        err = hubcall_send(E.app, &j->in, ED_GET, url.data, NULL, true,
+                           page_done, j);
+    ed_buf_cleanup(&url);
+    if (err)
+        job_end(j, "ABORTED", "Could not start the hub call");
+}
+
+/* Start a claimed job (row taken). */
+static void job_start(struct store_bulk_job *row)
+{
+    struct job *j = ed_calloc(1, sizeof(*j));
+    j->row = *row;
+    memset(row, 0, sizeof(*row));
+    E.running++;
+    if (strcmp(j->row.status, "CANCELLATION_PENDING") == 0) {
+        job_end(j, "CANCELLED", NULL);
+        return;
+    }
+    if (strcmp(j->row.direction, "DOWNLOAD") != 0) {
+        job_end(j, "ERROR", "Uploads are not built yet");
+        return;
+    }
+    struct bulk_query q;
+    char why[300];
+    json_t *opts = json_loads(j->row.options, 0, NULL);
+    const char *from = json_string_value(json_object_get(opts, "from"));
+    const char *to = json_string_value(json_object_get(opts, "to"));
+    enum ed_err err = bulk_query_parse(j->row.query, from, to, &q, why,
+                                       sizeof(why));
+    json_decref(opts);
+    if (err) {
+        job_end(j, "ERROR", why);
+        return;
+    }
+    j->fields = q.fields;
+    j->where = q.where;
+    q.fields = NULL;
+    q.where = NULL;
+    bulk_query_cleanup(&q);
+    json_t *cp = json_loads(j->row.checkpoint, 0, NULL);
+    j->len = json_integer_value(json_object_get(cp, "len"));
+    const char *s = json_string_value(json_object_get(cp, "next"));
+    j->next = s ? ed_strdup(s) : NULL;
+    s = json_string_value(json_object_get(cp, "last"));
+    j->last = s ? ed_strdup(s) : NULL;
+    bool resumed = json_object_size(cp) > 0;
+    json_decref(cp);
+    if (!*j->row.file_name) {
+        char name[64];
+        bulk_file_name(j->row.id, name, sizeof(name));
+        free(j->row.file_name);
+        j->row.file_name = ed_strdup(name);
+    }
+    if (bulk_file_truncate(E.app, j->row.file_name, j->len) != ED_OK) {
+        job_end(j, "ABORTED",
+                "The results file is shorter than its checkpoint");
+        return;
+    }
+    if (instance_load(E.app, j->row.org_id, j->row.instance_id, &j->in) !=
+        ED_OK) {
+        job_end(j, "ERROR", "The element instance is gone");
+        return;
+    }
+    ed_info(NULL, "msg=\"bulk job started\" job=%lld object=%s resumed=%s",
+            (long long)j->row.id, j->row.object_name, resumed ? "yes" : "no");
+    step(j);
+}
+
+static void sweep(void)
+{
+    struct ed_app *app = E.app;
+    int64_t cut = ed_now_ms() - app->cfg->bulk_retention_hours * 3600000;
+    int64_t ids[64], after = 0;
+    size_t n = 0;
+    do {
+        if (store_bulk_expired(app->store, cut, after, ids, 64, &n) != ED_OK)
+            break;
+        for (size_t i = 0; i < n; i++) {
+            char name[64];
+            bulk_file_name(ids[i], name, sizeof(name));
+            bulk_file_delete(app, name);
+            store_bulk_drop_file(app->store, ids[i]);
+            after = ids[i];
+        }
+    } while (n == 64);
+    /* files whose job is gone (deleted with its instance) */
+    char dir[1024];
+    snprintf(dir, sizeof(dir), "%s/bulk", app->cfg->data_dir);
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        /* "job-<id>.bin" */
+        const char *nm = e->d_name;
+        const char *dot = strchr(nm, '.');
+        char digits[24];
+        uint64_t id = 0;
+        size_t dn = dot ? (size_t)(dot - nm) : 0;
+        if (strncmp(nm, "job-", 4) != 0 || !dot || strcmp(dot, ".bin") != 0 ||
+            dn <= 4 || dn - 4 >= sizeof(digits))
+            continue;
+        memcpy(digits, nm + 4, dn - 4);
+        digits[dn - 4] = '\0';
+        if (!ed_parse_u64(digits, INT64_MAX, &id) || id == 0)
+            continue;
+        struct store_bulk_job row;
+        memset(&row, 0, sizeof(row));
+        enum ed_err err = store_bulk_get(app->store, 0, 0, (int64_t)id, &row);
+        if (err == ED_ERR_NOT_FOUND)
+            bulk_file_delete(app, e->d_name);
+        store_bulk_job_cleanup(&row);
+    }
+    closedir(d);
+}
+
+static void tick(void *ud)
+{
+    (void)ud;
+    if (!atomic_load(&E.on))
+        return;
+    int64_t now = ed_now_ms();
+    if (now >= E.next_sweep) {
+        sweep();
+        E.next_sweep = now + SWEEP_MS;
+    }
+    int room = (int)E.app->cfg->bulk_jobs - E.running;
+    if (room > 0) {
+        struct store_bulk_job *rows = NULL;
+        size_t n = 0;
+        if (store_bulk_claim(E.app->store, now, now + E.app->cfg->bulk_lease_ms,
+                             E.owner, (size_t)room, &rows, &n) == ED_OK) {
+            for (size_t i = 0; i < n; i++)
+                job_start(&rows[i]);
+            store_bulk_jobs_free(rows, n);
+        }
+    }
+    events_loop_after(TICK_MS, tick, NULL);
+}
+
+static void kicked(void *ud)
+{
+    (void)ud;
+    if (!atomic_load(&E.on))
+        return;
+    int room = (int)E.app->cfg->bulk_jobs - E.running;
+    if (room <= 0)
+        return;
+    int64_t now = ed_now_ms();
+    struct store_bulk_job *rows = NULL;
+    size_t n = 0;
+    if (store_bulk_claim(E.app->store, now, now + E.app->cfg->bulk_lease_ms,
+                         E.owner, (size_t)room, &rows, &n) == ED_OK) {
+        for (size_t i = 0; i < n; i++)
+            job_start(&rows[i]);
+        store_bulk_jobs_free(rows, n);
+    }
+}
+
+void bulk_kick(void)
+{
+    events_loop_post(kicked, NULL);
+}
+
+enum ed_err bulk_start(struct ed_app *app)
+{
+    unsigned char rnd[8];
+    E.app = app;
+    E.running = 0;
+    E.next_sweep = 0;
+    atomic_store(&E.on, true);
+    crypto_random(rnd, sizeof(rnd));
+    snprintf(E.owner, sizeof(E.owner), "%02x%02x%02x%02x%02x%02x%02x%02x",
+             rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+    return events_loop_post(tick, NULL) ? ED_OK : ED_ERR_IO;
+}
+
+void bulk_stop(void)
+{
+    /* the loop stops right after and drops the jobs in flight: their leases
+     * run out and their checkpoints hold */
+    atomic_store(&E.on, false);
+}

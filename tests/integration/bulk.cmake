@@ -1,0 +1,6 @@
+# Bulk downloads (issue 13): src/bulk/ and api/api_bulk.c against
+# hubspot-sim. Included by tests/integration/CMakeLists.txt; the PostgreSQL
+# variant is in pg.cmake.
+ed_py_test(integration.bulk_download
+           ${CMAKE_CURRENT_LIST_DIR}/test_bulk_download.py
+           LABELS integration TIMEOUT 600)
