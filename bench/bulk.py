@@ -48,12 +48,23 @@ def export(st, query="select * from contacts", timeout=3600):
     assert r.status == 200, r
     job = r.json()["id"]
     t0 = time.time()
+    st.samples = []
     while time.time() - t0 < timeout:
         s = st.hub("GET", "/bulk/%s/status" % job).json()
+        st.samples.append((time.time() - t0, s.get("recordsCount", 0)))
         if s["status"] in ("COMPLETED", "ERROR", "ABORTED", "CANCELLED"):
             return s, time.time() - t0
         time.sleep(0.2)
     raise SystemExit("export did not finish")
+
+
+def steady_rate(st, skip_s=11.0):
+    """Records/s after the first window (HubSpot lets a window's worth of
+    calls through at once: the first 10 s are a burst, not the rate)."""
+    pts = [p for p in st.samples if p[0] >= skip_s]
+    if len(pts) < 2:
+        return float("nan")
+    return (pts[-1][1] - pts[0][1]) / (pts[-1][0] - pts[0][0])
 
 
 def app_calls(st, stop, out, rate=2.0):
@@ -73,10 +84,15 @@ def cmd_ceiling(a):
     st = BulkStack(a.n, 110, 110)
     try:
         s, secs = export(st)
-        rate = s["recordsCount"] / secs
-        print("export of %d records at 110 req/10 s: %.0f s, %.0f records/s = "
-              "%.1f %% of the 1,100/s ceiling" % (s["recordsCount"], secs, rate,
-                                                rate / 11.0))
+        n = s["recordsCount"]
+        pages = (n + 99) // 100
+        # HubSpot lets page k (0-based) go at 10 s x floor(k / 110): the
+        # best possible time for the last page, the rolling window's
+        # ceiling over this run
+        ideal = 10.0 * ((pages - 1) // 110)
+        print("export of %d records (%d pages) at 110 req/10 s: %.1f s, %.0f "
+              "records/s; the ceiling's best time %.1f s: %.1f %% of the "
+              "ceiling" % (n, pages, secs, n / secs, ideal, 100.0 * ideal / secs))
         base = []
         stop = threading.Event()
         th = threading.Thread(target=app_calls, args=(st, stop, base))
@@ -135,7 +151,7 @@ def main():
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
     c = sub.add_parser("ceiling")
-    c.add_argument("--n", type=int, default=30000)
+    c.add_argument("--n", type=int, default=100000)
     c.add_argument("--app-secs", type=int, default=20)
     f = sub.add_parser("fast")
     f.add_argument("--big", type=int, default=1000000)
