@@ -614,10 +614,16 @@ static int bulk_cancel(struct ed_request *req, struct ed_response *res)
                        (long long)j.id);
     else if (err)
         rc = res_error(req, res, ED_E_INTERNAL, NULL);
-    else
+    else {
+        /* an upload cancelled before it started: its file is not needed
+         * (the engine deletes it when it ends a running one) */
+        if (strcmp(j.direction, "UPLOAD") == 0 && st &&
+            strcmp(st, "CANCELLED") == 0 && *j.file_name)
+            bulk_file_delete(req->app, j.file_name);
         rc = res_json(res, 200,
                       json_pack("{s:I,s:s}", "id", (json_int_t)j.id, "status",
                                 st));
+    }
     free(st);
     store_bulk_job_cleanup(&j);
     return rc;

@@ -272,6 +272,25 @@ class BulkUpload(unittest.TestCase):
         self.assertEqual(jobs(), before)
         self.assertEqual(self.batches("create")[0], [])
 
+    def test_cancel_mid_upload(self):
+        n = 500
+        for _ in range(3):
+            hubutil.sim_fault(self.hub, "/crm/v3/objects/contacts/batch",
+                              delay_ms=400)
+        job = self.upload("contacts", as_csv(people("can", n)))
+        end = time.time() + 60
+        while self.status(job)["status"] != "RUNNING" and time.time() < end:
+            time.sleep(0.05)
+        r = self.call("PUT", "/bulk/%d/cancel" % job)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json()["status"], "CANCELLATION_PENDING")
+        s = self.wait(job)
+        self.assertEqual(s["status"], "CANCELLED")
+        self.assertLess(s["recordsCount"], n)
+        self.assertEqual(len(self.sim_contacts("can")), s["recordsCount"])
+        d = os.path.join(self.hub.tmp, "data", "bulk")
+        self.assertEqual([f for f in os.listdir(d) if f.startswith("upload-")], [])
+
     def test_kill_mid_upload(self):
         n = 600
         for _ in range(4):
