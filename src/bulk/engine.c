@@ -61,6 +61,9 @@ struct job {
     bool singles;        /* the batch is retried one record at a time */
     bool resend_upsert;  /* a resumed in-flight batch of contacts */
     int64_t base_failed; /* failed_count before the batch was read */
+    /* a chunk of the file at or before pos.offset: its file offset and
+     * plaintext offset (a resumed read starts there, not at the top) */
+    int64_t chunk_at, chunk_plain, nchunk_at, nchunk_plain;
 };
 
 static struct {
@@ -311,7 +314,10 @@ static void upload_step(void *ud);
 struct fill {
     struct job *j;
     struct records *r;
-    uint64_t plain; /* plaintext bytes seen */
+    uint64_t plain; /* plaintext offset of the next chunk */
+    int64_t at;     /* file offset of the next chunk */
+    int64_t cur_at, cur_plain, prev_at, prev_plain; /* the last two chunks */
+    bool header; /* the pass that feeds the CSV header before the chunk */
     enum rec_status st;
     size_t max;
 };
@@ -334,6 +340,15 @@ static int fill_rec(void *ud, const struct rec_item *it)
         json_array_append_new(j->rows, json_integer((json_int_t)it->row));
     }
     records_pos_after(f->r, it, &j->npos);
+    /* the chunk to read again from: the latest that starts at or before
+     * the position (a record ends in the current chunk or just before) */
+    if ((uint64_t)f->cur_plain <= j->npos.offset) {
+        j->nchunk_at = f->cur_at;
+        j->nchunk_plain = f->cur_plain;
+    } else if ((uint64_t)f->prev_plain <= j->npos.offset) {
+        j->nchunk_at = f->prev_at;
+        j->nchunk_plain = f->prev_plain;
+    }
     return json_array_size(j->batch) >= f->max ||
            json_array_size(j->errs) >= PAGE_SIZE;
 }
@@ -342,7 +357,25 @@ static int fill_chunk(void *ud, const char *data, size_t n)
 {
     struct fill *f = ud;
     uint64_t start = f->plain, end = start + n;
+    f->prev_at = f->cur_at;
+    f->prev_plain = f->cur_plain;
+    f->cur_at = f->at;
+    f->cur_plain = (int64_t)start;
     f->plain = end;
+    f->at += 4 + (int64_t)n + ED_SEAL_OVERHEAD;
+    if (f->header) {
+        /* the header bytes before the chunk the main pass starts at */
+        uint64_t he = f->j->pos.header_end;
+        if ((uint64_t)f->j->chunk_plain < he)
+            he = (uint64_t)f->j->chunk_plain;
+        if (start < he) {
+            f->st = records_feed(f->r, data,
+                                 (size_t)((end < he ? end : he) - start));
+            if (f->st != REC_OK)
+                return 1;
+        }
+        return end >= he;
+    }
     if (!f->j->have_pos) {
         f->st = records_feed(f->r, data, n);
         return f->st != REC_OK;
@@ -373,6 +406,11 @@ static char *upload_checkpoint(const struct job *j, bool inflight)
                           "header_end", (json_int_t)p->header_end, "offset",
                           (json_int_t)p->offset, "row", (json_int_t)p->row,
                           "after", p->after);
+    json_object_set_new(o, "chunk_at",
+                        json_integer(inflight ? j->chunk_at : j->nchunk_at));
+    json_object_set_new(o, "chunk_plain",
+                        json_integer(inflight ? j->chunk_plain
+                                              : j->nchunk_plain));
     json_t *c = json_pack("{s:o,s:b}", "pos", o, "inflight", inflight);
     char *s = json_dumps(c, JSON_COMPACT);
     json_decref(c);
@@ -445,6 +483,8 @@ static void batch_next(struct job *j)
         return;
     }
     j->pos = j->npos;
+    j->chunk_at = j->nchunk_at;
+    j->chunk_plain = j->nchunk_plain;
     j->have_pos = true;
     j->resend_upsert = false;
     json_array_clear(j->batch);
@@ -556,7 +596,11 @@ static void upload_step(void *ud)
     struct rec_opts o = {REC_AUTO, 0, 0};
     if (json_is_string(fmt))
         rec_format_parse(json_string_value(fmt), &o.format);
-    struct fill f = {j, NULL, 0, REC_OK, PAGE_SIZE};
+    struct fill f;
+    memset(&f, 0, sizeof(f));
+    f.j = j;
+    f.st = REC_OK;
+    f.max = PAGE_SIZE;
     if (json_is_false(json_object_get(j->opts, "useBatchUpload")))
         f.max = 1;
     f.r = records_new(&o, fill_rec, &f);
@@ -568,8 +612,28 @@ static void upload_step(void *ud)
     j->singles = false;
     j->single = 0;
     j->npos = j->pos;
+    j->nchunk_at = j->chunk_at;
+    j->nchunk_plain = j->chunk_plain;
     j->base_failed = j->row.failed_count;
-    enum ed_err err = bulk_file_read(E.app, j->row.file_name, fill_chunk, &f);
+    enum ed_err err = ED_OK;
+    if (j->have_pos && j->pos.format == REC_CSV && j->pos.header_end > 0 &&
+        j->chunk_plain > 0) {
+        /* the header's bytes before the chunk first */
+        f.header = true;
+        err = bulk_file_read(E.app, j->row.file_name, fill_chunk, &f);
+        f.header = false;
+        if (err == ED_ERR_TOO_LARGE && f.st == REC_OK)
+            err = ED_OK;
+    }
+    if (err == ED_OK && j->have_pos) {
+        f.at = j->chunk_at;
+        f.plain = (uint64_t)j->chunk_plain;
+        f.cur_at = f.prev_at = f.at;
+        f.cur_plain = f.prev_plain = j->chunk_plain;
+    }
+    if (err == ED_OK)
+        err = bulk_file_read_at(E.app, j->row.file_name,
+                                j->have_pos ? j->chunk_at : 0, fill_chunk, &f);
     if (err == ED_OK) {
         f.st = records_finish(f.r);
         if (f.st == REC_OK)
@@ -621,6 +685,11 @@ static void upload_start(struct job *j)
             json_object_get(p, "offset"));
         j->pos.row = (uint64_t)json_integer_value(json_object_get(p, "row"));
         j->pos.after = json_is_true(json_object_get(p, "after"));
+        j->chunk_at = json_integer_value(json_object_get(p, "chunk_at"));
+        j->chunk_plain = json_integer_value(json_object_get(p, "chunk_plain"));
+        if (j->chunk_at < 0 || j->chunk_plain < 0 ||
+            (uint64_t)j->chunk_plain > j->pos.offset)
+            j->chunk_at = j->chunk_plain = 0;
     }
     const char *obj = j->row.object_name;
     j->resend_upsert = json_is_true(json_object_get(cp, "inflight")) &&

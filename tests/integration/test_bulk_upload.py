@@ -292,13 +292,20 @@ class BulkUpload(unittest.TestCase):
         self.assertEqual([f for f in os.listdir(d) if f.startswith("upload-")], [])
 
     def test_kill_mid_upload(self):
+        # a file of several encrypted chunks (64 KiB each): the resumed job
+        # reads on from the chunk of its checkpoint
         n = 600
+        rows = people("kill", n)
+        for r in rows:
+            r["firstname"] += "x" * 300
+        data = as_csv(rows)
+        self.assertGreater(len(data), 3 * 65536)
         for _ in range(4):
             hubutil.sim_fault(self.hub, "/crm/v3/objects/contacts/batch",
                               delay_ms=500)
-        job = self.upload("contacts", as_csv(people("kill", n)))
+        job = self.upload("contacts", data)
         end = time.time() + 60
-        while self.status(job)["recordsCount"] < 100 and time.time() < end:
+        while self.status(job)["recordsCount"] < 300 and time.time() < end:
             time.sleep(0.05)
         s = self.status(job)
         self.assertEqual(s["status"], "RUNNING")
@@ -307,7 +314,9 @@ class BulkUpload(unittest.TestCase):
         s = self.wait(job)
         self.assertEqual(s["status"], "COMPLETED", s)
         got = self.sim_contacts("kill")  # fails on a duplicate
-        self.assertEqual(sorted(got), sorted(p["email"] for p in people("kill", n)))
+        self.assertEqual(sorted(got), sorted(p["email"] for p in rows))
+        for r in rows:
+            self.assertEqual(got[r["email"]]["firstname"], r["firstname"])
         self.assertEqual(s["recordsFailedCount"], 0)
 
     def restart(self, kill=False):
