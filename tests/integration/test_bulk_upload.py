@@ -247,6 +247,34 @@ class BulkUpload(unittest.TestCase):
         self.assertEqual([e["row"] for e in errs], list(range(1, 31)))
         self.assertTrue(all(e["message"] for e in errs))
 
+    def test_hub_batch_resource(self):
+        ins = [{"properties": {"Email": "hb%d@up.test" % i, "lastname": "hb"}}
+               for i in range(2)]
+        r = self.call("POST", "/contacts/batch/create", {"inputs": ins})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(len(r.json()["results"]), 2)
+        self.assertEqual(r.json()["errors"], [])
+        sent = self.hub.sim_seen("/crm/v3/objects/contacts/batch/create", "POST")
+        b = json.loads(sent[0]["body"]) if isinstance(sent[0]["body"], str) else sent[0]["body"]
+        self.assertEqual(b["inputs"][0]["properties"]["email"], "hb0@up.test")
+        # upsert: idProperty top level, the id taken from the properties
+        r = self.call("POST", "/contacts/batch/upsert", {
+            "idProperty": "email",
+            "inputs": [{"email": "hb0@up.test", "firstname": "Up"}]})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(self.sim_contacts("hb")["hb0@up.test"]["firstname"], "Up")
+        for path, body, word in [
+                ("/contacts/batch/upsert", {"inputs": [{"email": "a@b.c"}]}, "id"),
+                ("/contacts/batch/create", {"inputs": []}, "inputs"),
+                ("/contacts/batch/create", {"inputs": [{}] * 101}, "inputs"),
+                ("/contacts/batch/create", {"inputs": [1]}, "inputs[0]")]:
+            r = self.call("POST", path, body)
+            self.assertEqual(r.status, 400, (path, body, r))
+            self.assertIn(word, r.json()["message"])
+        self.assertEqual(self.call("POST", "/contacts/batch/archive",
+                                   {"inputs": [{}]}).status, 404)
+        self.assertEqual(self.call("GET", "/contacts/batch/create").status, 405)
+
     def test_bad_bodies_make_no_job(self):
         def jobs():
             r = self.call("GET", "/bulk/jobs", query={"pageSize": "500"})
