@@ -11,10 +11,13 @@
 
 #include "api/api.h"
 #include "bulk/bulk.h"
+#include "bulk/multipart.h"
+#include "bulk/records.h"
 #include "core/buf.h"
 #include "core/mem.h"
 #include "core/strparse.h"
 #include "core/timeutil.h"
+#include "crypto/crypto.h"
 #include "domain/app.h"
 #include "domain/instance_cache.h"
 #include "domain/instances.h"
@@ -127,6 +130,131 @@ static int bulk_query(struct ed_request *req, struct ed_response *res)
     store_bulk_job_cleanup(&job);
     if (err)
         return res_error(req, res, ED_E_INTERNAL, NULL);
+    bulk_kick();
+    return res_json(res, 200,
+                    json_pack("{s:I,s:s}", "id", (json_int_t)id, "status",
+                              "CREATED"));
+}
+
+/* --- uploads --------------------------------------------------------------- */
+
+/* metaData (a JSON object) into the job's options; false with why. */
+static bool upload_options(const struct mp_part *meta, json_t *opts, char *why,
+                           size_t whylen)
+{
+    if (!meta)
+        return true;
+    json_error_t jerr;
+    json_t *m = json_loadb(meta->data, meta->len, JSON_REJECT_DUPLICATES,
+                           &jerr);
+    bool ok = false;
+    if (!json_is_object(m)) {
+        snprintf(why, whylen, "metaData must be a JSON object%s%s",
+                 m ? "" : ": ", m ? "" : jerr.text);
+        goto out;
+    }
+    json_t *f = json_object_get(m, "format");
+    enum rec_format fmt;
+    if (f &&
+        (!json_is_string(f) || !rec_format_parse(json_string_value(f), &fmt))) {
+        snprintf(why, whylen, "metaData.format must be csv, json or jsonl");
+        goto out;
+    }
+    if (f)
+        json_object_set(opts, "format", f);
+    json_t *idf = json_object_get(m, "identifierFieldName");
+    if (idf && !json_is_null(idf)) {
+        if (!json_is_string(idf) || !*json_string_value(idf) ||
+            strlen(json_string_value(idf)) > 256) {
+            snprintf(why, whylen,
+                     "metaData.identifierFieldName must be a field name");
+            goto out;
+        }
+        json_object_set(opts, "identifierFieldName", idf);
+    }
+    json_t *ub = json_object_get(m, "useBatchUpload");
+    if (ub && !json_is_null(ub)) {
+        const char *us = json_string_value(ub);
+        if (!json_is_boolean(ub) && !(us && (strcasecmp(us, "true") == 0 ||
+                                             strcasecmp(us, "false") == 0))) {
+            snprintf(why, whylen,
+                     "metaData.useBatchUpload must be true or false");
+            goto out;
+        }
+        json_object_set_new(opts, "useBatchUpload",
+                            json_boolean(json_is_true(ub) ||
+                                         (us && strcasecmp(us, "true") == 0)));
+    }
+    json_t *path = json_object_get(m, "path");
+    if (path && !json_is_null(path)) {
+        if (!json_is_string(path) || strlen(json_string_value(path)) > 1024) {
+            snprintf(why, whylen, "metaData.path must be a string");
+            goto out;
+        }
+        json_object_set(opts, "path", path);
+    }
+    ok = true;
+out:
+    json_decref(m);
+    return ok;
+}
+
+/* POST /bulk/{objectName}: a multipart body with the file (and metaData);
+ * the file is stored encrypted and an UPLOAD job made. */
+static int bulk_upload(struct ed_request *req, struct ed_response *res)
+{
+    int64_t inst = 0;
+    if (!token_instance(req, res, &inst))
+        return res->status;
+    const char *obj = req_param(req, req->nparams - 1);
+    struct mp_part *parts = NULL;
+    size_t np = 0;
+    char why[300];
+    const char *ct = req_header(req, "Content-Type");
+    if (multipart_parse(req->arena, ct ? ct : "", req->body_raw, req->body_len,
+                        &parts, &np, why, sizeof(why)) != 0)
+        return res_error(req, res, ED_E_BAD_REQUEST, "%s", why);
+    const struct mp_part *file = multipart_find(parts, np, "file");
+    if (!file)
+        return res_error(req, res, ED_E_BAD_REQUEST,
+                         "The multipart body has no 'file' part");
+    json_t *opts = json_object();
+    if (!upload_options(multipart_find(parts, np, "metaData"), opts, why,
+                        sizeof(why))) {
+        json_decref(opts);
+        return res_error(req, res, ED_E_BAD_REQUEST, "%s", why);
+    }
+    const char *cb = req_header(req, "Elements-Async-Callback-Url");
+    if (cb && *cb && strlen(cb) < 2048)
+        json_object_set_new(opts, "callbackUrl", json_string(cb));
+    char *hex = crypto_random_hex(12);
+    char name[64];
+    snprintf(name, sizeof(name), "upload-%s.bin", hex);
+    free(hex);
+    int64_t len = 0;
+    if (bulk_file_append(req->app, name, file->data, file->len, &len) !=
+        ED_OK) {
+        bulk_file_delete(req->app, name);
+        json_decref(opts);
+        return res_error(req, res, ED_E_INTERNAL, NULL);
+    }
+    struct store_bulk_job job = {0};
+    job.org_id = req->auth.org_id;
+    job.instance_id = inst;
+    job.direction = ed_strdup("UPLOAD");
+    job.object_name = ed_strdup(obj);
+    job.query = ed_strdup("");
+    job.options = json_dumps(opts, JSON_COMPACT);
+    job.created_at = ed_now_ms();
+    job.file_name = ed_strdup(name);
+    json_decref(opts);
+    enum ed_err err = store_bulk_create(req->app->store, &job);
+    int64_t id = job.id;
+    store_bulk_job_cleanup(&job);
+    if (err) {
+        bulk_file_delete(req->app, name);
+        return res_error(req, res, ED_E_INTERNAL, NULL);
+    }
     bulk_kick();
     return res_json(res, 200,
                     json_pack("{s:I,s:s}", "id", (json_int_t)id, "status",
@@ -486,10 +614,16 @@ static int bulk_cancel(struct ed_request *req, struct ed_response *res)
                        (long long)j.id);
     else if (err)
         rc = res_error(req, res, ED_E_INTERNAL, NULL);
-    else
+    else {
+        /* an upload cancelled before it started: its file is not needed
+         * (the engine deletes it when it ends a running one) */
+        if (strcmp(j.direction, "UPLOAD") == 0 && st &&
+            strcmp(st, "CANCELLED") == 0 && *j.file_name)
+            bulk_file_delete(req->app, j.file_name);
         rc = res_json(res, 200,
                       json_pack("{s:I,s:s}", "id", (json_int_t)j.id, "status",
                                 st));
+    }
     free(st);
     store_bulk_job_cleanup(&j);
     return rc;
@@ -647,6 +781,8 @@ static int bulk_jobs(struct ed_request *req, struct ed_response *res)
 const struct ed_route api_bulk_routes[] = {
     {ED_POST, "/hubs/{hub}/bulk/query", bulk_query, EL},
     {ED_POST, "/bulk/query", bulk_query, EL},
+    {ED_POST, "/hubs/{hub}/bulk/{objectName}", bulk_upload, ED_ROUTE_ELEMENT},
+    {ED_POST, "/bulk/{objectName}", bulk_upload, ED_ROUTE_ELEMENT},
     {ED_GET, "/hubs/{hub}/bulk/jobs", bulk_jobs, EL},
     {ED_GET, "/bulk/jobs", bulk_jobs, EL},
     {ED_GET, "/hubs/{hub}/bulk/{id}/status", bulk_status, EL},

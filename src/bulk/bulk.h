@@ -53,6 +53,11 @@ enum ed_err bulk_file_truncate(struct ed_app *app, const char *name,
 typedef int (*bulk_chunk_fn)(void *ud, const char *data, size_t n);
 enum ed_err bulk_file_read(struct ed_app *app, const char *name,
                            bulk_chunk_fn fn, void *ud);
+/* The same from byte `at` of the file, which must be where a chunk starts:
+ * chunk k starts at the sum of (4 + plaintext length + ED_SEAL_OVERHEAD)
+ * of the chunks before it. */
+enum ed_err bulk_file_read_at(struct ed_app *app, const char *name, int64_t at,
+                              bulk_chunk_fn fn, void *ud);
 enum ed_err bulk_file_delete(struct ed_app *app, const char *name);
 
 /* --- engine.c ------------------------------------------------------------ */

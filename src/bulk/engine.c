@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "bulk/bulk.h"
+#include "bulk/records.h"
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -46,6 +47,23 @@ struct job {
     char *next;     /* the hub's nextPage (no where) */
     char *last;     /* last id written (keyset) */
     int64_t len;    /* file length at the last checkpoint */
+    /* uploads */
+    bool upload;
+    json_t *opts;        /* the job's options */
+    struct rec_pos pos;  /* where the next batch starts */
+    bool have_pos;       /* else from the start of the file */
+    struct rec_pos npos; /* just after the batch being sent */
+    bool eof;            /* the batch is the last one */
+    json_t *batch;       /* records being sent */
+    json_t *rows;        /* their row numbers */
+    json_t *errs;        /* [row, message, record-or-null] to add */
+    size_t single;       /* one record at a time from here (retry) */
+    bool singles;        /* the batch is retried one record at a time */
+    bool resend_upsert;  /* a resumed in-flight batch of contacts */
+    int64_t base_failed; /* failed_count before the batch was read */
+    /* a chunk of the file at or before pos.offset: its file offset and
+     * plaintext offset (a resumed read starts there, not at the top) */
+    int64_t chunk_at, chunk_plain, nchunk_at, nchunk_plain;
 };
 
 static struct {
@@ -66,6 +84,10 @@ static void job_free(struct job *j)
     free(j->where);
     free(j->next);
     free(j->last);
+    json_decref(j->opts);
+    json_decref(j->batch);
+    json_decref(j->rows);
+    json_decref(j->errs);
     free(j);
     E.running--;
 }
@@ -78,6 +100,12 @@ static void job_end(struct job *j, const char *status, const char *message)
     free(j->row.message);
     j->row.message = message ? ed_strdup(message) : NULL;
     j->row.finished_at = ed_now_ms();
+    if (j->upload && store_bulk_finished(status) && *j->row.file_name) {
+        /* the uploaded file is not needed any more */
+        bulk_file_delete(E.app, j->row.file_name);
+        free(j->row.file_name);
+        j->row.file_name = ed_strdup("");
+    }
     enum ed_err err = store_bulk_finish(E.app->store, &j->row, E.owner);
     ed_info(NULL, "msg=\"bulk job ended\" job=%lld status=%s records=%lld%s",
             (long long)j->row.id, status, (long long)j->row.records_count,
@@ -273,6 +301,411 @@ static void step(void *ud)
         job_end(j, "ABORTED", "Could not start the hub call");
 }
 
+/* --- uploads ---------------------------------------------------------------
+ * An UPLOAD job reads its (encrypted) file with bulk/records.c from its
+ * checkpointed position, up to PAGE_SIZE records a batch, and sends each
+ * batch to the hub's POST /{object}/batch/{create|upsert} (background).
+ * The checkpoint is written before a batch is sent ("inflight") and after
+ * it landed (the position after it, the counts); a batch HubSpot refuses
+ * whole (400) is sent again one record at a time. */
+
+static void upload_step(void *ud);
+
+struct fill {
+    struct job *j;
+    struct records *r;
+    uint64_t plain; /* plaintext offset of the next chunk */
+    int64_t at;     /* file offset of the next chunk */
+    int64_t cur_at, cur_plain, prev_at, prev_plain; /* the last two chunks */
+    bool header; /* the pass that feeds the CSV header before the chunk */
+    enum rec_status st;
+    size_t max;
+};
+
+static void add_error(struct job *j, uint64_t row, const char *msg, json_t *rec)
+{
+    json_array_append_new(j->errs, json_pack("[I,s,O?]", (json_int_t)row,
+                                             msg ? msg : "refused", rec));
+    j->row.failed_count++;
+}
+
+static int fill_rec(void *ud, const struct rec_item *it)
+{
+    struct fill *f = ud;
+    struct job *j = f->j;
+    if (it->error)
+        add_error(j, it->row, it->error, NULL);
+    else {
+        json_array_append(j->batch, it->obj);
+        json_array_append_new(j->rows, json_integer((json_int_t)it->row));
+    }
+    records_pos_after(f->r, it, &j->npos);
+    /* the chunk to read again from: the latest that starts at or before
+     * the position (a record ends in the current chunk or just before) */
+    if ((uint64_t)f->cur_plain <= j->npos.offset) {
+        j->nchunk_at = f->cur_at;
+        j->nchunk_plain = f->cur_plain;
+    } else if ((uint64_t)f->prev_plain <= j->npos.offset) {
+        j->nchunk_at = f->prev_at;
+        j->nchunk_plain = f->prev_plain;
+    }
+    return json_array_size(j->batch) >= f->max ||
+           json_array_size(j->errs) >= PAGE_SIZE;
+}
+
+static int fill_chunk(void *ud, const char *data, size_t n)
+{
+    struct fill *f = ud;
+    uint64_t start = f->plain, end = start + n;
+    f->prev_at = f->cur_at;
+    f->prev_plain = f->cur_plain;
+    f->cur_at = f->at;
+    f->cur_plain = (int64_t)start;
+    f->plain = end;
+    f->at += 4 + (int64_t)n + ED_SEAL_OVERHEAD;
+    if (f->header) {
+        /* the header bytes before the chunk the main pass starts at */
+        uint64_t he = f->j->pos.header_end;
+        if ((uint64_t)f->j->chunk_plain < he)
+            he = (uint64_t)f->j->chunk_plain;
+        if (start < he) {
+            f->st = records_feed(f->r, data,
+                                 (size_t)((end < he ? end : he) - start));
+            if (f->st != REC_OK)
+                return 1;
+        }
+        return end >= he;
+    }
+    if (!f->j->have_pos) {
+        f->st = records_feed(f->r, data, n);
+        return f->st != REC_OK;
+    }
+    const struct rec_pos *p = &f->j->pos;
+    uint64_t he = p->format == REC_CSV ? p->header_end : 0;
+    if (start < he) {
+        uint64_t e = end < he ? end : he;
+        f->st = records_feed(f->r, data, (size_t)(e - start));
+        if (f->st != REC_OK)
+            return 1;
+    }
+    uint64_t from = p->offset > start ? p->offset : start;
+    if (from < he)
+        from = he;
+    if (from < end) {
+        f->st = records_feed(f->r, data + (from - start), (size_t)(end - from));
+        if (f->st != REC_OK)
+            return 1;
+    }
+    return 0;
+}
+
+static char *upload_checkpoint(const struct job *j, bool inflight)
+{
+    const struct rec_pos *p = inflight ? &j->pos : &j->npos;
+    json_t *o = json_pack("{s:i,s:I,s:I,s:I,s:b}", "format", (int)p->format,
+                          "header_end", (json_int_t)p->header_end, "offset",
+                          (json_int_t)p->offset, "row", (json_int_t)p->row,
+                          "after", p->after);
+    json_object_set_new(o, "chunk_at",
+                        json_integer(inflight ? j->chunk_at : j->nchunk_at));
+    json_object_set_new(o, "chunk_plain",
+                        json_integer(inflight ? j->chunk_plain
+                                              : j->nchunk_plain));
+    json_t *c = json_pack("{s:o,s:b}", "pos", o, "inflight", inflight);
+    char *s = json_dumps(c, JSON_COMPACT);
+    json_decref(c);
+    return s;
+}
+
+/* Store the pending errors and the checkpoint; false when the job is gone
+ * from this node (j freed). */
+static bool upload_commit(struct job *j, bool inflight, bool *cancel)
+{
+    size_t n = inflight ? 0 : json_array_size(j->errs);
+    if (n) {
+        struct store_bulk_error *rows = ed_calloc(n, sizeof(*rows));
+        for (size_t i = 0; i < n; i++) {
+            json_t *e = json_array_get(j->errs, i);
+            json_t *rec = json_array_get(e, 2);
+            rows[i].row = json_integer_value(json_array_get(e, 0));
+            rows[i].message = (char *)json_string_value(json_array_get(e, 1));
+            rows[i].record = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
+        }
+        enum ed_err err = store_bulk_errors_add(E.app->store, j->row.id, rows,
+                                                n);
+        for (size_t i = 0; i < n; i++)
+            free(rows[i].record);
+        free(rows);
+        if (err) {
+            job_end(j, "ABORTED", "Could not record the rejected rows");
+            return false;
+        }
+        json_array_clear(j->errs);
+    }
+    free(j->row.checkpoint);
+    j->row.checkpoint = upload_checkpoint(j, inflight);
+    /* in flight: the counts as they were before the batch (a resumed job
+     * reads it again) */
+    int64_t failed = j->row.failed_count;
+    if (inflight)
+        j->row.failed_count = j->base_failed;
+    enum ed_err err = store_bulk_checkpoint(E.app->store, &j->row, E.owner,
+                                            ed_now_ms() +
+                                                E.app->cfg->bulk_lease_ms,
+                                            cancel);
+    j->row.failed_count = failed;
+    if (err != ED_OK) {
+        ed_warn(NULL, "msg=\"bulk job lost its lease\" job=%lld",
+                (long long)j->row.id);
+        job_free(j);
+        return false;
+    }
+    return true;
+}
+
+/* The hub's message for a refused call. */
+static void call_message(const struct hubcall_result *r, char *out,
+                         size_t outlen)
+{
+    snprintf(out, outlen, "%s%s%s", r->message ? r->message : "refused",
+             r->provider_message ? ": " : "",
+             r->provider_message ? r->provider_message : "");
+}
+
+static void batch_send(struct job *j);
+
+/* The batch (or the retried record) is done: on to the next. */
+static void batch_next(struct job *j)
+{
+    if (j->singles && j->single + 1 < json_array_size(j->batch)) {
+        j->single++;
+        batch_send(j);
+        return;
+    }
+    j->pos = j->npos;
+    j->chunk_at = j->nchunk_at;
+    j->chunk_plain = j->nchunk_plain;
+    j->have_pos = true;
+    j->resend_upsert = false;
+    json_array_clear(j->batch);
+    json_array_clear(j->rows);
+    bool cancel = false;
+    if (!upload_commit(j, false, &cancel))
+        return;
+    if (cancel) {
+        job_end(j, "CANCELLED", NULL);
+        return;
+    }
+    if (j->eof) {
+        job_end(j, "COMPLETED", NULL);
+        return;
+    }
+    events_loop_after(0, upload_step, j);
+}
+
+static void batch_done(void *ud, const struct hubcall_result *r)
+{
+    struct job *j = ud;
+    if (!atomic_load(&E.on)) {
+        job_free(j);
+        return;
+    }
+    size_t n = json_array_size(j->batch);
+    size_t lo = j->singles ? j->single : 0, hi = j->singles ? lo + 1 : n;
+    char msg[1024];
+    if (r->status == 200) {
+        json_t *res = json_object_get(r->body, "results");
+        json_t *errors = json_object_get(r->body, "errors");
+        size_t landed = json_array_size(res);
+        if (landed > hi - lo)
+            landed = hi - lo;
+        j->row.records_count += (int64_t)landed;
+        /* HubSpot's per-input errors (the rest of the batch landed) */
+        size_t k;
+        json_t *e;
+        json_array_foreach(errors, k, e) {
+            size_t at = lo + (k < hi - lo ? k : 0);
+            const char *m = json_string_value(json_object_get(e, "message"));
+            snprintf(msg, sizeof(msg), "HubSpot refused the record: %s",
+                     m ? m : "no message");
+            add_error(j,
+                      (uint64_t)json_integer_value(json_array_get(j->rows, at)),
+                      msg, json_array_get(j->batch, at));
+        }
+        batch_next(j);
+        return;
+    }
+    if (r->status == 0 || r->status == 429 || r->status >= 500 ||
+        r->status == 401 || r->status == 403) {
+        call_message(r, msg, sizeof(msg));
+        job_end(j, r->status == 401 || r->status == 403 ? "ERROR" : "ABORTED",
+                msg);
+        return;
+    }
+    if (!j->singles && n > 1 && (r->status == 400 || r->status == 409)) {
+        /* one bad record refuses the batch: one at a time, so the good ones
+         * still land */
+        j->singles = true;
+        j->single = 0;
+        batch_send(j);
+        return;
+    }
+    /* every record of this call fails (an unknown object, a bad record) */
+    call_message(r, msg, sizeof(msg));
+    for (size_t i = lo; i < hi; i++)
+        add_error(j, (uint64_t)json_integer_value(json_array_get(j->rows, i)),
+                  msg, json_array_get(j->batch, i));
+    batch_next(j);
+}
+
+static void batch_send(struct job *j)
+{
+    const char *idf = json_string_value(
+        json_object_get(j->opts, "identifierFieldName"));
+    const char *verb = "create";
+    json_t *inputs;
+    if (j->singles)
+        inputs = json_pack("[O]", json_array_get(j->batch, j->single));
+    else
+        inputs = json_copy(j->batch);
+    json_t *body = json_pack("{s:o}", "inputs", inputs);
+    if (idf && strncmp(idf, "properties.", 11) == 0)
+        idf += 11;
+    if (!idf && j->resend_upsert)
+        idf = "email"; /* a resumed batch: no second create */
+    if (idf) {
+        verb = "upsert";
+        json_object_set_new(body, "idProperty", json_string(idf));
+    }
+    char url[512];
+    snprintf(url, sizeof(url), "/%s/batch/%s", j->row.object_name, verb);
+    enum ed_err err = hubcall_send(E.app, &j->in, ED_POST, url, body, true,
+                                   batch_done, j); /* body taken */
+    if (err)
+        job_end(j, "ABORTED", "Could not start the hub call");
+}
+
+static void upload_step(void *ud)
+{
+    struct job *j = ud;
+    if (!atomic_load(&E.on)) {
+        job_free(j);
+        return;
+    }
+    json_t *fmt = json_object_get(j->opts, "format");
+    struct rec_opts o = {REC_AUTO, 0, 0};
+    if (json_is_string(fmt))
+        rec_format_parse(json_string_value(fmt), &o.format);
+    struct fill f;
+    memset(&f, 0, sizeof(f));
+    f.j = j;
+    f.st = REC_OK;
+    f.max = PAGE_SIZE;
+    if (json_is_false(json_object_get(j->opts, "useBatchUpload")))
+        f.max = 1;
+    f.r = records_new(&o, fill_rec, &f);
+    if (j->have_pos && !records_resume(f.r, &j->pos)) {
+        records_free(f.r);
+        job_end(j, "ABORTED", "The upload checkpoint cannot be used");
+        return;
+    }
+    j->singles = false;
+    j->single = 0;
+    j->npos = j->pos;
+    j->nchunk_at = j->chunk_at;
+    j->nchunk_plain = j->chunk_plain;
+    j->base_failed = j->row.failed_count;
+    enum ed_err err = ED_OK;
+    if (j->have_pos && j->pos.format == REC_CSV && j->pos.header_end > 0 &&
+        j->chunk_plain > 0) {
+        /* the header's bytes before the chunk first */
+        f.header = true;
+        err = bulk_file_read(E.app, j->row.file_name, fill_chunk, &f);
+        f.header = false;
+        if (err == ED_ERR_TOO_LARGE && f.st == REC_OK)
+            err = ED_OK;
+    }
+    if (err == ED_OK && j->have_pos) {
+        f.at = j->chunk_at;
+        f.plain = (uint64_t)j->chunk_plain;
+        f.cur_at = f.prev_at = f.at;
+        f.cur_plain = f.prev_plain = j->chunk_plain;
+    }
+    if (err == ED_OK)
+        err = bulk_file_read_at(E.app, j->row.file_name,
+                                j->have_pos ? j->chunk_at : 0, fill_chunk, &f);
+    if (err == ED_OK) {
+        f.st = records_finish(f.r);
+        if (f.st == REC_OK)
+            j->eof = true;
+    } else if (err != ED_ERR_TOO_LARGE) {
+        records_free(f.r);
+        job_end(j, "ABORTED", "Could not read the uploaded file");
+        return;
+    }
+    if (f.st == REC_ERROR) {
+        /* the file is refused from here on */
+        add_error(j, records_error_row(f.r), records_error(f.r), NULL);
+        j->eof = true;
+    }
+    records_free(f.r);
+    if (json_array_size(j->batch) == 0) {
+        batch_next(j);
+        return;
+    }
+    /* write-ahead: a restart sees that this batch may have landed */
+    bool cancel = false;
+    if (!upload_commit(j, true, &cancel))
+        return;
+    if (cancel) {
+        job_end(j, "CANCELLED", NULL);
+        return;
+    }
+    batch_send(j);
+}
+
+static void upload_start(struct job *j)
+{
+    j->upload = true;
+    j->opts = json_loads(j->row.options, 0, NULL);
+    if (!j->opts)
+        j->opts = json_object();
+    j->batch = json_array();
+    j->rows = json_array();
+    j->errs = json_array();
+    json_t *cp = json_loads(j->row.checkpoint, 0, NULL);
+    json_t *p = json_object_get(cp, "pos");
+    if (json_is_object(p)) {
+        j->have_pos = true;
+        j->pos.format = (enum rec_format)json_integer_value(
+            json_object_get(p, "format"));
+        j->pos.header_end = (uint64_t)json_integer_value(
+            json_object_get(p, "header_end"));
+        j->pos.offset = (uint64_t)json_integer_value(
+            json_object_get(p, "offset"));
+        j->pos.row = (uint64_t)json_integer_value(json_object_get(p, "row"));
+        j->pos.after = json_is_true(json_object_get(p, "after"));
+        j->chunk_at = json_integer_value(json_object_get(p, "chunk_at"));
+        j->chunk_plain = json_integer_value(json_object_get(p, "chunk_plain"));
+        if (j->chunk_at < 0 || j->chunk_plain < 0 ||
+            (uint64_t)j->chunk_plain > j->pos.offset)
+            j->chunk_at = j->chunk_plain = 0;
+    }
+    const char *obj = j->row.object_name;
+    j->resend_upsert = json_is_true(json_object_get(cp, "inflight")) &&
+                       (strcmp(obj, "contacts") == 0 ||
+                        strcmp(obj, "leads") == 0);
+    json_decref(cp);
+    if (instance_load(E.app, j->row.org_id, j->row.instance_id, &j->in) !=
+        ED_OK) {
+        job_end(j, "ERROR", "The element instance is gone");
+        return;
+    }
+    ed_info(NULL, "msg=\"bulk upload started\" job=%lld object=%s resumed=%s",
+            (long long)j->row.id, obj, j->have_pos ? "yes" : "no");
+    upload_step(j);
+}
+
 /* Start a claimed job (row taken). */
 static void job_start(struct store_bulk_job *row)
 {
@@ -284,8 +717,12 @@ static void job_start(struct store_bulk_job *row)
         job_end(j, "CANCELLED", NULL);
         return;
     }
+    if (strcmp(j->row.direction, "UPLOAD") == 0) {
+        upload_start(j);
+        return;
+    }
     if (strcmp(j->row.direction, "DOWNLOAD") != 0) {
-        job_end(j, "ERROR", "Uploads are not built yet");
+        job_end(j, "ERROR", "Unknown job direction");
         return;
     }
     struct bulk_query q;

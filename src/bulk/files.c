@@ -125,6 +125,12 @@ static bool read_all(FILE *f, void *p, size_t n)
 enum ed_err bulk_file_read(struct ed_app *app, const char *name,
                            bulk_chunk_fn fn, void *ud)
 {
+    return bulk_file_read_at(app, name, 0, fn, ud);
+}
+
+enum ed_err bulk_file_read_at(struct ed_app *app, const char *name, int64_t at,
+                              bulk_chunk_fn fn, void *ud)
+{
     char path[PATH_LEN];
     enum ed_err err = ED_OK;
     uint8_t *ct = NULL;
@@ -133,6 +139,10 @@ enum ed_err bulk_file_read(struct ed_app *app, const char *name,
     FILE *f = fopen(path, "rbe");
     if (!f)
         return errno == ENOENT ? ED_ERR_NOT_FOUND : ED_ERR_IO;
+    if (at < 0 || (at > 0 && fseeko(f, (off_t)at, SEEK_SET) != 0)) {
+        fclose(f);
+        return ED_ERR_IO;
+    }
     ct = ed_malloc(BULK_CHUNK_MAX + ED_SEAL_OVERHEAD);
     for (;;) {
         unsigned char hdr[4];

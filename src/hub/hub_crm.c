@@ -96,10 +96,11 @@ static int respond_record(struct hub_op *op, int status, const char *body,
     return hub_respond_raw(op, 200, ed_buf_take(&out), n);
 }
 
-/* Lower-case property names; accept {"properties":{...}} or flat fields. */
-static json_t *write_body(struct hub_op *op, const struct crm_map *map)
+/* Lower-case property names; accept {"properties":{...}} or flat fields.
+ * create: a POST (leads and deals get their defaults). */
+static json_t *record_body(struct hub_op *op, const struct crm_map *map,
+                           json_t *in, bool create)
 {
-    json_t *in = op->req->body;
     json_t *src = json_object_get(in, "properties");
     if (!json_is_object(src))
         src = in;
@@ -127,11 +128,10 @@ static json_t *write_body(struct hub_op *op, const struct crm_map *map)
             json_object_set_new(props, lk,
                                 json_sprintf("%.17g", json_real_value(v)));
     }
-    if (map && map->leads && op->req->method == ED_POST &&
+    if (map && map->leads && create &&
         !json_object_get(props, "lifecyclestage"))
         json_object_set_new(props, "lifecyclestage", json_string("lead"));
-    if (map && strcmp(map->object, "deals") == 0 &&
-        op->req->method == ED_POST) {
+    if (map && strcmp(map->object, "deals") == 0 && create) {
         /* HubSpot requires a pipeline and stage; default to the default
          * pipeline's first stage (documented in docs/hub-api.md) */
         if (!json_object_get(props, "pipeline"))
@@ -141,6 +141,113 @@ static json_t *write_body(struct hub_op *op, const struct crm_map *map)
                                 json_string("appointmentscheduled"));
     }
     return json_pack("{s:o}", "properties", props);
+}
+
+static json_t *write_body(struct hub_op *op, const struct crm_map *map)
+{
+    return record_body(op, map, op->req->body, op->req->method == ED_POST);
+}
+
+/* --- batch writes ---------------------------------------------------------------- */
+
+#define BATCH_MAX 100
+
+static int batch_done(struct hub_op *op, int status, json_t *body)
+{
+    (void)status;
+    json_t *o = json_is_object(body) ? json_incref(body) : json_object();
+    if (!json_object_get(o, "results"))
+        json_object_set_new(o, "results", json_array());
+    if (!json_object_get(o, "errors"))
+        json_object_set_new(o, "errors", json_array());
+    return res_json(op->res, 200, o);
+}
+
+/* The value of an input as an id string (a property or member), or NULL. */
+static const char *input_value(struct hub_op *op, json_t *v)
+{
+    if (json_is_string(v) && *json_string_value(v))
+        return json_string_value(v);
+    if (json_is_integer(v))
+        return ed_arena_printf(op->req->arena, "%lld",
+                               (long long)json_integer_value(v));
+    return NULL;
+}
+
+/* POST /{object}/batch/{create|upsert|update}: HubSpot's v3 batch body
+ * {"inputs":[{"properties":{...}} | flat fields, ...]} (1 to 100 inputs;
+ * property names lower-cased as the single-record writes do), with
+ * "idProperty" (top level or per input) for upsert (required) and update;
+ * an input's "id" defaults to its idProperty value. Answers 200 with
+ * HubSpot's batch answer ("results", "errors"). */
+static int crm_batch(struct hub_op *op, const struct crm_map *map,
+                     const char *object)
+{
+    struct ed_request *req = op->req;
+    const char *verb = op->sub;
+    if (strcmp(verb, "create") != 0 && strcmp(verb, "upsert") != 0 &&
+        strcmp(verb, "update") != 0)
+        return res_error(req, op->res, ED_E_NOT_FOUND, "No resource at %s",
+                         req->subpath);
+    if (req->method != ED_POST)
+        return res_error(req, op->res, ED_E_METHOD, "Use POST on /%s/batch/%s",
+                         op->resource, verb);
+    json_t *inputs = json_object_get(req->body, "inputs");
+    if (!json_is_array(inputs) || json_array_size(inputs) == 0 ||
+        json_array_size(inputs) > BATCH_MAX)
+        return res_error(req, op->res, ED_E_BAD_REQUEST,
+                         "inputs must be an array of 1 to %d records",
+                         BATCH_MAX);
+    const char *top = json_string_value(
+        json_object_get(req->body, "idProperty"));
+    bool create = strcmp(verb, "create") == 0;
+    json_t *out = json_array();
+    size_t i;
+    json_t *in;
+    json_array_foreach(inputs, i, in) {
+        if (!json_is_object(in)) {
+            json_decref(out);
+            return res_error(req, op->res, ED_E_BAD_REQUEST,
+                             "inputs[%zu] must be an object", i);
+        }
+        json_t *b = record_body(op, map, in, create);
+        if (json_object_get(in, "idProperty"))
+            json_object_del(json_object_get(b, "properties"), "idproperty");
+        if (!create) {
+            const char *idp = json_string_value(
+                json_object_get(in, "idProperty"));
+            if (!idp)
+                idp = top;
+            char *lidp = idp ? ed_arena_strdup(req->arena, idp) : NULL;
+            for (char *p = lidp; p && *p; p++)
+                if (*p >= 'A' && *p <= 'Z')
+                    *p = (char)(*p + 32);
+            const char *id = input_value(op, json_object_get(in, "id"));
+            if (!id && lidp)
+                id = input_value(
+                    op,
+                    json_object_get(json_object_get(b, "properties"), lidp));
+            if (!id || (!lidp && strcmp(verb, "upsert") == 0)) {
+                json_decref(b);
+                json_decref(out);
+                return res_error(req, op->res, ED_E_BAD_REQUEST,
+                                 "inputs[%zu] has no id%s%s", i,
+                                 lidp ? " and no value for " : "",
+                                 lidp ? lidp : "");
+            }
+            json_object_set_new(b, "id", json_string(id));
+            if (lidp)
+                json_object_set_new(b, "idProperty", json_string(lidp));
+        }
+        json_array_append_new(out, b);
+    }
+    json_t *body = json_pack("{s:o}", "inputs", out);
+    const char *path = ed_arena_printf(req->arena,
+                                       "/crm/v3/objects/%s/batch/%s", object,
+                                       verb);
+    int st = hub_send(op, "POST", path, body, false, batch_done);
+    json_decref(body);
+    return st;
 }
 
 /* --- list ------------------------------------------------------------------------ */
@@ -390,6 +497,8 @@ static int crm_object(struct hub_op *op, const struct crm_map *map,
                       const char *object)
 {
     struct ed_request *req = op->req;
+    if (op->sub && strcmp(op->id, "batch") == 0)
+        return crm_batch(op, map, object);
     if (op->sub)
         return res_error(req, op->res, ED_E_NOT_FOUND, "No resource at %s",
                          req->subpath);

@@ -4,3 +4,6 @@
 ed_py_test(integration.bulk_download
            ${CMAKE_CURRENT_LIST_DIR}/test_bulk_download.py
            LABELS integration TIMEOUT 600)
+ed_py_test(integration.bulk_upload
+           ${CMAKE_CURRENT_LIST_DIR}/test_bulk_upload.py
+           LABELS integration TIMEOUT 600)
