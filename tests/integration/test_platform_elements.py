@@ -133,7 +133,7 @@ class PlatformElements(unittest.TestCase):
             self.assertEqual(m["hub"], hub)
             self.assertEqual(m["events"], {"supported": True,
                                            "methods": ["polling", "webhook"]})
-            self.assertEqual(m["bulk"], {"upload": False, "download": False})
+            self.assertEqual(m["bulk"], {"upload": True, "download": True})
             self.assertIn("customFields", m["discovery"])
             self.assertEqual(self.ok("/elements/%d/metadata" % eid), m)
             self.assertIn(m, all_)
@@ -418,9 +418,9 @@ class AdvertisedFeatures(unittest.TestCase):
                 self.assertEqual(bool(m["events"]["methods"]), served["events"], path)
                 self.assertEqual(m["bulk"], {"upload": served["bulkUpload"],
                                              "download": served["bulkDownload"]}, path)
-        # today: events (issue 11) and transformations (issue 12) are served
-        self.assertEqual(served, {f: f in ("events", "transformations")
-                                  for f in served})
+        # today: events (issue 11), transformations (issue 12) and bulk
+        # (issue 13) are served; element extension is not
+        self.assertEqual(served, {f: f != "extendable" for f in served})
 
     def test_hub_elements_agree(self):
         # /hubs/{key}/elements shows the same objects as /elements

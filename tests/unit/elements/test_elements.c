@@ -213,13 +213,15 @@ static void test_validate(void)
     json_decref(d);
 }
 
-/* Only what works is advertised: bulk and element extension are not
- * implemented yet, in the object and the metadata alike (events and
- * transformations are); the validator keeps the two in agreement. */
+/* Only what works is advertised: element extension is not implemented
+ * yet, in the object and the metadata alike (events, transformations and
+ * bulk are); the validator keeps the two in agreement. */
 static void test_features(void)
 {
-    static const char *const off[] = {"bulkDownloadEnabled",
-                                      "bulkUploadEnabled", "extendable", NULL};
+    static const char *const off[] = {"extendable", NULL};
+    static const char *const on[] = {"transformationsEnabled",
+                                     "bulkDownloadEnabled",
+                                     "bulkUploadEnabled", NULL};
     struct elements *e = NULL;
     char *why = NULL;
     char msg[256];
@@ -228,17 +230,17 @@ static void test_features(void)
         const struct element *el = elements_at(e, i);
         for (size_t k = 0; off[k]; k++)
             CHECK(json_is_false(json_object_get(el->object, off[k])));
-        CHECK(json_is_true(
-            json_object_get(el->object, "transformationsEnabled")));
+        for (size_t k = 0; on[k]; k++)
+            CHECK(json_is_true(json_object_get(el->object, on[k])));
         json_t *m = element_metadata_render(el);
         json_t *ev = json_object_get(m, "events");
         json_t *both = json_pack("{s:b, s:[s, s]}", "supported", 1, "methods",
                                  "polling", "webhook");
         CHECK(json_equal(ev, both) == 1); /* issue 11: both work */
         json_decref(both);
-        json_t *no_bulk = json_pack("{s:b, s:b}", "upload", 0, "download", 0);
-        CHECK(json_equal(json_object_get(m, "bulk"), no_bulk) == 1);
-        json_decref(no_bulk);
+        json_t *bulk = json_pack("{s:b, s:b}", "upload", 1, "download", 1);
+        CHECK(json_equal(json_object_get(m, "bulk"), bulk) == 1); /* 13 */
+        json_decref(bulk);
         json_decref(m);
     }
     elements_free(e);
@@ -266,10 +268,10 @@ static void test_features(void)
     /* bulk in the metadata disagreeing with the element object */
     x = json_deep_copy(d);
     json_object_set_new(json_object_get(json_object_get(x, "metadata"), "bulk"),
-                        "upload", json_true());
+                        "upload", json_false());
     expect_invalid(x, "bulkUploadEnabled");
     json_object_set_new(json_object_get(x, "element"), "bulkUploadEnabled",
-                        json_true());
+                        json_false());
     CHECK_EQ_INT(elements_validate_def(x, msg, sizeof(msg)), ED_OK);
     json_object_set_new(json_object_get(json_object_get(x, "metadata"), "bulk"),
                         "download", json_string("yes"));
