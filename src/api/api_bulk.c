@@ -396,6 +396,13 @@ static int bulk_results(struct ed_request *req, struct ed_response *res)
                        j.object_name, obj);
         goto out;
     }
+    if (strcmp(j.direction, "UPLOAD") == 0) {
+        st = res_error(req, res, ED_E_NOT_FOUND,
+                       "Bulk job %lld is an upload: it has no results to "
+                       "download; see /bulk/%lld/status and /bulk/%lld/errors",
+                       (long long)j.id, (long long)j.id, (long long)j.id);
+        goto out;
+    }
     if (strcmp(j.status, "COMPLETED") != 0) {
         st = res_error(req, res, ED_E_CONFLICT,
                        "Bulk job %lld has no results: its status is %s",

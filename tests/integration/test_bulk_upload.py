@@ -163,6 +163,10 @@ class BulkUpload(unittest.TestCase):
         job = self.upload("contacts", as_csv(people("csv", 250)),
                           {"format": "csv"})
         self.check_landed("csv", 250, job)
+        # an upload has nothing to download, and says so
+        r = self.call("GET", "/bulk/%d/contacts" % job)
+        self.assertEqual(r.status, 404, r)
+        self.assertIn("is an upload", r.json()["message"])
         # the stored upload file was encrypted, and is gone once done
         d = os.path.join(self.hub.tmp, "data", "bulk")
         for f in os.listdir(d):
