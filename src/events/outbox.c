@@ -169,6 +169,47 @@ enum ed_err events_outbox_enqueue(struct ed_app *app, const struct instance *in,
     return err;
 }
 
+enum ed_err events_callback_enqueue(struct ed_app *app,
+                                    const struct instance *in,
+                                    const char *source, const char *url,
+                                    json_t *body, char event_id[25])
+{
+    struct store_delivery row = {0};
+    const char *cfg_url, *key;
+    enum ed_err err;
+    outbox_config(in, &cfg_url, &key);
+    if (!url || !*url)
+        url = cfg_url;
+    if (!url)
+        return ED_ERR_INVALID;
+    if (strlen(event_id) != 24)
+        crypto_request_id(event_id);
+    row.event_id = ed_strdup(event_id);
+    row.org_id = in->row.org_id;
+    row.instance_id = in->row.id;
+    row.element_key = ed_strdup(in->row.element_key);
+    row.source = ed_strdup(source);
+    row.body = json_dumps(body, JSON_COMPACT);
+    if (!row.body)
+        abort(); /* jansson out of memory: the OOM policy */
+    row.url = ed_strdup(url);
+    row.status = ed_strdup("pending");
+    row.created_at = ed_now_ms();
+    err = store_delivery_add(app->store, &row, 1);
+    store_delivery_cleanup(&row);
+    if (err == ED_OK)
+        events_outbox_kick();
+    return err;
+}
+
+/* A row of events (its URL is the instance's at each attempt) rather than
+ * a callback (the URL it was queued with). */
+static bool event_source(const char *source)
+{
+    return !strcmp(source, "polling") || !strcmp(source, "webhook") ||
+           !strcmp(source, "test");
+}
+
 /* --- delivery (events loop only) --------------------------------------- */
 
 struct receiver;
@@ -451,6 +492,8 @@ static void dispatch(struct store_delivery *d, struct inst_slot *cache,
         return;
     }
     outbox_config(in, &url, &key);
+    if (!event_source(d->source) && d->url && *d->url)
+        url = d->url;
     if (!url ||
         (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)) {
         failed(d, 0, "no callback URL");
