@@ -14,13 +14,15 @@ struct element;
 typedef int (*ed_handler)(struct ed_request *req, struct ed_response *res);
 
 enum ed_route_flags {
-    ED_ROUTE_NOAUTH = 1 << 0,   /* no platform credentials needed */
-    ED_ROUTE_JSON = 1 << 1,     /* a body, if present, must be a JSON object */
-    ED_ROUTE_OPT_AUTH = 1 << 2, /* credentials optional but checked if sent */
-    ED_ROUTE_ELEMENT = 1 << 3,  /* hub call: User + Element (Organization
+    ED_ROUTE_NOAUTH = 1 << 0,    /* no platform credentials needed */
+    ED_ROUTE_JSON = 1 << 1,      /* a body, if present, must be a JSON object */
+    ED_ROUTE_OPT_AUTH = 1 << 2,  /* credentials optional but checked if sent */
+    ED_ROUTE_ELEMENT = 1 << 3,   /* hub call: User + Element (Organization
                                    optional) */
-    ED_ROUTE_JSON_ANY = 1 << 4, /* a body, if present, may be any JSON
+    ED_ROUTE_JSON_ANY = 1 << 4,  /* a body, if present, may be any JSON
                                    value (the handler checks its type) */
+    ED_ROUTE_MULTIPART = 1 << 5, /* a multipart/form-data body is left raw
+                                    (req->body NULL; hub file uploads) */
 };
 
 enum ed_auth_mode { ED_AUTH_REQUIRED, ED_AUTH_OPTIONAL, ED_AUTH_ELEMENT };

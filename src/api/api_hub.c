@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "bulk/multipart.h"
 #include "domain/app.h"
 #include "hub/hub.h"
 #include "domain/instance_cache.h"
@@ -15,6 +16,32 @@
 #include "core/strparse.h"
 #include "core/timeutil.h"
 #include "elements/elements.h"
+
+/* A multipart/form-data body (file uploads): its "file" part for the hub
+ * resource, or why the body cannot be read. */
+static void split_upload(struct ed_request *req, struct hub_upload *up)
+{
+    const char *ct = req_header(req, "Content-Type");
+    struct mp_part *parts = NULL;
+    size_t np = 0;
+    char why[256];
+    if (req->body || req->body_len == 0 || !ct ||
+        !ed_strcaseprefix(ct, "multipart/form-data"))
+        return;
+    up->multipart = true;
+    if (multipart_parse(req->arena, ct, req->body_raw, req->body_len, &parts,
+                        &np, why, sizeof(why)) != 0) {
+        up->upload_error = ed_arena_strdup(req->arena, why);
+        return;
+    }
+    const struct mp_part *f = multipart_find(parts, np, "file");
+    if (f) {
+        up->data = f->data;
+        up->len = f->len;
+        up->filename = f->filename;
+        up->content_type = f->content_type;
+    }
+}
 
 static int hub_entry(struct ed_request *req, struct ed_response *res)
 {
@@ -39,6 +66,7 @@ static int hub_entry(struct ed_request *req, struct ed_response *res)
     }
     res_header(res, "Elements-Element-Instance-Id",
                ed_arena_printf(req->arena, "%lld", (long long)op->in.row.id));
+    split_upload(req, &op->upload);
     int st = hub_dispatch(op, req->rest ? req->rest : "/");
     /* ED_ASYNC: op now belongs to the call chain and may already be gone */
     if (st != ED_ASYNC)
@@ -48,7 +76,9 @@ static int hub_entry(struct ed_request *req, struct ed_response *res)
 
 #define ALL (ED_GET | ED_POST | ED_PUT | ED_PATCH | ED_DELETE)
 const struct ed_route api_hub_routes[] = {
-    {ALL, "/hubs/{hub}/*", hub_entry, ED_ROUTE_ELEMENT | ED_ROUTE_JSON_ANY},
-    {ALL, "/*", hub_entry, ED_ROUTE_ELEMENT | ED_ROUTE_JSON_ANY},
+    {ALL, "/hubs/{hub}/*", hub_entry,
+     ED_ROUTE_ELEMENT | ED_ROUTE_JSON_ANY | ED_ROUTE_MULTIPART},
+    {ALL, "/*", hub_entry,
+     ED_ROUTE_ELEMENT | ED_ROUTE_JSON_ANY | ED_ROUTE_MULTIPART},
     {0, NULL, NULL, 0},
 };

@@ -529,6 +529,12 @@ static bool read_body(struct conn_ctx *ctx, const struct ed_route *route)
     }
     if (!(route->flags & (ED_ROUTE_JSON | ED_ROUTE_JSON_ANY)))
         return true;
+    if ((route->flags & ED_ROUTE_MULTIPART) &&
+        ed_strcaseprefix(req_header(req, "Content-Type")
+                             ? req_header(req, "Content-Type")
+                             : "",
+                         "multipart/form-data"))
+        return true;
     if (!is_json_type(req_header(req, "Content-Type"))) {
         res_error(req, res, ED_E_MEDIA_TYPE, NULL);
         return false;

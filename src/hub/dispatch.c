@@ -86,14 +86,18 @@ int hub_dispatch(struct hub_op *op, const char *rest)
         case VDR_NONE: break;
         }
     }
+    /* clang-format off */
     static const struct hub_resource *const tables[] = {
         hub_activities_resources,
+        hub_files_resources,
+        hub_marketing_resources,
         hub_objects_resources,
         hub_owners_resources,
         hub_pipelines_resources,
         hub_timeline_resources,
         hub_crm_resources,
         NULL};
+    /* clang-format on */
     for (size_t t = 0; tables[t]; t++) {
         for (const struct hub_resource *r = tables[t]; r->name; r++) {
             if (strcmp(r->name, op->resource) != 0 && strcmp(r->name, "*") != 0)

@@ -188,10 +188,12 @@ static int send_now(struct hub_op *op, long delay_ms, struct creds *c)
     char *url = ed_asprintf("%s%s", app->cfg->hubspot_api_url, op->path);
     struct provider_request rq = {.method = op->method,
                                   .url = url,
-                                  .content_type = op->body ? "application/json"
-                                                           : NULL,
+                                  .content_type = !op->body ? NULL
+                                                  : op->content_type
+                                                      ? op->content_type
+                                                      : "application/json",
                                   .body = op->body,
-                                  .body_len = op->body ? strlen(op->body) : 0,
+                                  .body_len = op->body ? op->body_len : 0,
                                   .bearer = c->bearer,
                                   .timeout_ms = app->cfg->provider_timeout_ms};
     op->job = provider_async_submit(&rq, delay_ms + wait, on_done, op);
@@ -291,7 +293,31 @@ int hub_send(struct hub_op *op, const char *method, const char *path,
     op->method = ed_strdup(method);
     op->path = ed_strdup(path);
     op->body = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    op->body_len = op->body ? strlen(op->body) : 0;
+    op->content_type = NULL;
     op->search = search;
+    op->next = next;
+    op->next_raw = NULL;
+    op->tries = op->tries429 = op->refreshed = 0;
+    op->waited_ms = 0;
+    return submit(op, 0, -1);
+}
+
+int hub_send_body(struct hub_op *op, const char *method, const char *path,
+                  const char *content_type, const char *body, size_t len,
+                  hub_next_fn next)
+{
+    free(op->method);
+    free(op->path);
+    free(op->body);
+    op->method = ed_strdup(method);
+    op->path = ed_strdup(path);
+    op->body = ed_malloc(len + 1);
+    memcpy(op->body, body, len);
+    op->body[len] = '\0';
+    op->body_len = len;
+    op->content_type = content_type;
+    op->search = false;
     op->next = next;
     op->next_raw = NULL;
     op->tries = op->tries429 = op->refreshed = 0;

@@ -49,12 +49,24 @@ struct hub_op {
     /* bulk work: a throttle slot only when one is free now, after the
      * application's calls (hub_throttle_background) */
     bool background;
+    /* a multipart/form-data request body, split by the API layer: the
+     * part named "file" (data into req->body_raw), or why it could not be
+     * read (upload_error) */
+    struct hub_upload {
+        bool multipart;           /* the request was multipart/form-data */
+        const char *upload_error; /* the body could not be parsed */
+        const char *data;         /* the "file" part, NULL when absent */
+        size_t len;
+        const char *filename, *content_type; /* of the file part, or NULL */
+    } upload;
     void *state;                        /* resource-specific, arena-allocated */
     void (*state_cleanup)(void *state); /* called when the op ends, if set */
     /* call in flight (internal) */
     hub_next_fn next;
     hub_raw_fn next_raw;
     char *method, *path, *body;
+    size_t body_len;          /* bytes of body (it may hold NULs) */
+    const char *content_type; /* of body: static or arena; NULL: JSON */
     bool search;
     int tries, tries429, refreshed;
     bool used_store; /* credentials come from the store from now on */
@@ -85,6 +97,11 @@ int hub_send(struct hub_op *op, const char *method, const char *path,
 /* hub_send with a raw continuation. */
 int hub_send_raw(struct hub_op *op, const char *method, const char *path,
                  json_t *body, bool search, hub_raw_fn next);
+/* hub_send with a body that is not JSON: len bytes of content_type
+ * (static or in the request's arena), e.g. a multipart upload. */
+int hub_send_body(struct hub_op *op, const char *method, const char *path,
+                  const char *content_type, const char *body, size_t len,
+                  hub_next_fn next);
 /* Set res to a raw JSON body: a heap string of len bytes, ownership taken. */
 int hub_respond_raw(struct hub_op *op, int status, char *body_take, size_t len);
 /* True when the instance drops null members from responses (default). */
@@ -120,6 +137,8 @@ extern const struct hub_resource hub_owners_resources[];
 extern const struct hub_resource hub_pipelines_resources[];
 extern const struct hub_resource hub_timeline_resources[];
 extern const struct hub_resource hub_crm_resources[];
+extern const struct hub_resource hub_files_resources[];
+extern const struct hub_resource hub_marketing_resources[];
 
 /* Per-portal throttle (hub_throttle.c): for a call that would go out in
  * delay_ms, the extra ms it must wait (0 = none) so that no rolling window

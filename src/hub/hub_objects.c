@@ -43,6 +43,9 @@ static const struct object_entry object_list[] = {
     {"emails", "emails", "emails", false},
     {"meetings", "meetings", "meetings", false},
     {"tasks", "tasks", "tasks", false},
+    {"files", "files", NULL, true},
+    {"folders", "folders", NULL, true},
+    {"forms", "forms", NULL, true},
 };
 
 #define N_OBJECTS (sizeof(object_list) / sizeof(object_list[0]))
