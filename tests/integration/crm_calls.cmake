@@ -1,0 +1,5 @@
+# The CRM hub's missing calls (issue 14): child objects through
+# associations, Elements-Async-Request, object metadata (included from
+# tests/integration/CMakeLists.txt; the PostgreSQL variant is in pg.cmake).
+ed_py_test(integration.hub_assoc ${CMAKE_CURRENT_LIST_DIR}/test_hub_assoc.py
+           LABELS integration TIMEOUT 120)
