@@ -19,6 +19,7 @@
 
 #include "core/buf.h"
 #include "core/mem.h"
+#include "core/strparse.h"
 #include "hub/hub.h"
 #include "hub/jsonfilter.h"
 #include "hub/paging.h"
@@ -234,9 +235,10 @@ static int child_record(struct hub_op *op, int status, json_t *body)
     json_t *o = json_deep_copy(body);
     (void)status;
     const char *id = hub_jstr(o, "id");
-    if (as->child->classic && id && id_of(op, json_object_get(o, "id")))
-        json_object_set_new(o, as->child->classic,
-                            json_integer(strtoll(id, NULL, 10)));
+    int64_t n;
+    if (as->child->classic && id && id_of(op, json_object_get(o, "id")) &&
+        ed_parse_i64(id, &n))
+        json_object_set_new(o, as->child->classic, json_integer(n));
     return hub_reply(op, o);
 }
 
