@@ -3,3 +3,5 @@
 # tests/integration/CMakeLists.txt; the PostgreSQL variant is in pg.cmake).
 ed_py_test(integration.hub_assoc ${CMAKE_CURRENT_LIST_DIR}/test_hub_assoc.py
            LABELS integration TIMEOUT 120)
+ed_py_test(integration.hub_async ${CMAKE_CURRENT_LIST_DIR}/test_hub_async.py
+           LABELS integration TIMEOUT 120)
