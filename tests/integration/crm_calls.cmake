@@ -5,3 +5,5 @@ ed_py_test(integration.hub_assoc ${CMAKE_CURRENT_LIST_DIR}/test_hub_assoc.py
            LABELS integration TIMEOUT 120)
 ed_py_test(integration.hub_async ${CMAKE_CURRENT_LIST_DIR}/test_hub_async.py
            LABELS integration TIMEOUT 120)
+ed_py_test(integration.hub_writes ${CMAKE_CURRENT_LIST_DIR}/test_hub_writes.py
+           LABELS integration TIMEOUT 120)
