@@ -7,3 +7,5 @@ ed_py_test(integration.hub_async ${CMAKE_CURRENT_LIST_DIR}/test_hub_async.py
            LABELS integration TIMEOUT 120)
 ed_py_test(integration.hub_writes ${CMAKE_CURRENT_LIST_DIR}/test_hub_writes.py
            LABELS integration TIMEOUT 120)
+ed_py_test(integration.hub_metadata ${CMAKE_CURRENT_LIST_DIR}/test_hub_metadata.py
+           LABELS integration TIMEOUT 120)
