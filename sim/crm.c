@@ -522,10 +522,24 @@ static bool option_ok(const json_t *def, const char *v)
 
     if (json_array_size(opts) == 0 || !*v)
         return true;
-    json_array_foreach(opts, i, o)
-        if (strcmp(json_string_value(json_object_get(o, "value")), v) == 0)
-            return true;
-    return false;
+    /* a multi-select (checkbox) value is "a;b": each one must be allowed */
+    const char *ft = json_string_value(json_object_get(def, "fieldType"));
+    bool multi = ft && strcmp(ft, "checkbox") == 0;
+    for (const char *p = v; *p;) {
+        size_t n = multi ? strcspn(p, ";") : strlen(p);
+        bool found = n == 0;
+        json_array_foreach(opts, i, o) {
+            const char *ov = json_string_value(json_object_get(o, "value"));
+            if (ov && strlen(ov) == n && strncmp(ov, p, n) == 0)
+                found = true;
+        }
+        if (!found)
+            return false;
+        p += n;
+        if (*p == ';')
+            p++;
+    }
+    return true;
 }
 
 static void add_invalid(struct sim_state *st, json_t *detail, json_t *errors,

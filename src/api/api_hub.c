@@ -15,6 +15,7 @@
 #include "core/mem.h"
 #include "core/strparse.h"
 #include "core/timeutil.h"
+#include "events/async.h"
 #include "elements/elements.h"
 
 /* A multipart/form-data body (file uploads): its "file" part for the hub
@@ -66,6 +67,11 @@ static int hub_entry(struct ed_request *req, struct ed_response *res)
     }
     res_header(res, "Elements-Element-Instance-Id",
                ed_arena_printf(req->arena, "%lld", (long long)op->in.row.id));
+    if (events_async_wanted(req)) { /* Elements-Async-Request: true */
+        int ast = events_async_dispatch(req, res, &op->in);
+        hub_op_free(op);
+        return ast;
+    }
     split_upload(req, &op->upload);
     int st = hub_dispatch(op, req->rest ? req->rest : "/");
     /* ED_ASYNC: op now belongs to the call chain and may already be gone */

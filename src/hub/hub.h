@@ -136,6 +136,7 @@ extern const struct hub_resource hub_objects_resources[];
 extern const struct hub_resource hub_owners_resources[];
 extern const struct hub_resource hub_pipelines_resources[];
 extern const struct hub_resource hub_timeline_resources[];
+extern const struct hub_resource hub_assoc_resources[];
 extern const struct hub_resource hub_crm_resources[];
 extern const struct hub_resource hub_files_resources[];
 extern const struct hub_resource hub_marketing_resources[];

@@ -96,10 +96,31 @@ static int respond_record(struct hub_op *op, int status, const char *body,
     return hub_respond_raw(op, 200, ed_buf_take(&out), n);
 }
 
+/* A scalar as HubSpot's string form into the arena; NULL for anything else. */
+static const char *scalar_text(struct hub_op *op, json_t *v)
+{
+    if (json_is_string(v))
+        return json_string_value(v);
+    if (json_is_true(v) || json_is_false(v))
+        return json_is_true(v) ? "true" : "false";
+    if (json_is_integer(v))
+        return ed_arena_printf(op->req->arena, "%lld",
+                               (long long)json_integer_value(v));
+    if (json_is_real(v))
+        return ed_arena_printf(op->req->arena, "%.17g", json_real_value(v));
+    return NULL;
+}
+
 /* Lower-case property names; accept {"properties":{...}} or flat fields.
- * create: a POST (leads and deals get their defaults). */
+ * create: a POST (leads and deals get their defaults). Values become
+ * HubSpot's strings; null clears the property on an update (HubSpot takes
+ * "" to clear) and is left out of a create (nothing to clear); an array of
+ * scalars is a multi-select value, joined with ';' as HubSpot writes
+ * them; an object, or an array holding one, has no HubSpot form: NULL is
+ * returned with *bad naming the field (the caller answers 400, nothing
+ * sent). */
 static json_t *record_body(struct hub_op *op, const struct crm_map *map,
-                           json_t *in, bool create)
+                           json_t *in, bool create, const char **bad)
 {
     json_t *src = json_object_get(in, "properties");
     if (!json_is_object(src))
@@ -107,26 +128,56 @@ static json_t *record_body(struct hub_op *op, const struct crm_map *map,
     json_t *props = json_object();
     const char *k;
     json_t *v;
+    *bad = NULL;
     json_object_foreach(src, k, v) {
-        if (strcmp(k, "id") == 0 || json_is_object(v) || json_is_array(v))
+        if (strcmp(k, "id") == 0)
             continue;
         char *lk = ed_arena_strdup(op->req->arena, k);
         for (char *p = lk; *p; p++)
             if (*p >= 'A' && *p <= 'Z')
                 *p = (char)(*p + 32);
-        if (json_is_string(v) || json_is_null(v))
-            json_object_set(props, lk, v);
-        else if (json_is_true(v) || json_is_false(v))
+        const char *txt = scalar_text(op, v);
+        if (txt) {
+            json_object_set_new(props, lk, json_string(txt));
+        } else if (json_is_null(v)) {
+            if (!create)
+                json_object_set_new(props, lk, json_string(""));
+        } else if (json_is_array(v)) {
+            struct ed_buf b;
+            size_t i;
+            json_t *e;
+            ed_buf_init(&b, PROVIDER_MAX_BODY);
+            json_array_foreach(v, i, e) {
+                const char *t = scalar_text(op, e);
+                if (!t) {
+                    ed_buf_cleanup(&b);
+                    json_decref(props);
+                    *bad = ed_arena_printf(op->req->arena,
+                                           "%s[%zu] must be a string, number "
+                                           "or boolean (a multi-select value)",
+                                           k, i);
+                    return NULL;
+                }
+                if ((i && ed_buf_append(&b, ";", 1) != ED_OK) ||
+                    ed_buf_append(&b, t, strlen(t)) != ED_OK) {
+                    ed_buf_cleanup(&b);
+                    json_decref(props);
+                    *bad = ed_arena_printf(op->req->arena, "%s is too long", k);
+                    return NULL;
+                }
+            }
             json_object_set_new(props, lk,
-                                json_string(json_is_true(v) ? "true"
-                                                            : "false"));
-        else if (json_is_integer(v))
-            json_object_set_new(props, lk,
-                                json_sprintf("%lld",
-                                             (long long)json_integer_value(v)));
-        else if (json_is_real(v))
-            json_object_set_new(props, lk,
-                                json_sprintf("%.17g", json_real_value(v)));
+                                json_stringn(b.data ? b.data : "", b.len));
+            ed_buf_cleanup(&b);
+        } else {
+            json_decref(props);
+            *bad = ed_arena_printf(op->req->arena,
+                                   "%s is an object: HubSpot properties take "
+                                   "strings, numbers, booleans, null (to "
+                                   "clear) or arrays (multi-select values)",
+                                   k);
+            return NULL;
+        }
     }
     if (map && map->leads && create &&
         !json_object_get(props, "lifecyclestage"))
@@ -143,9 +194,10 @@ static json_t *record_body(struct hub_op *op, const struct crm_map *map,
     return json_pack("{s:o}", "properties", props);
 }
 
-static json_t *write_body(struct hub_op *op, const struct crm_map *map)
+static json_t *write_body(struct hub_op *op, const struct crm_map *map,
+                          const char **bad)
 {
-    return record_body(op, map, op->req->body, op->req->method == ED_POST);
+    return record_body(op, map, op->req->body, op->req->method == ED_POST, bad);
 }
 
 /* --- batch writes ---------------------------------------------------------------- */
@@ -210,7 +262,13 @@ static int crm_batch(struct hub_op *op, const struct crm_map *map,
             return res_error(req, op->res, ED_E_BAD_REQUEST,
                              "inputs[%zu] must be an object", i);
         }
-        json_t *b = record_body(op, map, in, create);
+        const char *bad;
+        json_t *b = record_body(op, map, in, create, &bad);
+        if (!b) {
+            json_decref(out);
+            return res_error(req, op->res, ED_E_BAD_REQUEST, "inputs[%zu]: %s",
+                             i, bad);
+        }
         if (json_object_get(in, "idProperty"))
             json_object_del(json_object_get(b, "properties"), "idproperty");
         if (!create) {
@@ -509,7 +567,10 @@ static int crm_object(struct hub_op *op, const struct crm_map *map,
             if (!json_is_object(req->body))
                 return res_error(req, op->res, ED_E_BAD_REQUEST,
                                  "The request body must be a JSON object");
-            json_t *b = write_body(op, map);
+            const char *bad;
+            json_t *b = write_body(op, map, &bad);
+            if (!b)
+                return res_error(req, op->res, ED_E_BAD_REQUEST, "%s", bad);
             const char *path = ed_arena_printf(req->arena, "/crm/v3/objects/%s",
                                                object);
             int st = hub_send_raw(op, "POST", path, b, false, respond_record);
@@ -542,7 +603,10 @@ static int crm_object(struct hub_op *op, const struct crm_map *map,
         if (!json_is_object(req->body))
             return res_error(req, op->res, ED_E_BAD_REQUEST,
                              "The request body must be a JSON object");
-        json_t *b = write_body(op, map);
+        const char *bad;
+        json_t *b = write_body(op, map, &bad);
+        if (!b)
+            return res_error(req, op->res, ED_E_BAD_REQUEST, "%s", bad);
         int st = hub_send_raw(op, "PATCH", path, b, false, respond_record);
         json_decref(b);
         return st;

@@ -95,11 +95,11 @@ static json_t *field_of(json_t *p)
                      "createable", !ro, "updateable", !ro);
 }
 
-static int metadata_done(struct hub_op *op, int status, json_t *body)
+/* The fields of an object from HubSpot's properties answer (borrowed). */
+static json_t *fields_of(json_t *body)
 {
     json_t *fields = json_array(), *p;
     size_t i;
-    (void)status;
     json_array_append_new(fields,
                           json_pack("{s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:b}",
                                     "vendorPath", "id", "type", "string",
@@ -112,7 +112,81 @@ static int metadata_done(struct hub_op *op, int status, json_t *body)
         if (f)
             json_array_append_new(fields, f);
     }
-    return hub_reply(op, json_pack("{s:o}", "fields", fields));
+    return fields;
+}
+
+static int metadata_done(struct hub_op *op, int status, json_t *body)
+{
+    (void)status;
+    return hub_reply(op, json_pack("{s:o}", "fields", fields_of(body)));
+}
+
+/* GET /objects?expand=true: every object of the catalogue with its fields,
+ * one properties call per HubSpot object type (leads share contacts'). */
+struct expand_state {
+    size_t at;    /* object_list index whose properties are asked for */
+    json_t *out;  /* the answer being built (owned until the reply) */
+    json_t *seen; /* {props type: fields} (owned) */
+};
+
+static void expand_cleanup(void *p)
+{
+    struct expand_state *es = p;
+    json_decref(es->out);
+    json_decref(es->seen);
+    es->out = es->seen = NULL;
+}
+
+static int expand_step(struct hub_op *op);
+
+static json_t *expanded(const struct object_entry *e, json_t *fields)
+{
+    return json_pack("{s:s, s:s, s:s, s:O}", "name", e->name, "vendorName",
+                     e->vendor, "type", e->canonical ? "ceCanonical" : "vendor",
+                     "fields", fields);
+}
+
+static int expand_done(struct hub_op *op, int status, json_t *body)
+{
+    struct expand_state *es = op->state;
+    const struct object_entry *e = &object_list[es->at];
+    json_t *fields = fields_of(body);
+    (void)status;
+    json_object_set_new(es->seen, e->props, fields);
+    json_array_append_new(es->out, expanded(e, fields));
+    es->at++;
+    return expand_step(op);
+}
+
+static int expand_step(struct hub_op *op)
+{
+    struct expand_state *es = op->state;
+    for (; es->at < N_OBJECTS; es->at++) {
+        const struct object_entry *e = &object_list[es->at];
+        json_t *known = e->props ? json_object_get(es->seen, e->props) : NULL;
+        if (e->props && !known)
+            return hub_send(op, "GET",
+                            ed_arena_printf(op->req->arena,
+                                            "/crm/v3/properties/%s", e->props),
+                            NULL, false, expand_done);
+        json_t *none = json_array();
+        json_array_append_new(es->out, expanded(e, known ? known : none));
+        json_decref(none);
+    }
+    json_t *out = es->out;
+    es->out = NULL;
+    return hub_reply_list(op, out, NULL);
+}
+
+static int objects_expand(struct hub_op *op)
+{
+    struct expand_state *es = ed_arena_alloc(op->req->arena, sizeof(*es));
+    es->at = 0;
+    es->out = json_array();
+    es->seen = json_object();
+    op->state = es;
+    op->state_cleanup = expand_cleanup;
+    return expand_step(op);
 }
 
 static int object_metadata(struct hub_op *op)
@@ -145,13 +219,17 @@ static int objects_handle(struct hub_op *op)
     if (!op->id || meta) {
         if (op->req->method != ED_GET)
             return hub_no_method(op, "GET");
-        if (!op->id)
+        const char *expand = req_query(op->req, "expand");
+        bool expand_all = expand && ed_strcaseeq(expand, "true");
+        if (!op->id && !expand_all)
             return objects_list(op);
         /* hub.c lets /objects through on a disabled instance; only the
          * catalogue, which needs no HubSpot call, answers there */
         if (op->in.row.disabled)
             return res_error(op->req, op->res, ED_E_FORBIDDEN,
                              "The element instance is disabled");
+        if (!op->id)
+            return objects_expand(op);
         return object_metadata(op);
     }
     return hub_no_resource(op);

@@ -1,0 +1,350 @@
+/* SPDX-License-Identifier: MIT
+ * Child objects through HubSpot's associations (v4):
+ *   GET    /{parent}/{id}/{child}            the associated records, paged
+ *   POST   /{parent}/{id}/{child}            associate the child the body names
+ *   PUT    /{parent}/{id}/{child}/{childId}  associate (no body needed)
+ *   DELETE /{parent}/{id}/{child}/{childId}  remove every association
+ * for contacts, accounts, opportunities (and HubSpot's names companies,
+ * deals), tickets, line_items and the engagement objects (notes, calls,
+ * emails, meetings, tasks). Reads walk the v4 association list (up to 500
+ * ids a call) and fetch the page's records with one v3 batch read; the
+ * records come out as the child's own list does (flat properties, classic
+ * id, nulls as the instance asks). Writes use HubSpot's default
+ * association type (the v4 "default" call), so elementsd holds no table
+ * of association type ids. Paths below /contacts/{id}/activities, the
+ * properties lists and batch writes belong to other tables (dispatch.c
+ * order) or are declined here. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/mem.h"
+#include "core/strparse.h"
+#include "hub/hub.h"
+#include "hub/jsonfilter.h"
+#include "hub/paging.h"
+#include "hub/resource.h"
+#include "provider/provider.h"
+
+#define ASSOC_MAX_CALL 500 /* HubSpot's largest v4 association read */
+
+struct assoc_obj {
+    const char *name;    /* Cloud Elements resource */
+    const char *object;  /* HubSpot object type */
+    const char *classic; /* classic id added beside id (as the list does) */
+    bool child;          /* may be a child (leads are parents only) */
+};
+
+static const struct assoc_obj objs[] = {
+    {"contacts", "contacts", "vid", true},
+    {"accounts", "companies", "companyId", true},
+    {"opportunities", "deals", "dealId", true},
+    {"leads", "contacts", "vid", false},
+    {"companies", "companies", "companyId", true},
+    {"deals", "deals", "dealId", true},
+    {"tickets", "tickets", NULL, true},
+    {"line_items", "line_items", NULL, true},
+    {"notes", "notes", NULL, true},
+    {"calls", "calls", NULL, true},
+    {"emails", "emails", NULL, true},
+    {"meetings", "meetings", NULL, true},
+    {"tasks", "tasks", NULL, true},
+};
+
+static const struct assoc_obj *obj_find(const char *name, bool child)
+{
+    for (size_t i = 0; name && i < sizeof(objs) / sizeof(objs[0]); i++)
+        if (strcmp(objs[i].name, name) == 0 && (!child || objs[i].child))
+            return &objs[i];
+    return NULL;
+}
+
+struct assoc_state {
+    struct hub_paging pg;
+    const struct assoc_obj *parent, *child;
+    const char *props; /* fields=, comma list, or NULL */
+    const char *next;  /* HubSpot's cursor after this page, or NULL */
+    const char *child_id;
+};
+
+/* --- read ---------------------------------------------------------------- */
+
+static int read_step(struct hub_op *op, const char *after);
+
+static int bad_answer(struct hub_op *op)
+{
+    return res_error(op->req, op->res, ED_E_BAD_GATEWAY,
+                     "HubSpot answered with invalid or oversized JSON");
+}
+
+static int empty_page(struct hub_op *op)
+{
+    res_header(op->res, "Elements-Returned-Count", "0");
+    return res_json(op->res, 200, json_array());
+}
+
+/* The page's records (HubSpot's batch read), shaped as the child's list. */
+static int records_done(struct hub_op *op, int status, const char *body,
+                        size_t len)
+{
+    struct assoc_state *as = op->state;
+    struct jsonfilter_page pg;
+    struct ed_buf out;
+    (void)status;
+    ed_buf_init(&out, PROVIDER_MAX_BODY);
+    ed_buf_reserve(&out, len);
+    if (jsonfilter_page_proj(body, len, hub_drop_nulls(op), as->child->classic,
+                             0, NULL, &out, &pg) != ED_OK) {
+        ed_buf_cleanup(&out);
+        return bad_answer(op);
+    }
+    res_header(op->res, "Elements-Returned-Count",
+               ed_arena_printf(op->req->arena, "%zu", pg.count));
+    if (as->next)
+        res_header(op->res, "Elements-Next-Page-Token",
+                   hub_cursor_make(op, 'a', as->next));
+    size_t n = out.len;
+    return hub_respond_raw(op, 200, ed_buf_take(&out), n);
+}
+
+static json_t *props_array(struct hub_op *op, const char *props)
+{
+    json_t *arr = json_array();
+    char *copy = ed_arena_strdup(op->req->arena, props), *s = copy;
+    while (s && *s) {
+        char *c = strchr(s, ',');
+        if (c)
+            *c = '\0';
+        if (*s)
+            json_array_append_new(arr, json_string(s));
+        s = c ? c + 1 : NULL;
+    }
+    return arr;
+}
+
+static int ids_done(struct hub_op *op, int status, json_t *body)
+{
+    struct assoc_state *as = op->state;
+    json_t *results = json_object_get(body, "results"), *r;
+    const char *after = hub_jstr(
+        json_object_get(json_object_get(body, "paging"), "next"), "after");
+    size_t i;
+    (void)status;
+    if (!json_is_array(results))
+        return bad_answer(op);
+    if (as->pg.offset < 0) {
+        as->pg.skip -= (long)json_array_size(results);
+        if (!after || json_array_size(results) == 0)
+            return empty_page(op);
+        return read_step(op, ed_arena_strdup(op->req->arena, after));
+    }
+    json_t *inputs = json_array();
+    json_array_foreach(results, i, r) {
+        if (i < (size_t)as->pg.offset)
+            continue;
+        json_t *id = json_object_get(r, "toObjectId");
+        if (json_is_integer(id))
+            json_array_append_new(
+                inputs,
+                json_pack("{s:o}", "id",
+                          json_sprintf("%lld",
+                                       (long long)json_integer_value(id))));
+        else if (json_is_string(id))
+            json_array_append_new(inputs, json_pack("{s:O}", "id", id));
+    }
+    as->next = after ? ed_arena_strdup(op->req->arena, after) : NULL;
+    if (json_array_size(inputs) == 0) {
+        json_decref(inputs);
+        return empty_page(op);
+    }
+    json_t *req = json_pack("{s:o}", "inputs", inputs);
+    if (as->props)
+        json_object_set_new(req, "properties", props_array(op, as->props));
+    int st = hub_send_raw(op, "POST",
+                          ed_arena_printf(op->req->arena,
+                                          "/crm/v3/objects/%s/batch/read",
+                                          as->child->object),
+                          req, false, records_done);
+    json_decref(req);
+    return st;
+}
+
+static int read_step(struct hub_op *op, const char *after)
+{
+    struct assoc_state *as = op->state;
+    int st = hub_paging_call(op, &as->pg);
+    if (st)
+        return st;
+    long limit = hub_paging_next(&as->pg, ASSOC_MAX_CALL);
+    const char *path = ed_arena_printf(
+        op->req->arena, "/crm/v4/objects/%s/%s/associations/%s?limit=%ld%s%s",
+        as->parent->object, hub_escape(op, op->id), as->child->object, limit,
+        after ? "&after=" : "", after ? hub_escape(op, after) : "");
+    return hub_send(op, "GET", path, NULL, false, ids_done);
+}
+
+/* fields=a,b → "a,b" lower-cased (HubSpot's property names). */
+static const char *fields_param(struct hub_op *op)
+{
+    const char *f = req_query(op->req, "fields");
+    if (!f || !*f)
+        return NULL;
+    char *c = ed_arena_strdup(op->req->arena, f);
+    for (char *p = c; *p; p++) {
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p + 32);
+        if (*p == ' ')
+            *p = ',';
+    }
+    return c;
+}
+
+static int assoc_read(struct hub_op *op, struct assoc_state *as)
+{
+    int st;
+    if ((st = hub_refuse_where(op)))
+        return st;
+    if ((st = hub_paging_read(op, 'a', &as->pg)))
+        return st;
+    as->props = fields_param(op);
+    return read_step(op, as->pg.after);
+}
+
+/* --- write --------------------------------------------------------------- */
+
+/* A record id: 1 to 18 digits (HubSpot's ids), as a string. */
+static const char *id_of(struct hub_op *op, json_t *v)
+{
+    const char *s = NULL;
+    if (json_is_integer(v) && json_integer_value(v) > 0)
+        s = ed_arena_printf(op->req->arena, "%lld",
+                            (long long)json_integer_value(v));
+    else if (json_is_string(v))
+        s = json_string_value(v);
+    if (!s || !*s || strlen(s) > 18)
+        return NULL;
+    for (const char *p = s; *p; p++)
+        if (*p < '0' || *p > '9')
+            return NULL;
+    return s;
+}
+
+static int child_record(struct hub_op *op, int status, json_t *body)
+{
+    struct assoc_state *as = op->state;
+    json_t *o = json_deep_copy(body);
+    (void)status;
+    const char *id = hub_jstr(o, "id");
+    int64_t n;
+    if (as->child->classic && id && id_of(op, json_object_get(o, "id")) &&
+        ed_parse_i64(id, &n))
+        json_object_set_new(o, as->child->classic, json_integer(n));
+    return hub_reply(op, o);
+}
+
+static int child_read(struct hub_op *op, int status, json_t *body)
+{
+    struct assoc_state *as = op->state;
+    (void)status;
+    (void)body;
+    const char *path = ed_arena_printf(op->req->arena, "/crm/v3/objects/%s/%s",
+                                       as->child->object,
+                                       hub_escape(op, as->child_id));
+    if (as->props)
+        path = ed_arena_printf(op->req->arena, "%s?properties=%s", path,
+                               hub_escape(op, as->props));
+    return hub_send(op, "GET", path, NULL, false, child_record);
+}
+
+static int assoc_link(struct hub_op *op, struct assoc_state *as,
+                      const char *child_id)
+{
+    as->child_id = child_id;
+    as->props = fields_param(op);
+    const char *path = ed_arena_printf(
+        op->req->arena, "/crm/v4/objects/%s/%s/associations/default/%s/%s",
+        as->parent->object, hub_escape(op, op->id), as->child->object,
+        hub_escape(op, child_id));
+    /* answers with the child record, as a create does */
+    return hub_send(op, "PUT", path, NULL, false, child_read);
+}
+
+/* POST: the body names the child: "id", or the child's classic id. */
+static int assoc_create(struct hub_op *op, struct assoc_state *as)
+{
+    int st;
+    if ((st = hub_need_object(op)))
+        return st;
+    json_t *b = op->req->body;
+    json_t *v = json_object_get(b, "id");
+    const char *field = "id";
+    if (!v && as->child->classic) {
+        v = json_object_get(b, as->child->classic);
+        field = as->child->classic;
+    }
+    if (!v)
+        return hub_bad_request(
+            op, ed_arena_printf(op->req->arena,
+                                "The body must name the %s to associate: "
+                                "{\"id\": \"<%s id>\"}%s%s; create it first "
+                                "with POST /%s",
+                                as->child->name, as->child->name,
+                                as->child->classic ? " or " : "",
+                                as->child->classic ? as->child->classic : "",
+                                as->child->name));
+    const char *id = id_of(op, v);
+    if (!id)
+        return hub_bad_request(
+            op,
+            ed_arena_printf(op->req->arena,
+                            "%s must be a HubSpot record id (digits)", field));
+    return assoc_link(op, as, id);
+}
+
+static int unlinked(struct hub_op *op, int status, json_t *body)
+{
+    (void)status;
+    (void)body;
+    return res_json(op->res, 200, json_object());
+}
+
+/* --- entry --------------------------------------------------------------- */
+
+static int assoc_handle(struct hub_op *op)
+{
+    const struct assoc_obj *parent = obj_find(op->resource, false);
+    const struct assoc_obj *child = obj_find(op->sub, true);
+    if (!parent || !child || !op->id || strcmp(op->id, "batch") == 0 ||
+        strcmp(op->id, "properties") == 0)
+        return HUB_DECLINE;
+    if (hub_seg(op, 4))
+        return hub_no_resource(op);
+    struct assoc_state *as = ed_arena_alloc(op->req->arena, sizeof(*as));
+    memset(as, 0, sizeof(*as));
+    as->parent = parent;
+    as->child = child;
+    op->state = as;
+    const char *child_id = hub_seg(op, 3);
+    if (child_id) {
+        if (op->req->method == ED_DELETE) {
+            const char *path = ed_arena_printf(
+                op->req->arena, "/crm/v4/objects/%s/%s/associations/%s/%s",
+                parent->object, hub_escape(op, op->id), child->object,
+                hub_escape(op, child_id));
+            return hub_send(op, "DELETE", path, NULL, false, unlinked);
+        }
+        if (op->req->method == ED_PUT)
+            return assoc_link(op, as, child_id);
+        return hub_no_method(op, "PUT or DELETE");
+    }
+    if (op->req->method == ED_GET)
+        return assoc_read(op, as);
+    if (op->req->method == ED_POST)
+        return assoc_create(op, as);
+    return hub_no_method(op, "GET or POST");
+}
+
+const struct hub_resource hub_assoc_resources[] = {
+    {"*", assoc_handle},
+    {NULL, NULL},
+};
