@@ -90,6 +90,7 @@ int hub_dispatch(struct hub_op *op, const char *rest)
         hub_activities_resources, hub_objects_resources,
         hub_owners_resources,     hub_pipelines_resources,
         hub_timeline_resources,   hub_lists_resources,
+        hub_workflows_resources,  hub_campaigns_resources,
         hub_crm_resources,        NULL};
     for (size_t t = 0; tables[t]; t++) {
         for (const struct hub_resource *r = tables[t]; r->name; r++) {

@@ -120,6 +120,8 @@ extern const struct hub_resource hub_owners_resources[];
 extern const struct hub_resource hub_pipelines_resources[];
 extern const struct hub_resource hub_timeline_resources[];
 extern const struct hub_resource hub_lists_resources[];
+extern const struct hub_resource hub_workflows_resources[];
+extern const struct hub_resource hub_campaigns_resources[];
 extern const struct hub_resource hub_crm_resources[];
 
 /* Per-portal throttle (hub_throttle.c): for a call that would go out in

@@ -190,5 +190,91 @@ class Lists(Marketing):
         self.assertEqual(r.status, 200, r)
 
 
+class Workflows(Marketing):
+    def test_create_read_list_delete(self):
+        r = self.ok("POST", "/workflows", {"name": "Welcome", "type": "DRIP_DELAY",
+                                           "enabled": False})
+        wf = r.json()
+        self.assertEqual(wf["name"], "Welcome")
+        self.assertIs(wf["enabled"], False)
+        self.assertEqual(wf["type"], "CONTACT_FLOW")
+        sent = body(self.seen_one("/automation/v4/flows", "POST"))
+        self.assertEqual(sent, {"name": "Welcome", "flowType": "WORKFLOW",
+                                "isEnabled": False, "type": "CONTACT_FLOW",
+                                "objectTypeId": "0-1"})
+        self.assertEqual(self.ok("GET", "/workflows/%s" % wf["id"]).json()["name"],
+                         "Welcome")
+        for n in range(3):
+            self.ok("POST", "/workflows", {"name": "W%d" % n})
+        r = self.ok("GET", "/workflows", query={"pageSize": "3"})
+        self.assertEqual([w["name"] for w in r.json()], ["Welcome", "W0", "W1"])
+        r = self.ok("GET", "/workflows", query={
+            "pageSize": "3", "nextPage": r.header("Elements-Next-Page-Token")})
+        self.assertEqual([w["name"] for w in r.json()], ["W2"])
+        self.assertIsNone(r.header("Elements-Next-Page-Token"))
+        self.ok("DELETE", "/workflows/%s" % wf["id"])
+        self.assert_error(self.call("GET", "/workflows/%s" % wf["id"]), 404)
+
+    def test_errors(self):
+        self.assert_error(self.call("POST", "/workflows", {"type": "DRIP_DELAY"}),
+                          400, "name")
+        self.assert_error(self.call("POST", "/workflows", {
+            "name": "x", "actions": [{"type": "DELAY", "delayMillis": 1}]}),
+            400, "actions[0]")
+        self.assert_error(self.call("PUT", "/workflows/1", {"name": "x"}), 405)
+        self.assertEqual(self.seen("/automation"), [])
+        self.assert_error(self.call("GET", "/workflows", token=self.crm, hub="crm"),
+                          404, "No resource")
+
+
+class Campaigns(Marketing):
+    def test_search_and_read(self):
+        r = self.ok("GET", "/campaigns", query={"pageSize": "2"})
+        got = r.json()
+        self.assertEqual([c["name"] for c in got], ["Spring launch", "Summer sale"])
+        self.assertEqual(r.header("Elements-Returned-Count"), "2")
+        q = self.seen("/marketing/v3/campaigns")[-1]["query"]
+        self.assertIn("hs_name", q["properties"])
+        r = self.ok("GET", "/campaigns", query={
+            "pageSize": "2", "nextPage": r.header("Elements-Next-Page-Token")})
+        self.assertEqual([c["name"] for c in r.json()], ["Autumn webinar"])
+        one = self.ok("GET", "/campaigns/%s" % got[0]["id"]).json()
+        self.assertEqual(one["name"], "Spring launch")
+        self.assertEqual(one["properties"]["hs_start_date"], "2026-03-01")
+        r = self.ok("GET", "/campaigns", query={"where": "name like '%sale%'"})
+        self.assertEqual([c["name"] for c in r.json()], ["Summer sale"])
+        self.assertEqual(self.seen("/marketing/v3/campaigns")[-1]["query"]["name"], "sale")
+        self.assert_error(self.call("GET", "/campaigns", query={"where": "name = 'x'"}),
+                          400, "like")
+        self.assert_error(self.call("GET", "/campaigns/nope"), 404)
+
+    def test_activities(self):
+        r = self.ok("GET", "/campaigns/9100001/activities",
+                    query={"where": "appId='113'", "pageSize": "4"})
+        ev = r.json()
+        self.assertEqual(len(ev), 4)
+        self.assertEqual(ev[0]["type"], "SENT")
+        q = self.seen("/email/public/v1/events")[-1]["query"]
+        self.assertEqual((q["campaignId"], q["appId"]), ("9100001", "113"))
+        r = self.ok("GET", "/campaigns/9100001/activities", query={
+            "where": "appId='113'", "pageSize": "4",
+            "nextPage": r.header("Elements-Next-Page-Token")})
+        self.assertEqual(len(r.json()), 2)
+        one = self.ok("GET", "/campaigns/9100001/activities/%s" % ev[1]["id"],
+                      query={"created": str(ev[1]["created"])}).json()
+        self.assertEqual(one["type"], "DELIVERED")
+
+    def test_activities_errors(self):
+        self.assert_error(self.call("GET", "/campaigns/9100001/activities"), 400, "appId")
+        self.assert_error(self.call("GET", "/campaigns/6b3c-guid/activities",
+                                    query={"where": "appId='113'"}), 400, "email campaign")
+        self.assert_error(self.call("GET", "/campaigns/9100001/activities/x"), 400,
+                          "created")
+        self.assert_error(self.call("POST", "/campaigns", {}), 405)
+        self.assertEqual(self.seen("/email") + self.seen("/marketing"), [])
+        self.assert_error(self.call("GET", "/campaigns", token=self.crm, hub="crm"),
+                          404, "No resource")
+
+
 if __name__ == "__main__":
     unittest.main()
