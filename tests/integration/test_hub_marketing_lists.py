@@ -185,6 +185,9 @@ class Lists(Marketing):
             self.assert_error(self.call("POST", "/lists/1/contacts", b), 400)
         self.assertEqual(self.seen("/crm/v3"), [])
 
+    def test_objects_names_lists(self):
+        self.assertIn("lists", self.ok("GET", "/objects").json())
+
     def test_crm_element_has_lists(self):
         r = self.call("POST", "/lists", {"name": "From CRM"}, token=self.crm, hub="crm")
         self.assertEqual(r.status, 200, r)
