@@ -95,6 +95,9 @@ int hub_dispatch(struct hub_op *op, const char *rest)
         hub_owners_resources,
         hub_pipelines_resources,
         hub_timeline_resources,
+        hub_lists_resources,
+        hub_workflows_resources,
+        hub_campaigns_resources,
         hub_assoc_resources,
         hub_crm_resources,
         NULL};

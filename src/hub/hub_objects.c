@@ -33,6 +33,7 @@ static const struct object_entry object_list[] = {
     {"owners", "owners", NULL, true},
     {"pipelines", "pipelines", NULL, true},
     {"timeline-event-types", "event-templates", NULL, true},
+    {"lists", "lists", NULL, true},
     {"companies", "companies", "companies", false},
     {"deals", "deals", "deals", false},
     {"tickets", "tickets", "tickets", false},
