@@ -92,6 +92,15 @@ static void job_free(struct job *j)
     E.running--;
 }
 
+/* The completion callback (bulk/callback.c), queued before the final
+ * status is written: a node that dies in between runs the job again, and
+ * its second enqueue is refused (the delivery id is the job's), so the
+ * receiver hears of the job once. */
+static void job_callback(struct job *j)
+{
+    bulk_callback_enqueue(E.app, &j->row, j->in.row.id ? &j->in : NULL);
+}
+
 /* The job ends with status (a finished one) and message (may be NULL). */
 static void job_end(struct job *j, const char *status, const char *message)
 {
@@ -106,6 +115,7 @@ static void job_end(struct job *j, const char *status, const char *message)
         free(j->row.file_name);
         j->row.file_name = ed_strdup("");
     }
+    job_callback(j);
     enum ed_err err = store_bulk_finish(E.app->store, &j->row, E.owner);
     ed_info(NULL, "msg=\"bulk job ended\" job=%lld status=%s records=%lld%s",
             (long long)j->row.id, status, (long long)j->row.records_count,
