@@ -87,13 +87,10 @@ int hub_dispatch(struct hub_op *op, const char *rest)
         }
     }
     static const struct hub_resource *const tables[] = {
-        hub_activities_resources,
-        hub_objects_resources,
-        hub_owners_resources,
-        hub_pipelines_resources,
-        hub_timeline_resources,
-        hub_crm_resources,
-        NULL};
+        hub_activities_resources, hub_objects_resources,
+        hub_owners_resources,     hub_pipelines_resources,
+        hub_properties_resources, hub_timeline_resources,
+        hub_crm_resources,        NULL};
     for (size_t t = 0; tables[t]; t++) {
         for (const struct hub_resource *r = tables[t]; r->name; r++) {
             if (strcmp(r->name, op->resource) != 0 && strcmp(r->name, "*") != 0)
