@@ -10,3 +10,6 @@ ed_py_test(integration.bulk_upload
 ed_py_test(integration.bulk_callbacks
            ${CMAKE_CURRENT_LIST_DIR}/test_bulk_callbacks.py
            LABELS integration TIMEOUT 600)
+ed_py_test(integration.bulk_properties
+           ${CMAKE_CURRENT_LIST_DIR}/test_bulk_properties.py
+           LABELS integration TIMEOUT 600)
