@@ -36,6 +36,24 @@ static bool in_list(const char *const *l, const char *s)
     return false;
 }
 
+/* HubSpot's answer to a member its input model does not have (its JSON
+ * binding refuses unknown fields). */
+static int unrecognized(struct sim_request *req, struct sim_response *res,
+                        const json_t *b, const char *const *known)
+{
+    const char *k;
+    json_t *v;
+
+    json_object_foreach((json_t *)b, k, v)
+        if (!in_list(known, k))
+            return sim_res_errorf(
+                req, res, 400, "VALIDATION_ERROR",
+                "Invalid input JSON on line 1, column 2: Unrecognized field "
+                "\"%s\"",
+                k);
+    return 0;
+}
+
 json_t *sim_propdef_json(const struct sim_propdef *p, const char *group,
                          bool hubspot_defined, const char *created)
 {
@@ -292,6 +310,10 @@ static int h_update(struct sim_request *req, struct sim_response *res)
                                          "displayOrder", "hidden",
                                          "formField",    "type",
                                          "fieldType",    NULL};
+    static const char *const update_fields[] = {
+        "label",  "description", "groupName", "options",   "displayOrder",
+        "hidden", "formField",   "type",      "fieldType", "calculationFormula",
+        NULL};
     const struct sim_objtype *t = sim_objtype_or_respond(req, res);
     const char *name = sim_req_param(req, "name");
     json_t *b, *d;
@@ -302,6 +324,25 @@ static int h_update(struct sim_request *req, struct sim_response *res)
     d = sim_prop_def(req->st, t, name);
     if (!d)
         return prop_not_found(req, res, t, name);
+    if (unrecognized(req, res, b, update_fields))
+        return res->status;
+    if ((json_object_get(b, "type") &&
+         !in_list(prop_types, json_string_value(json_object_get(b, "type")))) ||
+        (json_object_get(b, "fieldType") &&
+         !in_list(field_types,
+                  json_string_value(json_object_get(b, "fieldType")))))
+        return sim_res_error(req, res, 400, "VALIDATION_ERROR",
+                             "Invalid type or fieldType", NULL);
+    if (json_object_get(b, "groupName") &&
+        (!json_is_string(json_object_get(b, "groupName")) ||
+         !group_find(req->st, t,
+                     json_string_value(json_object_get(b, "groupName")), NULL)))
+        return sim_res_errorf(req, res, 400, "VALIDATION_ERROR",
+                              "Property group '%s' does not exist",
+                              json_string_value(json_object_get(b, "groupName"))
+                                  ? json_string_value(
+                                        json_object_get(b, "groupName"))
+                                  : "");
     if (json_is_true(json_object_get(d, "hubspotDefined")) &&
         json_object_get(b, "type"))
         return sim_res_errorf(req, res, 400, "VALIDATION_ERROR",
@@ -421,7 +462,11 @@ static int h_group_get(struct sim_request *req, struct sim_response *res)
         return sim_res_errorf(req, res, 404, "OBJECT_NOT_FOUND",
                               "Unable to find property group %s", name);
     if (strcmp(req->method, "PATCH") == 0) {
+        static const char *const group_update[] = {"label", "displayOrder",
+                                                   NULL};
         if (!(b = sim_req_object_or_respond(req, res)))
+            return res->status;
+        if (unrecognized(req, res, b, group_update))
             return res->status;
         if (json_is_string(json_object_get(b, "label")))
             json_object_set(g, "label", json_object_get(b, "label"));

@@ -115,6 +115,16 @@ static int bulk_query(struct ed_request *req, struct ed_response *res)
     const char *cb = req_header(req, "Elements-Async-Callback-Url");
     if (cb && *cb && strlen(cb) < 2048)
         json_object_set_new(opts, "callbackUrl", json_string(cb));
+    /* a JSON body's metaData (an object, or its JSON text): its
+     * callback-payload is echoed in the completion callback */
+    json_t *meta = json_object_get(req->body, "metaData");
+    json_t *mparsed = NULL;
+    if (json_is_string(meta))
+        meta = mparsed = json_loads(json_string_value(meta), 0, NULL);
+    json_t *cbp = json_object_get(meta, "callback-payload");
+    if (cbp && !json_is_null(cbp))
+        json_object_set(opts, "callback-payload", cbp);
+    json_decref(mparsed);
     struct store_bulk_job job = {0};
     job.org_id = req->auth.org_id;
     job.instance_id = inst;
@@ -185,6 +195,9 @@ static bool upload_options(const struct mp_part *meta, json_t *opts, char *why,
                             json_boolean(json_is_true(ub) ||
                                          (us && strcasecmp(us, "true") == 0)));
     }
+    json_t *cbp = json_object_get(m, "callback-payload");
+    if (cbp && !json_is_null(cbp))
+        json_object_set(opts, "callback-payload", cbp);
     json_t *path = json_object_get(m, "path");
     if (path && !json_is_null(path)) {
         if (!json_is_string(path) || strlen(json_string_value(path)) > 1024) {
@@ -261,29 +274,12 @@ static int bulk_upload(struct ed_request *req, struct ed_response *res)
                               "CREATED"));
 }
 
-static json_t *iso_or_null(int64_t ms)
-{
-    char buf[32];
-    if (ms <= 0)
-        return json_null();
-    ed_iso8601(ms / 1000, buf, sizeof(buf));
-    return json_string(buf);
-}
-
 static int bulk_status(struct ed_request *req, struct ed_response *res)
 {
     struct store_bulk_job j;
     if (!load_job(req, res, req->nparams - 1, &j))
         return res->status;
-    json_t *o = json_pack("{s:I,s:s,s:s,s:I,s:I,s:o}", "id", (json_int_t)j.id,
-                          "status", j.status, "objectName", j.object_name,
-                          "recordsCount", (json_int_t)j.records_count,
-                          "recordsFailedCount", (json_int_t)j.failed_count,
-                          "bulk_start_time", iso_or_null(j.started_at));
-    if (store_bulk_finished(j.status))
-        json_object_set_new(o, "bulk_finish_time", iso_or_null(j.finished_at));
-    if (j.message)
-        json_object_set_new(o, "message", json_string(j.message));
+    json_t *o = bulk_job_status(&j);
     store_bulk_job_cleanup(&j);
     return res_json(res, 200, o);
 }
@@ -627,6 +623,14 @@ static int bulk_cancel(struct ed_request *req, struct ed_response *res)
         if (strcmp(j.direction, "UPLOAD") == 0 && st &&
             strcmp(st, "CANCELLED") == 0 && *j.file_name)
             bulk_file_delete(req->app, j.file_name);
+        /* ended here, not by the engine: its completion callback */
+        struct store_bulk_job done;
+        memset(&done, 0, sizeof(done));
+        if (st && strcmp(st, "CANCELLED") == 0 &&
+            store_bulk_get(req->app->store, j.org_id, j.instance_id, j.id,
+                           &done) == ED_OK)
+            bulk_callback_enqueue(req->app, &done, NULL);
+        store_bulk_job_cleanup(&done);
         rc = res_json(res, 200,
                       json_pack("{s:I,s:s}", "id", (json_int_t)j.id, "status",
                                 st));

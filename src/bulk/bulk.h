@@ -15,6 +15,8 @@
  * includes it. */
 
 struct ed_app;
+struct instance;
+struct store_bulk_job;
 
 /* --- query.c: a CEQL select ---------------------------------------------- */
 
@@ -66,5 +68,23 @@ enum ed_err bulk_start(struct ed_app *app);
 void bulk_stop(void);
 /* A job was created: look for work soon (any thread). */
 void bulk_kick(void);
+
+/* --- callback.c: status and completion callback ------------------------- */
+/* The job's status object as GET /bulk/{id}/status answers it (new
+ * reference): id, status, objectName, recordsCount, recordsFailedCount,
+ * bulk_start_time, bulk_finish_time (once finished), message, and
+ * createdProperties when the upload created any. */
+json_t *bulk_job_status(const struct store_bulk_job *j);
+/* The delivery id of job j's callback (24 lower-case hex characters, the
+ * same every time for the job). */
+void bulk_callback_id(const struct store_bulk_job *j, char out[25]);
+/* Queue job j's completion callback (j holds its final status) through the
+ * events outbox: to the job's callbackUrl option, else the instance's
+ * event.notification.callback.url; none: nothing, ED_OK. `in` is the job's
+ * instance when at hand (NULL: loaded). Idempotent: a second call for the
+ * same job queues nothing and answers ED_OK. */
+enum ed_err bulk_callback_enqueue(struct ed_app *app,
+                                  const struct store_bulk_job *j,
+                                  const struct instance *in);
 
 #endif

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "bulk/bulk.h"
 #include "bulk/records.h"
@@ -64,6 +65,10 @@ struct job {
     /* a chunk of the file at or before pos.offset: its file offset and
      * plaintext offset (a resumed read starts there, not at the top) */
     int64_t chunk_at, chunk_plain, nchunk_at, nchunk_plain;
+    /* create.bulk.properties: the properties made before the first batch
+     * (NULL: the pass has not run) and the pass's state */
+    json_t *created;
+    json_t *missing; /* [[name, type], ...] still to create */
 };
 
 static struct {
@@ -88,8 +93,19 @@ static void job_free(struct job *j)
     json_decref(j->batch);
     json_decref(j->rows);
     json_decref(j->errs);
+    json_decref(j->created);
+    json_decref(j->missing);
     free(j);
     E.running--;
+}
+
+/* The completion callback (bulk/callback.c), queued before the final
+ * status is written: a node that dies in between runs the job again, and
+ * its second enqueue is refused (the delivery id is the job's), so the
+ * receiver hears of the job once. */
+static void job_callback(struct job *j)
+{
+    bulk_callback_enqueue(E.app, &j->row, j->in.row.id ? &j->in : NULL);
 }
 
 /* The job ends with status (a finished one) and message (may be NULL). */
@@ -106,6 +122,7 @@ static void job_end(struct job *j, const char *status, const char *message)
         free(j->row.file_name);
         j->row.file_name = ed_strdup("");
     }
+    job_callback(j);
     enum ed_err err = store_bulk_finish(E.app->store, &j->row, E.owner);
     ed_info(NULL, "msg=\"bulk job ended\" job=%lld status=%s records=%lld%s",
             (long long)j->row.id, status, (long long)j->row.records_count,
@@ -310,6 +327,9 @@ static void step(void *ud)
  * whole (400) is sent again one record at a time. */
 
 static void upload_step(void *ud);
+static void batch_begin(struct job *j);
+static bool props_wanted(const struct job *j);
+static void props_start(struct job *j);
 
 struct fill {
     struct job *j;
@@ -412,6 +432,8 @@ static char *upload_checkpoint(const struct job *j, bool inflight)
                         json_integer(inflight ? j->chunk_plain
                                               : j->nchunk_plain));
     json_t *c = json_pack("{s:o,s:b}", "pos", o, "inflight", inflight);
+    if (j->created)
+        json_object_set(c, "createdProperties", j->created);
     char *s = json_dumps(c, JSON_COMPACT);
     json_decref(c);
     return s;
@@ -585,6 +607,223 @@ static void batch_send(struct job *j)
         job_end(j, "ABORTED", "Could not start the hub call");
 }
 
+/* --- create.bulk.properties ---------------------------------------------------
+ * With the instance's create.bulk.properties true, before its first batch
+ * an upload makes in HubSpot the properties its records name and the
+ * portal lacks: the hub's GET /{object}/properties, the group
+ * BULK_GROUP (POST /{object}/propertygroups; 409: there already), then
+ * POST /{object}/properties for each (409: made meanwhile, fine). A
+ * property is a number when every non-empty value the first batch has for
+ * it is a number, else a string. The names made are kept in the
+ * checkpoint (createdProperties, shown in the status); its presence means
+ * the pass ran, so a resumed job does not run it again. A pass that fails
+ * is not fatal: the rows then fail as HubSpot says. */
+#define BULK_GROUP "elementsd_bulk"
+
+static bool props_wanted(const struct job *j)
+{
+    static const char *const objs[] = {"contacts",  "leads",         "accounts",
+                                       "companies", "opportunities", "deals",
+                                       NULL};
+    const char *v = instance_cfg(&j->in, "create.bulk.properties");
+    if (!v || strcasecmp(v, "true") != 0)
+        return false;
+    for (const char *const *o = objs; *o; o++)
+        if (strcmp(*o, j->row.object_name) == 0)
+            return true;
+    return false;
+}
+
+/* A name HubSpot takes for a custom property: [a-z][a-z0-9_]*, < 100. */
+static bool prop_name_ok(const char *n)
+{
+    size_t len = strlen(n);
+    if (len == 0 || len >= 100 || n[0] < 'a' || n[0] > 'z')
+        return false;
+    for (; *n; n++)
+        if (!((*n >= 'a' && *n <= 'z') || (*n >= '0' && *n <= '9') ||
+              *n == '_'))
+            return false;
+    return true;
+}
+
+/* A JSON number, or a string that is one written plainly: -?digits[.digits]
+ * with no leading zero ("007" and "1e3" stay strings). */
+static bool is_number(json_t *v)
+{
+    if (json_is_number(v))
+        return true;
+    const char *s = json_string_value(v);
+    if (!s)
+        return false;
+    if (*s == '-')
+        s++;
+    if (!(*s >= '0' && *s <= '9') ||
+        (s[0] == '0' && s[1] >= '0' && s[1] <= '9'))
+        return false;
+    while (*s >= '0' && *s <= '9')
+        s++;
+    if (*s == '.') {
+        s++;
+        if (!(*s >= '0' && *s <= '9'))
+            return false;
+        while (*s >= '0' && *s <= '9')
+            s++;
+    }
+    return *s == '\0';
+}
+
+/* {name: "number"|"string"} of the first batch's properties. */
+static json_t *batch_columns(const struct job *j)
+{
+    json_t *cols = json_object(), *rec;
+    size_t i;
+    json_array_foreach(j->batch, i, rec) {
+        json_t *props = json_object_get(rec, "properties");
+        json_t *src = json_is_object(props) ? props : rec;
+        const char *k;
+        json_t *v;
+        json_object_foreach(src, k, v) {
+            char name[100];
+            size_t n = strlen(k);
+            if (src == rec && (strcmp(k, "id") == 0 || json_is_object(v)))
+                continue;
+            if (n >= sizeof(name))
+                continue;
+            for (size_t c = 0; c <= n; c++)
+                name[c] = (char)((k[c] >= 'A' && k[c] <= 'Z') ? k[c] + 32
+                                                              : k[c]);
+            if (!prop_name_ok(name))
+                continue;
+            json_t *had = json_object_get(cols, name);
+            bool empty = json_is_null(v) ||
+                         (json_is_string(v) && !*json_string_value(v));
+            const char *t = empty ? (had ? json_string_value(had) : "empty")
+                            : is_number(v) &&
+                                    (!had || strcmp(json_string_value(had),
+                                                    "string") != 0)
+                                ? "number"
+                                : "string";
+            json_object_set_new(cols, name, json_string(t));
+        }
+    }
+    return cols;
+}
+
+static void props_next(struct job *j);
+
+static void props_end(struct job *j)
+{
+    json_decref(j->missing);
+    j->missing = NULL;
+    if (!j->created)
+        j->created = json_array();
+    ed_info(NULL, "msg=\"bulk properties created\" job=%lld count=%zu",
+            (long long)j->row.id, json_array_size(j->created));
+    batch_begin(j);
+}
+
+static void prop_made(void *ud, const struct hubcall_result *r)
+{
+    struct job *j = ud;
+    if (!atomic_load(&E.on)) {
+        job_free(j);
+        return;
+    }
+    json_t *m = json_array_get(j->missing, 0);
+    if (r->status == 200)
+        json_array_append(j->created, json_array_get(m, 0));
+    else if (r->status != 409)
+        ed_warn(NULL,
+                "msg=\"bulk property not created\" job=%lld name=%s "
+                "status=%d",
+                (long long)j->row.id, json_string_value(json_array_get(m, 0)),
+                r->status);
+    json_array_remove(j->missing, 0);
+    props_next(j);
+}
+
+static void props_next(struct job *j)
+{
+    json_t *m = json_array_get(j->missing, 0);
+    if (!m) {
+        props_end(j);
+        return;
+    }
+    bool num = strcmp(json_string_value(json_array_get(m, 1)), "number") == 0;
+    const char *name = json_string_value(json_array_get(m, 0));
+    json_t *body = json_pack("{s:s,s:s,s:s,s:s,s:s}", "name", name, "label",
+                             name, "type", num ? "number" : "string",
+                             "fieldType", num ? "number" : "text", "groupName",
+                             BULK_GROUP);
+    char url[256];
+    snprintf(url, sizeof(url), "/%s/properties", j->row.object_name);
+    if (hubcall_send(E.app, &j->in, ED_POST, url, body, true, prop_made, j))
+        props_end(j);
+}
+
+static void group_made(void *ud, const struct hubcall_result *r)
+{
+    struct job *j = ud;
+    if (!atomic_load(&E.on)) {
+        job_free(j);
+        return;
+    }
+    if (r->status != 200 && r->status != 409) {
+        ed_warn(NULL,
+                "msg=\"bulk property group not created\" job=%lld "
+                "status=%d",
+                (long long)j->row.id, r->status);
+        json_array_clear(j->missing);
+    }
+    props_next(j);
+}
+
+static void props_listed(void *ud, const struct hubcall_result *r)
+{
+    struct job *j = ud;
+    if (!atomic_load(&E.on)) {
+        job_free(j);
+        return;
+    }
+    j->created = json_array();
+    if (r->status != 200 || !json_is_array(r->body)) {
+        props_end(j);
+        return;
+    }
+    json_t *cols = batch_columns(j), *p, *v;
+    size_t i;
+    json_array_foreach(r->body, i, p) {
+        const char *n = json_string_value(json_object_get(p, "name"));
+        if (n)
+            json_object_del(cols, n);
+    }
+    j->missing = json_array();
+    const char *k;
+    json_object_foreach(cols, k, v)
+        json_array_append_new(j->missing,
+                              json_pack("[s,s]", k, json_string_value(v)));
+    json_decref(cols);
+    if (json_array_size(j->missing) == 0) {
+        props_end(j);
+        return;
+    }
+    char url[256];
+    snprintf(url, sizeof(url), "/%s/propertygroups", j->row.object_name);
+    json_t *g = json_pack("{s:s,s:s}", "name", BULK_GROUP, "label",
+                          "elementsd bulk");
+    if (hubcall_send(E.app, &j->in, ED_POST, url, g, true, group_made, j))
+        props_end(j);
+}
+
+static void props_start(struct job *j)
+{
+    char url[256];
+    snprintf(url, sizeof(url), "/%s/properties", j->row.object_name);
+    if (hubcall_send(E.app, &j->in, ED_GET, url, NULL, true, props_listed, j))
+        props_end(j);
+}
+
 static void upload_step(void *ud)
 {
     struct job *j = ud;
@@ -653,6 +892,16 @@ static void upload_step(void *ud)
         batch_next(j);
         return;
     }
+    if (!j->created && props_wanted(j)) {
+        props_start(j); /* then batch_begin */
+        return;
+    }
+    batch_begin(j);
+}
+
+/* The batch read: checkpoint it as in flight, then send it. */
+static void batch_begin(struct job *j)
+{
     /* write-ahead: a restart sees that this batch may have landed */
     bool cancel = false;
     if (!upload_commit(j, true, &cancel))
@@ -691,6 +940,9 @@ static void upload_start(struct job *j)
             (uint64_t)j->chunk_plain > j->pos.offset)
             j->chunk_at = j->chunk_plain = 0;
     }
+    json_t *made = json_object_get(cp, "createdProperties");
+    if (json_is_array(made))
+        j->created = json_incref(made);
     const char *obj = j->row.object_name;
     j->resend_upsert = json_is_true(json_object_get(cp, "inflight")) &&
                        (strcmp(obj, "contacts") == 0 ||

@@ -94,6 +94,7 @@ int hub_dispatch(struct hub_op *op, const char *rest)
         hub_objects_resources,
         hub_owners_resources,
         hub_pipelines_resources,
+        hub_properties_resources,
         hub_timeline_resources,
         hub_lists_resources,
         hub_workflows_resources,

@@ -135,6 +135,7 @@ extern const struct hub_resource hub_activities_resources[];
 extern const struct hub_resource hub_objects_resources[];
 extern const struct hub_resource hub_owners_resources[];
 extern const struct hub_resource hub_pipelines_resources[];
+extern const struct hub_resource hub_properties_resources[];
 extern const struct hub_resource hub_timeline_resources[];
 extern const struct hub_resource hub_assoc_resources[];
 extern const struct hub_resource hub_lists_resources[];

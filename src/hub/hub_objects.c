@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * The object catalogue (/objects, plain or Helium-shaped), object
- * metadata (/objects/{name}/metadata, from HubSpot's properties API) and
- * the property lists of contacts, accounts and opportunities
- * (/{resource}/properties[/{name}]). */
+ * metadata (/objects/{name}/metadata, from HubSpot's properties API).
+ * Properties and property groups are hub_properties.c. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -236,55 +235,7 @@ static int objects_handle(struct hub_op *op)
     return hub_no_resource(op);
 }
 
-/* --- /contacts|accounts|opportunities/properties[/{name}] -------------------- */
-
-static const struct {
-    const char *name;   /* Cloud Elements resource */
-    const char *object; /* HubSpot object type */
-} property_maps[] = {
-    {"contacts", "contacts"},
-    {"accounts", "companies"},
-    {"opportunities", "deals"},
-};
-
-static int properties_done(struct hub_op *op, int status, json_t *body)
-{
-    json_t *r = json_object_get(body, "results");
-    (void)status;
-    return hub_reply_list(op, json_is_array(r) ? json_incref(r) : json_array(),
-                          NULL);
-}
-
-/* Only {resource}/properties; everything else declines to the next row. */
-static int objects_properties(struct hub_op *op)
-{
-    const char *object = NULL;
-    for (size_t i = 0; i < sizeof(property_maps) / sizeof(property_maps[0]);
-         i++)
-        if (strcmp(property_maps[i].name, op->resource) == 0)
-            object = property_maps[i].object;
-    if (!object || !op->id || strcmp(op->id, "properties") != 0)
-        return HUB_DECLINE;
-    if (op->req->method != ED_GET)
-        return hub_no_method(op, "GET");
-    if (hub_seg(op, 3))
-        return hub_no_resource(op);
-    if (op->sub)
-        return hub_send(op, "GET",
-                        ed_arena_printf(op->req->arena,
-                                        "/crm/v3/properties/%s/%s", object,
-                                        hub_escape(op, op->sub)),
-                        NULL, false, hub_done_pass);
-    return hub_send(op, "GET",
-                    ed_arena_printf(op->req->arena, "/crm/v3/properties/%s",
-                                    object),
-                    NULL, false, properties_done);
-}
-
 const struct hub_resource hub_objects_resources[] = {
     {"objects", objects_handle},
-    {"contacts", objects_properties},
-    {"accounts", objects_properties},
-    {"opportunities", objects_properties},
     {NULL, NULL},
 };

@@ -7,3 +7,9 @@ ed_py_test(integration.bulk_download
 ed_py_test(integration.bulk_upload
            ${CMAKE_CURRENT_LIST_DIR}/test_bulk_upload.py
            LABELS integration TIMEOUT 600)
+ed_py_test(integration.bulk_callbacks
+           ${CMAKE_CURRENT_LIST_DIR}/test_bulk_callbacks.py
+           LABELS integration TIMEOUT 600)
+ed_py_test(integration.bulk_properties
+           ${CMAKE_CURRENT_LIST_DIR}/test_bulk_properties.py
+           LABELS integration TIMEOUT 600)

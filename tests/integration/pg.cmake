@@ -77,3 +77,5 @@ ed_pg_py_test(bulk_download ${CMAKE_CURRENT_SOURCE_DIR}/test_bulk_download.py TI
 ed_pg_py_test(bulk_upload ${CMAKE_CURRENT_SOURCE_DIR}/test_bulk_upload.py TIMEOUT 600)
 # The CRM hub's missing calls (issue 14): async requests through the outbox
 ed_pg_py_test(hub_async ${CMAKE_CURRENT_SOURCE_DIR}/test_hub_async.py)
+ed_pg_py_test(bulk_callbacks ${CMAKE_CURRENT_SOURCE_DIR}/test_bulk_callbacks.py TIMEOUT 600)
+ed_pg_py_test(bulk_properties ${CMAKE_CURRENT_SOURCE_DIR}/test_bulk_properties.py TIMEOUT 600)
