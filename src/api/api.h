@@ -62,6 +62,8 @@ extern const struct ed_route api_vdr_routes[];
 extern const struct ed_route api_vdrs_routes[];
 /* Bulk jobs (api_bulk.c). */
 extern const struct ed_route api_bulk_routes[];
+/* Bulk workflows and /bulkloader (api_bulkloader.c). */
+extern const struct ed_route api_bulkloader_routes[];
 /* HubSpot webhooks in (api_webhooks.c). */
 extern const struct ed_route api_webhooks_routes[];
 /* Console pages and assets, outside the API base path (api_console.c). */

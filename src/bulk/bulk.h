@@ -86,5 +86,20 @@ void bulk_callback_id(const struct store_bulk_job *j, char out[25]);
 enum ed_err bulk_callback_enqueue(struct ed_app *app,
                                   const struct store_bulk_job *j,
                                   const struct instance *in);
+/* --- workflow.c: bulk workflows (docs/api/bulk.md "Workflows") ----------- */
+#define BULK_WORKFLOW_STEPS_MAX 20
+/* Check a POST /bulk/workflows body (a JSON array of steps) of org_id,
+ * made with instance caller's token, and resolve it: *steps (heap) is the
+ * JSON text to store. ED_ERR_INVALID with a message naming the step. */
+enum ed_err bulk_workflow_steps(struct ed_app *app, int64_t org_id,
+                                int64_t caller, const json_t *body,
+                                char **steps, char *why, size_t whylen);
+/* The first fire time (epoch ms) of the Quartz cron after after_ms, or 0. */
+int64_t bulk_workflow_next_fire(const char *cron, int64_t after_ms);
+/* Start / stop the workflow timer (with bulk_start / bulk_stop). */
+enum ed_err bulk_workflow_start(struct ed_app *app);
+void bulk_workflow_stop(void);
+/* A job ended or a run was made: look at the runs soon (any thread). */
+void bulk_workflow_kick(void);
 
 #endif

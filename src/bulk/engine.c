@@ -127,6 +127,7 @@ static void job_end(struct job *j, const char *status, const char *message)
     ed_info(NULL, "msg=\"bulk job ended\" job=%lld status=%s records=%lld%s",
             (long long)j->row.id, status, (long long)j->row.records_count,
             err ? " lost=yes" : "");
+    bulk_workflow_kick(); /* a workflow step may be done */
     job_free(j);
 }
 
@@ -1129,7 +1130,9 @@ enum ed_err bulk_start(struct ed_app *app)
     crypto_random(rnd, sizeof(rnd));
     snprintf(E.owner, sizeof(E.owner), "%02x%02x%02x%02x%02x%02x%02x%02x",
              rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
-    return events_loop_post(tick, NULL) ? ED_OK : ED_ERR_IO;
+    if (!events_loop_post(tick, NULL))
+        return ED_ERR_IO;
+    return bulk_workflow_start(app);
 }
 
 void bulk_stop(void)
@@ -1137,4 +1140,5 @@ void bulk_stop(void)
     /* the loop stops right after and drops the jobs in flight: their leases
      * run out and their checkpoints hold */
     atomic_store(&E.on, false);
+    bulk_workflow_stop();
 }

@@ -804,3 +804,113 @@ enum ed_err store_bulk_errors_list(struct store *s, int64_t job_id,
 {
     return s->ops->bulk_errors_list(s, job_id, after_row, max, out, n);
 }
+
+/* --- bulk workflows (issue 13) --------------------------------------------- */
+
+void store_bulk_workflow_cleanup(struct store_bulk_workflow *w)
+{
+    if (!w)
+        return;
+    free(w->steps);
+    free(w->schedule);
+    free(w->status);
+    memset(w, 0, sizeof(*w));
+}
+
+void store_bulk_workflows_free(struct store_bulk_workflow *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        store_bulk_workflow_cleanup(&list[i]);
+    free(list);
+}
+
+void store_bulk_run_cleanup(struct store_bulk_run *r)
+{
+    if (!r)
+        return;
+    free(r->status);
+    free(r->jobs);
+    free(r->message);
+    memset(r, 0, sizeof(*r));
+}
+
+void store_bulk_runs_free(struct store_bulk_run *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        store_bulk_run_cleanup(&list[i]);
+    free(list);
+}
+
+char *store_json_append_id(const char *arr, int64_t id)
+{
+    struct ed_buf b;
+    ed_buf_init(&b, (size_t)1 << 20);
+    size_t n = arr ? strlen(arr) : 0;
+    while (n > 0 && arr[n - 1] != ']')
+        n--;
+    if (n < 2) {
+        ed_buf_printf(&b, "[%lld]", (long long)id);
+    } else {
+        size_t k = n - 1; /* the ']' */
+        bool empty = true;
+        for (size_t i = 1; i < k; i++)
+            if (arr[i] != ' ')
+                empty = false;
+        ed_buf_append(&b, arr, k);
+        ed_buf_printf(&b, "%s%lld]", empty ? "" : ",", (long long)id);
+    }
+    return ed_buf_take(&b);
+}
+
+enum ed_err store_bulk_wf_create(struct store *s, struct store_bulk_workflow *w,
+                                 bool run_now, int64_t *run_id)
+{
+    int64_t dummy = 0;
+    return s->ops->bulk_wf_create(s, w, run_now, run_id ? run_id : &dummy);
+}
+
+enum ed_err store_bulk_wf_get(struct store *s, int64_t org_id, int64_t id,
+                              struct store_bulk_workflow *out)
+{
+    return s->ops->bulk_wf_get(s, org_id, id, out);
+}
+
+enum ed_err store_bulk_wf_stop(struct store *s, int64_t org_id, int64_t id,
+                               int64_t now_ms)
+{
+    return s->ops->bulk_wf_stop(s, org_id, id, now_ms);
+}
+
+enum ed_err store_bulk_wf_due(struct store *s, int64_t now_ms, size_t max,
+                              struct store_bulk_workflow **out, size_t *n)
+{
+    return s->ops->bulk_wf_due(s, now_ms, max, out, n);
+}
+
+enum ed_err store_bulk_wf_fire(struct store *s, int64_t id, int64_t due_ms,
+                               int64_t next_ms, int64_t now_ms, int64_t *run_id)
+{
+    return s->ops->bulk_wf_fire(s, id, due_ms, next_ms, now_ms, run_id);
+}
+
+enum ed_err store_bulk_wf_pending(struct store *s, size_t max,
+                                  struct store_bulk_run **out, size_t *n)
+{
+    return s->ops->bulk_wf_pending(s, max, out, n);
+}
+
+enum ed_err store_bulk_wf_advance(struct store *s,
+                                  const struct store_bulk_run *from,
+                                  const struct store_bulk_run *to,
+                                  struct store_bulk_job *job)
+{
+    return s->ops->bulk_wf_advance(s, from, to, job);
+}
+
+enum ed_err store_bulk_wf_runs(struct store *s, int64_t org_id,
+                               int64_t workflow_id, int64_t before_id,
+                               size_t max, struct store_bulk_run **out,
+                               size_t *n)
+{
+    return s->ops->bulk_wf_runs(s, org_id, workflow_id, before_id, max, out, n);
+}

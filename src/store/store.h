@@ -592,4 +592,87 @@ enum ed_err store_bulk_errors_list(struct store *s, int64_t job_id,
                                    int64_t after_row, size_t max,
                                    struct store_bulk_error **out, size_t *n);
 
+/* --- bulk workflows (issue 13; src/bulk/workflow.c) -------------------------
+ *
+ * A workflow is a list of bulk steps run once or on a Quartz schedule; each
+ * run makes one bulk job per step, in order. Deleting the instance that
+ * made a workflow deletes it and its runs. */
+struct store_bulk_workflow {
+    int64_t id;
+    int64_t org_id;
+    int64_t instance_id;  /* the instance whose token made it */
+    char *steps;          /* JSON array text */
+    char *schedule;       /* Quartz cron, or "" */
+    char *status;         /* ONCE | SCHEDULED | STOPPED */
+    int64_t next_fire_at; /* ms; 0 = none */
+    int64_t skipped_count;
+    int64_t last_skipped_at;
+    int64_t created_at;
+    int64_t stopped_at;
+};
+struct store_bulk_run {
+    int64_t id;
+    int64_t workflow_id;
+    int64_t org_id;
+    char *status;     /* RUNNING | COMPLETED | FAILED */
+    int64_t step;     /* index of the current step */
+    int64_t job_id;   /* its bulk job; 0 = not made yet */
+    char *jobs;       /* JSON array text: each step's job id (null: skipped) */
+    char *message;    /* why it failed, or NULL */
+    int64_t fired_at; /* the due time of a scheduled run (ms), or 0 */
+    int64_t created_at;
+    int64_t finished_at;
+};
+void store_bulk_workflow_cleanup(struct store_bulk_workflow *w);
+void store_bulk_workflows_free(struct store_bulk_workflow *list, size_t n);
+void store_bulk_run_cleanup(struct store_bulk_run *r);
+void store_bulk_runs_free(struct store_bulk_run *list, size_t n);
+
+/* Insert w (status, next_fire_at, created_at as given); sets w->id. With
+ * run_now also its first run (RUNNING, step 0, no job yet) in the same
+ * transaction: *run_id. ED_ERR_NOT_FOUND: the instance is gone. */
+enum ed_err store_bulk_wf_create(struct store *s, struct store_bulk_workflow *w,
+                                 bool run_now, int64_t *run_id);
+/* Workflow id of org_id (0: any); ED_ERR_NOT_FOUND otherwise. */
+enum ed_err store_bulk_wf_get(struct store *s, int64_t org_id, int64_t id,
+                              struct store_bulk_workflow *out);
+/* Stop workflow id of org_id: status STOPPED, next_fire_at 0, stopped_at
+ * now_ms (once). ED_ERR_NOT_FOUND: no such workflow. */
+enum ed_err store_bulk_wf_stop(struct store *s, int64_t org_id, int64_t id,
+                               int64_t now_ms);
+/* SCHEDULED workflows due at now_ms (0 < next_fire_at <= now_ms), oldest
+ * due first, at most max. */
+enum ed_err store_bulk_wf_due(struct store *s, int64_t now_ms, size_t max,
+                              struct store_bulk_workflow **out, size_t *n);
+/* Fire workflow id due at due_ms: next_fire_at becomes next_ms (0: the
+ * schedule has no more fire times), only if it still is due_ms and the
+ * workflow SCHEDULED (else ED_ERR_BUSY: another node fired it, or it was
+ * stopped). A run still going: the fire is skipped (skipped_count + 1,
+ * last_skipped_at now_ms) and *run_id is 0; else a run is made (RUNNING,
+ * step 0, fired_at due_ms): *run_id. One transaction. */
+enum ed_err store_bulk_wf_fire(struct store *s, int64_t id, int64_t due_ms,
+                               int64_t next_ms, int64_t now_ms,
+                               int64_t *run_id);
+/* RUNNING runs that can move on: no job yet, or their job finished or
+ * gone; oldest first, at most max. */
+enum ed_err store_bulk_wf_pending(struct store *s, size_t max,
+                                  struct store_bulk_run **out, size_t *n);
+/* Move run `from` on to `to` (status, step, jobs, message, finished_at from
+ * to) in one transaction: with job, the job is inserted (as
+ * store_bulk_create) and its id both set in job->id and appended to
+ * to->jobs, and becomes the run's job_id (else job_id is to->job_id). Only
+ * while the run is still RUNNING at from's step and job_id: else
+ * ED_ERR_BUSY and nothing is written. ED_ERR_NOT_FOUND: job's instance is
+ * gone (nothing written). */
+enum ed_err store_bulk_wf_advance(struct store *s,
+                                  const struct store_bulk_run *from,
+                                  const struct store_bulk_run *to,
+                                  struct store_bulk_job *job);
+/* Runs of org_id (workflow_id 0: of every workflow), newest first, id <
+ * before_id (0: from the newest), at most max. */
+enum ed_err store_bulk_wf_runs(struct store *s, int64_t org_id,
+                               int64_t workflow_id, int64_t before_id,
+                               size_t max, struct store_bulk_run **out,
+                               size_t *n);
+
 #endif

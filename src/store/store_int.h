@@ -190,6 +190,29 @@ struct store_ops {
     enum ed_err (*bulk_errors_list)(struct store *s, int64_t job_id,
                                     int64_t after_row, size_t max,
                                     struct store_bulk_error **out, size_t *n);
+    /* bulk workflows (store.h) */
+    enum ed_err (*bulk_wf_create)(struct store *s,
+                                  struct store_bulk_workflow *w, bool run_now,
+                                  int64_t *run_id);
+    enum ed_err (*bulk_wf_get)(struct store *s, int64_t org_id, int64_t id,
+                               struct store_bulk_workflow *out);
+    enum ed_err (*bulk_wf_stop)(struct store *s, int64_t org_id, int64_t id,
+                                int64_t now_ms);
+    enum ed_err (*bulk_wf_due)(struct store *s, int64_t now_ms, size_t max,
+                               struct store_bulk_workflow **out, size_t *n);
+    enum ed_err (*bulk_wf_fire)(struct store *s, int64_t id, int64_t due_ms,
+                                int64_t next_ms, int64_t now_ms,
+                                int64_t *run_id);
+    enum ed_err (*bulk_wf_pending)(struct store *s, size_t max,
+                                   struct store_bulk_run **out, size_t *n);
+    enum ed_err (*bulk_wf_advance)(struct store *s,
+                                   const struct store_bulk_run *from,
+                                   const struct store_bulk_run *to,
+                                   struct store_bulk_job *job);
+    enum ed_err (*bulk_wf_runs)(struct store *s, int64_t org_id,
+                                int64_t workflow_id, int64_t before_id,
+                                size_t max, struct store_bulk_run **out,
+                                size_t *n);
 };
 
 struct store {
@@ -217,6 +240,9 @@ void store_vdr_changed(struct store *s, int64_t org_id);
 
 /* Backends (evb): a heap "[1,2,3]" of ids, bound as one parameter. */
 char *store_ids_json(const int64_t *ids, size_t n);
+/* Backends (bulk workflows): heap copy of the JSON array text arr with id
+ * appended. */
+char *store_json_append_id(const char *arr, int64_t id);
 
 extern const struct store_ops store_sqlite_ops;
 #ifdef ED_HAVE_PG

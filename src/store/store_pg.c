@@ -2681,6 +2681,353 @@ static enum ed_err pg_bulk_errors_list(struct store *base, int64_t job_id,
     return err;
 }
 
+/* --- bulk workflows (issue 13) --------------------------------------------- */
+
+#define PG_WF_COLS                                                             \
+    "id, org_id, instance_id, steps, schedule, status, next_fire_at, "         \
+    "skipped_count, last_skipped_at, created_at, stopped_at"
+#define PG_RUN_COLS                                                            \
+    "id, workflow_id, org_id, status, step, job_id, jobs, message, fired_at, " \
+    "created_at, finished_at"
+
+static void pg_wf_rows(PGresult *res, struct store_bulk_workflow **out,
+                       size_t *n)
+{
+    int rows = PQntuples(res);
+    struct store_bulk_workflow *list = NULL;
+    if (rows > 0)
+        list = ed_calloc((size_t)rows, sizeof(*list));
+    for (int r = 0; r < rows; r++) {
+        struct store_bulk_workflow *w = &list[r];
+        w->id = col_i64(res, r, 0);
+        w->org_id = col_i64(res, r, 1);
+        w->instance_id = col_i64(res, r, 2);
+        w->steps = col_text(res, r, 3);
+        w->schedule = col_text(res, r, 4);
+        w->status = col_text(res, r, 5);
+        w->next_fire_at = col_i64(res, r, 6);
+        w->skipped_count = col_i64(res, r, 7);
+        w->last_skipped_at = col_i64(res, r, 8);
+        w->created_at = col_i64(res, r, 9);
+        w->stopped_at = col_i64(res, r, 10);
+    }
+    *out = list;
+    *n = (size_t)(rows > 0 ? rows : 0);
+}
+
+static void pg_run_rows(PGresult *res, struct store_bulk_run **out, size_t *n)
+{
+    int rows = PQntuples(res);
+    struct store_bulk_run *list = NULL;
+    if (rows > 0)
+        list = ed_calloc((size_t)rows, sizeof(*list));
+    for (int r = 0; r < rows; r++) {
+        struct store_bulk_run *x = &list[r];
+        x->id = col_i64(res, r, 0);
+        x->workflow_id = col_i64(res, r, 1);
+        x->org_id = col_i64(res, r, 2);
+        x->status = col_text(res, r, 3);
+        x->step = col_i64(res, r, 4);
+        x->job_id = col_i64(res, r, 5);
+        x->jobs = col_text(res, r, 6);
+        x->message = col_text(res, r, 7);
+        x->fired_at = col_i64(res, r, 8);
+        x->created_at = col_i64(res, r, 9);
+        x->finished_at = col_i64(res, r, 10);
+    }
+    *out = list;
+    *n = (size_t)(rows > 0 ? rows : 0);
+}
+
+/* INSERT a run of workflow wf (RUNNING, step 0) in tx: *id. */
+static enum ed_err pg_run_insert(struct pg_tx *tx, int64_t wf, int64_t org,
+                                 int64_t fired_at, int64_t now_ms, int64_t *id)
+{
+    struct pg_params p = {0};
+    enum ed_err err;
+    p_i64(&p, wf);
+    p_i64(&p, org);
+    p_i64(&p, fired_at);
+    p_i64(&p, now_ms);
+    PGresult *res = pg_run(tx->c,
+                           "INSERT INTO bulk_runs (workflow_id, org_id, "
+                           "status, fired_at, created_at) VALUES "
+                           "($1,$2,'RUNNING',$3,$4) RETURNING id",
+                           &p, false, &err);
+    if (!err && PQntuples(res) == 1)
+        *id = col_i64(res, 0, 0);
+    PQclear(res);
+    return err;
+}
+
+static enum ed_err pg_bulk_wf_create(struct store *base,
+                                     struct store_bulk_workflow *w,
+                                     bool run_now, int64_t *run_id)
+{
+    struct pg_tx tx;
+    struct pg_params p = {0};
+    *run_id = 0;
+    enum ed_err err = tx_begin((struct store_pg *)base, &tx);
+    if (err)
+        return err;
+    p_i64(&p, w->org_id);
+    p_i64(&p, w->instance_id);
+    p_text(&p, w->steps ? w->steps : "[]");
+    p_text(&p, w->schedule ? w->schedule : "");
+    p_text(&p, w->status ? w->status : "ONCE");
+    p_i64(&p, w->next_fire_at);
+    p_i64(&p, w->created_at);
+    PGresult *res = pg_run(tx.c,
+                           "INSERT INTO bulk_workflows (org_id, instance_id, "
+                           "steps, schedule, status, next_fire_at, "
+                           "created_at) VALUES ($1,$2,$3,$4,$5,$6,$7) "
+                           "RETURNING id",
+                           &p, false, &err);
+    if (!err && PQntuples(res) == 1)
+        w->id = col_i64(res, 0, 0);
+    PQclear(res);
+    if (!err && run_now)
+        err = pg_run_insert(&tx, w->id, w->org_id, 0, w->created_at, run_id);
+    if (err) {
+        tx_rollback(&tx);
+        *run_id = 0;
+        return err == ED_ERR_EXISTS ? ED_ERR_NOT_FOUND : err;
+    }
+    return tx_commit(&tx);
+}
+
+static enum ed_err pg_bulk_wf_get(struct store *base, int64_t org_id,
+                                  int64_t id, struct store_bulk_workflow *out)
+{
+    struct pg_params p = {0};
+    PGresult *res;
+    struct store_bulk_workflow *list = NULL;
+    size_t n = 0;
+    p_i64(&p, id);
+    p_i64(&p, org_id);
+    enum ed_err err = pg_query((struct store_pg *)base,
+                               "SELECT " PG_WF_COLS " FROM bulk_workflows "
+                               "WHERE id=$1 AND ($2=0 OR org_id=$2)",
+                               &p, true, &res);
+    if (!err)
+        pg_wf_rows(res, &list, &n);
+    PQclear(res);
+    if (!err && n == 0)
+        err = ED_ERR_NOT_FOUND;
+    if (!err) {
+        *out = list[0];
+        free(list);
+    } else {
+        store_bulk_workflows_free(list, n);
+    }
+    return err;
+}
+
+static enum ed_err pg_bulk_wf_stop(struct store *base, int64_t org_id,
+                                   int64_t id, int64_t now_ms)
+{
+    struct pg_params p = {0};
+    PGresult *res;
+    p_i64(&p, id);
+    p_i64(&p, org_id);
+    p_i64(&p, now_ms);
+    enum ed_err err = pg_query(
+        (struct store_pg *)base,
+        "UPDATE bulk_workflows SET status='STOPPED', next_fire_at=0, "
+        "stopped_at=CASE stopped_at WHEN 0 THEN $3 ELSE stopped_at END WHERE "
+        "id=$1 AND ($2=0 OR org_id=$2)",
+        &p, false, &res);
+    if (!err && !pg_changed(res))
+        err = ED_ERR_NOT_FOUND;
+    PQclear(res);
+    return err;
+}
+
+static enum ed_err pg_bulk_wf_due(struct store *base, int64_t now_ms,
+                                  size_t max, struct store_bulk_workflow **out,
+                                  size_t *n)
+{
+    struct pg_params p = {0};
+    PGresult *res;
+    *out = NULL;
+    *n = 0;
+    p_i64(&p, now_ms);
+    p_i64(&p, (int64_t)max);
+    enum ed_err err = pg_query((struct store_pg *)base,
+                               "SELECT " PG_WF_COLS " FROM bulk_workflows "
+                               "WHERE next_fire_at > 0 AND next_fire_at <= $1 "
+                               "AND status='SCHEDULED' ORDER BY next_fire_at, "
+                               "id LIMIT $2",
+                               &p, true, &res);
+    if (!err)
+        pg_wf_rows(res, out, n);
+    PQclear(res);
+    return err;
+}
+
+static enum ed_err pg_bulk_wf_fire(struct store *base, int64_t id,
+                                   int64_t due_ms, int64_t next_ms,
+                                   int64_t now_ms, int64_t *run_id)
+{
+    struct pg_tx tx;
+    struct pg_params p = {0};
+    *run_id = 0;
+    enum ed_err err = tx_begin((struct store_pg *)base, &tx);
+    if (err)
+        return err;
+    p_i64(&p, next_ms);
+    p_i64(&p, id);
+    p_i64(&p, due_ms);
+    PGresult *res = pg_run(tx.c,
+                           "UPDATE bulk_workflows SET next_fire_at=$1 WHERE "
+                           "id=$2 AND next_fire_at=$3 AND status='SCHEDULED' "
+                           "RETURNING org_id, (SELECT count(*) FROM bulk_runs "
+                           "WHERE workflow_id=$2 AND status='RUNNING')",
+                           &p, false, &err);
+    int64_t org = 0, running = 0;
+    if (!err && PQntuples(res) != 1)
+        err = ED_ERR_BUSY;
+    if (!err) {
+        org = col_i64(res, 0, 0);
+        running = col_i64(res, 0, 1);
+    }
+    PQclear(res);
+    if (!err && running > 0) {
+        struct pg_params q = {0};
+        p_i64(&q, now_ms);
+        p_i64(&q, id);
+        PQclear(pg_run(tx.c,
+                       "UPDATE bulk_workflows SET skipped_count=skipped_count"
+                       "+1, last_skipped_at=$1 WHERE id=$2",
+                       &q, false, &err));
+    } else if (!err) {
+        err = pg_run_insert(&tx, id, org, due_ms, now_ms, run_id);
+    }
+    if (err) {
+        tx_rollback(&tx);
+        *run_id = 0;
+        return err;
+    }
+    err = tx_commit(&tx);
+    if (err)
+        *run_id = 0;
+    return err;
+}
+
+static enum ed_err pg_bulk_wf_pending(struct store *base, size_t max,
+                                      struct store_bulk_run **out, size_t *n)
+{
+    struct pg_params p = {0};
+    PGresult *res;
+    *out = NULL;
+    *n = 0;
+    p_i64(&p, (int64_t)max);
+    enum ed_err err = pg_query(
+        (struct store_pg *)base,
+        "SELECT r.id, r.workflow_id, r.org_id, r.status, r.step, r.job_id, "
+        "r.jobs, r.message, r.fired_at, r.created_at, r.finished_at FROM "
+        "bulk_runs r LEFT JOIN bulk_jobs j ON j.id = r.job_id WHERE "
+        "r.status='RUNNING' AND (r.job_id=0 OR j.id IS NULL OR j.status IN "
+        "('COMPLETED','CANCELLED','ERROR','ABORTED')) ORDER BY r.id LIMIT $1",
+        &p, true, &res);
+    if (!err)
+        pg_run_rows(res, out, n);
+    PQclear(res);
+    return err;
+}
+
+static enum ed_err pg_bulk_wf_advance(struct store *base,
+                                      const struct store_bulk_run *from,
+                                      const struct store_bulk_run *to,
+                                      struct store_bulk_job *job)
+{
+    struct pg_tx tx;
+    char *jobs = NULL;
+    int64_t job_id = to->job_id;
+    enum ed_err err = tx_begin((struct store_pg *)base, &tx);
+    if (err)
+        return err;
+    if (job) {
+        struct pg_params p = {0};
+        p_i64(&p, job->org_id);
+        p_i64(&p, job->instance_id);
+        p_text(&p, job->direction);
+        p_text(&p, job->object_name);
+        p_text(&p, job->query ? job->query : "");
+        p_text(&p, job->options ? job->options : "{}");
+        p_i64(&p, job->created_at);
+        p_text(&p, job->file_name ? job->file_name : "");
+        PGresult *res = pg_run(tx.c,
+                               "INSERT INTO bulk_jobs (org_id, instance_id, "
+                               "direction, object_name, status, query, "
+                               "options, checkpoint, created_at, file_name) "
+                               "VALUES ($1,$2,$3,$4,'CREATED',$5,$6,'{}',$7,"
+                               "$8) RETURNING id",
+                               &p, false, &err);
+        if (!err && PQntuples(res) == 1)
+            job_id = col_i64(res, 0, 0);
+        PQclear(res);
+        if (err == ED_ERR_EXISTS) /* the instance is gone */
+            err = ED_ERR_NOT_FOUND;
+        if (!err)
+            jobs = store_json_append_id(to->jobs, job_id);
+    }
+    if (!err) {
+        struct pg_params p = {0};
+        p_text(&p, to->status);
+        p_i64(&p, to->step);
+        p_i64(&p, job_id);
+        p_text(&p, jobs ? jobs : (to->jobs ? to->jobs : "[]"));
+        p_text(&p, to->message);
+        p_i64(&p, to->finished_at);
+        p_i64(&p, from->id);
+        p_i64(&p, from->step);
+        p_i64(&p, from->job_id);
+        PGresult *res = pg_run(tx.c,
+                               "UPDATE bulk_runs SET status=$1, step=$2, "
+                               "job_id=$3, jobs=$4, message=$5, "
+                               "finished_at=$6 WHERE id=$7 AND "
+                               "status='RUNNING' AND step=$8 AND job_id=$9",
+                               &p, false, &err);
+        if (!err && !pg_changed(res))
+            err = ED_ERR_BUSY;
+        PQclear(res);
+    }
+    free(jobs);
+    if (err) {
+        tx_rollback(&tx);
+        return err;
+    }
+    err = tx_commit(&tx);
+    if (!err && job)
+        job->id = job_id;
+    return err;
+}
+
+static enum ed_err pg_bulk_wf_runs(struct store *base, int64_t org_id,
+                                   int64_t workflow_id, int64_t before_id,
+                                   size_t max, struct store_bulk_run **out,
+                                   size_t *n)
+{
+    struct pg_params p = {0};
+    PGresult *res;
+    *out = NULL;
+    *n = 0;
+    p_i64(&p, org_id);
+    p_i64(&p, workflow_id);
+    p_i64(&p, before_id);
+    p_i64(&p, (int64_t)max);
+    enum ed_err err = pg_query((struct store_pg *)base,
+                               "SELECT " PG_RUN_COLS " FROM bulk_runs WHERE "
+                               "org_id=$1 AND ($2=0 OR workflow_id=$2) AND "
+                               "($3=0 OR id < $3) ORDER BY id DESC LIMIT $4",
+                               &p, true, &res);
+    if (!err)
+        pg_run_rows(res, out, n);
+    PQclear(res);
+    return err;
+}
+
 const struct store_ops store_pg_ops = {
     .name = "postgresql",
     .url_prefix = "postgres",
@@ -2753,4 +3100,12 @@ const struct store_ops store_pg_ops = {
     .bulk_drop_file = pg_bulk_drop_file,
     .bulk_errors_add = pg_bulk_errors_add,
     .bulk_errors_list = pg_bulk_errors_list,
+    .bulk_wf_create = pg_bulk_wf_create,
+    .bulk_wf_get = pg_bulk_wf_get,
+    .bulk_wf_stop = pg_bulk_wf_stop,
+    .bulk_wf_due = pg_bulk_wf_due,
+    .bulk_wf_fire = pg_bulk_wf_fire,
+    .bulk_wf_pending = pg_bulk_wf_pending,
+    .bulk_wf_advance = pg_bulk_wf_advance,
+    .bulk_wf_runs = pg_bulk_wf_runs,
 };

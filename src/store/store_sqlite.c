@@ -2372,6 +2372,433 @@ static enum ed_err sqlite_bulk_errors_list(struct store *base, int64_t job_id,
     return err;
 }
 
+/* --- bulk workflows (issue 13) --------------------------------------------- */
+
+#define WF_COLS                                                                \
+    "id, org_id, instance_id, steps, schedule, status, next_fire_at, "         \
+    "skipped_count, last_skipped_at, created_at, stopped_at"
+#define RUN_COLS                                                               \
+    "id, workflow_id, org_id, status, step, job_id, jobs, message, fired_at, " \
+    "created_at, finished_at"
+
+static enum ed_err wf_rows(sqlite3_stmt *st, struct store_bulk_workflow **out,
+                           size_t *n)
+{
+    size_t k = 0, cap = 0;
+    struct store_bulk_workflow *list = NULL;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (k == cap) {
+            cap = cap ? cap * 2 : 8;
+            list = ed_realloc(list, cap * sizeof(*list));
+        }
+        struct store_bulk_workflow *w = &list[k++];
+        memset(w, 0, sizeof(*w));
+        w->id = sqlite3_column_int64(st, 0);
+        w->org_id = sqlite3_column_int64(st, 1);
+        w->instance_id = sqlite3_column_int64(st, 2);
+        w->steps = col_text(st, 3);
+        w->schedule = col_text(st, 4);
+        w->status = col_text(st, 5);
+        w->next_fire_at = sqlite3_column_int64(st, 6);
+        w->skipped_count = sqlite3_column_int64(st, 7);
+        w->last_skipped_at = sqlite3_column_int64(st, 8);
+        w->created_at = sqlite3_column_int64(st, 9);
+        w->stopped_at = sqlite3_column_int64(st, 10);
+    }
+    if (rc != SQLITE_DONE) {
+        store_bulk_workflows_free(list, k);
+        *out = NULL;
+        *n = 0;
+        return rc_err(rc) ? rc_err(rc) : ED_ERR_DB;
+    }
+    *out = list;
+    *n = k;
+    return ED_OK;
+}
+
+static enum ed_err run_rows(sqlite3_stmt *st, struct store_bulk_run **out,
+                            size_t *n)
+{
+    size_t k = 0, cap = 0;
+    struct store_bulk_run *list = NULL;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (k == cap) {
+            cap = cap ? cap * 2 : 8;
+            list = ed_realloc(list, cap * sizeof(*list));
+        }
+        struct store_bulk_run *r = &list[k++];
+        memset(r, 0, sizeof(*r));
+        r->id = sqlite3_column_int64(st, 0);
+        r->workflow_id = sqlite3_column_int64(st, 1);
+        r->org_id = sqlite3_column_int64(st, 2);
+        r->status = col_text(st, 3);
+        r->step = sqlite3_column_int64(st, 4);
+        r->job_id = sqlite3_column_int64(st, 5);
+        r->jobs = col_text(st, 6);
+        r->message = col_text(st, 7);
+        r->fired_at = sqlite3_column_int64(st, 8);
+        r->created_at = sqlite3_column_int64(st, 9);
+        r->finished_at = sqlite3_column_int64(st, 10);
+    }
+    if (rc != SQLITE_DONE) {
+        store_bulk_runs_free(list, k);
+        *out = NULL;
+        *n = 0;
+        return rc_err(rc) ? rc_err(rc) : ED_ERR_DB;
+    }
+    *out = list;
+    *n = k;
+    return ED_OK;
+}
+
+/* INSERT a run of workflow wf (RUNNING, step 0) on db: *id. */
+static enum ed_err run_insert(sqlite3 *db, int64_t wf, int64_t org,
+                              int64_t fired_at, int64_t now_ms, int64_t *id)
+{
+    sqlite3_stmt *st = NULL;
+    enum ed_err err = prepare(db,
+                              "INSERT INTO bulk_runs (workflow_id, org_id, "
+                              "status, fired_at, created_at) VALUES "
+                              "(?1,?2,'RUNNING',?3,?4)",
+                              &st);
+    if (!err) {
+        sqlite3_bind_int64(st, 1, wf);
+        sqlite3_bind_int64(st, 2, org);
+        sqlite3_bind_int64(st, 3, fired_at);
+        sqlite3_bind_int64(st, 4, now_ms);
+        err = rc_err(sqlite3_step(st));
+        if (!err)
+            *id = sqlite3_last_insert_rowid(db);
+    }
+    sqlite3_finalize(st);
+    return err;
+}
+
+static enum ed_err sqlite_bulk_wf_create(struct store *base,
+                                         struct store_bulk_workflow *w,
+                                         bool run_now, int64_t *run_id)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    *run_id = 0;
+    enum ed_err err = exec_sql(c->db, "BEGIN IMMEDIATE");
+    if (err)
+        goto out;
+    if ((err = prepare(c->db,
+                       "INSERT INTO bulk_workflows (org_id, instance_id, "
+                       "steps, schedule, status, next_fire_at, created_at) "
+                       "VALUES (?1,?2,?3,?4,?5,?6,?7)",
+                       &st)))
+        goto rollback;
+    sqlite3_bind_int64(st, 1, w->org_id);
+    sqlite3_bind_int64(st, 2, w->instance_id);
+    sqlite3_bind_text(st, 3, w->steps ? w->steps : "[]", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 4, w->schedule ? w->schedule : "", -1,
+                      SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 5, w->status ? w->status : "ONCE", -1,
+                      SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 6, w->next_fire_at);
+    sqlite3_bind_int64(st, 7, w->created_at);
+    err = rc_err(sqlite3_step(st));
+    if (err == ED_ERR_EXISTS) /* the instance is gone */
+        err = ED_ERR_NOT_FOUND;
+    if (err)
+        goto rollback;
+    w->id = sqlite3_last_insert_rowid(c->db);
+    sqlite3_finalize(st);
+    st = NULL;
+    if (run_now &&
+        (err = run_insert(c->db, w->id, w->org_id, 0, w->created_at, run_id)))
+        goto rollback;
+    if (!(err = exec_sql(c->db, "COMMIT")))
+        goto out;
+rollback:
+    sqlite3_finalize(st);
+    st = NULL;
+    exec_sql(c->db, "ROLLBACK");
+    *run_id = 0;
+out:
+    conn_release(c);
+    return err;
+}
+
+static enum ed_err sqlite_bulk_wf_get(struct store *base, int64_t org_id,
+                                      int64_t id,
+                                      struct store_bulk_workflow *out)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    struct store_bulk_workflow *list = NULL;
+    size_t n = 0;
+    enum ed_err err = prepare(c->db,
+                              "SELECT " WF_COLS " FROM bulk_workflows WHERE "
+                              "id=?1 AND (?2=0 OR org_id=?2)",
+                              &st);
+    if (!err) {
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_int64(st, 2, org_id);
+        err = wf_rows(st, &list, &n);
+    }
+    sqlite3_finalize(st);
+    conn_release(c);
+    if (!err && n == 0)
+        err = ED_ERR_NOT_FOUND;
+    if (!err) {
+        *out = list[0];
+        free(list);
+    } else {
+        store_bulk_workflows_free(list, n);
+    }
+    return err;
+}
+
+static enum ed_err sqlite_bulk_wf_stop(struct store *base, int64_t org_id,
+                                       int64_t id, int64_t now_ms)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    enum ed_err err = prepare(
+        c->db,
+        "UPDATE bulk_workflows SET status='STOPPED', next_fire_at=0, "
+        "stopped_at=CASE stopped_at WHEN 0 THEN ?3 ELSE stopped_at END WHERE "
+        "id=?1 AND (?2=0 OR org_id=?2)",
+        &st);
+    if (!err) {
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_int64(st, 2, org_id);
+        sqlite3_bind_int64(st, 3, now_ms);
+        err = rc_err(sqlite3_step(st));
+        if (!err && sqlite3_changes(c->db) == 0)
+            err = ED_ERR_NOT_FOUND;
+    }
+    sqlite3_finalize(st);
+    conn_release(c);
+    return err;
+}
+
+static enum ed_err sqlite_bulk_wf_due(struct store *base, int64_t now_ms,
+                                      size_t max,
+                                      struct store_bulk_workflow **out,
+                                      size_t *n)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    *out = NULL;
+    *n = 0;
+    enum ed_err err = prepare(c->db,
+                              "SELECT " WF_COLS " FROM bulk_workflows WHERE "
+                              "next_fire_at > 0 AND next_fire_at <= ?1 AND "
+                              "status='SCHEDULED' ORDER BY next_fire_at, id "
+                              "LIMIT ?2",
+                              &st);
+    if (!err) {
+        sqlite3_bind_int64(st, 1, now_ms);
+        sqlite3_bind_int64(st, 2, (int64_t)max);
+        err = wf_rows(st, out, n);
+    }
+    sqlite3_finalize(st);
+    conn_release(c);
+    return err;
+}
+
+static enum ed_err sqlite_bulk_wf_fire(struct store *base, int64_t id,
+                                       int64_t due_ms, int64_t next_ms,
+                                       int64_t now_ms, int64_t *run_id)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    *run_id = 0;
+    enum ed_err err = exec_sql(c->db, "BEGIN IMMEDIATE");
+    if (err)
+        goto out;
+    if ((err = prepare(c->db,
+                       "UPDATE bulk_workflows SET next_fire_at=?1 WHERE id=?2 "
+                       "AND next_fire_at=?3 AND status='SCHEDULED' RETURNING "
+                       "org_id, (SELECT count(*) FROM bulk_runs WHERE "
+                       "workflow_id=?2 AND status='RUNNING')",
+                       &st)))
+        goto rollback;
+    sqlite3_bind_int64(st, 1, next_ms);
+    sqlite3_bind_int64(st, 2, id);
+    sqlite3_bind_int64(st, 3, due_ms);
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        err = rc == SQLITE_DONE ? ED_ERR_BUSY
+                                : (rc_err(rc) ? rc_err(rc) : ED_ERR_DB);
+        goto rollback;
+    }
+    int64_t org = sqlite3_column_int64(st, 0);
+    int64_t running = sqlite3_column_int64(st, 1);
+    sqlite3_finalize(st);
+    st = NULL;
+    if (running > 0) {
+        if ((err = prepare(c->db,
+                           "UPDATE bulk_workflows SET skipped_count="
+                           "skipped_count+1, last_skipped_at=?1 WHERE id=?2",
+                           &st)))
+            goto rollback;
+        sqlite3_bind_int64(st, 1, now_ms);
+        sqlite3_bind_int64(st, 2, id);
+        if ((err = rc_err(sqlite3_step(st))))
+            goto rollback;
+        sqlite3_finalize(st);
+        st = NULL;
+    } else if ((err = run_insert(c->db, id, org, due_ms, now_ms, run_id))) {
+        goto rollback;
+    }
+    if (!(err = exec_sql(c->db, "COMMIT")))
+        goto out;
+rollback:
+    sqlite3_finalize(st);
+    st = NULL;
+    exec_sql(c->db, "ROLLBACK");
+    *run_id = 0;
+out:
+    conn_release(c);
+    return err;
+}
+
+static enum ed_err sqlite_bulk_wf_pending(struct store *base, size_t max,
+                                          struct store_bulk_run **out,
+                                          size_t *n)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    *out = NULL;
+    *n = 0;
+    enum ed_err err = prepare(
+        c->db,
+        "SELECT r.id, r.workflow_id, r.org_id, r.status, r.step, r.job_id, "
+        "r.jobs, r.message, r.fired_at, r.created_at, r.finished_at FROM "
+        "bulk_runs r LEFT JOIN bulk_jobs j ON j.id = r.job_id WHERE "
+        "r.status='RUNNING' AND (r.job_id=0 OR j.id IS NULL OR j.status IN "
+        "('COMPLETED','CANCELLED','ERROR','ABORTED')) ORDER BY r.id LIMIT ?1",
+        &st);
+    if (!err) {
+        sqlite3_bind_int64(st, 1, (int64_t)max);
+        err = run_rows(st, out, n);
+    }
+    sqlite3_finalize(st);
+    conn_release(c);
+    return err;
+}
+
+static enum ed_err sqlite_bulk_wf_advance(struct store *base,
+                                          const struct store_bulk_run *from,
+                                          const struct store_bulk_run *to,
+                                          struct store_bulk_job *job)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    char *jobs = NULL;
+    int64_t job_id = to->job_id;
+    enum ed_err err = exec_sql(c->db, "BEGIN IMMEDIATE");
+    if (err)
+        goto out;
+    if (job) {
+        if ((err = prepare(c->db,
+                           "INSERT INTO bulk_jobs (org_id, instance_id, "
+                           "direction, object_name, status, query, options, "
+                           "checkpoint, created_at, file_name) VALUES "
+                           "(?,?,?,?,'CREATED',?,?,'{}',?,?)",
+                           &st)))
+            goto rollback;
+        sqlite3_bind_int64(st, 1, job->org_id);
+        sqlite3_bind_int64(st, 2, job->instance_id);
+        sqlite3_bind_text(st, 3, job->direction, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 4, job->object_name, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 5, job->query ? job->query : "", -1,
+                          SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 6, job->options ? job->options : "{}", -1,
+                          SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 7, job->created_at);
+        sqlite3_bind_text(st, 8, job->file_name ? job->file_name : "", -1,
+                          SQLITE_TRANSIENT);
+        err = rc_err(sqlite3_step(st));
+        if (err == ED_ERR_EXISTS) /* the instance is gone */
+            err = ED_ERR_NOT_FOUND;
+        if (err)
+            goto rollback;
+        job_id = sqlite3_last_insert_rowid(c->db);
+        sqlite3_finalize(st);
+        st = NULL;
+        jobs = store_json_append_id(to->jobs, job_id);
+    }
+    if ((err = prepare(c->db,
+                       "UPDATE bulk_runs SET status=?1, step=?2, job_id=?3, "
+                       "jobs=?4, message=?5, finished_at=?6 WHERE id=?7 AND "
+                       "status='RUNNING' AND step=?8 AND job_id=?9",
+                       &st)))
+        goto rollback;
+    sqlite3_bind_text(st, 1, to->status, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, to->step);
+    sqlite3_bind_int64(st, 3, job_id);
+    sqlite3_bind_text(st, 4, jobs ? jobs : (to->jobs ? to->jobs : "[]"), -1,
+                      SQLITE_TRANSIENT);
+    bind_text_or_null(st, 5, to->message);
+    sqlite3_bind_int64(st, 6, to->finished_at);
+    sqlite3_bind_int64(st, 7, from->id);
+    sqlite3_bind_int64(st, 8, from->step);
+    sqlite3_bind_int64(st, 9, from->job_id);
+    if ((err = rc_err(sqlite3_step(st))))
+        goto rollback;
+    if (sqlite3_changes(c->db) == 0) {
+        err = ED_ERR_BUSY;
+        goto rollback;
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if (!(err = exec_sql(c->db, "COMMIT"))) {
+        if (job)
+            job->id = job_id;
+        goto out;
+    }
+rollback:
+    sqlite3_finalize(st);
+    st = NULL;
+    exec_sql(c->db, "ROLLBACK");
+out:
+    free(jobs);
+    conn_release(c);
+    return err;
+}
+
+static enum ed_err sqlite_bulk_wf_runs(struct store *base, int64_t org_id,
+                                       int64_t workflow_id, int64_t before_id,
+                                       size_t max, struct store_bulk_run **out,
+                                       size_t *n)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    *out = NULL;
+    *n = 0;
+    enum ed_err err = prepare(c->db,
+                              "SELECT " RUN_COLS " FROM bulk_runs WHERE "
+                              "org_id=?1 AND (?2=0 OR workflow_id=?2) AND "
+                              "(?3=0 OR id < ?3) ORDER BY id DESC LIMIT ?4",
+                              &st);
+    if (!err) {
+        sqlite3_bind_int64(st, 1, org_id);
+        sqlite3_bind_int64(st, 2, workflow_id);
+        sqlite3_bind_int64(st, 3, before_id);
+        sqlite3_bind_int64(st, 4, (int64_t)max);
+        err = run_rows(st, out, n);
+    }
+    sqlite3_finalize(st);
+    conn_release(c);
+    return err;
+}
+
 const struct store_ops store_sqlite_ops = {
     .name = "sqlite",
     .url_prefix = "sqlite:",
@@ -2435,4 +2862,12 @@ const struct store_ops store_sqlite_ops = {
     .bulk_drop_file = sqlite_bulk_drop_file,
     .bulk_errors_add = sqlite_bulk_errors_add,
     .bulk_errors_list = sqlite_bulk_errors_list,
+    .bulk_wf_create = sqlite_bulk_wf_create,
+    .bulk_wf_get = sqlite_bulk_wf_get,
+    .bulk_wf_stop = sqlite_bulk_wf_stop,
+    .bulk_wf_due = sqlite_bulk_wf_due,
+    .bulk_wf_fire = sqlite_bulk_wf_fire,
+    .bulk_wf_pending = sqlite_bulk_wf_pending,
+    .bulk_wf_advance = sqlite_bulk_wf_advance,
+    .bulk_wf_runs = sqlite_bulk_wf_runs,
 };

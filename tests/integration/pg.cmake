@@ -79,3 +79,4 @@ ed_pg_py_test(bulk_upload ${CMAKE_CURRENT_SOURCE_DIR}/test_bulk_upload.py TIMEOU
 ed_pg_py_test(hub_async ${CMAKE_CURRENT_SOURCE_DIR}/test_hub_async.py)
 ed_pg_py_test(bulk_callbacks ${CMAKE_CURRENT_SOURCE_DIR}/test_bulk_callbacks.py TIMEOUT 600)
 ed_pg_py_test(bulk_properties ${CMAKE_CURRENT_SOURCE_DIR}/test_bulk_properties.py TIMEOUT 600)
+ed_pg_py_test(bulk_workflows ${CMAKE_CURRENT_SOURCE_DIR}/test_bulk_workflows.py TIMEOUT 600)

@@ -919,6 +919,206 @@ static void test_bulk_jobs(void)
     store_close(s);
 }
 
+/* Bulk workflows: create (with its first run in the same transaction),
+ * get scoped, a schedule's fire as a compare-and-set on its due time (one
+ * fire per due time; a fire while a run is going is skipped and counted),
+ * runs that can move on, the advance CAS making the next step's job, the
+ * runs list newest first by workflow with keyset paging, stop, and the
+ * instance's deletion taking workflows and runs along. */
+static void test_bulk_workflows(void)
+{
+    struct store *s = NULL;
+    struct store_user u = {0};
+    struct store_instance in;
+    struct store_bulk_workflow w, sch, got;
+    struct store_bulk_workflow *wl = NULL;
+    struct store_bulk_run *rl = NULL;
+    struct store_bulk_job job, gj;
+    size_t n = 0;
+    int64_t run = 0, run2 = 0;
+    uint8_t th[32];
+    hash_of(th, 241);
+    CHECK_EQ_INT(store_open(url, &s), ED_OK);
+    CHECK_EQ_INT(store_user_find_by_email(s, "ada@example.com", &u), ED_OK);
+    make_instance(&in, u.org_id, u.id, "hubspot", "wf");
+    CHECK_EQ_INT(store_instance_create(s, &in, th), ED_OK);
+
+    /* a one-shot workflow and its first run */
+    memset(&w, 0, sizeof(w));
+    w.org_id = u.org_id;
+    w.instance_id = in.id;
+    w.steps = strdup("[{\"type\":\"query\"}]");
+    w.status = strdup("ONCE");
+    w.created_at = 1000;
+    CHECK_EQ_INT(store_bulk_wf_create(s, &w, true, &run), ED_OK);
+    CHECK(w.id > 0 && run > 0);
+    /* an instance that does not exist: nothing is stored */
+    memset(&got, 0, sizeof(got));
+    got.org_id = u.org_id;
+    got.instance_id = 999999;
+    got.steps = strdup("[]");
+    got.created_at = 1;
+    CHECK_EQ_INT(store_bulk_wf_create(s, &got, true, &run2), ED_ERR_NOT_FOUND);
+    CHECK_EQ_INT(run2, 0);
+    store_bulk_workflow_cleanup(&got);
+    CHECK_EQ_INT(store_bulk_wf_runs(s, u.org_id, 0, 0, 10, &rl, &n), ED_OK);
+    CHECK_EQ_INT(n, 1);
+    CHECK_EQ_INT(rl[0].id, run);
+    CHECK_EQ_STR(rl[0].status, "RUNNING");
+    CHECK_EQ_INT(rl[0].job_id, 0);
+    CHECK_EQ_STR(rl[0].jobs, "[]");
+    store_bulk_runs_free(rl, n);
+    CHECK_EQ_INT(store_bulk_wf_get(s, u.org_id, w.id, &got), ED_OK);
+    CHECK_EQ_STR(got.steps, "[{\"type\":\"query\"}]");
+    CHECK_EQ_STR(got.schedule, "");
+    store_bulk_workflow_cleanup(&got);
+    CHECK_EQ_INT(store_bulk_wf_get(s, u.org_id + 1, w.id, &got),
+                 ED_ERR_NOT_FOUND);
+
+    /* the run without a job is pending; advancing makes the job */
+    CHECK_EQ_INT(store_bulk_wf_pending(s, 10, &rl, &n), ED_OK);
+    CHECK_EQ_INT(n, 1);
+    struct store_bulk_run from = rl[0], to = rl[0];
+    to.status = "RUNNING";
+    bulk_job_of(&job, u.org_id, in.id, "DOWNLOAD", "contacts", 1500);
+    CHECK_EQ_INT(store_bulk_wf_advance(s, &from, &to, &job), ED_OK);
+    CHECK(job.id > 0);
+    /* the same move again loses: nothing is written (no second job) */
+    struct store_bulk_job again;
+    bulk_job_of(&again, u.org_id, in.id, "DOWNLOAD", "contacts", 1500);
+    CHECK_EQ_INT(store_bulk_wf_advance(s, &from, &to, &again), ED_ERR_BUSY);
+    CHECK_EQ_INT(again.id, 0);
+    store_bulk_job_cleanup(&again);
+    struct store_bulk_job *jl = NULL;
+    size_t nj = 0;
+    CHECK_EQ_INT(store_bulk_list(s, u.org_id, in.id, NULL, 0, 10, &jl, &nj),
+                 ED_OK);
+    CHECK_EQ_INT(nj, 1);
+    store_bulk_jobs_free(jl, nj);
+    store_bulk_runs_free(rl, n);
+    /* its job is not finished: not pending */
+    CHECK_EQ_INT(store_bulk_wf_pending(s, 10, &rl, &n), ED_OK);
+    CHECK_EQ_INT(n, 0);
+    store_bulk_runs_free(rl, n);
+    CHECK_EQ_INT(store_bulk_wf_runs(s, u.org_id, w.id, 0, 10, &rl, &n), ED_OK);
+    CHECK_EQ_INT(n, 1);
+    CHECK_EQ_INT(rl[0].job_id, job.id);
+    char want[64];
+    snprintf(want, sizeof(want), "[%lld]", (long long)job.id);
+    CHECK_EQ_STR(rl[0].jobs, want);
+    store_bulk_runs_free(rl, n);
+    /* the job ends: pending again; the run completes */
+    CHECK_EQ_INT(store_bulk_cancel(s, u.org_id, in.id, job.id, 1600,
+                                   &job.status),
+                 ED_OK);
+    CHECK_EQ_INT(store_bulk_get(s, 0, 0, job.id, &gj), ED_OK);
+    CHECK_EQ_STR(gj.status, "CANCELLED");
+    store_bulk_job_cleanup(&gj);
+    CHECK_EQ_INT(store_bulk_wf_pending(s, 10, &rl, &n), ED_OK);
+    CHECK_EQ_INT(n, 1);
+    from = rl[0];
+    to = rl[0];
+    to.status = "FAILED";
+    to.message = "step 1 was cancelled";
+    to.finished_at = 1700;
+    CHECK_EQ_INT(store_bulk_wf_advance(s, &from, &to, NULL), ED_OK);
+    store_bulk_runs_free(rl, n);
+    CHECK_EQ_INT(store_bulk_wf_runs(s, u.org_id, w.id, 0, 10, &rl, &n), ED_OK);
+    CHECK_EQ_STR(rl[0].status, "FAILED");
+    CHECK_EQ_STR(rl[0].message, "step 1 was cancelled");
+    CHECK_EQ_INT(rl[0].finished_at, 1700);
+    store_bulk_runs_free(rl, n);
+
+    /* a schedule: due, fired once per due time */
+    memset(&sch, 0, sizeof(sch));
+    sch.org_id = u.org_id;
+    sch.instance_id = in.id;
+    sch.steps = strdup("[]");
+    sch.schedule = strdup("*/2 * * * * ?");
+    sch.status = strdup("SCHEDULED");
+    sch.next_fire_at = 10000;
+    sch.created_at = 2000;
+    CHECK_EQ_INT(store_bulk_wf_create(s, &sch, false, &run2), ED_OK);
+    CHECK_EQ_INT(run2, 0);
+    CHECK_EQ_INT(store_bulk_wf_due(s, 9999, 10, &wl, &n), ED_OK);
+    CHECK_EQ_INT(n, 0);
+    store_bulk_workflows_free(wl, n);
+    CHECK_EQ_INT(store_bulk_wf_due(s, 10000, 10, &wl, &n), ED_OK);
+    CHECK_EQ_INT(n, 1);
+    CHECK_EQ_INT(wl[0].id, sch.id);
+    store_bulk_workflows_free(wl, n);
+    CHECK_EQ_INT(store_bulk_wf_fire(s, sch.id, 10000, 12000, 10001, &run2),
+                 ED_OK);
+    CHECK(run2 > 0);
+    int64_t r3 = 0;
+    CHECK_EQ_INT(store_bulk_wf_fire(s, sch.id, 10000, 12000, 10002, &r3),
+                 ED_ERR_BUSY);
+    CHECK_EQ_INT(r3, 0);
+    /* the next due time while the run is going: skipped and counted */
+    CHECK_EQ_INT(store_bulk_wf_fire(s, sch.id, 12000, 14000, 12001, &r3),
+                 ED_OK);
+    CHECK_EQ_INT(r3, 0);
+    CHECK_EQ_INT(store_bulk_wf_get(s, 0, sch.id, &got), ED_OK);
+    CHECK_EQ_INT(got.skipped_count, 1);
+    CHECK_EQ_INT(got.last_skipped_at, 12001);
+    CHECK_EQ_INT(got.next_fire_at, 14000);
+    store_bulk_workflow_cleanup(&got);
+    CHECK_EQ_INT(store_bulk_wf_runs(s, u.org_id, sch.id, 0, 10, &rl, &n),
+                 ED_OK);
+    CHECK_EQ_INT(n, 1);
+    CHECK_EQ_INT(rl[0].fired_at, 10000);
+    from = rl[0];
+    to = rl[0];
+    to.status = "COMPLETED";
+    to.finished_at = 13000;
+    CHECK_EQ_INT(store_bulk_wf_advance(s, &from, &to, NULL), ED_OK);
+    store_bulk_runs_free(rl, n);
+    CHECK_EQ_INT(store_bulk_wf_fire(s, sch.id, 14000, 16000, 14001, &r3),
+                 ED_OK);
+    CHECK(r3 > run2);
+    /* every run of the organization, newest first, paged */
+    CHECK_EQ_INT(store_bulk_wf_runs(s, u.org_id, 0, 0, 2, &rl, &n), ED_OK);
+    CHECK_EQ_INT(n, 2);
+    CHECK_EQ_INT(rl[0].id, r3);
+    CHECK_EQ_INT(rl[1].id, run2);
+    store_bulk_runs_free(rl, n);
+    CHECK_EQ_INT(store_bulk_wf_runs(s, u.org_id, 0, run2, 2, &rl, &n), ED_OK);
+    CHECK_EQ_INT(n, 1);
+    CHECK_EQ_INT(rl[0].id, run);
+    store_bulk_runs_free(rl, n);
+    CHECK_EQ_INT(store_bulk_wf_runs(s, u.org_id + 1, 0, 0, 10, &rl, &n), ED_OK);
+    CHECK_EQ_INT(n, 0);
+    store_bulk_runs_free(rl, n);
+
+    /* stop: no longer due, no fire */
+    CHECK_EQ_INT(store_bulk_wf_stop(s, u.org_id + 1, sch.id, 15000),
+                 ED_ERR_NOT_FOUND);
+    CHECK_EQ_INT(store_bulk_wf_stop(s, u.org_id, sch.id, 15000), ED_OK);
+    CHECK_EQ_INT(store_bulk_wf_due(s, 99999999, 10, &wl, &n), ED_OK);
+    CHECK_EQ_INT(n, 0);
+    store_bulk_workflows_free(wl, n);
+    CHECK_EQ_INT(store_bulk_wf_fire(s, sch.id, 16000, 18000, 16001, &r3),
+                 ED_ERR_BUSY);
+    CHECK_EQ_INT(store_bulk_wf_get(s, 0, sch.id, &got), ED_OK);
+    CHECK_EQ_STR(got.status, "STOPPED");
+    CHECK_EQ_INT(got.stopped_at, 15000);
+    store_bulk_workflow_cleanup(&got);
+
+    /* the instance goes: its workflows and their runs go */
+    CHECK_EQ_INT(store_instance_delete(s, u.org_id, in.id), ED_OK);
+    CHECK_EQ_INT(store_bulk_wf_get(s, 0, sch.id, &got), ED_ERR_NOT_FOUND);
+    CHECK_EQ_INT(store_bulk_wf_runs(s, u.org_id, 0, 0, 10, &rl, &n), ED_OK);
+    CHECK_EQ_INT(n, 0);
+    store_bulk_runs_free(rl, n);
+
+    store_bulk_job_cleanup(&job);
+    store_bulk_workflow_cleanup(&w);
+    store_bulk_workflow_cleanup(&sch);
+    store_instance_cleanup(&in);
+    store_user_cleanup(&u);
+    store_close(s);
+}
+
 static void store_cases_run(void)
 {
     RUN(test_org_user);
@@ -928,6 +1128,7 @@ static void store_cases_run(void)
     RUN(test_refresh_claim);
     RUN(test_vdr_docs);
     RUN(test_bulk_jobs);
+    RUN(test_bulk_workflows);
 }
 
 #endif
