@@ -12,6 +12,7 @@ ed_py_test(integration.bulk_callbacks
            LABELS integration TIMEOUT 600)
 ed_py_test(integration.bulk_properties
            ${CMAKE_CURRENT_LIST_DIR}/test_bulk_properties.py
+           LABELS integration TIMEOUT 600)
 ed_py_test(integration.bulk_workflows
            ${CMAKE_CURRENT_LIST_DIR}/test_bulk_workflows.py
            LABELS integration TIMEOUT 600)
