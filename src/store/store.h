@@ -592,4 +592,19 @@ enum ed_err store_bulk_errors_list(struct store *s, int64_t job_id,
                                    int64_t after_row, size_t max,
                                    struct store_bulk_error **out, size_t *n);
 
+/* What /metrics reads from the store at scrape time (cheap: index-only
+ * counts): outbox deliveries waiting (pending or retry) and bulk jobs by
+ * status. */
+#define STORE_METRIC_STATUSES 16
+struct store_metric_counts {
+    int64_t outbox_pending, outbox_retry;
+    struct {
+        char status[32];
+        int64_t n;
+    } bulk[STORE_METRIC_STATUSES];
+    size_t nbulk;
+};
+enum ed_err store_metric_counts(struct store *s,
+                                struct store_metric_counts *out);
+
 #endif

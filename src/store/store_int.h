@@ -190,6 +190,8 @@ struct store_ops {
     enum ed_err (*bulk_errors_list)(struct store *s, int64_t job_id,
                                     int64_t after_row, size_t max,
                                     struct store_bulk_error **out, size_t *n);
+    enum ed_err (*metric_counts)(struct store *s,
+                                 struct store_metric_counts *out);
 };
 
 struct store {
@@ -214,6 +216,10 @@ void store_instances_changed(struct store *s);
 /* Backends: call the vdr hook (another process changed org_id's virtual
  * resources; 0: unknown, maybe several). */
 void store_vdr_changed(struct store *s, int64_t org_id);
+
+/* Backends: add one (status, count) row to out (store_metric_counts). */
+void store_metric_count_row(struct store_metric_counts *out, bool outbox,
+                            const char *status, int64_t n);
 
 /* Backends (evb): a heap "[1,2,3]" of ids, bound as one parameter. */
 char *store_ids_json(const int64_t *ids, size_t n);
