@@ -25,7 +25,10 @@
 #include "core/strparse.h"
 #include "crypto/crypto.h"
 #include "elements/elements.h"
+#include "http/metrics_http.h"
 #include "http/server.h"
+#include "hub/hub.h"
+#include "metrics/metrics.h"
 #include "provider/async.h"
 #include "provider/provider.h"
 #include "store/store.h"
@@ -130,8 +133,51 @@ static void raise_fd_limit(void)
         ed_warn(NULL, "msg=\"cannot raise the open file limit\"");
 }
 
+/* /metrics collectors: what is read at scrape time. */
+static void collect_store(struct mx_writer *w, void *ud)
+{
+    struct ed_app *app = ud;
+    struct store_metric_counts c;
+    if (store_metric_counts(app->store, &c) != ED_OK)
+        return;
+    mx_write_family(w, "elementsd_events_outbox_depth", "gauge",
+                    "Event notifications waiting in the outbox (all nodes), "
+                    "by status");
+    mx_write_sample(w, "elementsd_events_outbox_depth", "{status=\"pending\"}",
+                    (double)c.outbox_pending);
+    mx_write_sample(w, "elementsd_events_outbox_depth", "{status=\"retry\"}",
+                    (double)c.outbox_retry);
+    mx_write_family(w, "elementsd_bulk_jobs", "gauge",
+                    "Bulk jobs in the store (all nodes), by status");
+    for (size_t i = 0; i < c.nbulk; i++) {
+        char labels[64];
+        bool plain = true;
+        for (const char *p = c.bulk[i].status; *p; p++)
+            plain = plain && ((*p >= 'A' && *p <= 'Z') || *p == '_');
+        if (!plain)
+            continue;
+        snprintf(labels, sizeof(labels), "{status=\"%s\"}", c.bulk[i].status);
+        mx_write_sample(w, "elementsd_bulk_jobs", labels, (double)c.bulk[i].n);
+    }
+}
+
+static void collect_throttle(struct mx_writer *w, void *ud)
+{
+    size_t portals, queued;
+    (void)ud;
+    hub_throttle_stats(&portals, &queued);
+    mx_write_family(w, "elementsd_hubspot_throttle_portals", "gauge",
+                    "HubSpot portals the per-portal throttle tracks "
+                    "(state=\"queued\": with calls held back now)");
+    mx_write_sample(w, "elementsd_hubspot_throttle_portals",
+                    "{state=\"tracked\"}", (double)portals);
+    mx_write_sample(w, "elementsd_hubspot_throttle_portals",
+                    "{state=\"queued\"}", (double)queued);
+}
+
 static int cmd_serve(int argc, char **argv)
 {
+    struct metrics_server *msrv = NULL;
     struct ed_config cfg;
     struct ed_app app;
     struct http_server *srv = NULL;
@@ -187,8 +233,20 @@ static int cmd_serve(int argc, char **argv)
     if (app_open(&app, &cfg) != 0)
         goto out;
     ed_log_access_start();
+    if (*cfg.metrics_listen) {
+        metrics_enable(true);
+        metrics_add_collector(collect_store, &app);
+        metrics_add_collector(collect_throttle, NULL);
+    }
     if (http_server_start(&app, &srv, &port) != ED_OK)
         goto out;
+    if (*cfg.metrics_listen) {
+        uint16_t mport = 0;
+        if (metrics_http_start(cfg.metrics_listen, &msrv, &mport) != ED_OK)
+            goto stop;
+        ed_info(NULL, "msg=\"metrics listening\" listen=%s port=%u",
+                cfg.metrics_listen, (unsigned)mport);
+    }
     creds_refresher_start(&app);
     if (events_start(&app) != ED_OK || bulk_start(&app) != ED_OK)
         goto stop;
@@ -202,6 +260,7 @@ static int cmd_serve(int argc, char **argv)
     ed_info(NULL, "msg=\"stopping\" signal=%d", sig);
     rc = 0;
 stop:
+    metrics_http_stop(msrv); /* its collectors read the store */
     http_server_stop(srv);
     bulk_stop();
     events_stop();

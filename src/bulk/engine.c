@@ -34,6 +34,7 @@
 #include "events/hubcall.h"
 #include "events/loop.h"
 #include "store/store.h"
+#include "metrics/metrics.h"
 
 #define PAGE_SIZE 100
 #define TICK_MS 1000
@@ -124,6 +125,8 @@ static void job_end(struct job *j, const char *status, const char *message)
     }
     job_callback(j);
     enum ed_err err = store_bulk_finish(E.app->store, &j->row, E.owner);
+    mx_inc(MX_BULK_JOBS_FINISHED, mx_label(MX_BULK_JOBS_FINISHED, 0, status), 0,
+           0);
     ed_info(NULL, "msg=\"bulk job ended\" job=%lld status=%s records=%lld%s",
             (long long)j->row.id, status, (long long)j->row.records_count,
             err ? " lost=yes" : "");

@@ -129,6 +129,10 @@ static const struct cfg_row rows[] = {
     ROW_I("bulk-result-max", "ELEMENTSD_BULK_RESULT_MAX", "67108864", 65536,
           1073741824, bulk_result_max,
           "largest bulk results body served (bytes; built in memory)"),
+    ROW_S("metrics-listen", "ELEMENTSD_METRICS_LISTEN", "", metrics_listen,
+          "address (HOST:PORT) serving GET /metrics to Prometheus, without "
+          "authentication: keep it on loopback or a private network "
+          "(default off)"),
 };
 #define NROWS (sizeof(rows) / sizeof(rows[0]))
 

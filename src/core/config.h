@@ -45,6 +45,7 @@ struct ed_config {
     int64_t bulk_retention_hours; /* finished results kept this long */
     int64_t bulk_lease_ms;        /* lease of a running bulk job */
     int64_t bulk_result_max;      /* largest results body (bytes) */
+    char *metrics_listen;         /* GET /metrics address ("" = off) */
 };
 
 /* Fill defaults, then environment, then argv (flags only; positional

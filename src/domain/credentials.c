@@ -32,6 +32,7 @@
 #include "provider/async.h"
 #include "provider/hubspot.h"
 #include "store/store.h"
+#include "metrics/metrics.h"
 
 #define REFRESH_ATTEMPTS 3
 #define FLIGHT_BUCKETS 256
@@ -137,6 +138,11 @@ static enum creds_status refresh_result(struct ed_app *app,
                                         const char **why)
 {
     *reload = false;
+    mx_inc(MX_TOKEN_REFRESHES,
+           r->failure == HS_OK          ? MXT_SUCCESS
+           : r->failure == HS_TRANSIENT ? MXT_ERROR
+                                        : MXT_REJECTED,
+           0, 0);
     if (r->failure == HS_TRANSIENT) {
         *why = "HubSpot is unavailable; the token refresh will be retried";
         store_instance_refresh_end(rf, false);

@@ -10,6 +10,7 @@
 #include "core/mem.h"
 #include "core/ttlcache.h"
 #include "crypto/crypto.h"
+#include "metrics/metrics.h"
 
 #define CACHE_SLOTS 8192
 
@@ -115,6 +116,8 @@ enum ed_err instance_get_shared(struct ed_app *app, const char *token,
     if (cached) {
         crypto_lookup_hash(app->keys, token, key);
         struct instance_shared *hit = ed_ttlcache_get(app->shared_cache, key);
+        mx_inc(MX_CACHE_LOOKUPS, MXC_INSTANCE_SHARED, hit ? MXH_HIT : MXH_MISS,
+               0);
         if (hit) {
             *handle = hit;
             *view = &hit->in;
@@ -178,6 +181,7 @@ enum ed_err instance_load_by_token_cached(struct ed_app *app, const char *token,
         return instance_load_by_token(app, token, out);
     crypto_lookup_hash(app->keys, token, key);
     struct instance *hit = ed_ttlcache_get(app->instance_cache, key);
+    mx_inc(MX_CACHE_LOOKUPS, MXC_INSTANCE, hit ? MXH_HIT : MXH_MISS, 0);
     if (hit) {
         *out = *hit; /* move the copy out */
         free(hit);

@@ -27,6 +27,7 @@
 #include "domain/instances.h"
 #include "store/store.h"
 #include "transform/transform.h"
+#include "metrics/metrics.h"
 
 #define ORG_BUCKETS 256
 #define ORG_MAX 4096 /* snapshots cached; past it all are dropped */
@@ -913,6 +914,7 @@ static enum ed_err snap_get(struct ed_app *app, int64_t org_id,
         atomic_fetch_add(&s->refs, 1);
     uint64_t gen = c->gen;
     pthread_mutex_unlock(&c->lock);
+    mx_inc(MX_CACHE_LOOKUPS, MXC_VDR, s ? MXH_HIT : MXH_MISS, 0);
     if (s) {
         *out = s;
         return ED_OK;

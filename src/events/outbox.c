@@ -45,6 +45,7 @@
 #include "events/outbox.h"
 #include "provider/async.h"
 #include "store/store.h"
+#include "metrics/metrics.h"
 
 #define CLAIM_BATCH 256  /* rows per claim */
 #define HELD_MAX 2048    /* rows claimed and not yet written back */
@@ -404,6 +405,15 @@ static void delivered(void *ud, enum ed_err err, struct provider_response *rs)
         failed(&j->d, 0,
                err == ED_ERR_TIMEOUT ? "timeout" : "connection failed");
     }
+    mx_inc(MX_EVENT_DELIVERIES,
+           j->d.delivered_at                    ? MXD_DELIVERED
+           : strcmp(j->d.status, "queued") == 0 ? MXD_GIVEN_UP
+                                                : MXD_FAILED,
+           0, 0);
+    mx_observe(MX_EVENT_DELIVERY_DURATION, 0, 0, rs->ms);
+    mx_observe(MX_EVENT_DELIVERY_LATENCY, 0, 0,
+               j->d.delivered_at ? (double)(j->d.delivered_at - j->d.created_at)
+                                 : -1);
     ed_debug(NULL,
              "msg=\"event delivery\" event_id=%s instance=%lld status=%s "
              "http=%ld attempts=%lld",

@@ -45,6 +45,7 @@
 #include "http/router.h"
 #include "core/text.h"
 #include "http/uri.h"
+#include "metrics/metrics.h"
 #include "provider/async.h"
 #include "store/store.h"
 
@@ -661,6 +662,17 @@ static bool req_has_res_header(const struct ed_response *res, const char *name)
     return false;
 }
 
+/* /metrics: one request answered (route pattern, method, status, time). */
+static void http_metrics_count(const struct ed_request *req, int status,
+                               double ms)
+{
+    if (!mx_enabled)
+        return;
+    unsigned route = mx_route(req->route);
+    mx_inc(MX_HTTP_REQUESTS, route, mx_method(req->method), (unsigned)status);
+    mx_observe(MX_HTTP_DURATION, route, 0, ms);
+}
+
 static enum MHD_Result send_response(struct MHD_Connection *conn,
                                      struct conn_ctx *ctx)
 {
@@ -692,9 +704,11 @@ static enum MHD_Result send_response(struct MHD_Connection *conn,
         res->status = 500;
     enum MHD_Result ret = MHD_queue_response(conn, (unsigned)res->status, r);
     MHD_destroy_response(r);
+    double ms = ed_mono_ms() - req->started_ms;
     ed_log_access(req->request_id, req->method_name,
-                  req->route ? req->route : "-", res->status,
-                  ed_mono_ms() - req->started_ms, req->upstream_ms);
+                  req->route ? req->route : "-", res->status, ms,
+                  req->upstream_ms);
+    http_metrics_count(req, res->status, ms);
     return ret;
 }
 
@@ -726,6 +740,7 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
         ed_buf_init(&ctx->body, (size_t)srv->app->cfg->max_body);
         collect(conn, ctx);
         atomic_fetch_add(&srv->active, 1);
+        mx_gauge_add(MXG_HTTP_IN_FLIGHT, 1);
         *con_cls = ctx;
         return MHD_YES;
     }
@@ -809,6 +824,7 @@ static void completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
     free(ctx);
     *con_cls = NULL;
     atomic_fetch_sub(&srv->active, 1);
+    mx_gauge_add(MXG_HTTP_IN_FLIGHT, -1);
 }
 
 static enum ed_err parse_listen(const char *listen, struct sockaddr_storage *ss,

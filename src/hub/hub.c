@@ -26,7 +26,9 @@
 #include "core/text.h"
 #include "core/timeutil.h"
 #include "elements/elements.h"
+#include "metrics/metrics.h"
 #include "provider/async.h"
+#include "provider/hubspot.h"
 
 #define MAX_429_RETRIES 3
 #define TRANSIENT_RETRIES 1
@@ -404,6 +406,7 @@ static void map_error(struct hub_op *op, enum ed_err err,
 static void on_done(void *ud, enum ed_err err, struct provider_response *rs)
 {
     struct hub_op *op = ud;
+    hs_metrics_call(op->path, op->search, err, rs);
     op->job = NULL;
     op->slot = 0;
     op->err = err;
@@ -429,6 +432,7 @@ static int hub_resume(struct ed_request *req, struct ed_response *res, void *ud)
     if (err == ED_OK && rs->status == 401 && !op->refreshed &&
         strcmp(op->in.row.auth_type, "apiKey") != 0) {
         op->refreshed = 1; /* one refresh, then the 401 stands */
+        mx_inc(MX_HS_RETRIES, MXR_UNAUTHORIZED, 0, 0);
         st = resubmit(op, 0, op->version);
         goto out;
     }
@@ -440,6 +444,7 @@ static int hub_resume(struct ed_request *req, struct ed_response *res, void *ud)
                                            : 2000;
         if (op->waited_ms + delay <= app->cfg->retry_budget_ms) {
             op->tries429++;
+            mx_inc(MX_HS_RETRIES, MXR_RATE_LIMIT, 0, 0);
             op->waited_ms += delay;
             st = resubmit(op, delay, -1);
             goto out;
@@ -449,6 +454,7 @@ static int hub_resume(struct ed_request *req, struct ed_response *res, void *ud)
          (err == ED_OK && rs->status >= 500)) &&
         idempotent(op) && op->tries < TRANSIENT_RETRIES) {
         op->tries++;
+        mx_inc(MX_HS_RETRIES, MXR_TRANSIENT, 0, 0);
         st = resubmit(op, 250, -1);
         goto out;
     }

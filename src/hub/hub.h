@@ -160,6 +160,9 @@ long hub_throttle_try(int64_t portal, bool search, long per10s,
                       long search_per_s, double *slot);
 /* Give back a slot whose call was never sent (its client gave up). */
 void hub_throttle_release(int64_t portal, bool search, double slot);
+/* For /metrics: portals the throttle tracks, and those with calls held
+ * back right now (their queue reaches past now). */
+void hub_throttle_stats(size_t *portals, size_t *queued);
 
 /* Helpers for resources (resource.c; more in resource.h and paging.h). */
 /* Remove null members recursively when the instance filters nulls. */

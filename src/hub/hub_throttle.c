@@ -17,6 +17,7 @@
 #include "hub/hub.h"
 #include "core/mem.h"
 #include "core/timeutil.h"
+#include "metrics/metrics.h"
 
 #define BUCKETS 1024
 /* Our send time and HubSpot's receive time differ by a latency that varies
@@ -112,6 +113,8 @@ long hub_throttle_reserve(int64_t portal, bool search, long per10s,
                                         earliest);
     pthread_mutex_unlock(&lock);
     *slot = at;
+    if (at > earliest)
+        mx_observe(MX_HS_THROTTLE_WAIT, search, 0, at - earliest);
     return at > earliest ? (long)(at - earliest + 0.999) : 0;
 }
 
@@ -155,5 +158,23 @@ long hub_throttle_try(int64_t portal, bool search, long per10s,
     if (wait <= 0)
         *slot = window_reserve(w, (size_t)limit, window_ms, now);
     pthread_mutex_unlock(&lock);
+    if (wait > 0)
+        mx_observe(MX_HS_THROTTLE_WAIT, search, 0, wait);
     return wait > 0 ? (long)wait + 1 : 0;
+}
+
+void hub_throttle_stats(size_t *portals, size_t *queued)
+{
+    double now = ed_mono_ms();
+    *portals = *queued = 0;
+    pthread_mutex_lock(&lock);
+    for (size_t i = 0; i < BUCKETS; i++) {
+        const struct bucket *b = &buckets[i];
+        if (!b->calls.count && !b->searches.count)
+            continue;
+        (*portals)++;
+        if (b->calls.last > now || b->searches.last > now)
+            (*queued)++;
+    }
+    pthread_mutex_unlock(&lock);
 }

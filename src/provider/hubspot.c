@@ -11,8 +11,12 @@
 #include "core/buf.h"
 #include "core/mem.h"
 #include "core/text.h"
+#include "metrics/metrics.h"
 #include "provider/async.h"
 #include "provider/provider.h"
+
+static void count_call(unsigned family, enum ed_err err,
+                       const struct provider_response *rs);
 
 void hs_result_cleanup(struct hs_result *r)
 {
@@ -112,6 +116,7 @@ void hs_call_send(struct hs_call *c, struct hs_result *r)
 {
     struct provider_response rs;
     enum ed_err err = provider_send(&c->rq, &rs);
+    count_call(MXF_AUTH, err, &rs);
     hs_classify(err, &rs, c->refresh, r);
     provider_response_cleanup(&rs);
 }
@@ -127,6 +132,7 @@ static void call_done(void *ud, enum ed_err err, struct provider_response *rs)
     struct hs_pending p = *(struct hs_pending *)ud;
     struct hs_result r;
     free(ud);
+    count_call(MXF_AUTH, err, rs);
     hs_classify(err, rs, p.refresh, &r);
     p.done(p.ud, &r);
     hs_result_cleanup(&r);
@@ -316,4 +322,76 @@ void hs_get_bearer(const char *api, const char *path, const char *token,
     struct hs_call c;
     hs_call_get_bearer(&c, api, path, token);
     SEND_AND_CLEAN(c, r);
+}
+
+/* --- metrics -------------------------------------------------------------- */
+
+unsigned hs_endpoint_family(const char *path, bool search)
+{
+    static const struct {
+        const char *prefix;
+        enum mx_family family;
+    } prefixes[] = {
+        {"/crm/v3/properties", MXF_PROPERTIES},
+        {"/crm/v3/owners", MXF_OWNERS},
+        {"/crm/v3/pipelines", MXF_PIPELINES},
+        {"/crm/v3/associations", MXF_ASSOCIATIONS},
+        {"/crm/v4/associations", MXF_ASSOCIATIONS},
+        {"/crm/v3/schemas", MXF_SCHEMAS},
+        {"/crm-object-schemas/", MXF_SCHEMAS},
+        {"/engagements/", MXF_ENGAGEMENTS},
+        {"/integrators/timeline", MXF_TIMELINE},
+        {"/crm/v3/timeline", MXF_TIMELINE},
+        {"/contacts/v1/lists", MXF_LISTS},
+        {"/crm/v3/lists", MXF_LISTS},
+        {"/files/", MXF_FILES},
+        {"/filemanager/", MXF_FILES},
+        {"/automation/", MXF_WORKFLOWS},
+        {"/marketing/", MXF_MARKETING},
+        {"/marketing-emails/", MXF_MARKETING},
+        {"/email/", MXF_MARKETING},
+        {"/forms/", MXF_MARKETING},
+        {"/form-integrations/", MXF_MARKETING},
+        {"/content/", MXF_MARKETING},
+        {"/cms/", MXF_MARKETING},
+        {"/oauth/", MXF_AUTH},
+        {"/account-info/", MXF_ACCOUNT},
+        {"/integrations/v1/me", MXF_ACCOUNT},
+    };
+    char p[160];
+    if (!path)
+        return MXF_OTHER;
+    size_t n = strcspn(path, "?");
+    if (n >= sizeof(p))
+        n = sizeof(p) - 1;
+    memcpy(p, path, n);
+    p[n] = '\0';
+    if (search || strstr(p, "/search"))
+        return MXF_SEARCH;
+    if (strstr(p, "/batch/"))
+        return MXF_BATCH;
+    if (strncmp(p, "/crm/v3/objects", 15) == 0 ||
+        strncmp(p, "/crm/v4/objects", 15) == 0)
+        return strstr(p, "/associations") ? MXF_ASSOCIATIONS : MXF_CRM_OBJECTS;
+    for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+        if (strncmp(p, prefixes[i].prefix, strlen(prefixes[i].prefix)) == 0)
+            return prefixes[i].family;
+    return MXF_OTHER;
+}
+
+static void count_call(unsigned family, enum ed_err err,
+                       const struct provider_response *rs)
+{
+    unsigned code = err == ED_OK ? (unsigned)rs->status : 0;
+    mx_inc(MX_HS_CALLS, family, code, 0);
+    mx_observe(MX_HS_DURATION, family, 0, rs->ms);
+    if (code == 429)
+        mx_inc(MX_HS_RATE_LIMITED, family, 0, 0);
+}
+
+void hs_metrics_call(const char *path, bool search, enum ed_err err,
+                     const struct provider_response *rs)
+{
+    if (mx_enabled)
+        count_call(hs_endpoint_family(path, search), err, rs);
 }

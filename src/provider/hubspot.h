@@ -108,4 +108,12 @@ void hs_private_app_info(const char *api, const char *path, const char *key,
 void hs_get_bearer(const char *api, const char *path, const char *token,
                    struct hs_result *r);
 
+/* /metrics: the endpoint family (enum mx_family) of a HubSpot API path
+ * (query ignored); search: the call is a search. */
+unsigned hs_endpoint_family(const char *path, bool search);
+/* /metrics: count one HubSpot call of that path and its answer (calls by
+ * family and status, duration, 429s). Nothing when metrics are off. */
+void hs_metrics_call(const char *path, bool search, enum ed_err err,
+                     const struct provider_response *rs);
+
 #endif

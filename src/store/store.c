@@ -914,3 +914,31 @@ enum ed_err store_bulk_wf_runs(struct store *s, int64_t org_id,
 {
     return s->ops->bulk_wf_runs(s, org_id, workflow_id, before_id, max, out, n);
 }
+
+enum ed_err store_metric_counts(struct store *s,
+                                struct store_metric_counts *out)
+{
+    memset(out, 0, sizeof(*out));
+    return s->ops->metric_counts(s, out);
+}
+
+/* Backends: add one (status, count) row to out. */
+void store_metric_count_row(struct store_metric_counts *out, bool outbox,
+                            const char *status, int64_t n)
+{
+    if (!status)
+        return;
+    if (outbox) {
+        if (strcmp(status, "pending") == 0)
+            out->outbox_pending = n;
+        else if (strcmp(status, "retry") == 0)
+            out->outbox_retry = n;
+        return;
+    }
+    if (out->nbulk == STORE_METRIC_STATUSES ||
+        strlen(status) >= sizeof(out->bulk[0].status))
+        return;
+    snprintf(out->bulk[out->nbulk].status, sizeof(out->bulk[0].status), "%s",
+             status);
+    out->bulk[out->nbulk++].n = n;
+}

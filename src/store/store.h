@@ -674,5 +674,19 @@ enum ed_err store_bulk_wf_runs(struct store *s, int64_t org_id,
                                int64_t workflow_id, int64_t before_id,
                                size_t max, struct store_bulk_run **out,
                                size_t *n);
+/* What /metrics reads from the store at scrape time (cheap: index-only
+ * counts): outbox deliveries waiting (pending or retry) and bulk jobs by
+ * status. */
+#define STORE_METRIC_STATUSES 16
+struct store_metric_counts {
+    int64_t outbox_pending, outbox_retry;
+    struct {
+        char status[32];
+        int64_t n;
+    } bulk[STORE_METRIC_STATUSES];
+    size_t nbulk;
+};
+enum ed_err store_metric_counts(struct store *s,
+                                struct store_metric_counts *out);
 
 #endif

@@ -213,6 +213,8 @@ struct store_ops {
                                 int64_t workflow_id, int64_t before_id,
                                 size_t max, struct store_bulk_run **out,
                                 size_t *n);
+    enum ed_err (*metric_counts)(struct store *s,
+                                 struct store_metric_counts *out);
 };
 
 struct store {
@@ -237,6 +239,10 @@ void store_instances_changed(struct store *s);
 /* Backends: call the vdr hook (another process changed org_id's virtual
  * resources; 0: unknown, maybe several). */
 void store_vdr_changed(struct store *s, int64_t org_id);
+
+/* Backends: add one (status, count) row to out (store_metric_counts). */
+void store_metric_count_row(struct store_metric_counts *out, bool outbox,
+                            const char *status, int64_t n);
 
 /* Backends (evb): a heap "[1,2,3]" of ids, bound as one parameter. */
 char *store_ids_json(const int64_t *ids, size_t n);

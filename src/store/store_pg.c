@@ -36,6 +36,7 @@
 #include "core/mem.h"
 #include "core/strparse.h"
 #include "core/timeutil.h"
+#include "metrics/metrics.h"
 #include "store/store_int.h"
 
 extern const struct ed_embed ed_pg_migrations[];
@@ -164,10 +165,13 @@ static PGconn *pg_connect(const char *url)
 static struct pg_conn *conn_get(struct store_pg *s)
 {
     pthread_mutex_lock(&s->lock);
+    if (s->nidle == 0)
+        mx_inc(MX_DB_POOL_WAITS, 0, 0, 0);
     while (s->nidle == 0)
         pthread_cond_wait(&s->cond, &s->lock);
     struct pg_conn *c = s->idle[--s->nidle];
     pthread_mutex_unlock(&s->lock);
+    mx_gauge_add(MXG_DB_POOL_IN_USE, 1);
     unsigned epoch = atomic_load(&s->epoch);
     if (!c->pg) {
         c->pg = pg_connect(s->url);
@@ -192,6 +196,7 @@ static void conn_put(struct store_pg *s, struct pg_conn *c)
     if (PQstatus(c->pg) == CONNECTION_OK &&
         PQtransactionStatus(c->pg) != PQTRANS_IDLE)
         PQclear(PQexec(c->pg, "ROLLBACK"));
+    mx_gauge_add(MXG_DB_POOL_IN_USE, -1);
     pthread_mutex_lock(&s->lock);
     s->idle[s->nidle++] = c;
     pthread_cond_signal(&s->cond);
@@ -2597,6 +2602,28 @@ static enum ed_err pg_bulk_drop_file(struct store *base, int64_t id)
                         id, NULL);
 }
 
+/* /metrics: index-only counts (event_deliveries_claim, bulk_jobs_runnable) */
+static enum ed_err pg_metric_counts(struct store *base,
+                                    struct store_metric_counts *out)
+{
+    static const char *const sql[2] = {
+        "SELECT status, count(*) FROM event_deliveries WHERE status IN "
+        "('pending', 'retry') GROUP BY status",
+        "SELECT status, count(*) FROM bulk_jobs GROUP BY status"};
+    enum ed_err err = ED_OK;
+    for (int q = 0; q < 2 && !err; q++) {
+        struct pg_params p = {0};
+        PGresult *res = NULL;
+        err = pg_query((struct store_pg *)base, sql[q], &p, true, &res);
+        if (!err)
+            for (int r = 0; r < PQntuples(res); r++)
+                store_metric_count_row(out, q == 0, PQgetvalue(res, r, 0),
+                                       col_i64(res, r, 1));
+        PQclear(res);
+    }
+    return err;
+}
+
 static enum ed_err pg_bulk_expired(struct store *base,
                                    int64_t finished_before_ms, int64_t after_id,
                                    int64_t *ids, size_t max, size_t *n)
@@ -3108,4 +3135,5 @@ const struct store_ops store_pg_ops = {
     .bulk_wf_pending = pg_bulk_wf_pending,
     .bulk_wf_advance = pg_bulk_wf_advance,
     .bulk_wf_runs = pg_bulk_wf_runs,
+    .metric_counts = pg_metric_counts,
 };

@@ -15,6 +15,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/timeutil.h"
+#include "metrics/metrics.h"
 #include "store/store_int.h"
 
 extern const struct ed_embed ed_sqlite_migrations[];
@@ -40,16 +41,21 @@ static struct conn *conn_acquire(struct store_sqlite *s)
     pthread_mutex_unlock(&s->pick);
     for (unsigned i = 0; i < POOL_SIZE; i++) {
         struct conn *c = &s->pool[(start + i) % POOL_SIZE];
-        if (pthread_mutex_trylock(&c->lock) == 0)
+        if (pthread_mutex_trylock(&c->lock) == 0) {
+            mx_gauge_add(MXG_DB_POOL_IN_USE, 1);
             return c;
+        }
     }
     struct conn *c = &s->pool[start % POOL_SIZE];
+    mx_inc(MX_DB_POOL_WAITS, 0, 0, 0);
     pthread_mutex_lock(&c->lock);
+    mx_gauge_add(MXG_DB_POOL_IN_USE, 1);
     return c;
 }
 
 static void conn_release(struct conn *c)
 {
+    mx_gauge_add(MXG_DB_POOL_IN_USE, -1);
     pthread_mutex_unlock(&c->lock);
 }
 
@@ -2286,6 +2292,30 @@ static enum ed_err sqlite_bulk_expired(struct store *base,
     return err;
 }
 
+/* /metrics: index-only counts (event_deliveries_claim, bulk_jobs_runnable) */
+static enum ed_err sqlite_metric_counts(struct store *base,
+                                        struct store_metric_counts *out)
+{
+    static const char *const sql[2] = {
+        "SELECT status, count(*) FROM event_deliveries WHERE status IN "
+        "('pending', 'retry') GROUP BY status",
+        "SELECT status, count(*) FROM bulk_jobs GROUP BY status"};
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    enum ed_err err = ED_OK;
+    for (int q = 0; q < 2 && !err; q++) {
+        sqlite3_stmt *st = NULL;
+        err = prepare(c->db, sql[q], &st);
+        while (!err && sqlite3_step(st) == SQLITE_ROW)
+            store_metric_count_row(out, q == 0,
+                                   (const char *)sqlite3_column_text(st, 0),
+                                   sqlite3_column_int64(st, 1));
+        sqlite3_finalize(st);
+    }
+    conn_release(c);
+    return err;
+}
+
 static enum ed_err sqlite_bulk_errors_add(struct store *base, int64_t job_id,
                                           const struct store_bulk_error *rows,
                                           size_t n)
@@ -2870,4 +2900,5 @@ const struct store_ops store_sqlite_ops = {
     .bulk_wf_pending = sqlite_bulk_wf_pending,
     .bulk_wf_advance = sqlite_bulk_wf_advance,
     .bulk_wf_runs = sqlite_bulk_wf_runs,
+    .metric_counts = sqlite_metric_counts,
 };
