@@ -129,6 +129,9 @@ static const struct cfg_row rows[] = {
     ROW_I("bulk-result-max", "ELEMENTSD_BULK_RESULT_MAX", "67108864", 65536,
           1073741824, bulk_result_max,
           "largest bulk results body served (bytes; built in memory)"),
+    ROW_I("docs-ttl-s", "ELEMENTSD_DOCS_TTL_S", "300", 0, 86400, docs_ttl_s,
+          "how long an instance's API document is reused (seconds; 0 = "
+          "never cached); a property write through the hub ends it at once"),
 };
 #define NROWS (sizeof(rows) / sizeof(rows[0]))
 

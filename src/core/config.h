@@ -45,6 +45,7 @@ struct ed_config {
     int64_t bulk_retention_hours; /* finished results kept this long */
     int64_t bulk_lease_ms;        /* lease of a running bulk job */
     int64_t bulk_result_max;      /* largest results body (bytes) */
+    int64_t docs_ttl_s;           /* instance API documents cache (s) */
 };
 
 /* Fill defaults, then environment, then argv (flags only; positional
