@@ -165,6 +165,31 @@ static json_t *short_str(const json_t *o, const char *k)
 
 /* --- schemas ---------------------------------------------------------------- */
 
+/* A HubSpot text as a CommonMark description (what Swagger and OpenAPI
+ * say descriptions are): every ASCII punctuation character backslash-
+ * escaped, so renderers show the text as it is, never markup or links.
+ * At most 512 bytes of it. */
+static json_t *md_text(const char *s)
+{
+    char out[1100];
+    size_t o = 0;
+    for (size_t i = 0; s[i] && i < 512 && o + 3 < sizeof(out); i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c >= 33 && c <= 47) || (c >= 58 && c <= 64) ||
+            (c >= 91 && c <= 96) || (c >= 123 && c <= 126))
+            out[o++] = '\\';
+        out[o++] = (char)c;
+    }
+    out[o] = 0;
+    /* a cut may split a UTF-8 sequence: jansson refuses it, so trim */
+    json_t *v = json_string(out);
+    while (!v && o > 0) {
+        out[--o] = 0;
+        v = json_string(out);
+    }
+    return v;
+}
+
 /* The schema of one HubSpot property: values are strings in HubSpot's
  * CRM v3 records whatever the property's type; the type, label and
  * description go along. */
@@ -174,10 +199,9 @@ static json_t *prop_schema(const json_t *p)
     json_t *t;
     if ((t = short_str(p, "label")))
         json_object_set_new(s, "title", t);
-    if ((t = short_str(p, "description")) && *json_string_value(t))
+    const char *d = json_string_value(json_object_get(p, "description"));
+    if (d && *d && (t = md_text(d)))
         json_object_set_new(s, "description", t);
-    else
-        json_decref(t);
     if ((t = short_str(p, "type")))
         json_object_set_new(s, "x-hubspot-type", t);
     json_t *mm = json_object_get(p, "modificationMetadata");

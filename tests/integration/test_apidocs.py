@@ -61,9 +61,10 @@ class DocsCase(u.HubCase):
                            headers=dict({"Authorization": self.hub.platform},
                                         **kw.pop("headers", {})), **kw)
 
-    def sim_property(self, name, label, obj="contacts"):
+    def sim_property(self, name, label, obj="contacts", description=""):
         r = u.h.request(self.hub.sim.base, "POST", "/crm/v3/properties/" + obj,
                         body={"name": name, "label": label, "type": "string",
+                              "description": description,
                               "fieldType": "text", "groupName": "contactinformation"},
                         headers={"Authorization": "Bearer " + u.API_KEY})
         self.assertIn(r.status, (200, 201), r)
@@ -131,7 +132,8 @@ class ElementDocs(DocsCase):
 
 class InstanceDocs(DocsCase):
     def test_live_properties_cache_and_invalidation(self):
-        self.sim_property("favourite_colour", "<b>Favourite</b> colour")
+        self.sim_property("favourite_colour", "<b>Favourite</b> colour",
+                          description="[see](javascript:x) <i>*this*</i>")
         path = "/instances/%s/docs" % self.inst["id"]
         r = self.platform("GET", path)
         self.assertEqual(r.status, 200, r)
@@ -139,6 +141,9 @@ class InstanceDocs(DocsCase):
         d = r.json()
         props = d["definitions"]["Contacts"]["properties"]["properties"]["properties"]
         self.assertEqual(props["favourite_colour"]["title"], "<b>Favourite</b> colour")
+        # descriptions are CommonMark: HubSpot's text is escaped to stay text
+        self.assertEqual(props["favourite_colour"]["description"],
+                         r"\[see\]\(javascript\:x\) \<i\>\*this\*\<\/i\>")
         self.assertIn("email", props)
         inp = d["definitions"]["ContactsInput"]["properties"]["properties"]["properties"]
         self.assertIn("favourite_colour", inp)
