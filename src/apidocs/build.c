@@ -392,10 +392,12 @@ static void add_op(struct ctx *c, const char *tag, const char *method,
                             json_pack("{s:s}", "type", "integer"));
         json_object_set_new(h, "Elements-Next-Page-Token",
                             json_pack("{s:s}", "type", "string"));
+        if (kind == X_PROPS) { /* HubSpot's property objects */
+            json_decref(ok_schema);
+            ok_schema = json_pack("{s:s}", "type", "object");
+        }
         ok_schema = json_pack("{s:s, s:o}", "type", "array", "items",
-                              kind == X_PROPS
-                                  ? json_pack("{s:s}", "type", "object")
-                                  : ok_schema);
+                              ok_schema);
     }
     if (kind == X_DELETE) {
         json_decref(ok_schema);
