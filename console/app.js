@@ -9,6 +9,7 @@ import { renderCatalogue, renderNewInstance } from './elements.js';
 import { renderDetail, renderEdit, renderList, renderReauth, renderTry } from './instances.js';
 import { currentRoute, go, takeFlash } from './nav.js';
 import { renderObject, renderObjects } from './objects.js';
+import { renderApiDocs, renderDocsIndex } from './apidocs.js';
 import { answerComplete, completeFlow, prunePending, readCallback, takePending } from './oauth.js';
 
 const main = document.getElementById('main');
@@ -231,7 +232,8 @@ function route(force) {
   }
   const { segments, query } = currentRoute();
   const [section, id, sub] = segments;
-  markNav(['instances', 'elements', 'objects', 'account'].includes(section) ? section : 'instances');
+  const docsPage = section === 'docs' || (section === 'instances' && sub === 'docs');
+  markNav(docsPage ? 'docs' : (['instances', 'elements', 'objects', 'account'].includes(section) ? section : 'instances'));
   let title = 'Instances';
   let view;
   if (!section || section === 'instances' || section === 'callback') {
@@ -240,6 +242,10 @@ function route(force) {
     else if (/^\d+$/.test(id) && sub === 'edit') { title = 'Edit instance'; view = () => renderEdit(main, alive, id); }
     else if (/^\d+$/.test(id) && sub === 'reauth') { title = 'Re-authenticate'; view = () => renderReauth(main, alive, id); }
     else if (/^\d+$/.test(id) && sub === 'try') { title = 'Try it'; view = () => renderTry(main, alive, id, query); }
+    else if (/^\d+$/.test(id) && sub === 'docs') { title = 'API docs'; view = () => renderApiDocs(main, alive, id); }
+  } else if (section === 'docs') {
+    title = 'API docs';
+    if (!id) view = () => renderDocsIndex(main, alive);
   } else if (section === 'elements') {
     title = 'Elements';
     if (!id) view = () => renderCatalogue(main, alive);

@@ -4,6 +4,7 @@
 # the browser tests' npm packages (scripts/browser-deps.sh).
 #   build:  compiler, cmake, libmicrohttpd, libcurl, jansson, SQLite, libsodium, libpq,
 #           Duktape's source (duktape-dev: built with its timeout hook, cmake/Duktape.cmake)
+#   console: the API docs renderer (npm, console/renderer)
 #   test:   python3, PostgreSQL server (throw-away clusters), clang + libFuzzer
 #           runtime (fuzzing), chromium + node/npm (console end-to-end tests)
 set -eu
@@ -34,4 +35,12 @@ if [ -n "$missing" ]; then
 fi
 if [ -x scripts/browser-deps.sh ] && [ -f tests/browser/package.json ]; then
     scripts/browser-deps.sh
+fi
+# The console's API docs renderer (swagger-ui-dist, exact version in
+# console/renderer/package-lock.json), embedded into the binary at build
+# time; without it the build still works and the API docs page says so.
+if [ -f console/renderer/package.json ] &&
+    [ ! -f console/renderer/node_modules/swagger-ui-dist/swagger-ui-bundle.js ]; then
+    echo "deps: npm ci in console/renderer"
+    (cd console/renderer && npm ci --no-audit --no-fund --loglevel=error)
 fi

@@ -64,6 +64,8 @@ extern const struct ed_route api_vdrs_routes[];
 extern const struct ed_route api_bulk_routes[];
 /* Bulk workflows and /bulkloader (api_bulkloader.c). */
 extern const struct ed_route api_bulkloader_routes[];
+/* API documents (api_docs.c). */
+extern const struct ed_route api_docs_routes[];
 /* HubSpot webhooks in (api_webhooks.c). */
 extern const struct ed_route api_webhooks_routes[];
 /* Console pages and assets, outside the API base path (api_console.c). */

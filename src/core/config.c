@@ -133,6 +133,9 @@ static const struct cfg_row rows[] = {
           "address (HOST:PORT) serving GET /metrics to Prometheus, without "
           "authentication: keep it on loopback or a private network "
           "(default off)"),
+    ROW_I("docs-ttl-s", "ELEMENTSD_DOCS_TTL_S", "300", 0, 86400, docs_ttl_s,
+          "how long an instance's API document is reused (seconds; 0 = "
+          "never cached); a property write through the hub ends it at once"),
 };
 #define NROWS (sizeof(rows) / sizeof(rows[0]))
 

@@ -46,6 +46,7 @@ struct ed_config {
     int64_t bulk_lease_ms;        /* lease of a running bulk job */
     int64_t bulk_result_max;      /* largest results body (bytes) */
     char *metrics_listen;         /* GET /metrics address ("" = off) */
+    int64_t docs_ttl_s;           /* instance API documents cache (s) */
 };
 
 /* Fill defaults, then environment, then argv (flags only; positional

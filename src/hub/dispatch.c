@@ -4,6 +4,7 @@
  * and handed to a virtual resource (virtual.c) when the instance has a
  * transformation of that name, else to the first resource row of the
  * families' tables that takes it (hub.h); /ping is answered here. */
+#include <stdatomic.h>
 #include <string.h>
 
 #include "hub/hub.h"
@@ -11,6 +12,31 @@
 #include "core/timeutil.h"
 #include "domain/vdr.h"
 #include "elements/elements.h"
+
+/* clang-format off */
+const struct hub_resource *const hub_resource_tables[] = {
+    hub_activities_resources,
+    hub_files_resources,
+    hub_marketing_resources,
+    hub_objects_resources,
+    hub_owners_resources,
+    hub_pipelines_resources,
+    hub_properties_resources,
+    hub_timeline_resources,
+    hub_lists_resources,
+    hub_workflows_resources,
+    hub_campaigns_resources,
+    hub_assoc_resources,
+    hub_crm_resources,
+    NULL};
+/* clang-format on */
+
+static atomic_ulong props_epoch;
+
+unsigned long hub_props_epoch(void)
+{
+    return atomic_load(&props_epoch);
+}
 
 static int ping_done(struct hub_op *op, int status, json_t *body)
 {
@@ -86,25 +112,13 @@ int hub_dispatch(struct hub_op *op, const char *rest)
         case VDR_NONE: break;
         }
     }
-    /* clang-format off */
-    static const struct hub_resource *const tables[] = {
-        hub_activities_resources,
-        hub_files_resources,
-        hub_marketing_resources,
-        hub_objects_resources,
-        hub_owners_resources,
-        hub_pipelines_resources,
-        hub_properties_resources,
-        hub_timeline_resources,
-        hub_lists_resources,
-        hub_workflows_resources,
-        hub_campaigns_resources,
-        hub_assoc_resources,
-        hub_crm_resources,
-        NULL};
-    /* clang-format on */
-    for (size_t t = 0; tables[t]; t++) {
-        for (const struct hub_resource *r = tables[t]; r->name; r++) {
+    if (req->method != ED_GET && op->id &&
+        (strcmp(op->id, "properties") == 0 ||
+         strcmp(op->id, "propertygroups") == 0))
+        atomic_fetch_add(&props_epoch, 1);
+    for (size_t t = 0; hub_resource_tables[t]; t++) {
+        for (const struct hub_resource *r = hub_resource_tables[t]; r->name;
+             r++) {
             if (strcmp(r->name, op->resource) != 0 && strcmp(r->name, "*") != 0)
                 continue;
             int st = r->handle(op);

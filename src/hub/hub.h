@@ -144,6 +144,13 @@ extern const struct hub_resource hub_campaigns_resources[];
 extern const struct hub_resource hub_crm_resources[];
 extern const struct hub_resource hub_files_resources[];
 extern const struct hub_resource hub_marketing_resources[];
+/* The tables above in dispatch order, NULL-terminated (dispatch.c); the API
+ * documents (src/apidocs/) list the resources from it. */
+extern const struct hub_resource *const hub_resource_tables[];
+/* Bumped when a property or property group write (a non-GET on
+ * /{resource}/properties... or /{resource}/propertygroups...) is dispatched:
+ * cached API documents built before it are stale. */
+unsigned long hub_props_epoch(void);
 
 /* Per-portal throttle (hub_throttle.c): for a call that would go out in
  * delay_ms, the extra ms it must wait (0 = none) so that no rolling window

@@ -1,0 +1,774 @@
+/* SPDX-License-Identifier: MIT
+ * Building API documents (see apidocs.h): pure computation on the hub's
+ * resource tables, the element definition and an instance's live data.
+ * The document is Swagger 2.0; apidocs_to_openapi31 rewrites it. */
+#include <stdio.h>
+#include <string.h>
+
+#include "apidocs/apidocs.h"
+#include "core/mem.h"
+#include "elements/elements.h"
+#include "hub/hub.h"
+
+const char *const apidocs_prop_objects[3] = {"contacts", "companies", "deals"};
+const char *const apidocs_prop_resources[3] = {"contacts", "accounts",
+                                               "opportunities"};
+
+/* --- resource descriptors ------------------------------------------------- */
+
+enum {
+    OP_LIST = 1 << 0,   /* GET /r (paged) */
+    OP_CREATE = 1 << 1, /* POST /r */
+    OP_GET = 1 << 2,    /* GET /r/{id} */
+    OP_PATCH = 1 << 3,
+    OP_PUT = 1 << 4,
+    OP_DELETE = 1 << 5,
+    OP_WHERE = 1 << 6, /* the list takes where/orderBy */
+};
+#define OPS_CRUDS (OP_LIST | OP_CREATE | OP_GET | OP_PATCH | OP_DELETE)
+
+/* kinds of extra operations */
+enum xkind { X_LIST, X_GET, X_CREATE, X_UPDATE, X_DELETE, X_PROPS, X_PROP };
+
+struct doc_extra {
+    const char *method;
+    const char *path; /* below /{resource} */
+    enum xkind kind;
+    const char *summary;
+};
+
+struct doc_res {
+    const char *name;
+    unsigned ops;
+    int props; /* index in apidocs_prop_objects, -1: no properties */
+    const char *summary;
+    const struct doc_extra *extra;
+};
+
+static const struct doc_extra crm_extra[] = {
+    {"GET", "/{id}/activities", X_LIST, "Activities of the record"},
+    {"GET", "/properties", X_PROPS, "The object's properties"},
+    {"GET", "/properties/{name}", X_PROP, "One property"},
+    {NULL, NULL, X_LIST, NULL},
+};
+
+static const struct doc_extra timeline_extra[] = {
+    {"GET", "/{id}/properties", X_LIST, "Properties (tokens) of the type"},
+    {"POST", "/{id}/properties", X_CREATE, "Add a property"},
+    {"PATCH", "/{id}/properties/{name}", X_UPDATE, "Update a property"},
+    {"PUT", "/{id}/properties/{name}", X_UPDATE, "Replace a property"},
+    {"DELETE", "/{id}/properties/{name}", X_DELETE, "Delete a property"},
+    {"POST", "/{id}/events", X_CREATE, "Create an event"},
+    {"GET", "/{id}/events/{eventId}", X_GET, "One event"},
+    {NULL, NULL, X_LIST, NULL},
+};
+
+static const struct doc_extra objects_extra[] = {
+    {"GET", "/{objectName}/metadata", X_GET,
+     "Fields of an object: type, filterable, createable, updateable"},
+    {NULL, NULL, X_LIST, NULL},
+};
+
+#define CRM (OPS_CRUDS | OP_PUT | OP_WHERE)
+static const struct doc_res described[] = {
+    {"contacts", CRM, 0, "Contacts", crm_extra},
+    {"accounts", CRM, 1, "Accounts (HubSpot companies)", crm_extra},
+    {"opportunities", CRM, 2, "Opportunities (HubSpot deals)", crm_extra},
+    {"leads", CRM, 0, "Contacts whose lifecycle stage is lead", NULL},
+    {"companies", CRM, 1, "HubSpot companies", NULL},
+    {"deals", CRM, 2, "HubSpot deals", NULL},
+    {"activities", OPS_CRUDS | OP_PUT, -1, "Engagements", NULL},
+    {"owners", OP_LIST | OP_GET | OP_WHERE, -1, "Owners (read-only)", NULL},
+    {"pipelines", OPS_CRUDS | OP_PUT, -1, "Deal pipelines", NULL},
+    {"timeline-event-types", OPS_CRUDS | OP_PUT, -1, "Timeline event types",
+     timeline_extra},
+    {"objects", OP_LIST, -1, "The object catalogue", objects_extra},
+    {"ping", 0, -1, "Check the instance", NULL},
+    /* answered by the CRM's "*" row: any other HubSpot object */
+    {"tickets", CRM, -1, "HubSpot tickets", NULL},
+    {"products", CRM, -1, "HubSpot products", NULL},
+    {"line_items", CRM, -1, "HubSpot line items", NULL},
+    {"notes", CRM, -1, "HubSpot notes", NULL},
+    {"calls", CRM, -1, "HubSpot calls", NULL},
+    {"emails", CRM, -1, "HubSpot emails", NULL},
+    {"meetings", CRM, -1, "HubSpot meetings", NULL},
+    {"tasks", CRM, -1, "HubSpot tasks", NULL},
+};
+#define N_DESCRIBED (sizeof(described) / sizeof(described[0]))
+
+static const struct doc_res *described_of(const char *name)
+{
+    for (size_t i = 0; i < N_DESCRIBED; i++)
+        if (strcmp(described[i].name, name) == 0)
+            return &described[i];
+    return NULL;
+}
+
+/* --- small helpers ---------------------------------------------------------- */
+
+/* A short formatted string for immediate use (a key copied at once): a
+ * ring of per-thread buffers. */
+static const char *tmpcat(const char *a, const char *suffix)
+{
+    static _Thread_local char ring[4][256];
+    static _Thread_local unsigned at;
+    char *b = ring[at++ % 4];
+    snprintf(b, sizeof(ring[0]), "%s%s", a, suffix);
+    return b;
+}
+
+static bool name_ok(const char *s, size_t max)
+{
+    size_t n = 0;
+    for (; s[n]; n++)
+        if (!((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= 'A' && s[n] <= 'Z') ||
+              (s[n] >= '0' && s[n] <= '9') || s[n] == '_' || s[n] == '-' ||
+              s[n] == '.'))
+            return false;
+    return n > 0 && n <= max;
+}
+
+static json_t *ref(const char *kind, const char *name)
+{
+    return json_pack("{s:o}", "$ref", json_sprintf("#/%s/%s", kind, name));
+}
+
+/* "Contacts" from "contacts", "TimelineEventTypes" from "timeline-...". */
+static void camel(const char *s, char *out, size_t cap)
+{
+    size_t o = 0;
+    bool up = true;
+    for (; *s && o + 1 < cap; s++) {
+        char c = *s;
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (c >= '0' && c <= '9'))) {
+            up = true;
+            continue;
+        }
+        if (up && c >= 'a' && c <= 'z')
+            c = (char)(c - 'a' + 'A');
+        up = false;
+        out[o++] = c;
+    }
+    out[o] = 0;
+}
+
+/* A short string member of a HubSpot property, bounded. */
+static json_t *short_str(const json_t *o, const char *k)
+{
+    const char *s = json_string_value(json_object_get(o, k));
+    if (!s)
+        return NULL;
+    size_t n = strlen(s);
+    return json_stringn(s, n > 256 ? 256 : n);
+}
+
+/* --- schemas ---------------------------------------------------------------- */
+
+/* A HubSpot text as a CommonMark description (what Swagger and OpenAPI
+ * say descriptions are): every ASCII punctuation character backslash-
+ * escaped, so renderers show the text as it is, never markup or links.
+ * At most 512 bytes of it. */
+static json_t *md_text(const char *s)
+{
+    char out[1100];
+    size_t o = 0;
+    for (size_t i = 0; s[i] && i < 512 && o + 3 < sizeof(out); i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c >= 33 && c <= 47) || (c >= 58 && c <= 64) ||
+            (c >= 91 && c <= 96) || (c >= 123 && c <= 126))
+            out[o++] = '\\';
+        out[o++] = (char)c;
+    }
+    out[o] = 0;
+    /* a cut may split a UTF-8 sequence: jansson refuses it, so trim */
+    json_t *v = json_string(out);
+    while (!v && o > 0) {
+        out[--o] = 0;
+        v = json_string(out);
+    }
+    return v;
+}
+
+/* The schema of one HubSpot property: values are strings in HubSpot's
+ * CRM v3 records whatever the property's type; the type, label and
+ * description go along. */
+static json_t *prop_schema(const json_t *p)
+{
+    json_t *s = json_pack("{s:s}", "type", "string");
+    json_t *t;
+    if ((t = short_str(p, "label")))
+        json_object_set_new(s, "title", t);
+    const char *d = json_string_value(json_object_get(p, "description"));
+    if (d && *d && (t = md_text(d)))
+        json_object_set_new(s, "description", t);
+    if ((t = short_str(p, "type")))
+        json_object_set_new(s, "x-hubspot-type", t);
+    json_t *mm = json_object_get(p, "modificationMetadata");
+    if (json_is_true(json_object_get(mm, "readOnlyValue")) ||
+        json_is_true(json_object_get(p, "calculated")))
+        json_object_set_new(s, "readOnly", json_true());
+    return s;
+}
+
+/* Record and input schemas of a CRM object, from its properties (NULL:
+ * unknown, any string property). */
+static void crm_schemas(json_t *defs, const char *base, const json_t *props)
+{
+    json_t *all = json_object(), *writable = json_object();
+    size_t i, n = 0;
+    json_t *p;
+    json_array_foreach(props, i, p) {
+        const char *name = json_string_value(json_object_get(p, "name"));
+        if (!name || !name_ok(name, 100) || n++ >= APIDOCS_MAX_PROPS)
+            continue;
+        json_t *s = prop_schema(p);
+        if (!json_object_get(s, "readOnly"))
+            json_object_set(writable, name, s);
+        json_object_set_new(all, name, s);
+    }
+    json_t *rec_props = json_pack("{s:s, s:o}", "type", "object", "properties",
+                                  all);
+    json_t *in_props = json_pack("{s:s, s:o}", "type", "object", "properties",
+                                 writable);
+    if (!props) {
+        json_object_set_new(rec_props, "additionalProperties",
+                            json_pack("{s:s}", "type", "string"));
+        json_object_set_new(in_props, "additionalProperties",
+                            json_pack("{s:s}", "type", "string"));
+    }
+    json_object_set_new(
+        defs, base,
+        json_pack("{s:s, s:{s:{s:s}, s:o, s:{s:s, s:s}, s:{s:s, s:s}, "
+                  "s:{s:s}}}",
+                  "type", "object", "properties", "id", "type", "string",
+                  "properties", rec_props, "createdAt", "type", "string",
+                  "format", "date-time", "updatedAt", "type", "string",
+                  "format", "date-time", "archived", "type", "boolean"));
+    json_object_set_new(
+        defs, tmpcat(base, "Input"),
+        json_pack("{s:s, s:s, s:{s:o}, s:b}", "type", "object", "description",
+                  "HubSpot's {\"properties\": {...}} or the same fields flat",
+                  "properties", "properties", in_props, "additionalProperties",
+                  1));
+}
+
+static const char *vtype(const char *t)
+{
+    if (!t)
+        return "string";
+    if (strcmp(t, "number") == 0)
+        return "number";
+    if (strcmp(t, "boolean") == 0)
+        return "boolean";
+    return "string";
+}
+
+/* A virtual resource: its fields (paths may be dotted: nested objects). */
+static void virtual_schemas(json_t *defs, const char *base, const json_t *tf)
+{
+    json_t *root = json_object(), *f;
+    size_t i;
+    json_array_foreach(json_object_get(tf, "fields"), i, f) {
+        const char *path = json_string_value(json_object_get(f, "path"));
+        if (!path || i >= APIDOCS_MAX_FIELDS || strlen(path) > 200)
+            continue;
+        json_t *at = root;
+        char seg[201];
+        const char *p = path;
+        for (int depth = 0; depth < 16; depth++) {
+            const char *dot = strchr(p, '.');
+            size_t n = dot ? (size_t)(dot - p) : strlen(p);
+            if (n == 0 || n >= sizeof(seg))
+                break;
+            memcpy(seg, p, n);
+            seg[n] = 0;
+            if (!dot) {
+                json_t *s = json_pack("{s:s}", "type",
+                                      vtype(json_string_value(
+                                          json_object_get(f, "type"))));
+                json_t *vp = short_str(f, "vendorPath");
+                if (vp)
+                    json_object_set_new(s, "x-vendorPath", vp);
+                json_object_set_new(at, seg, s);
+                break;
+            }
+            json_t *sub = json_object_get(at, seg);
+            if (!json_is_object(json_object_get(sub, "properties"))) {
+                sub = json_pack("{s:s, s:{}}", "type", "object", "properties");
+                json_object_set_new(at, seg, sub);
+            }
+            at = json_object_get(sub, "properties");
+            p = dot + 1;
+        }
+    }
+    json_t *s = json_pack("{s:s, s:o}", "type", "object", "properties", root);
+    json_object_set_new(defs, tmpcat(base, "Input"), json_deep_copy(s));
+    json_object_set_new(defs, base, s);
+}
+
+/* --- operations ------------------------------------------------------------- */
+
+struct ctx {
+    json_t *doc, *paths, *defs;
+    const char *hub;
+    json_t *op_ids; /* operationIds used */
+};
+
+static json_t *qparam(const char *name, const char *type, const char *desc)
+{
+    return json_pack("{s:s, s:s, s:s, s:b, s:s}", "name", name, "in", "query",
+                     "type", type, "required", 0, "description", desc);
+}
+
+static const char *op_id(struct ctx *c, const char *method, const char *path)
+{
+    char cm[128], buf[192];
+    camel(path, cm, sizeof(cm));
+    snprintf(buf, sizeof(buf), "%s%s", method, cm);
+    for (size_t i = 0; i < sizeof(buf); i++)
+        if (buf[i] >= 'A' && buf[i] <= 'Z' && i < strlen(method))
+            buf[i] = (char)(buf[i] - 'A' + 'a');
+    const char *id = buf;
+    char alt[200];
+    for (int k = 2; json_object_get(c->op_ids, id) && k < 1000; k++) {
+        snprintf(alt, sizeof(alt), "%s%d", buf, k);
+        id = alt;
+    }
+    json_object_set_new(c->op_ids, id, json_true());
+    return tmpcat(id, "");
+}
+
+/* One operation at /hubs/{hub}{path}; schema: a definition name or NULL. */
+static void add_op(struct ctx *c, const char *tag, const char *method,
+                   const char *path, const char *summary, enum xkind kind,
+                   bool where, const char *schema)
+{
+    char full[512], lm[8];
+    snprintf(full, sizeof(full), "/hubs/%s%s", c->hub, path);
+    size_t i = 0;
+    for (; method[i] && i + 1 < sizeof(lm); i++)
+        lm[i] = (char)(method[i] >= 'A' && method[i] <= 'Z'
+                           ? method[i] - 'A' + 'a'
+                           : method[i]);
+    lm[i] = 0;
+    json_t *item = json_object_get(c->paths, full);
+    if (!item) {
+        item = json_object();
+        json_object_set_new(c->paths, full, item);
+    }
+    json_t *params = json_array();
+    /* path parameters, in order */
+    for (const char *p = strchr(path, '{'); p; p = strchr(p + 1, '{')) {
+        const char *e = strchr(p, '}');
+        if (!e)
+            break;
+        json_array_append_new(params,
+                              json_pack("{s:s%, s:s, s:b, s:s}", "name", p + 1,
+                                        (size_t)(e - p - 1), "in", "path",
+                                        "required", 1, "type", "string"));
+    }
+    json_array_append_new(params, ref("parameters", "ElementsAsyncRequest"));
+    json_array_append_new(params,
+                          ref("parameters", "ElementsAsyncCallbackUrl"));
+    json_t *ok_schema = schema ? ref("definitions", schema)
+                               : json_pack("{s:s}", "type", "object");
+    json_t *ok = json_pack("{s:s, s:{s:{s:s, s:s}}}", "description", "OK",
+                           "headers", "Elements-Request-Id", "type", "string",
+                           "description", "The request's id");
+    if (kind == X_LIST || kind == X_PROPS) {
+        if (kind == X_LIST) {
+            json_array_append_new(params, ref("parameters", "pageSize"));
+            json_array_append_new(params, ref("parameters", "page"));
+            json_array_append_new(params, ref("parameters", "nextPage"));
+        }
+        if (where) {
+            json_array_append_new(params, ref("parameters", "where"));
+            json_array_append_new(params, ref("parameters", "orderBy"));
+            json_array_append_new(params, ref("parameters", "fields"));
+        }
+        json_t *h = json_object_get(ok, "headers");
+        json_object_set_new(h, "Elements-Returned-Count",
+                            json_pack("{s:s}", "type", "integer"));
+        json_object_set_new(h, "Elements-Next-Page-Token",
+                            json_pack("{s:s}", "type", "string"));
+        if (kind == X_PROPS) { /* HubSpot's property objects */
+            json_decref(ok_schema);
+            ok_schema = json_pack("{s:s}", "type", "object");
+        }
+        ok_schema = json_pack("{s:s, s:o}", "type", "array", "items",
+                              ok_schema);
+    }
+    if (kind == X_DELETE) {
+        json_decref(ok_schema);
+        ok_schema = NULL;
+    } else {
+        json_object_set_new(ok, "schema", ok_schema);
+    }
+    if (kind == X_CREATE || kind == X_UPDATE) {
+        json_t *body = schema ? ref("definitions", tmpcat(schema, "Input"))
+                              : json_pack("{s:s}", "type", "object");
+        json_array_append_new(params, json_pack("{s:s, s:s, s:b, s:o}", "name",
+                                                "body", "in", "body",
+                                                "required", 1, "schema", body));
+    }
+    json_t *responses = json_pack("{s:o}", "200", ok);
+    static const char *const errs[] = {"400", "401", "403", "404",
+                                       "429", "502", "504"};
+    for (size_t k = 0; k < sizeof(errs) / sizeof(errs[0]); k++)
+        json_object_set_new(responses, errs[k], ref("responses", "Error"));
+    json_object_set_new(item, lm,
+                        json_pack("{s:[s], s:s, s:s, s:o, s:o}", "tags", tag,
+                                  "summary", summary, "operationId",
+                                  op_id(c, lm, path), "parameters", params,
+                                  "responses", responses));
+}
+
+static void add_resource(struct ctx *c, const char *name, unsigned ops,
+                         bool where, const char *schema, const char *summary,
+                         const struct doc_extra *extra)
+{
+    char base[256], one[300];
+    snprintf(base, sizeof(base), "/%s", name);
+    snprintf(one, sizeof(one), "/%s/{id}", name);
+    if (strcmp(name, "ping") == 0)
+        add_op(c, name, "GET", base, summary, X_GET, false, NULL);
+    if (ops & OP_LIST)
+        add_op(c, name, "GET", base, summary, X_LIST, where, schema);
+    if (ops & OP_CREATE)
+        add_op(c, name, "POST", base, summary, X_CREATE, false, schema);
+    if (ops & OP_GET)
+        add_op(c, name, "GET", one, summary, X_GET, false, schema);
+    if (ops & OP_PATCH)
+        add_op(c, name, "PATCH", one, summary, X_UPDATE, false, schema);
+    if (ops & OP_PUT)
+        add_op(c, name, "PUT", one, summary, X_UPDATE, false, schema);
+    if (ops & OP_DELETE)
+        add_op(c, name, "DELETE", one, summary, X_DELETE, false, schema);
+    for (const struct doc_extra *x = extra; x && x->method; x++) {
+        char p[300];
+        snprintf(p, sizeof(p), "/%s%s", name, x->path);
+        const char *sch = schema;
+        if (x->kind == X_PROPS || x->kind == X_PROP ||
+            strstr(x->path, "/events") || strstr(x->path, "/properties") ||
+            strcmp(name, "objects") == 0)
+            sch = NULL;
+        if (strstr(x->path, "/activities"))
+            sch = "Activities";
+        add_op(c, name, x->method, p, x->summary, x->kind, false, sch);
+    }
+}
+
+/* --- the shared parts ------------------------------------------------------- */
+
+static json_t *shared_parameters(void)
+{
+    json_t *p = json_object();
+    json_object_set_new(p, "pageSize",
+                        qparam("pageSize", "integer",
+                               "Records per page (default and maximum 100)"));
+    json_object_set_new(p, "page",
+                        qparam("page", "integer",
+                               "1-based page number (pageSize records each)"));
+    json_object_set_new(
+        p, "nextPage",
+        qparam("nextPage", "string",
+               "The Elements-Next-Page-Token of the previous page"));
+    json_object_set_new(p, "where",
+                        qparam("where", "string",
+                               "CEQL: e.g. email = 'a@example.com' AND "
+                               "createdate > '2024-01-01'"));
+    json_object_set_new(p, "orderBy",
+                        qparam("orderBy", "string", "field [asc|desc]"));
+    json_object_set_new(p, "fields",
+                        qparam("fields", "string",
+                               "Comma-separated fields to return"));
+    json_object_set_new(
+        p, "ElementsAsyncRequest",
+        json_pack("{s:s, s:s, s:s, s:[s,s], s:b, s:s}", "name",
+                  "Elements-Async-Request", "in", "header", "type", "string",
+                  "enum", "true", "false", "required", 0, "description",
+                  "true: answer {eventId, eventStatus} at once and POST the "
+                  "result to Elements-Async-Callback-Url"));
+    json_object_set_new(
+        p, "ElementsAsyncCallbackUrl",
+        json_pack("{s:s, s:s, s:s, s:b, s:s}", "name",
+                  "Elements-Async-Callback-Url", "in", "header", "type",
+                  "string", "required", 0, "description",
+                  "Where the result of an asynchronous call is sent"));
+    return p;
+}
+
+static json_t *info_of(const struct element *el, const char *hub,
+                       const struct apidocs_live *live)
+{
+    const char *title = el ? el->name : hub;
+    json_t *desc = json_object_get(el ? el->object : NULL, "description");
+    char t[256];
+    if (live)
+        snprintf(t, sizeof(t), "%s (instance %lld)", title, live->instance_id);
+    else if (el)
+        snprintf(t, sizeof(t), "%s", title);
+    else
+        snprintf(t, sizeof(t), "The %s hub", hub);
+    json_t *info = json_pack("{s:s, s:s}", "title", t, "version", "2");
+    json_object_set_new(
+        info, "description",
+        json_sprintf("%s\n\nHub calls of elementsd (Cloud Elements API v2). "
+                     "Authorization: `User <secret>, Organization <secret>, "
+                     "Element <token>`. Errors are "
+                     "{requestId, message[, providerMessage]}.",
+                     json_is_string(desc) ? json_string_value(desc) : ""));
+    return info;
+}
+
+json_t *apidocs_build(const struct element *el, const char *hub,
+                      const struct apidocs_live *live)
+{
+    struct ctx c;
+    c.doc = json_object();
+    c.paths = json_object();
+    c.defs = json_object();
+    c.hub = hub;
+    c.op_ids = json_object();
+    json_object_set_new(c.doc, "swagger", json_string("2.0"));
+    json_object_set_new(c.doc, "info", info_of(el, hub, live));
+    json_object_set_new(c.doc, "basePath", json_string("/elements/api-v2"));
+    json_object_set_new(c.doc, "consumes",
+                        json_pack("[s]", "application/json"));
+    json_object_set_new(c.doc, "produces",
+                        json_pack("[s]", "application/json"));
+    json_object_set_new(
+        c.doc, "securityDefinitions",
+        json_pack("{s:{s:s, s:s, s:s, s:s}}", "elements", "type", "apiKey",
+                  "in", "header", "name", "Authorization", "description",
+                  "User <userSecret>, Organization <organizationSecret>, "
+                  "Element <instanceToken>"));
+    json_object_set_new(c.doc, "security", json_pack("[{s:[]}]", "elements"));
+    json_object_set_new(c.doc, "parameters", shared_parameters());
+    json_object_set_new(
+        c.defs, "Error",
+        json_pack("{s:s, s:[s,s], s:{s:{s:s}, s:{s:s}, s:{s:s}}}", "type",
+                  "object", "required", "requestId", "message", "properties",
+                  "requestId", "type", "string", "message", "type", "string",
+                  "providerMessage", "type", "string"));
+    json_object_set_new(c.defs, "Activities",
+                        json_pack("{s:s}", "type", "object"));
+    json_object_set_new(c.doc, "responses",
+                        json_pack("{s:{s:s, s:o}}", "Error", "description",
+                                  "The error envelope", "schema",
+                                  ref("definitions", "Error")));
+
+    /* every resource name the tables answer, in dispatch order, then the
+     * described ones answered by a "*" row */
+    json_t *seen = json_object();
+    const char *names[512];
+    size_t n = 0;
+    names[n++] = "ping";
+    for (size_t t = 0; hub_resource_tables[t]; t++)
+        for (const struct hub_resource *r = hub_resource_tables[t]; r->name;
+             r++)
+            if (n < 400)
+                names[n++] = r->name;
+    for (size_t i = 0; i < N_DESCRIBED && n < 512; i++)
+        names[n++] = described[i].name;
+    for (size_t i = 0; i < n; i++) {
+        const char *name = names[i];
+        if (strcmp(name, "*") == 0 || json_object_get(seen, name))
+            continue;
+        json_object_set_new(seen, name, json_true());
+        const struct doc_res *d = described_of(name);
+        char base[128];
+        camel(name, base, sizeof(base));
+        const json_t *props = NULL;
+        if (d && d->props >= 0 && live)
+            props = live->props[d->props];
+        if (d && (d->props >= 0 || (d->ops & OP_WHERE)) &&
+            strcmp(name, "owners") != 0)
+            crm_schemas(c.defs, base, props);
+        else
+            json_object_set_new(c.defs, base,
+                                json_pack("{s:s}", "type", "object"));
+        if (!json_object_get(c.defs, tmpcat(base, "Input")))
+            json_object_set_new(c.defs, tmpcat(base, "Input"),
+                                json_pack("{s:s}", "type", "object"));
+        add_resource(&c, name, d ? d->ops : OPS_CRUDS,
+                     d ? (d->ops & OP_WHERE) != 0 : false, base,
+                     d ? d->summary : name, d ? d->extra : NULL);
+    }
+    /* the instance's virtual resources */
+    const char *vname;
+    json_t *tf;
+    size_t nv = 0;
+    json_object_foreach((json_t *)(live ? live->virtuals : NULL), vname, tf) {
+        if (nv++ >= APIDOCS_MAX_VIRTUALS || !name_ok(vname, 100) ||
+            json_object_get(seen, vname))
+            continue;
+        json_object_set_new(seen, vname, json_true());
+        char base[128];
+        camel(vname, base, sizeof(base));
+        char vbase[140];
+        snprintf(vbase, sizeof(vbase), "V%s", base);
+        virtual_schemas(c.defs, vbase, tf);
+        char summary[160];
+        snprintf(summary, sizeof(summary), "Virtual resource %s", vname);
+        add_resource(&c, vname, CRM, true, vbase, summary, NULL);
+    }
+    json_decref(seen);
+    json_decref(c.op_ids);
+    json_object_set_new(c.doc, "paths", c.paths);
+    json_object_set_new(c.doc, "definitions", c.defs);
+    return c.doc;
+}
+
+/* --- OpenAPI 3.1 ------------------------------------------------------------ */
+
+/* Rewrite $refs in place: #/definitions/ → #/components/schemas/, ... */
+static void fix_refs(json_t *v, int depth)
+{
+    if (depth > 64)
+        return;
+    if (json_is_array(v)) {
+        size_t i;
+        json_t *e;
+        json_array_foreach(v, i, e)
+            fix_refs(e, depth + 1);
+        return;
+    }
+    if (!json_is_object(v))
+        return;
+    const char *r = json_string_value(json_object_get(v, "$ref"));
+    if (r) {
+        static const struct {
+            const char *from, *to;
+        } m[] = {{"#/definitions/", "#/components/schemas/"},
+                 {"#/parameters/", "#/components/parameters/"},
+                 {"#/responses/", "#/components/responses/"}};
+        for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+            size_t n = strlen(m[i].from);
+            if (strncmp(r, m[i].from, n) == 0) {
+                json_object_set_new(v, "$ref",
+                                    json_sprintf("%s%s", m[i].to, r + n));
+                break;
+            }
+        }
+    }
+    const char *k;
+    json_t *e;
+    json_object_foreach(v, k, e)
+        fix_refs(e, depth + 1);
+}
+
+/* A Swagger 2.0 non-body parameter → OpenAPI 3 (type etc. into schema). */
+static json_t *param3(const json_t *p)
+{
+    if (json_object_get(p, "$ref"))
+        return json_deep_copy(p);
+    json_t *o = json_object(), *schema = json_object();
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)p, k, v) {
+        if (strcmp(k, "type") == 0 || strcmp(k, "enum") == 0 ||
+            strcmp(k, "format") == 0)
+            json_object_set(schema, k, v);
+        else
+            json_object_set(o, k, v);
+    }
+    json_object_set_new(o, "schema", schema);
+    return o;
+}
+
+static json_t *response3(const json_t *r)
+{
+    if (json_object_get(r, "$ref"))
+        return json_deep_copy(r);
+    json_t *o = json_pack("{s:O}", "description",
+                          json_object_get(r, "description"));
+    json_t *s = json_object_get(r, "schema");
+    if (s)
+        json_object_set_new(o, "content",
+                            json_pack("{s:{s:O}}", "application/json", "schema",
+                                      s));
+    json_t *h = json_object_get(r, "headers");
+    if (h) {
+        json_t *hs = json_object();
+        const char *k;
+        json_t *v;
+        json_object_foreach(h, k, v) {
+            json_t *one = json_object(), *sch = json_object();
+            const char *kk;
+            json_t *vv;
+            json_object_foreach(v, kk, vv) {
+                if (strcmp(kk, "description") == 0)
+                    json_object_set(one, kk, vv);
+                else
+                    json_object_set(sch, kk, vv);
+            }
+            json_object_set_new(one, "schema", sch);
+            json_object_set_new(hs, k, one);
+        }
+        json_object_set_new(o, "headers", hs);
+    }
+    return o;
+}
+
+json_t *apidocs_to_openapi31(const json_t *sw0)
+{
+    json_t *sw = json_deep_copy(sw0); /* fix_refs rewrites what it shares */
+    json_t *doc = json_pack("{s:s, s:O, s:[{s:O}]}", "openapi", "3.1.0", "info",
+                            json_object_get(sw, "info"), "servers", "url",
+                            json_object_get(sw, "basePath"));
+    json_t *comp = json_object(), *params = json_object(),
+           *resp = json_object();
+    const char *k;
+    json_t *v;
+    json_object_set(comp, "schemas", json_object_get(sw, "definitions"));
+    json_object_foreach(json_object_get(sw, "parameters"), k, v)
+        json_object_set_new(params, k, param3(v));
+    json_object_foreach(json_object_get(sw, "responses"), k, v)
+        json_object_set_new(resp, k, response3(v));
+    json_object_set_new(comp, "parameters", params);
+    json_object_set_new(comp, "responses", resp);
+    json_object_set(comp, "securitySchemes",
+                    json_object_get(sw, "securityDefinitions"));
+    json_object_set(doc, "security", json_object_get(sw, "security"));
+    json_t *paths = json_object();
+    const char *path;
+    json_t *item;
+    json_object_foreach(json_object_get(sw, "paths"), path, item) {
+        json_t *item3 = json_object();
+        const char *m;
+        json_t *op;
+        json_object_foreach(item, m, op) {
+            json_t *op3 = json_object(), *ps = json_array(), *p;
+            size_t i;
+            json_object_foreach(op, k, v) {
+                if (strcmp(k, "parameters") != 0 && strcmp(k, "responses") != 0)
+                    json_object_set(op3, k, v);
+            }
+            json_array_foreach(json_object_get(op, "parameters"), i, p) {
+                const char *in = json_string_value(json_object_get(p, "in"));
+                if (in && strcmp(in, "body") == 0)
+                    json_object_set_new(
+                        op3, "requestBody",
+                        json_pack("{s:b, s:{s:{s:O}}}", "required", 1,
+                                  "content", "application/json", "schema",
+                                  json_object_get(p, "schema")));
+                else
+                    json_array_append_new(ps, param3(p));
+            }
+            json_object_set_new(op3, "parameters", ps);
+            json_t *rs = json_object();
+            json_object_foreach(json_object_get(op, "responses"), k, v)
+                json_object_set_new(rs, k, response3(v));
+            json_object_set_new(op3, "responses", rs);
+            json_object_set_new(item3, m, op3);
+        }
+        json_object_set_new(paths, path, item3);
+    }
+    json_object_set_new(doc, "paths", paths);
+    json_object_set_new(doc, "components", comp);
+    fix_refs(doc, 0);
+    json_decref(sw);
+    return doc;
+}
