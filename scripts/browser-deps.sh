@@ -31,7 +31,9 @@ if [ "$node_major" -lt 20 ]; then
 fi
 
 cd "$ROOT/tests/browser"
-if [ ! -f node_modules/playwright-core/package.json ]; then
+# again when the lock file changed since the last install (a new package)
+if [ ! -f node_modules/playwright-core/package.json ] ||
+   [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "browser-deps: npm ci in tests/browser"
   # playwright-core downloads no browser by itself; say so anyway
   PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
