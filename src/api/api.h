@@ -39,6 +39,11 @@ const struct element *api_element_or_respond(struct ed_request *req,
                                              struct ed_response *res,
                                              const char *key_or_id);
 
+/* Is the caller an administrator of its organization (req->auth.org_id)?
+ * The one place that decides it (api.c): today every user of an
+ * organization is its admin; roles (issue 15) change this function only. */
+bool api_is_org_admin(const struct ed_request *req);
+
 /* Authentication (api/auth.c): validates the Authorization header and fills
  * req->auth. Returns 0 on success or the HTTP status of the error it set.
  * ED_AUTH_OPTIONAL: no credentials is success (unauthenticated);
@@ -64,6 +69,11 @@ extern const struct ed_route api_vdrs_routes[];
 extern const struct ed_route api_bulk_routes[];
 /* Bulk workflows and /bulkloader (api_bulkloader.c). */
 extern const struct ed_route api_bulkloader_routes[];
+/* The audit log, GET /audit (api_audit.c). */
+extern const struct ed_route api_audit_routes[];
+/* Secret lifecycle: user and organization secrets, instance tokens,
+ * passwords (api_secrets.c). */
+extern const struct ed_route api_secrets_routes[];
 /* HubSpot webhooks in (api_webhooks.c). */
 extern const struct ed_route api_webhooks_routes[];
 /* Console pages and assets, outside the API base path (api_console.c). */
