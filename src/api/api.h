@@ -44,6 +44,20 @@ const struct element *api_element_or_respond(struct ed_request *req,
  * organization is its admin; roles (issue 15) change this function only. */
 bool api_is_org_admin(const struct ed_request *req);
 
+/* The audit log for a write handler that just returned st (api_audit.c):
+ * when the request is not a GET and st is a 2xx, record `action` on
+ * target_type with detail "<METHOD> <route> <path parameters>" (names and
+ * ids, never a body value). Returns st, so a route row can wrap its
+ * handler: `return api_audit_write(req, "vdr.write", "vdr", h(req, res));`.
+ * Handlers that return ED_ASYNC are not wrapped this way. */
+int api_audit_write(struct ed_request *req, const char *action,
+                    const char *target_type, int st);
+
+/* The names in a JSON object body, for an audit detail (arena string,
+ * bounded): "name, tags, configuration[event.poller.enabled, ...]". Only
+ * keys, never values; NULL when body is not an object. */
+const char *api_audit_fields(struct ed_request *req, const json_t *body);
+
 /* Authentication (api/auth.c): validates the Authorization header and fills
  * req->auth. Returns 0 on success or the HTTP status of the error it set.
  * ED_AUTH_OPTIONAL: no credentials is success (unauthenticated);

@@ -16,6 +16,7 @@
 #include "core/strparse.h"
 #include "core/timeutil.h"
 #include "domain/app.h"
+#include "domain/audit.h"
 #include "store/store.h"
 
 #define PAGE_DEFAULT 50
@@ -299,6 +300,69 @@ static int audit_list(struct ed_request *req, struct ed_response *res)
                                    (long long)rows[n - 1].id));
     store_audit_free(rows, n);
     return res_json(res, 200, arr);
+}
+
+/* Append "%s" to buf (size n) at *k, marking a cut with "..." once. */
+static void put(char *buf, size_t n, size_t *k, const char *s)
+{
+    size_t l = strlen(s);
+    if (*k + l + 4 >= n) {
+        if (*k + 4 <= n && (*k < 3 || strcmp(buf + *k - 3, "...") != 0)) {
+            memcpy(buf + *k, "...", 4);
+            *k += 3;
+        }
+        return;
+    }
+    memcpy(buf + *k, s, l + 1);
+    *k += l;
+}
+
+const char *api_audit_fields(struct ed_request *req, const json_t *body)
+{
+    char buf[200];
+    size_t k = 0;
+    const char *key;
+    json_t *v;
+    if (!json_is_object(body))
+        return NULL;
+    buf[0] = 0;
+    json_object_foreach((json_t *)body, key, v) {
+        if (k)
+            put(buf, sizeof(buf), &k, ", ");
+        put(buf, sizeof(buf), &k, key);
+        if (json_is_object(v) && !strcmp(key, "configuration")) {
+            const char *ck;
+            json_t *cv;
+            bool first = true;
+            put(buf, sizeof(buf), &k, "[");
+            json_object_foreach(v, ck, cv) {
+                (void)cv;
+                if (!first)
+                    put(buf, sizeof(buf), &k, ", ");
+                put(buf, sizeof(buf), &k, ck);
+                first = false;
+            }
+            put(buf, sizeof(buf), &k, "]");
+        }
+    }
+    return ed_arena_strdup(req->arena, buf);
+}
+
+int api_audit_write(struct ed_request *req, const char *action,
+                    const char *target_type, int st)
+{
+    char detail[256];
+    size_t k;
+    if (req->method == ED_GET || st < 200 || st > 299)
+        return st;
+    k = (size_t)snprintf(detail, sizeof(detail), "%s %s",
+                         req->method_name ? req->method_name : "?",
+                         req->route ? req->route : "?");
+    for (size_t i = 0; i < req->nparams && k < sizeof(detail); i++)
+        k += (size_t)snprintf(detail + k, sizeof(detail) - k, " %.60s",
+                              req->params[i] ? req->params[i] : "");
+    audit_req(req, 0, action, target_type, 0, detail, st);
+    return st;
 }
 
 const struct ed_route api_audit_routes[] = {
