@@ -35,21 +35,24 @@ static bool parse_id(const char *s, int64_t *out)
 }
 
 /* The user {id} of the caller's organization, or a 404 (also for another
- * organization's user: its existence is not disclosed). */
+ * organization's user: its existence is not disclosed). u->id is the id
+ * asked for either way (0 when it is no id), for the audit entry. */
 static bool user_or_respond(struct ed_request *req, struct ed_response *res,
                             struct store_user *u)
 {
-    int64_t id;
+    int64_t id = 0;
     enum ed_err err;
     if (!parse_id(req_param(req, 0), &id)) {
         res_error(req, res, ED_E_NOT_FOUND, "No user with id '%.40s'",
                   req_param(req, 0));
+        u->id = 0;
         return false;
     }
     err = store_user_get(req->app->store, id, u);
     if (err == ED_OK && u->org_id == req->auth.org_id)
         return true;
     store_user_cleanup(u);
+    u->id = id;
     if (err && err != ED_ERR_NOT_FOUND)
         res_error(req, res, ED_E_INTERNAL, "Cannot read the user");
     else
@@ -75,8 +78,10 @@ static int user_secret_reset(struct ed_request *req, struct ed_response *res)
     uint8_t hash[ED_HASH_BYTES];
     char *secret = NULL;
     int status;
-    if (!user_or_respond(req, res, &u))
-        return res->status;
+    if (!user_or_respond(req, res, &u)) {
+        status = res->status;
+        goto out;
+    }
     if (u.id != req->auth.user_id && !api_is_org_admin(req)) {
         status = res_error(req, res, ED_E_FORBIDDEN,
                            "Only the user or an organization administrator "
@@ -216,8 +221,10 @@ static int password_change(struct ed_request *req, struct ed_response *res)
     struct store_user u = {0};
     const char *old, *pw;
     int status;
-    if (!user_or_respond(req, res, &u))
-        return res->status;
+    if (!user_or_respond(req, res, &u)) {
+        status = res->status;
+        goto out;
+    }
     if (u.id != req->auth.user_id) {
         status = res_error(req, res, ED_E_FORBIDDEN,
                            "A user changes only its own password (an "
@@ -251,8 +258,10 @@ static int password_reset(struct ed_request *req, struct ed_response *res)
     struct store_user u = {0};
     const char *pw;
     int status;
-    if (!user_or_respond(req, res, &u))
-        return res->status;
+    if (!user_or_respond(req, res, &u)) {
+        status = res->status;
+        goto out;
+    }
     if (!api_is_org_admin(req)) {
         status = res_error(req, res, ED_E_FORBIDDEN,
                            "Only an organization administrator sets a "
