@@ -4,6 +4,7 @@
 // served from the binary under /console/.
 
 import { getSecrets, getSession, login, logout, onSessionExpired, request, resumeSession } from './api.js';
+import { renderAudit } from './audit.js';
 import { errorBox, field, fill, h, notice, progress, secretValue, timeEl, working } from './dom.js';
 import { renderCatalogue, renderNewInstance } from './elements.js';
 import { renderDetail, renderEdit, renderList, renderReauth, renderTry } from './instances.js';
@@ -233,7 +234,7 @@ function route(force) {
   const { segments, query } = currentRoute();
   const [section, id, sub] = segments;
   const docsPage = section === 'docs' || (section === 'instances' && sub === 'docs');
-  markNav(docsPage ? 'docs' : (['instances', 'elements', 'objects', 'account'].includes(section) ? section : 'instances'));
+  markNav(docsPage ? 'docs' : (['instances', 'elements', 'objects', 'audit', 'account'].includes(section) ? section : 'instances'));
   let title = 'Instances';
   let view;
   if (!section || section === 'instances' || section === 'callback') {
@@ -255,6 +256,9 @@ function route(force) {
     if (!id) view = () => renderObjects(main, alive);
     else if (id === 'new' && !sub) { title = 'New virtual object'; view = () => renderObject(main, alive, null); }
     else if (!sub) { title = `Virtual object ${id}`; view = () => renderObject(main, alive, id); }
+  } else if (section === 'audit' && !id) {
+    title = 'Audit log';
+    view = () => renderAudit(main, alive, query);
   } else if (section === 'account') {
     title = 'Account';
     view = () => renderAccount(alive);

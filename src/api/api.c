@@ -22,3 +22,9 @@ const struct element *api_element_or_respond(struct ed_request *req,
                   key_or_id);
     return el;
 }
+
+bool api_is_org_admin(const struct ed_request *req)
+{
+    return req->auth.authenticated && req->auth.user_id > 0 &&
+           req->auth.org_id > 0;
+}

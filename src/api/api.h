@@ -39,6 +39,25 @@ const struct element *api_element_or_respond(struct ed_request *req,
                                              struct ed_response *res,
                                              const char *key_or_id);
 
+/* Is the caller an administrator of its organization (req->auth.org_id)?
+ * The one place that decides it (api.c): today every user of an
+ * organization is its admin; roles (issue 15) change this function only. */
+bool api_is_org_admin(const struct ed_request *req);
+
+/* The audit log for a write handler that just returned st (api_audit.c):
+ * when the request is not a GET and st is a 2xx, record `action` on
+ * target_type with detail "<METHOD> <route> <path parameters>" (names and
+ * ids, never a body value). Returns st, so a route row can wrap its
+ * handler: `return api_audit_write(req, "vdr.write", "vdr", h(req, res));`.
+ * Handlers that return ED_ASYNC are not wrapped this way. */
+int api_audit_write(struct ed_request *req, const char *action,
+                    const char *target_type, int st);
+
+/* The names in a JSON object body, for an audit detail (arena string,
+ * bounded): "name, tags, configuration[event.poller.enabled, ...]". Only
+ * keys, never values; NULL when body is not an object. */
+const char *api_audit_fields(struct ed_request *req, const json_t *body);
+
 /* Authentication (api/auth.c): validates the Authorization header and fills
  * req->auth. Returns 0 on success or the HTTP status of the error it set.
  * ED_AUTH_OPTIONAL: no credentials is success (unauthenticated);
@@ -66,6 +85,11 @@ extern const struct ed_route api_bulk_routes[];
 extern const struct ed_route api_bulkloader_routes[];
 /* API documents (api_docs.c). */
 extern const struct ed_route api_docs_routes[];
+/* The audit log, GET /audit (api_audit.c). */
+extern const struct ed_route api_audit_routes[];
+/* Secret lifecycle: user and organization secrets, instance tokens,
+ * passwords (api_secrets.c). */
+extern const struct ed_route api_secrets_routes[];
 /* HubSpot webhooks in (api_webhooks.c). */
 extern const struct ed_route api_webhooks_routes[];
 /* Console pages and assets, outside the API base path (api_console.c). */

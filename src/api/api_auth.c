@@ -8,6 +8,7 @@
 #include "domain/accounts.h"
 #include "api/api.h"
 #include "domain/app.h"
+#include "domain/audit.h"
 #include "core/mem.h"
 #include "core/strparse.h"
 #include "core/timeutil.h"
@@ -158,6 +159,8 @@ static int auth_login(struct ed_request *req, struct ed_response *res)
     if (!found || !ok) {
         throttle_fail(kacct, now);
         throttle_fail(kaddr, now);
+        audit_req(req, found ? u.org_id : 0, "auth.login.failed", "user",
+                  found ? u.id : 0, NULL, 401);
         status = res_error(req, res, ED_E_UNAUTHORIZED,
                            "Invalid username or password");
         goto out;

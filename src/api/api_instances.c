@@ -8,6 +8,7 @@
 
 #include "api/api.h"
 #include "domain/app.h"
+#include "domain/audit.h"
 #include "domain/instances.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -193,6 +194,8 @@ static int create_finish(struct ed_request *req, struct ed_response *res,
             "auth=%s",
             (long long)job->in.row.id, job->in.el->key, job->in.row.auth_type);
     events_instance_changed(job->in.row.id);
+    audit_req(req, 0, "instance.create", "instance", job->in.row.id,
+              job->in.el->key, 200);
     return job_end(job,
                    res_json(res, 200, instance_render(req->app, &job->in)));
 }
@@ -204,6 +207,12 @@ static int modify_finish(struct ed_request *req, struct ed_response *res,
         !instance_change_commit(req->app, &job->in, &job->ch, &job->err))
         return job_end(job, respond_error(req, res, &job->err));
     events_instance_changed(job->in.row.id);
+    audit_req(req, 0,
+              job->op == OP_CFG_PATCH ? "config.update" : "instance.update",
+              "instance", job->in.row.id,
+              job->op == OP_CFG_PATCH ? job->cfg_key
+                                      : api_audit_fields(req, req->body),
+              200);
     if (job->op == OP_CFG_PATCH)
         return job_end(job,
                        res_json(res, 200,
@@ -223,6 +232,7 @@ static int delete_finish(struct ed_request *req, struct ed_response *res,
     ed_info(req->request_id,
             "msg=\"instance deleted\" instance=%lld revoked=%d",
             (long long)in->row.id, job->revoked);
+    audit_req(req, 0, "instance.delete", "instance", in->row.id, NULL, 200);
     return job_end(job, res_json(res, 200,
                                  json_pack("{s:I, s:b, s:b}", "id",
                                            (json_int_t)in->row.id, "deleted", 1,
@@ -484,6 +494,9 @@ static int instance_op(struct ed_request *req, struct ed_response *res,
             return job_end(job, res_error(req, res, ED_E_INTERNAL,
                                           "Cannot update the instance"));
         events_instance_changed(job->in.row.id);
+        audit_req(req, 0,
+                  op == OP_DISABLE ? "instance.disable" : "instance.enable",
+                  "instance", job->in.row.id, NULL, 200);
         return job_end(job,
                        res_json(res, 200, instance_render(req->app, &job->in)));
     default: return job_end(job, res_error(req, res, ED_E_INTERNAL, NULL));

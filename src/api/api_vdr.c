@@ -383,22 +383,39 @@ static int tfs_bulk(struct ed_request *req, struct ed_response *res)
     return res_json(res, 200, out);
 }
 
+/* Writes are audited (issue 15): each row below whose handler writes goes
+ * through AUDITED. */
+#define AUDITED(fn)                                                            \
+    static int fn##_audited(struct ed_request *req, struct ed_response *res)   \
+    {                                                                          \
+        return api_audit_write(req, "vdr.write", "vdr", fn(req, res));         \
+    }
+AUDITED(defs_post)
+AUDITED(defs_delete)
+AUDITED(def_one)
+AUDITED(def_rename)
+AUDITED(tfs_delete)
+AUDITED(tf_one)
+AUDITED(tfs_bulk)
+
 #define J ED_ROUTE_JSON
 #define DEFS(L)                                                                \
     {ED_GET, L "/objects/definitions", defs_list, 0},                          \
-        {ED_POST, L "/objects/definitions", defs_post, J},                     \
-        {ED_DELETE, L "/objects/definitions", defs_delete, J},                 \
-        {ED_GET | ED_DELETE, L "/objects/{name}/definitions", def_one, J},     \
-        {ED_POST | ED_PUT, L "/objects/{name}/definitions", def_one, J},       \
+        {ED_POST, L "/objects/definitions", defs_post_audited, J},             \
+        {ED_DELETE, L "/objects/definitions", defs_delete_audited, J},         \
+        {ED_GET | ED_DELETE, L "/objects/{name}/definitions", def_one_audited, \
+         J},                                                                   \
+        {ED_POST | ED_PUT, L "/objects/{name}/definitions", def_one_audited,   \
+         J},                                                                   \
     {                                                                          \
-        ED_PATCH, L "/objects/{name}", def_rename, J                           \
+        ED_PATCH, L "/objects/{name}", def_rename_audited, J                   \
     }
 #define TFS(L)                                                                 \
     {ED_GET, L "/transformations", tfs_list, 0},                               \
-        {ED_DELETE, L "/transformations", tfs_delete, J},                      \
+        {ED_DELETE, L "/transformations", tfs_delete_audited, J},              \
     {                                                                          \
         ED_GET | ED_POST | ED_PUT | ED_DELETE, L "/transformations/{name}",    \
-            tf_one, J                                                          \
+            tf_one_audited, J                                                  \
     }
 
 const struct ed_route api_vdr_routes[] = {
@@ -414,6 +431,6 @@ const struct ed_route api_vdr_routes[] = {
     TFS("/instances"),
     {ED_GET, "/organizations/objects/{name}/transformations", object_tfs, 0},
     {ED_GET, "/elements/{keyOrId}/transformations", tfs_list, 0},
-    {ED_PUT, "/transformations", tfs_bulk, J},
+    {ED_PUT, "/transformations", tfs_bulk_audited, J},
     {0, NULL, NULL, 0},
 };

@@ -32,4 +32,12 @@ struct audit_entry {
  * is logged and returned (the change itself is not undone). */
 enum ed_err audit_record(struct ed_app *app, const struct audit_entry *e);
 
+/* audit_record for a change made by request req: organization, actor,
+ * address and request id come from it (an unauthenticated request is
+ * recorded under org_id, its actor 0). One line per audited site. */
+struct ed_request;
+void audit_req(const struct ed_request *req, int64_t org_id, const char *action,
+               const char *target_type, int64_t target_id, const char *detail,
+               int outcome);
+
 #endif

@@ -141,11 +141,15 @@ enum ed_err instance_get_shared(struct ed_app *app, const char *token,
     return ED_OK;
 }
 
+/* An instance, a token or a user or organization secret changed, here or
+ * (the change feed) on another node: drop every mapping from a secret to
+ * its owner, so that a replaced value stops working at once. */
 static void instances_changed(void *ud)
 {
     struct ed_app *app = ud;
     ed_ttlcache_invalidate(app->instance_cache);
     ed_ttlcache_invalidate(app->shared_cache);
+    ed_ttlcache_invalidate(app->auth_cache);
 }
 
 void caches_init(struct ed_app *app)

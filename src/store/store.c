@@ -942,3 +942,62 @@ void store_metric_count_row(struct store_metric_counts *out, bool outbox,
              status);
     out->bulk[out->nbulk++].n = n;
 }
+
+/* --- secret lifecycle and the audit log (issue 15) ------------------------ */
+
+/* A secret or token replaced: announced as an instance change, so every
+ * node drops the caches that could still accept the old value. */
+enum ed_err store_user_set_secret(struct store *s, int64_t user_id,
+                                  const struct store_blob *secret_ct,
+                                  const uint8_t hash[STORE_HASH_BYTES])
+{
+    return changed(s, s->ops->user_set_secret(s, user_id, secret_ct, hash));
+}
+
+enum ed_err store_user_set_password(struct store *s, int64_t user_id,
+                                    const char *password_hash)
+{
+    return changed(s, s->ops->user_set_password(s, user_id, password_hash));
+}
+
+enum ed_err store_org_set_secret(struct store *s, int64_t org_id,
+                                 const struct store_blob *secret_ct,
+                                 const uint8_t hash[STORE_HASH_BYTES])
+{
+    return changed(s, s->ops->org_set_secret(s, org_id, secret_ct, hash));
+}
+
+enum ed_err store_instance_set_token(struct store *s, int64_t org_id,
+                                     int64_t id,
+                                     const struct store_blob *token_ct,
+                                     const uint8_t hash[STORE_HASH_BYTES])
+{
+    return changed(s,
+                   s->ops->instance_set_token(s, org_id, id, token_ct, hash));
+}
+
+void store_audit_free(struct store_audit *list, size_t n)
+{
+    for (size_t i = 0; list && i < n; i++) {
+        free(list[i].actor_ip);
+        free(list[i].action);
+        free(list[i].target_type);
+        free(list[i].detail);
+        free(list[i].request_id);
+    }
+    free(list);
+}
+
+enum ed_err store_audit_add(struct store *s, struct store_audit *a)
+{
+    return s->ops->audit_add(s, a);
+}
+
+enum ed_err store_audit_list(struct store *s, int64_t org_id,
+                             const struct store_audit_filter *f,
+                             int64_t before_id, size_t max,
+                             struct store_audit **out, size_t *n)
+{
+    static const struct store_audit_filter any = {NULL, NULL, -1, -1, 0, 0};
+    return s->ops->audit_list(s, org_id, f ? f : &any, before_id, max, out, n);
+}

@@ -689,4 +689,59 @@ struct store_metric_counts {
 enum ed_err store_metric_counts(struct store *s,
                                 struct store_metric_counts *out);
 
+/* --- secret lifecycle and the audit log (issue 15) ---------------------------
+ *
+ * A secret change is announced like an instance change (the instance hook
+ * here at once, NOTIFY to the other nodes after its commit): every cache
+ * that maps a secret or token to its owner is dropped on every node, so
+ * the old value stops working at once. Replacing a user's secret or
+ * password also ends every session of that user, in the same
+ * transaction. ED_ERR_NOT_FOUND when there is no such row. */
+enum ed_err store_user_set_secret(struct store *s, int64_t user_id,
+                                  const struct store_blob *secret_ct,
+                                  const uint8_t hash[STORE_HASH_BYTES]);
+enum ed_err store_user_set_password(struct store *s, int64_t user_id,
+                                    const char *password_hash);
+enum ed_err store_org_set_secret(struct store *s, int64_t org_id,
+                                 const struct store_blob *secret_ct,
+                                 const uint8_t hash[STORE_HASH_BYTES]);
+/* Replace instance id's token (of org_id; 0: any organization). */
+enum ed_err store_instance_set_token(struct store *s, int64_t org_id,
+                                     int64_t id,
+                                     const struct store_blob *token_ct,
+                                     const uint8_t hash[STORE_HASH_BYTES]);
+
+struct store_audit {
+    int64_t id;
+    int64_t org_id;
+    int64_t at; /* epoch ms */
+    int64_t actor_id;
+    char *actor_ip;
+    char *action;
+    char *target_type;
+    int64_t target_id;
+    char *detail;
+    char *request_id;
+    int64_t outcome;
+};
+void store_audit_free(struct store_audit *list, size_t n);
+/* Append one entry (the strings are copied; NULL allowed except action);
+ * sets a->id. Durable on return. */
+enum ed_err store_audit_add(struct store *s, struct store_audit *a);
+/* Filters of store_audit_list: NULL / -1 / 0 (since, until) = any. */
+struct store_audit_filter {
+    const char *action;
+    const char *target_type;
+    int64_t actor_id;
+    int64_t target_id;
+    int64_t since; /* at >= since (ms) */
+    int64_t until; /* at < until (ms) */
+};
+/* The entries of org_id, newest first, id < before_id (0: from the newest),
+ * at most max. */
+enum ed_err store_audit_list(struct store *s, int64_t org_id,
+                             const struct store_audit_filter *f,
+                             int64_t before_id, size_t max,
+                             struct store_audit **out, size_t *n);
+
 #endif

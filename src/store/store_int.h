@@ -215,6 +215,23 @@ struct store_ops {
                                 size_t *n);
     enum ed_err (*metric_counts)(struct store *s,
                                  struct store_metric_counts *out);
+    /* secret lifecycle and the audit log (issue 15) */
+    enum ed_err (*user_set_secret)(struct store *s, int64_t user_id,
+                                   const struct store_blob *ct,
+                                   const uint8_t *hash);
+    enum ed_err (*user_set_password)(struct store *s, int64_t user_id,
+                                     const char *password_hash);
+    enum ed_err (*org_set_secret)(struct store *s, int64_t org_id,
+                                  const struct store_blob *ct,
+                                  const uint8_t *hash);
+    enum ed_err (*instance_set_token)(struct store *s, int64_t org_id,
+                                      int64_t id, const struct store_blob *ct,
+                                      const uint8_t *hash);
+    enum ed_err (*audit_add)(struct store *s, struct store_audit *a);
+    enum ed_err (*audit_list)(struct store *s, int64_t org_id,
+                              const struct store_audit_filter *f,
+                              int64_t before_id, size_t max,
+                              struct store_audit **out, size_t *n);
 };
 
 struct store {

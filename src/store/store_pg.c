@@ -3055,6 +3055,177 @@ static enum ed_err pg_bulk_wf_runs(struct store *base, int64_t org_id,
     return err;
 }
 
+/* --- secret lifecycle and the audit log (issue 15) ------------------------ */
+
+/* One UPDATE by id (parameters p, $1 the id), plus, with drop_sessions,
+ * the user's sessions, in one transaction. ED_ERR_NOT_FOUND when the
+ * UPDATE changed nothing. */
+static enum ed_err secret_update(struct store *base, const char *sql,
+                                 const struct pg_params *p, int64_t id,
+                                 bool drop_sessions)
+{
+    struct pg_tx tx;
+    PGresult *res = NULL;
+    struct pg_params q = {0};
+    enum ed_err err = tx_begin((struct store_pg *)base, &tx);
+    if (err)
+        return err;
+    res = pg_run(tx.c, sql, p, false, &err);
+    if (err)
+        goto rollback;
+    if (!pg_changed(res)) {
+        err = ED_ERR_NOT_FOUND;
+        goto rollback;
+    }
+    PQclear(res);
+    res = NULL;
+    if (drop_sessions) {
+        p_i64(&q, id);
+        res = pg_run(tx.c, "DELETE FROM sessions WHERE user_id=$1", &q, false,
+                     &err);
+        if (err)
+            goto rollback;
+    }
+    PQclear(res);
+    return tx_commit(&tx);
+rollback:
+    PQclear(res);
+    tx_rollback(&tx);
+    return err;
+}
+
+static enum ed_err pg_user_set_secret(struct store *base, int64_t user_id,
+                                      const struct store_blob *ct,
+                                      const uint8_t *hash)
+{
+    struct pg_params p = {0};
+    p_i64(&p, user_id);
+    p_hash(&p, hash);
+    p_blob(&p, ct->data, ct->len);
+    return secret_update(base,
+                         "UPDATE users SET secret_hash=$2, secret_ct=$3 "
+                         "WHERE id=$1",
+                         &p, user_id, true);
+}
+
+static enum ed_err pg_user_set_password(struct store *base, int64_t user_id,
+                                        const char *password_hash)
+{
+    struct pg_params p = {0};
+    p_i64(&p, user_id);
+    p_text(&p, password_hash);
+    return secret_update(base, "UPDATE users SET password_hash=$2 WHERE id=$1",
+                         &p, user_id, true);
+}
+
+static enum ed_err pg_org_set_secret(struct store *base, int64_t org_id,
+                                     const struct store_blob *ct,
+                                     const uint8_t *hash)
+{
+    struct pg_params p = {0};
+    p_i64(&p, org_id);
+    p_hash(&p, hash);
+    p_blob(&p, ct->data, ct->len);
+    return secret_update(base,
+                         "UPDATE orgs SET secret_hash=$2, secret_ct=$3 "
+                         "WHERE id=$1",
+                         &p, org_id, false);
+}
+
+static enum ed_err pg_instance_set_token(struct store *base, int64_t org_id,
+                                         int64_t id,
+                                         const struct store_blob *ct,
+                                         const uint8_t *hash)
+{
+    struct pg_params p = {0};
+    p_i64(&p, id);
+    p_hash(&p, hash);
+    p_blob(&p, ct->data, ct->len);
+    p_i64(&p, org_id);
+    return secret_update(base,
+                         "UPDATE instances SET token_hash=$2, token_ct=$3 "
+                         "WHERE id=$1 AND ($4=0 OR org_id=$4)",
+                         &p, id, false);
+}
+
+static enum ed_err pg_audit_add(struct store *base, struct store_audit *a)
+{
+    struct pg_params p = {0};
+    PGresult *res;
+    p_i64(&p, a->org_id);
+    p_i64(&p, a->at);
+    p_i64(&p, a->actor_id);
+    p_text(&p, a->actor_ip);
+    p_text(&p, a->action);
+    p_text(&p, a->target_type);
+    p_i64(&p, a->target_id);
+    p_text(&p, a->detail);
+    p_text(&p, a->request_id);
+    p_i64(&p, a->outcome);
+    enum ed_err err = pg_query(
+        (struct store_pg *)base,
+        "INSERT INTO audit_log(org_id, at, actor_id, actor_ip, action, "
+        "target_type, target_id, detail, request_id, outcome) "
+        "VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) RETURNING id",
+        &p, false, &res);
+    if (!err)
+        a->id = col_i64(res, 0, 0);
+    PQclear(res);
+    return err;
+}
+
+static enum ed_err pg_audit_list(struct store *base, int64_t org_id,
+                                 const struct store_audit_filter *f,
+                                 int64_t before_id, size_t max,
+                                 struct store_audit **out, size_t *n)
+{
+    struct pg_params p = {0};
+    PGresult *res;
+    *out = NULL;
+    *n = 0;
+    p_i64(&p, org_id);
+    p_text(&p, f->action);
+    p_text(&p, f->target_type);
+    p_i64(&p, f->actor_id);
+    p_i64(&p, f->target_id);
+    p_i64(&p, f->since);
+    p_i64(&p, f->until);
+    p_i64(&p, before_id);
+    p_i64(&p, (int64_t)max);
+    enum ed_err err = pg_query(
+        (struct store_pg *)base,
+        "SELECT id, org_id, at, actor_id, actor_ip, action, target_type, "
+        "target_id, detail, request_id, outcome FROM audit_log WHERE "
+        "org_id=$1 AND ($2::text IS NULL OR action=$2) AND ($3::text IS NULL "
+        "OR target_type=$3) AND ($4<0 OR actor_id=$4) AND ($5<0 OR "
+        "target_id=$5) AND ($6=0 OR at>=$6) AND ($7=0 OR at<$7) AND ($8=0 OR "
+        "id<$8) ORDER BY id DESC LIMIT $9",
+        &p, true, &res);
+    if (err)
+        return err;
+    size_t k = (size_t)PQntuples(res);
+    struct store_audit *list = ed_calloc(k ? k : 1, sizeof(*list));
+    for (size_t r = 0; r < k; r++) {
+        struct store_audit *a = &list[r];
+        int row = (int)r;
+        a->id = col_i64(res, row, 0);
+        a->org_id = col_i64(res, row, 1);
+        a->at = col_i64(res, row, 2);
+        a->actor_id = col_i64(res, row, 3);
+        a->actor_ip = col_text(res, row, 4);
+        a->action = col_text(res, row, 5);
+        a->target_type = col_text(res, row, 6);
+        a->target_id = col_i64(res, row, 7);
+        a->detail = col_text(res, row, 8);
+        a->request_id = col_text(res, row, 9);
+        a->outcome = col_i64(res, row, 10);
+    }
+    PQclear(res);
+    *out = list;
+    *n = k;
+    return ED_OK;
+}
+
 const struct store_ops store_pg_ops = {
     .name = "postgresql",
     .url_prefix = "postgres",
@@ -3136,4 +3307,10 @@ const struct store_ops store_pg_ops = {
     .bulk_wf_advance = pg_bulk_wf_advance,
     .bulk_wf_runs = pg_bulk_wf_runs,
     .metric_counts = pg_metric_counts,
+    .user_set_secret = pg_user_set_secret,
+    .user_set_password = pg_user_set_password,
+    .org_set_secret = pg_org_set_secret,
+    .instance_set_token = pg_instance_set_token,
+    .audit_add = pg_audit_add,
+    .audit_list = pg_audit_list,
 };

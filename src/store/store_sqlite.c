@@ -2829,6 +2829,191 @@ static enum ed_err sqlite_bulk_wf_runs(struct store *base, int64_t org_id,
     return err;
 }
 
+/* --- secret lifecycle and the audit log (issue 15) ------------------------ */
+
+/* One UPDATE of a secret (blob ct + hash) by id, plus, with drop_sessions,
+ * the owner's sessions, in one transaction. */
+static enum ed_err secret_update(struct store *base, const char *sql,
+                                 int64_t id, int64_t org_id,
+                                 const struct store_blob *ct,
+                                 const uint8_t *hash, const char *text,
+                                 bool drop_sessions)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    enum ed_err err = exec_sql(c->db, "BEGIN IMMEDIATE");
+    if (err)
+        goto out;
+    if ((err = prepare(c->db, sql, &st)))
+        goto rollback;
+    sqlite3_bind_int64(st, 1, id);
+    if (text) {
+        sqlite3_bind_text(st, 2, text, -1, SQLITE_TRANSIENT);
+    } else {
+        sqlite3_bind_blob(st, 2, hash, STORE_HASH_BYTES, SQLITE_TRANSIENT);
+        sqlite3_bind_blob(st, 3, ct->data, (int)ct->len, SQLITE_TRANSIENT);
+        if (sqlite3_bind_parameter_count(st) >= 4)
+            sqlite3_bind_int64(st, 4, org_id);
+    }
+    if ((err = rc_err(sqlite3_step(st))))
+        goto rollback;
+    if (sqlite3_changes(c->db) == 0) {
+        err = ED_ERR_NOT_FOUND;
+        goto rollback;
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if (drop_sessions) {
+        if ((err = prepare(c->db, "DELETE FROM sessions WHERE user_id=?", &st)))
+            goto rollback;
+        sqlite3_bind_int64(st, 1, id);
+        if ((err = rc_err(sqlite3_step(st))))
+            goto rollback;
+    }
+    if (!(err = exec_sql(c->db, "COMMIT")))
+        goto out;
+rollback:
+    exec_sql(c->db, "ROLLBACK");
+out:
+    sqlite3_finalize(st);
+    conn_release(c);
+    return err;
+}
+
+static enum ed_err sqlite_user_set_secret(struct store *base, int64_t user_id,
+                                          const struct store_blob *ct,
+                                          const uint8_t *hash)
+{
+    return secret_update(base,
+                         "UPDATE users SET secret_hash=?2, secret_ct=?3 "
+                         "WHERE id=?1",
+                         user_id, 0, ct, hash, NULL, true);
+}
+
+static enum ed_err sqlite_user_set_password(struct store *base, int64_t user_id,
+                                            const char *password_hash)
+{
+    return secret_update(base, "UPDATE users SET password_hash=?2 WHERE id=?1",
+                         user_id, 0, NULL, NULL, password_hash, true);
+}
+
+static enum ed_err sqlite_org_set_secret(struct store *base, int64_t org_id,
+                                         const struct store_blob *ct,
+                                         const uint8_t *hash)
+{
+    return secret_update(base,
+                         "UPDATE orgs SET secret_hash=?2, secret_ct=?3 "
+                         "WHERE id=?1",
+                         org_id, 0, ct, hash, NULL, false);
+}
+
+static enum ed_err sqlite_instance_set_token(struct store *base, int64_t org_id,
+                                             int64_t id,
+                                             const struct store_blob *ct,
+                                             const uint8_t *hash)
+{
+    return secret_update(base,
+                         "UPDATE instances SET token_hash=?2, token_ct=?3 "
+                         "WHERE id=?1 AND (?4=0 OR org_id=?4)",
+                         id, org_id, ct, hash, NULL, false);
+}
+
+static enum ed_err sqlite_audit_add(struct store *base, struct store_audit *a)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    enum ed_err err = prepare(
+        c->db,
+        "INSERT INTO audit_log(org_id, at, actor_id, actor_ip, action, "
+        "target_type, target_id, detail, request_id, outcome) "
+        "VALUES(?,?,?,?,?,?,?,?,?,?)",
+        &st);
+    if (!err) {
+        sqlite3_bind_int64(st, 1, a->org_id);
+        sqlite3_bind_int64(st, 2, a->at);
+        sqlite3_bind_int64(st, 3, a->actor_id);
+        bind_text_or_null(st, 4, a->actor_ip);
+        sqlite3_bind_text(st, 5, a->action, -1, SQLITE_TRANSIENT);
+        bind_text_or_null(st, 6, a->target_type);
+        sqlite3_bind_int64(st, 7, a->target_id);
+        bind_text_or_null(st, 8, a->detail);
+        bind_text_or_null(st, 9, a->request_id);
+        sqlite3_bind_int64(st, 10, a->outcome);
+        err = rc_err(sqlite3_step(st));
+        if (!err)
+            a->id = sqlite3_last_insert_rowid(c->db);
+    }
+    sqlite3_finalize(st);
+    conn_release(c);
+    return err;
+}
+
+static enum ed_err sqlite_audit_list(struct store *base, int64_t org_id,
+                                     const struct store_audit_filter *f,
+                                     int64_t before_id, size_t max,
+                                     struct store_audit **out, size_t *n)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    struct store_audit *list = NULL;
+    size_t k = 0, cap = 0;
+    int rc;
+    *out = NULL;
+    *n = 0;
+    enum ed_err err = prepare(
+        c->db,
+        "SELECT id, org_id, at, actor_id, actor_ip, action, target_type, "
+        "target_id, detail, request_id, outcome FROM audit_log WHERE "
+        "org_id=?1 AND (?2 IS NULL OR action=?2) AND (?3 IS NULL OR "
+        "target_type=?3) AND (?4<0 OR actor_id=?4) AND (?5<0 OR "
+        "target_id=?5) AND (?6=0 OR at>=?6) AND (?7=0 OR at<?7) AND "
+        "(?8=0 OR id<?8) ORDER BY id DESC LIMIT ?9",
+        &st);
+    if (err)
+        goto out;
+    sqlite3_bind_int64(st, 1, org_id);
+    bind_text_or_null(st, 2, f->action);
+    bind_text_or_null(st, 3, f->target_type);
+    sqlite3_bind_int64(st, 4, f->actor_id);
+    sqlite3_bind_int64(st, 5, f->target_id);
+    sqlite3_bind_int64(st, 6, f->since);
+    sqlite3_bind_int64(st, 7, f->until);
+    sqlite3_bind_int64(st, 8, before_id);
+    sqlite3_bind_int64(st, 9, (int64_t)max);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (k == cap) {
+            cap = cap ? cap * 2 : 16;
+            list = ed_realloc(list, cap * sizeof(*list));
+        }
+        struct store_audit *a = &list[k++];
+        a->id = sqlite3_column_int64(st, 0);
+        a->org_id = sqlite3_column_int64(st, 1);
+        a->at = sqlite3_column_int64(st, 2);
+        a->actor_id = sqlite3_column_int64(st, 3);
+        a->actor_ip = col_text(st, 4);
+        a->action = col_text(st, 5);
+        a->target_type = col_text(st, 6);
+        a->target_id = sqlite3_column_int64(st, 7);
+        a->detail = col_text(st, 8);
+        a->request_id = col_text(st, 9);
+        a->outcome = sqlite3_column_int64(st, 10);
+    }
+    if (rc != SQLITE_DONE) {
+        store_audit_free(list, k);
+        err = rc_err(rc) ? rc_err(rc) : ED_ERR_DB;
+        goto out;
+    }
+    *out = list;
+    *n = k;
+out:
+    sqlite3_finalize(st);
+    conn_release(c);
+    return err;
+}
+
 const struct store_ops store_sqlite_ops = {
     .name = "sqlite",
     .url_prefix = "sqlite:",
@@ -2901,4 +3086,10 @@ const struct store_ops store_sqlite_ops = {
     .bulk_wf_advance = sqlite_bulk_wf_advance,
     .bulk_wf_runs = sqlite_bulk_wf_runs,
     .metric_counts = sqlite_metric_counts,
+    .user_set_secret = sqlite_user_set_secret,
+    .user_set_password = sqlite_user_set_password,
+    .org_set_secret = sqlite_org_set_secret,
+    .instance_set_token = sqlite_instance_set_token,
+    .audit_add = sqlite_audit_add,
+    .audit_list = sqlite_audit_list,
 };

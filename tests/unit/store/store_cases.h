@@ -1119,6 +1119,155 @@ static void test_bulk_workflows(void)
     store_close(s);
 }
 
+/* Issue 15: replacing secrets, a password and a token (the old lookup
+ * hash stops finding its owner, sessions end, the instance hook runs) and
+ * the audit log (append, filters, paging newest first, organizations
+ * kept apart). */
+static int secrets_hook_calls;
+static void secrets_hook(void *ud)
+{
+    (void)ud;
+    secrets_hook_calls++;
+}
+
+static void test_secrets_and_audit(void)
+{
+    struct store *s = NULL;
+    struct store_user u = {0}, got = {0};
+    struct store_org o = {0};
+    struct store_instance in, gi;
+    struct store_blob nb;
+    uint8_t nh[32], oh[32], ih[32], ih2[32], sh[32], sh2[32], old_ih[32];
+    int64_t uid = 0;
+    struct store_audit *rows = NULL;
+    size_t n = 0;
+    hash_of(nh, 151);
+    hash_of(oh, 152);
+    hash_of(ih, 153);
+    hash_of(ih2, 154);
+    hash_of(sh, 155);
+    hash_of(sh2, 156);
+    hash_of(old_ih, 157);
+    CHECK_EQ_INT(store_open(url, &s), ED_OK);
+    store_set_instance_hook(s, secrets_hook, NULL);
+    CHECK_EQ_INT(store_user_find_by_email(s, "ada@example.com", &u), ED_OK);
+
+    /* user secret: the new hash finds the user, the old one (2) not;
+     * its sessions end, other users' stay */
+    CHECK_EQ_INT(store_session_put(s, sh, u.id, 2000000000), ED_OK);
+    blob_of(&nb, "user-ct-2");
+    int calls = secrets_hook_calls;
+    CHECK_EQ_INT(store_user_set_secret(s, u.id, &nb, nh), ED_OK);
+    CHECK(secrets_hook_calls > calls);
+    CHECK_EQ_INT(store_user_find_by_secret(s, nh, &got), ED_OK);
+    CHECK_EQ_INT(got.id, u.id);
+    CHECK(got.secret_ct.len == 9 &&
+          memcmp(got.secret_ct.data, "user-ct-2", 9) == 0);
+    store_user_cleanup(&got);
+    uint8_t uh_old[32];
+    hash_of(uh_old, 2);
+    CHECK_EQ_INT(store_user_find_by_secret(s, uh_old, &got), ED_ERR_NOT_FOUND);
+    CHECK_EQ_INT(store_session_find(s, sh, 0, &uid), ED_ERR_NOT_FOUND);
+    CHECK_EQ_INT(store_user_set_secret(s, 987654, &nb, nh), ED_ERR_NOT_FOUND);
+    free(nb.data);
+
+    /* password: replaced, sessions end */
+    CHECK_EQ_INT(store_session_put(s, sh2, u.id, 2000000000), ED_OK);
+    CHECK_EQ_INT(store_user_set_password(s, u.id, "$argon2id$new"), ED_OK);
+    CHECK_EQ_INT(store_user_get(s, u.id, &got), ED_OK);
+    CHECK_EQ_STR(got.password_hash, "$argon2id$new");
+    store_user_cleanup(&got);
+    CHECK_EQ_INT(store_session_find(s, sh2, 0, &uid), ED_ERR_NOT_FOUND);
+    CHECK_EQ_INT(store_user_set_password(s, 987654, "x"), ED_ERR_NOT_FOUND);
+
+    /* organization secret */
+    blob_of(&nb, "org-ct-2");
+    CHECK_EQ_INT(store_org_set_secret(s, u.org_id, &nb, oh), ED_OK);
+    CHECK_EQ_INT(store_org_find_by_secret(s, oh, &o), ED_OK);
+    CHECK_EQ_INT(o.id, u.org_id);
+    store_org_cleanup(&o);
+    uint8_t org_old[32];
+    hash_of(org_old, 1);
+    CHECK_EQ_INT(store_org_find_by_secret(s, org_old, &o), ED_ERR_NOT_FOUND);
+    CHECK_EQ_INT(store_org_set_secret(s, 987654, &nb, oh), ED_ERR_NOT_FOUND);
+    free(nb.data);
+
+    /* instance token: by organization only */
+    make_instance(&in, u.org_id, u.id, "hubspotcrm", "tok");
+    CHECK_EQ_INT(store_instance_create(s, &in, old_ih), ED_OK);
+    blob_of(&nb, "token-ct-2");
+    CHECK_EQ_INT(store_instance_set_token(s, u.org_id + 1000, in.id, &nb, ih),
+                 ED_ERR_NOT_FOUND);
+    CHECK_EQ_INT(store_instance_set_token(s, u.org_id, in.id, &nb, ih), ED_OK);
+    memset(&gi, 0, sizeof(gi));
+    CHECK_EQ_INT(store_instance_find_by_token(s, ih, &gi), ED_OK);
+    CHECK_EQ_INT(gi.id, in.id);
+    CHECK(gi.token_ct.len == 10 &&
+          memcmp(gi.token_ct.data, "token-ct-2", 10) == 0);
+    store_instance_cleanup(&gi);
+    CHECK_EQ_INT(store_instance_find_by_token(s, old_ih, &gi),
+                 ED_ERR_NOT_FOUND);
+    free(nb.data);
+    CHECK_EQ_INT(store_instance_delete(s, u.org_id, in.id), ED_OK);
+    store_instance_cleanup(&in);
+
+    /* the audit log */
+    for (int i = 0; i < 5; i++) {
+        struct store_audit a = {.org_id = u.org_id,
+                                .at = 1000 + i,
+                                .actor_id = i % 2 ? u.id : 0,
+                                .actor_ip = i % 2 ? "10.0.0.1" : NULL,
+                                .action = i < 3 ? "instance.update"
+                                                : "user.secret.reset",
+                                .target_type = i < 3 ? "instance" : "user",
+                                .target_id = 40 + i,
+                                .detail = i == 0 ? "<b>name</b>" : NULL,
+                                .request_id = "req",
+                                .outcome = 200};
+        CHECK_EQ_INT(store_audit_add(s, &a), ED_OK);
+        CHECK(a.id > 0);
+    }
+    struct store_audit other = {.org_id = u.org_id + 1000,
+                                .at = 5,
+                                .action = "instance.update"};
+    CHECK_EQ_INT(store_audit_add(s, &other), ED_OK);
+    CHECK_EQ_INT(store_audit_list(s, u.org_id, NULL, 0, 10, &rows, &n), ED_OK);
+    CHECK_EQ_INT(n, 5);
+    CHECK_EQ_STR(rows[0].action, "user.secret.reset");
+    CHECK_EQ_INT(rows[0].target_id, 44);
+    CHECK_EQ_INT(rows[4].target_id, 40);
+    CHECK_EQ_STR(rows[4].detail, "<b>name</b>");
+    CHECK(rows[4].actor_ip == NULL);
+    CHECK_EQ_STR(rows[3].actor_ip, "10.0.0.1");
+    CHECK_EQ_INT(rows[3].outcome, 200);
+    int64_t second = rows[1].id;
+    store_audit_free(rows, n);
+    /* paging: two, then from below the second */
+    CHECK_EQ_INT(store_audit_list(s, u.org_id, NULL, second, 10, &rows, &n),
+                 ED_OK);
+    CHECK_EQ_INT(n, 3);
+    CHECK_EQ_INT(rows[0].target_id, 42);
+    store_audit_free(rows, n);
+    struct store_audit_filter f = {"instance.update", NULL, -1, -1, 0, 0};
+    CHECK_EQ_INT(store_audit_list(s, u.org_id, &f, 0, 10, &rows, &n), ED_OK);
+    CHECK_EQ_INT(n, 3);
+    store_audit_free(rows, n);
+    struct store_audit_filter f2 = {NULL, "user", u.id, 43, 0, 0};
+    CHECK_EQ_INT(store_audit_list(s, u.org_id, &f2, 0, 10, &rows, &n), ED_OK);
+    CHECK_EQ_INT(n, 1);
+    CHECK_EQ_INT(rows[0].target_id, 43);
+    store_audit_free(rows, n);
+    struct store_audit_filter f3 = {NULL, NULL, -1, -1, 1001, 1003};
+    CHECK_EQ_INT(store_audit_list(s, u.org_id, &f3, 0, 10, &rows, &n), ED_OK);
+    CHECK_EQ_INT(n, 2);
+    CHECK_EQ_INT(rows[0].at, 1002);
+    CHECK_EQ_INT(rows[1].at, 1001);
+    store_audit_free(rows, n);
+    store_set_instance_hook(s, NULL, NULL);
+    store_user_cleanup(&u);
+    store_close(s);
+}
+
 static void store_cases_run(void)
 {
     RUN(test_org_user);
@@ -1129,6 +1278,7 @@ static void store_cases_run(void)
     RUN(test_vdr_docs);
     RUN(test_bulk_jobs);
     RUN(test_bulk_workflows);
+    RUN(test_secrets_and_audit);
 }
 
 #endif
