@@ -4,3 +4,4 @@
 ed_unit_test(test_bulk_csv ${CMAKE_CURRENT_LIST_DIR}/bulk/test_bulk_csv.c)
 ed_unit_test(test_bulk_records ${CMAKE_CURRENT_LIST_DIR}/bulk/test_bulk_records.c)
 ed_unit_test(test_bulk_multipart ${CMAKE_CURRENT_LIST_DIR}/bulk/test_bulk_multipart.c)
+ed_unit_test(test_bulk_multipart_stream ${CMAKE_CURRENT_LIST_DIR}/bulk/test_bulk_multipart_stream.c)
