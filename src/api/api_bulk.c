@@ -11,6 +11,7 @@
 
 #include "api/api.h"
 #include "bulk/bulk.h"
+#include "bulk/files.h"
 #include "bulk/multipart.h"
 #include "bulk/records.h"
 #include "core/buf.h"
@@ -139,14 +140,14 @@ static int bulk_query(struct ed_request *req, struct ed_response *res)
 /* --- uploads --------------------------------------------------------------- */
 
 /* metaData (a JSON object) into the job's options; false with why. */
-static bool upload_options(const struct mp_part *meta, json_t *opts, char *why,
+static bool upload_options(const struct ed_buf *meta, json_t *opts, char *why,
                            size_t whylen)
 {
     if (!meta)
         return true;
     json_error_t jerr;
-    json_t *m = json_loadb(meta->data, meta->len, JSON_REJECT_DUPLICATES,
-                           &jerr);
+    json_t *m = json_loadb(meta->data ? meta->data : "", meta->len,
+                           JSON_REJECT_DUPLICATES, &jerr);
     bool ok = false;
     if (!json_is_object(m)) {
         snprintf(why, whylen, "metaData must be a JSON object%s%s",
@@ -199,27 +200,155 @@ out:
     return ok;
 }
 
-/* POST /bulk/{objectName}: a multipart body with the file (and metaData);
- * the file is stored encrypted and an UPLOAD job made. */
-static int bulk_upload(struct ed_request *req, struct ed_response *res)
+/* The body of POST /bulk/{objectName} is streamed (api.h route sink): the
+ * multipart body goes through the push parser as it arrives; the first
+ * 'file' part is sealed chunk by chunk into
+ * <data-dir>/bulk/upload-<org>-<instance>-<hex>.part, the first 'metaData'
+ * part (at most 64 KiB) is kept in memory, other parts are skipped. At the
+ * end the file is fsync'd once, renamed .bin and the UPLOAD job made; any
+ * failure, or a client that goes away mid-body, removes the file (free). */
+#define META_MAX 65536
+
+enum up_part { UP_SKIP, UP_FILE, UP_META };
+
+struct upload {
+    struct ed_app *app;
+    int64_t inst;
+    struct mp_stream *mp;
+    struct bulk_writer *w;
+    enum up_part cur;
+    bool have_file, have_meta, kept;
+    struct ed_buf meta;
+    int fail;       /* a callback's error: ED_E_* + message in why */
+    char part[96];  /* the file being written */
+    char final[96]; /* its name once complete */
+    char why[300];
+};
+
+static int up_begin(void *ud, const struct mp_part *p)
+{
+    struct upload *u = ud;
+    u->cur = UP_SKIP;
+    if (strcmp(p->name, "file") == 0 && !u->have_file) {
+        if (bulk_writer_open(u->app, u->part, &u->w) != ED_OK) {
+            u->fail = ED_E_INTERNAL;
+            return 1;
+        }
+        u->have_file = true;
+        u->cur = UP_FILE;
+    } else if (strcmp(p->name, "metaData") == 0 && !u->have_meta) {
+        u->have_meta = true;
+        u->cur = UP_META;
+    }
+    return 0;
+}
+
+static int up_data(void *ud, const char *d, size_t n)
+{
+    struct upload *u = ud;
+    if (u->cur == UP_FILE && bulk_writer_write(u->w, d, n) != ED_OK) {
+        u->fail = ED_E_INTERNAL;
+        return 1;
+    }
+    if (u->cur == UP_META && ed_buf_append(&u->meta, d, n) != ED_OK) {
+        u->fail = ED_E_BAD_REQUEST;
+        snprintf(u->why, sizeof(u->why), "metaData is over %d bytes", META_MAX);
+        return 1;
+    }
+    return 0;
+}
+
+static int up_end(void *ud)
+{
+    struct upload *u = ud;
+    u->cur = UP_SKIP;
+    return 0;
+}
+
+static const struct mp_stream_cb up_cb = {up_begin, up_data, up_end};
+
+/* A parser result (-1 parse error, -2 a callback's) into the answer. */
+static int up_refuse(struct ed_request *req, struct ed_response *res,
+                     struct upload *u, int rc)
+{
+    if (rc == -2 && u->fail == ED_E_INTERNAL)
+        return res_error(req, res, ED_E_INTERNAL, NULL);
+    return res_error(req, res, ED_E_BAD_REQUEST, "%s", u->why);
+}
+
+static int up_open(struct ed_request *req, struct ed_response *res,
+                   void **state)
 {
     int64_t inst = 0;
     if (!token_instance(req, res, &inst))
         return res->status;
-    const char *obj = req_param(req, req->nparams - 1);
-    struct mp_part *parts = NULL;
-    size_t np = 0;
-    char why[300];
+    struct upload *u = ed_calloc(1, sizeof(*u));
+    u->app = req->app;
+    u->inst = inst;
+    ed_buf_init(&u->meta, META_MAX);
+    char *hex = crypto_random_hex(12);
+    snprintf(u->part, sizeof(u->part), "upload-%lld-%lld-%s.part",
+             (long long)req->auth.org_id, (long long)inst, hex);
+    snprintf(u->final, sizeof(u->final), "upload-%lld-%lld-%s.bin",
+             (long long)req->auth.org_id, (long long)inst, hex);
+    free(hex);
     const char *ct = req_header(req, "Content-Type");
-    if (multipart_parse(req->arena, ct ? ct : "", req->body_raw, req->body_len,
-                        &parts, &np, why, sizeof(why)) != 0)
-        return res_error(req, res, ED_E_BAD_REQUEST, "%s", why);
-    const struct mp_part *file = multipart_find(parts, np, "file");
-    if (!file)
+    u->mp = multipart_stream_new(req->arena, ct ? ct : "", &up_cb, u, u->why,
+                                 sizeof(u->why));
+    *state = u;
+    if (!u->mp)
+        return res_error(req, res, ED_E_BAD_REQUEST, "%s", u->why);
+    return 0;
+}
+
+static int up_write(struct ed_request *req, struct ed_response *res,
+                    void *state, const char *data, size_t n)
+{
+    struct upload *u = state;
+    int rc = multipart_stream_feed(u->mp, data, n, u->why, sizeof(u->why));
+    return rc ? up_refuse(req, res, u, rc) : 0;
+}
+
+static int up_close(struct ed_request *req, struct ed_response *res,
+                    void *state)
+{
+    struct upload *u = state;
+    int rc = multipart_stream_finish(u->mp, u->why, sizeof(u->why));
+    return rc ? up_refuse(req, res, u, rc) : 0;
+}
+
+static void up_free(struct ed_app *app, void *state)
+{
+    struct upload *u = state;
+    if (!u)
+        return;
+    bulk_writer_free(u->w);
+    if (!u->kept) {
+        bulk_file_delete(app, u->part);
+        bulk_file_delete(app, u->final);
+    }
+    multipart_stream_free(u->mp);
+    ed_buf_cleanup(&u->meta);
+    free(u);
+}
+
+static const struct ed_body_sink upload_sink = {up_open, up_write, up_close,
+                                                up_free};
+
+/* POST /bulk/{objectName}: the streamed multipart body is in (upload_sink):
+ * check metaData, make the file durable and the UPLOAD job. */
+static int bulk_upload(struct ed_request *req, struct ed_response *res)
+{
+    struct upload *u = req->body_state;
+    const char *obj = req_param(req, req->nparams - 1);
+    char why[300];
+    if (!u)
+        return res_error(req, res, ED_E_INTERNAL, NULL);
+    if (!u->have_file)
         return res_error(req, res, ED_E_BAD_REQUEST,
                          "The multipart body has no 'file' part");
     json_t *opts = json_object();
-    if (!upload_options(multipart_find(parts, np, "metaData"), opts, why,
+    if (!upload_options(u->have_meta ? &u->meta : NULL, opts, why,
                         sizeof(why))) {
         json_decref(opts);
         return res_error(req, res, ED_E_BAD_REQUEST, "%s", why);
@@ -227,34 +356,28 @@ static int bulk_upload(struct ed_request *req, struct ed_response *res)
     const char *cb = req_header(req, "Elements-Async-Callback-Url");
     if (cb && *cb && strlen(cb) < 2048)
         json_object_set_new(opts, "callbackUrl", json_string(cb));
-    char *hex = crypto_random_hex(12);
-    char name[64];
-    snprintf(name, sizeof(name), "upload-%s.bin", hex);
-    free(hex);
     int64_t len = 0;
-    if (bulk_file_append(req->app, name, file->data, file->len, &len) !=
-        ED_OK) {
-        bulk_file_delete(req->app, name);
+    if (bulk_writer_finish(u->w, &len) != ED_OK ||
+        bulk_file_rename(req->app, u->part, u->final) != ED_OK) {
         json_decref(opts);
         return res_error(req, res, ED_E_INTERNAL, NULL);
     }
     struct store_bulk_job job = {0};
     job.org_id = req->auth.org_id;
-    job.instance_id = inst;
+    job.instance_id = u->inst;
     job.direction = ed_strdup("UPLOAD");
     job.object_name = ed_strdup(obj);
     job.query = ed_strdup("");
     job.options = json_dumps(opts, JSON_COMPACT);
     job.created_at = ed_now_ms();
-    job.file_name = ed_strdup(name);
+    job.file_name = ed_strdup(u->final);
     json_decref(opts);
     enum ed_err err = store_bulk_create(req->app->store, &job);
     int64_t id = job.id;
     store_bulk_job_cleanup(&job);
-    if (err) {
-        bulk_file_delete(req->app, name);
+    if (err)
         return res_error(req, res, ED_E_INTERNAL, NULL);
-    }
+    u->kept = true;
     bulk_kick();
     return res_json(res, 200,
                     json_pack("{s:I,s:s}", "id", (json_int_t)id, "status",
@@ -788,8 +911,10 @@ static int bulk_jobs(struct ed_request *req, struct ed_response *res)
 const struct ed_route api_bulk_routes[] = {
     {ED_POST, "/hubs/{hub}/bulk/query", bulk_query, EL},
     {ED_POST, "/bulk/query", bulk_query, EL},
-    {ED_POST, "/hubs/{hub}/bulk/{objectName}", bulk_upload, ED_ROUTE_ELEMENT},
-    {ED_POST, "/bulk/{objectName}", bulk_upload, ED_ROUTE_ELEMENT},
+    {ED_POST, "/hubs/{hub}/bulk/{objectName}", bulk_upload, ED_ROUTE_ELEMENT,
+     &upload_sink},
+    {ED_POST, "/bulk/{objectName}", bulk_upload, ED_ROUTE_ELEMENT,
+     &upload_sink},
     {ED_GET, "/hubs/{hub}/bulk/jobs", bulk_jobs, EL},
     {ED_GET, "/bulk/jobs", bulk_jobs, EL},
     {ED_GET, "/hubs/{hub}/bulk/{id}/status", bulk_status, EL},
