@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "bulk/bulk.h"
+#include "bulk/files.h"
 #include "bulk/records.h"
 #include "core/buf.h"
 #include "core/log.h"
@@ -817,6 +818,7 @@ static void sweep(void)
         store_bulk_job_cleanup(&row);
     }
     closedir(d);
+    bulk_sweep_orphan_uploads(app); /* uploads with no job (files.h) */
 }
 
 static void tick(void *ud)
