@@ -7,3 +7,6 @@ ed_py_test(integration.bulk_download
 ed_py_test(integration.bulk_upload
            ${CMAKE_CURRENT_LIST_DIR}/test_bulk_upload.py
            LABELS integration TIMEOUT 600)
+ed_py_test(integration.bulk_stream
+           ${CMAKE_CURRENT_LIST_DIR}/test_bulk_stream.py
+           LABELS integration TIMEOUT 600)

@@ -75,3 +75,4 @@ ed_pg_py_test(vdr_v2 ${CMAKE_CURRENT_SOURCE_DIR}/test_vdr_v2.py TIMEOUT 180)
 # Bulk downloads (issue 13) on PostgreSQL.
 ed_pg_py_test(bulk_download ${CMAKE_CURRENT_SOURCE_DIR}/test_bulk_download.py TIMEOUT 600)
 ed_pg_py_test(bulk_upload ${CMAKE_CURRENT_SOURCE_DIR}/test_bulk_upload.py TIMEOUT 600)
+ed_pg_py_test(bulk_stream ${CMAKE_CURRENT_SOURCE_DIR}/test_bulk_stream.py TIMEOUT 600)
