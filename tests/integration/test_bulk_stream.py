@@ -298,5 +298,76 @@ class BulkStream(unittest.TestCase):
         self.assertEqual(len(r.body.split(b"\n")) - 1, 2000)
 
 
+class BulkStreamProgress(unittest.TestCase):
+    """--read-timeout 1: a streamed upload that keeps sending is not cut by
+    the whole-request limit; one that stops sending is dropped."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.hub = hubutil.Hub(ed_flags=("--read-timeout", "1"))
+        try:
+            cls.tok = cls.hub.instance(name="progress")["token"]
+        except Exception:
+            cls.hub.stop()
+            raise
+        cls.bulkdir = os.path.join(cls.hub.tmp, "data", "bulk")
+
+    @classmethod
+    def tearDownClass(cls):
+        rc, src, log = cls.hub.stop()
+        assert rc == 0, "elementsd exited %s:\n%s" % (rc, log)
+        assert src == 0, "hubspot-sim exited %s" % src
+
+    def open_upload(self, length):
+        port = int(self.hub.base.split(":")[2].split("/")[0])
+        s = socket.create_connection(("127.0.0.1", port))
+        s.sendall(("POST %s/hubs/crm/bulk/contacts HTTP/1.1\r\nHost: x\r\n"
+                   "Authorization: %s, Element %s\r\nContent-Type: "
+                   "multipart/form-data; boundary=%s\r\n"
+                   "Content-Length: %d\r\n\r\n" % (
+                       h.API_BASE, self.hub.platform, self.tok, B,
+                       length)).encode())
+        return s
+
+    def read_all(self, s):
+        s.settimeout(60)
+        out = b""
+        while True:
+            d = s.recv(65536)
+            if not d:
+                return out
+            out += d
+            if b"\r\n\r\n" in out and out.endswith(b"}"):
+                return out
+
+    def test_slow_but_steady_upload_is_not_cut(self):
+        body = multipart(b"email\r\n" + b"".join(
+            b"slow%04d@stream.test\r\n" % i for i in range(100)))
+        s = self.open_upload(len(body))
+        pieces = 8
+        step = len(body) // pieces + 1
+        for i in range(0, len(body), step):
+            s.sendall(body[i:i + step])
+            time.sleep(0.4)  # 8 x 0.4 s: well over the 1 s whole-request limit
+        got = self.read_all(s)
+        s.close()
+        self.assertIn(b" 200 ", got.split(b"\r\n")[0], got)
+        self.assertIn(b'"status":"CREATED"', got)
+
+    def test_stalled_upload_is_dropped(self):
+        body = multipart(b"email\r\n" + b"stall@stream.test\r\n" * 1000)
+        s = self.open_upload(len(body))
+        s.sendall(body[:len(body) // 2])
+        s.settimeout(60)
+        self.assertEqual(s.recv(4096), b"")  # shut down by the sweep
+        s.close()
+        end = time.time() + 30
+        while time.time() < end and [
+                f for f in os.listdir(self.bulkdir) if f.startswith("upload-")]:
+            time.sleep(0.05)
+        self.assertEqual([f for f in os.listdir(self.bulkdir)
+                          if f.startswith("upload-")], [])
+
+
 if __name__ == "__main__":
     unittest.main()
