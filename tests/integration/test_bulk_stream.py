@@ -298,6 +298,72 @@ class BulkStream(unittest.TestCase):
         self.assertEqual(len(r.body.split(b"\n")) - 1, 2000)
 
 
+class BulkOrphanSweep(unittest.TestCase):
+    """The retention sweep (at start, then every 10 minutes) deletes upload
+    files an hour old that no job names: a .part (an upload cut short by a
+    crash) and a .bin without a job; it keeps a fresh .part and the .bin of
+    a job that still needs it."""
+
+    def test_sweep(self):
+        hub = hubutil.Hub(ed_flags=("--bulk-lease-ms", "1500"))
+        try:
+            inst = hub.instance(name="orphans")
+            tok, org, iid = inst["token"], hub.acct["organizationId"], inst["id"]
+            # a job whose first batch hangs at HubSpot, then the node stops
+            h.request(hub.sim.base, "POST", "/__sim/faults", body={
+                "path_prefix": "/crm/v3/objects/contacts/batch", "status": 0,
+                "count": 1, "delay_ms": 3000})
+            r = h.request(hub.base, "POST", "/hubs/crm/bulk/contacts",
+                          raw_body=multipart(b"email,lastname\r\n"
+                                             b"kept@stream.test,Kept\r\n"),
+                          headers={"Authorization": "%s, Element %s" % (
+                              hub.platform, tok), "Content-Type":
+                              "multipart/form-data; boundary=" + B})
+            self.assertEqual(r.status, 200, r)
+            job = r.json()["id"]
+            bulkdir = os.path.join(hub.tmp, "data", "bulk")
+            hub.ed.stop()
+            live = [f for f in os.listdir(bulkdir) if f.startswith("upload-")]
+            self.assertEqual(len(live), 1, live)
+            self.assertTrue(live[0].startswith("upload-%d-%d-" % (org, iid)))
+            old = time.time() - 2 * 3600
+            names = {"upload-%d-%d-aaaa.part" % (org, iid): False,
+                     "upload-%d-%d-bbbb.bin" % (org, iid): False,
+                     "upload-%d-%d-cccc.part" % (org, iid): True,
+                     "upload-%d-999999-dddd.bin" % org: False,
+                     "upload-notours.bin": True}
+            for n in names:
+                with open(os.path.join(bulkdir, n), "wb") as f:
+                    f.write(b"x")
+                if n != "upload-%d-%d-cccc.part" % (org, iid):
+                    os.utime(os.path.join(bulkdir, n), (old, old))
+            os.utime(os.path.join(bulkdir, live[0]), (old, old))
+            names[live[0]] = True
+            h.request(hub.sim.base, "DELETE", "/__sim/faults")
+            hub.ed = h.start_elementsd(
+                os.path.join(hub.tmp, "data"), "--hubspot-app-url",
+                hub.sim.base, "--hubspot-api-url", hub.sim.base, "--throttle",
+                "0", "--search-throttle", "0", "--bulk-lease-ms", "1500")
+            hub.base = hub.ed.base + h.API_BASE
+            # the job resumes from its file and completes
+            end = time.time() + 60
+            while time.time() < end:
+                st = hub.call(tok, "GET", "/bulk/%d/status" % job).json()
+                if st["status"] not in ("CREATED", "RUNNING"):
+                    break
+                time.sleep(0.1)
+            self.assertEqual(st["status"], "COMPLETED", st)
+            self.assertEqual(st["recordsCount"], 1)
+            left = set(os.listdir(bulkdir))
+            for n, keep in names.items():
+                if n == live[0]:
+                    continue  # the job deleted it once done
+                self.assertEqual(n in left, keep, n)
+        finally:
+            rc, src, log = hub.stop()
+        self.assertEqual(rc, 0, log)
+
+
 class BulkStreamProgress(unittest.TestCase):
     """--read-timeout 1: a streamed upload that keeps sending is not cut by
     the whole-request limit; one that stops sending is dropped."""
