@@ -305,27 +305,36 @@ class BulkOrphanSweep(unittest.TestCase):
     a job that still needs it."""
 
     def test_sweep(self):
-        hub = hubutil.Hub(ed_flags=("--bulk-lease-ms", "1500"))
+        flags = ("--bulk-lease-ms", "1500", "--bulk-jobs", "1")
+        hub = hubutil.Hub(ed_flags=flags)
         try:
             inst = hub.instance(name="orphans")
             tok, org, iid = inst["token"], hub.acct["organizationId"], inst["id"]
-            # a job whose first batch hangs at HubSpot, then the node stops
+            bulkdir = os.path.join(hub.tmp, "data", "bulk")
+            hd = {"Authorization": "%s, Element %s" % (hub.platform, tok),
+                  "Content-Type": "multipart/form-data; boundary=" + B}
+
+            def up(email):
+                r = h.request(hub.base, "POST", "/hubs/crm/bulk/contacts",
+                              raw_body=multipart(b"email,lastname\r\n" +
+                                                 email + b",Kept\r\n"),
+                              headers=hd)
+                self.assertEqual(r.status, 200, r)
+                return r.json()["id"]
+            # job 1 holds the only slot (its batch hangs at HubSpot), so
+            # job 2 waits as CREATED with its file; then the node stops
             h.request(hub.sim.base, "POST", "/__sim/faults", body={
                 "path_prefix": "/crm/v3/objects/contacts/batch", "status": 0,
-                "count": 1, "delay_ms": 3000})
-            r = h.request(hub.base, "POST", "/hubs/crm/bulk/contacts",
-                          raw_body=multipart(b"email,lastname\r\n"
-                                             b"kept@stream.test,Kept\r\n"),
-                          headers={"Authorization": "%s, Element %s" % (
-                              hub.platform, tok), "Content-Type":
-                              "multipart/form-data; boundary=" + B})
-            self.assertEqual(r.status, 200, r)
-            job = r.json()["id"]
-            bulkdir = os.path.join(hub.tmp, "data", "bulk")
-            hub.ed.stop()
-            live = [f for f in os.listdir(bulkdir) if f.startswith("upload-")]
+                "count": 1, "delay_ms": 5000})
+            up(b"first@stream.test")
+            before = set(os.listdir(bulkdir))
+            job = up(b"kept@stream.test")
+            live = sorted(set(os.listdir(bulkdir)) - before)
             self.assertEqual(len(live), 1, live)
             self.assertTrue(live[0].startswith("upload-%d-%d-" % (org, iid)))
+            self.assertEqual(hub.call(tok, "GET", "/bulk/%d/status" % job)
+                             .json()["status"], "CREATED")
+            hub.ed.stop()
             old = time.time() - 2 * 3600
             names = {"upload-%d-%d-aaaa.part" % (org, iid): False,
                      "upload-%d-%d-bbbb.bin" % (org, iid): False,
@@ -338,26 +347,23 @@ class BulkOrphanSweep(unittest.TestCase):
                 if n != "upload-%d-%d-cccc.part" % (org, iid):
                     os.utime(os.path.join(bulkdir, n), (old, old))
             os.utime(os.path.join(bulkdir, live[0]), (old, old))
-            names[live[0]] = True
             h.request(hub.sim.base, "DELETE", "/__sim/faults")
             hub.ed = h.start_elementsd(
                 os.path.join(hub.tmp, "data"), "--hubspot-app-url",
                 hub.sim.base, "--hubspot-api-url", hub.sim.base, "--throttle",
-                "0", "--search-throttle", "0", "--bulk-lease-ms", "1500")
+                "0", "--search-throttle", "0", *flags)
             hub.base = hub.ed.base + h.API_BASE
-            # the job resumes from its file and completes
+            # job 2 starts after the sweep and reads its file: it was kept
             end = time.time() + 60
             while time.time() < end:
                 st = hub.call(tok, "GET", "/bulk/%d/status" % job).json()
                 if st["status"] not in ("CREATED", "RUNNING"):
                     break
                 time.sleep(0.1)
-            self.assertEqual(st["status"], "COMPLETED", st)
+            self.assertEqual(st["status"], "COMPLETED", json.dumps(st))
             self.assertEqual(st["recordsCount"], 1)
             left = set(os.listdir(bulkdir))
             for n, keep in names.items():
-                if n == live[0]:
-                    continue  # the job deleted it once done
                 self.assertEqual(n in left, keep, n)
         finally:
             rc, src, log = hub.stop()
