@@ -165,8 +165,9 @@ def csv_rows(n, tag):
         yield "".join(buf).encode()
 
 
-def upload(st, n, tag, timeout=7200):
-    """Stream an n-row CSV upload; returns (status, upload s, total s)."""
+def upload(st, n, tag, timeout=7200, wait=True):
+    """Stream an n-row CSV upload; returns (status, upload s, total s).
+    wait=False: cancel the job once the body is in (ingestion only)."""
     import http.client
     bnd = "benchBoundary42"
 
@@ -190,6 +191,9 @@ def upload(st, n, tag, timeout=7200):
     import json
     job = json.loads(raw)["id"]
     t_up = time.time() - t0
+    if not wait:
+        s = st.hub("PUT", "/bulk/%s/cancel" % job).json()
+        return s, t_up, t_up
     st.samples = []
     while time.time() - t0 < timeout:
         s = st.hub("GET", "/bulk/%s/status" % job).json()
@@ -201,6 +205,8 @@ def upload(st, n, tag, timeout=7200):
 
 
 def cmd_upload(a):
+    if a.ingest_only:
+        return cmd_ingest(a)
     st = BulkStack(0, 110, 110)
     try:
         s, t_up, secs = upload(st, a.n, "ceil")
@@ -240,6 +246,34 @@ def cmd_upload(a):
             st.stop()
 
 
+def cmd_ingest(a):
+    """The body only: n rows streamed in, elementsd's RSS sampled while it
+    parses and seals them; the job is cancelled once made."""
+    for n in (10000, 100000, a.big):
+        st = BulkStack(0, 0, 0)
+        try:
+            pid = st.ed_pid()
+            rss0 = b.rss_kb(pid)
+            peak = [rss0]
+            stop = threading.Event()
+
+            def watch():
+                while not stop.is_set():
+                    peak.append(b.rss_kb(pid))
+                    time.sleep(0.1)
+            th = threading.Thread(target=watch)
+            th.start()
+            s, t_up, _ = upload(st, n, "ingest", wait=False)
+            stop.set()
+            th.join()
+            print("%d rows ingested (body %.1f MB): %.2f s, %.0f rows/s, "
+                  "elementsd RSS %d -> peak %d KiB (job then %s)"
+                  % (n, (n * 38) / 1e6, t_up, n / t_up, rss0, max(peak),
+                     s.get("status")))
+        finally:
+            st.stop()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -252,6 +286,8 @@ def main():
     u = sub.add_parser("upload")
     u.add_argument("--n", type=int, default=33000)
     u.add_argument("--big", type=int, default=1000000)
+    u.add_argument("--ingest-only", action="store_true",
+                   help="measure the streamed body only (10k, 100k, --big)")
     a = ap.parse_args()
     {"ceiling": cmd_ceiling, "fast": cmd_fast, "upload": cmd_upload}[a.cmd](a)
 
