@@ -11,6 +11,12 @@
   bulk.py fast      limits off: records/s and elementsd CPU per 1,000
                     records, and elementsd's RSS, for 10,000 and for
                     --big (default 1,000,000) records.
+  bulk.py upload    uploads (POST /bulk/contacts, a CSV streamed in
+                    chunks): at HubSpot's limit (sim 110 requests / 10 s,
+                    --throttle 110, batches of 100) rows/s against the
+                    ceiling of 1,100/s; then limits off, 10,000, 100,000
+                    and --big (default 1,000,000) rows: rows/s and
+                    elementsd's peak RSS during the upload and the job.
 
 Figures are ratios within one run: these machines are shared and noisy.
 """
@@ -146,6 +152,128 @@ def cmd_fast(a):
             st.stop()
 
 
+def csv_rows(n, tag):
+    """A CSV upload of n contacts, produced piece by piece."""
+    yield b"email,firstname,lastname\r\n"
+    buf = []
+    for i in range(n):
+        buf.append("%s%07d@upload.bench,F%07d,%s\r\n" % (tag, i, i, tag))
+        if len(buf) == 2000:
+            yield "".join(buf).encode()
+            buf = []
+    if buf:
+        yield "".join(buf).encode()
+
+
+def upload(st, n, tag, timeout=7200, wait=True):
+    """Stream an n-row CSV upload; returns (status, upload s, total s).
+    wait=False: cancel the job once the body is in (ingestion only)."""
+    import http.client
+    bnd = "benchBoundary42"
+
+    def body():
+        yield ("--%s\r\nContent-Disposition: form-data; name=\"metaData\"\r\n"
+               "\r\n{\"format\":\"csv\"}\r\n--%s\r\nContent-Disposition: "
+               "form-data; name=\"file\"; filename=\"c.csv\"\r\n\r\n"
+               % (bnd, bnd)).encode()
+        yield from csv_rows(n, tag)
+        yield ("\r\n--%s--\r\n" % bnd).encode()
+    c = http.client.HTTPConnection("127.0.0.1", st.ed.port, timeout=600)
+    t0 = time.time()
+    c.request("POST", "/elements/api-v2/hubs/crm/bulk/contacts", body=body(),
+              headers={"Authorization": st.auth, "Content-Type":
+                       "multipart/form-data; boundary=" + bnd},
+              encode_chunked=True)
+    r = c.getresponse()
+    raw = r.read()
+    c.close()
+    assert r.status == 200, (r.status, raw)
+    import json
+    job = json.loads(raw)["id"]
+    t_up = time.time() - t0
+    if not wait:
+        s = st.hub("PUT", "/bulk/%s/cancel" % job).json()
+        return s, t_up, t_up
+    st.samples = []
+    while time.time() - t0 < timeout:
+        s = st.hub("GET", "/bulk/%s/status" % job).json()
+        st.samples.append((time.time() - t0, s.get("recordsCount", 0)))
+        if s["status"] in ("COMPLETED", "ERROR", "ABORTED", "CANCELLED"):
+            return s, t_up, time.time() - t0
+        time.sleep(0.2)
+    raise SystemExit("upload did not finish")
+
+
+def cmd_upload(a):
+    if a.ingest_only:
+        return cmd_ingest(a)
+    st = BulkStack(0, 110, 110)
+    try:
+        s, t_up, secs = upload(st, a.n, "ceil")
+        n = s["recordsCount"]
+        batches = (n + 99) // 100
+        ideal = 10.0 * ((batches - 1) // 110)
+        print("upload of %d rows (%d batches) at 110 req/10 s: %s, %.1f s, "
+              "%.0f rows/s (steady %.0f rows/s); the ceiling's best time "
+              "%.1f s: %.1f %% of the ceiling"
+              % (n, batches, s["status"], secs, n / secs, steady_rate(st),
+                 ideal, 100.0 * ideal / secs))
+    finally:
+        st.stop()
+    for n in (10000, 100000, a.big):
+        st = BulkStack(0, 0, 0)
+        try:
+            pid = st.ed_pid()
+            rss0 = b.rss_kb(pid)
+            peak = [rss0]
+            stop = threading.Event()
+
+            def watch():
+                while not stop.is_set():
+                    peak.append(b.rss_kb(pid))
+                    time.sleep(0.5)
+            th = threading.Thread(target=watch)
+            th.start()
+            s, t_up, secs = upload(st, n, "fast")
+            stop.set()
+            th.join()
+            print("%d rows (limits off): %s, body in %.1f s, done in %.1f s, "
+                  "%.0f rows/s, failed %d, elementsd RSS %d -> peak %d KiB"
+                  % (s["recordsCount"], s["status"], t_up, secs,
+                     s["recordsCount"] / secs, s.get("recordsFailedCount", 0),
+                     rss0, max(peak)))
+        finally:
+            st.stop()
+
+
+def cmd_ingest(a):
+    """The body only: n rows streamed in, elementsd's RSS sampled while it
+    parses and seals them; the job is cancelled once made."""
+    for n in (10000, 100000, a.big):
+        st = BulkStack(0, 0, 0)
+        try:
+            pid = st.ed_pid()
+            rss0 = b.rss_kb(pid)
+            peak = [rss0]
+            stop = threading.Event()
+
+            def watch():
+                while not stop.is_set():
+                    peak.append(b.rss_kb(pid))
+                    time.sleep(0.1)
+            th = threading.Thread(target=watch)
+            th.start()
+            s, t_up, _ = upload(st, n, "ingest", wait=False)
+            stop.set()
+            th.join()
+            print("%d rows ingested (body %.1f MB): %.2f s, %.0f rows/s, "
+                  "elementsd RSS %d -> peak %d KiB (job then %s)"
+                  % (n, (n * 38) / 1e6, t_up, n / t_up, rss0, max(peak),
+                     s.get("status")))
+        finally:
+            st.stop()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -155,8 +283,13 @@ def main():
     c.add_argument("--app-secs", type=int, default=20)
     f = sub.add_parser("fast")
     f.add_argument("--big", type=int, default=1000000)
+    u = sub.add_parser("upload")
+    u.add_argument("--n", type=int, default=33000)
+    u.add_argument("--big", type=int, default=1000000)
+    u.add_argument("--ingest-only", action="store_true",
+                   help="measure the streamed body only (10k, 100k, --big)")
     a = ap.parse_args()
-    {"ceiling": cmd_ceiling, "fast": cmd_fast}[a.cmd](a)
+    {"ceiling": cmd_ceiling, "fast": cmd_fast, "upload": cmd_upload}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -32,6 +32,9 @@ struct ed_route {
     const char *pattern; /* "/elements/{keyOrId}/oauth/url", below the base */
     ed_handler handler;
     unsigned flags;
+    /* a streamed request body (core/request.h), or NULL: the body is then
+     * capped by --bulk-max-file instead of --max-body */
+    const struct ed_body_sink *sink;
 };
 
 /* Look up an element by the {keyOrId} parameter or answer 404. */

@@ -11,6 +11,7 @@
 
 #include "api/api.h"
 #include "bulk/bulk.h"
+#include "bulk/files.h"
 #include "bulk/multipart.h"
 #include "bulk/records.h"
 #include "core/buf.h"
@@ -149,14 +150,14 @@ static int bulk_query(struct ed_request *req, struct ed_response *res)
 /* --- uploads --------------------------------------------------------------- */
 
 /* metaData (a JSON object) into the job's options; false with why. */
-static bool upload_options(const struct mp_part *meta, json_t *opts, char *why,
+static bool upload_options(const struct ed_buf *meta, json_t *opts, char *why,
                            size_t whylen)
 {
     if (!meta)
         return true;
     json_error_t jerr;
-    json_t *m = json_loadb(meta->data, meta->len, JSON_REJECT_DUPLICATES,
-                           &jerr);
+    json_t *m = json_loadb(meta->data ? meta->data : "", meta->len,
+                           JSON_REJECT_DUPLICATES, &jerr);
     bool ok = false;
     if (!json_is_object(m)) {
         snprintf(why, whylen, "metaData must be a JSON object%s%s",
@@ -212,27 +213,155 @@ out:
     return ok;
 }
 
-/* POST /bulk/{objectName}: a multipart body with the file (and metaData);
- * the file is stored encrypted and an UPLOAD job made. */
-static int bulk_upload(struct ed_request *req, struct ed_response *res)
+/* The body of POST /bulk/{objectName} is streamed (api.h route sink): the
+ * multipart body goes through the push parser as it arrives; the first
+ * 'file' part is sealed chunk by chunk into
+ * <data-dir>/bulk/upload-<org>-<instance>-<hex>.part, the first 'metaData'
+ * part (at most 64 KiB) is kept in memory, other parts are skipped. At the
+ * end the file is fsync'd once, renamed .bin and the UPLOAD job made; any
+ * failure, or a client that goes away mid-body, removes the file (free). */
+#define META_MAX 65536
+
+enum up_part { UP_SKIP, UP_FILE, UP_META };
+
+struct upload {
+    struct ed_app *app;
+    int64_t inst;
+    struct mp_stream *mp;
+    struct bulk_writer *w;
+    enum up_part cur;
+    bool have_file, have_meta, kept;
+    struct ed_buf meta;
+    int fail;       /* a callback's error: ED_E_* + message in why */
+    char part[96];  /* the file being written */
+    char final[96]; /* its name once complete */
+    char why[300];
+};
+
+static int up_begin(void *ud, const struct mp_part *p)
+{
+    struct upload *u = ud;
+    u->cur = UP_SKIP;
+    if (strcmp(p->name, "file") == 0 && !u->have_file) {
+        if (bulk_writer_open(u->app, u->part, &u->w) != ED_OK) {
+            u->fail = ED_E_INTERNAL;
+            return 1;
+        }
+        u->have_file = true;
+        u->cur = UP_FILE;
+    } else if (strcmp(p->name, "metaData") == 0 && !u->have_meta) {
+        u->have_meta = true;
+        u->cur = UP_META;
+    }
+    return 0;
+}
+
+static int up_data(void *ud, const char *d, size_t n)
+{
+    struct upload *u = ud;
+    if (u->cur == UP_FILE && bulk_writer_write(u->w, d, n) != ED_OK) {
+        u->fail = ED_E_INTERNAL;
+        return 1;
+    }
+    if (u->cur == UP_META && ed_buf_append(&u->meta, d, n) != ED_OK) {
+        u->fail = ED_E_BAD_REQUEST;
+        snprintf(u->why, sizeof(u->why), "metaData is over %d bytes", META_MAX);
+        return 1;
+    }
+    return 0;
+}
+
+static int up_end(void *ud)
+{
+    struct upload *u = ud;
+    u->cur = UP_SKIP;
+    return 0;
+}
+
+static const struct mp_stream_cb up_cb = {up_begin, up_data, up_end};
+
+/* A parser result (-1 parse error, -2 a callback's) into the answer. */
+static int up_refuse(struct ed_request *req, struct ed_response *res,
+                     struct upload *u, int rc)
+{
+    if (rc == -2 && u->fail == ED_E_INTERNAL)
+        return res_error(req, res, ED_E_INTERNAL, NULL);
+    return res_error(req, res, ED_E_BAD_REQUEST, "%s", u->why);
+}
+
+static int up_open(struct ed_request *req, struct ed_response *res,
+                   void **state)
 {
     int64_t inst = 0;
     if (!token_instance(req, res, &inst))
         return res->status;
-    const char *obj = req_param(req, req->nparams - 1);
-    struct mp_part *parts = NULL;
-    size_t np = 0;
-    char why[300];
+    struct upload *u = ed_calloc(1, sizeof(*u));
+    u->app = req->app;
+    u->inst = inst;
+    ed_buf_init(&u->meta, META_MAX);
+    char *hex = crypto_random_hex(12);
+    snprintf(u->part, sizeof(u->part), "upload-%lld-%lld-%s.part",
+             (long long)req->auth.org_id, (long long)inst, hex);
+    snprintf(u->final, sizeof(u->final), "upload-%lld-%lld-%s.bin",
+             (long long)req->auth.org_id, (long long)inst, hex);
+    free(hex);
     const char *ct = req_header(req, "Content-Type");
-    if (multipart_parse(req->arena, ct ? ct : "", req->body_raw, req->body_len,
-                        &parts, &np, why, sizeof(why)) != 0)
-        return res_error(req, res, ED_E_BAD_REQUEST, "%s", why);
-    const struct mp_part *file = multipart_find(parts, np, "file");
-    if (!file)
+    u->mp = multipart_stream_new(req->arena, ct ? ct : "", &up_cb, u, u->why,
+                                 sizeof(u->why));
+    *state = u;
+    if (!u->mp)
+        return res_error(req, res, ED_E_BAD_REQUEST, "%s", u->why);
+    return 0;
+}
+
+static int up_write(struct ed_request *req, struct ed_response *res,
+                    void *state, const char *data, size_t n)
+{
+    struct upload *u = state;
+    int rc = multipart_stream_feed(u->mp, data, n, u->why, sizeof(u->why));
+    return rc ? up_refuse(req, res, u, rc) : 0;
+}
+
+static int up_close(struct ed_request *req, struct ed_response *res,
+                    void *state)
+{
+    struct upload *u = state;
+    int rc = multipart_stream_finish(u->mp, u->why, sizeof(u->why));
+    return rc ? up_refuse(req, res, u, rc) : 0;
+}
+
+static void up_free(struct ed_app *app, void *state)
+{
+    struct upload *u = state;
+    if (!u)
+        return;
+    bulk_writer_free(u->w);
+    if (!u->kept) {
+        bulk_file_delete(app, u->part);
+        bulk_file_delete(app, u->final);
+    }
+    multipart_stream_free(u->mp);
+    ed_buf_cleanup(&u->meta);
+    free(u);
+}
+
+static const struct ed_body_sink upload_sink = {up_open, up_write, up_close,
+                                                up_free};
+
+/* POST /bulk/{objectName}: the streamed multipart body is in (upload_sink):
+ * check metaData, make the file durable and the UPLOAD job. */
+static int bulk_upload(struct ed_request *req, struct ed_response *res)
+{
+    struct upload *u = req->body_state;
+    const char *obj = req_param(req, req->nparams - 1);
+    char why[300];
+    if (!u)
+        return res_error(req, res, ED_E_INTERNAL, NULL);
+    if (!u->have_file)
         return res_error(req, res, ED_E_BAD_REQUEST,
                          "The multipart body has no 'file' part");
     json_t *opts = json_object();
-    if (!upload_options(multipart_find(parts, np, "metaData"), opts, why,
+    if (!upload_options(u->have_meta ? &u->meta : NULL, opts, why,
                         sizeof(why))) {
         json_decref(opts);
         return res_error(req, res, ED_E_BAD_REQUEST, "%s", why);
@@ -240,34 +369,28 @@ static int bulk_upload(struct ed_request *req, struct ed_response *res)
     const char *cb = req_header(req, "Elements-Async-Callback-Url");
     if (cb && *cb && strlen(cb) < 2048)
         json_object_set_new(opts, "callbackUrl", json_string(cb));
-    char *hex = crypto_random_hex(12);
-    char name[64];
-    snprintf(name, sizeof(name), "upload-%s.bin", hex);
-    free(hex);
     int64_t len = 0;
-    if (bulk_file_append(req->app, name, file->data, file->len, &len) !=
-        ED_OK) {
-        bulk_file_delete(req->app, name);
+    if (bulk_writer_finish(u->w, &len) != ED_OK ||
+        bulk_file_rename(req->app, u->part, u->final) != ED_OK) {
         json_decref(opts);
         return res_error(req, res, ED_E_INTERNAL, NULL);
     }
     struct store_bulk_job job = {0};
     job.org_id = req->auth.org_id;
-    job.instance_id = inst;
+    job.instance_id = u->inst;
     job.direction = ed_strdup("UPLOAD");
     job.object_name = ed_strdup(obj);
     job.query = ed_strdup("");
     job.options = json_dumps(opts, JSON_COMPACT);
     job.created_at = ed_now_ms();
-    job.file_name = ed_strdup(name);
+    job.file_name = ed_strdup(u->final);
     json_decref(opts);
     enum ed_err err = store_bulk_create(req->app->store, &job);
     int64_t id = job.id;
     store_bulk_job_cleanup(&job);
-    if (err) {
-        bulk_file_delete(req->app, name);
+    if (err)
         return res_error(req, res, ED_E_INTERNAL, NULL);
-    }
+    u->kept = true;
     bulk_kick();
     return res_json(res, 200,
                     json_pack("{s:I,s:s}", "id", (json_int_t)id, "status",
@@ -285,16 +408,6 @@ static int bulk_status(struct ed_request *req, struct ed_response *res)
 }
 
 /* --- results ------------------------------------------------------------- */
-
-struct collect {
-    struct ed_buf b;
-};
-
-static int collect_chunk(void *ud, const char *data, size_t n)
-{
-    struct collect *c = ud;
-    return ed_buf_append(&c->b, data, n) != ED_OK;
-}
 
 /* "123" → 123, "1.5" → 1.5, "true"/"false" → booleans (values that read
  * back the same only). */
@@ -379,9 +492,208 @@ static void csv_value(struct ed_buf *b, json_t *v)
     free(dumped);
 }
 
+/* A results file read line by line (one JSON record per line), a chunk at
+ * a time: a line is handed out in place when it lies in one chunk, copied
+ * (up to LINE_MAX) when it spans chunks. Like the in-memory reading it
+ * replaces, an empty line ends the results. */
+#define LINE_MAX ((size_t)64 << 20)
+
+struct lines {
+    struct bulk_reader *r; /* NULL: no file (no rows) */
+    const char *c;
+    size_t cn, cp;
+    struct ed_buf part;
+    bool done;
+};
+
+static void lines_init(struct lines *l, struct bulk_reader *r)
+{
+    memset(l, 0, sizeof(*l));
+    l->r = r;
+    ed_buf_init(&l->part, LINE_MAX);
+}
+
+static void lines_cleanup(struct lines *l)
+{
+    bulk_reader_free(l->r);
+    ed_buf_cleanup(&l->part);
+}
+
+/* The next line (without its '\n'); false at the end, or with *err set. */
+static bool lines_next(struct lines *l, const char **line, size_t *n,
+                       enum ed_err *err)
+{
+    *err = ED_OK;
+    while (!l->done && l->r) {
+        if (l->cp < l->cn) {
+            const char *s = l->c + l->cp;
+            const char *nl = memchr(s, '\n', l->cn - l->cp);
+            size_t k = nl ? (size_t)(nl - s) : l->cn - l->cp;
+            l->cp += nl ? k + 1 : k;
+            if (!nl || l->part.len) {
+                if (ed_buf_append(&l->part, s, k) != ED_OK) {
+                    *err = ED_ERR_TOO_LARGE;
+                    return false;
+                }
+                if (!nl)
+                    continue;
+                *line = l->part.data;
+                *n = l->part.len;
+                l->part.len = 0; /* valid until the next append */
+            } else {
+                *line = s;
+                *n = k;
+            }
+            if (*n == 0)
+                break;
+            return true;
+        }
+        enum ed_err e = bulk_reader_next(l->r, &l->c, &l->cn);
+        l->cp = 0;
+        if (e) {
+            *err = e;
+            return false;
+        }
+        if (l->cn == 0) { /* the end: a last line without '\n' counts */
+            l->done = true;
+            if (l->part.len) {
+                *line = l->part.data;
+                *n = l->part.len;
+                l->part.len = 0;
+                return true;
+            }
+        }
+    }
+    l->done = true;
+    return false;
+}
+
+/* A streamed results body (res->stream). */
+struct results {
+    struct lines lines;
+    bool csv, convert, header_done;
+    json_t *header; /* CSV columns */
+    struct ed_buf out;
+    size_t opos;
+};
+
+static void results_free(void *ud)
+{
+    struct results *s = ud;
+    lines_cleanup(&s->lines);
+    json_decref(s->header);
+    ed_buf_cleanup(&s->out);
+    free(s);
+}
+
+static void render_csv_row(struct ed_buf *out, json_t *header, json_t *rec)
+{
+    size_t k;
+    json_t *h;
+    json_t *f = json_object();
+    flatten(rec, "", f);
+    json_array_foreach(header, k, h) {
+        if (k)
+            ed_buf_append(out, ",", 1);
+        csv_value(out, json_object_get(f, json_string_value(h)));
+    }
+    ed_buf_append(out, "\r\n", 2);
+    json_decref(f);
+}
+
+static long results_read(void *ud, char *buf, size_t max)
+{
+    struct results *s = ud;
+    while (s->opos == s->out.len) {
+        ed_buf_reset(&s->out);
+        s->opos = 0;
+        if (s->csv && !s->header_done) {
+            size_t i;
+            json_t *h;
+            json_array_foreach(s->header, i, h) {
+                if (i)
+                    ed_buf_append(&s->out, ",", 1);
+                csv_value(&s->out, h);
+            }
+            ed_buf_append(&s->out, "\r\n", 2);
+            s->header_done = true;
+            continue;
+        }
+        const char *line;
+        size_t n;
+        enum ed_err err;
+        if (!lines_next(&s->lines, &line, &n, &err))
+            return err ? -1 : 0;
+        json_t *rec = json_loadb(line, n, 0, NULL);
+        if (!rec)
+            continue;
+        if (s->convert) {
+            json_t *c = native(rec);
+            json_decref(rec);
+            rec = c;
+        }
+        if (s->csv) {
+            render_csv_row(&s->out, s->header, rec);
+        } else {
+            char *d = json_dumps(rec, JSON_COMPACT);
+            if (d)
+                ed_buf_appends(&s->out, d);
+            ed_buf_append(&s->out, "\n", 1);
+            free(d);
+        }
+        json_decref(rec);
+    }
+    size_t k = s->out.len - s->opos;
+    if (k > max)
+        k = max;
+    memcpy(buf, s->out.data + s->opos, k);
+    s->opos += k;
+    return (long)k;
+}
+
+/* The CSV columns when the job did not select fields: every flattened
+ * name, in order of first appearance (a first pass over the file). */
+static enum ed_err csv_columns(struct ed_app *app, const char *file,
+                               json_t *header)
+{
+    struct bulk_reader *r = NULL;
+    enum ed_err err = bulk_reader_open(app, file, &r);
+    if (err == ED_ERR_NOT_FOUND)
+        return ED_OK;
+    if (err)
+        return err;
+    struct lines l;
+    lines_init(&l, r);
+    json_t *seen = json_object();
+    const char *line;
+    size_t n;
+    while (lines_next(&l, &line, &n, &err)) {
+        json_t *rec = json_loadb(line, n, 0, NULL);
+        if (!rec)
+            continue;
+        json_t *f = json_object();
+        const char *k;
+        json_t *v;
+        flatten(rec, "", f);
+        json_object_foreach(f, k, v)
+            if (!json_object_get(seen, k)) {
+                json_object_set_new(seen, k, json_true());
+                json_array_append_new(header, json_string(k));
+            }
+        json_decref(f);
+        json_decref(rec);
+    }
+    json_decref(seen);
+    lines_cleanup(&l);
+    return err;
+}
+
+/* GET /bulk/{id}/{objectName}: the results streamed from the sealed file,
+ * a chunk at a time (res->stream), as JSON lines or CSV. */
 static int bulk_results(struct ed_request *req, struct ed_response *res)
 {
     struct store_bulk_job j;
+    struct results *s = NULL;
     if (!load_job(req, res, req->nparams - 2, &j))
         return res->status;
     const char *obj = req_param(req, req->nparams - 1);
@@ -422,20 +734,12 @@ static int bulk_results(struct ed_request *req, struct ed_response *res)
     }
     const char *accept = req_header(req, "Accept");
     bool csv = accept && strcmp(accept, "text/csv") == 0;
-    size_t cap = (size_t)req->app->cfg->bulk_result_max;
-    struct collect c;
-    ed_buf_init(&c.b, cap);
-    enum ed_err err = bulk_file_read(req->app, j.file_name, collect_chunk, &c);
+    struct bulk_reader *r = NULL;
+    enum ed_err err = bulk_reader_open(req->app, j.file_name, &r);
     if (err == ED_ERR_NOT_FOUND && j.records_count == 0)
         err = ED_OK; /* nothing was written */
     if (err) {
-        ed_buf_cleanup(&c.b);
-        if (err == ED_ERR_TOO_LARGE)
-            st = res_error(req, res, ED_E_TOO_LARGE,
-                           "The results of bulk job %lld are larger than "
-                           "%lld bytes",
-                           (long long)j.id, (long long)cap);
-        else if (err == ED_ERR_NOT_FOUND)
+        if (err == ED_ERR_NOT_FOUND)
             st = res_error(req, res, ED_E_NOT_FOUND,
                            "The results of bulk job %lld have expired",
                            (long long)j.id);
@@ -443,91 +747,29 @@ static int bulk_results(struct ed_request *req, struct ed_response *res)
             st = res_error(req, res, ED_E_INTERNAL, NULL);
         goto out;
     }
-    struct ed_buf out;
-    ed_buf_init(&out, cap);
-    json_t *rows = json_array();
-    for (char *line = c.b.data, *nl; line && *line; line = nl ? nl + 1 : NULL) {
-        nl = strchr(line, '\n');
-        if (nl)
-            *nl = '\0';
-        json_t *rec = json_loads(line, 0, NULL);
-        if (!rec)
-            continue;
-        if (convert) {
-            json_t *n = native(rec);
-            json_decref(rec);
-            rec = n;
-        }
-        json_array_append_new(rows, rec);
-    }
-    ed_buf_cleanup(&c.b);
-    size_t i;
-    json_t *rec;
-    enum ed_err werr = ED_OK;
-    if (!csv) {
-        json_array_foreach(rows, i, rec) {
-            char *s = json_dumps(rec, JSON_COMPACT);
-            if (s && !werr)
-                werr = ed_buf_appends(&out, s);
-            if (!werr)
-                werr = ed_buf_append(&out, "\n", 1);
-            free(s);
-        }
-    } else {
-        json_t *flat = json_array(), *header = json_array();
-        json_t *fields = NULL;
+    s = ed_calloc(1, sizeof(*s));
+    lines_init(&s->lines, r);
+    ed_buf_init(&s->out, LINE_MAX * 2);
+    s->csv = csv;
+    s->convert = convert;
+    if (csv) {
         json_t *opts = json_loads(j.options, 0, NULL);
-        fields = json_object_get(opts, "fields");
-        json_t *seen = json_object();
-        json_array_foreach(rows, i, rec) {
-            json_t *f = json_object();
-            flatten(rec, "", f);
-            json_array_append_new(flat, f);
-            if (!json_is_array(fields)) {
-                const char *k;
-                json_t *v;
-                json_object_foreach(f, k, v)
-                    if (!json_object_get(seen, k)) {
-                        json_object_set_new(seen, k, json_true());
-                        json_array_append_new(header, json_string(k));
-                    }
-            }
-        }
+        json_t *fields = json_object_get(opts, "fields");
+        s->header = json_array();
         if (json_is_array(fields))
-            json_array_extend(header, fields);
-        json_t *h;
-        json_array_foreach(header, i, h) {
-            if (i)
-                ed_buf_append(&out, ",", 1);
-            csv_value(&out, h);
-        }
-        ed_buf_append(&out, "\r\n", 2);
-        json_array_foreach(flat, i, rec) {
-            size_t k;
-            json_array_foreach(header, k, h) {
-                if (k)
-                    ed_buf_append(&out, ",", 1);
-                csv_value(&out, json_object_get(rec, json_string_value(h)));
-            }
-            if (ed_buf_append(&out, "\r\n", 2) != ED_OK)
-                werr = ED_ERR_TOO_LARGE;
-        }
-        json_decref(seen);
+            json_array_extend(s->header, fields);
+        else
+            err = csv_columns(req->app, j.file_name, s->header);
         json_decref(opts);
-        json_decref(header);
-        json_decref(flat);
+        if (err) {
+            results_free(s);
+            st = res_error(req, res, ED_E_INTERNAL, NULL);
+            goto out;
+        }
     }
-    json_decref(rows);
-    if (werr) {
-        ed_buf_cleanup(&out);
-        st = res_error(req, res, ED_E_TOO_LARGE,
-                       "The results of bulk job %lld are larger than %lld "
-                       "bytes",
-                       (long long)j.id, (long long)cap);
-        goto out;
-    }
-    res->raw_len = out.len;
-    res->raw_heap = ed_buf_take(&out);
+    res->stream.read = results_read;
+    res->stream.free = results_free;
+    res->stream.ud = s;
     res->content_type = csv ? "text/csv" : "application/json";
     res->status = st = 200;
 out:
@@ -792,8 +1034,10 @@ static int bulk_jobs(struct ed_request *req, struct ed_response *res)
 const struct ed_route api_bulk_routes[] = {
     {ED_POST, "/hubs/{hub}/bulk/query", bulk_query, EL},
     {ED_POST, "/bulk/query", bulk_query, EL},
-    {ED_POST, "/hubs/{hub}/bulk/{objectName}", bulk_upload, ED_ROUTE_ELEMENT},
-    {ED_POST, "/bulk/{objectName}", bulk_upload, ED_ROUTE_ELEMENT},
+    {ED_POST, "/hubs/{hub}/bulk/{objectName}", bulk_upload, ED_ROUTE_ELEMENT,
+     &upload_sink},
+    {ED_POST, "/bulk/{objectName}", bulk_upload, ED_ROUTE_ELEMENT,
+     &upload_sink},
     {ED_GET, "/hubs/{hub}/bulk/jobs", bulk_jobs, EL},
     {ED_GET, "/bulk/jobs", bulk_jobs, EL},
     {ED_GET, "/hubs/{hub}/bulk/{id}/status", bulk_status, EL},

@@ -21,6 +21,7 @@
 #include <strings.h>
 
 #include "bulk/bulk.h"
+#include "bulk/files.h"
 #include "bulk/records.h"
 #include "core/buf.h"
 #include "core/log.h"
@@ -1073,6 +1074,7 @@ static void sweep(void)
         store_bulk_job_cleanup(&row);
     }
     closedir(d);
+    bulk_sweep_orphan_uploads(app); /* uploads with no job (files.h) */
 }
 
 static void tick(void *ud)

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -378,4 +379,332 @@ const struct mp_part *multipart_find(const struct mp_part *parts, size_t n,
         if (strcmp(parts[i].name, name) == 0)
             return &parts[i];
     return NULL;
+}
+
+/* --- the push parser ------------------------------------------------------
+ * States: the preamble (looking for the first delimiter line), a part's
+ * header block (buffered, at most MP_MAX_HEADER bytes), its data (passed
+ * on as it comes), the epilogue (ignored). A candidate delimiter line is
+ * held back while it may still match: its CRLF ("lead"; none for a "--"
+ * at the very start of the body), "--boundary", then "--" or blanks and
+ * CRLF. The CRLF that ends a header block may be the lead of the next
+ * delimiter ("virtual": never data). A failed candidate gives its bytes
+ * back as data; they hold no CR but the last, where a new candidate may
+ * start, exactly where multipart_parse resumes its search. */
+
+enum ms_state { MS_PRE, MS_HEAD, MS_DATA, MS_EPI, MS_FAIL };
+enum ms_after { AF_START, AF_DASH, AF_OWS, AF_CR };
+
+struct mp_stream {
+    struct ed_arena *a;
+    const struct mp_stream_cb *cb;
+    void *ud;
+    char delim[MP_MAX_BOUNDARY + 3];
+    size_t dlen;
+    enum ms_state st;
+    bool at_start; /* no byte seen yet */
+    int rc;        /* the failure, once failed */
+    char msg[256];
+    /* the candidate delimiter line */
+    char hold[MP_HOLD_MAX + MP_MAX_BOUNDARY + 8];
+    size_t hlen, lead;
+    bool virt;
+    enum ms_after after;
+    bool close;
+    /* the part being read */
+    char hdr[MP_MAX_HEADER];
+    size_t hdrlen;
+    size_t nparts;
+    struct mp_part cur;
+};
+
+struct mp_stream *multipart_stream_new(struct ed_arena *a,
+                                       const char *content_type,
+                                       const struct mp_stream_cb *cb, void *ud,
+                                       char *err, size_t errsz)
+{
+    char boundary[MP_MAX_BOUNDARY + 1];
+    if (multipart_boundary(content_type, boundary, sizeof(boundary), err,
+                           errsz) != 0)
+        return NULL;
+    struct mp_stream *s = calloc(1, sizeof(*s));
+    if (!s) {
+        fail(err, errsz, "multipart: out of memory");
+        return NULL;
+    }
+    s->a = a;
+    s->cb = cb;
+    s->ud = ud;
+    s->dlen = (size_t)snprintf(s->delim, sizeof(s->delim), "--%s", boundary);
+    s->st = MS_PRE;
+    s->at_start = true;
+    return s;
+}
+
+void multipart_stream_free(struct mp_stream *s)
+{
+    free(s);
+}
+
+size_t multipart_stream_parts(const struct mp_stream *s)
+{
+    return s->nparts;
+}
+
+static int ms_fail(struct mp_stream *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static int ms_fail(struct mp_stream *s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->msg, sizeof(s->msg), fmt, ap);
+    va_end(ap);
+    s->st = MS_FAIL;
+    s->rc = -1;
+    return -1;
+}
+
+static int ms_stop(struct mp_stream *s)
+{
+    s->st = MS_FAIL;
+    s->rc = -2;
+    snprintf(s->msg, sizeof(s->msg), "multipart: stopped");
+    return -2;
+}
+
+/* Data of the current part (nothing in the preamble). */
+static int ms_emit(struct mp_stream *s, const char *p, size_t n)
+{
+    if (s->st != MS_DATA || n == 0)
+        return 0;
+    return s->cb->part_data(s->ud, p, n) ? ms_stop(s) : 0;
+}
+
+static void ms_cand(struct mp_stream *s, size_t lead, bool virt)
+{
+    s->lead = lead;
+    s->virt = virt;
+    s->after = AF_START;
+    if (lead == 2) {
+        s->hold[0] = '\r';
+        s->hold[1] = '\n';
+    }
+    s->hlen = virt ? 2 : 0;
+}
+
+/* A delimiter line matched: end the part (or the preamble). */
+static int ms_matched(struct mp_stream *s)
+{
+    s->hlen = 0;
+    if (s->st == MS_DATA && s->cb->part_end(s->ud))
+        return ms_stop(s);
+    if (s->close) {
+        s->st = MS_EPI;
+        return 0;
+    }
+    if (s->nparts == MP_MAX_PARTS)
+        return ms_fail(s, "multipart: more than %d parts", MP_MAX_PARTS);
+    s->nparts++;
+    memset(&s->cur, 0, sizeof(s->cur));
+    s->hdrlen = 0;
+    s->st = MS_HEAD;
+    return 0;
+}
+
+static int ms_byte(struct mp_stream *s, char c);
+
+/* The candidate does not match at c: its bytes are data again. */
+static int ms_mismatch(struct mp_stream *s, char c)
+{
+    int rc = 0;
+    if (s->hlen < s->lead) { /* a lone CR */
+        s->hlen = 0;
+        if ((rc = ms_emit(s, "\r", 1)))
+            return rc;
+        return ms_byte(s, c);
+    }
+    if (s->lead == 2 && !s->virt && (rc = ms_emit(s, "\r\n", 2)))
+        return rc;
+    const char *rest = s->hold + s->lead;
+    size_t rn = s->hlen - s->lead;
+    bool cr = rn && rest[rn - 1] == '\r';
+    if ((rc = ms_emit(s, rest, cr ? rn - 1 : rn)))
+        return rc;
+    if (cr) {
+        ms_cand(s, 2, false);
+        s->hlen = 1;
+        return ms_byte(s, c);
+    }
+    s->hlen = 0;
+    return ms_byte(s, c);
+}
+
+/* One byte in the preamble or a part's data while a candidate is held (or
+ * starts with it). */
+static int ms_byte(struct mp_stream *s, char c)
+{
+    if (s->hlen == 0) {
+        if (c == '\r') {
+            ms_cand(s, 2, false);
+            s->hlen = 1;
+            return 0;
+        }
+        return ms_emit(s, &c, 1);
+    }
+    size_t k = s->hlen;
+    bool ok = false;
+    if (k < s->lead)
+        ok = c == '\n';
+    else if (k < s->lead + s->dlen)
+        ok = c == s->delim[k - s->lead];
+    else {
+        switch (s->after) {
+        case AF_START:
+            if (c == '-') {
+                s->after = AF_DASH;
+                ok = true;
+                break;
+            }
+            /* fall through */
+        case AF_OWS:
+            if (ows(c)) {
+                s->after = AF_OWS;
+                ok = true;
+            } else if (c == '\r') {
+                s->after = AF_CR;
+                ok = true;
+            }
+            break;
+        case AF_DASH:
+            if (c == '-') {
+                s->close = true;
+                return ms_matched(s);
+            }
+            break;
+        case AF_CR:
+            if (c == '\n') {
+                s->close = false;
+                return ms_matched(s);
+            }
+            break;
+        }
+    }
+    if (!ok)
+        return ms_mismatch(s, c);
+    if (s->hlen == sizeof(s->hold))
+        return ms_fail(s, "multipart: a delimiter line with too many blanks");
+    s->hold[s->hlen++] = c;
+    return 0;
+}
+
+/* Header bytes of the current part; returns how many it took, or -1. */
+static long ms_head(struct mp_stream *s, const char *p, size_t n)
+{
+    size_t old = s->hdrlen, room = MP_MAX_HEADER - old;
+    size_t take = n < room ? n : room, end, used;
+    memcpy(s->hdr + old, p, take);
+    s->hdrlen += take;
+    if (s->hdrlen >= 2 && s->hdr[0] == '\r' && s->hdr[1] == '\n') {
+        end = 0;
+        used = 2 - old;
+    } else {
+        size_t from = old > 3 ? old - 3 : 0;
+        const char *e = memmem(s->hdr + from, s->hdrlen - from, "\r\n\r\n", 4);
+        if (!e) {
+            if (s->hdrlen == MP_MAX_HEADER)
+                return ms_fail(s,
+                               "multipart: part %zu: headers over 8 KiB or "
+                               "not ended by an empty CRLF line",
+                               s->nparts);
+            return (long)take;
+        }
+        end = (size_t)(e - s->hdr);
+        used = end + 4 - old;
+    }
+    if (part_headers(s->a, s->hdr, s->hdr + end, &s->cur, s->nparts, s->msg,
+                     sizeof(s->msg)) != 0) {
+        s->st = MS_FAIL;
+        s->rc = -1;
+        return -1;
+    }
+    if (s->cb->part_begin(s->ud, &s->cur))
+        return ms_stop(s);
+    s->st = MS_DATA;
+    ms_cand(s, 2, true);
+    return (long)used;
+}
+
+static int ms_out(struct mp_stream *s, int rc, char *err, size_t errsz)
+{
+    if (rc == -1)
+        fail(err, errsz, "%s", s->msg);
+    return rc;
+}
+
+int multipart_stream_feed(struct mp_stream *s, const char *data, size_t n,
+                          char *err, size_t errsz)
+{
+    size_t i = 0;
+    int rc = 0;
+    if (s->st == MS_FAIL)
+        return ms_out(s, s->rc, err, errsz);
+    while (i < n && s->st != MS_EPI) {
+        if (s->st == MS_HEAD) {
+            long used = ms_head(s, data + i, n - i);
+            if (used < 0)
+                return ms_out(s, (int)used, err, errsz);
+            i += (size_t)used;
+            continue;
+        }
+        if (s->at_start) {
+            s->at_start = false;
+            if (data[i] == '-') {
+                ms_cand(s, 0, false);
+                s->hold[0] = '-';
+                s->hlen = 1;
+                i++;
+                continue;
+            }
+        }
+        if (s->hlen == 0) {
+            /* fast path: everything up to the next CR is data */
+            const char *cr = memchr(data + i, '\r', n - i);
+            size_t upto = cr ? (size_t)(cr - data) : n;
+            if ((rc = ms_emit(s, data + i, upto - i)))
+                return ms_out(s, rc, err, errsz);
+            i = upto;
+            if (!cr)
+                break;
+        }
+        if ((rc = ms_byte(s, data[i++])))
+            return ms_out(s, rc, err, errsz);
+    }
+    return 0;
+}
+
+int multipart_stream_finish(struct mp_stream *s, char *err, size_t errsz)
+{
+    switch (s->st) {
+    case MS_FAIL: break;
+    case MS_EPI: return 0;
+    case MS_PRE:
+        /* "--boundary" and blanks at the very end: cut short */
+        if (s->hlen >= s->lead + s->dlen &&
+            (s->after == AF_START || s->after == AF_OWS))
+            ms_fail(s, "multipart: the body is cut short");
+        else
+            ms_fail(s, "multipart: the body has no boundary delimiter line");
+        break;
+    case MS_HEAD:
+        ms_fail(s, "multipart: part %zu: the body is cut short in the headers",
+                s->nparts);
+        break;
+    case MS_DATA:
+        ms_fail(s,
+                "multipart: part %zu (\"%s\"): the body is cut short (no "
+                "closing boundary)",
+                s->nparts, s->cur.name);
+        break;
+    }
+    return ms_out(s, s->rc, err, errsz);
 }

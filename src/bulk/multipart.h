@@ -45,4 +45,43 @@ int multipart_parse(struct ed_arena *a, const char *content_type,
 const struct mp_part *multipart_find(const struct mp_part *parts, size_t n,
                                      const char *name);
 
+/* --- the same body pushed in pieces (bulk uploads) ------------------------
+ * A push parser with the grammar, limits and error messages of
+ * multipart_parse, whatever the split of the body: bytes go in with
+ * multipart_stream_feed as they arrive, and the end of the body is
+ * multipart_stream_finish. Parts come out through callbacks as they are
+ * read: part_begin with the part's name, filename and Content-Type (data
+ * NULL; strings in the arena), part_data with its data in pieces (never
+ * copied whole), part_end when its closing delimiter has been seen. A
+ * callback returns 0 to go on; anything else stops the parser (feed and
+ * finish then return -2; the callback knows why). Memory is bounded: the
+ * header block of the part being read (MP_MAX_HEADER) and a candidate
+ * delimiter line (MP_HOLD_MAX: the only departure from multipart_parse is
+ * a delimiter followed by more than that many blanks, refused with
+ * "multipart: a delimiter line with too many blanks"). After a -1 or -2
+ * every later call fails the same way. */
+
+#define MP_HOLD_MAX 4096
+
+struct mp_stream_cb {
+    int (*part_begin)(void *ud, const struct mp_part *part);
+    int (*part_data)(void *ud, const char *data, size_t n);
+    int (*part_end)(void *ud);
+};
+
+struct mp_stream;
+
+/* NULL with err set when the Content-Type has no usable boundary. */
+struct mp_stream *multipart_stream_new(struct ed_arena *a,
+                                       const char *content_type,
+                                       const struct mp_stream_cb *cb, void *ud,
+                                       char *err, size_t errsz);
+/* 0, -1 with err set ("multipart: ..."), or -2 (a callback stopped). */
+int multipart_stream_feed(struct mp_stream *s, const char *data, size_t n,
+                          char *err, size_t errsz);
+int multipart_stream_finish(struct mp_stream *s, char *err, size_t errsz);
+/* Parts begun so far. */
+size_t multipart_stream_parts(const struct mp_stream *s);
+void multipart_stream_free(struct mp_stream *s);
+
 #endif

@@ -128,7 +128,10 @@ static const struct cfg_row rows[] = {
           "that dies leaves its jobs to others once it runs out)"),
     ROW_I("bulk-result-max", "ELEMENTSD_BULK_RESULT_MAX", "67108864", 65536,
           1073741824, bulk_result_max,
-          "largest bulk results body served (bytes; built in memory)"),
+          "no effect (results are streamed); accepted for compatibility"),
+    ROW_I("bulk-max-file", "ELEMENTSD_BULK_MAX_FILE", "2147483648", 1024,
+          1099511627776, bulk_max_file,
+          "largest bulk upload body (bytes; streamed to disk, 413 beyond)"),
     ROW_S("metrics-listen", "ELEMENTSD_METRICS_LISTEN", "", metrics_listen,
           "address (HOST:PORT) serving GET /metrics to Prometheus, without "
           "authentication: keep it on loopback or a private network "

@@ -44,7 +44,8 @@ struct ed_config {
     int64_t bulk_jobs;        /* bulk jobs run at once per node */
     int64_t bulk_retention_hours; /* finished results kept this long */
     int64_t bulk_lease_ms;        /* lease of a running bulk job */
-    int64_t bulk_result_max;      /* largest results body (bytes) */
+    int64_t bulk_result_max;      /* no effect (results are streamed) */
+    int64_t bulk_max_file;        /* largest bulk upload body (bytes) */
     char *metrics_listen;         /* GET /metrics address ("" = off) */
     int64_t docs_ttl_s;           /* instance API documents cache (s) */
 };

@@ -20,7 +20,37 @@
 
 struct ed_app;
 struct element;
+struct ed_request;
 struct ed_response;
+
+/* A streamed request body (a route whose sink is set, api.h): http/ does
+ * not collect the body. As soon as the head is in, it matches the route and
+ * authenticates, then calls open; each body chunk goes to write, the end of
+ * the body to close, and then the handler runs with body_raw "" and the
+ * sink's state in req->body_state. open, write and close return 0 to go on,
+ * or an HTTP status they set in res (res_error): the rest of the body is
+ * then read and discarded and that answer sent. free is called once for
+ * every successful open, when the request ends whatever happened (an
+ * error, the body over --bulk-max-file, the client gone mid-body, the
+ * handler done): the state itself knows whether what it made is kept. */
+struct ed_body_sink {
+    int (*open)(struct ed_request *req, struct ed_response *res, void **state);
+    int (*write)(struct ed_request *req, struct ed_response *res, void *state,
+                 const char *data, size_t n);
+    int (*close)(struct ed_request *req, struct ed_response *res, void *state);
+    void (*free)(struct ed_app *app, void *state);
+};
+
+/* A streamed response body (res->stream): http/ asks read for up to max
+ * bytes at a time as the client takes them; read returns the count (> 0),
+ * 0 at the end, or -1 on an error (the connection is cut: the status and
+ * headers have gone already). free(ud) is called once when the response is
+ * done with, also when the client went away mid-stream. */
+struct ed_res_stream {
+    long (*read)(void *ud, char *buf, size_t max);
+    void (*free)(void *ud);
+    void *ud;
+};
 
 enum ed_method {
     ED_GET = 1 << 0,
@@ -68,7 +98,9 @@ struct ed_request {
     size_t nheaders;
     const char *body_raw; /* NUL-terminated, body_len bytes */
     size_t body_len;
-    json_t *body; /* parsed JSON body (borrowed from http/) */
+    json_t *body;          /* parsed JSON body (borrowed from http/) */
+    void *body_state;      /* a streamed body: the route sink's state */
+    int64_t body_streamed; /* a streamed body: bytes received */
     struct ed_auth auth;
     double started_ms;
     double upstream_ms; /* time spent waiting on HubSpot (access log) */
@@ -104,6 +136,9 @@ struct ed_response {
     const char *provider_message;
     struct ed_kv headers[ED_MAX_RES_HEADERS];
     size_t nheaders;
+    /* a streamed body (status 2xx, content_type set), instead of the
+     * above; http/ takes it over (and frees it) once the handler returned */
+    struct ed_res_stream stream;
 };
 
 /* A handler returns the HTTP status it set (see res_json / res_error), or

@@ -131,6 +131,11 @@ struct conn_ctx {
     bool db_down;
     /* the connection this request is watched on while suspended */
     struct sock_ctx *watched;
+    /* a streamed body (a route with a sink): matched and authenticated at
+     * the head; answered: an answer is set, the rest of the body is
+     * discarded; sink_open: free is still owed */
+    const struct ed_route *stream_route;
+    bool answered, sink_open;
 };
 
 /* Called (once, from any thread) when an async handler has its response. */
@@ -574,6 +579,145 @@ static void limit_error(struct conn_ctx *ctx)
                   MAX_QUERY);
 }
 
+/* --- streamed request bodies (core/request.h, a route with a sink) -------
+ * The head is in (first access_cb call): a POST/PUT/PATCH whose route has
+ * a sink is authenticated now and the sink opened; the body then goes to
+ * it chunk by chunk, capped by --bulk-max-file instead of --max-body. Any
+ * answer set on the way (401, 413, the sink's 400) stops the sink; the
+ * rest of the body is read and dropped, then that answer is sent. Such a
+ * request falls under a progress rule instead of the whole-request read
+ * timeout: every chunk restarts the --read-timeout clock. */
+
+static void stream_drop(struct conn_ctx *ctx)
+{
+    if (!ctx->sink_open)
+        return;
+    ctx->sink_open = false;
+    ctx->stream_route->sink->free(ctx->req.app, ctx->req.body_state);
+    ctx->req.body_state = NULL;
+}
+
+static void stream_begin(struct MHD_Connection *conn, struct conn_ctx *ctx)
+{
+    struct ed_request *req = &ctx->req;
+    struct ed_response *res = &ctx->res;
+    unsigned allowed = 0;
+    if (!(req->method & (ED_POST | ED_PUT | ED_PATCH)) ||
+        ctx->limit_error != ED_E_NONE || outside_api(req->path))
+        return;
+    req->subpath = req->path + strlen(ED_BASE_PATH);
+    const struct ed_route *route = router_match(req, req->subpath, req->method,
+                                                &allowed);
+    if (!route || !route->sink)
+        return;
+    ctx->stream_route = route;
+    struct sock_ctx *sc = sock_of(conn);
+    if (sc)
+        sc->waiting_since = ed_mono_ms();
+    store_track_unavailable(&ctx->db_down);
+    if (!(route->flags & ED_ROUTE_NOAUTH)) {
+        enum ed_auth_mode mode = ED_AUTH_REQUIRED;
+        if (route->flags & ED_ROUTE_OPT_AUTH)
+            mode = ED_AUTH_OPTIONAL;
+        else if (route->flags & ED_ROUTE_ELEMENT)
+            mode = ED_AUTH_ELEMENT;
+        if (api_authenticate(req, res, mode) != 0) {
+            ctx->answered = true;
+            goto out;
+        }
+    }
+    uint64_t cl = 0;
+    const char *cls = req_header(req, "Content-Length");
+    int64_t cap = req->app->cfg->bulk_max_file;
+    if (cls && ed_parse_u64(cls, UINT64_MAX, &cl) && cl > (uint64_t)cap) {
+        res_error(req, res, ED_E_TOO_LARGE,
+                  "Request body exceeds the limit of %lld bytes",
+                  (long long)cap);
+        ctx->answered = true;
+        goto out;
+    }
+    if (route->sink->open(req, res, &req->body_state) != 0) {
+        ctx->answered = true;
+        goto out;
+    }
+    ctx->sink_open = true;
+out:
+    store_track_unavailable(NULL);
+}
+
+/* One chunk of a streamed body (dropped once an answer is set). */
+static void stream_chunk(struct MHD_Connection *conn, struct conn_ctx *ctx,
+                         const char *data, size_t n)
+{
+    struct ed_request *req = &ctx->req;
+    struct ed_response *res = &ctx->res;
+    struct sock_ctx *sc = sock_of(conn);
+    if (sc)
+        sc->waiting_since = ed_mono_ms(); /* progress */
+    if (ctx->answered)
+        return;
+    int64_t cap = req->app->cfg->bulk_max_file;
+    req->body_streamed += (int64_t)n;
+    if (req->body_streamed > cap) {
+        res_error(req, res, ED_E_TOO_LARGE,
+                  "Request body exceeds the limit of %lld bytes",
+                  (long long)cap);
+        ctx->answered = true;
+        stream_drop(ctx);
+        return;
+    }
+    store_track_unavailable(&ctx->db_down);
+    if (ctx->stream_route->sink->write(req, res, req->body_state, data, n) !=
+        0) {
+        ctx->answered = true;
+        stream_drop(ctx);
+    }
+    store_track_unavailable(NULL);
+}
+
+/* The body of a streamed request is in: close the sink, then the handler
+ * runs (process_request) unless an answer is set. */
+static bool stream_end(struct conn_ctx *ctx)
+{
+    if (ctx->answered)
+        return false;
+    if (ctx->stream_route->sink->close(&ctx->req, &ctx->res,
+                                       ctx->req.body_state) != 0) {
+        ctx->answered = true;
+        stream_drop(ctx);
+        return false;
+    }
+    return true;
+}
+
+/* --- streamed responses (res->stream) ------------------------------------ */
+
+static ssize_t stream_read_cb(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    struct ed_res_stream *st = cls;
+    (void)pos;
+    long n = st->read(st->ud, buf, max);
+    if (n > 0)
+        return (ssize_t)n;
+    return n == 0 ? MHD_CONTENT_READER_END_OF_STREAM
+                  : MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+static void stream_free_cb(void *cls)
+{
+    struct ed_res_stream *st = cls;
+    if (st->free)
+        st->free(st->ud);
+    free(st);
+}
+
+static void res_stream_release(struct ed_response *res)
+{
+    if (res->stream.free)
+        res->stream.free(res->stream.ud);
+    memset(&res->stream, 0, sizeof(res->stream));
+}
+
 static void process_request(struct conn_ctx *ctx)
 {
     struct ed_request *req = &ctx->req;
@@ -599,6 +743,19 @@ static void process_request(struct conn_ctx *ctx)
     req->subpath = req->path + strlen(ED_BASE_PATH);
     if (req->method == ED_OPTIONS) {
         preflight(req, res);
+        return;
+    }
+    if (ctx->stream_route) {
+        /* matched and authenticated at the head (stream_begin) */
+        if (!stream_end(ctx))
+            return;
+        req->body_raw = "";
+        req->body_len = 0;
+        int st = ctx->stream_route->handler(req, res);
+        if (st == ED_ASYNC)
+            ctx->async = true;
+        else
+            res->status = st;
         return;
     }
     if (ctx->too_large) {
@@ -680,9 +837,25 @@ static enum MHD_Result send_response(struct MHD_Connection *conn,
     struct ed_response *res = &ctx->res;
     size_t len = 0;
     map_db_down(ctx);
-    char *body = http_response_body(req, res, &len);
-    struct MHD_Response *r = MHD_create_response_from_buffer(
-        len, body, MHD_RESPMEM_MUST_FREE);
+    struct MHD_Response *r = NULL;
+    if (res->stream.read && res->error == ED_E_NONE && res->status >= 200 &&
+        res->status < 300) {
+        struct ed_res_stream *st = ed_malloc(sizeof(*st));
+        *st = res->stream;
+        memset(&res->stream, 0, sizeof(res->stream));
+        r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 65536,
+                                              stream_read_cb, st,
+                                              stream_free_cb);
+        if (!r) {
+            stream_free_cb(st);
+            res_error(req, res, ED_E_INTERNAL, NULL);
+        }
+    }
+    if (!r) {
+        res_stream_release(res);
+        char *body = http_response_body(req, res, &len);
+        r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    }
     const char *origin = cors_grant(req);
     /* every response outside the API carries the console's headers */
     if (outside_api(req->path) && !req_has_res_header(res, "X-Frame-Options"))
@@ -742,6 +915,12 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
         atomic_fetch_add(&srv->active, 1);
         mx_gauge_add(MXG_HTTP_IN_FLIGHT, 1);
         *con_cls = ctx;
+        stream_begin(conn, ctx);
+        return MHD_YES;
+    }
+    if (*upload_data_size && ctx->stream_route) {
+        stream_chunk(conn, ctx, upload_data, *upload_data_size);
+        *upload_data_size = 0;
         return MHD_YES;
     }
     if (*upload_data_size) {
@@ -815,6 +994,8 @@ static void completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
     }
     client_unwatch(ctx);
     client_drop_continuation(ctx);
+    stream_drop(ctx); /* a body cut short, or the handler's work done */
+    res_stream_release(&ctx->res);
     pthread_mutex_destroy(&ctx->lock);
     json_decref(ctx->json);
     json_decref(ctx->res.body);

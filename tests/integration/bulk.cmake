@@ -16,3 +16,6 @@ ed_py_test(integration.bulk_properties
 ed_py_test(integration.bulk_workflows
            ${CMAKE_CURRENT_LIST_DIR}/test_bulk_workflows.py
            LABELS integration TIMEOUT 600)
+ed_py_test(integration.bulk_stream
+           ${CMAKE_CURRENT_LIST_DIR}/test_bulk_stream.py
+           LABELS integration TIMEOUT 600)
