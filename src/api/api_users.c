@@ -13,6 +13,7 @@
 
 #include "api/api.h"
 #include "api/platform.h"
+#include "core/log.h"
 #include "core/mem.h"
 #include "core/strparse.h"
 #include "core/timeutil.h"
@@ -289,8 +290,11 @@ int platform_user_create(struct ed_request *req, struct ed_response *res,
                          in.email && strchr(in.email, '@')
                              ? "'password' must be 8 to 1024 characters"
                              : "'email' must be a valid email address");
-    if (err)
+    if (err) {
+        ed_warn(req->request_id, "msg=\"user not created\" err=\"%s\"",
+                ed_strerror(err));
         return res_error(req, res, ED_E_INTERNAL, "Cannot create the user");
+    }
     /* the answer: the user, and its secret this once */
     struct store_user u = {0};
     int64_t uid = json_integer_value(json_object_get(out, "userId"));

@@ -365,6 +365,10 @@ static enum ed_err sqlite_user_create(struct store *base,
         err = ED_ERR_NOT_FOUND;
         goto out;
     }
+    /* end the read before writing: a statement left open keeps its read
+     * snapshot, and a write from a stale snapshot is SQLITE_BUSY at once
+     * (no busy wait) when another connection committed meanwhile */
+    sqlite3_reset(st);
     err = insert_user(c->db, user, user_hash);
 out:
     sqlite3_finalize(st);
