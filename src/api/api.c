@@ -26,5 +26,5 @@ const struct element *api_element_or_respond(struct ed_request *req,
 bool api_is_org_admin(const struct ed_request *req)
 {
     return req->auth.authenticated && req->auth.user_id > 0 &&
-           req->auth.org_id > 0;
+           req->auth.org_id > 0 && req->auth.role == ED_ROLE_ORG_ADMIN;
 }

@@ -69,6 +69,18 @@ const char *api_audit_fields(struct ed_request *req, const json_t *body);
 int api_authenticate(struct ed_request *req, struct ed_response *res,
                      enum ed_auth_mode mode);
 
+/* The hub entry (api_hub.c): a hub call on the Element token's instance,
+ * on req->rest (or "/"). Platform routes that hand a call with an Element
+ * token to the hub (/accounts, /accounts/{id}) set req->rest first. */
+int api_hub_entry(struct ed_request *req, struct ed_response *res);
+
+struct store_instance;
+/* Roles (api_users.c): may the caller use this instance of its
+ * organization, selected by its Element token? When not, a 403 is set and
+ * the attempt audited ("auth.denied"). */
+bool api_instance_visible(struct ed_request *req, struct ed_response *res,
+                          const struct store_instance *row);
+
 /* Route tables, one per resource file, concatenated by http/router.c. */
 extern const struct ed_route api_health_routes[];
 extern const struct ed_route api_auth_routes[];
@@ -95,6 +107,9 @@ extern const struct ed_route api_audit_routes[];
 extern const struct ed_route api_secrets_routes[];
 /* HubSpot webhooks in (api_webhooks.c). */
 extern const struct ed_route api_webhooks_routes[];
+/* Accounts and the organization (api_accounts.c), users (api_users.c). */
+extern const struct ed_route api_accounts_routes[];
+extern const struct ed_route api_users_routes[];
 /* Console pages and assets, outside the API base path (api_console.c). */
 extern const struct ed_route api_console_routes[];
 /* The console's security headers (CSP, X-Frame-Options, ...), which every

@@ -165,6 +165,11 @@ static int auth_login(struct ed_request *req, struct ed_response *res)
                            "Invalid username or password");
         goto out;
     }
+    if (u.disabled) { /* issue 15: no session for a disabled user */
+        status = res_error(req, res, ED_E_UNAUTHORIZED,
+                           "This user is disabled");
+        goto out;
+    }
     throttle_clear(kacct, now);
     token = crypto_random_b64(32);
     crypto_lookup_hash(app->keys, token, hash);

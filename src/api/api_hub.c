@@ -65,6 +65,10 @@ static int hub_entry(struct ed_request *req, struct ed_response *res)
         return res_error(req, res, ED_E_UNAUTHORIZED,
                          "Invalid Element token for this organization");
     }
+    if (!api_instance_visible(req, res, &op->in.row)) { /* issue 15: 403 */
+        hub_op_free(op);
+        return res->status;
+    }
     res_header(res, "Elements-Element-Instance-Id",
                ed_arena_printf(req->arena, "%lld", (long long)op->in.row.id));
     if (events_async_wanted(req)) { /* Elements-Async-Request: true */
@@ -81,6 +85,11 @@ static int hub_entry(struct ed_request *req, struct ed_response *res)
 }
 
 #define ALL (ED_GET | ED_POST | ED_PUT | ED_PATCH | ED_DELETE)
+int api_hub_entry(struct ed_request *req, struct ed_response *res)
+{
+    return hub_entry(req, res);
+}
+
 const struct ed_route api_hub_routes[] = {
     {ALL, "/hubs/{hub}/*", hub_entry,
      ED_ROUTE_ELEMENT | ED_ROUTE_JSON_ANY | ED_ROUTE_MULTIPART},

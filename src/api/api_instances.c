@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "domain/accounts.h"
 #include "domain/app.h"
 #include "domain/audit.h"
 #include "domain/instances.h"
@@ -29,6 +30,12 @@ static bool load_by_id(struct ed_request *req, struct ed_response *res,
     enum ed_err err = ED_ERR_NOT_FOUND;
     if (ed_parse_u64(id_s, INT64_MAX, &id))
         err = instance_load(req->app, req->auth.org_id, (int64_t)id, in);
+    if (err == ED_OK && !accounts_sees_instance(&req->auth, in->row.account_id,
+                                                in->row.user_id)) {
+        /* another account's (or user's) instance does not exist */
+        instance_cleanup(in);
+        err = ED_ERR_NOT_FOUND;
+    }
     if (err == ED_OK)
         return true;
     if (err == ED_ERR_NOT_FOUND)
@@ -64,6 +71,10 @@ static bool load_by_token(struct ed_request *req, struct ed_response *res,
         instance_cleanup(in);
         res_error(req, res, ED_E_UNAUTHORIZED,
                   "Invalid Element token for this organization");
+        return false;
+    }
+    if (!api_instance_visible(req, res, &in->row)) { /* 403, audited */
+        instance_cleanup(in);
         return false;
     }
     return true;
@@ -366,7 +377,9 @@ static int list_instances(struct ed_request *req, struct ed_response *res,
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++) {
         struct instance in;
-        if (instance_from_row(req->app, &rows[i], &in) != ED_OK)
+        if (!accounts_sees_instance(&req->auth, rows[i].account_id,
+                                    rows[i].user_id) ||
+            instance_from_row(req->app, &rows[i], &in) != ED_OK)
             continue;
         bool ok = true;
         for (size_t t = 0; t < ntags && ok; t++)
@@ -410,14 +423,19 @@ static int instances_count(struct ed_request *req, struct ed_response *res)
                             &n) != ED_OK)
         return res_error(req, res, ED_E_INTERNAL, "Cannot count instances");
     json_t *per = json_object();
+    size_t seen = 0;
     for (size_t i = 0; i < n; i++) {
+        if (!accounts_sees_instance(&req->auth, rows[i].account_id,
+                                    rows[i].user_id))
+            continue;
+        seen++;
         json_t *c = json_object_get(per, rows[i].element_key);
         json_object_set_new(per, rows[i].element_key,
                             json_integer(c ? json_integer_value(c) + 1 : 1));
     }
     store_instances_free(rows, n);
     return res_json(res, 200,
-                    json_pack("{s:I, s:o}", "totalInstances", (json_int_t)n,
+                    json_pack("{s:I, s:o}", "totalInstances", (json_int_t)seen,
                               "elementInstances", per));
 }
 

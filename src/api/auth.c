@@ -13,6 +13,7 @@
 #include "core/strparse.h"
 #include "core/ttlcache.h"
 #include "core/timeutil.h"
+#include "domain/accounts.h"
 #include "crypto/crypto.h"
 #include "store/store.h"
 
@@ -109,6 +110,21 @@ static int fail(struct ed_request *req, struct ed_response *res,
     return res_error(req, res, ED_E_UNAUTHORIZED, "%s", msg);
 }
 
+/* The user's account and role, or a 401 when the user is disabled (read
+ * from the row just looked up: a disable takes effect at once; cached
+ * pairs are dropped by the change announcement). */
+static int take_user(struct ed_request *req, struct ed_response *res,
+                     const struct store_user *u)
+{
+    if (u->disabled)
+        return fail(req, res, "This user is disabled");
+    req->auth.user_id = u->id;
+    req->auth.org_id = u->org_id;
+    req->auth.account_id = u->account_id;
+    req->auth.role = (int)accounts_role_of(u->role);
+    return 0;
+}
+
 static int auth_bearer(struct ed_request *req, struct ed_response *res,
                        const char *token)
 {
@@ -121,11 +137,10 @@ static int auth_bearer(struct ed_request *req, struct ed_response *res,
         return fail(req, res, "Invalid or expired bearer token");
     if (store_user_get(app->store, uid, &u) != ED_OK)
         return fail(req, res, "Invalid or expired bearer token");
-    req->auth.user_id = u.id;
-    req->auth.org_id = u.org_id;
+    int rc = take_user(req, res, &u);
     req->auth.via_bearer = true;
     store_user_cleanup(&u);
-    return 0;
+    return rc;
 }
 
 static int auth_secrets(struct ed_request *req, struct ed_response *res,
@@ -148,6 +163,8 @@ static int auth_secrets(struct ed_request *req, struct ed_response *res,
         if (hit) {
             req->auth.user_id = hit[0];
             req->auth.org_id = hit[1];
+            req->auth.account_id = hit[2];
+            req->auth.role = (int)hit[3];
             free(hit);
             return 0;
         }
@@ -161,23 +178,22 @@ static int auth_secrets(struct ed_request *req, struct ed_response *res,
         rc = fail(req, res, "Invalid user secret or organization secret");
         goto out;
     }
-    if (!p->org) { /* hub call with User + Element only */
-        req->auth.user_id = u.id;
-        req->auth.org_id = u.org_id;
+    if ((rc = take_user(req, res, &u)))
         goto out;
-    }
+    if (!p->org) /* hub call with User + Element only */
+        goto out;
     if (store_org_find_by_secret(app->store, oh, &o) != ED_OK ||
         !sealed_matches(app, &o.secret_ct, p->org) || u.org_id != o.id) {
         rc = fail(req, res, "Invalid user secret or organization secret");
         goto out;
     }
-    req->auth.user_id = u.id;
-    req->auth.org_id = o.id;
 out:
     if (rc == 0 && gen) {
-        int64_t *ids = ed_malloc(2 * sizeof(int64_t));
+        int64_t *ids = ed_malloc(4 * sizeof(int64_t));
         ids[0] = req->auth.user_id;
         ids[1] = req->auth.org_id;
+        ids[2] = req->auth.account_id;
+        ids[3] = req->auth.role;
         ed_ttlcache_put(app->auth_cache, ck, ids, app->cfg->cache_ttl_ms, gen);
     }
     store_user_cleanup(&u);

@@ -74,7 +74,12 @@ struct ed_auth {
     int64_t org_id;
     const char *element_token; /* the Element part of Authorization, if any */
     bool via_bearer;           /* console session token rather than secrets */
+    int64_t account_id;        /* the user's account (issue 15) */
+    int role;                  /* enum ed_role */
 };
+
+/* A user's role (issue 15), least to most. */
+enum ed_role { ED_ROLE_USER = 0, ED_ROLE_ACCOUNT_ADMIN, ED_ROLE_ORG_ADMIN };
 
 #define ED_MAX_PARAMS 4
 #define ED_MAX_RES_HEADERS 12

@@ -130,6 +130,8 @@ enum ed_err accounts_create_user(struct ed_app *app, int64_t org_id,
         goto out;
     }
     nu.u.org_id = org_id;
+    nu.u.account_id = in->account_id;
+    nu.u.role = in->role ? ed_strdup(in->role) : NULL;
     if ((err = store_user_create(app->store, &nu.u, nu.hash))) {
         *why = store_why(err);
         goto out;
@@ -147,4 +149,35 @@ enum ed_err accounts_reveal(struct ed_app *app, const void *blob, size_t len,
                             char **out)
 {
     return crypto_open(app->keys, blob, len, out, NULL);
+}
+
+static const char *const role_names[] = {"user", "account-admin", "org-admin"};
+
+int accounts_role_parse(const char *name)
+{
+    for (int i = 0; name && i < 3; i++)
+        if (strcmp(name, role_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+enum ed_role accounts_role_of(const char *name)
+{
+    int r = accounts_role_parse(name);
+    return r < 0 ? ED_ROLE_USER : (enum ed_role)r;
+}
+
+const char *accounts_role_name(int role)
+{
+    return role >= 0 && role < 3 ? role_names[role] : "user";
+}
+
+bool accounts_sees_instance(const struct ed_auth *a, int64_t inst_account,
+                            int64_t inst_user)
+{
+    switch (a->role) {
+    case ED_ROLE_ORG_ADMIN: return true;
+    case ED_ROLE_ACCOUNT_ADMIN: return inst_account == a->account_id;
+    default: return inst_user == a->user_id;
+    }
 }

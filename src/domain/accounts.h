@@ -4,7 +4,10 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include <stdbool.h>
+
 #include "core/errors.h"
+#include "core/request.h"
 
 struct ed_app;
 
@@ -17,6 +20,8 @@ struct account_input {
     const char *first_name;
     const char *last_name;
     const char *org_name; /* bootstrap only; default "<email>'s organization" */
+    const char *role;     /* create-user: NULL = org-admin */
+    int64_t account_id;   /* create-user: 0 = the default account */
 };
 
 /* Create a new organization and its first user. *out (new reference) is
@@ -32,5 +37,18 @@ enum ed_err accounts_create_user(struct ed_app *app, int64_t org_id,
 /* Unseal a stored secret into a heap string (crypto_free_secret it). */
 enum ed_err accounts_reveal(struct ed_app *app, const void *blob, size_t len,
                             char **out);
+
+/* Roles (issue 15): "org-admin", "account-admin", "user". parse: -1 when
+ * unknown (a stored NULL or unknown value reads as ED_ROLE_USER through
+ * accounts_role_of). */
+int accounts_role_parse(const char *name);
+enum ed_role accounts_role_of(const char *name);
+const char *accounts_role_name(int role);
+
+/* Who sees an instance: an organization admin every instance of the
+ * organization, an account admin those of its account, a user those it
+ * owns. The caller has checked the organization already. */
+bool accounts_sees_instance(const struct ed_auth *a, int64_t inst_account,
+                            int64_t inst_user);
 
 #endif

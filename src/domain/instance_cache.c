@@ -67,8 +67,9 @@ static void inst_free(void *v)
 
 static void *ids_copy(const void *v)
 {
-    int64_t *c = ed_malloc(2 * sizeof(int64_t));
-    memcpy(c, v, 2 * sizeof(int64_t));
+    /* user, organization, account, role (api/auth.c) */
+    int64_t *c = ed_malloc(4 * sizeof(int64_t));
+    memcpy(c, v, 4 * sizeof(int64_t));
     return c;
 }
 
@@ -149,6 +150,7 @@ static void instances_changed(void *ud)
     struct ed_app *app = ud;
     ed_ttlcache_invalidate(app->instance_cache);
     ed_ttlcache_invalidate(app->shared_cache);
+    /* user and account changes come this way too (a disabled user) */
     ed_ttlcache_invalidate(app->auth_cache);
 }
 

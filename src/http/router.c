@@ -31,6 +31,8 @@ static const struct ed_route *const route_sets[] = {
     api_bulk_routes,
     api_bulkloader_routes,
     api_docs_routes,
+    api_accounts_routes,
+    api_users_routes,
     NULL,
     /* clang-format on */
 };

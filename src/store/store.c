@@ -33,7 +33,30 @@ void store_user_cleanup(struct store_user *u)
     free(u->last_name);
     free(u->password_hash);
     free(u->secret_ct.data);
+    free(u->role);
     memset(u, 0, sizeof(*u));
+}
+
+void store_users_free(struct store_user *list, size_t n)
+{
+    for (size_t i = 0; list && i < n; i++)
+        store_user_cleanup(&list[i]);
+    free(list);
+}
+
+void store_account_cleanup(struct store_account *a)
+{
+    free(a->name);
+    free(a->description);
+    free(a->external_id);
+    memset(a, 0, sizeof(*a));
+}
+
+void store_accounts_free(struct store_account *list, size_t n)
+{
+    for (size_t i = 0; list && i < n; i++)
+        store_account_cleanup(&list[i]);
+    free(list);
 }
 
 enum ed_err store_open(const char *url, struct store **out)
@@ -225,6 +248,61 @@ static enum ed_err changed(struct store *s, enum ed_err err)
             s->ops->publish(s);
     }
     return err;
+}
+
+/* --- accounts and users ------------------------------------------------- */
+
+enum ed_err store_account_create(struct store *s, struct store_account *a)
+{
+    return changed(s, s->ops->account_create(s, a));
+}
+
+enum ed_err store_account_get(struct store *s, int64_t org_id, int64_t id,
+                              struct store_account *out)
+{
+    return s->ops->account_get(s, org_id, id, out);
+}
+
+enum ed_err store_account_list(struct store *s, int64_t org_id,
+                               struct store_account **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    return s->ops->account_list(s, org_id, out, n);
+}
+
+enum ed_err store_account_update(struct store *s, struct store_account *a)
+{
+    return changed(s, s->ops->account_update(s, a));
+}
+
+enum ed_err store_account_delete(struct store *s, int64_t org_id, int64_t id,
+                                 const char **why)
+{
+    const char *w = NULL;
+    enum ed_err err = s->ops->account_delete(s, org_id, id, &w);
+    if (why)
+        *why = w;
+    return changed(s, err);
+}
+
+enum ed_err store_user_list(struct store *s, int64_t org_id, int64_t account_id,
+                            struct store_user **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    return s->ops->user_list(s, org_id, account_id, out, n);
+}
+
+enum ed_err store_user_update(struct store *s, const struct store_user *u,
+                              unsigned fields)
+{
+    return changed(s, s->ops->user_update(s, u, fields));
+}
+
+enum ed_err store_user_delete(struct store *s, int64_t org_id, int64_t id)
+{
+    return changed(s, s->ops->user_delete(s, org_id, id));
 }
 
 enum ed_err store_instance_update(struct store *s,

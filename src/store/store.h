@@ -40,6 +40,10 @@ struct store_user {
     char *password_hash;         /* Argon2id string */
     struct store_blob secret_ct; /* sealed user secret */
     int64_t created_at;
+    int64_t account_id; /* 0 at creation: the organization's default */
+    char *role;         /* "org-admin", "account-admin", "user"; NULL at
+                           creation: org-admin (the command line's users) */
+    int disabled;
 };
 
 void store_org_cleanup(struct store_org *o);
@@ -111,6 +115,62 @@ void store_watch_stop(struct store *s);
  * Other failures (ED_ERR_DB from a bad statement, say) do not. */
 void store_track_unavailable(bool *flag);
 
+/* --- accounts and users (issue 15) ---------------------------------------
+ *
+ * An organization's accounts own its instances; the default account's id is
+ * the organization's id (is_default 1). Changes to users and accounts are
+ * announced like instance changes (store_set_instance_hook and, on
+ * PostgreSQL, NOTIFY), so caches of verified credentials drop at once on
+ * every node. */
+struct store_account {
+    int64_t id;
+    int64_t org_id;
+    char *name;
+    char *description; /* NULL allowed */
+    char *external_id; /* NULL allowed */
+    int is_default;
+    int64_t created_at;
+    int64_t updated_at;
+};
+void store_account_cleanup(struct store_account *a);
+void store_accounts_free(struct store_account *list, size_t n);
+
+/* Insert a sub-account of a->org_id (never a default one); sets id and the
+ * timestamps. ED_ERR_NOT_FOUND when the organization is not. */
+enum ed_err store_account_create(struct store *s, struct store_account *a);
+/* Account id of org_id; ED_ERR_NOT_FOUND otherwise. */
+enum ed_err store_account_get(struct store *s, int64_t org_id, int64_t id,
+                              struct store_account *out);
+/* The accounts of org_id, the default first, then by id. */
+enum ed_err store_account_list(struct store *s, int64_t org_id,
+                               struct store_account **out, size_t *n);
+/* Write name, description and external_id of a->id in a->org_id
+ * (ED_ERR_NOT_FOUND otherwise); sets updated_at. */
+enum ed_err store_account_update(struct store *s, struct store_account *a);
+/* Delete account id of org_id in one transaction, only when it is not the
+ * default one and has no instance and no user: ED_ERR_NOT_FOUND, or
+ * ED_ERR_EXISTS (nothing deleted) with *why naming what is in the way
+ * ("default", "instances", "users"; static). */
+enum ed_err store_account_delete(struct store *s, int64_t org_id, int64_t id,
+                                 const char **why);
+
+/* Users of org_id (account_id 0: of every account), by id. */
+enum ed_err store_user_list(struct store *s, int64_t org_id, int64_t account_id,
+                            struct store_user **out, size_t *n);
+void store_users_free(struct store_user *list, size_t n);
+enum store_user_field {
+    STORE_USER_NAMES = 1 << 0, /* first_name and last_name */
+    STORE_USER_ROLE = 1 << 1,
+    STORE_USER_DISABLED = 1 << 2,
+};
+/* Write the fields of `fields` of user u->id in u->org_id;
+ * ED_ERR_NOT_FOUND otherwise. */
+enum ed_err store_user_update(struct store *s, const struct store_user *u,
+                              unsigned fields);
+/* Delete user id of org_id (its sessions go with it). ED_ERR_EXISTS when it
+ * still owns instances (nothing deleted). */
+enum ed_err store_user_delete(struct store *s, int64_t org_id, int64_t id);
+
 /* --- element instances --------------------------------------------------- */
 
 struct store_instance {
@@ -134,6 +194,7 @@ struct store_instance {
     int64_t cred_version;
     int64_t created_at;
     int64_t updated_at;
+    int64_t account_id; /* 0 at creation: the owner user's account */
 };
 
 void store_instance_cleanup(struct store_instance *i);

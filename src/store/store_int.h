@@ -48,6 +48,20 @@ struct store_ops {
     enum ed_err (*instance_set_valid)(struct store *s, int64_t id, int valid,
                                       const char *reason);
     enum ed_err (*instance_delete)(struct store *s, int64_t org_id, int64_t id);
+    enum ed_err (*account_create)(struct store *s, struct store_account *a);
+    enum ed_err (*account_get)(struct store *s, int64_t org_id, int64_t id,
+                               struct store_account *out);
+    enum ed_err (*account_list)(struct store *s, int64_t org_id,
+                                struct store_account **out, size_t *n);
+    enum ed_err (*account_update)(struct store *s, struct store_account *a);
+    enum ed_err (*account_delete)(struct store *s, int64_t org_id, int64_t id,
+                                  const char **why);
+    enum ed_err (*user_list)(struct store *s, int64_t org_id,
+                             int64_t account_id, struct store_user **out,
+                             size_t *n);
+    enum ed_err (*user_update)(struct store *s, const struct store_user *u,
+                               unsigned fields);
+    enum ed_err (*user_delete)(struct store *s, int64_t org_id, int64_t id);
     enum ed_err (*instance_due)(struct store *s, int64_t refreshed_before,
                                 int64_t expires_before, int64_t *ids,
                                 size_t max, size_t *n);

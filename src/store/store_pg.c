@@ -587,7 +587,7 @@ static void col_blob(const PGresult *r, int row, int col, struct store_blob *b)
 #define ORG_COLS "id, name, secret_ct, created_at"
 #define USER_COLS                                                              \
     "id, org_id, email, first_name, last_name, password_hash, secret_ct, "     \
-    "created_at"
+    "created_at, account_id, role, disabled"
 
 static void read_org(const PGresult *r, int row, void *out)
 {
@@ -609,6 +609,9 @@ static void read_user(const PGresult *r, int row, void *out)
     u->password_hash = col_text(r, row, 5);
     col_blob(r, row, 6, &u->secret_ct);
     u->created_at = col_i64(r, row, 7);
+    u->account_id = col_i64(r, row, 8);
+    u->role = col_text(r, row, 9);
+    u->disabled = (int)col_i64(r, row, 10);
 }
 
 /* One-row SELECT read by `reader`; ED_ERR_NOT_FOUND when there is none. */
@@ -665,10 +668,16 @@ static enum ed_err insert_user(struct pg_conn *c, struct store_user *u,
     p_hash(&p, hash);
     p_blob(&p, u->secret_ct.data, u->secret_ct.len);
     p_i64(&p, u->created_at);
+    if (!u->account_id)
+        u->account_id = u->org_id; /* the default account */
+    p_i64(&p, u->account_id);
+    p_text(&p, u->role ? u->role : "org-admin");
+    p_i64(&p, u->disabled);
     PGresult *res = pg_run(c,
                            "INSERT INTO users(org_id, email, first_name, "
                            "last_name, password_hash, secret_hash, secret_ct, "
-                           "created_at) VALUES($1,$2,$3,$4,$5,$6,$7,$8) "
+                           "created_at, account_id, role, disabled) "
+                           "VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) "
                            "RETURNING id",
                            &p, false, &err);
     if (!err)
@@ -702,6 +711,19 @@ static enum ed_err pg_org_create_with_user(struct store *base,
     if (err)
         goto rollback;
     org->id = col_i64(res, 0, 0);
+    {
+        /* the default account: the organization's id */
+        struct pg_params q = {0};
+        p_i64(&q, org->id);
+        p_text(&q, org->name);
+        p_i64(&q, org->created_at);
+        PQclear(pg_run(tx.c,
+                       "INSERT INTO accounts(id, org_id, name, is_default, "
+                       "created_at, updated_at) VALUES($1,$1,$2,1,$3,$3)",
+                       &q, false, &err));
+        if (err)
+            goto rollback;
+    }
     user->org_id = org->id;
     if ((err = insert_user(tx.c, user, user_hash)))
         goto rollback;
@@ -845,7 +867,7 @@ static enum ed_err pg_session_delete(struct store *base, const uint8_t *hash)
     "id, org_id, user_id, element_key, name, tags, config, secrets_ct, "       \
     "token_ct, auth_type, external_auth, valid, disabled, invalid_reason, "    \
     "provider_meta, access_expires_at, refreshed_at, cred_version, "           \
-    "created_at, updated_at"
+    "created_at, updated_at, account_id"
 
 static void read_instance(const PGresult *r, int row, void *out)
 {
@@ -870,6 +892,7 @@ static void read_instance(const PGresult *r, int row, void *out)
     i->cred_version = col_i64(r, row, 17);
     i->created_at = col_i64(r, row, 18);
     i->updated_at = col_i64(r, row, 19);
+    i->account_id = col_i64(r, row, 20);
 }
 
 static enum ed_err pg_instance_create(struct store *base,
@@ -899,14 +922,16 @@ static enum ed_err pg_instance_create(struct store *base,
     p_i64(&p, in->refreshed_at);
     p_i64(&p, in->created_at);
     p_i64(&p, in->updated_at);
+    p_i64(&p, in->account_id);
     enum ed_err err = pg_query(
         (struct store_pg *)base,
         "INSERT INTO instances(org_id, user_id, element_key, name, tags, "
         "config, secrets_ct, token_hash, token_ct, auth_type, external_auth, "
         "valid, disabled, invalid_reason, provider_meta, access_expires_at, "
-        "refreshed_at, cred_version, created_at, updated_at) "
+        "refreshed_at, cred_version, created_at, updated_at, account_id) "
         "VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,1,"
-        "$18,$19) RETURNING id",
+        "$18,$19,coalesce(nullif($20, 0), (SELECT account_id FROM users "
+        "WHERE id=$2), $1)) RETURNING id",
         &p, false, &res);
     if (!err)
         in->id = col_i64(res, 0, 0);
@@ -3226,6 +3251,226 @@ static enum ed_err pg_audit_list(struct store *base, int64_t org_id,
     return ED_OK;
 }
 
+/* --- accounts and users (issue 15) ---------------------------------------- */
+
+#define ACCOUNT_COLS                                                           \
+    "id, org_id, name, description, external_id, is_default, created_at, "     \
+    "updated_at"
+
+static void read_account(const PGresult *r, int row, void *out)
+{
+    struct store_account *a = out;
+    a->id = col_i64(r, row, 0);
+    a->org_id = col_i64(r, row, 1);
+    a->name = col_text(r, row, 2);
+    a->description = col_text(r, row, 3);
+    a->external_id = col_text(r, row, 4);
+    a->is_default = (int)col_i64(r, row, 5);
+    a->created_at = col_i64(r, row, 6);
+    a->updated_at = col_i64(r, row, 7);
+}
+
+static enum ed_err pg_account_create(struct store *base,
+                                     struct store_account *a)
+{
+    struct pg_params p = {0};
+    PGresult *res;
+    a->created_at = a->updated_at = ed_now_s();
+    a->is_default = 0;
+    p_i64(&p, a->org_id);
+    p_text(&p, a->name);
+    p_text(&p, a->description);
+    p_text(&p, a->external_id);
+    p_i64(&p, a->created_at);
+    /* the id comes from the organizations' sequence (the column default) */
+    enum ed_err err = pg_query(
+        (struct store_pg *)base,
+        "INSERT INTO accounts(org_id, name, description, external_id, "
+        "is_default, created_at, updated_at) SELECT $1,$2,$3,$4,0,$5,$5 "
+        "WHERE EXISTS (SELECT 1 FROM orgs WHERE id=$1) RETURNING id",
+        &p, false, &res);
+    if (!err && PQntuples(res) == 0)
+        err = ED_ERR_NOT_FOUND;
+    if (!err)
+        a->id = col_i64(res, 0, 0);
+    PQclear(res);
+    return err;
+}
+
+static enum ed_err pg_account_get(struct store *base, int64_t org_id,
+                                  int64_t id, struct store_account *out)
+{
+    struct pg_params p = {0};
+    p_i64(&p, id);
+    p_i64(&p, org_id);
+    return select_one(base,
+                      "SELECT " ACCOUNT_COLS
+                      " FROM accounts WHERE id=$1 AND org_id=$2",
+                      &p, read_account, out);
+}
+
+static enum ed_err pg_account_list(struct store *base, int64_t org_id,
+                                   struct store_account **out, size_t *n)
+{
+    struct pg_params p = {0};
+    PGresult *res;
+    p_i64(&p, org_id);
+    enum ed_err err = pg_query((struct store_pg *)base,
+                               "SELECT " ACCOUNT_COLS " FROM accounts WHERE "
+                               "org_id=$1 ORDER BY is_default DESC, id",
+                               &p, true, &res);
+    if (err)
+        return err;
+    size_t k = (size_t)PQntuples(res);
+    struct store_account *list = ed_calloc(k ? k : 1, sizeof(*list));
+    for (size_t r = 0; r < k; r++)
+        read_account(res, (int)r, &list[r]);
+    PQclear(res);
+    *out = list;
+    *n = k;
+    return ED_OK;
+}
+
+static enum ed_err pg_account_update(struct store *base,
+                                     struct store_account *a)
+{
+    struct pg_params p = {0};
+    PGresult *res;
+    a->updated_at = ed_now_s();
+    p_text(&p, a->name);
+    p_text(&p, a->description);
+    p_text(&p, a->external_id);
+    p_i64(&p, a->updated_at);
+    p_i64(&p, a->id);
+    p_i64(&p, a->org_id);
+    enum ed_err err = pg_query((struct store_pg *)base,
+                               "UPDATE accounts SET name=$1, description=$2, "
+                               "external_id=$3, updated_at=$4 WHERE id=$5 "
+                               "AND org_id=$6",
+                               &p, false, &res);
+    if (!err && !pg_changed(res))
+        err = ED_ERR_NOT_FOUND;
+    PQclear(res);
+    return err;
+}
+
+static enum ed_err pg_account_delete(struct store *base, int64_t org_id,
+                                     int64_t id, const char **why)
+{
+    struct pg_tx tx;
+    struct pg_params p = {0}, q = {0};
+    PGresult *res = NULL;
+    enum ed_err err = tx_begin((struct store_pg *)base, &tx);
+    if (err)
+        return err;
+    p_i64(&p, id);
+    p_i64(&p, org_id);
+    /* the row lock orders this against another delete of it */
+    res = pg_run(tx.c,
+                 "SELECT is_default, (SELECT count(*) FROM instances WHERE "
+                 "account_id=$1), (SELECT count(*) FROM users WHERE "
+                 "account_id=$1) FROM accounts WHERE id=$1 AND org_id=$2 FOR "
+                 "UPDATE",
+                 &p, false, &err);
+    if (err)
+        goto rollback;
+    if (PQntuples(res) == 0) {
+        err = ED_ERR_NOT_FOUND;
+        goto rollback;
+    }
+    *why = col_i64(res, 0, 0)   ? "default"
+           : col_i64(res, 0, 1) ? "instances"
+           : col_i64(res, 0, 2) ? "users"
+                                : NULL;
+    if (*why) {
+        err = ED_ERR_EXISTS;
+        goto rollback;
+    }
+    p_i64(&q, id);
+    PQclear(pg_run(tx.c, "DELETE FROM accounts WHERE id=$1", &q, false, &err));
+    if (err)
+        goto rollback;
+    PQclear(res);
+    return tx_commit(&tx);
+rollback:
+    tx_rollback(&tx);
+    PQclear(res);
+    return err;
+}
+
+static enum ed_err pg_user_list(struct store *base, int64_t org_id,
+                                int64_t account_id, struct store_user **out,
+                                size_t *n)
+{
+    struct pg_params p = {0};
+    PGresult *res;
+    p_i64(&p, org_id);
+    p_i64(&p, account_id);
+    enum ed_err err = pg_query((struct store_pg *)base,
+                               "SELECT " USER_COLS " FROM users WHERE "
+                               "org_id=$1 AND ($2=0 OR account_id=$2) "
+                               "ORDER BY id",
+                               &p, true, &res);
+    if (err)
+        return err;
+    size_t k = (size_t)PQntuples(res);
+    struct store_user *list = ed_calloc(k ? k : 1, sizeof(*list));
+    for (size_t r = 0; r < k; r++)
+        read_user(res, (int)r, &list[r]);
+    PQclear(res);
+    *out = list;
+    *n = k;
+    return ED_OK;
+}
+
+static enum ed_err pg_user_update(struct store *base,
+                                  const struct store_user *u, unsigned fields)
+{
+    struct pg_params p = {0};
+    PGresult *res;
+    char sql[256];
+    p_text(&p, u->first_name);
+    p_text(&p, u->last_name);
+    p_text(&p, u->role ? u->role : "user");
+    p_i64(&p, u->disabled);
+    p_i64(&p, u->id);
+    p_i64(&p, u->org_id);
+    snprintf(sql, sizeof(sql),
+             /* every parameter has its type bound: unused ones are fine */
+             "UPDATE users SET %s%s%sid=id WHERE id=$5 AND org_id=$6",
+             fields & STORE_USER_NAMES ? "first_name=$1, last_name=$2, " : "",
+             fields & STORE_USER_ROLE ? "role=$3, " : "",
+             fields & STORE_USER_DISABLED ? "disabled=$4, " : "");
+    enum ed_err err = pg_query((struct store_pg *)base, sql, &p, false, &res);
+    if (!err && !pg_changed(res))
+        err = ED_ERR_NOT_FOUND;
+    PQclear(res);
+    return err;
+}
+
+static enum ed_err pg_user_delete(struct store *base, int64_t org_id,
+                                  int64_t id)
+{
+    struct pg_params p = {0};
+    PGresult *res;
+    p_i64(&p, id);
+    p_i64(&p, org_id);
+    /* RETURNING tells a user that still owns instances from no user */
+    enum ed_err err = pg_query(
+        (struct store_pg *)base,
+        "WITH u AS (SELECT id FROM users WHERE id=$1 AND org_id=$2), "
+        "d AS (DELETE FROM users WHERE id IN (SELECT id FROM u) AND NOT "
+        "EXISTS (SELECT 1 FROM instances WHERE user_id=$1) RETURNING id) "
+        "SELECT (SELECT count(*) FROM u), (SELECT count(*) FROM d)",
+        &p, false, &res);
+    if (!err)
+        err = col_i64(res, 0, 0) == 0   ? ED_ERR_NOT_FOUND
+              : col_i64(res, 0, 1) == 0 ? ED_ERR_EXISTS
+                                        : ED_OK;
+    PQclear(res);
+    return err;
+}
+
 const struct store_ops store_pg_ops = {
     .name = "postgresql",
     .url_prefix = "postgres",
@@ -3251,6 +3496,14 @@ const struct store_ops store_pg_ops = {
     .instance_set_valid = pg_instance_set_valid,
     .instance_delete = pg_instance_delete,
     .instance_due = pg_instance_due,
+    .account_create = pg_account_create,
+    .account_get = pg_account_get,
+    .account_list = pg_account_list,
+    .account_update = pg_account_update,
+    .account_delete = pg_account_delete,
+    .user_list = pg_user_list,
+    .user_update = pg_user_update,
+    .user_delete = pg_user_delete,
     .publish = pg_publish,
     .watch_start = pg_watch_start,
     .watch_stop = pg_watch_stop,

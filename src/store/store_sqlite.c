@@ -235,7 +235,7 @@ static void bind_text_or_null(sqlite3_stmt *st, int i, const char *v)
 #define ORG_COLS "id, name, secret_ct, created_at"
 #define USER_COLS                                                              \
     "id, org_id, email, first_name, last_name, password_hash, secret_ct, "     \
-    "created_at"
+    "created_at, account_id, role, disabled"
 
 static void read_org(sqlite3_stmt *st, struct store_org *o)
 {
@@ -255,6 +255,9 @@ static void read_user(sqlite3_stmt *st, struct store_user *u)
     u->password_hash = col_text(st, 5);
     col_blob(st, 6, &u->secret_ct);
     u->created_at = sqlite3_column_int64(st, 7);
+    u->account_id = sqlite3_column_int64(st, 8);
+    u->role = col_text(st, 9);
+    u->disabled = sqlite3_column_int(st, 10);
 }
 
 static enum ed_err insert_user(sqlite3 *db, struct store_user *u,
@@ -264,8 +267,8 @@ static enum ed_err insert_user(sqlite3 *db, struct store_user *u,
     enum ed_err err = prepare(
         db,
         "INSERT INTO users(org_id, email, first_name, last_name, "
-        "password_hash, secret_hash, secret_ct, created_at) "
-        "VALUES(?,?,?,?,?,?,?,?)",
+        "password_hash, secret_hash, secret_ct, created_at, account_id, role, "
+        "disabled) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
         &st);
     if (err)
         return err;
@@ -280,12 +283,23 @@ static enum ed_err insert_user(sqlite3 *db, struct store_user *u,
     sqlite3_bind_blob(st, 7, u->secret_ct.data, (int)u->secret_ct.len,
                       SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 8, u->created_at);
+    if (!u->account_id)
+        u->account_id = u->org_id; /* the default account */
+    sqlite3_bind_int64(st, 9, u->account_id);
+    sqlite3_bind_text(st, 10, u->role ? u->role : "org-admin", -1,
+                      SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 11, u->disabled);
     err = rc_err(sqlite3_step(st));
     sqlite3_finalize(st);
     if (!err)
         u->id = sqlite3_last_insert_rowid(db);
     return err;
 }
+
+/* The next id of the id space organizations and accounts share. */
+#define NEXT_ID                                                                \
+    "SELECT 1 + max((SELECT coalesce(max(id), 0) FROM orgs), "                 \
+    "(SELECT coalesce(max(id), 0) FROM accounts))"
 
 static enum ed_err sqlite_org_create_with_user(struct store *base,
                                                struct store_org *org,
@@ -299,9 +313,11 @@ static enum ed_err sqlite_org_create_with_user(struct store *base,
     enum ed_err err = exec_sql(c->db, "BEGIN IMMEDIATE");
     if (err)
         goto out;
+    /* organizations and accounts share one id space: the default account's
+     * id is its organization's */
     if ((err = prepare(c->db,
-                       "INSERT INTO orgs(name, secret_hash, secret_ct, "
-                       "created_at) VALUES(?,?,?,?)",
+                       "INSERT INTO orgs(id, name, secret_hash, secret_ct, "
+                       "created_at) VALUES((" NEXT_ID "),?,?,?,?)",
                        &st)))
         goto rollback;
     if (!org->created_at)
@@ -314,6 +330,18 @@ static enum ed_err sqlite_org_create_with_user(struct store *base,
     if ((err = rc_err(sqlite3_step(st))))
         goto rollback;
     org->id = sqlite3_last_insert_rowid(c->db);
+    sqlite3_finalize(st);
+    st = NULL;
+    if ((err = prepare(c->db,
+                       "INSERT INTO accounts(id, org_id, name, is_default, "
+                       "created_at, updated_at) VALUES(?1,?1,?2,1,?3,?3)",
+                       &st)))
+        goto rollback;
+    sqlite3_bind_int64(st, 1, org->id);
+    sqlite3_bind_text(st, 2, org->name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 3, org->created_at);
+    if ((err = rc_err(sqlite3_step(st))))
+        goto rollback;
     user->org_id = org->id;
     if ((err = insert_user(c->db, user, user_hash)))
         goto rollback;
@@ -343,6 +371,10 @@ static enum ed_err sqlite_user_create(struct store *base,
         err = ED_ERR_NOT_FOUND;
         goto out;
     }
+    /* end the read before writing: a statement left open keeps its read
+     * snapshot, and a write from a stale snapshot is SQLITE_BUSY at once
+     * (no busy wait) when another connection committed meanwhile */
+    sqlite3_reset(st);
     err = insert_user(c->db, user, user_hash);
 out:
     sqlite3_finalize(st);
@@ -507,7 +539,7 @@ static enum ed_err sqlite_session_delete(struct store *base,
     "id, org_id, user_id, element_key, name, tags, config, secrets_ct, "       \
     "token_ct, auth_type, external_auth, valid, disabled, invalid_reason, "    \
     "provider_meta, access_expires_at, refreshed_at, cred_version, "           \
-    "created_at, updated_at"
+    "created_at, updated_at, account_id"
 
 static void read_instance(sqlite3_stmt *st, struct store_instance *i)
 {
@@ -531,6 +563,7 @@ static void read_instance(sqlite3_stmt *st, struct store_instance *i)
     i->cred_version = sqlite3_column_int64(st, 17);
     i->created_at = sqlite3_column_int64(st, 18);
     i->updated_at = sqlite3_column_int64(st, 19);
+    i->account_id = sqlite3_column_int64(st, 20);
 }
 
 static void instance_reader(sqlite3_stmt *st, void *out)
@@ -558,8 +591,10 @@ static enum ed_err sqlite_instance_create(struct store *base,
         "INSERT INTO instances(org_id, user_id, element_key, name, tags, "
         "config, secrets_ct, token_hash, token_ct, auth_type, external_auth, "
         "valid, disabled, invalid_reason, provider_meta, access_expires_at, "
-        "refreshed_at, cred_version, created_at, updated_at) "
-        "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,?,?)",
+        "refreshed_at, cred_version, created_at, updated_at, account_id) "
+        "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,?,?,"
+        "coalesce(nullif(?20, 0), (SELECT account_id FROM users WHERE id=?2), "
+        "?1))",
         &st);
     if (err)
         goto out;
@@ -587,6 +622,7 @@ static enum ed_err sqlite_instance_create(struct store *base,
     sqlite3_bind_int64(st, 17, in->refreshed_at);
     sqlite3_bind_int64(st, 18, in->created_at);
     sqlite3_bind_int64(st, 19, in->updated_at);
+    sqlite3_bind_int64(st, 20, in->account_id);
     err = rc_err(sqlite3_step(st));
     if (!err)
         in->id = sqlite3_last_insert_rowid(c->db);
@@ -3014,6 +3050,339 @@ out:
     return err;
 }
 
+/* --- accounts and users (issue 15) ----------------------------------------- */
+
+#define ACCOUNT_COLS                                                           \
+    "id, org_id, name, description, external_id, is_default, created_at, "     \
+    "updated_at"
+
+static void read_account(sqlite3_stmt *st, struct store_account *a)
+{
+    a->id = sqlite3_column_int64(st, 0);
+    a->org_id = sqlite3_column_int64(st, 1);
+    a->name = col_text(st, 2);
+    a->description = col_text(st, 3);
+    a->external_id = col_text(st, 4);
+    a->is_default = sqlite3_column_int(st, 5);
+    a->created_at = sqlite3_column_int64(st, 6);
+    a->updated_at = sqlite3_column_int64(st, 7);
+}
+
+static enum ed_err sqlite_account_create(struct store *base,
+                                         struct store_account *a)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    enum ed_err err = exec_sql(c->db, "BEGIN IMMEDIATE");
+    if (err)
+        goto out;
+    if ((err = prepare(c->db, "SELECT 1 FROM orgs WHERE id=?", &st)))
+        goto rollback;
+    sqlite3_bind_int64(st, 1, a->org_id);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        err = ED_ERR_NOT_FOUND;
+        goto rollback;
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if ((err = prepare(c->db,
+                       "INSERT INTO accounts(id, org_id, name, description, "
+                       "external_id, is_default, created_at, updated_at) "
+                       "VALUES((" NEXT_ID "),?1,?2,?3,?4,0,?5,?5)",
+                       &st)))
+        goto rollback;
+    a->created_at = a->updated_at = ed_now_s();
+    a->is_default = 0;
+    sqlite3_bind_int64(st, 1, a->org_id);
+    sqlite3_bind_text(st, 2, a->name, -1, SQLITE_TRANSIENT);
+    bind_text_or_null(st, 3, a->description);
+    bind_text_or_null(st, 4, a->external_id);
+    sqlite3_bind_int64(st, 5, a->created_at);
+    if ((err = rc_err(sqlite3_step(st))))
+        goto rollback;
+    a->id = sqlite3_last_insert_rowid(c->db);
+    if (!(err = exec_sql(c->db, "COMMIT")))
+        goto out;
+rollback:
+    exec_sql(c->db, "ROLLBACK");
+out:
+    sqlite3_finalize(st);
+    conn_release(c);
+    return err;
+}
+
+static enum ed_err sqlite_account_get(struct store *base, int64_t org_id,
+                                      int64_t id, struct store_account *out)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    enum ed_err err = prepare(c->db,
+                              "SELECT " ACCOUNT_COLS
+                              " FROM accounts WHERE id=? AND org_id=?",
+                              &st);
+    if (!err) {
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_int64(st, 2, org_id);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+            read_account(st, out);
+        else
+            err = rc == SQLITE_DONE ? ED_ERR_NOT_FOUND : rc_err(rc);
+    }
+    sqlite3_finalize(st);
+    conn_release(c);
+    return err;
+}
+
+static enum ed_err sqlite_account_list(struct store *base, int64_t org_id,
+                                       struct store_account **out, size_t *n)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    size_t cap = 8, k = 0;
+    struct store_account *list = ed_calloc(cap, sizeof(*list));
+    enum ed_err err = prepare(c->db,
+                              "SELECT " ACCOUNT_COLS " FROM accounts WHERE "
+                              "org_id=? ORDER BY is_default DESC, id",
+                              &st);
+    if (!err) {
+        int rc;
+        sqlite3_bind_int64(st, 1, org_id);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            if (k == cap) {
+                cap *= 2;
+                list = ed_realloc(list, cap * sizeof(*list));
+            }
+            memset(&list[k], 0, sizeof(list[k]));
+            read_account(st, &list[k++]);
+        }
+        if (rc != SQLITE_DONE)
+            err = rc_err(rc);
+    }
+    sqlite3_finalize(st);
+    conn_release(c);
+    if (err) {
+        store_accounts_free(list, k);
+        return err;
+    }
+    *out = list;
+    *n = k;
+    return ED_OK;
+}
+
+static enum ed_err sqlite_account_update(struct store *base,
+                                         struct store_account *a)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    enum ed_err err = prepare(c->db,
+                              "UPDATE accounts SET name=?, description=?, "
+                              "external_id=?, updated_at=? WHERE id=? AND "
+                              "org_id=?",
+                              &st);
+    if (!err) {
+        a->updated_at = ed_now_s();
+        sqlite3_bind_text(st, 1, a->name, -1, SQLITE_TRANSIENT);
+        bind_text_or_null(st, 2, a->description);
+        bind_text_or_null(st, 3, a->external_id);
+        sqlite3_bind_int64(st, 4, a->updated_at);
+        sqlite3_bind_int64(st, 5, a->id);
+        sqlite3_bind_int64(st, 6, a->org_id);
+        err = rc_err(sqlite3_step(st));
+        if (!err && sqlite3_changes(c->db) == 0)
+            err = ED_ERR_NOT_FOUND;
+    }
+    sqlite3_finalize(st);
+    conn_release(c);
+    return err;
+}
+
+/* One int64 from `sql` bound with ?1 = a (0 when no row). */
+static enum ed_err count_of(sqlite3 *db, const char *sql, int64_t a, int64_t *v)
+{
+    sqlite3_stmt *st = NULL;
+    enum ed_err err = prepare(db, sql, &st);
+    *v = 0;
+    if (err)
+        return err;
+    sqlite3_bind_int64(st, 1, a);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *v = sqlite3_column_int64(st, 0);
+    else if (rc != SQLITE_DONE)
+        err = rc_err(rc);
+    sqlite3_finalize(st);
+    return err;
+}
+
+static enum ed_err sqlite_account_delete(struct store *base, int64_t org_id,
+                                         int64_t id, const char **why)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    int64_t v = 0;
+    enum ed_err err = exec_sql(c->db, "BEGIN IMMEDIATE");
+    if (err)
+        goto out;
+    if ((err = prepare(c->db,
+                       "SELECT is_default FROM accounts WHERE id=? AND "
+                       "org_id=?",
+                       &st)))
+        goto rollback;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, org_id);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        err = ED_ERR_NOT_FOUND;
+        goto rollback;
+    }
+    if (sqlite3_column_int(st, 0)) {
+        *why = "default";
+        err = ED_ERR_EXISTS;
+        goto rollback;
+    }
+    if ((err = count_of(c->db,
+                        "SELECT count(*) FROM instances WHERE account_id=?1",
+                        id, &v)))
+        goto rollback;
+    if (v) {
+        *why = "instances";
+        err = ED_ERR_EXISTS;
+        goto rollback;
+    }
+    if ((err = count_of(c->db, "SELECT count(*) FROM users WHERE account_id=?1",
+                        id, &v)))
+        goto rollback;
+    if (v) {
+        *why = "users";
+        err = ED_ERR_EXISTS;
+        goto rollback;
+    }
+    if ((err = count_of(c->db, "DELETE FROM accounts WHERE id=?1", id, &v)))
+        goto rollback;
+    if (!(err = exec_sql(c->db, "COMMIT")))
+        goto out;
+rollback:
+    exec_sql(c->db, "ROLLBACK");
+out:
+    sqlite3_finalize(st);
+    conn_release(c);
+    return err;
+}
+
+static enum ed_err sqlite_user_list(struct store *base, int64_t org_id,
+                                    int64_t account_id, struct store_user **out,
+                                    size_t *n)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    size_t cap = 8, k = 0;
+    struct store_user *list = ed_calloc(cap, sizeof(*list));
+    enum ed_err err = prepare(c->db,
+                              "SELECT " USER_COLS " FROM users WHERE org_id=?1 "
+                              "AND (?2=0 OR account_id=?2) ORDER BY id",
+                              &st);
+    if (!err) {
+        int rc;
+        sqlite3_bind_int64(st, 1, org_id);
+        sqlite3_bind_int64(st, 2, account_id);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            if (k == cap) {
+                cap *= 2;
+                list = ed_realloc(list, cap * sizeof(*list));
+            }
+            memset(&list[k], 0, sizeof(list[k]));
+            read_user(st, &list[k++]);
+        }
+        if (rc != SQLITE_DONE)
+            err = rc_err(rc);
+    }
+    sqlite3_finalize(st);
+    conn_release(c);
+    if (err) {
+        store_users_free(list, k);
+        return err;
+    }
+    *out = list;
+    *n = k;
+    return ED_OK;
+}
+
+static enum ed_err sqlite_user_update(struct store *base,
+                                      const struct store_user *u,
+                                      unsigned fields)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    /* ?1 first_name, ?2 last_name, ?3 role, ?4 disabled, ?5 id, ?6 org */
+    char sql[256];
+    snprintf(sql, sizeof(sql),
+             "UPDATE users SET %s%s%sid=id WHERE id=?5 AND org_id=?6",
+             fields & STORE_USER_NAMES ? "first_name=?1, last_name=?2, " : "",
+             fields & STORE_USER_ROLE ? "role=?3, " : "",
+             fields & STORE_USER_DISABLED ? "disabled=?4, " : "");
+    enum ed_err err = prepare(c->db, sql, &st);
+    if (!err) {
+        bind_text_or_null(st, 1, u->first_name);
+        bind_text_or_null(st, 2, u->last_name);
+        sqlite3_bind_text(st, 3, u->role ? u->role : "user", -1,
+                          SQLITE_TRANSIENT);
+        sqlite3_bind_int(st, 4, u->disabled);
+        sqlite3_bind_int64(st, 5, u->id);
+        sqlite3_bind_int64(st, 6, u->org_id);
+        err = rc_err(sqlite3_step(st));
+        if (!err && sqlite3_changes(c->db) == 0)
+            err = ED_ERR_NOT_FOUND;
+    }
+    sqlite3_finalize(st);
+    conn_release(c);
+    return err;
+}
+
+static enum ed_err sqlite_user_delete(struct store *base, int64_t org_id,
+                                      int64_t id)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    int64_t v = 0;
+    enum ed_err err = exec_sql(c->db, "BEGIN IMMEDIATE");
+    if (err)
+        goto out;
+    if ((err = count_of(
+             c->db, "SELECT count(*) FROM instances WHERE user_id=?1", id, &v)))
+        goto rollback;
+    if (v) {
+        err = ED_ERR_EXISTS;
+        goto rollback;
+    }
+    if ((err = prepare(c->db, "DELETE FROM users WHERE id=? AND org_id=?",
+                       &st)))
+        goto rollback;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, org_id);
+    if ((err = rc_err(sqlite3_step(st))))
+        goto rollback;
+    if (sqlite3_changes(c->db) == 0) {
+        err = ED_ERR_NOT_FOUND;
+        goto rollback;
+    }
+    if (!(err = exec_sql(c->db, "COMMIT")))
+        goto out;
+rollback:
+    exec_sql(c->db, "ROLLBACK");
+out:
+    sqlite3_finalize(st);
+    conn_release(c);
+    return err;
+}
+
 const struct store_ops store_sqlite_ops = {
     .name = "sqlite",
     .url_prefix = "sqlite:",
@@ -3039,6 +3408,14 @@ const struct store_ops store_sqlite_ops = {
     .instance_set_valid = sqlite_instance_set_valid,
     .instance_delete = sqlite_instance_delete,
     .instance_due = sqlite_instance_due,
+    .account_create = sqlite_account_create,
+    .account_get = sqlite_account_get,
+    .account_list = sqlite_account_list,
+    .account_update = sqlite_account_update,
+    .account_delete = sqlite_account_delete,
+    .user_list = sqlite_user_list,
+    .user_update = sqlite_user_update,
+    .user_delete = sqlite_user_delete,
     .delivery_add = sqlite_delivery_add,
     .delivery_claim = sqlite_delivery_claim,
     .delivery_finish = sqlite_delivery_finish,

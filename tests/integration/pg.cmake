@@ -82,3 +82,7 @@ ed_pg_py_test(bulk_properties ${CMAKE_CURRENT_SOURCE_DIR}/test_bulk_properties.p
 ed_pg_py_test(bulk_workflows ${CMAKE_CURRENT_SOURCE_DIR}/test_bulk_workflows.py TIMEOUT 600)
 ed_pg_py_test(metrics ${CMAKE_CURRENT_SOURCE_DIR}/test_metrics.py TIMEOUT 300)
 ed_pg_py_test(bulk_stream ${CMAKE_CURRENT_SOURCE_DIR}/test_bulk_stream.py TIMEOUT 600)
+# Accounts, users and roles (issue 15)
+ed_pg_py_test(platform_accounts ${CMAKE_CURRENT_SOURCE_DIR}/test_platform_accounts.py TIMEOUT 180)
+ed_pg_py_test(platform_users ${CMAKE_CURRENT_SOURCE_DIR}/test_platform_users.py TIMEOUT 180)
+ed_pg_py_test(platform_roles ${CMAKE_CURRENT_SOURCE_DIR}/test_platform_roles.py TIMEOUT 180)

@@ -1268,6 +1268,153 @@ static void test_secrets_and_audit(void)
     store_close(s);
 }
 
+static int hook_calls;
+static void count_hook(void *ud)
+{
+    (void)ud;
+    hook_calls++;
+}
+
+/* Accounts, roles and disabled users (issue 15): the default account is
+ * the organization's id, organizations and accounts share one id space,
+ * deletes refuse the default account and accounts in use, user updates by
+ * field mask, deletes refuse owners of instances; changes are announced. */
+static void test_accounts_users(void)
+{
+    struct store *s = NULL;
+    struct store_org o;
+    struct store_user u, v, got = {0};
+    struct store_account a = {0}, b = {0}, got_a = {0}, *list = NULL;
+    struct store_user *users = NULL;
+    struct store_instance in;
+    uint8_t oh[32], uh[32], vh[32], th[32];
+    size_t n = 0;
+    const char *why = NULL;
+    hash_of(oh, 60);
+    hash_of(uh, 61);
+    hash_of(vh, 62);
+    hash_of(th, 63);
+    CHECK_EQ_INT(store_open(url, &s), ED_OK);
+    store_set_instance_hook(s, count_hook, NULL);
+    make_org(&o, "Accounts Inc", "org-acc-ct");
+    make_user(&u, "owner@accounts.test", "u-acc-ct");
+    CHECK_EQ_INT(store_org_create_with_user(s, &o, oh, &u, uh), ED_OK);
+    /* the first user: org-admin of the default account */
+    CHECK_EQ_INT(store_user_get(s, u.id, &got), ED_OK);
+    CHECK_EQ_STR(got.role, "org-admin");
+    CHECK_EQ_INT(got.account_id, o.id);
+    CHECK_EQ_INT(got.disabled, 0);
+    store_user_cleanup(&got);
+    CHECK_EQ_INT(store_account_get(s, o.id, o.id, &got_a), ED_OK);
+    CHECK_EQ_INT(got_a.is_default, 1);
+    CHECK_EQ_STR(got_a.name, "Accounts Inc");
+    store_account_cleanup(&got_a);
+
+    /* a sub-account: an id no organization has, and none after it */
+    a.org_id = o.id;
+    a.name = strdup("Sub");
+    a.description = strdup("d");
+    hook_calls = 0;
+    CHECK_EQ_INT(store_account_create(s, &a), ED_OK);
+    CHECK(a.id > o.id);
+    CHECK(hook_calls == 1);
+    b.org_id = 999999;
+    b.name = strdup("nowhere");
+    CHECK_EQ_INT(store_account_create(s, &b), ED_ERR_NOT_FOUND);
+    {
+        struct store_org o2;
+        struct store_user w;
+        uint8_t oh2[32], wh[32];
+        hash_of(oh2, 64);
+        hash_of(wh, 65);
+        make_org(&o2, "Later", "org-later-ct");
+        make_user(&w, "later@accounts.test", "w-acc-ct");
+        CHECK_EQ_INT(store_org_create_with_user(s, &o2, oh2, &w, wh), ED_OK);
+        CHECK(o2.id > a.id);
+        CHECK_EQ_INT(store_account_get(s, o.id, o2.id, &got_a),
+                     ED_ERR_NOT_FOUND);
+        store_org_cleanup(&o2);
+        store_user_cleanup(&w);
+    }
+    CHECK_EQ_INT(store_account_list(s, o.id, &list, &n), ED_OK);
+    CHECK(n == 2 && list[0].id == o.id && list[1].id == a.id);
+    CHECK_EQ_STR(list[1].description, "d");
+    store_accounts_free(list, n);
+    free(a.name);
+    a.name = strdup("Renamed");
+    CHECK_EQ_INT(store_account_update(s, &a), ED_OK);
+    CHECK_EQ_INT(store_account_get(s, o.id, a.id, &got_a), ED_OK);
+    CHECK_EQ_STR(got_a.name, "Renamed");
+    store_account_cleanup(&got_a);
+
+    /* a user of the sub-account, and its instance */
+    make_user(&v, "member@accounts.test", "v-acc-ct");
+    v.org_id = o.id;
+    v.account_id = a.id;
+    v.role = strdup("user");
+    CHECK_EQ_INT(store_user_create(s, &v, vh), ED_OK);
+    CHECK_EQ_INT(store_user_list(s, o.id, a.id, &users, &n), ED_OK);
+    CHECK(n == 1 && users[0].id == v.id);
+    CHECK_EQ_STR(users[0].role, "user");
+    store_users_free(users, n);
+    CHECK_EQ_INT(store_user_list(s, o.id, 0, &users, &n), ED_OK);
+    CHECK(n == 2);
+    store_users_free(users, n);
+    make_instance(&in, o.id, v.id, "hubspotcrm", "acc-inst");
+    CHECK_EQ_INT(store_instance_create(s, &in, th), ED_OK);
+    int64_t iid = in.id;
+    store_instance_cleanup(&in);
+    CHECK_EQ_INT(store_instance_get(s, o.id, iid, &in), ED_OK);
+    CHECK_EQ_INT(in.account_id, a.id); /* the owner's account */
+
+    CHECK_EQ_INT(store_account_delete(s, o.id, o.id, &why), ED_ERR_EXISTS);
+    CHECK_EQ_STR(why, "default");
+    CHECK_EQ_INT(store_account_delete(s, o.id, a.id, &why), ED_ERR_EXISTS);
+    CHECK_EQ_STR(why, "instances");
+    CHECK_EQ_INT(store_user_delete(s, o.id, v.id), ED_ERR_EXISTS);
+    CHECK_EQ_INT(store_instance_delete(s, o.id, in.id), ED_OK);
+    CHECK_EQ_INT(store_account_delete(s, o.id, a.id, &why), ED_ERR_EXISTS);
+    CHECK_EQ_STR(why, "users");
+
+    /* updates by field mask */
+    free(v.role);
+    v.role = strdup("account-admin");
+    v.disabled = 1;
+    free(v.first_name);
+    v.first_name = strdup("Changed");
+    hook_calls = 0;
+    CHECK_EQ_INT(store_user_update(s, &v, STORE_USER_DISABLED), ED_OK);
+    CHECK(hook_calls == 1);
+    CHECK_EQ_INT(store_user_get(s, v.id, &got), ED_OK);
+    CHECK_EQ_INT(got.disabled, 1);
+    CHECK_EQ_STR(got.role, "user");
+    CHECK_EQ_STR(got.first_name, "Ada");
+    store_user_cleanup(&got);
+    CHECK_EQ_INT(store_user_update(s, &v, STORE_USER_ROLE | STORE_USER_NAMES),
+                 ED_OK);
+    CHECK_EQ_INT(store_user_get(s, v.id, &got), ED_OK);
+    CHECK_EQ_STR(got.role, "account-admin");
+    CHECK_EQ_STR(got.first_name, "Changed");
+    store_user_cleanup(&got);
+    v.org_id = 999999;
+    CHECK_EQ_INT(store_user_update(s, &v, STORE_USER_ROLE), ED_ERR_NOT_FOUND);
+    CHECK_EQ_INT(store_user_delete(s, 999999, v.id), ED_ERR_NOT_FOUND);
+    CHECK_EQ_INT(store_user_delete(s, o.id, v.id), ED_OK);
+    CHECK_EQ_INT(store_user_get(s, v.id, &got), ED_ERR_NOT_FOUND);
+    CHECK_EQ_INT(store_account_delete(s, 999999, a.id, &why), ED_ERR_NOT_FOUND);
+    CHECK_EQ_INT(store_account_delete(s, o.id, a.id, &why), ED_OK);
+    CHECK_EQ_INT(store_account_get(s, o.id, a.id, &got_a), ED_ERR_NOT_FOUND);
+
+    store_set_instance_hook(s, NULL, NULL);
+    store_instance_cleanup(&in);
+    store_account_cleanup(&a);
+    store_account_cleanup(&b);
+    store_user_cleanup(&u);
+    store_user_cleanup(&v);
+    store_org_cleanup(&o);
+    store_close(s);
+}
+
 static void store_cases_run(void)
 {
     RUN(test_org_user);
@@ -1279,6 +1426,7 @@ static void store_cases_run(void)
     RUN(test_bulk_jobs);
     RUN(test_bulk_workflows);
     RUN(test_secrets_and_audit);
+    RUN(test_accounts_users);
 }
 
 #endif
