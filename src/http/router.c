@@ -15,13 +15,11 @@ static size_t ntable;
 
 /* One entry per resource file (src/api/api_*.c). */
 static const struct ed_route *const route_sets[] = {
-    api_health_routes,    api_auth_routes,
-    api_elements_routes,  api_hubs_routes,
-    api_instances_routes, api_hub_routes,
-    api_events_routes,    api_webhooks_routes,
-    api_vdr_routes,       api_vdrs_routes,
-    api_bulk_routes,      api_bulkloader_routes,
-    api_docs_routes,      NULL,
+    api_health_routes, api_auth_routes,      api_elements_routes,
+    api_hubs_routes,   api_instances_routes, api_hub_routes,
+    api_events_routes, api_webhooks_routes,  api_vdr_routes,
+    api_vdrs_routes,   api_bulk_routes,      api_bulkloader_routes,
+    api_docs_routes,   api_traces_routes,    NULL,
 };
 
 void router_init(void)
