@@ -10,6 +10,8 @@ import { renderDetail, renderEdit, renderList, renderReauth, renderTry } from '.
 import { currentRoute, go, takeFlash } from './nav.js';
 import { renderObject, renderObjects } from './objects.js';
 import { renderApiDocs, renderDocsIndex } from './apidocs.js';
+import { renderDashboard } from './dashboard.js';
+import { renderTraces } from './traces.js';
 import { answerComplete, completeFlow, prunePending, readCallback, takePending } from './oauth.js';
 
 const main = document.getElementById('main');
@@ -233,7 +235,7 @@ function route(force) {
   const { segments, query } = currentRoute();
   const [section, id, sub] = segments;
   const docsPage = section === 'docs' || (section === 'instances' && sub === 'docs');
-  markNav(docsPage ? 'docs' : (['instances', 'elements', 'objects', 'account'].includes(section) ? section : 'instances'));
+  markNav(docsPage ? 'docs' : (['instances', 'elements', 'objects', 'account', 'dashboard'].includes(section) ? section : 'instances'));
   let title = 'Instances';
   let view;
   if (!section || section === 'instances' || section === 'callback') {
@@ -243,6 +245,7 @@ function route(force) {
     else if (/^\d+$/.test(id) && sub === 'reauth') { title = 'Re-authenticate'; view = () => renderReauth(main, alive, id); }
     else if (/^\d+$/.test(id) && sub === 'try') { title = 'Try it'; view = () => renderTry(main, alive, id, query); }
     else if (/^\d+$/.test(id) && sub === 'docs') { title = 'API docs'; view = () => renderApiDocs(main, alive, id); }
+    else if (/^\d+$/.test(id) && sub === 'traces') { title = 'Traces'; view = () => renderTraces(main, alive, id); }
   } else if (section === 'docs') {
     title = 'API docs';
     if (!id) view = () => renderDocsIndex(main, alive);
@@ -255,6 +258,9 @@ function route(force) {
     if (!id) view = () => renderObjects(main, alive);
     else if (id === 'new' && !sub) { title = 'New virtual object'; view = () => renderObject(main, alive, null); }
     else if (!sub) { title = `Virtual object ${id}`; view = () => renderObject(main, alive, id); }
+  } else if (section === 'dashboard') {
+    title = 'Dashboard';
+    if (!id) view = () => renderDashboard(main, alive, query);
   } else if (section === 'account') {
     title = 'Account';
     view = () => renderAccount(alive);
