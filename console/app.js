@@ -11,6 +11,8 @@ import { renderDetail, renderEdit, renderList, renderReauth, renderTry } from '.
 import { currentRoute, go, takeFlash } from './nav.js';
 import { renderObject, renderObjects } from './objects.js';
 import { renderApiDocs, renderDocsIndex } from './apidocs.js';
+import { renderDashboard } from './dashboard.js';
+import { renderTraces } from './traces.js';
 import { answerComplete, completeFlow, prunePending, readCallback, takePending } from './oauth.js';
 
 const main = document.getElementById('main');
@@ -234,7 +236,7 @@ function route(force) {
   const { segments, query } = currentRoute();
   const [section, id, sub] = segments;
   const docsPage = section === 'docs' || (section === 'instances' && sub === 'docs');
-  markNav(docsPage ? 'docs' : (['instances', 'elements', 'objects', 'audit', 'account'].includes(section) ? section : 'instances'));
+  markNav(docsPage ? 'docs' : (['instances', 'elements', 'objects', 'audit', 'account', 'dashboard'].includes(section) ? section : 'instances'));
   let title = 'Instances';
   let view;
   if (!section || section === 'instances' || section === 'callback') {
@@ -244,6 +246,7 @@ function route(force) {
     else if (/^\d+$/.test(id) && sub === 'reauth') { title = 'Re-authenticate'; view = () => renderReauth(main, alive, id); }
     else if (/^\d+$/.test(id) && sub === 'try') { title = 'Try it'; view = () => renderTry(main, alive, id, query); }
     else if (/^\d+$/.test(id) && sub === 'docs') { title = 'API docs'; view = () => renderApiDocs(main, alive, id); }
+    else if (/^\d+$/.test(id) && sub === 'traces') { title = 'Traces'; view = () => renderTraces(main, alive, id); }
   } else if (section === 'docs') {
     title = 'API docs';
     if (!id) view = () => renderDocsIndex(main, alive);
@@ -259,6 +262,9 @@ function route(force) {
   } else if (section === 'audit' && !id) {
     title = 'Audit log';
     view = () => renderAudit(main, alive, query);
+  } else if (section === 'dashboard') {
+    title = 'Dashboard';
+    if (!id) view = () => renderDashboard(main, alive, query);
   } else if (section === 'account') {
     title = 'Account';
     view = () => renderAccount(alive);

@@ -174,6 +174,7 @@ export async function renderDetail(main, alive, id) {
     h('a', { class: 'btn', href: `#/instances/${inst.id}/edit`, id: 'edit-instance' }, 'Edit'),
     toggle,
     h('a', { class: 'btn', href: `#/instances/${inst.id}/reauth`, id: 'reauth-instance' }, 'Re-authenticate'),
+    h('a', { class: 'btn', href: `#/instances/${inst.id}/traces`, id: 'instance-traces' }, 'Traces'),
     del);
 
   const facts = [

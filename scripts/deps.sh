@@ -40,7 +40,8 @@ fi
 # console/renderer/package-lock.json), embedded into the binary at build
 # time; without it the build still works and the API docs page says so.
 if [ -f console/renderer/package.json ] &&
-    [ ! -f console/renderer/node_modules/swagger-ui-dist/swagger-ui-bundle.js ]; then
+    { [ ! -f console/renderer/node_modules/swagger-ui-dist/swagger-ui-bundle.js ] ||
+      [ ! -f console/renderer/node_modules/uplot/dist/uPlot.iife.min.js ]; }; then
     echo "deps: npm ci in console/renderer"
     (cd console/renderer && npm ci --no-audit --no-fund --loglevel=error)
 fi

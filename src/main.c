@@ -29,6 +29,7 @@
 #include "http/server.h"
 #include "hub/hub.h"
 #include "metrics/metrics.h"
+#include "traces/traces.h"
 #include "provider/async.h"
 #include "provider/provider.h"
 #include "store/store.h"
@@ -248,7 +249,8 @@ static int cmd_serve(int argc, char **argv)
                 cfg.metrics_listen, (unsigned)mport);
     }
     creds_refresher_start(&app);
-    if (events_start(&app) != ED_OK || bulk_start(&app) != ED_OK)
+    if (traces_start(&app) != ED_OK || events_start(&app) != ED_OK ||
+        bulk_start(&app) != ED_OK)
         goto stop;
     ed_info(NULL,
             "msg=\"elementsd listening\" listen=%s port=%u db=%s "
@@ -265,6 +267,7 @@ stop:
     bulk_stop();
     events_stop();
     creds_refresher_stop();
+    traces_stop(); /* writes what is queued */
 out:
     tf_script_shutdown(); /* after the server: no new runs */
     ed_log_access_stop(); /* flushes the buffered access log */

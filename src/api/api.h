@@ -87,6 +87,8 @@ extern const struct ed_route api_auth_routes[];
 extern const struct ed_route api_elements_routes[];
 extern const struct ed_route api_hubs_routes[];
 extern const struct ed_route api_instances_routes[];
+/* Instance traces and the dashboard summary (api_traces.c). */
+extern const struct ed_route api_traces_routes[];
 extern const struct ed_route api_hub_routes[];
 extern const struct ed_route api_events_routes[];
 /* Virtual resources: definitions and transformations (api_vdr.c). */

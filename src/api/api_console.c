@@ -14,6 +14,8 @@
 extern const struct ed_embed ed_console_assets[];
 /* The API docs renderer (swagger-ui-dist), when the build found it. */
 extern const struct ed_embed ed_renderer_assets[];
+/* The dashboard's chart library (uplot), when the build found it. */
+extern const struct ed_embed ed_charts_assets[];
 
 /* No inline script or style anywhere in console/: everything comes from
  * 'self'. The OAuth consent page is reached by location.assign(), which CSP
@@ -74,6 +76,8 @@ static int serve(struct ed_request *req, struct ed_response *res,
         f = ed_embed_find(ed_console_assets, name);
     if (!f && name && !strchr(name, '/'))
         f = ed_embed_find(ed_renderer_assets, name);
+    if (!f && name && !strchr(name, '/'))
+        f = ed_embed_find(ed_charts_assets, name);
     if (!f) {
         api_console_headers(res, true);
         return res_error(req, res, ED_E_NOT_FOUND,

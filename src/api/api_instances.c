@@ -3,6 +3,7 @@
  * with providerData), delete, configuration entries and enable/disable,
  * each by id, by element key + id, or selected by the Element token. An
  * instance of another organization does not exist (404). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -134,6 +135,7 @@ struct inst_job {
     struct inst_error err;
     const char *cfg_key; /* OP_CFG_PATCH: the entry to answer with (arena) */
     bool revoked;
+    bool trace_set; /* the body gave traceLoggingEnabled (in.row) */
 };
 
 static struct inst_job *job_new(struct ed_request *req, enum op op)
@@ -152,6 +154,24 @@ static int job_end(struct inst_job *job, int st)
     inst_error_cleanup(&job->err);
     free(job);
     return st;
+}
+
+/* traceLoggingEnabled of body, when given: a boolean (400 otherwise). */
+static bool trace_field(struct inst_job *job, json_t *body, bool *set,
+                        int *value)
+{
+    json_t *t = json_object_get(body, "traceLoggingEnabled");
+    *set = t && !json_is_null(t);
+    if (!*set)
+        return true;
+    if (!json_is_boolean(t)) {
+        job->err.code = ED_E_BAD_REQUEST;
+        snprintf(job->err.message, sizeof(job->err.message),
+                 "traceLoggingEnabled must be true or false");
+        return false;
+    }
+    *value = json_is_true(t);
+    return true;
 }
 
 /* Render the domain's refusal. */
@@ -217,6 +237,10 @@ static int modify_finish(struct ed_request *req, struct ed_response *res,
     if (job->err.code != ED_E_NONE ||
         !instance_change_commit(req->app, &job->in, &job->ch, &job->err))
         return job_end(job, respond_error(req, res, &job->err));
+    if (job->trace_set &&
+        instance_save(req->app, &job->in, STORE_INST_TRACE) != ED_OK)
+        return job_end(job, res_error(req, res, ED_E_INTERNAL,
+                                      "Cannot update the instance"));
     events_instance_changed(job->in.row.id);
     audit_req(req, 0,
               job->op == OP_CFG_PATCH ? "config.update" : "instance.update",
@@ -266,6 +290,10 @@ static int modify_start(struct ed_request *req, struct ed_response *res,
                         struct inst_job *job, json_t *body, bool full)
 {
     const char *ra = req_query(req, "reAuthenticate");
+    int trace = job->in.row.trace_logging;
+    if (!trace_field(job, body, &job->trace_set, &trace))
+        return job_end(job, respond_error(req, res, &job->err));
+    job->in.row.trace_logging = trace;
     if (!instance_change_apply(req->app, &job->in, body, full,
                                ra && strcmp(ra, "true") == 0, &job->ch,
                                &job->err) ||
@@ -297,8 +325,13 @@ static int create_start(struct ed_request *req, struct ed_response *res,
 {
     struct inst_job *job = job_new(req, OP_CREATE);
     json_t *ext = json_object_get(req->body, "externalAuthentication");
-    if (!instance_prepare_new(req->app, el, req->body, &job->in, &job->err) ||
-        !events_keys_ok(job, NULL) ||
+    bool trace_set;
+    int trace = 0;
+    if (!trace_field(job, req->body, &trace_set, &trace) ||
+        !instance_prepare_new(req->app, el, req->body, &job->in, &job->err))
+        return job_end(job, respond_error(req, res, &job->err));
+    job->in.row.trace_logging = trace;
+    if (!events_keys_ok(job, NULL) ||
         !instance_provision(req->app, &job->in,
                             json_object_get(req->body, "providerData"),
                             json_string_value(ext), req->request_id,

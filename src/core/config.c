@@ -139,6 +139,12 @@ static const struct cfg_row rows[] = {
     ROW_I("docs-ttl-s", "ELEMENTSD_DOCS_TTL_S", "300", 0, 86400, docs_ttl_s,
           "how long an instance's API document is reused (seconds; 0 = "
           "never cached); a property write through the hub ends it at once"),
+    ROW_I("trace-max-calls", "ELEMENTSD_TRACE_MAX_CALLS", "100", 1, 10000,
+          trace_max_calls,
+          "hub calls kept per instance with traceLoggingEnabled (the oldest "
+          "go first)"),
+    ROW_I("trace-ttl-s", "ELEMENTSD_TRACE_TTL_S", "86400", 1, 31536000,
+          trace_ttl_s, "how long a trace is kept (seconds)"),
 };
 #define NROWS (sizeof(rows) / sizeof(rows[0]))
 

@@ -48,6 +48,8 @@ struct ed_config {
     int64_t bulk_max_file;        /* largest bulk upload body (bytes) */
     char *metrics_listen;         /* GET /metrics address ("" = off) */
     int64_t docs_ttl_s;           /* instance API documents cache (s) */
+    int64_t trace_max_calls;      /* traces kept per instance */
+    int64_t trace_ttl_s;          /* how long a trace is kept (s) */
 };
 
 /* Fill defaults, then environment, then argv (flags only; positional

@@ -272,8 +272,8 @@ json_t *instance_render(struct ed_app *app, const struct instance *in)
         "valid", in->row.valid, "disabled", in->row.disabled, "maxCacheSize", 0,
         "cacheTimeToLive", 0, "cachingEnabled", 0, "configuration",
         render_config(in), "eventsEnabled",
-        events && ed_strcaseeq(events, "true"), "traceLoggingEnabled", 0,
-        "externalAuthentication",
+        events && ed_strcaseeq(events, "true"), "traceLoggingEnabled",
+        in->row.trace_logging, "externalAuthentication",
         in->row.external_auth ? in->row.external_auth : "none", "user", user);
     json_t *hub = json_object_get(in->meta, "hub_id");
     if (json_is_integer(hub))

@@ -33,6 +33,7 @@ static const struct ed_route *const route_sets[] = {
     api_docs_routes,
     api_accounts_routes,
     api_users_routes,
+    api_traces_routes,
     NULL,
     /* clang-format on */
 };

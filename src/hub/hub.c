@@ -29,6 +29,7 @@
 #include "metrics/metrics.h"
 #include "provider/async.h"
 #include "provider/hubspot.h"
+#include "traces/traces.h"
 
 #define MAX_429_RETRIES 3
 #define TRANSIENT_RETRIES 1
@@ -41,6 +42,7 @@ void hub_op_free(struct hub_op *op)
         op->req->abandon_fn = NULL;
     if (op->state_cleanup)
         op->state_cleanup(op->state);
+    traces_hub_end(op->trace, op->req, op->res, &op->in);
     free(op->rs.body);
     free(op->method);
     free(op->path);
@@ -407,6 +409,8 @@ static void on_done(void *ud, enum ed_err err, struct provider_response *rs)
 {
     struct hub_op *op = ud;
     hs_metrics_call(op->path, op->search, err, rs);
+    op->trace = traces_hubspot(op->trace, op->req, &op->in, op->method,
+                               op->path, op->body, op->body_len, err, rs);
     op->job = NULL;
     op->slot = 0;
     op->err = err;

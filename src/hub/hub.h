@@ -21,6 +21,7 @@
 
 struct hub_op;
 struct jsonfilter_proj;
+struct trace_call;
 
 /* Continuation: called with HubSpot's 2xx status and parsed body (borrowed;
  * NULL for an empty body). Returns the final HTTP status (response set on
@@ -86,6 +87,7 @@ struct hub_op {
     enum creds_status cst;
     const char *cwhy;
     struct creds cred;
+    struct trace_call *trace; /* traces/traces.h (traced instances only) */
 };
 
 /* Send one call for op; next runs on HubSpot's 2xx answer. Returns ED_ASYNC,

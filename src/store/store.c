@@ -1079,3 +1079,47 @@ enum ed_err store_audit_list(struct store *s, int64_t org_id,
     static const struct store_audit_filter any = {NULL, NULL, -1, -1, 0, 0};
     return s->ops->audit_list(s, org_id, f ? f : &any, before_id, max, out, n);
 }
+
+/* --- instance traces ------------------------------------------------------ */
+
+void store_traces_free(struct store_trace *list, size_t n)
+{
+    for (size_t i = 0; list && i < n; i++)
+        free(list[i].doc);
+    free(list);
+}
+
+enum ed_err store_trace_add(struct store *s, int64_t instance_id,
+                            int64_t created_at, const char *doc, size_t keep)
+{
+    return s->ops->trace_add(s, instance_id, created_at, doc, keep);
+}
+
+enum ed_err store_trace_list(struct store *s, int64_t instance_id,
+                             int64_t before_id, int64_t since_ms, size_t max,
+                             struct store_trace **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    return s->ops->trace_list(s, instance_id, before_id, since_ms, max, out, n);
+}
+
+enum ed_err store_trace_clear(struct store *s, int64_t instance_id,
+                              int64_t *deleted)
+{
+    int64_t d = 0;
+    enum ed_err err = s->ops->trace_clear(s, instance_id, &d);
+    if (deleted)
+        *deleted = d;
+    return err;
+}
+
+enum ed_err store_trace_sweep(struct store *s, int64_t before_ms,
+                              int64_t *deleted)
+{
+    int64_t d = 0;
+    enum ed_err err = s->ops->trace_sweep(s, before_ms, &d);
+    if (deleted)
+        *deleted = d;
+    return err;
+}

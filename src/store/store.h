@@ -195,6 +195,7 @@ struct store_instance {
     int64_t created_at;
     int64_t updated_at;
     int64_t account_id; /* 0 at creation: the owner user's account */
+    int trace_logging;  /* traceLoggingEnabled (src/traces/) */
 };
 
 void store_instance_cleanup(struct store_instance *i);
@@ -222,7 +223,8 @@ enum store_inst_field {
     STORE_INST_CONFIG = 1 << 2,
     STORE_INST_VALID = 1 << 3, /* valid and invalid_reason */
     STORE_INST_DISABLED = 1 << 4,
-    STORE_INST_ALL = (1 << 5) - 1,
+    STORE_INST_TRACE = 1 << 5, /* trace_logging */
+    STORE_INST_ALL = (1 << 6) - 1,
 };
 /* Write the fields of `fields` (enum store_inst_field) of inst->id from
  * inst; the others keep their stored values. fields 0 only checks that the
@@ -804,5 +806,31 @@ enum ed_err store_audit_list(struct store *s, int64_t org_id,
                              const struct store_audit_filter *f,
                              int64_t before_id, size_t max,
                              struct store_audit **out, size_t *n);
+
+/* --- instance traces (src/traces/) --------------------------------------- */
+
+/* One traced hub call: doc is the redacted trace (JSON object text). */
+struct store_trace {
+    int64_t id;
+    int64_t instance_id;
+    int64_t created_at; /* epoch ms */
+    char *doc;
+};
+void store_traces_free(struct store_trace *list, size_t n);
+/* Add a trace of instance_id, then delete that instance's traces beyond
+ * the newest `keep`. ED_ERR_NOT_FOUND: no such instance (any more). */
+enum ed_err store_trace_add(struct store *s, int64_t instance_id,
+                            int64_t created_at, const char *doc, size_t keep);
+/* Traces of instance_id, newest first: ids below before_id (0 = from the
+ * newest), created at or after since_ms, at most max (heap array, *n). */
+enum ed_err store_trace_list(struct store *s, int64_t instance_id,
+                             int64_t before_id, int64_t since_ms, size_t max,
+                             struct store_trace **out, size_t *n);
+/* Delete every trace of instance_id; *deleted (may be NULL) gets the count. */
+enum ed_err store_trace_clear(struct store *s, int64_t instance_id,
+                              int64_t *deleted);
+/* Delete the traces of every instance created before before_ms. */
+enum ed_err store_trace_sweep(struct store *s, int64_t before_ms,
+                              int64_t *deleted);
 
 #endif

@@ -246,6 +246,15 @@ struct store_ops {
                               const struct store_audit_filter *f,
                               int64_t before_id, size_t max,
                               struct store_audit **out, size_t *n);
+    enum ed_err (*trace_add)(struct store *s, int64_t instance_id,
+                             int64_t created_at, const char *doc, size_t keep);
+    enum ed_err (*trace_list)(struct store *s, int64_t instance_id,
+                              int64_t before_id, int64_t since_ms, size_t max,
+                              struct store_trace **out, size_t *n);
+    enum ed_err (*trace_clear)(struct store *s, int64_t instance_id,
+                               int64_t *deleted);
+    enum ed_err (*trace_sweep)(struct store *s, int64_t before_ms,
+                               int64_t *deleted);
 };
 
 struct store {

@@ -867,7 +867,7 @@ static enum ed_err pg_session_delete(struct store *base, const uint8_t *hash)
     "id, org_id, user_id, element_key, name, tags, config, secrets_ct, "       \
     "token_ct, auth_type, external_auth, valid, disabled, invalid_reason, "    \
     "provider_meta, access_expires_at, refreshed_at, cred_version, "           \
-    "created_at, updated_at, account_id"
+    "created_at, updated_at, account_id, trace_logging"
 
 static void read_instance(const PGresult *r, int row, void *out)
 {
@@ -893,6 +893,7 @@ static void read_instance(const PGresult *r, int row, void *out)
     i->created_at = col_i64(r, row, 18);
     i->updated_at = col_i64(r, row, 19);
     i->account_id = col_i64(r, row, 20);
+    i->trace_logging = (int)col_i64(r, row, 21);
 }
 
 static enum ed_err pg_instance_create(struct store *base,
@@ -923,15 +924,17 @@ static enum ed_err pg_instance_create(struct store *base,
     p_i64(&p, in->created_at);
     p_i64(&p, in->updated_at);
     p_i64(&p, in->account_id);
+    p_i64(&p, in->trace_logging);
     enum ed_err err = pg_query(
         (struct store_pg *)base,
         "INSERT INTO instances(org_id, user_id, element_key, name, tags, "
         "config, secrets_ct, token_hash, token_ct, auth_type, external_auth, "
         "valid, disabled, invalid_reason, provider_meta, access_expires_at, "
-        "refreshed_at, cred_version, created_at, updated_at, account_id) "
+        "refreshed_at, cred_version, created_at, updated_at, account_id, "
+        "trace_logging) "
         "VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,1,"
         "$18,$19,coalesce(nullif($20, 0), (SELECT account_id FROM users "
-        "WHERE id=$2), $1)) RETURNING id",
+        "WHERE id=$2), $1), $21) RETURNING id",
         &p, false, &res);
     if (!err)
         in->id = col_i64(res, 0, 0);
@@ -1007,6 +1010,7 @@ static enum ed_err pg_instance_update(struct store *base,
     SET_COL(STORE_INST_VALID, "valid", p_i64(&p, in->valid))
     SET_COL(STORE_INST_VALID, "invalid_reason", p_text(&p, in->invalid_reason))
     SET_COL(STORE_INST_DISABLED, "disabled", p_i64(&p, in->disabled))
+    SET_COL(STORE_INST_TRACE, "trace_logging", p_i64(&p, in->trace_logging))
 #undef SET_COL
     p_i64(&p, ed_now_s());
     p_i64(&p, in->id);
@@ -3471,6 +3475,106 @@ static enum ed_err pg_user_delete(struct store *base, int64_t org_id,
     return err;
 }
 
+/* --- instance traces ------------------------------------------------------ */
+
+static enum ed_err pg_trace_add(struct store *base, int64_t instance_id,
+                                int64_t created_at, const char *doc,
+                                size_t keep)
+{
+    struct pg_params p = {0};
+    PGresult *res;
+    p_i64(&p, instance_id);
+    p_i64(&p, created_at);
+    p_text(&p, doc);
+    enum ed_err err = pg_query((struct store_pg *)base,
+                               "INSERT INTO instance_traces(instance_id, "
+                               "created_at, doc) SELECT id, $2, $3 FROM "
+                               "instances WHERE id=$1",
+                               &p, false, &res);
+    if (!err && !pg_changed(res))
+        err = ED_ERR_NOT_FOUND;
+    PQclear(res);
+    if (err)
+        return err;
+    /* the newest `keep` stay */
+    struct pg_params q = {0};
+    p_i64(&q, instance_id);
+    p_i64(&q, (int64_t)keep);
+    err = pg_query((struct store_pg *)base,
+                   "DELETE FROM instance_traces WHERE instance_id=$1 AND id <= "
+                   "(SELECT id FROM instance_traces WHERE instance_id=$1 "
+                   "ORDER BY id DESC LIMIT 1 OFFSET $2)",
+                   &q, false, &res);
+    PQclear(res);
+    return err;
+}
+
+static enum ed_err pg_trace_list(struct store *base, int64_t instance_id,
+                                 int64_t before_id, int64_t since_ms,
+                                 size_t max, struct store_trace **out,
+                                 size_t *n)
+{
+    struct pg_params p = {0};
+    PGresult *res;
+    p_i64(&p, instance_id);
+    p_i64(&p, before_id);
+    p_i64(&p, since_ms);
+    p_i64(&p, (int64_t)max);
+    enum ed_err err = pg_query((struct store_pg *)base,
+                               "SELECT id, instance_id, created_at, doc FROM "
+                               "instance_traces WHERE instance_id=$1 AND "
+                               "($2=0 OR id<$2) AND created_at>=$3 "
+                               "ORDER BY id DESC LIMIT $4",
+                               &p, true, &res);
+    if (err) {
+        PQclear(res);
+        return err;
+    }
+    size_t k = (size_t)PQntuples(res);
+    struct store_trace *list = ed_calloc(k ? k : 1, sizeof(*list));
+    for (size_t r = 0; r < k; r++) {
+        list[r].id = col_i64(res, (int)r, 0);
+        list[r].instance_id = col_i64(res, (int)r, 1);
+        list[r].created_at = col_i64(res, (int)r, 2);
+        list[r].doc = col_text(res, (int)r, 3);
+    }
+    PQclear(res);
+    *out = list;
+    *n = k;
+    return ED_OK;
+}
+
+/* DELETE with one integer parameter; *deleted = rows deleted. */
+static enum ed_err pg_trace_delete(struct store *base, const char *sql,
+                                   int64_t arg, int64_t *deleted)
+{
+    struct pg_params p = {0};
+    PGresult *res;
+    uint64_t d = 0;
+    p_i64(&p, arg);
+    enum ed_err err = pg_query((struct store_pg *)base, sql, &p, false, &res);
+    if (!err && res && ed_parse_u64(PQcmdTuples(res), INT64_MAX, &d))
+        *deleted = (int64_t)d;
+    PQclear(res);
+    return err;
+}
+
+static enum ed_err pg_trace_clear(struct store *base, int64_t instance_id,
+                                  int64_t *deleted)
+{
+    return pg_trace_delete(base,
+                           "DELETE FROM instance_traces WHERE instance_id=$1",
+                           instance_id, deleted);
+}
+
+static enum ed_err pg_trace_sweep(struct store *base, int64_t before_ms,
+                                  int64_t *deleted)
+{
+    return pg_trace_delete(base,
+                           "DELETE FROM instance_traces WHERE created_at<$1",
+                           before_ms, deleted);
+}
+
 const struct store_ops store_pg_ops = {
     .name = "postgresql",
     .url_prefix = "postgres",
@@ -3566,4 +3670,8 @@ const struct store_ops store_pg_ops = {
     .instance_set_token = pg_instance_set_token,
     .audit_add = pg_audit_add,
     .audit_list = pg_audit_list,
+    .trace_add = pg_trace_add,
+    .trace_list = pg_trace_list,
+    .trace_clear = pg_trace_clear,
+    .trace_sweep = pg_trace_sweep,
 };

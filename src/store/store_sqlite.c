@@ -539,7 +539,7 @@ static enum ed_err sqlite_session_delete(struct store *base,
     "id, org_id, user_id, element_key, name, tags, config, secrets_ct, "       \
     "token_ct, auth_type, external_auth, valid, disabled, invalid_reason, "    \
     "provider_meta, access_expires_at, refreshed_at, cred_version, "           \
-    "created_at, updated_at, account_id"
+    "created_at, updated_at, account_id, trace_logging"
 
 static void read_instance(sqlite3_stmt *st, struct store_instance *i)
 {
@@ -564,6 +564,7 @@ static void read_instance(sqlite3_stmt *st, struct store_instance *i)
     i->created_at = sqlite3_column_int64(st, 18);
     i->updated_at = sqlite3_column_int64(st, 19);
     i->account_id = sqlite3_column_int64(st, 20);
+    i->trace_logging = sqlite3_column_int(st, 21);
 }
 
 static void instance_reader(sqlite3_stmt *st, void *out)
@@ -591,10 +592,11 @@ static enum ed_err sqlite_instance_create(struct store *base,
         "INSERT INTO instances(org_id, user_id, element_key, name, tags, "
         "config, secrets_ct, token_hash, token_ct, auth_type, external_auth, "
         "valid, disabled, invalid_reason, provider_meta, access_expires_at, "
-        "refreshed_at, cred_version, created_at, updated_at, account_id) "
+        "refreshed_at, cred_version, created_at, updated_at, account_id, "
+        "trace_logging) "
         "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,?,?,"
         "coalesce(nullif(?20, 0), (SELECT account_id FROM users WHERE id=?2), "
-        "?1))",
+        "?1), ?21)",
         &st);
     if (err)
         goto out;
@@ -623,6 +625,7 @@ static enum ed_err sqlite_instance_create(struct store *base,
     sqlite3_bind_int64(st, 18, in->created_at);
     sqlite3_bind_int64(st, 19, in->updated_at);
     sqlite3_bind_int64(st, 20, in->account_id);
+    sqlite3_bind_int(st, 21, in->trace_logging);
     err = rc_err(sqlite3_step(st));
     if (!err)
         in->id = sqlite3_last_insert_rowid(c->db);
@@ -709,16 +712,18 @@ static enum ed_err sqlite_instance_update(struct store *base,
     struct conn *c = conn_acquire(s);
     sqlite3_stmt *st = NULL;
     /* only the columns of the mask: ?1 name, ?2 tags, ?3 config, ?4 valid,
-     * ?5 invalid_reason, ?6 disabled, ?7 updated_at, ?8 id */
-    char sql[256];
+     * ?5 invalid_reason, ?6 disabled, ?7 updated_at, ?8 id,
+     * ?9 trace_logging */
+    char sql[288];
     snprintf(sql, sizeof(sql),
-             "UPDATE instances SET %s%s%s%s%supdated_at=?7 "
+             "UPDATE instances SET %s%s%s%s%s%supdated_at=?7 "
              "WHERE id=?8",
              fields & STORE_INST_NAME ? "name=?1, " : "",
              fields & STORE_INST_TAGS ? "tags=?2, " : "",
              fields & STORE_INST_CONFIG ? "config=?3, " : "",
              fields & STORE_INST_VALID ? "valid=?4, invalid_reason=?5, " : "",
-             fields & STORE_INST_DISABLED ? "disabled=?6, " : "");
+             fields & STORE_INST_DISABLED ? "disabled=?6, " : "",
+             fields & STORE_INST_TRACE ? "trace_logging=?9, " : "");
     enum ed_err err = prepare(c->db, sql, &st);
     if (err)
         goto out;
@@ -730,6 +735,7 @@ static enum ed_err sqlite_instance_update(struct store *base,
     sqlite3_bind_int(st, 6, in->disabled);
     sqlite3_bind_int64(st, 7, ed_now_s());
     sqlite3_bind_int64(st, 8, in->id);
+    sqlite3_bind_int(st, 9, in->trace_logging);
     err = rc_err(sqlite3_step(st));
     if (!err && sqlite3_changes(c->db) == 0)
         err = ED_ERR_NOT_FOUND;
@@ -3383,6 +3389,128 @@ out:
     return err;
 }
 
+/* --- instance traces ------------------------------------------------------ */
+
+static enum ed_err sqlite_trace_add(struct store *base, int64_t instance_id,
+                                    int64_t created_at, const char *doc,
+                                    size_t keep)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    enum ed_err err = prepare(c->db,
+                              "INSERT INTO instance_traces(instance_id, "
+                              "created_at, doc) SELECT id, ?2, ?3 FROM "
+                              "instances WHERE id=?1",
+                              &st);
+    if (err)
+        goto out;
+    sqlite3_bind_int64(st, 1, instance_id);
+    sqlite3_bind_int64(st, 2, created_at);
+    sqlite3_bind_text(st, 3, doc, -1, SQLITE_TRANSIENT);
+    err = rc_err(sqlite3_step(st));
+    if (!err && sqlite3_changes(c->db) == 0)
+        err = ED_ERR_NOT_FOUND;
+    sqlite3_finalize(st);
+    st = NULL;
+    if (err)
+        goto out;
+    /* the newest `keep` stay */
+    err = prepare(c->db,
+                  "DELETE FROM instance_traces WHERE instance_id=?1 AND id <= "
+                  "(SELECT id FROM instance_traces WHERE instance_id=?1 "
+                  "ORDER BY id DESC LIMIT 1 OFFSET ?2)",
+                  &st);
+    if (err)
+        goto out;
+    sqlite3_bind_int64(st, 1, instance_id);
+    sqlite3_bind_int64(st, 2, (int64_t)keep);
+    err = rc_err(sqlite3_step(st));
+out:
+    sqlite3_finalize(st);
+    conn_release(c);
+    return err;
+}
+
+static enum ed_err sqlite_trace_list(struct store *base, int64_t instance_id,
+                                     int64_t before_id, int64_t since_ms,
+                                     size_t max, struct store_trace **out,
+                                     size_t *n)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    struct store_trace *list = ed_calloc(max ? max : 1, sizeof(*list));
+    size_t k = 0;
+    int rc = SQLITE_DONE;
+    enum ed_err err = prepare(c->db,
+                              "SELECT id, instance_id, created_at, doc FROM "
+                              "instance_traces WHERE instance_id=?1 AND "
+                              "(?2=0 OR id<?2) AND created_at>=?3 "
+                              "ORDER BY id DESC LIMIT ?4",
+                              &st);
+    if (err)
+        goto out;
+    sqlite3_bind_int64(st, 1, instance_id);
+    sqlite3_bind_int64(st, 2, before_id);
+    sqlite3_bind_int64(st, 3, since_ms);
+    sqlite3_bind_int64(st, 4, (int64_t)max);
+    while (k < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        list[k].id = sqlite3_column_int64(st, 0);
+        list[k].instance_id = sqlite3_column_int64(st, 1);
+        list[k].created_at = sqlite3_column_int64(st, 2);
+        list[k].doc = col_text(st, 3);
+        k++;
+    }
+    if (k < max && rc != SQLITE_DONE)
+        err = rc_err(rc);
+out:
+    sqlite3_finalize(st);
+    conn_release(c);
+    if (err) {
+        store_traces_free(list, k);
+        return err;
+    }
+    *out = list;
+    *n = k;
+    return ED_OK;
+}
+
+/* DELETE with one integer parameter; *deleted = rows deleted. */
+static enum ed_err sqlite_trace_delete(struct store *base, const char *sql,
+                                       int64_t arg, int64_t *deleted)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    enum ed_err err = prepare(c->db, sql, &st);
+    if (!err) {
+        sqlite3_bind_int64(st, 1, arg);
+        err = rc_err(sqlite3_step(st));
+        if (!err)
+            *deleted = sqlite3_changes(c->db);
+    }
+    sqlite3_finalize(st);
+    conn_release(c);
+    return err;
+}
+
+static enum ed_err sqlite_trace_clear(struct store *base, int64_t instance_id,
+                                      int64_t *deleted)
+{
+    return sqlite_trace_delete(
+        base, "DELETE FROM instance_traces WHERE instance_id=?", instance_id,
+        deleted);
+}
+
+static enum ed_err sqlite_trace_sweep(struct store *base, int64_t before_ms,
+                                      int64_t *deleted)
+{
+    return sqlite_trace_delete(base,
+                               "DELETE FROM instance_traces WHERE created_at<?",
+                               before_ms, deleted);
+}
+
 const struct store_ops store_sqlite_ops = {
     .name = "sqlite",
     .url_prefix = "sqlite:",
@@ -3469,4 +3597,8 @@ const struct store_ops store_sqlite_ops = {
     .instance_set_token = sqlite_instance_set_token,
     .audit_add = sqlite_audit_add,
     .audit_list = sqlite_audit_list,
+    .trace_add = sqlite_trace_add,
+    .trace_list = sqlite_trace_list,
+    .trace_clear = sqlite_trace_clear,
+    .trace_sweep = sqlite_trace_sweep,
 };

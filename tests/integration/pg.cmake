@@ -86,3 +86,4 @@ ed_pg_py_test(bulk_stream ${CMAKE_CURRENT_SOURCE_DIR}/test_bulk_stream.py TIMEOU
 ed_pg_py_test(platform_accounts ${CMAKE_CURRENT_SOURCE_DIR}/test_platform_accounts.py TIMEOUT 180)
 ed_pg_py_test(platform_users ${CMAKE_CURRENT_SOURCE_DIR}/test_platform_users.py TIMEOUT 180)
 ed_pg_py_test(platform_roles ${CMAKE_CURRENT_SOURCE_DIR}/test_platform_roles.py TIMEOUT 180)
+ed_pg_py_test(traces ${CMAKE_CURRENT_SOURCE_DIR}/test_traces.py TIMEOUT 300)
