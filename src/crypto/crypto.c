@@ -149,6 +149,17 @@ out:
     return err;
 }
 
+enum ed_err crypto_keyring_set_current(struct ed_keyring *kr,
+                                       const uint8_t id[4])
+{
+    pthread_mutex_lock(&kr->lock);
+    int slot = find_slot(kr, id);
+    if (slot >= 0)
+        atomic_store_explicit(&kr->current, slot, memory_order_release);
+    pthread_mutex_unlock(&kr->lock);
+    return slot >= 0 ? ED_OK : ED_ERR_NOT_FOUND;
+}
+
 enum ed_err crypto_keyring_retire(struct ed_keyring *kr, const uint8_t id[4])
 {
     enum ed_err err = ED_OK;
@@ -246,7 +257,7 @@ static enum ed_err create_key_file(const char *path, uint8_t key[ED_KEY_BYTES])
     return err == ED_ERR_EXISTS ? read_key_file(path, key) : err;
 }
 
-static bool b64_key(const char *b64, uint8_t key[ED_KEY_BYTES])
+bool crypto_key_from_b64(const char *b64, uint8_t key[ED_KEY_BYTES])
 {
     size_t len = 0;
     return sodium_base642bin(key, ED_KEY_BYTES, b64, strlen(b64), " \n\r\t",
@@ -296,7 +307,7 @@ enum ed_err crypto_keyring_open(const char *data_dir, const char *env_b64,
     struct ed_keyring *kr = NULL;
     *out = NULL;
     if (env_b64 && *env_b64) {
-        if (!b64_key(env_b64, key))
+        if (!crypto_key_from_b64(env_b64, key))
             return ED_ERR_INVALID;
     } else {
         char path[4096];
@@ -312,7 +323,7 @@ enum ed_err crypto_keyring_open(const char *data_dir, const char *env_b64,
     kr = crypto_keyring_from_key(key);
     sodium_memzero(key, sizeof(key));
     if (env_prev_b64 && *env_prev_b64) {
-        if (!b64_key(env_prev_b64, key)) {
+        if (!crypto_key_from_b64(env_prev_b64, key)) {
             err = ED_ERR_INVALID;
             goto fail;
         }

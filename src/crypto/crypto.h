@@ -44,6 +44,11 @@ enum ed_err crypto_keyring_open(const char *data_dir, const char *env_b64,
 enum ed_err crypto_keyring_add(struct ed_keyring *kr,
                                const uint8_t key[ED_KEY_BYTES],
                                bool make_current);
+/* Seal and hash with the key id (already in the keyring) from now on. */
+enum ed_err crypto_keyring_set_current(struct ed_keyring *kr,
+                                       const uint8_t id[4]);
+/* A master key from base64 text (32 bytes; surrounding blanks ignored). */
+bool crypto_key_from_b64(const char *b64, uint8_t key[ED_KEY_BYTES]);
 /* Stop reading with key id (never the current one). */
 enum ed_err crypto_keyring_retire(struct ed_keyring *kr, const uint8_t id[4]);
 bool crypto_keyring_has(const struct ed_keyring *kr, const uint8_t id[4]);
