@@ -4,3 +4,6 @@
 ed_py_test(integration.admin_rotate
            ${CMAKE_CURRENT_LIST_DIR}/test_admin_rotate.py
            LABELS integration TIMEOUT 300)
+ed_py_test(integration.admin_backup
+           ${CMAKE_CURRENT_LIST_DIR}/test_admin_backup.py
+           LABELS integration TIMEOUT 300)

@@ -81,3 +81,4 @@ ed_pg_py_test(bulk_callbacks ${CMAKE_CURRENT_SOURCE_DIR}/test_bulk_callbacks.py 
 ed_pg_py_test(bulk_properties ${CMAKE_CURRENT_SOURCE_DIR}/test_bulk_properties.py TIMEOUT 600)
 ed_pg_py_test(bulk_workflows ${CMAKE_CURRENT_SOURCE_DIR}/test_bulk_workflows.py TIMEOUT 600)
 ed_pg_py_test(admin_rotate ${CMAKE_CURRENT_SOURCE_DIR}/test_admin_rotate.py TIMEOUT 300)
+ed_pg_py_test(admin_backup ${CMAKE_CURRENT_SOURCE_DIR}/test_admin_backup.py)
