@@ -139,7 +139,10 @@ class Load:
         with self.lock:
             w = [x for x in self.samples if a <= x[0] < b]
         lat = sorted(x[1] for x in w)
-        bad = sum(1 for x in w if x[2] != 200)
+        bad = {}
+        for x in w:
+            if x[2] != 200:
+                bad[str(x[2])] = bad.get(str(x[2]), 0) + 1
 
         def pct(p):
             return round(lat[min(len(lat) - 1, int(p * len(lat)))], 2) if lat else None

@@ -90,8 +90,10 @@ void crypto_free_secret(char *s);
 void crypto_lookup_hash(const struct ed_keyring *kr, const char *secret,
                         uint8_t out[ED_HASH_BYTES]);
 /* The lookup hash under the i-th live key (0: the current one, as
- * crypto_lookup_hash); false when there is no i-th key. While a rotation
- * runs, rows are found under either key:
+ * crypto_lookup_hash); with several keys, i == their number is the current
+ * one again (a key rotation re-hashes rows from the old key to the new one
+ * only, so new, old, new cannot miss a row that moves between two looks);
+ * false past that. While a rotation runs, rows are found under any key:
  *   for (size_t k = 0; crypto_lookup_hash_n(kr, s, k, h); k++) ... */
 bool crypto_lookup_hash_n(const struct ed_keyring *kr, const char *secret,
                           size_t i, uint8_t out[ED_HASH_BYTES]);

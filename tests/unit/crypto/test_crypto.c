@@ -288,7 +288,9 @@ static void test_keyring_rotation(void)
     CHECK(memcmp(h, h_new, sizeof(h)) == 0);
     CHECK(crypto_lookup_hash_n(kr, "s3cret", 1, h));
     CHECK(memcmp(h, h_old, sizeof(h)) == 0);
-    CHECK(!crypto_lookup_hash_n(kr, "s3cret", 2, h));
+    CHECK(crypto_lookup_hash_n(kr, "s3cret", 2, h)); /* the new key again */
+    CHECK(memcmp(h, h_new, sizeof(h)) == 0);
+    CHECK(!crypto_lookup_hash_n(kr, "s3cret", 3, h));
     /* the current key cannot be retired; the old one can */
     CHECK_EQ_INT(crypto_keyring_retire(kr, id2), ED_ERR_INVALID);
     CHECK_EQ_INT(crypto_keyring_retire(kr, id1), ED_OK);
