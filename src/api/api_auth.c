@@ -244,9 +244,10 @@ static int auth_logout(struct ed_request *req, struct ed_response *res)
     if (!req->auth.via_bearer || !tok || !*tok)
         return res_error(req, res, ED_E_BAD_REQUEST,
                          "Log out needs the bearer token of a session");
-    crypto_lookup_hash(req->app->keys, tok, hash);
-    if (store_session_delete(req->app->store, hash) != ED_OK)
-        return res_error(req, res, ED_E_INTERNAL, "Cannot end the session");
+    /* under every live key: a key rotation may be under way */
+    for (size_t k = 0; crypto_lookup_hash_n(req->app->keys, tok, k, hash); k++)
+        if (store_session_delete(req->app->store, hash) != ED_OK)
+            return res_error(req, res, ED_E_INTERNAL, "Cannot end the session");
     return res_json(res, 200, json_object());
 }
 

@@ -132,8 +132,13 @@ static int auth_bearer(struct ed_request *req, struct ed_response *res,
     uint8_t hash[ED_HASH_BYTES];
     int64_t uid = 0;
     struct store_user u = {0};
-    crypto_lookup_hash(app->keys, token, hash);
-    if (store_session_find(app->store, hash, ed_now_s(), &uid) != ED_OK)
+    /* under every live key: a key rotation may be under way */
+    enum ed_err found = ED_ERR_NOT_FOUND;
+    for (size_t k = 0; found == ED_ERR_NOT_FOUND &&
+                       crypto_lookup_hash_n(app->keys, token, k, hash);
+         k++)
+        found = store_session_find(app->store, hash, ed_now_s(), &uid);
+    if (found != ED_OK)
         return fail(req, res, "Invalid or expired bearer token");
     if (store_user_get(app->store, uid, &u) != ED_OK)
         return fail(req, res, "Invalid or expired bearer token");
@@ -170,11 +175,13 @@ static int auth_secrets(struct ed_request *req, struct ed_response *res,
         }
         gen = ed_ttlcache_generation(app->auth_cache);
     }
-    crypto_lookup_hash(app->keys, p->user, uh);
-    if (p->org)
-        crypto_lookup_hash(app->keys, p->org, oh);
-    if (store_user_find_by_secret(app->store, uh, &u) != ED_OK ||
-        !sealed_matches(app, &u.secret_ct, p->user)) {
+    /* under every live key: a key rotation may be under way */
+    enum ed_err found = ED_ERR_NOT_FOUND;
+    for (size_t k = 0; found == ED_ERR_NOT_FOUND &&
+                       crypto_lookup_hash_n(app->keys, p->user, k, uh);
+         k++)
+        found = store_user_find_by_secret(app->store, uh, &u);
+    if (found != ED_OK || !sealed_matches(app, &u.secret_ct, p->user)) {
         rc = fail(req, res, "Invalid user secret or organization secret");
         goto out;
     }
@@ -182,8 +189,13 @@ static int auth_secrets(struct ed_request *req, struct ed_response *res,
         goto out;
     if (!p->org) /* hub call with User + Element only */
         goto out;
-    if (store_org_find_by_secret(app->store, oh, &o) != ED_OK ||
-        !sealed_matches(app, &o.secret_ct, p->org) || u.org_id != o.id) {
+    found = ED_ERR_NOT_FOUND;
+    for (size_t k = 0; found == ED_ERR_NOT_FOUND &&
+                       crypto_lookup_hash_n(app->keys, p->org, k, oh);
+         k++)
+        found = store_org_find_by_secret(app->store, oh, &o);
+    if (found != ED_OK || !sealed_matches(app, &o.secret_ct, p->org) ||
+        u.org_id != o.id) {
         rc = fail(req, res, "Invalid user secret or organization secret");
         goto out;
     }

@@ -4,7 +4,10 @@
  * the master key with crypto_kdf so a key never serves two purposes. */
 #include "crypto/crypto.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -17,12 +20,28 @@
 
 #define SEAL_VERSION 1
 #define KDF_CTX "elementd"
+#define KR_SLOTS 8
 
-struct ed_keyring {
+/* One master key and its derived keys. */
+struct kr_key {
     uint8_t master[ED_KEY_BYTES];
     uint8_t seal_key[crypto_aead_xchacha20poly1305_ietf_KEYBYTES];
     uint8_t hash_key[crypto_generichash_KEYBYTES];
     uint8_t key_id[4];
+};
+
+/* Slots are filled once and never moved: readers (every request thread)
+ * take no lock; a slot is published with a release store of its state and
+ * read after an acquire load. Retiring a key only flips its state (the
+ * bytes are wiped when the keyring is freed), so a reader that saw the slot
+ * live a moment ago still reads whole bytes. */
+enum { SLOT_EMPTY, SLOT_LIVE, SLOT_RETIRED };
+
+struct ed_keyring {
+    struct kr_key keys[KR_SLOTS];
+    _Atomic int state[KR_SLOTS];
+    _Atomic int current;
+    pthread_mutex_t lock; /* writers only */
 };
 
 enum ed_err crypto_init(void)
@@ -30,32 +49,145 @@ enum ed_err crypto_init(void)
     return sodium_init() < 0 ? ED_ERR_CRYPTO : ED_OK;
 }
 
+static void derive(struct kr_key *k, const uint8_t key[ED_KEY_BYTES])
+{
+    memcpy(k->master, key, ED_KEY_BYTES);
+    crypto_kdf_derive_from_key(k->seal_key, sizeof(k->seal_key), 1, KDF_CTX,
+                               k->master);
+    crypto_kdf_derive_from_key(k->hash_key, sizeof(k->hash_key), 2, KDF_CTX,
+                               k->master);
+    crypto_key_id(key, k->key_id);
+}
+
+void crypto_key_id(const uint8_t key[ED_KEY_BYTES], uint8_t id[4])
+{
+    uint8_t h[crypto_generichash_BYTES_MIN];
+    crypto_generichash(h, sizeof(h), key, ED_KEY_BYTES,
+                       (const uint8_t *)"key-id", 6);
+    memcpy(id, h, 4);
+}
+
 struct ed_keyring *crypto_keyring_from_key(const uint8_t key[ED_KEY_BYTES])
 {
     struct ed_keyring *kr = sodium_malloc(sizeof(*kr));
     if (!kr)
         abort();
-    memcpy(kr->master, key, ED_KEY_BYTES);
-    crypto_kdf_derive_from_key(kr->seal_key, sizeof(kr->seal_key), 1, KDF_CTX,
-                               kr->master);
-    crypto_kdf_derive_from_key(kr->hash_key, sizeof(kr->hash_key), 2, KDF_CTX,
-                               kr->master);
-    uint8_t id[crypto_generichash_BYTES_MIN];
-    crypto_generichash(id, sizeof(id), kr->master, ED_KEY_BYTES,
-                       (const uint8_t *)"key-id", 6);
-    memcpy(kr->key_id, id, 4);
+    memset(kr, 0, sizeof(*kr));
+    pthread_mutex_init(&kr->lock, NULL);
+    for (int i = 0; i < KR_SLOTS; i++)
+        atomic_init(&kr->state[i], SLOT_EMPTY);
+    derive(&kr->keys[0], key);
+    atomic_init(&kr->state[0], SLOT_LIVE);
+    atomic_init(&kr->current, 0);
     return kr;
 }
 
 void crypto_keyring_free(struct ed_keyring *kr)
 {
-    if (kr)
-        sodium_free(kr);
+    if (!kr)
+        return;
+    pthread_mutex_destroy(&kr->lock);
+    sodium_free(kr); /* wipes */
+}
+
+static const struct kr_key *current_key(const struct ed_keyring *kr)
+{
+    return &kr->keys[atomic_load_explicit(&kr->current, memory_order_acquire)];
+}
+
+/* The live slot of key id, or -1. */
+static int find_slot(const struct ed_keyring *kr, const uint8_t id[4])
+{
+    for (int i = 0; i < KR_SLOTS; i++)
+        if (atomic_load_explicit(&kr->state[i], memory_order_acquire) ==
+                SLOT_LIVE &&
+            memcmp(kr->keys[i].key_id, id, 4) == 0)
+            return i;
+    return -1;
 }
 
 void crypto_keyring_id(const struct ed_keyring *kr, char out[9])
 {
-    sodium_bin2hex(out, 9, kr->key_id, 4);
+    sodium_bin2hex(out, 9, current_key(kr)->key_id, 4);
+}
+
+void crypto_keyring_id_bytes(const struct ed_keyring *kr, uint8_t out[4])
+{
+    memcpy(out, current_key(kr)->key_id, 4);
+}
+
+bool crypto_keyring_has(const struct ed_keyring *kr, const uint8_t id[4])
+{
+    return find_slot(kr, id) >= 0;
+}
+
+enum ed_err crypto_keyring_add(struct ed_keyring *kr,
+                               const uint8_t key[ED_KEY_BYTES],
+                               bool make_current)
+{
+    uint8_t id[4];
+    enum ed_err err = ED_OK;
+    crypto_key_id(key, id);
+    pthread_mutex_lock(&kr->lock);
+    int slot = find_slot(kr, id);
+    if (slot < 0) {
+        for (int i = 0; i < KR_SLOTS && slot < 0; i++)
+            if (atomic_load(&kr->state[i]) == SLOT_EMPTY)
+                slot = i;
+        if (slot < 0) {
+            err = ED_ERR_TOO_LARGE;
+            goto out;
+        }
+        derive(&kr->keys[slot], key);
+        atomic_store_explicit(&kr->state[slot], SLOT_LIVE,
+                              memory_order_release);
+    }
+    if (make_current)
+        atomic_store_explicit(&kr->current, slot, memory_order_release);
+out:
+    pthread_mutex_unlock(&kr->lock);
+    return err;
+}
+
+enum ed_err crypto_keyring_set_current(struct ed_keyring *kr,
+                                       const uint8_t id[4])
+{
+    pthread_mutex_lock(&kr->lock);
+    int slot = find_slot(kr, id);
+    if (slot >= 0)
+        atomic_store_explicit(&kr->current, slot, memory_order_release);
+    pthread_mutex_unlock(&kr->lock);
+    return slot >= 0 ? ED_OK : ED_ERR_NOT_FOUND;
+}
+
+enum ed_err crypto_keyring_retire(struct ed_keyring *kr, const uint8_t id[4])
+{
+    enum ed_err err = ED_OK;
+    pthread_mutex_lock(&kr->lock);
+    int slot = find_slot(kr, id);
+    if (slot < 0)
+        err = ED_ERR_NOT_FOUND;
+    else if (slot == atomic_load(&kr->current))
+        err = ED_ERR_INVALID; /* never the current key */
+    else
+        atomic_store_explicit(&kr->state[slot], SLOT_RETIRED,
+                              memory_order_release);
+    pthread_mutex_unlock(&kr->lock);
+    return err;
+}
+
+size_t crypto_keyring_ids(const struct ed_keyring *kr, uint8_t ids[][4],
+                          size_t max)
+{
+    size_t n = 0;
+    if (max)
+        memcpy(ids[n++], current_key(kr)->key_id, 4);
+    int cur = atomic_load_explicit(&kr->current, memory_order_acquire);
+    for (int i = 0; i < KR_SLOTS && n < max; i++)
+        if (i != cur && atomic_load_explicit(&kr->state[i],
+                                             memory_order_acquire) == SLOT_LIVE)
+            memcpy(ids[n++], kr->keys[i].key_id, 4);
+    return n;
 }
 
 static enum ed_err read_key_file(const char *path, uint8_t key[ED_KEY_BYTES])
@@ -63,12 +195,17 @@ static enum ed_err read_key_file(const char *path, uint8_t key[ED_KEY_BYTES])
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return errno == ENOENT ? ED_ERR_NOT_FOUND : ED_ERR_IO;
+    uint8_t extra[1];
     ssize_t n = read(fd, key, ED_KEY_BYTES);
+    ssize_t more = n == ED_KEY_BYTES ? read(fd, extra, 1) : 0;
     close(fd);
-    return n == ED_KEY_BYTES ? ED_OK : ED_ERR_INVALID;
+    return n == ED_KEY_BYTES && more == 0 ? ED_OK : ED_ERR_INVALID;
 }
 
-static enum ed_err create_key_file(const char *path, uint8_t key[ED_KEY_BYTES])
+/* Write key to path atomically: a per-process temporary, fsync, then
+ * link() (exclusive: fails with EEXIST) or rename() (replace). */
+static enum ed_err write_key_file(const char *path,
+                                  const uint8_t key[ED_KEY_BYTES], bool replace)
 {
     char tmp[4096];
     /* A temporary name per process, created exclusively: two processes
@@ -76,7 +213,6 @@ static enum ed_err create_key_file(const char *path, uint8_t key[ED_KEY_BYTES])
     int n = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
     if (n < 0 || (size_t)n >= sizeof(tmp))
         return ED_ERR_TOO_LARGE;
-    randombytes_buf(key, ED_KEY_BYTES);
     unlink(tmp); /* left by a crashed process that had our pid */
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0)
@@ -88,28 +224,90 @@ static enum ed_err create_key_file(const char *path, uint8_t key[ED_KEY_BYTES])
         unlink(tmp);
         return ED_ERR_IO;
     }
-    /* link() fails if another process created the key first: use theirs. */
+    if (replace) {
+        int r = rename(tmp, path);
+        if (r != 0)
+            unlink(tmp);
+        return r == 0 ? ED_OK : ED_ERR_IO;
+    }
+    /* link() fails if another process created the key first */
     if (link(tmp, path) != 0) {
         int e = errno; /* before unlink() can change it */
         unlink(tmp);
-        return e == EEXIST ? read_key_file(path, key) : ED_ERR_IO;
+        return e == EEXIST ? ED_ERR_EXISTS : ED_ERR_IO;
     }
     unlink(tmp);
     return ED_OK;
 }
 
-enum ed_err crypto_keyring_load(const char *data_dir, const char *env_b64,
+static void fsync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+}
+
+static enum ed_err create_key_file(const char *path, uint8_t key[ED_KEY_BYTES])
+{
+    randombytes_buf(key, ED_KEY_BYTES);
+    enum ed_err err = write_key_file(path, key, false);
+    /* another process created the key first: use theirs */
+    return err == ED_ERR_EXISTS ? read_key_file(path, key) : err;
+}
+
+bool crypto_key_from_b64(const char *b64, uint8_t key[ED_KEY_BYTES])
+{
+    size_t len = 0;
+    return sodium_base642bin(key, ED_KEY_BYTES, b64, strlen(b64), " \n\r\t",
+                             &len, NULL, sodium_base64_VARIANT_ORIGINAL) == 0 &&
+           len == ED_KEY_BYTES;
+}
+
+/* Add DIR/keys/<id>.key files (previous keys, kept during a rotation). */
+static enum ed_err load_previous(struct ed_keyring *kr, const char *data_dir)
+{
+    char dir[4096], path[4096 + 64];
+    int n = snprintf(dir, sizeof(dir), "%s/keys", data_dir);
+    if (n < 0 || (size_t)n >= sizeof(dir))
+        return ED_ERR_TOO_LARGE;
+    DIR *d = opendir(dir);
+    if (!d)
+        return errno == ENOENT ? ED_OK : ED_ERR_IO;
+    enum ed_err err = ED_OK;
+    struct dirent *e;
+    while (!err && (e = readdir(d)) != NULL) {
+        size_t len = strlen(e->d_name);
+        uint8_t key[ED_KEY_BYTES], id[4], want[4];
+        /* <8 hex>.key exactly; temporaries and other files are skipped */
+        if (len != 12 || strcmp(e->d_name + 8, ".key") != 0 ||
+            sodium_hex2bin(want, 4, e->d_name, 8, NULL, NULL, NULL) != 0)
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        if ((err = read_key_file(path, key)))
+            break;
+        crypto_key_id(key, id);
+        if (memcmp(id, want, 4) != 0)
+            err = ED_ERR_INVALID; /* the name says another key */
+        else
+            err = crypto_keyring_add(kr, key, false);
+        sodium_memzero(key, sizeof(key));
+    }
+    closedir(d);
+    return err;
+}
+
+enum ed_err crypto_keyring_open(const char *data_dir, const char *env_b64,
+                                const char *env_prev_b64, bool create,
                                 struct ed_keyring **out)
 {
     uint8_t key[ED_KEY_BYTES];
     enum ed_err err;
+    struct ed_keyring *kr = NULL;
     *out = NULL;
     if (env_b64 && *env_b64) {
-        size_t len = 0;
-        if (sodium_base642bin(key, sizeof(key), env_b64, strlen(env_b64), NULL,
-                              &len, NULL,
-                              sodium_base64_VARIANT_ORIGINAL) != 0 ||
-            len != ED_KEY_BYTES)
+        if (!crypto_key_from_b64(env_b64, key))
             return ED_ERR_INVALID;
     } else {
         char path[4096];
@@ -117,14 +315,85 @@ enum ed_err crypto_keyring_load(const char *data_dir, const char *env_b64,
         if (n < 0 || (size_t)n >= sizeof(path))
             return ED_ERR_TOO_LARGE;
         err = read_key_file(path, key);
-        if (err == ED_ERR_NOT_FOUND)
+        if (err == ED_ERR_NOT_FOUND && create)
             err = create_key_file(path, key);
         if (err)
             return err;
     }
-    *out = crypto_keyring_from_key(key);
+    kr = crypto_keyring_from_key(key);
     sodium_memzero(key, sizeof(key));
+    if (env_prev_b64 && *env_prev_b64) {
+        if (!crypto_key_from_b64(env_prev_b64, key)) {
+            err = ED_ERR_INVALID;
+            goto fail;
+        }
+        err = crypto_keyring_add(kr, key, false);
+        sodium_memzero(key, sizeof(key));
+        if (err)
+            goto fail;
+    }
+    if (!(env_b64 && *env_b64) && (err = load_previous(kr, data_dir)))
+        goto fail;
+    *out = kr;
     return ED_OK;
+fail:
+    crypto_keyring_free(kr);
+    return err;
+}
+
+enum ed_err crypto_keyring_load(const char *data_dir, const char *env_b64,
+                                struct ed_keyring **out)
+{
+    return crypto_keyring_open(data_dir, env_b64, NULL, true, out);
+}
+
+enum ed_err crypto_keyfiles_rotate(const char *data_dir,
+                                   const struct ed_keyring *kr,
+                                   const uint8_t old_id[4],
+                                   const uint8_t new_key[ED_KEY_BYTES])
+{
+    char dir[4096], path[4096 + 64];
+    int slot = find_slot(kr, old_id);
+    if (slot < 0)
+        return ED_ERR_NOT_FOUND;
+    int n = snprintf(dir, sizeof(dir), "%s/keys", data_dir);
+    if (n < 0 || (size_t)n >= sizeof(dir))
+        return ED_ERR_TOO_LARGE;
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+        return ED_ERR_IO;
+    char hex[9];
+    sodium_bin2hex(hex, sizeof(hex), old_id, 4);
+    snprintf(path, sizeof(path), "%s/%s.key", dir, hex);
+    /* the old key first: master.key is replaced only once it is safe */
+    enum ed_err err = write_key_file(path, kr->keys[slot].master, false);
+    if (err && err != ED_ERR_EXISTS)
+        return err;
+    fsync_dir(dir);
+    snprintf(path, sizeof(path), "%s/master.key", data_dir);
+    if ((err = write_key_file(path, new_key, true)))
+        return err;
+    fsync_dir(data_dir);
+    return ED_OK;
+}
+
+enum ed_err crypto_keyfile_retire(const char *data_dir, const uint8_t id[4])
+{
+    char path[4096 + 64], hex[9];
+    sodium_bin2hex(hex, sizeof(hex), id, 4);
+    int n = snprintf(path, sizeof(path), "%s/keys/%s.key", data_dir, hex);
+    if (n < 0 || (size_t)n >= sizeof(path))
+        return ED_ERR_TOO_LARGE;
+    if (unlink(path) != 0 && errno != ENOENT)
+        return ED_ERR_IO;
+    return ED_OK;
+}
+
+bool crypto_sealed_key_id(const uint8_t *ct, size_t n, uint8_t id[4])
+{
+    if (n < ED_SEAL_OVERHEAD || ct[0] != SEAL_VERSION)
+        return false;
+    memcpy(id, ct + 1, 4);
+    return true;
 }
 
 enum ed_err crypto_seal(const struct ed_keyring *kr, const void *pt, size_t n,
@@ -132,14 +401,15 @@ enum ed_err crypto_seal(const struct ed_keyring *kr, const void *pt, size_t n,
 {
     size_t total = n + ED_SEAL_OVERHEAD;
     uint8_t *buf = ed_malloc(total);
+    const struct kr_key *k = current_key(kr);
     buf[0] = SEAL_VERSION;
-    memcpy(buf + 1, kr->key_id, 4);
+    memcpy(buf + 1, k->key_id, 4);
     uint8_t *nonce = buf + 5;
     randombytes_buf(nonce, 24);
     unsigned long long clen = 0;
     /* the header (version + key id) is authenticated as associated data */
     crypto_aead_xchacha20poly1305_ietf_encrypt(buf + 29, &clen, pt, n, buf, 5,
-                                               NULL, nonce, kr->seal_key);
+                                               NULL, nonce, k->seal_key);
     *out = buf;
     *out_len = 29 + (size_t)clen;
     return ED_OK;
@@ -149,15 +419,17 @@ enum ed_err crypto_open(const struct ed_keyring *kr, const uint8_t *ct,
                         size_t n, char **out, size_t *out_len)
 {
     *out = NULL;
-    if (n < ED_SEAL_OVERHEAD || ct[0] != SEAL_VERSION ||
-        memcmp(ct + 1, kr->key_id, 4) != 0)
+    if (n < ED_SEAL_OVERHEAD || ct[0] != SEAL_VERSION)
+        return ED_ERR_CRYPTO;
+    int slot = find_slot(kr, ct + 1);
+    if (slot < 0)
         return ED_ERR_CRYPTO;
     size_t plen = n - ED_SEAL_OVERHEAD;
     char *pt = ed_malloc(plen + 1);
     unsigned long long mlen = 0;
-    if (crypto_aead_xchacha20poly1305_ietf_decrypt((uint8_t *)pt, &mlen, NULL,
-                                                   ct + 29, n - 29, ct, 5,
-                                                   ct + 5, kr->seal_key) != 0) {
+    if (crypto_aead_xchacha20poly1305_ietf_decrypt(
+            (uint8_t *)pt, &mlen, NULL, ct + 29, n - 29, ct, 5, ct + 5,
+            kr->keys[slot].seal_key) != 0) {
         free(pt);
         return ED_ERR_CRYPTO;
     }
@@ -179,8 +451,29 @@ void crypto_free_secret(char *s)
 void crypto_lookup_hash(const struct ed_keyring *kr, const char *secret,
                         uint8_t out[ED_HASH_BYTES])
 {
+    const struct kr_key *k = current_key(kr);
     crypto_generichash(out, ED_HASH_BYTES, (const uint8_t *)secret,
-                       strlen(secret), kr->hash_key, sizeof(kr->hash_key));
+                       strlen(secret), k->hash_key, sizeof(k->hash_key));
+}
+
+bool crypto_lookup_hash_n(const struct ed_keyring *kr, const char *secret,
+                          size_t i, uint8_t out[ED_HASH_BYTES])
+{
+    uint8_t ids[KR_SLOTS][4];
+    size_t n = crypto_keyring_ids(kr, ids, KR_SLOTS);
+    /* with several keys, the current one again last: a row re-hashed
+     * (old key → new) between our first and second look-up is found */
+    if (n > 1 && i == n)
+        i = 0;
+    else if (i >= n)
+        return false;
+    int slot = find_slot(kr, ids[i]);
+    if (slot < 0)
+        return false; /* retired a moment ago */
+    const struct kr_key *k = &kr->keys[slot];
+    crypto_generichash(out, ED_HASH_BYTES, (const uint8_t *)secret,
+                       strlen(secret), k->hash_key, sizeof(k->hash_key));
+    return true;
 }
 
 void crypto_request_id(char out[25])

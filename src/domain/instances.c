@@ -115,8 +115,12 @@ enum ed_err instance_load_by_token(struct ed_app *app, const char *token,
 {
     struct store_instance row = {0};
     uint8_t hash[ED_HASH_BYTES];
-    crypto_lookup_hash(app->keys, token, hash);
-    enum ed_err err = store_instance_find_by_token(app->store, hash, &row);
+    /* under every live key: a key rotation may be under way */
+    enum ed_err err = ED_ERR_NOT_FOUND;
+    for (size_t k = 0; err == ED_ERR_NOT_FOUND &&
+                       crypto_lookup_hash_n(app->keys, token, k, hash);
+         k++)
+        err = store_instance_find_by_token(app->store, hash, &row);
     if (err)
         return err;
     if ((err = instance_from_row(app, &row, out)))

@@ -1123,3 +1123,70 @@ enum ed_err store_trace_sweep(struct store *s, int64_t before_ms,
         *deleted = d;
     return err;
 }
+
+/* --- master-key rotation and backups ----------------------------------- */
+
+enum ed_err store_rotation_get(struct store *s, struct store_key_rotation *out)
+{
+    memset(out, 0, sizeof(*out));
+    return s->ops->rotation_get(s, out);
+}
+
+enum ed_err store_rotation_put(struct store *s,
+                               const struct store_key_rotation *r)
+{
+    return s->ops->rotation_put(s, r);
+}
+
+void store_rotation_cleanup(struct store_key_rotation *r)
+{
+    free(r->new_key_ct.data);
+    r->new_key_ct.data = NULL;
+    r->new_key_ct.len = 0;
+}
+
+enum ed_err store_sealed_scan(struct store *s, enum store_sealed_table t,
+                              const uint8_t *key_id, int64_t after, size_t max,
+                              struct store_sealed_row **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    if ((unsigned)t >= STORE_SEALED_TABLES)
+        return ED_ERR_INVALID;
+    return s->ops->sealed_scan(s, t, key_id, after, max, out, n);
+}
+
+enum ed_err store_sealed_update(struct store *s, enum store_sealed_table t,
+                                const struct store_sealed_row *rows, size_t n,
+                                size_t *changed)
+{
+    *changed = 0;
+    if ((unsigned)t >= STORE_SEALED_TABLES)
+        return ED_ERR_INVALID;
+    if (n == 0)
+        return ED_OK;
+    return s->ops->sealed_update(s, t, rows, n, changed);
+}
+
+void store_sealed_rows_free(struct store_sealed_row *rows, size_t n)
+{
+    if (!rows)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        free(rows[i].ct.data);
+        free(rows[i].ct2.data);
+        free(rows[i].new_ct.data);
+        free(rows[i].new_ct2.data);
+    }
+    free(rows);
+}
+
+enum ed_err store_backup(struct store *s, const char *path)
+{
+    return s->ops->backup ? s->ops->backup(s, path) : ED_ERR_UNSUPPORTED;
+}
+
+enum ed_err store_restore(struct store *s, const char *path)
+{
+    return s->ops->restore ? s->ops->restore(s, path) : ED_ERR_UNSUPPORTED;
+}

@@ -833,4 +833,59 @@ enum ed_err store_trace_clear(struct store *s, int64_t instance_id,
 enum ed_err store_trace_sweep(struct store *s, int64_t before_ms,
                               int64_t *deleted);
 
+/* --- master-key rotation (src/domain/rotate.c) ------------------------ */
+
+/* The one key_rotation row. Key ids are 8 hex characters. */
+struct store_key_rotation {
+    char old_key_id[9], new_key_id[9];
+    struct store_blob new_key_ct; /* empty once done */
+    char state[12];               /* "running", "draining", "done" */
+    int64_t published_at, finished_at;
+};
+/* ED_ERR_NOT_FOUND: no rotation ever. */
+enum ed_err store_rotation_get(struct store *s, struct store_key_rotation *out);
+/* Insert or replace the row. */
+enum ed_err store_rotation_put(struct store *s,
+                               const struct store_key_rotation *r);
+void store_rotation_cleanup(struct store_key_rotation *r);
+
+/* The tables holding sealed values: orgs (secret_ct, secret_hash), users
+ * (secret_ct, secret_hash), instances (token_ct, token_hash, secrets_ct). */
+enum store_sealed_table {
+    STORE_SEALED_ORGS,
+    STORE_SEALED_USERS,
+    STORE_SEALED_INSTANCES,
+    STORE_SEALED_TABLES
+};
+struct store_sealed_row {
+    int64_t id;
+    struct store_blob ct, ct2; /* as read; ct2: instances.secrets_ct */
+    /* what store_sealed_update writes (ct2 only for instances; an empty
+     * new_ct2 stays NULL) */
+    struct store_blob new_ct, new_ct2;
+    uint8_t new_hash[STORE_HASH_BYTES];
+};
+/* Rows of t with id > after and a sealed value whose key id is not key_id
+ * (4 bytes), by id, at most max (*out heap, store_sealed_rows_free). */
+enum ed_err store_sealed_scan(struct store *s, enum store_sealed_table t,
+                              const uint8_t *key_id, int64_t after, size_t max,
+                              struct store_sealed_row **out, size_t *n);
+/* One transaction: each row whose sealed values are still ct (and ct2)
+ * gets new_ct (new_ct2) and new_hash; rows changed meanwhile (a token
+ * refresh) are left alone and not counted in *changed. */
+enum ed_err store_sealed_update(struct store *s, enum store_sealed_table t,
+                                const struct store_sealed_row *rows, size_t n,
+                                size_t *changed);
+void store_sealed_rows_free(struct store_sealed_row *rows, size_t n);
+
+/* --- backup ----------------------------------------------------------- */
+
+/* A consistent copy of the database at path (SQLite online backup, while
+ * serving). ED_ERR_UNSUPPORTED on PostgreSQL (pg_dump is the way). */
+enum ed_err store_backup(struct store *s, const char *path);
+/* Replace the database with the copy at path (checked first with
+ * PRAGMA integrity_check: ED_ERR_INVALID if it fails or is not a
+ * database). The caller makes sure no server runs. */
+enum ed_err store_restore(struct store *s, const char *path);
+
 #endif

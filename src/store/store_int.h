@@ -255,6 +255,21 @@ struct store_ops {
                                int64_t *deleted);
     enum ed_err (*trace_sweep)(struct store *s, int64_t before_ms,
                                int64_t *deleted);
+
+    /* master-key rotation and backups (append) */
+    enum ed_err (*rotation_get)(struct store *s,
+                                struct store_key_rotation *out);
+    enum ed_err (*rotation_put)(struct store *s,
+                                const struct store_key_rotation *r);
+    enum ed_err (*sealed_scan)(struct store *s, enum store_sealed_table t,
+                               const uint8_t *key_id, int64_t after, size_t max,
+                               struct store_sealed_row **out, size_t *n);
+    enum ed_err (*sealed_update)(struct store *s, enum store_sealed_table t,
+                                 const struct store_sealed_row *rows, size_t n,
+                                 size_t *changed);
+    /* NULL: ED_ERR_UNSUPPORTED */
+    enum ed_err (*backup)(struct store *s, const char *path);
+    enum ed_err (*restore)(struct store *s, const char *path);
 };
 
 struct store {

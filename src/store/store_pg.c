@@ -3575,6 +3575,153 @@ static enum ed_err pg_trace_sweep(struct store *base, int64_t before_ms,
                            before_ms, deleted);
 }
 
+/* --- master-key rotation and backups ---------------------------------- */
+
+static void copy_id(char dst[9], const PGresult *r, int row, int col)
+{
+    char *t = col_text(r, row, col);
+    snprintf(dst, 9, "%s", t ? t : "");
+    free(t);
+}
+
+static void read_rotation(const PGresult *r, int row, void *out)
+{
+    struct store_key_rotation *k = out;
+    copy_id(k->old_key_id, r, row, 0);
+    copy_id(k->new_key_id, r, row, 1);
+    col_blob(r, row, 2, &k->new_key_ct);
+    char *t = col_text(r, row, 3);
+    snprintf(k->state, sizeof(k->state), "%s", t ? t : "");
+    free(t);
+    k->published_at = col_i64(r, row, 4);
+    k->finished_at = col_i64(r, row, 5);
+}
+
+static enum ed_err pg_rotation_get(struct store *s,
+                                   struct store_key_rotation *out)
+{
+    return select_by_id(s,
+                        "SELECT old_key_id, new_key_id, new_key_ct, state, "
+                        "published_at, finished_at FROM key_rotation "
+                        "WHERE id=$1",
+                        1, read_rotation, out);
+}
+
+static enum ed_err pg_rotation_put(struct store *base,
+                                   const struct store_key_rotation *r)
+{
+    struct pg_params p = {0};
+    PGresult *res = NULL;
+    p_text(&p, r->old_key_id);
+    p_text(&p, r->new_key_id);
+    p_blob(&p, r->new_key_ct.len ? r->new_key_ct.data : NULL,
+           r->new_key_ct.len);
+    p_text(&p, r->state);
+    p_i64(&p, r->published_at);
+    p_i64(&p, r->finished_at);
+    enum ed_err err = pg_query(
+        (struct store_pg *)base,
+        "INSERT INTO key_rotation(id, old_key_id, new_key_id, new_key_ct, "
+        "state, published_at, finished_at) VALUES(1,$1,$2,$3,$4,$5,$6) "
+        "ON CONFLICT (id) DO UPDATE SET old_key_id=EXCLUDED.old_key_id, "
+        "new_key_id=EXCLUDED.new_key_id, new_key_ct=EXCLUDED.new_key_ct, "
+        "state=EXCLUDED.state, published_at=EXCLUDED.published_at, "
+        "finished_at=EXCLUDED.finished_at",
+        &p, false, &res);
+    PQclear(res);
+    return err;
+}
+
+/* As store_sqlite.c's sealed_sql: scan ($1 after, $2 key id, $3 limit);
+ * update ($1 new ct, $2 new hash, $3 id, $4 old ct[, $5 new ct2 or NULL,
+ * $6 old ct2 or '']). */
+static const struct {
+    const char *scan, *update;
+} pg_sealed_sql[STORE_SEALED_TABLES] = {
+    [STORE_SEALED_ORGS] =
+        {"SELECT id, secret_ct, NULL::bytea FROM orgs WHERE id > $1 AND "
+         "substring(secret_ct from 2 for 4) <> $2 ORDER BY id LIMIT $3",
+         "UPDATE orgs SET secret_ct=$1, secret_hash=$2 WHERE id=$3 AND "
+         "secret_ct=$4"},
+    [STORE_SEALED_USERS] =
+        {"SELECT id, secret_ct, NULL::bytea FROM users WHERE id > $1 AND "
+         "substring(secret_ct from 2 for 4) <> $2 ORDER BY id LIMIT $3",
+         "UPDATE users SET secret_ct=$1, secret_hash=$2 WHERE id=$3 AND "
+         "secret_ct=$4"},
+    [STORE_SEALED_INSTANCES] =
+        {"SELECT id, token_ct, secrets_ct FROM instances WHERE id > $1 AND "
+         "(substring(token_ct from 2 for 4) <> $2 OR "
+         "(length(secrets_ct) > 0 AND substring(secrets_ct from 2 for 4) <> "
+         "$2)) ORDER BY id LIMIT $3",
+         "UPDATE instances SET token_ct=$1, token_hash=$2, "
+         "secrets_ct=coalesce($5, secrets_ct) WHERE id=$3 AND token_ct=$4 "
+         "AND coalesce(secrets_ct, ''::bytea)=$6"},
+};
+
+static enum ed_err pg_sealed_scan(struct store *base, enum store_sealed_table t,
+                                  const uint8_t *key_id, int64_t after,
+                                  size_t max, struct store_sealed_row **out,
+                                  size_t *n)
+{
+    struct pg_params p = {0};
+    PGresult *res = NULL;
+    p_i64(&p, after);
+    p_blob(&p, key_id, 4);
+    p_i64(&p, (int64_t)max);
+    enum ed_err err = pg_query((struct store_pg *)base, pg_sealed_sql[t].scan,
+                               &p, true, &res);
+    if (err)
+        return err;
+    size_t k = (size_t)PQntuples(res);
+    struct store_sealed_row *rows = ed_calloc(k ? k : 1, sizeof(*rows));
+    for (size_t i = 0; i < k; i++) {
+        rows[i].id = col_i64(res, (int)i, 0);
+        col_blob(res, (int)i, 1, &rows[i].ct);
+        col_blob(res, (int)i, 2, &rows[i].ct2);
+    }
+    PQclear(res);
+    *out = rows;
+    *n = k;
+    return ED_OK;
+}
+
+static enum ed_err pg_sealed_update(struct store *base,
+                                    enum store_sealed_table t,
+                                    const struct store_sealed_row *rows,
+                                    size_t n, size_t *changed)
+{
+    struct pg_tx tx;
+    enum ed_err err = tx_begin((struct store_pg *)base, &tx);
+    if (err)
+        return err;
+    for (size_t i = 0; i < n; i++) {
+        const struct store_sealed_row *r = &rows[i];
+        struct pg_params p = {0};
+        p_blob(&p, r->new_ct.data, r->new_ct.len);
+        p_hash(&p, r->new_hash);
+        p_i64(&p, r->id);
+        p_blob(&p, r->ct.data, r->ct.len);
+        if (t == STORE_SEALED_INSTANCES) {
+            p_blob(&p, r->new_ct2.len ? r->new_ct2.data : NULL, r->new_ct2.len);
+            p_blob(&p, r->ct2.data ? r->ct2.data : (const uint8_t *)"",
+                   r->ct2.len);
+        }
+        PGresult *res = pg_run(tx.c, pg_sealed_sql[t].update, &p, false, &err);
+        if (err) {
+            tx_rollback(&tx);
+            *changed = 0;
+            return err;
+        }
+        if (pg_changed(res))
+            (*changed)++;
+        PQclear(res);
+    }
+    err = tx_commit(&tx);
+    if (err)
+        *changed = 0;
+    return err;
+}
+
 const struct store_ops store_pg_ops = {
     .name = "postgresql",
     .url_prefix = "postgres",
@@ -3674,4 +3821,8 @@ const struct store_ops store_pg_ops = {
     .trace_list = pg_trace_list,
     .trace_clear = pg_trace_clear,
     .trace_sweep = pg_trace_sweep,
+    .rotation_get = pg_rotation_get,
+    .rotation_put = pg_rotation_put,
+    .sealed_scan = pg_sealed_scan,
+    .sealed_update = pg_sealed_update,
 };

@@ -3511,6 +3511,252 @@ static enum ed_err sqlite_trace_sweep(struct store *base, int64_t before_ms,
                                before_ms, deleted);
 }
 
+/* --- master-key rotation and backups ---------------------------------- */
+
+static void rotation_reader(sqlite3_stmt *st, void *out)
+{
+    struct store_key_rotation *r = out;
+    const unsigned char *t = sqlite3_column_text(st, 0);
+    snprintf(r->old_key_id, sizeof(r->old_key_id), "%s",
+             t ? (const char *)t : "");
+    t = sqlite3_column_text(st, 1);
+    snprintf(r->new_key_id, sizeof(r->new_key_id), "%s",
+             t ? (const char *)t : "");
+    col_blob(st, 2, &r->new_key_ct);
+    t = sqlite3_column_text(st, 3);
+    snprintf(r->state, sizeof(r->state), "%s", t ? (const char *)t : "");
+    r->published_at = sqlite3_column_int64(st, 4);
+    r->finished_at = sqlite3_column_int64(st, 5);
+}
+
+static enum ed_err sqlite_rotation_get(struct store *s,
+                                       struct store_key_rotation *out)
+{
+    return select_one(s,
+                      "SELECT old_key_id, new_key_id, new_key_ct, state, "
+                      "published_at, finished_at FROM key_rotation WHERE id=?",
+                      KEY_INT, 1, NULL, rotation_reader, out);
+}
+
+static enum ed_err sqlite_rotation_put(struct store *base,
+                                       const struct store_key_rotation *r)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    enum ed_err err = prepare(
+        c->db,
+        "INSERT OR REPLACE INTO key_rotation(id, old_key_id, "
+        "new_key_id, new_key_ct, state, published_at, finished_at) "
+        "VALUES(1,?,?,?,?,?,?)",
+        &st);
+    if (err)
+        goto out;
+    sqlite3_bind_text(st, 1, r->old_key_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, r->new_key_id, -1, SQLITE_TRANSIENT);
+    if (r->new_key_ct.len)
+        sqlite3_bind_blob(st, 3, r->new_key_ct.data, (int)r->new_key_ct.len,
+                          SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, 3);
+    sqlite3_bind_text(st, 4, r->state, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 5, r->published_at);
+    sqlite3_bind_int64(st, 6, r->finished_at);
+    err = rc_err(sqlite3_step(st));
+out:
+    sqlite3_finalize(st);
+    conn_release(c);
+    return err;
+}
+
+/* Per table: the scan (?1 after, ?2 key id, ?3 limit) and the
+ * compare-and-swap update (?1 new ct, ?2 new hash, ?3 new ct2 or NULL,
+ * ?4 id, ?5 old ct, ?6 old ct2 or X''). */
+static const struct {
+    const char *scan, *update;
+} sealed_sql[STORE_SEALED_TABLES] = {
+    [STORE_SEALED_ORGS] =
+        {"SELECT id, secret_ct, NULL FROM orgs WHERE id > ?1 AND "
+         "substr(secret_ct, 2, 4) <> ?2 ORDER BY id LIMIT ?3",
+         "UPDATE orgs SET secret_ct=?1, secret_hash=?2 WHERE id=?4 AND "
+         "secret_ct=?5"},
+    [STORE_SEALED_USERS] =
+        {"SELECT id, secret_ct, NULL FROM users WHERE id > ?1 AND "
+         "substr(secret_ct, 2, 4) <> ?2 ORDER BY id LIMIT ?3",
+         "UPDATE users SET secret_ct=?1, secret_hash=?2 WHERE id=?4 AND "
+         "secret_ct=?5"},
+    [STORE_SEALED_INSTANCES] =
+        {"SELECT id, token_ct, secrets_ct FROM instances WHERE id > ?1 AND "
+         "(substr(token_ct, 2, 4) <> ?2 OR (length(secrets_ct) > 0 AND "
+         "substr(secrets_ct, 2, 4) <> ?2)) ORDER BY id LIMIT ?3",
+         "UPDATE instances SET token_ct=?1, token_hash=?2, "
+         "secrets_ct=coalesce(?3, secrets_ct) WHERE id=?4 AND token_ct=?5 "
+         "AND coalesce(secrets_ct, X'')=?6"},
+};
+
+static enum ed_err sqlite_sealed_scan(struct store *base,
+                                      enum store_sealed_table t,
+                                      const uint8_t *key_id, int64_t after,
+                                      size_t max, struct store_sealed_row **out,
+                                      size_t *n)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    struct store_sealed_row *rows = NULL;
+    size_t k = 0;
+    enum ed_err err = prepare(c->db, sealed_sql[t].scan, &st);
+    if (err)
+        goto out;
+    sqlite3_bind_int64(st, 1, after);
+    sqlite3_bind_blob(st, 2, key_id, 4, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 3, (int64_t)max);
+    rows = ed_calloc(max ? max : 1, sizeof(*rows));
+    int rc;
+    while (k < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        rows[k].id = sqlite3_column_int64(st, 0);
+        col_blob(st, 1, &rows[k].ct);
+        col_blob(st, 2, &rows[k].ct2);
+        k++;
+    }
+    if (k < max && rc != SQLITE_DONE)
+        err = rc_err(rc);
+out:
+    sqlite3_finalize(st);
+    conn_release(c);
+    if (err) {
+        store_sealed_rows_free(rows, k);
+        return err;
+    }
+    *out = rows;
+    *n = k;
+    return ED_OK;
+}
+
+static enum ed_err sqlite_sealed_update(struct store *base,
+                                        enum store_sealed_table t,
+                                        const struct store_sealed_row *rows,
+                                        size_t n, size_t *changed)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct conn *c = conn_acquire(s);
+    sqlite3_stmt *st = NULL;
+    static const uint8_t empty[1] = {0};
+    enum ed_err err = exec_sql(c->db, "BEGIN IMMEDIATE");
+    if (err)
+        goto out;
+    if ((err = prepare(c->db, sealed_sql[t].update, &st)))
+        goto rollback;
+    for (size_t i = 0; i < n; i++) {
+        const struct store_sealed_row *r = &rows[i];
+        sqlite3_reset(st);
+        sqlite3_bind_blob(st, 1, r->new_ct.data, (int)r->new_ct.len,
+                          SQLITE_TRANSIENT);
+        sqlite3_bind_blob(st, 2, r->new_hash, STORE_HASH_BYTES,
+                          SQLITE_TRANSIENT);
+        if (r->new_ct2.len)
+            sqlite3_bind_blob(st, 3, r->new_ct2.data, (int)r->new_ct2.len,
+                              SQLITE_TRANSIENT);
+        else
+            sqlite3_bind_null(st, 3);
+        sqlite3_bind_int64(st, 4, r->id);
+        sqlite3_bind_blob(st, 5, r->ct.data, (int)r->ct.len, SQLITE_TRANSIENT);
+        sqlite3_bind_blob(st, 6, r->ct2.len ? r->ct2.data : empty,
+                          (int)r->ct2.len, SQLITE_TRANSIENT);
+        if ((err = rc_err(sqlite3_step(st))))
+            goto rollback;
+        *changed += (size_t)sqlite3_changes(c->db);
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if ((err = exec_sql(c->db, "COMMIT")))
+        goto rollback;
+    goto out;
+rollback:
+    sqlite3_finalize(st);
+    st = NULL;
+    *changed = 0;
+    exec_sql(c->db, "ROLLBACK");
+out:
+    sqlite3_finalize(st);
+    conn_release(c);
+    return err;
+}
+
+/* Copy all of src into dst in one step: one read transaction on src, so
+ * the copy is the database at one instant even while others write (WAL:
+ * the writers are not blocked). */
+static enum ed_err backup_copy(sqlite3 *dst, sqlite3 *src)
+{
+    sqlite3_backup *b = sqlite3_backup_init(dst, "main", src, "main");
+    if (!b) {
+        ed_error(NULL, "msg=\"sqlite backup failed\" err=\"%s\"",
+                 sqlite3_errmsg(dst));
+        return ED_ERR_DB;
+    }
+    int rc;
+    while ((rc = sqlite3_backup_step(b, -1)) == SQLITE_BUSY ||
+           rc == SQLITE_LOCKED)
+        sqlite3_sleep(50);
+    sqlite3_backup_finish(b);
+    if (rc != SQLITE_DONE) {
+        ed_error(NULL, "msg=\"sqlite backup failed\" err=\"%s\"",
+                 sqlite3_errstr(rc));
+        return rc_err(rc) ? rc_err(rc) : ED_ERR_DB;
+    }
+    return ED_OK;
+}
+
+static enum ed_err sqlite_backup(struct store *base, const char *path)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    sqlite3 *dst = NULL;
+    enum ed_err err;
+    if (sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                        NULL) != SQLITE_OK) {
+        sqlite3_close(dst);
+        return ED_ERR_IO;
+    }
+    struct conn *c = conn_acquire(s);
+    err = backup_copy(dst, c->db);
+    conn_release(c);
+    /* a copy that stands alone: no -wal file next to it */
+    if (!err)
+        err = exec_sql(dst, "PRAGMA journal_mode=DELETE");
+    if (sqlite3_close(dst) != SQLITE_OK && !err)
+        err = ED_ERR_IO;
+    return err;
+}
+
+static int check_cb(void *ud, int n, char **vals, char **names)
+{
+    (void)names;
+    bool *ok = ud;
+    if (n < 1 || !vals[0] || strcmp(vals[0], "ok") != 0)
+        *ok = false;
+    return 0;
+}
+
+static enum ed_err sqlite_restore(struct store *base, const char *path)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    sqlite3 *src = NULL;
+    bool ok = true;
+    enum ed_err err = ED_OK;
+    if (sqlite3_open_v2(path, &src, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+        sqlite3_exec(src, "PRAGMA integrity_check", check_cb, &ok, NULL) !=
+            SQLITE_OK ||
+        !ok) {
+        sqlite3_close(src);
+        return ED_ERR_INVALID;
+    }
+    struct conn *c = conn_acquire(s);
+    err = backup_copy(c->db, src);
+    conn_release(c);
+    sqlite3_close(src);
+    return err;
+}
+
 const struct store_ops store_sqlite_ops = {
     .name = "sqlite",
     .url_prefix = "sqlite:",
@@ -3601,4 +3847,10 @@ const struct store_ops store_sqlite_ops = {
     .trace_list = sqlite_trace_list,
     .trace_clear = sqlite_trace_clear,
     .trace_sweep = sqlite_trace_sweep,
+    .rotation_get = sqlite_rotation_get,
+    .rotation_put = sqlite_rotation_put,
+    .sealed_scan = sqlite_sealed_scan,
+    .sealed_update = sqlite_sealed_update,
+    .backup = sqlite_backup,
+    .restore = sqlite_restore,
 };

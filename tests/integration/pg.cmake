@@ -87,3 +87,5 @@ ed_pg_py_test(platform_accounts ${CMAKE_CURRENT_SOURCE_DIR}/test_platform_accoun
 ed_pg_py_test(platform_users ${CMAKE_CURRENT_SOURCE_DIR}/test_platform_users.py TIMEOUT 180)
 ed_pg_py_test(platform_roles ${CMAKE_CURRENT_SOURCE_DIR}/test_platform_roles.py TIMEOUT 180)
 ed_pg_py_test(traces ${CMAKE_CURRENT_SOURCE_DIR}/test_traces.py TIMEOUT 300)
+ed_pg_py_test(admin_rotate ${CMAKE_CURRENT_SOURCE_DIR}/test_admin_rotate.py TIMEOUT 300)
+ed_pg_py_test(admin_backup ${CMAKE_CURRENT_SOURCE_DIR}/test_admin_backup.py)

@@ -114,8 +114,8 @@ static void test_lookup_hash(void)
     CHECK(memcmp(h1, h3, ED_HASH_BYTES) != 0); /* keyed */
     CHECK(memcmp(h1, h4, ED_HASH_BYTES) != 0);
     /* not the unkeyed hash either */
-    crypto_generichash(plain, sizeof(plain), (const uint8_t *)"user-secret",
-                       11, NULL, 0);
+    crypto_generichash(plain, sizeof(plain), (const uint8_t *)"user-secret", 11,
+                       NULL, 0);
     CHECK(memcmp(h1, plain, ED_HASH_BYTES) != 0);
     crypto_keyring_free(a);
     crypto_keyring_free(a2);
@@ -202,7 +202,8 @@ static void test_keyring_file(void)
     uint8_t key[32];
     char b64[64];
     memset(key, 9, sizeof(key));
-    sodium_bin2base64(b64, sizeof(b64), key, 32, sodium_base64_VARIANT_ORIGINAL);
+    sodium_bin2base64(b64, sizeof(b64), key, 32,
+                      sodium_base64_VARIANT_ORIGINAL);
     CHECK_EQ_INT(crypto_keyring_load(dir, b64, &k3), ED_OK);
     crypto_keyring_id(k3, id3);
     CHECK(strcmp(id1, id3) != 0);
@@ -248,6 +249,104 @@ static void test_keyring_short_file(void)
     rmdir(dir);
 }
 
+/* Key rotation: a keyring with two keys opens both, seals and hashes with
+ * the current one, looks up under both; retiring the old key stops it. */
+static void test_keyring_rotation(void)
+{
+    struct ed_keyring *kr = ring(1), *other = ring(2);
+    uint8_t k2[ED_KEY_BYTES], id1[4], id2[4], got[4];
+    uint8_t *old_ct = NULL, *new_ct = NULL;
+    size_t old_n = 0, new_n = 0;
+    uint8_t h_old[ED_HASH_BYTES], h_new[ED_HASH_BYTES], h[ED_HASH_BYTES];
+    char *pt = NULL;
+    memset(k2, 2, sizeof(k2));
+    crypto_keyring_id_bytes(kr, id1);
+    crypto_key_id(k2, id2);
+    crypto_lookup_hash(kr, "s3cret", h_old);
+    crypto_lookup_hash(other, "s3cret", h_new);
+    CHECK_EQ_INT(crypto_seal(kr, "abc", 3, &old_ct, &old_n), ED_OK);
+    /* one key: a single lookup hash */
+    CHECK(crypto_lookup_hash_n(kr, "s3cret", 0, h));
+    CHECK(memcmp(h, h_old, sizeof(h)) == 0);
+    CHECK(!crypto_lookup_hash_n(kr, "s3cret", 1, h));
+    CHECK(!crypto_keyring_has(kr, id2));
+    CHECK_EQ_INT(crypto_keyring_add(kr, k2, true), ED_OK);
+    CHECK(crypto_keyring_has(kr, id2));
+    crypto_keyring_id_bytes(kr, got);
+    CHECK(memcmp(got, id2, 4) == 0);
+    /* seals with the new key, opens both */
+    CHECK_EQ_INT(crypto_seal(kr, "xyz", 3, &new_ct, &new_n), ED_OK);
+    CHECK(crypto_sealed_key_id(new_ct, new_n, got));
+    CHECK(memcmp(got, id2, 4) == 0);
+    CHECK_EQ_INT(crypto_open(kr, old_ct, old_n, &pt, NULL), ED_OK);
+    CHECK_EQ_STR(pt, "abc");
+    crypto_free_secret(pt);
+    CHECK_EQ_INT(crypto_open(other, new_ct, new_n, &pt, NULL), ED_OK);
+    crypto_free_secret(pt);
+    /* hashes: current first, then the previous key */
+    CHECK(crypto_lookup_hash_n(kr, "s3cret", 0, h));
+    CHECK(memcmp(h, h_new, sizeof(h)) == 0);
+    CHECK(crypto_lookup_hash_n(kr, "s3cret", 1, h));
+    CHECK(memcmp(h, h_old, sizeof(h)) == 0);
+    CHECK(crypto_lookup_hash_n(kr, "s3cret", 2, h)); /* the new key again */
+    CHECK(memcmp(h, h_new, sizeof(h)) == 0);
+    CHECK(!crypto_lookup_hash_n(kr, "s3cret", 3, h));
+    /* the current key cannot be retired; the old one can */
+    CHECK_EQ_INT(crypto_keyring_retire(kr, id2), ED_ERR_INVALID);
+    CHECK_EQ_INT(crypto_keyring_retire(kr, id1), ED_OK);
+    CHECK_EQ_INT(crypto_open(kr, old_ct, old_n, &pt, NULL), ED_ERR_CRYPTO);
+    CHECK(!crypto_lookup_hash_n(kr, "s3cret", 1, h));
+    free(old_ct);
+    free(new_ct);
+    crypto_keyring_free(kr);
+    crypto_keyring_free(other);
+}
+
+/* Key files: rotate keeps the old key as keys/<id>.key and a new load has
+ * both, the new one current; a missing file is not created on request; a
+ * keys/ file whose name is not its id is refused. */
+static void test_keyfiles_rotate(void)
+{
+    char dir[] = "/tmp/ed-test-crypto-XXXXXX";
+    char path[256];
+    struct ed_keyring *k1 = NULL, *k2 = NULL, *k3 = NULL;
+    uint8_t newkey[ED_KEY_BYTES], id1[4], idn[4], got[4];
+    CHECK(mkdtemp(dir) != NULL);
+    CHECK_EQ_INT(crypto_keyring_open(dir, NULL, NULL, false, &k1),
+                 ED_ERR_NOT_FOUND);
+    CHECK_EQ_INT(crypto_keyring_open(dir, NULL, NULL, true, &k1), ED_OK);
+    crypto_keyring_id_bytes(k1, id1);
+    memset(newkey, 7, sizeof(newkey));
+    crypto_key_id(newkey, idn);
+    CHECK_EQ_INT(crypto_keyfiles_rotate(dir, k1, id1, newkey), ED_OK);
+    CHECK_EQ_INT(crypto_keyring_open(dir, NULL, NULL, false, &k2), ED_OK);
+    crypto_keyring_id_bytes(k2, got);
+    CHECK(memcmp(got, idn, 4) == 0);
+    CHECK(crypto_keyring_has(k2, id1));
+    /* retire: the file goes, a new load has the new key alone */
+    CHECK_EQ_INT(crypto_keyfile_retire(dir, id1), ED_OK);
+    CHECK_EQ_INT(crypto_keyring_open(dir, NULL, NULL, false, &k3), ED_OK);
+    CHECK(!crypto_keyring_has(k3, id1));
+    crypto_keyring_free(k3);
+    /* a key file under a name that is not its id */
+    snprintf(path, sizeof(path), "%s/keys/00000000.key", dir);
+    FILE *f = fopen(path, "wb");
+    fwrite(newkey, 1, sizeof(newkey), f);
+    fclose(f);
+    k3 = (struct ed_keyring *)1;
+    CHECK_EQ_INT(crypto_keyring_open(dir, NULL, NULL, false, &k3),
+                 ED_ERR_INVALID);
+    CHECK(k3 == NULL);
+    unlink(path);
+    snprintf(path, sizeof(path), "%s/keys", dir);
+    rmdir(path);
+    snprintf(path, sizeof(path), "%s/master.key", dir);
+    unlink(path);
+    rmdir(dir);
+    crypto_keyring_free(k1);
+    crypto_keyring_free(k2);
+}
+
 int main(void)
 {
     CHECK_EQ_INT(crypto_init(), ED_OK);
@@ -260,5 +359,7 @@ int main(void)
     RUN(test_ct_compare);
     RUN(test_keyring_file);
     RUN(test_keyring_short_file);
+    RUN(test_keyring_rotation);
+    RUN(test_keyfiles_rotate);
     return 0;
 }
