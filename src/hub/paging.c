@@ -4,7 +4,9 @@
  * message, the budget and abandon checks of a walk, the walk over listings
  * HubSpot pages with cursors and reshaped through jansson (owners,
  * engagements), and the in-memory slicing of listings HubSpot returns
- * whole (pipelines, timeline event types). The CRM hot path (hub_crm.c)
+ * whole (pipelines, timeline event types); v3 listings with no shape, or
+ * one that only adds a member, are streamed (jsonfilter) instead. The CRM
+ * hot path (hub_crm.c)
  * walks with its streaming reshaper but reads and checks through here. */
 #include "hub/paging.h"
 
@@ -93,6 +95,7 @@ long hub_paging_next(struct hub_paging *pg, long max_call)
 struct vlist {
     struct hub_paging pg;
     const struct hub_vlist_spec *spec;
+    const struct hub_vlist_add *add; /* streamed shape, or NULL */
     const char *path; /* HubSpot path, possibly with a query already */
 };
 
@@ -143,6 +146,105 @@ static int vlist_next(struct hub_op *op, int status, json_t *body)
                                : NULL);
 }
 
+/* --- streamed v3 listings ------------------------------------------------ */
+
+/* Scanning JSON text already validated (by jsonfilter_copy_one). */
+static const char *skip_ws(const char *p, const char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+        p++;
+    return p;
+}
+
+/* p at a '"': the closing quote. */
+static const char *string_close(const char *p, const char *end)
+{
+    for (p++; p < end && *p != '"'; p++)
+        if (*p == '\\')
+            p++;
+    return p;
+}
+
+static const char *value_end(const char *p, const char *end)
+{
+    int depth = 0;
+    if (p < end && *p == '"')
+        return string_close(p, end) + 1;
+    for (; p < end; p++) {
+        if (*p == '"')
+            p = string_close(p, end);
+        else if (*p == '{' || *p == '[')
+            depth++;
+        else if (*p == '}' || *p == ']') {
+            if (depth == 0)
+                return p;
+            if (--depth == 0)
+                return p + 1;
+        } else if (depth == 0 && (*p == ',' || *p == ' ' || *p == '\n' ||
+                                  *p == '\t' || *p == '\r'))
+            return p;
+    }
+    return p;
+}
+
+/* The value of member `key` (written without escapes) of the object at
+ * [p, end): [*vs, *ve). */
+static bool member_of(const char *p, const char *end, const char *key,
+                      const char **vs, const char **ve)
+{
+    size_t klen = strlen(key);
+    p = skip_ws(p, end);
+    if (p >= end || *p != '{')
+        return false;
+    for (p++;;) {
+        p = skip_ws(p, end);
+        if (p >= end || *p != '"')
+            return false;
+        const char *ks = p + 1, *ke = string_close(p, end);
+        p = skip_ws(skip_ws(ke + 1, end) + 1, end); /* past ':' */
+        const char *s = p;
+        p = value_end(p, end);
+        if ((size_t)(ke - ks) == klen && memcmp(ks, key, klen) == 0) {
+            *vs = s;
+            *ve = p;
+            return true;
+        }
+        p = skip_ws(p, end);
+        if (p >= end || *p != ',')
+            return false;
+        p++;
+    }
+}
+
+/* The record projection of hub_vlist_add: the record copied, then the
+ * member added before its closing brace. */
+static const char *add_record(void *ud, const char *p, const char *end,
+                              const char *classic_id, bool drop_nulls,
+                              struct ed_buf *out)
+{
+    const struct hub_vlist_add *a = ud;
+    const char *vs, *ve, *e;
+    size_t start = out->len;
+    (void)classic_id;
+    if (!(e = jsonfilter_copy_one(p, end, drop_nulls, out)))
+        return NULL;
+    if (member_of(p, e, a->member, &vs, &ve) ||
+        !member_of(p, e, a->from1, &vs, &ve) ||
+        (a->from2 && !member_of(vs, ve, a->from2, &vs, &ve)))
+        return e;
+    if (a->type == 's' ? *vs != '"' : (*vs != 't' && *vs != 'f'))
+        return e;
+    if (out->len - start < 2 || out->data[out->len - 1] != '}')
+        return NULL;
+    bool empty = out->len - start == 2;
+    out->len--;
+    if (ed_buf_printf(out, "%s\"%s\":", empty ? "" : ",", a->member) != ED_OK ||
+        ed_buf_append(out, vs, (size_t)(ve - vs)) != ED_OK ||
+        ed_buf_append(out, "}", 1) != ED_OK)
+        return NULL;
+    return e;
+}
+
 /* A listing without a shape: HubSpot's v3 page is copied in one streaming
  * pass (jsonfilter), as the CRM objects' hot path does, instead of being
  * parsed and dumped through jansson (most of its CPU: bench/resources.py). */
@@ -163,11 +265,12 @@ static int vlist_raw_next(struct hub_op *op, int status, const char *body,
             return hub_reply_list(op, json_array(), NULL); /* past the end */
         return vlist_step(op, ed_arena_strdup(op->req->arena, pg.after));
     }
+    struct jsonfilter_proj add = {add_record, (void *)vl->add, false};
     ed_buf_init(&out, PROVIDER_MAX_BODY);
-    ed_buf_reserve(&out, len);
+    ed_buf_reserve(&out, len + len / 8);
     if (jsonfilter_page_proj(body, len, hub_drop_nulls(op), NULL,
-                             (size_t)vl->pg.offset, op->proj, &out,
-                             &pg) != ED_OK) {
+                             (size_t)vl->pg.offset, vl->add ? &add : op->proj,
+                             &out, &pg) != ED_OK) {
         ed_buf_cleanup(&out);
         return res_error(op->req, op->res, ED_E_BAD_GATEWAY,
                          "HubSpot answered with invalid or oversized JSON");
@@ -195,22 +298,30 @@ static int vlist_step(struct hub_op *op, const char *after)
     if (after)
         path = ed_arena_printf(op->req->arena, "%s&%s=%s", path,
                                vl->spec->cursor_param, hub_escape(op, after));
-    if (!vl->spec->shape && strcmp(vl->spec->cursor_param, "after") == 0)
+    if (strcmp(vl->spec->cursor_param, "after") == 0 &&
+        (!vl->spec->shape || (vl->add && !op->proj)))
         return hub_send_raw(op, "GET", path, NULL, false, vlist_raw_next);
     return hub_send(op, "GET", path, NULL, false, vlist_next);
 }
 
-int hub_vlist_start(struct hub_op *op, const struct hub_vlist_spec *spec,
-                    const char *path)
+int hub_vlist_start_add(struct hub_op *op, const struct hub_vlist_spec *spec,
+                        const struct hub_vlist_add *add, const char *path)
 {
     struct vlist *vl = ed_arena_alloc(op->req->arena, sizeof(*vl));
     int st = hub_paging_read(op, spec->kind, &vl->pg);
     if (st)
         return st;
     vl->spec = spec;
+    vl->add = add;
     vl->path = path;
     op->state = vl;
     return vlist_step(op, vl->pg.after);
+}
+
+int hub_vlist_start(struct hub_op *op, const struct hub_vlist_spec *spec,
+                    const char *path)
+{
+    return hub_vlist_start_add(op, spec, NULL, path);
 }
 
 /* --- listings HubSpot returns whole ----------------------------------------- */
