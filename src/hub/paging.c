@@ -10,6 +10,7 @@
  * walks with its streaming reshaper but reads and checks through here. */
 #include "hub/paging.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "core/mem.h"
@@ -156,13 +157,21 @@ static const char *skip_ws(const char *p, const char *end)
     return p;
 }
 
-/* p at a '"': the closing quote. */
+/* p at a '"': the closing quote (memchr, then the backslashes before it). */
 static const char *string_close(const char *p, const char *end)
 {
-    for (p++; p < end && *p != '"'; p++)
-        if (*p == '\\')
-            p++;
-    return p;
+    const char *q = p + 1;
+    for (;;) {
+        q = memchr(q, '"', (size_t)(end - q));
+        if (!q)
+            return end;
+        size_t n = 0;
+        while (q - n - 1 > p && q[-(ptrdiff_t)n - 1] == '\\')
+            n++;
+        if (!(n & 1))
+            return q;
+        q++;
+    }
 }
 
 static const char *value_end(const char *p, const char *end)
@@ -187,52 +196,64 @@ static const char *value_end(const char *p, const char *end)
     return p;
 }
 
-/* The value of member `key` (written without escapes) of the object at
- * [p, end): [*vs, *ve). */
-static bool member_of(const char *p, const char *end, const char *key,
-                      const char **vs, const char **ve)
+/* The members of the object at [p, end), one at a time: *p at '{' first,
+ * then where the last call left it; false after the last member. */
+static bool next_member(const char **p, const char *end, const char **ks,
+                        size_t *klen, const char **vs, const char **ve)
 {
-    size_t klen = strlen(key);
-    p = skip_ws(p, end);
-    if (p >= end || *p != '{')
+    const char *q = skip_ws(*p, end);
+    if (q >= end || (*q != '{' && *q != ','))
         return false;
-    for (p++;;) {
-        p = skip_ws(p, end);
-        if (p >= end || *p != '"')
-            return false;
-        const char *ks = p + 1, *ke = string_close(p, end);
-        p = skip_ws(skip_ws(ke + 1, end) + 1, end); /* past ':' */
-        const char *s = p;
-        p = value_end(p, end);
-        if ((size_t)(ke - ks) == klen && memcmp(ks, key, klen) == 0) {
-            *vs = s;
-            *ve = p;
-            return true;
-        }
-        p = skip_ws(p, end);
-        if (p >= end || *p != ',')
-            return false;
-        p++;
-    }
+    q = skip_ws(q + 1, end);
+    if (q >= end || *q != '"')
+        return false;
+    const char *ke = string_close(q, end);
+    *ks = q + 1;
+    *klen = (size_t)(ke - q - 1);
+    q = skip_ws(skip_ws(ke + 1, end) + 1, end); /* past ':' */
+    *vs = q;
+    *ve = value_end(q, end);
+    *p = *ve;
+    return true;
+}
+
+static bool key_is(const char *ks, size_t klen, const char *key)
+{
+    return strlen(key) == klen && memcmp(ks, key, klen) == 0;
 }
 
 /* The record projection of hub_vlist_add: the record copied, then the
- * member added before its closing brace. */
+ * member added before its closing brace. One pass over the record's
+ * members (and over from1's, for from2). */
 static const char *add_record(void *ud, const char *p, const char *end,
                               const char *classic_id, bool drop_nulls,
                               struct ed_buf *out)
 {
     const struct hub_vlist_add *a = ud;
-    const char *vs, *ve, *e;
-    size_t start = out->len;
+    const char *vs = NULL, *ve = NULL, *e, *q, *ks, *s, *t;
+    size_t start = out->len, klen;
     (void)classic_id;
     if (!(e = jsonfilter_copy_one(p, end, drop_nulls, out)))
         return NULL;
-    if (member_of(p, e, a->member, &vs, &ve) ||
-        !member_of(p, e, a->from1, &vs, &ve) ||
-        (a->from2 && !member_of(vs, ve, a->from2, &vs, &ve)))
-        return e;
-    if (a->type == 's' ? *vs != '"' : (*vs != 't' && *vs != 'f'))
+    for (q = p; next_member(&q, e, &ks, &klen, &s, &t);) {
+        if (key_is(ks, klen, a->member))
+            return e; /* the record has it already */
+        if (key_is(ks, klen, a->from1)) {
+            vs = s;
+            ve = t;
+        }
+    }
+    if (vs && a->from2) {
+        const char *fs = vs, *fe = ve;
+        vs = NULL;
+        for (q = fs; next_member(&q, fe, &ks, &klen, &s, &t);)
+            if (key_is(ks, klen, a->from2)) {
+                vs = s;
+                ve = t;
+                break;
+            }
+    }
+    if (!vs || (a->type == 's' ? *vs != '"' : (*vs != 't' && *vs != 'f')))
         return e;
     if (out->len - start < 2 || out->data[out->len - 1] != '}')
         return NULL;

@@ -74,13 +74,17 @@ class Streamed(u.HubCase):
         # the sim answers campaign properties that are unset as null
         self.hub.sim_fixtures({"campaigns": [{
             "id": "7a000000-0000-4000-8000-000000000077",
-            "properties": {"hs_name": "No dates"},
+            "properties": {"hs_name": "No \"dates\" \\ \u00e9t\u00e9 \\"},
+            "nested": {"name": "not this one", "list": [{"x": "}"}, "]"]},
             "createdAt": "2026-01-05T09:00:00.000Z",
             "updatedAt": "2026-01-05T09:00:00.000Z"}]})
         dropped = self.ok("GET", "/campaigns").json()
         kept = self.ok("GET", "/campaigns", token=self.keep["token"]).json()
         self.assertFalse(any(v is None for c in dropped for v in c["properties"].values()))
         self.assertTrue(any(v is None for c in kept for v in c["properties"].values()))
+        odd = [c for c in dropped if c["id"].endswith("77")][0]
+        self.assertEqual(odd["name"], 'No "dates" \\ \u00e9t\u00e9 \\')
+        self.assertEqual(odd["nested"]["name"], "not this one")
         for a, b in zip(dropped, kept):
             self.assertEqual(a["name"], b["name"])
             self.assertEqual(b, self.ok("GET", "/campaigns/" + b["id"],
