@@ -107,6 +107,26 @@ class Streamed(u.HubCase):
         page2 = self.ok("GET", "/campaigns", query={"pageSize": 1, "page": 2}).json()
         self.assertEqual(page2, self.ok("GET", "/campaigns").json()[1:2])
 
+    def test_virtual_over_streamed(self):
+        # a virtual resource over folders: records mapped in the stream
+        for path, doc in (
+                ("/organizations/objects/myFolder/definitions",
+                 {"fields": [{"path": "id", "type": "string"},
+                             {"path": "title", "type": "string"}]}),
+                ("/organizations/elements/hubspot/transformations/myFolder",
+                 {"vendorName": "folders", "fields": [
+                     {"path": "id", "vendorPath": "id"},
+                     {"path": "title", "vendorPath": "name"}]})):
+            r = self.hub.platform_call("POST", path, doc)
+            self.assertEqual(r.status, 200, r)
+        self.seed()
+        native = self.ok("GET", "/folders").json()
+        mapped = self.ok("GET", "/myFolder").json()
+        self.assertEqual(mapped, [{"id": f["id"], "title": f["name"]} for f in native])
+        r = self.ok("GET", "/myFolder", query={"pageSize": 1})
+        self.assertEqual(len(r.json()), 1)
+        self.assertTrue(r.header("Elements-Next-Page-Token"))
+
     def test_properties_list(self):
         r = self.ok("GET", "/contacts/properties")
         props = r.json()
