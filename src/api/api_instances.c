@@ -18,6 +18,7 @@
 #include "elements/elements.h"
 #include "events/config.h"
 #include "events/events.h"
+#include "hub/hub_objects.h"
 #include "store/store.h"
 
 #define MAX_TAG_FILTERS 16
@@ -213,6 +214,15 @@ static void job_revoked(void *ud, bool revoked)
     req_async_continue(job->req, job_resume, job);
 }
 
+/* retrieveObjectsAfterInstantiation: a boolean (or "true"/"false"). */
+#define RETRIEVE_OBJECTS "retrieveObjectsAfterInstantiation"
+static bool want_objects(json_t *body)
+{
+    json_t *v = json_object_get(body, RETRIEVE_OBJECTS);
+    return json_is_true(v) ||
+           (json_is_string(v) && strcmp(json_string_value(v), "true") == 0);
+}
+
 static int create_finish(struct ed_request *req, struct ed_response *res,
                          struct inst_job *job)
 {
@@ -227,8 +237,11 @@ static int create_finish(struct ed_request *req, struct ed_response *res,
     events_instance_changed(job->in.row.id);
     audit_req(req, 0, "instance.create", "instance", job->in.row.id,
               job->in.el->key, 200);
-    return job_end(job,
-                   res_json(res, 200, instance_render(req->app, &job->in)));
+    json_t *out = instance_render(req->app, &job->in);
+    if (want_objects(req->body))
+        json_object_set_new(out, "objects",
+                            hub_objects_render(req->app, &job->in));
+    return job_end(job, res_json(res, 200, out));
 }
 
 static int modify_finish(struct ed_request *req, struct ed_response *res,
@@ -323,6 +336,12 @@ static int delete_start(struct ed_request *req, struct ed_response *res,
 static int create_start(struct ed_request *req, struct ed_response *res,
                         const struct element *el)
 {
+    json_t *ro = json_object_get(req->body, RETRIEVE_OBJECTS);
+    if (ro && !json_is_boolean(ro) && !json_is_null(ro) &&
+        !(json_is_string(ro) && (strcmp(json_string_value(ro), "true") == 0 ||
+                                 strcmp(json_string_value(ro), "false") == 0)))
+        return res_error(req, res, ED_E_BAD_REQUEST,
+                         RETRIEVE_OBJECTS " must be true or false");
     struct inst_job *job = job_new(req, OP_CREATE);
     json_t *ext = json_object_get(req->body, "externalAuthentication");
     bool trace_set;

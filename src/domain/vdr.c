@@ -1079,6 +1079,35 @@ enum vdr_find vdr_resolve(struct ed_app *app, const struct instance *in,
     return find;
 }
 
+enum ed_err vdr_names(struct ed_app *app, const struct instance *in,
+                      json_t **out)
+{
+    struct snap *s = NULL;
+    const char *name, *el = in->row.element_key;
+    json_t *idx, *v;
+    size_t i;
+    *out = json_array();
+    if (!app->vdr || !el)
+        return ED_OK;
+    enum ed_err err = snap_get(app, in->row.org_id, &s);
+    if (err)
+        return err;
+    json_object_foreach(s->names, name, idx) {
+        json_array_foreach(idx, i, v) {
+            const struct doc *d = &s->docs[json_integer_value(v)];
+            int64_t owner = d->level == VDR_INSTANCE ? in->row.id
+                                                     : in->row.org_id;
+            if (d->kind != STORE_VDR_DEF && d->owner_id == owner &&
+                d->element_key && strcmp(d->element_key, el) == 0) {
+                json_array_append_new(*out, json_string(name));
+                break;
+            }
+        }
+    }
+    snap_release(s);
+    return ED_OK;
+}
+
 enum ed_err vdr_cache_init(struct ed_app *app)
 {
     struct vdr_cache *c = ed_calloc(1, sizeof(*c));

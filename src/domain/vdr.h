@@ -184,6 +184,12 @@ enum vdr_find vdr_resolve(struct ed_app *app, const struct instance *in,
                           struct vdr_binding **ref, char *why, size_t whylen);
 void vdr_binding_release(struct vdr_binding *ref);
 
+/* The names vdr_resolve may find for instance `in`: those with a
+ * transformation for its element at a level that applies to it (*out a new
+ * array, in no particular order). From the same cache. */
+enum ed_err vdr_names(struct ed_app *app, const struct instance *in,
+                      json_t **out);
+
 /* The cache (created by main after the store; freed at shutdown). */
 enum ed_err vdr_cache_init(struct ed_app *app);
 void vdr_cache_free(struct ed_app *app);

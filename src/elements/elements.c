@@ -145,6 +145,60 @@ static enum ed_err validate_features(json_t *obj, json_t *meta, char *why,
     return ED_OK;
 }
 
+/* The object catalogue (/objects): each entry a name of [a-z0-9_-] (unique),
+ * its vendorName, type ceCanonical or vendor, optionally the HubSpot
+ * properties type its fields come from, or a static list of fields. */
+static const char *const field_types[] = {"string", "number", "boolean", "date",
+                                          "array",  "object", NULL};
+static const char *const field_flags[] = {"filterable", "createable",
+                                          "updateable", NULL};
+
+static enum ed_err validate_objects(json_t *objs, char *why, size_t why_len)
+{
+    size_t i, j;
+    json_t *o, *f;
+    if (!json_is_array(objs) || json_array_size(objs) == 0)
+        FAIL("objects must be a non-empty array");
+    json_array_foreach(objs, i, o) {
+        const char *name = json_string_value(json_object_get(o, "name"));
+        const char *type = json_string_value(json_object_get(o, "type"));
+        json_t *props = json_object_get(o, "properties");
+        json_t *fields = json_object_get(o, "fields");
+        if (!name || !*name || strlen(name) > 64 ||
+            strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_-") !=
+                strlen(name))
+            FAIL("objects[%zu].name must be 1 to 64 of [a-z0-9_-]", i);
+        if (!json_is_string(json_object_get(o, "vendorName")) || !type ||
+            (strcmp(type, "ceCanonical") != 0 && strcmp(type, "vendor") != 0))
+            FAIL("objects %s: vendorName and type (ceCanonical or vendor) "
+                 "required",
+                 name);
+        if ((props && !json_is_string(props)) || (fields && props) ||
+            (fields && !json_is_array(fields)))
+            FAIL("objects %s: properties (a string) or fields (an array)",
+                 name);
+        json_array_foreach(fields, j, f) {
+            const char *ft = json_string_value(json_object_get(f, "type"));
+            if (!json_is_string(json_object_get(f, "vendorPath")) ||
+                !json_is_string(json_object_get(f, "vendorDisplayName")) ||
+                !ft || !in_list(ft, field_types))
+                FAIL("objects %s: fields[%zu] needs vendorPath, "
+                     "vendorDisplayName and a known type",
+                     name, j);
+            for (size_t k = 0; field_flags[k]; k++)
+                if (!json_is_boolean(json_object_get(f, field_flags[k])))
+                    FAIL("objects %s: fields[%zu].%s must be a boolean", name,
+                         j, field_flags[k]);
+        }
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(json_string_value(
+                           json_object_get(json_array_get(objs, k), "name")),
+                       name) == 0)
+                FAIL("objects %s: duplicate name", name);
+    }
+    return ED_OK;
+}
+
 enum ed_err elements_validate_def(json_t *def, char *why, size_t why_len)
 {
     json_t *obj = json_object_get(def, "element");
@@ -182,6 +236,9 @@ enum ed_err elements_validate_def(json_t *def, char *why, size_t why_len)
         !json_is_object(json_object_get(meta, "discovery")))
         FAIL("metadata.events, metadata.bulk and metadata.discovery required");
     if (validate_features(obj, meta, why, why_len) != ED_OK)
+        return ED_ERR_INVALID;
+    if (validate_objects(json_object_get(def, "objects"), why, why_len) !=
+        ED_OK)
         return ED_ERR_INVALID;
     return validate_config(json_object_get(def, "configuration"), why, why_len);
 }
@@ -362,4 +419,9 @@ json_t *element_metadata_render(const struct element *el)
                      "hub", el->hub, "events", json_object_get(meta, "events"),
                      "bulk", json_object_get(meta, "bulk"), "discovery",
                      json_object_get(meta, "discovery"));
+}
+
+json_t *element_objects(const struct element *el)
+{
+    return json_object_get(el->def, "objects");
 }

@@ -51,6 +51,10 @@ const char *element_oauth(const struct element *el, const char *name);
 /* Configuration definitions rendered as Cloud Elements shows them (new
  * reference). */
 json_t *element_config_render(const struct element *el);
+/* The object catalogue (def.objects, borrowed): [{name, vendorName, type
+ * (ceCanonical or vendor), properties (the HubSpot properties type its fields
+ * come from) or fields (a static list)}], in the order /objects lists it. */
+json_t *element_objects(const struct element *el);
 /* GET /elements/{id}/metadata body (new reference). */
 json_t *element_metadata_render(const struct element *el);
 

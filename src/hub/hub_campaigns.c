@@ -31,6 +31,9 @@ static void campaign_shape(json_t *c)
 
 static const struct hub_vlist_spec campaign_list = {'c', "after", 100,
                                                     campaign_shape};
+/* campaign_shape, streamed (paging.h) */
+static const struct hub_vlist_add campaign_name = {"name", "properties",
+                                                   "hs_name", 's'};
 #define EVENTS_CALL_MAX 1000 /* HubSpot's email events limit */
 
 static int campaign_done(struct hub_op *op, int status, json_t *body)
@@ -91,7 +94,7 @@ static int campaigns_list(struct hub_op *op)
         path = ed_arena_printf(op->req->arena, "%s&name=%s", path,
                                hub_escape(op, v));
     }
-    return hub_vlist_start(op, &campaign_list, path);
+    return hub_vlist_start_add(op, &campaign_list, &campaign_name, path);
 }
 
 /* Email events page with v1 offsets under "events" (not "results"), so

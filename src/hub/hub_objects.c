@@ -1,70 +1,158 @@
 /* SPDX-License-Identifier: MIT
- * The object catalogue (/objects, plain or Helium-shaped), object
- * metadata (/objects/{name}/metadata, from HubSpot's properties API).
+ * The object catalogue (/objects, plain or Helium-shaped, ?expand=true)
+ * and object metadata (/objects/{name}/metadata). The catalogue is data,
+ * one per element (the "objects" of src/elements/defs/<key>.json), plus
+ * the virtual objects that resolve for the instance (domain/vdr.h). Fields
+ * come from HubSpot's properties API for the objects that have one (so
+ * custom fields appear), from the definition's static list for the
+ * others (files, folders, marketing emails, forms, lists, campaigns,
+ * workflows); a virtual object's fields are its transformation's, each
+ * with its vendorPath and what the vendor field's own metadata says.
  * Properties and property groups are hub_properties.c. */
+#include "hub/hub_objects.h"
+
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/mem.h"
 #include "core/strparse.h"
 #include "core/text.h"
-#include "core/timeutil.h"
-#include "hub/ceql.h"
+#include "domain/vdr.h"
+#include "elements/elements.h"
 #include "hub/hub.h"
-#include "hub/paging.h"
 #include "hub/resource.h"
+#include "transform/transform.h"
 
-/* --- objects and metadata ------------------------------------------------- */
+/* --- the catalogue ------------------------------------------------------- */
 
-struct object_entry {
-    const char *name;   /* Cloud Elements name */
-    const char *vendor; /* HubSpot name */
-    const char *props;  /* properties API object type; NULL: none */
-    bool canonical;     /* shaped by us (ceCanonical) or passed through */
+/* One object as /objects shows it: a catalogue entry of the element, or a
+ * virtual object (map set; its fields follow the native entry it maps
+ * onto, `native`, when the catalogue has it). */
+struct cat_entry {
+    const char *name, *vendor, *type;
+    json_t *def; /* the catalogue entry (borrowed), NULL for virtual */
+    const struct tf_map *map;
+    struct vdr_binding *ref;
+    json_t *native; /* virtual: the catalogue entry of its vendorName */
 };
 
-static const struct object_entry object_list[] = {
-    {"contacts", "contacts", "contacts", true},
-    {"accounts", "companies", "companies", true},
-    {"opportunities", "deals", "deals", true},
-    {"leads", "contacts", "contacts", true},
-    {"activities", "engagements", NULL, true},
-    {"owners", "owners", NULL, true},
-    {"pipelines", "pipelines", NULL, true},
-    {"timeline-event-types", "event-templates", NULL, true},
-    {"lists", "lists", NULL, true},
-    {"companies", "companies", "companies", false},
-    {"deals", "deals", "deals", false},
-    {"tickets", "tickets", "tickets", false},
-    {"products", "products", "products", false},
-    {"line_items", "line_items", "line_items", false},
-    {"notes", "notes", "notes", false},
-    {"calls", "calls", "calls", false},
-    {"emails", "emails", "emails", false},
-    {"meetings", "meetings", "meetings", false},
-    {"tasks", "tasks", "tasks", false},
-    {"files", "files", NULL, true},
-    {"folders", "folders", NULL, true},
-    {"forms", "forms", NULL, true},
+struct catalogue {
+    struct cat_entry *e;
+    size_t n;
 };
 
-#define N_OBJECTS (sizeof(object_list) / sizeof(object_list[0]))
+static void catalogue_free(struct catalogue *c)
+{
+    for (size_t i = 0; i < c->n; i++)
+        if (c->e[i].ref)
+            vdr_binding_release(c->e[i].ref);
+    free(c->e);
+    c->e = NULL;
+    c->n = 0;
+}
+
+/* The element's catalogue entry of that name (borrowed), or NULL. */
+static json_t *element_entry(const struct element *el, const char *name)
+{
+    size_t i;
+    json_t *o;
+    json_array_foreach(element_objects(el), i, o) {
+        if (strcmp(hub_jstr(o, "name"), name) == 0)
+            return o;
+    }
+    return NULL;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The element's catalogue, then the instance's virtual objects by name
+ * (a virtual object of a catalogue name takes its place: the hub calls it
+ * first). Virtual names that do not resolve (no transformation compiles)
+ * are left out. */
+static void catalogue_build(struct ed_app *app, const struct instance *in,
+                            struct catalogue *c)
+{
+    json_t *objs = element_objects(in->el), *o, *names = NULL;
+    size_t i, n = json_array_size(objs), nv = 0;
+    const char **vn = NULL;
+    if (vdr_names(app, in, &names) != ED_OK) {
+        json_decref(names);
+        names = json_array();
+    }
+    nv = json_array_size(names);
+    c->e = ed_calloc(n + nv + 1, sizeof(*c->e));
+    c->n = 0;
+    json_array_foreach(objs, i, o) {
+        struct cat_entry *e = &c->e[c->n++];
+        e->name = hub_jstr(o, "name");
+        e->vendor = hub_jstr(o, "vendorName");
+        e->type = hub_jstr(o, "type");
+        e->def = o;
+    }
+    vn = ed_calloc(nv + 1, sizeof(*vn));
+    for (i = 0; i < nv; i++)
+        vn[i] = json_string_value(json_array_get(names, i));
+    qsort(vn, nv, sizeof(*vn), cmp_str);
+    for (i = 0; i < nv; i++) {
+        const struct tf_map *map = NULL;
+        struct vdr_binding *ref = NULL;
+        char why[256];
+        if (vdr_resolve(app, in, vn[i], &map, &ref, why, sizeof(why)) !=
+            VDR_FOUND)
+            continue;
+        struct cat_entry *e = NULL;
+        for (size_t k = 0; k < n && !e; k++)
+            if (strcmp(c->e[k].name, vn[i]) == 0)
+                e = &c->e[k];
+        if (!e)
+            e = &c->e[c->n++];
+        /* names and the vendor name live as long as the binding */
+        e->name = tf_map_name(map);
+        e->vendor = tf_map_vendor_name(map);
+        e->type = "vdr";
+        e->def = NULL;
+        e->map = map;
+        e->ref = ref;
+        e->native = element_entry(in->el, e->vendor);
+    }
+    free(vn);
+    json_decref(names);
+}
+
+json_t *hub_objects_render(struct ed_app *app, const struct instance *in)
+{
+    struct catalogue c;
+    json_t *arr = json_array();
+    catalogue_build(app, in, &c);
+    for (size_t i = 0; i < c.n; i++)
+        json_array_append_new(arr,
+                              json_pack("{s:s, s:s, s:s}", "name", c.e[i].name,
+                                        "vendorName", c.e[i].vendor, "type",
+                                        c.e[i].type));
+    catalogue_free(&c);
+    return arr;
+}
 
 static int objects_list(struct hub_op *op)
 {
     const char *v = req_header(op->req, "Elements-Version");
-    bool helium = v && ed_strcaseeq(v, "Helium");
-    json_t *arr = json_array();
-    for (size_t i = 0; i < N_OBJECTS; i++) {
-        const struct object_entry *e = &object_list[i];
-        json_array_append_new(
-            arr, helium ? json_pack("{s:s, s:s, s:s}", "name", e->name,
-                                    "vendorName", e->vendor, "type",
-                                    e->canonical ? "ceCanonical" : "vendor")
-                        : json_string(e->name));
+    json_t *arr = hub_objects_render(op->req->app, &op->in);
+    if (!(v && ed_strcaseeq(v, "Helium"))) {
+        json_t *names = json_array(), *o;
+        size_t i;
+        json_array_foreach(arr, i, o) {
+            json_array_append(names, json_object_get(o, "name"));
+        }
+        json_decref(arr);
+        arr = names;
     }
     return hub_reply_list(op, arr, NULL);
 }
+
+/* --- fields -------------------------------------------------------------- */
 
 static const struct {
     const char *hs, *ce;
@@ -75,11 +163,22 @@ static const struct {
     {"datetime", "date"},
 };
 
+static json_t *field_new(const char *path, const char *type,
+                         const char *display, bool filterable, bool createable,
+                         bool updateable)
+{
+    return json_pack("{s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:b}", "vendorPath",
+                     path, "type", type, "vendorDisplayName", display,
+                     "vendorReadOnly", !createable && !updateable,
+                     "vendorRequired", 0, "filterable", filterable,
+                     "createable", createable, "updateable", updateable);
+}
+
 static json_t *field_of(json_t *p)
 {
     const char *name = hub_jstr(p, "name"), *type = hub_jstr(p, "type"),
                *ce = "string";
-    json_t *mm = json_object_get(p, "modificationMetadata");
+    json_t *mm = json_object_get(p, "modificationMetadata"), *f;
     bool ro = json_is_true(json_object_get(mm, "readOnlyValue")) ||
               json_is_true(json_object_get(p, "calculated"));
     if (!name)
@@ -88,11 +187,11 @@ static json_t *field_of(json_t *p)
          i++)
         if (strcmp(field_types[i].hs, type) == 0)
             ce = field_types[i].ce;
-    return json_pack("{s:o, s:s, s:s, s:b, s:b, s:b, s:b, s:b}", "vendorPath",
-                     json_sprintf("properties.%s", name), "type", ce,
-                     "vendorDisplayName", hub_first(hub_jstr(p, "label"), name),
-                     "vendorReadOnly", ro, "vendorRequired", 0, "filterable", 1,
-                     "createable", !ro, "updateable", !ro);
+    char *path = ed_asprintf("properties.%s", name);
+    f = field_new(path, ce, hub_first(hub_jstr(p, "label"), name), true, !ro,
+                  !ro);
+    free(path);
+    return f;
 }
 
 /* The fields of an object from HubSpot's properties answer (borrowed). */
@@ -100,13 +199,8 @@ static json_t *fields_of(json_t *body)
 {
     json_t *fields = json_array(), *p;
     size_t i;
-    json_array_append_new(fields,
-                          json_pack("{s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:b}",
-                                    "vendorPath", "id", "type", "string",
-                                    "vendorDisplayName", "Record ID",
-                                    "vendorReadOnly", 1, "vendorRequired", 0,
-                                    "filterable", 1, "createable", 0,
-                                    "updateable", 0));
+    json_array_append_new(fields, field_new("id", "string", "Record ID", true,
+                                            false, false));
     json_array_foreach(json_object_get(body, "results"), i, p) {
         json_t *f = field_of(p);
         if (f)
@@ -115,16 +209,165 @@ static json_t *fields_of(json_t *body)
     return fields;
 }
 
+/* The static fields of a catalogue entry, as metadata shows them. */
+static json_t *static_fields(json_t *def)
+{
+    json_t *fields = json_array(), *f;
+    size_t i;
+    json_array_foreach(json_object_get(def, "fields"), i, f) {
+        json_array_append_new(
+            fields, field_new(hub_jstr(f, "vendorPath"), hub_jstr(f, "type"),
+                              hub_jstr(f, "vendorDisplayName"),
+                              json_is_true(json_object_get(f, "filterable")),
+                              json_is_true(json_object_get(f, "createable")),
+                              json_is_true(json_object_get(f, "updateable"))));
+    }
+    return fields;
+}
+
+/* A virtual object's fields: each field of its transformation with its
+ * path and vendorPath; type, display name and the flags from the vendor
+ * field of that vendorPath in `native` (the fields of the object it maps
+ * onto). A vendorPath the native fields do not know: a HubSpot property
+ * the portal lacks (properties.x) can be neither filtered nor written;
+ * another member can be written but not filtered; no vendorPath, nothing. */
+static json_t *virtual_fields(const struct tf_map *map, json_t *native)
+{
+    json_t *out = json_array();
+    for (size_t i = 0; i < tf_map_field_count(map); i++) {
+        const char *path, *type, *vp;
+        json_t *nf = NULL, *f, *x;
+        size_t j;
+        tf_map_field(map, i, &path, &type, &vp);
+        json_array_foreach(vp ? native : NULL, j, x) {
+            if (strcmp(hub_jstr(x, "vendorPath"), vp) == 0) {
+                nf = x;
+                break;
+            }
+        }
+        if (nf) {
+            f = json_deep_copy(nf);
+            if (type)
+                json_object_set_new(f, "type", json_string(type));
+        } else {
+            bool known = vp && strncmp(vp, "properties.", 11) != 0;
+            f = field_new(vp ? vp : "", type ? type : "string", path, false,
+                          known, known);
+            if (!vp)
+                json_object_del(f, "vendorPath");
+        }
+        json_object_set_new(f, "path", json_string(path));
+        json_array_append_new(out, f);
+    }
+    return out;
+}
+
+/* --- metadata of one object ---------------------------------------------- */
+
+struct meta_state {
+    const struct tf_map *map; /* virtual: the fields to derive */
+    struct vdr_binding *ref;
+};
+
+static void meta_cleanup(void *p)
+{
+    struct meta_state *ms = p;
+    if (ms->ref)
+        vdr_binding_release(ms->ref);
+    ms->ref = NULL;
+}
+
+static int meta_reply(struct hub_op *op, json_t *native)
+{
+    struct meta_state *ms = op->state;
+    json_t *fields = ms && ms->map ? virtual_fields(ms->map, native)
+                                   : json_incref(native);
+    json_decref(native);
+    return hub_reply(op, json_pack("{s:o}", "fields", fields));
+}
+
 static int metadata_done(struct hub_op *op, int status, json_t *body)
 {
     (void)status;
-    return hub_reply(op, json_pack("{s:o}", "fields", fields_of(body)));
+    return meta_reply(op, fields_of(body));
 }
 
-/* GET /objects?expand=true: every object of the catalogue with its fields,
- * one properties call per HubSpot object type (leads share contacts'). */
+/* The native fields of catalogue entry def (or of the HubSpot object
+ * `object` when the catalogue has no such name): static, or HubSpot's
+ * properties of its type; then meta_reply. */
+static int metadata_of(struct hub_op *op, json_t *def, const char *object)
+{
+    if (def && json_object_get(def, "fields"))
+        return meta_reply(op, static_fields(def));
+    if (def)
+        object = hub_jstr(def, "properties");
+    if (!object) {
+        struct meta_state *ms = op->state;
+        if (ms && ms->map) /* a virtual object over one without fields */
+            return meta_reply(op, json_array());
+        return res_error(op->req, op->res, ED_E_NOT_FOUND,
+                         "No metadata for %s: HubSpot has no properties "
+                         "for it",
+                         op->id);
+    }
+    return hub_send(op, "GET",
+                    ed_arena_printf(op->req->arena, "/crm/v3/properties/%s",
+                                    hub_escape(op, object)),
+                    NULL, false, metadata_done);
+}
+
+static int object_metadata(struct hub_op *op)
+{
+    const char *object = op->id;
+    const struct tf_map *map = NULL;
+    struct vdr_binding *ref = NULL;
+    char why[512];
+    for (const char *p = object; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+              (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' || *p == '.'))
+            return res_error(op->req, op->res, ED_E_NOT_FOUND, "No object %s",
+                             object);
+    switch (vdr_resolve(op->req->app, &op->in, object, &map, &ref, why,
+                        sizeof(why))) {
+    case VDR_FOUND: {
+        struct meta_state *ms = ed_arena_alloc(op->req->arena, sizeof(*ms));
+        ms->map = map;
+        ms->ref = ref;
+        op->state = ms;
+        op->state_cleanup = meta_cleanup;
+        const char *vendor = tf_map_vendor_name(map);
+        json_t *def = element_entry(op->in.el, vendor);
+        if (!def) /* a HubSpot object outside the catalogue: no call */
+            return meta_reply(op, json_array());
+        return metadata_of(op, def, NULL);
+    }
+    case VDR_BROKEN:
+        return res_error(op->req, op->res, ED_E_BAD_REQUEST,
+                         "The transformation %s cannot be used: %s", object,
+                         why);
+    case VDR_NO_TRANSFORM:
+        return res_error(op->req, op->res, ED_E_NOT_FOUND,
+                         "%s is defined, but has no transformation for the "
+                         "element %s",
+                         object, op->in.el->key);
+    case VDR_NONE: break;
+    }
+    for (const char *p = object; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+              *p == '_' || *p == '-'))
+            return res_error(op->req, op->res, ED_E_NOT_FOUND, "No object %s",
+                             object);
+    return metadata_of(op, element_entry(op->in.el, object), object);
+}
+
+/* --- GET /objects?expand=true --------------------------------------------- */
+
+/* Every object of the catalogue with its fields, one properties call per
+ * HubSpot object type (leads share contacts'; virtual objects the fields
+ * of the object they map onto). */
 struct expand_state {
-    size_t at;    /* object_list index whose properties are asked for */
+    struct catalogue cat;
+    size_t at;    /* catalogue index whose fields are asked for */
     json_t *out;  /* the answer being built (owned until the reply) */
     json_t *seen; /* {props type: fields} (owned) */
 };
@@ -135,43 +378,53 @@ static void expand_cleanup(void *p)
     json_decref(es->out);
     json_decref(es->seen);
     es->out = es->seen = NULL;
+    catalogue_free(&es->cat);
 }
 
 static int expand_step(struct hub_op *op);
 
-static json_t *expanded(const struct object_entry *e, json_t *fields)
+static const char *entry_props(const struct cat_entry *e)
 {
-    return json_pack("{s:s, s:s, s:s, s:O}", "name", e->name, "vendorName",
-                     e->vendor, "type", e->canonical ? "ceCanonical" : "vendor",
-                     "fields", fields);
+    return hub_jstr(e->map ? e->native : e->def, "properties");
 }
 
 static int expand_done(struct hub_op *op, int status, json_t *body)
 {
     struct expand_state *es = op->state;
-    const struct object_entry *e = &object_list[es->at];
-    json_t *fields = fields_of(body);
     (void)status;
-    json_object_set_new(es->seen, e->props, fields);
-    json_array_append_new(es->out, expanded(e, fields));
-    es->at++;
+    json_object_set_new(es->seen, entry_props(&es->cat.e[es->at]),
+                        fields_of(body));
     return expand_step(op);
 }
 
 static int expand_step(struct hub_op *op)
 {
     struct expand_state *es = op->state;
-    for (; es->at < N_OBJECTS; es->at++) {
-        const struct object_entry *e = &object_list[es->at];
-        json_t *known = e->props ? json_object_get(es->seen, e->props) : NULL;
-        if (e->props && !known)
-            return hub_send(op, "GET",
-                            ed_arena_printf(op->req->arena,
-                                            "/crm/v3/properties/%s", e->props),
-                            NULL, false, expand_done);
-        json_t *none = json_array();
-        json_array_append_new(es->out, expanded(e, known ? known : none));
-        json_decref(none);
+    for (; es->at < es->cat.n; es->at++) {
+        const struct cat_entry *e = &es->cat.e[es->at];
+        json_t *def = e->map ? e->native : e->def, *native;
+        const char *props = entry_props(e);
+        if (json_object_get(def, "fields")) {
+            native = static_fields(def);
+        } else if (props) {
+            native = json_object_get(es->seen, props);
+            if (!native)
+                return hub_send(op, "GET",
+                                ed_arena_printf(op->req->arena,
+                                                "/crm/v3/properties/%s",
+                                                hub_escape(op, props)),
+                                NULL, false, expand_done);
+            json_incref(native);
+        } else {
+            native = json_array();
+        }
+        json_t *fields = e->map ? virtual_fields(e->map, native)
+                                : json_incref(native);
+        json_decref(native);
+        json_array_append_new(es->out,
+                              json_pack("{s:s, s:s, s:s, s:o}", "name", e->name,
+                                        "vendorName", e->vendor, "type",
+                                        e->type, "fields", fields));
     }
     json_t *out = es->out;
     es->out = NULL;
@@ -181,36 +434,13 @@ static int expand_step(struct hub_op *op)
 static int objects_expand(struct hub_op *op)
 {
     struct expand_state *es = ed_arena_alloc(op->req->arena, sizeof(*es));
-    es->at = 0;
+    memset(es, 0, sizeof(*es));
+    catalogue_build(op->req->app, &op->in, &es->cat);
     es->out = json_array();
     es->seen = json_object();
     op->state = es;
     op->state_cleanup = expand_cleanup;
     return expand_step(op);
-}
-
-static int object_metadata(struct hub_op *op)
-{
-    const char *object = op->id;
-    for (const char *p = object; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-              *p == '_' || *p == '-'))
-            return res_error(op->req, op->res, ED_E_NOT_FOUND, "No object %s",
-                             object);
-    for (size_t i = 0; i < N_OBJECTS; i++) {
-        if (strcmp(object_list[i].name, object) != 0)
-            continue;
-        if (!object_list[i].props)
-            return res_error(op->req, op->res, ED_E_NOT_FOUND,
-                             "No metadata for %s: HubSpot has no properties "
-                             "for it",
-                             object);
-        object = object_list[i].props;
-    }
-    return hub_send(op, "GET",
-                    ed_arena_printf(op->req->arena, "/crm/v3/properties/%s",
-                                    object),
-                    NULL, false, metadata_done);
 }
 
 static int objects_handle(struct hub_op *op)

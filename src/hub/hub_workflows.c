@@ -24,6 +24,9 @@ static void flow_shape(json_t *f)
 }
 
 static const struct hub_vlist_spec flow_list = {'w', "after", 100, flow_shape};
+/* flow_shape, streamed (paging.h) */
+static const struct hub_vlist_add flow_enabled = {"enabled", "isEnabled", NULL,
+                                                  'b'};
 
 static int flow_done(struct hub_op *op, int status, json_t *body)
 {
@@ -104,7 +107,7 @@ static int workflows_handle(struct hub_op *op)
         if (req->method == ED_GET) {
             if ((st = hub_refuse_where(op)))
                 return st;
-            return hub_vlist_start(op, &flow_list, FLOWS);
+            return hub_vlist_start_add(op, &flow_list, &flow_enabled, FLOWS);
         }
         if (req->method == ED_POST)
             return flow_create(op);

@@ -475,6 +475,15 @@ static void value(struct jf *j, int depth)
     j->p = e;
 }
 
+const char *jsonfilter_copy_one(const char *p, const char *end, bool drop_nulls,
+                                struct ed_buf *out)
+{
+    struct jf j = {p, end, out, p, drop_nulls, false, NULL, 0, NULL};
+    value(&j, 1);
+    cut(&j, j.p, NULL);
+    return j.bad ? NULL : j.p;
+}
+
 enum ed_err jsonfilter_copy(const char *in, size_t len, bool drop_nulls,
                             const char *classic_id, struct ed_buf *out)
 {

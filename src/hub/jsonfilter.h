@@ -44,6 +44,12 @@ struct jsonfilter_proj {
     bool used;
 };
 
+/* Copy the one value starting at p within [p, end) (what follows it is
+ * not looked at), validated and without nulls as above; returns the
+ * position right after it, or NULL (malformed, or out is full). For
+ * record projections that copy a record and add to it. */
+const char *jsonfilter_copy_one(const char *p, const char *end, bool drop_nulls,
+                                struct ed_buf *out);
 /* Copy any JSON value (e.g. one record). */
 enum ed_err jsonfilter_copy(const char *in, size_t len, bool drop_nulls,
                             const char *classic_id, struct ed_buf *out);

@@ -4,14 +4,19 @@
  * message, the budget and abandon checks of a walk, the walk over listings
  * HubSpot pages with cursors and reshaped through jansson (owners,
  * engagements), and the in-memory slicing of listings HubSpot returns
- * whole (pipelines, timeline event types). The CRM hot path (hub_crm.c)
+ * whole (pipelines, timeline event types); v3 listings with no shape, or
+ * one that only adds a member, are streamed (jsonfilter) instead. The CRM
+ * hot path (hub_crm.c)
  * walks with its streaming reshaper but reads and checks through here. */
 #include "hub/paging.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "core/mem.h"
 #include "core/strparse.h"
+#include "hub/jsonfilter.h"
+#include "provider/provider.h"
 #include "hub/resource.h"
 
 int hub_paging_read(struct hub_op *op, char kind, struct hub_paging *pg)
@@ -91,6 +96,7 @@ long hub_paging_next(struct hub_paging *pg, long max_call)
 struct vlist {
     struct hub_paging pg;
     const struct hub_vlist_spec *spec;
+    const struct hub_vlist_add *add; /* streamed shape, or NULL */
     const char *path; /* HubSpot path, possibly with a query already */
 };
 
@@ -141,6 +147,164 @@ static int vlist_next(struct hub_op *op, int status, json_t *body)
                                : NULL);
 }
 
+/* --- streamed v3 listings ------------------------------------------------ */
+
+/* Scanning JSON text already validated (by jsonfilter_copy_one). */
+static const char *skip_ws(const char *p, const char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+        p++;
+    return p;
+}
+
+/* p at a '"': the closing quote (memchr, then the backslashes before it). */
+static const char *string_close(const char *p, const char *end)
+{
+    const char *q = p + 1;
+    for (;;) {
+        q = memchr(q, '"', (size_t)(end - q));
+        if (!q)
+            return end;
+        size_t n = 0;
+        while (q - n - 1 > p && q[-(ptrdiff_t)n - 1] == '\\')
+            n++;
+        if (!(n & 1))
+            return q;
+        q++;
+    }
+}
+
+static const char *value_end(const char *p, const char *end)
+{
+    int depth = 0;
+    if (p < end && *p == '"')
+        return string_close(p, end) + 1;
+    for (; p < end; p++) {
+        if (*p == '"')
+            p = string_close(p, end);
+        else if (*p == '{' || *p == '[')
+            depth++;
+        else if (*p == '}' || *p == ']') {
+            if (depth == 0)
+                return p;
+            if (--depth == 0)
+                return p + 1;
+        } else if (depth == 0 && (*p == ',' || *p == ' ' || *p == '\n' ||
+                                  *p == '\t' || *p == '\r'))
+            return p;
+    }
+    return p;
+}
+
+/* The members of the object at [p, end), one at a time: *p at '{' first,
+ * then where the last call left it; false after the last member. */
+static bool next_member(const char **p, const char *end, const char **ks,
+                        size_t *klen, const char **vs, const char **ve)
+{
+    const char *q = skip_ws(*p, end);
+    if (q >= end || (*q != '{' && *q != ','))
+        return false;
+    q = skip_ws(q + 1, end);
+    if (q >= end || *q != '"')
+        return false;
+    const char *ke = string_close(q, end);
+    *ks = q + 1;
+    *klen = (size_t)(ke - q - 1);
+    q = skip_ws(skip_ws(ke + 1, end) + 1, end); /* past ':' */
+    *vs = q;
+    *ve = value_end(q, end);
+    *p = *ve;
+    return true;
+}
+
+static bool key_is(const char *ks, size_t klen, const char *key)
+{
+    return strlen(key) == klen && memcmp(ks, key, klen) == 0;
+}
+
+/* The record projection of hub_vlist_add: the record copied, then the
+ * member added before its closing brace. One pass over the record's
+ * members (and over from1's, for from2). */
+static const char *add_record(void *ud, const char *p, const char *end,
+                              const char *classic_id, bool drop_nulls,
+                              struct ed_buf *out)
+{
+    const struct hub_vlist_add *a = ud;
+    const char *vs = NULL, *ve = NULL, *e, *q, *ks, *s, *t;
+    size_t start = out->len, klen;
+    (void)classic_id;
+    if (!(e = jsonfilter_copy_one(p, end, drop_nulls, out)))
+        return NULL;
+    for (q = p; next_member(&q, e, &ks, &klen, &s, &t);) {
+        if (key_is(ks, klen, a->member))
+            return e; /* the record has it already */
+        if (key_is(ks, klen, a->from1)) {
+            vs = s;
+            ve = t;
+        }
+    }
+    if (vs && a->from2) {
+        const char *fs = vs, *fe = ve;
+        vs = NULL;
+        for (q = fs; next_member(&q, fe, &ks, &klen, &s, &t);)
+            if (key_is(ks, klen, a->from2)) {
+                vs = s;
+                ve = t;
+                break;
+            }
+    }
+    if (!vs || (a->type == 's' ? *vs != '"' : (*vs != 't' && *vs != 'f')))
+        return e;
+    if (out->len - start < 2 || out->data[out->len - 1] != '}')
+        return NULL;
+    bool empty = out->len - start == 2;
+    out->len--;
+    if (ed_buf_printf(out, "%s\"%s\":", empty ? "" : ",", a->member) != ED_OK ||
+        ed_buf_append(out, vs, (size_t)(ve - vs)) != ED_OK ||
+        ed_buf_append(out, "}", 1) != ED_OK)
+        return NULL;
+    return e;
+}
+
+/* A listing without a shape: HubSpot's v3 page is copied in one streaming
+ * pass (jsonfilter), as the CRM objects' hot path does, instead of being
+ * parsed and dumped through jansson (most of its CPU: bench/resources.py). */
+static int vlist_raw_next(struct hub_op *op, int status, const char *body,
+                          size_t len)
+{
+    struct vlist *vl = op->state;
+    struct jsonfilter_page pg;
+    struct ed_buf out;
+    (void)status;
+    if (vl->pg.offset < 0) {
+        if (jsonfilter_page(body, len, false, NULL, 0, NULL, &pg) != ED_OK)
+            return res_error(op->req, op->res, ED_E_BAD_GATEWAY,
+                             "HubSpot answered with invalid or oversized "
+                             "JSON");
+        vl->pg.skip -= (long)pg.count;
+        if (!pg.after[0] || pg.count == 0)
+            return hub_reply_list(op, json_array(), NULL); /* past the end */
+        return vlist_step(op, ed_arena_strdup(op->req->arena, pg.after));
+    }
+    struct jsonfilter_proj add = {add_record, (void *)vl->add, false};
+    ed_buf_init(&out, PROVIDER_MAX_BODY);
+    ed_buf_reserve(&out, len + len / 8);
+    if (jsonfilter_page_proj(body, len, hub_drop_nulls(op), NULL,
+                             (size_t)vl->pg.offset, vl->add ? &add : op->proj,
+                             &out, &pg) != ED_OK) {
+        ed_buf_cleanup(&out);
+        return res_error(op->req, op->res, ED_E_BAD_GATEWAY,
+                         "HubSpot answered with invalid or oversized JSON");
+    }
+    res_header(op->res, "Elements-Returned-Count",
+               ed_arena_printf(op->req->arena, "%zu", pg.count));
+    if (pg.after[0])
+        res_header(op->res, "Elements-Next-Page-Token",
+                   hub_cursor_make(op, vl->spec->kind, pg.after));
+    size_t n = out.len;
+    return hub_respond_raw(op, 200, ed_buf_take(&out), n);
+}
+
 static int vlist_step(struct hub_op *op, const char *after)
 {
     struct vlist *vl = op->state;
@@ -155,20 +319,30 @@ static int vlist_step(struct hub_op *op, const char *after)
     if (after)
         path = ed_arena_printf(op->req->arena, "%s&%s=%s", path,
                                vl->spec->cursor_param, hub_escape(op, after));
+    if (strcmp(vl->spec->cursor_param, "after") == 0 &&
+        (!vl->spec->shape || (vl->add && !op->proj)))
+        return hub_send_raw(op, "GET", path, NULL, false, vlist_raw_next);
     return hub_send(op, "GET", path, NULL, false, vlist_next);
 }
 
-int hub_vlist_start(struct hub_op *op, const struct hub_vlist_spec *spec,
-                    const char *path)
+int hub_vlist_start_add(struct hub_op *op, const struct hub_vlist_spec *spec,
+                        const struct hub_vlist_add *add, const char *path)
 {
     struct vlist *vl = ed_arena_alloc(op->req->arena, sizeof(*vl));
     int st = hub_paging_read(op, spec->kind, &vl->pg);
     if (st)
         return st;
     vl->spec = spec;
+    vl->add = add;
     vl->path = path;
     op->state = vl;
     return vlist_step(op, vl->pg.after);
+}
+
+int hub_vlist_start(struct hub_op *op, const struct hub_vlist_spec *spec,
+                    const char *path)
+{
+    return hub_vlist_start_add(op, spec, NULL, path);
 }
 
 /* --- listings HubSpot returns whole ----------------------------------------- */

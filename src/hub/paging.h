@@ -64,6 +64,18 @@ struct hub_vlist_spec {
 int hub_vlist_start(struct hub_op *op, const struct hub_vlist_spec *spec,
                     const char *path);
 
+/* A shape that only adds `member`, a copy of the string ('s') or boolean
+ * ('b') at from1[.from2] when the record has one there and no `member` yet:
+ * the v3 listing is then streamed (jsonfilter, no jansson); spec->shape is
+ * still used for virtual reads. (A v3 listing without a shape is streamed
+ * as it is by hub_vlist_start.) */
+struct hub_vlist_add {
+    const char *member, *from1, *from2;
+    char type;
+};
+int hub_vlist_start_add(struct hub_op *op, const struct hub_vlist_spec *spec,
+                        const struct hub_vlist_add *add, const char *path);
+
 /* Lists HubSpot returns whole: hub_paging_begin reads and checks the
  * paging before the call (op->state becomes the struct hub_paging; 0 or
  * the status of the error set); hub_reply_sliced then answers the page of

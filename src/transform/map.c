@@ -236,6 +236,22 @@ bool tf_map_pass_through_from_vendor(const struct tf_map *m)
     return m->pt_from;
 }
 
+size_t tf_map_field_count(const struct tf_map *m)
+{
+    return m->nfields;
+}
+
+void tf_map_field(const struct tf_map *m, size_t i, const char **path,
+                  const char **type, const char **vendor_path)
+{
+    static const char *const kinds[] = {NULL, "string", "number", "boolean",
+                                        "date"};
+    const struct mfield *f = &m->fields[i];
+    *path = f->path;
+    *type = f->type.array ? "array" : kinds[f->type.kind];
+    *vendor_path = f->vp ? vpath_text(f->vp) : NULL;
+}
+
 /* --- conversions --------------------------------------------------------- */
 
 /* A JSON number spelled in s (the JSON grammar: no '+', no leading zeros,

@@ -76,6 +76,14 @@ bool tf_map_filter_empty(const struct tf_map *m);
 /* True when unmapped vendor members are passed through fromVendor. */
 bool tf_map_pass_through_from_vendor(const struct tf_map *m);
 
+/* The mapped fields, for metadata: field i's (i < tf_map_field_count)
+ * path, type ("string", "number", "boolean", "date", "array"; NULL when
+ * neither the field nor the definition types it) and vendorPath text (NULL
+ * when it has none). Borrowed from the map. */
+size_t tf_map_field_count(const struct tf_map *m);
+void tf_map_field(const struct tf_map *m, size_t i, const char **path,
+                  const char **type, const char **vendor_path);
+
 /* fromVendor: map one vendor record (as the native resource returns it) to
  * the virtual shape. Paths that match nothing give no value (never an
  * error); values are converted to the field's type when they can be and

@@ -89,6 +89,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         (void)jsonfilter_page((const char *)data, size, 1, CLASSIC, 1, &out, &pg);
         ed_buf_cleanup(&out);
     }
+    {
+        /* jsonfilter_copy_one: one value, what follows is not looked at */
+        ed_buf_init(&out, 4 * (size_t)INPUT_MAX);
+        const char *end = (const char *)data + size;
+        const char *e = jsonfilter_copy_one((const char *)data, end, 1, &out);
+        require(!e || (e > (const char *)data && e <= end), "copy_one end");
+        if (e && ref && !escapes) {
+            const char *r = e;
+            while (r < end && (*r == ' ' || *r == '\t' || *r == '\r' || *r == '\n'))
+                r++;
+            if (r == end) {
+                json_t *got = json_loadb(out.data, out.len, flags, &je);
+                json_t *want = json_deep_copy(ref);
+                drop_nulls(want);
+                require(got && json_equal(got, want), "copy_one equals the reference");
+                json_decref(want);
+                json_decref(got);
+            }
+        }
+        ed_buf_cleanup(&out);
+    }
     const char *classic = escapes ? NULL : CLASSIC;
     for (int nulls = 0; nulls < 2; nulls++) {
         ed_buf_init(&out, 4 * (size_t)INPUT_MAX);

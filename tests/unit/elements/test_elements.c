@@ -220,8 +220,8 @@ static void test_features(void)
 {
     static const char *const off[] = {"extendable", NULL};
     static const char *const on[] = {"transformationsEnabled",
-                                     "bulkDownloadEnabled",
-                                     "bulkUploadEnabled", NULL};
+                                     "bulkDownloadEnabled", "bulkUploadEnabled",
+                                     NULL};
     struct elements *e = NULL;
     char *why = NULL;
     char msg[256];
@@ -248,20 +248,24 @@ static void test_features(void)
     json_t *d = load_def("hubspotcrm"), *x;
     /* supported without methods, methods without supported */
     x = json_deep_copy(d);
-    json_object_set_new(json_object_get(json_object_get(x, "metadata"), "events"),
+    json_object_set_new(json_object_get(json_object_get(x, "metadata"),
+                                        "events"),
                         "methods", json_array());
     expect_invalid(x, "metadata.events.supported");
     json_decref(x);
     x = json_deep_copy(d);
-    json_object_set_new(json_object_get(json_object_get(x, "metadata"), "events"),
+    json_object_set_new(json_object_get(json_object_get(x, "metadata"),
+                                        "events"),
                         "supported", json_false());
     expect_invalid(x, "metadata.events.supported");
     json_decref(x);
     /* both switched off together: fine */
     x = json_deep_copy(d);
-    json_object_set_new(json_object_get(json_object_get(x, "metadata"), "events"),
+    json_object_set_new(json_object_get(json_object_get(x, "metadata"),
+                                        "events"),
                         "supported", json_false());
-    json_object_set_new(json_object_get(json_object_get(x, "metadata"), "events"),
+    json_object_set_new(json_object_get(json_object_get(x, "metadata"),
+                                        "events"),
                         "methods", json_array());
     CHECK_EQ_INT(elements_validate_def(x, msg, sizeof(msg)), ED_OK);
     json_decref(x);
@@ -276,6 +280,62 @@ static void test_features(void)
     json_object_set_new(json_object_get(json_object_get(x, "metadata"), "bulk"),
                         "download", json_string("yes"));
     expect_invalid(x, "metadata.bulk");
+    json_decref(x);
+    json_decref(d);
+}
+
+/* The object catalogue: per element, and checked at load. */
+static void test_objects(void)
+{
+    struct elements *e = NULL;
+    char *why = NULL;
+    CHECK_EQ_INT(elements_load(&e, &why), ED_OK);
+    json_t *crm = element_objects(elements_find(e, "hubspotcrm"));
+    json_t *mkt = element_objects(elements_find(e, "hubspot"));
+    CHECK(json_array_size(crm) > 0 && json_array_size(mkt) > 0);
+    bool crm_files = false, mkt_files = false;
+    size_t i;
+    json_t *o;
+    json_array_foreach(crm, i, o) {
+        crm_files |= strcmp(json_string_value(json_object_get(o, "name")),
+                            "files") == 0;
+    }
+    json_array_foreach(mkt, i, o) {
+        mkt_files |= strcmp(json_string_value(json_object_get(o, "name")),
+                            "files") == 0;
+    }
+    CHECK(!crm_files && mkt_files);
+    elements_free(e);
+
+    json_t *d = load_def("hubspot"), *x, *objs;
+    x = json_deep_copy(d);
+    json_object_del(x, "objects");
+    expect_invalid(x, "objects must be");
+    json_decref(x);
+    x = json_deep_copy(d);
+    objs = json_object_get(x, "objects");
+    json_array_append(objs, json_array_get(objs, 0));
+    expect_invalid(x, "duplicate name");
+    json_decref(x);
+    x = json_deep_copy(d);
+    json_object_set_new(json_array_get(json_object_get(x, "objects"), 0),
+                        "name", json_string("Bad Name"));
+    expect_invalid(x, "objects[0].name");
+    json_decref(x);
+    x = json_deep_copy(d);
+    json_object_set_new(json_array_get(json_object_get(x, "objects"), 0),
+                        "type", json_string("vdr"));
+    expect_invalid(x, "ceCanonical or vendor");
+    json_decref(x);
+    x = json_deep_copy(d);
+    json_array_foreach(json_object_get(x, "objects"), i, o) {
+        json_t *f = json_array_get(json_object_get(o, "fields"), 0);
+        if (f) {
+            json_object_set_new(f, "createable", json_string("yes"));
+            break;
+        }
+    }
+    expect_invalid(x, "createable must be a boolean");
     json_decref(x);
     json_decref(d);
 }
@@ -314,5 +374,6 @@ int main(void)
     RUN(test_validate);
     RUN(test_features);
     RUN(test_render_optional_fields);
+    RUN(test_objects);
     return 0;
 }
