@@ -284,7 +284,7 @@ static enum ed_err load_previous(struct ed_keyring *kr, const char *data_dir)
         if (len != 12 || strcmp(e->d_name + 8, ".key") != 0 ||
             sodium_hex2bin(want, 4, e->d_name, 8, NULL, NULL, NULL) != 0)
             continue;
-        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        snprintf(path, sizeof(path), "%s/%.12s", dir, e->d_name);
         if ((err = read_key_file(path, key)))
             break;
         crypto_key_id(key, id);
