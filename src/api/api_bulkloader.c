@@ -16,6 +16,7 @@
 #include "core/mem.h"
 #include "core/strparse.h"
 #include "core/timeutil.h"
+#include "domain/accounts.h"
 #include "domain/app.h"
 #include "domain/instance_cache.h"
 #include "domain/instances.h"
@@ -42,12 +43,13 @@ static bool token_instance(struct ed_request *req, struct ed_response *res,
         return false;
     }
     bool mine = view->row.org_id == req->auth.org_id;
+    bool seen = mine && api_instance_visible(req, res, &view->row); /* 403 */
     *id = view->row.id;
     instance_shared_release(h);
     if (!mine)
         res_error(req, res, ED_E_UNAUTHORIZED,
                   "Invalid Element token for this organization");
-    return mine;
+    return seen;
 }
 
 static json_t *ms_or_null(int64_t ms)
@@ -125,6 +127,19 @@ static bool load_wf(struct ed_request *req, struct ed_response *res,
     }
     enum ed_err err = store_bulk_wf_get(req->app->store, req->auth.org_id,
                                         (int64_t)id, w);
+    if (err == ED_OK && w->instance_id != inst) {
+        /* made through another instance: one the caller sees, else 404 */
+        struct store_instance row = {0};
+        bool seen = store_instance_get(req->app->store, req->auth.org_id,
+                                       w->instance_id, &row) == ED_OK &&
+                    accounts_sees_instance(&req->auth, row.account_id,
+                                           row.user_id);
+        store_instance_cleanup(&row);
+        if (!seen) {
+            store_bulk_workflow_cleanup(w);
+            err = ED_ERR_NOT_FOUND;
+        }
+    }
     if (err == ED_ERR_NOT_FOUND)
         res_error(req, res, ED_E_NOT_FOUND, "No bulk workflow with id %llu",
                   (unsigned long long)id);
