@@ -5,6 +5,7 @@ by id and a 403 by Element token (hub calls included); escalation attempts
 are 403s, audited ("auth.denied"), and change nothing."""
 import os
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -122,6 +123,34 @@ class PlatformRoles(unittest.TestCase):
             self.assertDenied(r, before)
         self.assertEqual(self.env.api("GET", "/bulk/jobs", who=self.uy,
                                       token=tok).status, 200)
+
+    def test_other_account_workflow_runs_hidden(self):
+        """A bulk workflow made through another account's instance: its runs
+        are left out of /bulkloader and the workflow is a 404 by id."""
+        step = [{"q": "select * from contacts"}]
+        r = self.api("POST", "/bulk/workflows", step, who=self.uy, token=self.i3["token"])
+        self.assertEqual(r.status, 200, r)
+        wf = r.json()["id"]
+        runs = []
+        for _ in range(600):  # the run row appears when the workflow fires
+            runs = self.api("GET", "/bulkloader", who="a", query={"jobId": wf}).json()
+            if runs:
+                break
+            time.sleep(0.05)
+        self.assertTrue(runs, "workflow %d never ran" % wf)
+        self.assertEqual(self.api("GET", "/bulkloader", who=self.uy,
+                                  query={"jobId": wf}).json()[0]["groupName"], wf)
+        for who in (self.ux1, self.ax):
+            r = self.api("GET", "/bulkloader", who=who, query={"jobId": wf})
+            self.assertEqual((r.status, r.json()), (200, []), r)
+            self.assertEqual(r.header("Elements-Returned-Count"), "0")
+            r = self.api("GET", "/bulkloader", who=who)
+            self.assertNotIn(wf, [x["groupName"] for x in r.json()])
+        tok1 = self.i1["token"]
+        r = self.api("GET", "/bulk/workflows/%d" % wf, who=self.ux1, token=tok1)
+        self.assertEqual(r.status, 404, r)
+        self.assertEqual(self.api("GET", "/bulk/workflows/%d" % wf, who=self.uy,
+                                  token=self.i3["token"]).status, 200)
 
     def assertDenied(self, r, before):
         self.assertEqual(r.status, 403, r)
