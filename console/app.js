@@ -13,6 +13,7 @@ import { renderObject, renderObjects } from './objects.js';
 import { renderApiDocs, renderDocsIndex } from './apidocs.js';
 import { renderDashboard } from './dashboard.js';
 import { renderTraces } from './traces.js';
+import { renderUsers } from './users.js';
 import { answerComplete, completeFlow, prunePending, readCallback, takePending } from './oauth.js';
 
 const main = document.getElementById('main');
@@ -236,7 +237,7 @@ function route(force) {
   const { segments, query } = currentRoute();
   const [section, id, sub] = segments;
   const docsPage = section === 'docs' || (section === 'instances' && sub === 'docs');
-  markNav(docsPage ? 'docs' : (['instances', 'elements', 'objects', 'audit', 'account', 'dashboard'].includes(section) ? section : 'instances'));
+  markNav(docsPage ? 'docs' : (['instances', 'elements', 'objects', 'audit', 'users', 'account', 'dashboard'].includes(section) ? section : 'instances'));
   let title = 'Instances';
   let view;
   if (!section || section === 'instances' || section === 'callback') {
@@ -262,6 +263,9 @@ function route(force) {
   } else if (section === 'audit' && !id) {
     title = 'Audit log';
     view = () => renderAudit(main, alive, query);
+  } else if (section === 'users' && !id) {
+    title = 'Users';
+    view = () => renderUsers(main, alive);
   } else if (section === 'dashboard') {
     title = 'Dashboard';
     if (!id) view = () => renderDashboard(main, alive, query);

@@ -44,12 +44,13 @@ static bool token_instance(struct ed_request *req, struct ed_response *res,
         return false;
     }
     bool mine = view->row.org_id == req->auth.org_id;
+    bool seen = mine && api_instance_visible(req, res, &view->row); /* 403 */
     *id = view->row.id;
     instance_shared_release(h);
     if (!mine)
         res_error(req, res, ED_E_UNAUTHORIZED,
                   "Invalid Element token for this organization");
-    return mine;
+    return seen;
 }
 
 /* Load job {id} (path parameter idx) of the token's instance or answer. */

@@ -16,6 +16,7 @@
 #include "core/mem.h"
 #include "core/strparse.h"
 #include "core/timeutil.h"
+#include "domain/accounts.h"
 #include "domain/app.h"
 #include "domain/instance_cache.h"
 #include "domain/instances.h"
@@ -42,12 +43,13 @@ static bool token_instance(struct ed_request *req, struct ed_response *res,
         return false;
     }
     bool mine = view->row.org_id == req->auth.org_id;
+    bool seen = mine && api_instance_visible(req, res, &view->row); /* 403 */
     *id = view->row.id;
     instance_shared_release(h);
     if (!mine)
         res_error(req, res, ED_E_UNAUTHORIZED,
                   "Invalid Element token for this organization");
-    return mine;
+    return seen;
 }
 
 static json_t *ms_or_null(int64_t ms)
@@ -108,6 +110,24 @@ static int wf_create(struct ed_request *req, struct ed_response *res)
                               "CREATED"));
 }
 
+/* Does the caller see the instance workflow wf was made through? (Org
+ * admins see every one; a missing workflow or instance is not seen.) */
+static bool wf_seen(struct ed_request *req, int64_t wf)
+{
+    if (api_is_org_admin(req))
+        return true;
+    struct store_bulk_workflow w = {0};
+    struct store_instance row = {0};
+    bool seen = store_bulk_wf_get(req->app->store, req->auth.org_id, wf, &w) ==
+                    ED_OK &&
+                store_instance_get(req->app->store, req->auth.org_id,
+                                   w.instance_id, &row) == ED_OK &&
+                accounts_sees_instance(&req->auth, row.account_id, row.user_id);
+    store_bulk_workflow_cleanup(&w);
+    store_instance_cleanup(&row);
+    return seen;
+}
+
 /* Workflow {id} of the caller's organization, or answer 404. */
 static bool load_wf(struct ed_request *req, struct ed_response *res,
                     struct store_bulk_workflow *w)
@@ -125,6 +145,19 @@ static bool load_wf(struct ed_request *req, struct ed_response *res,
     }
     enum ed_err err = store_bulk_wf_get(req->app->store, req->auth.org_id,
                                         (int64_t)id, w);
+    if (err == ED_OK && w->instance_id != inst) {
+        /* made through another instance: one the caller sees, else 404 */
+        struct store_instance row = {0};
+        bool seen = store_instance_get(req->app->store, req->auth.org_id,
+                                       w->instance_id, &row) == ED_OK &&
+                    accounts_sees_instance(&req->auth, row.account_id,
+                                           row.user_id);
+        store_instance_cleanup(&row);
+        if (!seen) {
+            store_bulk_workflow_cleanup(w);
+            err = ED_ERR_NOT_FOUND;
+        }
+    }
     if (err == ED_ERR_NOT_FOUND)
         res_error(req, res, ED_E_NOT_FOUND, "No bulk workflow with id %llu",
                   (unsigned long long)id);
@@ -204,8 +237,19 @@ static int bulkloader(struct ed_request *req, struct ed_response *res)
                            (int64_t)before, (size_t)max + 1, &rl, &n) != ED_OK)
         return res_error(req, res, ED_E_INTERNAL, NULL);
     json_t *arr = json_array();
+    int64_t seen_wf = 0, unseen_wf = 0; /* runs come grouped: remember one */
     for (size_t i = 0; i < n && i < max; i++) {
         const struct store_bulk_run *r = &rl[i];
+        /* runs of another account's instance are left out (issue 15) */
+        if (r->workflow_id == unseen_wf)
+            continue;
+        if (r->workflow_id != seen_wf) {
+            if (!wf_seen(req, r->workflow_id)) {
+                unseen_wf = r->workflow_id;
+                continue;
+            }
+            seen_wf = r->workflow_id;
+        }
         json_t *jobs = json_loads(r->jobs ? r->jobs : "[]", 0, NULL);
         json_t *o = json_pack("{s:I,s:I,s:s,s:I,s:o,s:o,s:I,s:o}", "id",
                               (json_int_t)r->id, "groupName",
@@ -220,7 +264,7 @@ static int bulkloader(struct ed_request *req, struct ed_response *res)
         json_array_append_new(arr, o);
     }
     res_header(res, "Elements-Returned-Count",
-               ed_arena_printf(req->arena, "%zu", n < max ? n : (size_t)max));
+               ed_arena_printf(req->arena, "%zu", json_array_size(arr)));
     if (n > max)
         res_header(res, "Elements-Next-Page-Token",
                    ed_arena_printf(req->arena, "%lld",

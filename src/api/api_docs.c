@@ -12,6 +12,7 @@
 #include "api/api.h"
 #include "apidocs/apidocs.h"
 #include "core/strparse.h"
+#include "domain/accounts.h"
 #include "domain/app.h"
 #include "domain/instances.h"
 #include "elements/elements.h"
@@ -64,6 +65,11 @@ static int instance_docs(struct ed_request *req, struct ed_response *res)
     enum ed_err err = ED_ERR_NOT_FOUND;
     if (ed_parse_u64(req_param(req, 0), INT64_MAX, &id))
         err = instance_load(req->app, req->auth.org_id, (int64_t)id, &in);
+    if (err == ED_OK && !accounts_sees_instance(&req->auth, in.row.account_id,
+                                                in.row.user_id)) {
+        instance_cleanup(&in); /* another account's: 404, as by id */
+        err = ED_ERR_NOT_FOUND;
+    }
     return answer(req, res, err, &in, false);
 }
 

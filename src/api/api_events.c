@@ -21,6 +21,7 @@
 #include "core/mem.h"
 #include "core/strparse.h"
 #include "core/timeutil.h"
+#include "domain/accounts.h"
 #include "domain/app.h"
 #include "domain/instances.h"
 #include "events/outbox.h"
@@ -40,6 +41,12 @@ static bool pick(struct ed_request *req, struct ed_response *res,
         err = ED_ERR_NOT_FOUND;
         if (ed_parse_u64(id_s, INT64_MAX, &id))
             err = instance_load(req->app, req->auth.org_id, (int64_t)id, in);
+        if (err == ED_OK &&
+            !accounts_sees_instance(&req->auth, in->row.account_id,
+                                    in->row.user_id)) {
+            instance_cleanup(in); /* another account's: 404, as by id */
+            err = ED_ERR_NOT_FOUND;
+        }
         if (err == ED_ERR_NOT_FOUND) {
             res_error(req, res, ED_E_NOT_FOUND,
                       "No element instance found for id %.40s", id_s);
@@ -66,6 +73,10 @@ static bool pick(struct ed_request *req, struct ed_response *res,
     }
     if (err != ED_OK) {
         res_error(req, res, ED_E_INTERNAL, "Cannot read the instance");
+        return false;
+    }
+    if (!id_s && !api_instance_visible(req, res, &in->row)) { /* 403 */
+        instance_cleanup(in);
         return false;
     }
     return true;

@@ -10,6 +10,7 @@
 #include "api/api.h"
 #include "core/strparse.h"
 #include "core/timeutil.h"
+#include "domain/accounts.h"
 #include "domain/app.h"
 #include "domain/instances.h"
 #include "store/store.h"
@@ -29,6 +30,12 @@ static bool pick(struct ed_request *req, struct ed_response *res, int64_t *id)
         const char *id_s = req_param(req, 0);
         if (ed_parse_u64(id_s, INT64_MAX, &v))
             err = instance_load(req->app, req->auth.org_id, (int64_t)v, &in);
+        if (err == ED_OK &&
+            !accounts_sees_instance(&req->auth, in.row.account_id,
+                                    in.row.user_id)) {
+            instance_cleanup(&in); /* another account's: 404, as by id */
+            err = ED_ERR_NOT_FOUND;
+        }
         if (err == ED_ERR_NOT_FOUND) {
             res_error(req, res, ED_E_NOT_FOUND,
                       "No element instance found for id %.40s", id_s);
@@ -53,6 +60,10 @@ static bool pick(struct ed_request *req, struct ed_response *res, int64_t *id)
     }
     if (err != ED_OK) {
         res_error(req, res, ED_E_INTERNAL, "Cannot read the instance");
+        return false;
+    }
+    if (req->nparams == 0 && !api_instance_visible(req, res, &in.row)) {
+        instance_cleanup(&in); /* 403, audited */
         return false;
     }
     *id = in.row.id;

@@ -16,6 +16,7 @@
 
 #include "api/api.h"
 #include "core/strparse.h"
+#include "domain/accounts.h"
 #include "domain/app.h"
 #include "domain/instance_cache.h"
 #include "domain/instances.h"
@@ -48,7 +49,8 @@ static bool token_instance(struct ed_request *req, struct ed_response *res,
         return false;
     }
     bool mine = view->row.org_id == req->auth.org_id;
-    if (mine) {
+    bool seen = mine && api_instance_visible(req, res, &view->row); /* 403 */
+    if (seen) {
         *id = view->row.id;
         *element_key = ed_arena_strdup(req->arena, view->row.element_key);
     }
@@ -56,7 +58,7 @@ static bool token_instance(struct ed_request *req, struct ed_response *res,
     if (!mine)
         res_error(req, res, ED_E_UNAUTHORIZED,
                   "Invalid Element token for this organization");
-    return mine;
+    return seen;
 }
 
 static bool instance_by_id(struct ed_request *req, struct ed_response *res,
@@ -70,6 +72,11 @@ static bool instance_by_id(struct ed_request *req, struct ed_response *res,
     if (ed_parse_u64(id_s, INT64_MAX, &v))
         err = store_instance_get(req->app->store, req->auth.org_id, (int64_t)v,
                                  &row);
+    if (err == ED_OK &&
+        !accounts_sees_instance(&req->auth, row.account_id, row.user_id)) {
+        store_instance_cleanup(&row); /* another account's: 404, as by id */
+        err = ED_ERR_NOT_FOUND;
+    }
     if (err == ED_OK) {
         *id = row.id;
         *element_key = ed_arena_strdup(req->arena, row.element_key);

@@ -5,6 +5,7 @@ by id and a 403 by Element token (hub calls included); escalation attempts
 are 403s, audited ("auth.denied"), and change nothing."""
 import os
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -76,6 +77,80 @@ class PlatformRoles(unittest.TestCase):
         self.assertEqual(self.env.hub(self.i1["token"], who=self.ux1).status, 200)
         self.assertEqual(self.env.hub(self.i3["token"], who="a").status, 200)
         self.assertGreater(len(self.env.denied()), before)
+
+    def test_other_account_instance_routes_404_by_id(self):
+        """Traces, events, virtual resources and docs of another account's
+        instance: 404 by id, as GET /instances/{id}; nothing is written."""
+        i3 = self.i3["id"]
+        vdr = "SELECT count(*) FROM vdr_definitions"
+        defs = self.env.db(vdr)
+        body = {"fields": [{"path": "id", "type": "string"}]}
+        calls = (
+            ("GET", "/instances/%d/traces" % i3, None),
+            ("DELETE", "/instances/%d/traces" % i3, None),
+            ("GET", "/instances/%d/events" % i3, None),
+            ("POST", "/instances/%d/events/test" % i3, {}),
+            ("GET", "/instances/%d/objects/definitions" % i3, None),
+            ("POST", "/instances/%d/objects/mine/definitions" % i3, body),
+            ("GET", "/instances/%d/transformations" % i3, None),
+            ("GET", "/instances/%d/docs" % i3, None),
+        )
+        for method, path, b in calls:
+            for who in (self.ux1, self.ax):
+                r = self.api(method, path, b, who=who)
+                self.assertEqual(r.status, 404, (method, path, r))
+                self.assertEqual(set(r.json()), {"requestId", "message"})
+        self.assertEqual(self.env.db(vdr), defs)
+        # the caller's own instance still answers; an org admin reaches all
+        for method, path, _ in calls[:1] + calls[2:3] + calls[4:5]:
+            own = path.replace("/%d/" % i3, "/%d/" % self.i1["id"])
+            self.assertEqual(self.api(method, own, who=self.ux1).status, 200, own)
+            self.assertEqual(self.api(method, path, who="a").status, 200, path)
+
+    def test_other_account_token_routes_403(self):
+        """The same routes and bulk, selected by another account's Element
+        token: 403, audited, like hub calls."""
+        tok = self.i3["token"]
+        for method, path in (("GET", "/instances/traces"),
+                             ("GET", "/instances/events"),
+                             ("GET", "/instances/objects/definitions"),
+                             ("GET", "/bulk/jobs"),
+                             ("GET", "/hubs/crm/bulk/jobs"),
+                             ("GET", "/bulk/1/status"),
+                             ("GET", "/bulk/workflows/1")):
+            before = len(self.env.denied())
+            r = self.env.api(method, path, who=self.ux1, token=tok)
+            self.assertDenied(r, before)
+        self.assertEqual(self.env.api("GET", "/bulk/jobs", who=self.uy,
+                                      token=tok).status, 200)
+
+    def test_other_account_workflow_runs_hidden(self):
+        """A bulk workflow made through another account's instance: its runs
+        are left out of /bulkloader and the workflow is a 404 by id."""
+        step = [{"q": "select * from contacts"}]
+        r = self.api("POST", "/bulk/workflows", step, who=self.uy, token=self.i3["token"])
+        self.assertEqual(r.status, 200, r)
+        wf = r.json()["id"]
+        runs = []
+        for _ in range(600):  # the run row appears when the workflow fires
+            runs = self.api("GET", "/bulkloader", who="a", query={"jobId": wf}).json()
+            if runs:
+                break
+            time.sleep(0.05)
+        self.assertTrue(runs, "workflow %d never ran" % wf)
+        self.assertEqual(self.api("GET", "/bulkloader", who=self.uy,
+                                  query={"jobId": wf}).json()[0]["groupName"], wf)
+        for who in (self.ux1, self.ax):
+            r = self.api("GET", "/bulkloader", who=who, query={"jobId": wf})
+            self.assertEqual((r.status, r.json()), (200, []), r)
+            self.assertEqual(r.header("Elements-Returned-Count"), "0")
+            r = self.api("GET", "/bulkloader", who=who)
+            self.assertNotIn(wf, [x["groupName"] for x in r.json()])
+        tok1 = self.i1["token"]
+        r = self.api("GET", "/bulk/workflows/%d" % wf, who=self.ux1, token=tok1)
+        self.assertEqual(r.status, 404, r)
+        self.assertEqual(self.api("GET", "/bulk/workflows/%d" % wf, who=self.uy,
+                                  token=self.i3["token"]).status, 200)
 
     def assertDenied(self, r, before):
         self.assertEqual(r.status, 403, r)
