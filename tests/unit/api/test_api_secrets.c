@@ -50,6 +50,7 @@ static void reset(void)
     req.auth.authenticated = true;
     req.auth.user_id = user_id;
     req.auth.org_id = org_id;
+    req.auth.role = ED_ROLE_ORG_ADMIN;
     memcpy(req.request_id, "0123456789abcdef01234567", 24);
     res.status = 500;
 }
