@@ -10,6 +10,7 @@
  * shaped like /contacts records). Served on both elements: HubSpot offers
  * the Lists API to CRM apps too (crm.lists.* scopes). docs/hub-api.md,
  * "Marketing", has the mapping. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -338,10 +339,11 @@ const char *hub_list_record(void *ud, const char *p, const char *end,
     if (lv && *lv == '"') {
         lv_off = (size_t)(lv - base);
         lv_len = (size_t)(m[M_LISTID].ve - lv);
-        if (digits_token(lv, m[M_LISTID].ve)) {
+        if (lv_len - 2 < sizeof(digits)) {
+            /* as hub_list_shape: all digits and an int64 ("007" is 7) */
             memcpy(digits, lv + 1, lv_len - 2);
             digits[lv_len - 2] = '\0';
-            num = ed_parse_i64(digits, &n);
+            num = ed_all_digits(digits) && ed_parse_i64(digits, &n);
         }
     }
     /* the additions replace the closing brace (offsets, not pointers: the
@@ -367,12 +369,13 @@ const char *hub_list_record(void *ud, const char *p, const char *end,
     if (rc != ED_OK)
         return NULL;
     if (num) {
-        /* listId's value: "123" becomes 123 in place, two bytes shorter */
+        /* listId's value: "123" becomes 123 in place (shorter) */
         char *d = out->data + start + lv_off;
-        memcpy(d, digits, lv_len - 2);
-        memmove(d + lv_len - 2, d + lv_len,
-                out->len - (start + lv_off + lv_len));
-        out->len -= 2;
+        int w = snprintf(digits, sizeof(digits), "%lld", (long long)n);
+        size_t nl = (size_t)w;
+        memcpy(d, digits, nl);
+        memmove(d + nl, d + lv_len, out->len - (start + lv_off + lv_len));
+        out->len -= lv_len - nl;
         out->data[out->len] = '\0';
     }
     return e;
