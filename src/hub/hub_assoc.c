@@ -107,7 +107,60 @@ static int records_done(struct hub_op *op, int status, const char *body,
     return hub_respond_raw(op, 200, ed_buf_take(&out), n);
 }
 
-static json_t *props_array(struct hub_op *op, const char *props)
+/* The batch read's body, written as the ids are read: {"inputs":[{"id":
+ * ".."},..] then properties and the closing brace (ids_body_end). */
+struct ids_body {
+    struct ed_buf buf;
+    size_t n;
+};
+
+/* A record of HubSpot's v4 association list (projection over "results"):
+ * its toObjectId (an integer, or a string as HubSpot may send) is added to
+ * the batch read's inputs; nothing goes to the page copy. */
+static const char *id_record(void *ud, const char *p, const char *end,
+                             const char *classic_id, bool drop_nulls,
+                             struct ed_buf *out)
+{
+    struct ids_body *b = ud;
+    struct jsonfilter_member m = {"toObjectId", NULL, NULL, 0};
+    const char *e = jsonfilter_members(p, end, &m, 1, NULL);
+    int64_t n;
+    enum ed_err rc = ED_OK;
+    (void)classic_id;
+    (void)drop_nulls;
+    (void)out;
+    if (!e || !m.vs)
+        return e;
+    if (*m.vs == '"') {
+        rc = ed_buf_printf(&b->buf, "%s{\"id\":", b->n ? "," : "");
+        if (rc == ED_OK)
+            rc = ed_buf_append(&b->buf, m.vs, (size_t)(m.ve - m.vs));
+        if (rc == ED_OK)
+            rc = ed_buf_append(&b->buf, "}", 1);
+    } else if (*m.vs == '-' || (*m.vs >= '0' && *m.vs <= '9')) {
+        /* an integer as jansson reads one: no fraction, no exponent */
+        char tok[24];
+        size_t len = (size_t)(m.ve - m.vs);
+        if (len >= sizeof(tok) || memchr(m.vs, '.', len) ||
+            memchr(m.vs, 'e', len) || memchr(m.vs, 'E', len))
+            return e;
+        memcpy(tok, m.vs, len);
+        tok[len] = '\0';
+        if (!ed_parse_i64(tok, &n))
+            return e;
+        rc = ed_buf_printf(&b->buf, "%s{\"id\":\"%lld\"}", b->n ? "," : "",
+                           (long long)n);
+    } else
+        return e;
+    if (rc != ED_OK)
+        return NULL;
+    b->n++;
+    return e;
+}
+
+/* fields=a,b → ,"properties":["a","b"] */
+static enum ed_err props_append(struct hub_op *op, const char *props,
+                                struct ed_buf *out)
 {
     json_t *arr = json_array();
     char *copy = ed_arena_strdup(op->req->arena, props), *s = copy;
@@ -119,53 +172,72 @@ static json_t *props_array(struct hub_op *op, const char *props)
             json_array_append_new(arr, json_string(s));
         s = c ? c + 1 : NULL;
     }
-    return arr;
+    char *text = json_dumps(arr, JSON_COMPACT);
+    json_decref(arr);
+    if (!text)
+        return ED_ERR_TOO_LARGE;
+    enum ed_err rc = ed_buf_printf(out, ",\"properties\":%s", text);
+    free(text);
+    return rc;
 }
 
-static int ids_done(struct hub_op *op, int status, json_t *body)
+/* HubSpot's v4 association ids, read by the streaming scanner (no
+ * document is built), then one batch read of the page's records. */
+static int ids_done(struct hub_op *op, int status, const char *body, size_t len)
 {
     struct assoc_state *as = op->state;
-    json_t *results = json_object_get(body, "results"), *r;
-    const char *after = hub_jstr(
-        json_object_get(json_object_get(body, "paging"), "next"), "after");
-    size_t i;
+    struct jsonfilter_page pg;
+    struct ed_buf scratch;
     (void)status;
-    if (!json_is_array(results))
-        return bad_answer(op);
     if (as->pg.offset < 0) {
-        as->pg.skip -= (long)json_array_size(results);
-        if (!after || json_array_size(results) == 0)
+        if (jsonfilter_page(body, len, false, NULL, 0, NULL, &pg) != ED_OK ||
+            !pg.found)
+            return bad_answer(op);
+        as->pg.skip -= (long)pg.count;
+        if (!pg.after[0] || pg.count == 0)
             return empty_page(op);
-        return read_step(op, ed_arena_strdup(op->req->arena, after));
+        return read_step(op, ed_arena_strdup(op->req->arena, pg.after));
     }
-    json_t *inputs = json_array();
-    json_array_foreach(results, i, r) {
-        if (i < (size_t)as->pg.offset)
-            continue;
-        json_t *id = json_object_get(r, "toObjectId");
-        if (json_is_integer(id))
-            json_array_append_new(
-                inputs,
-                json_pack("{s:o}", "id",
-                          json_sprintf("%lld",
-                                       (long long)json_integer_value(id))));
-        else if (json_is_string(id))
-            json_array_append_new(inputs, json_pack("{s:O}", "id", id));
+    struct ids_body b = {.n = 0};
+    struct jsonfilter_proj proj = {id_record, &b, false};
+    int st;
+    ed_buf_init(&b.buf, PROVIDER_MAX_BODY);
+    /* the page copy is only commas: the projection writes nothing */
+    ed_buf_init(&scratch, PROVIDER_MAX_BODY);
+    enum ed_err rc = ed_buf_append(&b.buf, "{\"inputs\":[", 11);
+    if (rc == ED_OK)
+        rc = jsonfilter_page_proj(body, len, false, NULL, (size_t)as->pg.offset,
+                                  &proj, &scratch, &pg);
+    ed_buf_cleanup(&scratch);
+    if (rc != ED_OK || !pg.found) {
+        st = bad_answer(op);
+        goto out;
     }
-    as->next = after ? ed_arena_strdup(op->req->arena, after) : NULL;
-    if (json_array_size(inputs) == 0) {
-        json_decref(inputs);
-        return empty_page(op);
+    as->next = pg.after[0] ? ed_arena_strdup(op->req->arena, pg.after) : NULL;
+    if (b.n == 0) {
+        st = empty_page(op);
+        goto out;
     }
-    json_t *req = json_pack("{s:o}", "inputs", inputs);
-    if (as->props)
-        json_object_set_new(req, "properties", props_array(op, as->props));
-    int st = hub_send_raw(op, "POST",
-                          ed_arena_printf(op->req->arena,
-                                          "/crm/v3/objects/%s/batch/read",
-                                          as->child->object),
-                          req, false, records_done);
-    json_decref(req);
+    rc = ed_buf_append(&b.buf, "]", 1);
+    if (rc == ED_OK && as->props)
+        rc = props_append(op, as->props, &b.buf);
+    if (rc == ED_OK)
+        rc = ed_buf_append(&b.buf, "}", 1);
+    if (rc != ED_OK) {
+        st = res_error(op->req, op->res, ED_E_INTERNAL,
+                       "The batch read could not be written");
+        goto out;
+    }
+    st = hub_send_body(op, "POST",
+                       ed_arena_printf(op->req->arena,
+                                       "/crm/v3/objects/%s/batch/read",
+                                       as->child->object),
+                       "application/json", b.buf.data, b.buf.len, NULL);
+    /* as hub_send_raw does: the answer is handled on this request's thread
+     * only after this continuation has returned */
+    op->next_raw = records_done;
+out:
+    ed_buf_cleanup(&b.buf);
     return st;
 }
 
@@ -180,7 +252,7 @@ static int read_step(struct hub_op *op, const char *after)
         op->req->arena, "/crm/v4/objects/%s/%s/associations/%s?limit=%ld%s%s",
         as->parent->object, hub_escape(op, op->id), as->child->object, limit,
         after ? "&after=" : "", after ? hub_escape(op, after) : "");
-    return hub_send(op, "GET", path, NULL, false, ids_done);
+    return hub_send_raw(op, "GET", path, NULL, false, ids_done);
 }
 
 /* fields=a,b → "a,b" lower-cased (HubSpot's property names). */

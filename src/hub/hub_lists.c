@@ -10,15 +10,20 @@
  * shaped like /contacts records). Served on both elements: HubSpot offers
  * the Lists API to CRM apps too (crm.lists.* scopes). docs/hub-api.md,
  * "Marketing", has the mapping. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "core/mem.h"
 #include "core/strparse.h"
 #include "hub/ceql.h"
 #include "hub/hub.h"
+#include "hub/hub_lists.h"
+#include "hub/jsonfilter.h"
 #include "hub/paging.h"
 #include "hub/resource.h"
+#include "provider/provider.h"
 
 #define LISTS "/crm/v3/lists"
 #define CONTACTS_TYPE "0-1"
@@ -189,7 +194,7 @@ no:
 
 /* A v3 list (PublicObjectList or a search result) with the classic members
  * added: id, listId (number), dynamic, listType, metaData.size, filters. */
-static void list_shape(json_t *l)
+void hub_list_shape(json_t *l)
 {
     const char *id = hub_jstr(l, "listId");
     const char *pt = hub_jstr(l, "processingType");
@@ -220,6 +225,166 @@ static void list_shape(json_t *l)
         json_object_set_new(l, "filters", v1);
 }
 
+/* The classic members a list gets from hub_list_shape, streamed: the list
+ * is copied (validated, nulls dropped as asked), then read again in its
+ * copy (compact, nulls gone, so it is what hub_list_shape would see after
+ * the null filter), listId turned into a number in place and id, dynamic,
+ * listType, size and metaData added before the closing brace, in
+ * hub_list_shape's order. A list with a member hub_list_shape would
+ * replace or read in a form this does not (id, dynamic, listType, size,
+ * metaData, filters, filterBranch, a name written with escapes, a
+ * repeated member, a size that is not plain digits) goes through
+ * hub_list_shape itself: same answer, jansson's cost. */
+enum { M_LISTID, M_PT, M_ADD, M_OTHER };
+static const char *const list_keys[] = {
+    "listId", "processingType", "additionalProperties",
+    /* hub_list_shape sets or reads these: the slow path */
+    "id", "dynamic", "listType", "size", "metaData", "filters", "filterBranch"};
+#define N_LIST_KEYS (sizeof(list_keys) / sizeof(list_keys[0]))
+
+/* A JSON string token of 1-18 digits without a leading zero ("0" too). */
+static bool digits_token(const char *vs, const char *ve)
+{
+    size_t n = (size_t)(ve - vs);
+    if (n < 3 || n > 20 || *vs != '"' || ve[-1] != '"' ||
+        (vs[1] == '0' && n > 3))
+        return false;
+    for (const char *q = vs + 1; q < ve - 1; q++)
+        if (*q < '0' || *q > '9')
+            return false;
+    return true;
+}
+
+static void drop_nulls_json(json_t *v)
+{
+    const char *k;
+    json_t *m;
+    void *tmp;
+    size_t i;
+    if (json_is_object(v)) {
+        json_object_foreach_safe(v, tmp, k, m) {
+            if (json_is_null(m))
+                json_object_del(v, k);
+            else
+                drop_nulls_json(m);
+        }
+    } else if (json_is_array(v)) {
+        json_array_foreach(v, i, m)
+            drop_nulls_json(m);
+    }
+}
+
+/* The slow path: [p, e) (validated) through jansson and hub_list_shape. */
+static const char *list_slow(const char *p, const char *e, bool drop_nulls,
+                             struct ed_buf *out)
+{
+    json_error_t je;
+    json_t *l = json_loadb(p, (size_t)(e - p), 0, &je);
+    char *text;
+    enum ed_err rc;
+    if (!l)
+        return NULL;
+    hub_list_shape(l);
+    if (drop_nulls)
+        drop_nulls_json(l);
+    text = json_dumps(l, JSON_COMPACT);
+    json_decref(l);
+    if (!text)
+        return NULL;
+    rc = ed_buf_appends(out, text);
+    free(text);
+    return rc == ED_OK ? e : NULL;
+}
+
+const char *hub_list_record(void *ud, const char *p, const char *end,
+                            const char *classic_id, bool drop_nulls,
+                            struct ed_buf *out)
+{
+    struct jsonfilter_member m[N_LIST_KEYS], hs = {"hs_list_size", 0, 0, 0};
+    size_t start = out->len, i, lv_off = 0, lv_len = 0, hs_len = 0;
+    const char *e, *base, *lv, *pt;
+    char digits[24], size[24];
+    bool esc = false, dyn, num = false, empty;
+    int64_t n;
+    enum ed_err rc;
+    (void)ud;
+    (void)classic_id;
+    if (!(e = jsonfilter_copy_one(p, end, drop_nulls, out)))
+        return NULL;
+    base = out->data + start;
+    for (i = 0; i < N_LIST_KEYS; i++)
+        m[i].key = list_keys[i];
+    if (!jsonfilter_members(base, out->data + out->len, m, N_LIST_KEYS, &esc) ||
+        esc || m[M_LISTID].count > 1 || m[M_PT].count > 1 || m[M_ADD].count > 1)
+        goto slow;
+    for (i = M_OTHER; i < N_LIST_KEYS; i++)
+        if (m[i].count)
+            goto slow;
+    pt = m[M_PT].vs;
+    if (pt && *pt == '"' && memchr(pt, '\\', (size_t)(m[M_PT].ve - pt)))
+        goto slow; /* "DYNAMIC" spelled with escapes */
+    dyn = pt && m[M_PT].ve - pt == 9 && memcmp(pt, "\"DYNAMIC\"", 9) == 0;
+    if (m[M_ADD].vs && *m[M_ADD].vs == '{') {
+        if (!jsonfilter_members(m[M_ADD].vs, m[M_ADD].ve, &hs, 1, &esc) || esc)
+            goto slow;
+        if (hs.vs && *hs.vs == '"') {
+            if (!digits_token(hs.vs, hs.ve))
+                goto slow; /* a size hub_number_of reads otherwise */
+            hs_len = (size_t)(hs.ve - hs.vs) - 2;
+            memcpy(size, hs.vs + 1, hs_len);
+            size[hs_len] = '\0';
+        }
+    }
+    lv = m[M_LISTID].vs;
+    if (lv && *lv == '"') {
+        lv_off = (size_t)(lv - base);
+        lv_len = (size_t)(m[M_LISTID].ve - lv);
+        if (lv_len - 2 < sizeof(digits)) {
+            /* as hub_list_shape: all digits and an int64 ("007" is 7) */
+            memcpy(digits, lv + 1, lv_len - 2);
+            digits[lv_len - 2] = '\0';
+            num = ed_all_digits(digits) && ed_parse_i64(digits, &n);
+        }
+    }
+    /* the additions replace the closing brace (offsets, not pointers: the
+     * buffer may move) */
+    empty = out->len - start == 2;
+    out->len--;
+    rc = ED_OK;
+    if (lv_len) {
+        rc = ed_buf_appends(out, empty ? "\"id\":" : ",\"id\":");
+        if (rc == ED_OK)
+            rc = ed_buf_append(out, out->data + start + lv_off, lv_len);
+        empty = false;
+    }
+    if (rc == ED_OK)
+        rc = ed_buf_printf(out, "%s\"dynamic\":%s,\"listType\":\"%s\"",
+                           empty ? "" : ",", dyn ? "true" : "false",
+                           dyn ? "DYNAMIC" : "STATIC");
+    if (rc == ED_OK && hs_len)
+        rc = ed_buf_printf(out, ",\"size\":%s,\"metaData\":{\"size\":%s}", size,
+                           size);
+    if (rc == ED_OK)
+        rc = ed_buf_append(out, "}", 1);
+    if (rc != ED_OK)
+        return NULL;
+    if (num) {
+        /* listId's value: "123" becomes 123 in place (shorter) */
+        char *d = out->data + start + lv_off;
+        int w = snprintf(digits, sizeof(digits), "%lld", (long long)n);
+        size_t nl = (size_t)w;
+        memcpy(d, digits, nl);
+        memmove(d + nl, d + lv_len, out->len - (start + lv_off + lv_len));
+        out->len -= lv_len - nl;
+        out->data[out->len] = '\0';
+    }
+    return e;
+slow:
+    out->len = start;
+    out->data[start] = '\0';
+    return list_slow(p, e, drop_nulls, out);
+}
+
 /* HubSpot's {"list":..} or {"updatedList":..} → the shaped list. */
 static int list_done(struct hub_op *op, int status, json_t *body)
 {
@@ -230,7 +395,7 @@ static int list_done(struct hub_op *op, int status, json_t *body)
     if (!json_is_object(l))
         return res_error(op->req, op->res, ED_E_BAD_GATEWAY,
                          "HubSpot answered without a list");
-    return hub_reply_shaped(op, l, list_shape);
+    return hub_reply_shaped(op, l, hub_list_shape);
 }
 
 /* --- listing ----------------------------------------------------------------- */
@@ -299,6 +464,34 @@ static void walk_cleanup(void *p)
     w->body = NULL;
 }
 
+/* A page of the search (no name = '...'), streamed: HubSpot's lists go
+ * through hub_list_record as they are copied; no document is built. */
+static int lists_streamed(struct hub_op *op, int status, const char *body,
+                          size_t len)
+{
+    struct jsonfilter_proj proj = {hub_list_record, NULL, false};
+    struct jsonfilter_page pg;
+    struct ed_buf out;
+    (void)status;
+    ed_buf_init(&out, PROVIDER_MAX_BODY);
+    ed_buf_reserve(&out, len + len / 4);
+    if (jsonfilter_page_key(body, len, "lists", hub_drop_nulls(op), NULL, 0,
+                            &proj, &out, &pg) != ED_OK) {
+        ed_buf_cleanup(&out);
+        return res_error(op->req, op->res, ED_E_BAD_GATEWAY,
+                         "HubSpot answered with invalid or oversized JSON");
+    }
+    res_header(op->res, "Elements-Returned-Count",
+               ed_arena_printf(op->req->arena, "%zu", pg.count));
+    if (pg.has_more && pg.has_offset)
+        res_header(op->res, "Elements-Next-Page-Token",
+                   hub_cursor_make(op, 'L',
+                                   ed_arena_printf(op->req->arena, "%lld",
+                                                   (long long)pg.offset)));
+    size_t n = out.len;
+    return hub_respond_raw(op, 200, ed_buf_take(&out), n);
+}
+
 static int lists_search_send(struct hub_op *op, json_int_t offset)
 {
     struct lists_walk *w = op->state;
@@ -306,6 +499,12 @@ static int lists_search_send(struct hub_op *op, json_int_t offset)
     if (st)
         return st;
     json_object_set_new(w->body, "offset", json_integer(offset));
+    /* name = '...' keeps only some lists and may search on; a virtual
+     * read (op->proj) projects HubSpot's records itself: both reshape
+     * through jansson */
+    if (!w->exact && !op->proj)
+        return hub_send_raw(op, "POST", LISTS "/search", w->body, false,
+                            lists_streamed);
     return hub_send(op, "POST", LISTS "/search", w->body, false,
                     lists_searched);
 }
@@ -327,7 +526,7 @@ static int lists_searched(struct hub_op *op, int status, json_t *body)
             !ed_strcaseeq(hub_first(hub_jstr(l, "name"), ""), w->exact))
             continue;
         json_t *c = json_deep_copy(l);
-        list_shape(c);
+        hub_list_shape(c);
         json_array_append_new(arr, c);
     }
     if (w->exact) {

@@ -598,6 +598,36 @@ enum ed_err jsonfilter_page_proj(const char *in, size_t len, bool drop_nulls,
                                  struct jsonfilter_proj *proj,
                                  struct ed_buf *out, struct jsonfilter_page *pg)
 {
+    return jsonfilter_page_key(in, len, "results", drop_nulls, classic_id,
+                               offset, proj, out, pg);
+}
+
+/* An integer token [s, e) (optional '-', digits) that fits int64_t. */
+static bool int_token(const char *s, const char *e, int64_t *v)
+{
+    bool neg = s < e && *s == '-';
+    uint64_t n = 0;
+    if (neg)
+        s++;
+    if (s >= e)
+        return false;
+    for (; s < e; s++) {
+        if (*s < '0' || *s > '9' || n > (UINT64_MAX - 9) / 10)
+            return false;
+        n = n * 10 + (uint64_t)(*s - '0');
+    }
+    if (n > (uint64_t)INT64_MAX + (neg ? 1u : 0u))
+        return false;
+    *v = neg ? (int64_t)(0 - n) : (int64_t)n;
+    return true;
+}
+
+enum ed_err jsonfilter_page_key(const char *in, size_t len,
+                                const char *results_key, bool drop_nulls,
+                                const char *classic_id, size_t offset,
+                                struct jsonfilter_proj *proj,
+                                struct ed_buf *out, struct jsonfilter_page *pg)
+{
     struct jf j = {in,         in + len,
                    out,        NULL,
                    drop_nulls, false,
@@ -607,6 +637,8 @@ enum ed_err jsonfilter_page_proj(const char *in, size_t len, bool drop_nulls,
     pg->count = 0;
     pg->after[0] = '\0';
     pg->total = -1;
+    pg->found = pg->has_offset = pg->has_more = false;
+    pg->offset = 0;
     ws(&j);
     if (j.p >= j.end || *j.p != '{')
         return ED_ERR_INVALID;
@@ -620,12 +652,23 @@ enum ed_err jsonfilter_page_proj(const char *in, size_t len, bool drop_nulls,
         const char *ks, *ke;
         if (!member_key(&j, &ks, &ke))
             return ED_ERR_INVALID;
-        if (key_is(ks, ke, "results") && !copied && j.p < j.end &&
+        if (key_is(ks, ke, results_key) && !copied && j.p < j.end &&
             *j.p == '[') {
             j.pend = j.p; /* copy exactly the array */
             array(&j, 1, &pg->count, true, offset);
             cut(&j, j.p, NULL);
-            copied = true;
+            copied = pg->found = true;
+        } else if (key_is(ks, ke, "offset") && j.p < j.end &&
+                   (*j.p == '-' || (*j.p >= '0' && *j.p <= '9'))) {
+            const char *e = scan_number(&j, j.p);
+            if (!e)
+                return ED_ERR_INVALID;
+            pg->has_offset = int_token(j.p, e, &pg->offset);
+            j.p = e;
+        } else if (key_is(ks, ke, "hasMore") &&
+                   (literal(&j, "true") || literal(&j, "false"))) {
+            pg->has_more = *j.p == 't';
+            j.p += pg->has_more ? 4 : 5;
         } else if (key_is(ks, ke, "paging")) {
             struct ed_buf *keep = j.out;
             j.out = NULL;
@@ -665,4 +708,50 @@ done:
     if (!copied && out && ed_buf_append(out, "[]", 2) != ED_OK)
         return ED_ERR_TOO_LARGE;
     return ED_OK;
+}
+
+const char *jsonfilter_members(const char *p, const char *end,
+                               struct jsonfilter_member *m, size_t n,
+                               bool *escaped)
+{
+    struct jf j = {p, end, NULL, NULL, false, false, NULL, 0, NULL};
+    for (size_t i = 0; i < n; i++) {
+        m[i].vs = m[i].ve = NULL;
+        m[i].count = 0;
+    }
+    if (escaped)
+        *escaped = false;
+    ws(&j);
+    if (j.p >= j.end || *j.p != '{')
+        return NULL;
+    j.p++;
+    ws(&j);
+    if (j.p < j.end && *j.p == '}')
+        return j.p + 1;
+    while (!j.bad) {
+        const char *ks, *ke, *vs;
+        if (!member_key(&j, &ks, &ke))
+            return NULL;
+        if (escaped && memchr(ks + 1, '\\', (size_t)(ke - ks) - 2))
+            *escaped = true;
+        vs = j.p;
+        value(&j, 2);
+        if (j.bad)
+            return NULL;
+        for (size_t i = 0; i < n; i++)
+            if (key_is(ks, ke, m[i].key)) {
+                m[i].vs = vs;
+                m[i].ve = j.p;
+                m[i].count++;
+            }
+        ws(&j);
+        if (j.p < j.end && *j.p == ',') {
+            j.p++;
+            continue;
+        }
+        if (j.p < j.end && *j.p == '}')
+            return j.p + 1;
+        return NULL;
+    }
+    return NULL;
 }

@@ -28,6 +28,11 @@ struct jsonfilter_page {
     size_t count;    /* elements in the copied array */
     char after[256]; /* paging.next.after ("" when none) */
     int64_t total;   /* "total", -1 when absent */
+    /* also read, for pages of other shapes (jsonfilter_page_key): */
+    bool found;      /* the records array was there (an array) */
+    bool has_offset; /* "offset" was an integer (then in offset) */
+    int64_t offset;
+    bool has_more; /* "hasMore" was true */
 };
 
 /* A record projection (virtual resources, hub/virtual.c): where a record
@@ -71,5 +76,31 @@ enum ed_err jsonfilter_page_proj(const char *in, size_t len, bool drop_nulls,
                                  struct jsonfilter_proj *proj,
                                  struct ed_buf *out,
                                  struct jsonfilter_page *page);
+/* jsonfilter_page_proj over a page whose records array is named
+ * results_key (e.g. "lists": HubSpot's list search answers {"lists":[..],
+ * "offset":n,"hasMore":b,"total":t}); "offset" and "hasMore" are read into
+ * page as well (so they are by the two above). */
+enum ed_err jsonfilter_page_key(const char *in, size_t len,
+                                const char *results_key, bool drop_nulls,
+                                const char *classic_id, size_t offset,
+                                struct jsonfilter_proj *proj,
+                                struct ed_buf *out,
+                                struct jsonfilter_page *page);
+
+/* Members of one object, read without building it: the object at p within
+ * [p, end) is validated (nothing is copied) and, for each m[i], vs/ve span
+ * the value of the last member named m[i].key (vs NULL when none; count is
+ * how many there were). Names are compared as written; *escaped (if not
+ * NULL) tells whether a member name of this object holds a backslash.
+ * Returns the position right after the object, or NULL (not an object, or
+ * malformed). */
+struct jsonfilter_member {
+    const char *key;
+    const char *vs, *ve;
+    unsigned count;
+};
+const char *jsonfilter_members(const char *p, const char *end,
+                               struct jsonfilter_member *m, size_t n,
+                               bool *escaped);
 
 #endif

@@ -4,3 +4,4 @@
 ed_unit_test(test_hub_ceql ${CMAKE_CURRENT_LIST_DIR}/hub/test_hub_ceql.c)
 ed_unit_test(test_hub_paging ${CMAKE_CURRENT_LIST_DIR}/hub/test_hub_paging.c)
 ed_unit_test(test_hub_throttle ${CMAKE_CURRENT_LIST_DIR}/hub/test_hub_throttle.c)
+ed_unit_test(test_hub_lists ${CMAKE_CURRENT_LIST_DIR}/hub/test_hub_lists.c)
