@@ -90,6 +90,9 @@ export async function renderApiDocs(main, alive, id) {
     deepLinking: false,
     tryItOutEnabled: false,
     validatorUrl: null,
+    // tags start collapsed: swagger-ui 5 stops rendering an expanded list of
+    // much more than a hundred operations (a portal's document has ~150)
+    docExpansion: 'none',
     requestInterceptor: async (req) => {
       if (!auth) {
         const s = await getSecrets();
