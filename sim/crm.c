@@ -299,6 +299,25 @@ struct sim_record *sim_obj_find(struct sim_state *st,
     return NULL;
 }
 
+/* Notes a contact's stored email in st->email_idx (sim_contact_by_email). */
+static void email_index(struct sim_state *st, const struct sim_objtype *t,
+                        const struct sim_record *r)
+{
+    const char *e;
+    char lower[320];
+    size_t j;
+
+    if (t->idx != SIM_OBJ_CONTACTS || !r->props || !st->email_idx)
+        return;
+    e = json_string_value(json_object_get(r->props, "email"));
+    if (!e || !*e)
+        return;
+    sim_strlcpy(lower, e, sizeof(lower));
+    for (j = 0; lower[j]; j++)
+        lower[j] = (char)tolower((unsigned char)lower[j]);
+    json_object_set_new(st->email_idx, lower, json_integer((json_int_t)r->id));
+}
+
 struct sim_record *sim_obj_insert(struct sim_state *st,
                                   const struct sim_objtype *t, uint64_t id,
                                   json_t *props_take, int64_t created_ms,
@@ -330,6 +349,7 @@ struct sim_record *sim_obj_insert(struct sim_state *st,
     r->updated_ms = updated_ms;
     if (id >= s->next_id)
         s->next_id = id + 1;
+    email_index(st, t, r);
     return r;
 }
 
@@ -648,7 +668,35 @@ struct sim_record *sim_contact_by_email(struct sim_state *st, const char *email)
                                             sim_objtype_at(SIM_OBJ_CONTACTS),
                                             gid, false);
 
-        if (r && r->gen)
+        const char *e = r && !r->gen ? json_string_value(
+                                           json_object_get(r->props, "email"))
+                                     : NULL;
+
+        if (r && (r->gen || (e && sim_str_ieq(e, email))))
+            return r; /* (a materialised one keeps its address) */
+    }
+    /* Stored emails are indexed (email_index, at every write of one): a
+     * hit is checked, a stale one falls back to the scan. */
+    char lower[320];
+    size_t j;
+    json_t *hit;
+
+    sim_strlcpy(lower, email, sizeof(lower));
+    for (j = 0; lower[j]; j++)
+        lower[j] = (char)tolower((unsigned char)lower[j]);
+    hit = json_object_get(st->email_idx, lower);
+    if (!hit)
+        return NULL;
+    {
+        struct sim_record *r = sim_obj_find(st,
+                                            sim_objtype_at(SIM_OBJ_CONTACTS),
+                                            (uint64_t)json_integer_value(hit),
+                                            false);
+        const char *e = r && !r->gen ? json_string_value(
+                                           json_object_get(r->props, "email"))
+                                     : NULL;
+
+        if (e && sim_str_ieq(e, email))
             return r;
     }
     for (size_t i = 0; i < s->n; i++) {
@@ -722,6 +770,7 @@ static void props_apply(struct sim_state *st, const struct sim_objtype *t,
             json_object_del(stored, k);
         free(lower);
     }
+    email_index(st, t, r);
     r->updated_ms = now;
 }
 
@@ -1357,6 +1406,7 @@ static void crm_clear(struct sim_state *st)
         s->next_id = objtypes[t].id_base;
     }
     st->gen_n = 0;
+    json_object_clear(st->email_idx);
 }
 
 #define W(m, p, h, s)                                                          \

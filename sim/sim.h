@@ -468,9 +468,10 @@ struct sim_state {
     json_t *ext;         /* fixture keys no module claimed */
     json_t *engagements; /* v1 engagements, sorted by id */
     int64_t next_engagement_id;
-    json_t *timeline; /* timeline.c: templates, events, v1 */
-    json_t *assocs;   /* associations.c: "from:id" -> [..] */
-    json_t *events;   /* object-change events (webhooks) */
+    json_t *timeline;  /* timeline.c: templates, events, v1 */
+    json_t *assocs;    /* associations.c: "from:id" -> [..] */
+    json_t *events;    /* object-change events (webhooks) */
+    json_t *email_idx; /* crm.c: lowercased stored contact email -> id */
     int64_t next_event_id;
     /* Called under the lock for every event appended by
      * sim_event_object(); webhooks.c installs it. */

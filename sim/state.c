@@ -184,6 +184,7 @@ int sim_state_init(struct sim_state *st, const struct sim_config *cfg,
     st->timeline = json_object();
     st->assocs = json_object();
     st->events = json_array();
+    st->email_idx = json_object();
     st->reqlog = json_array();
     st->stats = json_object();
     if (cfg->seed_file[0]) {
@@ -219,6 +220,7 @@ void sim_state_cleanup(struct sim_state *st)
     json_decref(st->timeline);
     json_decref(st->assocs);
     json_decref(st->events);
+    json_decref(st->email_idx);
     json_decref(st->reqlog);
     json_decref(st->stats);
     json_decref(st->seed);

@@ -436,7 +436,13 @@ static char *upload_checkpoint(const struct job *j, bool inflight)
     json_object_set_new(o, "chunk_plain",
                         json_integer(inflight ? j->chunk_plain
                                               : j->nchunk_plain));
-    json_t *c = json_pack("{s:o,s:b}", "pos", o, "inflight", inflight);
+    json_t *c = json_pack("{s:b}", "inflight", inflight);
+    /* the first batch in flight has no position yet (row 0): a restart
+     * reads from the top again (resend_upsert keeps it single) */
+    if (inflight && !j->have_pos)
+        json_decref(o);
+    else
+        json_object_set_new(c, "pos", o);
     if (j->created)
         json_object_set(c, "createdProperties", j->created);
     char *s = json_dumps(c, JSON_COMPACT);

@@ -43,7 +43,7 @@ extern const struct ed_embed ed_pg_migrations[];
 
 #define PG_POOL_DEFAULT 8
 #define PG_POOL_MAX 256
-#define PG_MAX_PARAMS 24
+#define PG_MAX_PARAMS 32
 /* pg_advisory_xact_lock key for migrations: "elements" in ASCII. */
 #define PG_MIGRATE_LOCK "7308335428573144179"
 /* NOTIFY channel of instance changes; the payload is the sender's node id. */

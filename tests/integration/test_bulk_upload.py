@@ -351,6 +351,35 @@ class BulkUpload(unittest.TestCase):
             self.assertEqual(got[r["email"]]["firstname"], r["firstname"])
         self.assertEqual(s["recordsFailedCount"], 0)
 
+    def test_kill_first_batch_in_flight(self):
+        # killed while its FIRST batch is at HubSpot (landed, answer not
+        # yet back): the checkpoint has no position yet, so the resumed
+        # job reads from the top and sends that batch again as an upsert
+        # (no second create); before, it ended ABORTED ("The upload
+        # checkpoint cannot be used")
+        n = 250
+        rows = people("first", n)
+        hubutil.sim_fault(self.hub, "/crm/v3/objects/contacts/batch",
+                          delay_ms=30000)
+        job = self.upload("contacts", as_csv(rows))
+        end = time.time() + 60
+        while not self.batches("create")[0] and time.time() < end:
+            time.sleep(0.05)
+        self.assertEqual(self.batches("create")[0], [100])
+        s = self.status(job)
+        self.assertEqual(s["status"], "RUNNING")
+        self.assertEqual(s["recordsCount"], 0)
+        self.restart(kill=True)
+        s = self.wait(job)
+        self.assertEqual(s["status"], "COMPLETED", s)
+        self.assertEqual(s["recordsCount"], n)
+        self.assertEqual(s["recordsFailedCount"], 0)
+        got = self.sim_contacts("first")  # fails on a duplicate
+        self.assertEqual(sorted(got), sorted(p["email"] for p in rows))
+        self.assertEqual(self.batches("upsert")[0], [100])
+        self.assertEqual(self.batches("create")[0], [100, 100, 50])
+        self.assertEqual(self.errors(job), [])
+
     def restart(self, kill=False):
         if kill:
             self.hub.ed.kill9()

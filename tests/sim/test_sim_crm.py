@@ -133,6 +133,27 @@ class ObjectsTest(SimCase):
                       headers={"Content-Type": "application/json"})
         self.assert_error(r, 413)
 
+    def test_email_index(self):
+        # contacts are found by email through an index (crm.c email_index):
+        # a fixture's address, a changed address (the old one is free, the
+        # new one taken), any case
+        r = self.call("POST", "/crm/v3/objects/contacts",
+                      {"properties": {"email": "ada.lovelace@EXAMPLE.test"}})
+        self.assertEqual(r.status, 409, r)
+        r = self.call("POST", "/crm/v3/objects/contacts", {"properties": {"email": "old@example.test"}})
+        self.assertEqual(r.status, 201, r)
+        cid = r.json()["id"]
+        r = self.call("PATCH", "/crm/v3/objects/contacts/" + cid,
+                      {"properties": {"email": "New@Example.test"}})
+        self.assertEqual(r.status, 200, r)
+        r = self.call("POST", "/crm/v3/objects/contacts/batch/create",
+                      {"inputs": [{"properties": {"email": "new@example.TEST"}}]})
+        self.assert_error(r, 409, "CONFLICT", "Contact already exists. Existing ID: %s" % cid)
+        r = self.call("POST", "/crm/v3/objects/contacts", {"properties": {"email": "old@example.test"}})
+        self.assertEqual(r.status, 201, r)
+        o = self.call("GET", "/crm/v3/objects/contacts/NEW@example.test", query={"idProperty": "email"})
+        self.assertEqual(o.json()["id"], cid)
+
     def test_batch(self):
         r = self.call("POST", "/crm/v3/objects/contacts/batch/read",
                       {"properties": ["email"], "inputs": [{"id": "101"}, {"id": "102"}]})
