@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "domain/app.h"
+#include "domain/instance_cache.h"
+#include "domain/instances.h"
 #include "core/strparse.h"
 #include "elements/elements.h"
 
@@ -27,4 +29,29 @@ bool api_is_org_admin(const struct ed_request *req)
 {
     return req->auth.authenticated && req->auth.user_id > 0 &&
            req->auth.org_id > 0 && req->auth.role == ED_ROLE_ORG_ADMIN;
+}
+
+bool api_token_instance(struct ed_request *req, struct ed_response *res,
+                        int64_t *id)
+{
+    const struct instance *view = NULL;
+    struct instance_shared *h = NULL;
+    if (!req->auth.element_token) {
+        res_error(req, res, ED_E_NOT_FOUND, "No resource at %s", req->subpath);
+        return false;
+    }
+    if (instance_get_shared(req->app, req->auth.element_token, &view, &h) !=
+        ED_OK) {
+        res_error(req, res, ED_E_UNAUTHORIZED,
+                  "Invalid Element token: no such element instance");
+        return false;
+    }
+    bool mine = view->row.org_id == req->auth.org_id;
+    bool seen = mine && api_instance_visible(req, res, &view->row); /* 403 */
+    *id = view->row.id;
+    instance_shared_release(h);
+    if (!mine)
+        res_error(req, res, ED_E_UNAUTHORIZED,
+                  "Invalid Element token for this organization");
+    return seen;
 }

@@ -74,6 +74,13 @@ int api_authenticate(struct ed_request *req, struct ed_response *res,
  * token to the hub (/accounts, /accounts/{id}) set req->rest first. */
 int api_hub_entry(struct ed_request *req, struct ed_response *res);
 
+/* The instance of the request's Element token, in the caller's organization
+ * and visible to the caller (api_instance_visible): true with its id in *id;
+ * false with the answer set (404 without a token, 401 for an unknown or
+ * foreign token, 403 for an instance out of the caller's reach). */
+bool api_token_instance(struct ed_request *req, struct ed_response *res,
+                        int64_t *id);
+
 struct store_instance;
 /* Roles (api_users.c): may the caller use this instance of its
  * organization, selected by its Element token? When not, a 403 is set and

@@ -27,32 +27,6 @@
 #define PAGE_DEFAULT 100
 #define PAGE_MAX 500
 
-/* The instance of the Element token (org-checked). */
-static bool token_instance(struct ed_request *req, struct ed_response *res,
-                           int64_t *id)
-{
-    const struct instance *view = NULL;
-    struct instance_shared *h = NULL;
-    if (!req->auth.element_token) {
-        res_error(req, res, ED_E_NOT_FOUND, "No resource at %s", req->subpath);
-        return false;
-    }
-    if (instance_get_shared(req->app, req->auth.element_token, &view, &h) !=
-        ED_OK) {
-        res_error(req, res, ED_E_UNAUTHORIZED,
-                  "Invalid Element token: no such element instance");
-        return false;
-    }
-    bool mine = view->row.org_id == req->auth.org_id;
-    bool seen = mine && api_instance_visible(req, res, &view->row); /* 403 */
-    *id = view->row.id;
-    instance_shared_release(h);
-    if (!mine)
-        res_error(req, res, ED_E_UNAUTHORIZED,
-                  "Invalid Element token for this organization");
-    return seen;
-}
-
 /* Load job {id} (path parameter idx) of the token's instance or answer. */
 static bool load_job(struct ed_request *req, struct ed_response *res,
                      size_t idx, struct store_bulk_job *job)
@@ -60,7 +34,7 @@ static bool load_job(struct ed_request *req, struct ed_response *res,
     int64_t inst = 0;
     uint64_t id = 0;
     memset(job, 0, sizeof(*job));
-    if (!token_instance(req, res, &inst))
+    if (!api_token_instance(req, res, &inst))
         return false;
     const char *s = req_param(req, idx);
     if (!s || !ed_parse_u64(s, INT64_MAX, &id) || id == 0) {
@@ -95,7 +69,7 @@ static const char *arg(struct ed_request *req, const char *name)
 static int bulk_query(struct ed_request *req, struct ed_response *res)
 {
     int64_t inst = 0;
-    if (!token_instance(req, res, &inst))
+    if (!api_token_instance(req, res, &inst))
         return res->status;
     const char *q = arg(req, "q");
     const char *last = arg(req, "lastRunDate");
@@ -294,7 +268,7 @@ static int up_open(struct ed_request *req, struct ed_response *res,
                    void **state)
 {
     int64_t inst = 0;
-    if (!token_instance(req, res, &inst))
+    if (!api_token_instance(req, res, &inst))
         return res->status;
     struct upload *u = ed_calloc(1, sizeof(*u));
     u->app = req->app;
@@ -988,7 +962,7 @@ static int bulk_jobs(struct ed_request *req, struct ed_response *res)
 {
     int64_t inst = 0, before = 0;
     size_t max;
-    if (!token_instance(req, res, &inst))
+    if (!api_token_instance(req, res, &inst))
         return res->status;
     if (!page_size(req, res, &max) || !next_page(req, res, &before))
         return res->status;

@@ -26,32 +26,6 @@
 #define PAGE_MAX 500
 #define CRON_MAX 256
 
-/* The instance of the Element token (org-checked). */
-static bool token_instance(struct ed_request *req, struct ed_response *res,
-                           int64_t *id)
-{
-    const struct instance *view = NULL;
-    struct instance_shared *h = NULL;
-    if (!req->auth.element_token) {
-        res_error(req, res, ED_E_NOT_FOUND, "No resource at %s", req->subpath);
-        return false;
-    }
-    if (instance_get_shared(req->app, req->auth.element_token, &view, &h) !=
-        ED_OK) {
-        res_error(req, res, ED_E_UNAUTHORIZED,
-                  "Invalid Element token: no such element instance");
-        return false;
-    }
-    bool mine = view->row.org_id == req->auth.org_id;
-    bool seen = mine && api_instance_visible(req, res, &view->row); /* 403 */
-    *id = view->row.id;
-    instance_shared_release(h);
-    if (!mine)
-        res_error(req, res, ED_E_UNAUTHORIZED,
-                  "Invalid Element token for this organization");
-    return seen;
-}
-
 static json_t *ms_or_null(int64_t ms)
 {
     return ms > 0 ? json_integer(ms) : json_null();
@@ -60,7 +34,7 @@ static json_t *ms_or_null(int64_t ms)
 static int wf_create(struct ed_request *req, struct ed_response *res)
 {
     int64_t inst = 0;
-    if (!token_instance(req, res, &inst))
+    if (!api_token_instance(req, res, &inst))
         return res->status;
     char why[512];
     const char *cron = req_header(req, "Elements-Schedule-Request");
@@ -135,7 +109,7 @@ static bool load_wf(struct ed_request *req, struct ed_response *res,
     int64_t inst = 0;
     uint64_t id = 0;
     memset(w, 0, sizeof(*w));
-    if (!token_instance(req, res, &inst))
+    if (!api_token_instance(req, res, &inst))
         return false;
     const char *s = req_param(req, req->nparams - 1);
     if (!s || !ed_parse_u64(s, INT64_MAX, &id) || id == 0) {
