@@ -96,6 +96,24 @@ static const struct doc_res described[] = {
 };
 #define N_DESCRIBED (sizeof(described) / sizeof(described[0]))
 
+/* Whether element el lists `name` in its object catalogue (the element
+ * definition's "objects", data): a resource of the shared tables that is
+ * neither described here nor in the catalogue belongs to another element
+ * (the Marketing element's files, folders, forms, campaigns, workflows on
+ * the CRM element), and its document leaves it out. */
+static bool catalogued(const struct element *el, const char *name)
+{
+    json_t *objs = element_objects(el);
+    size_t i;
+    json_t *o;
+    json_array_foreach(objs, i, o) {
+        const char *n = json_string_value(json_object_get(o, "name"));
+        if (n && strcmp(n, name) == 0)
+            return true;
+    }
+    return false;
+}
+
 static const struct doc_res *described_of(const char *name)
 {
     for (size_t i = 0; i < N_DESCRIBED; i++)
@@ -578,6 +596,8 @@ json_t *apidocs_build(const struct element *el, const char *hub,
             continue;
         json_object_set_new(seen, name, json_true());
         const struct doc_res *d = described_of(name);
+        if (el && !d && !catalogued(el, name))
+            continue; /* another element's resource */
         char base[128];
         camel(name, base, sizeof(base));
         const json_t *props = NULL;

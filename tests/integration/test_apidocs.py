@@ -101,6 +101,14 @@ class ElementDocs(DocsCase):
         r = self.platform("GET", "/elements/hubspot/docs")
         self.assertEqual(r.status, 200, r)
         self.assertIn("/hubs/marketing/contacts", r.json()["paths"])
+        # Marketing-only resources: in the Marketing element's document, not
+        # in the CRM element's (the element definitions' object catalogues)
+        for res in ("files", "folders", "forms", "campaigns", "workflows"):
+            self.assertIn("/hubs/marketing/" + res, r.json()["paths"])
+        c = self.platform("GET", "/elements/hubspotcrm/docs")
+        for res in ("files", "folders", "forms", "campaigns", "workflows"):
+            self.assertNotIn("/hubs/crm/" + res, c.json()["paths"])
+        self.assertIn("/hubs/crm/lists", c.json()["paths"])
         h = self.platform("GET", "/docs/crm")
         self.assertEqual(h.status, 200, h)
         self.assertIn("/hubs/crm/owners/{id}", h.json()["paths"])
