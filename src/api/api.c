@@ -55,3 +55,29 @@ bool api_token_instance(struct ed_request *req, struct ed_response *res,
                   "Invalid Element token for this organization");
     return seen;
 }
+
+bool api_id_paging(struct ed_request *req, struct ed_response *res, size_t def,
+                   size_t max, size_t *size, int64_t *before)
+{
+    const char *ps = req_query(req, "pageSize");
+    const char *np = req_query(req, "nextPage");
+    uint64_t v;
+    *size = def;
+    *before = 0;
+    if (ps && *ps) {
+        if (!ed_parse_u64(ps, max, &v) || v == 0) {
+            res_error(req, res, ED_E_BAD_REQUEST,
+                      "pageSize must be an integer from 1 to %zu", max);
+            return false;
+        }
+        *size = (size_t)v;
+    }
+    if (np && *np) {
+        if (!ed_parse_u64(np, INT64_MAX, &v) || v == 0) {
+            res_error(req, res, ED_E_BAD_REQUEST, "Invalid nextPage token");
+            return false;
+        }
+        *before = (int64_t)v;
+    }
+    return true;
+}

@@ -74,6 +74,12 @@ int api_authenticate(struct ed_request *req, struct ed_response *res,
  * token to the hub (/accounts, /accounts/{id}) set req->rest first. */
 int api_hub_entry(struct ed_request *req, struct ed_response *res);
 
+/* pageSize (def when absent, 1..max) and nextPage (the id to continue
+ * below; 0 = from the newest) of a list paged by id, newest first. False
+ * with a 400 set. */
+bool api_id_paging(struct ed_request *req, struct ed_response *res, size_t def,
+                   size_t max, size_t *size, int64_t *before);
+
 /* The instance of the request's Element token, in the caller's organization
  * and visible to the caller (api_instance_visible): true with its id in *id;
  * false with the answer set (404 without a token, 401 for an unknown or

@@ -263,27 +263,13 @@ static int audit_list(struct ed_request *req, struct ed_response *res)
     struct store_audit *rows = NULL;
     size_t n = 0, size = PAGE_DEFAULT;
     int64_t before = 0;
-    uint64_t v;
     const char *why = NULL;
-    const char *ps = req_query(req, "pageSize");
-    const char *np = req_query(req, "nextPage");
     if (!api_is_org_admin(req))
         return res_error(req, res, ED_E_FORBIDDEN,
                          "Only an organization administrator reads the "
                          "audit log");
-    if (ps && *ps) {
-        if (!ed_parse_u64(ps, PAGE_MAX, &v) || v == 0)
-            return res_error(req, res, ED_E_BAD_REQUEST,
-                             "pageSize must be an integer from 1 to %d",
-                             PAGE_MAX);
-        size = (size_t)v;
-    }
-    if (np && *np) {
-        if (!ed_parse_u64(np, INT64_MAX, &v) || v == 0)
-            return res_error(req, res, ED_E_BAD_REQUEST,
-                             "Invalid nextPage token");
-        before = (int64_t)v;
-    }
+    if (!api_id_paging(req, res, PAGE_DEFAULT, PAGE_MAX, &size, &before))
+        return res->status;
     if (!parse_where(req, req_query(req, "where"), &f, &why))
         return res_error(req, res, ED_E_BAD_REQUEST, "Invalid where: %s", why);
     if (store_audit_list(req->app->store, req->auth.org_id, &f, before, size,

@@ -82,31 +82,10 @@ static bool pick(struct ed_request *req, struct ed_response *res,
     return true;
 }
 
-/* pageSize and nextPage (the id to continue below). */
 static bool paging(struct ed_request *req, struct ed_response *res,
                    size_t *size, int64_t *before)
 {
-    const char *ps = req_query(req, "pageSize");
-    const char *np = req_query(req, "nextPage");
-    uint64_t v;
-    *size = PAGE_DEFAULT;
-    *before = 0;
-    if (ps && *ps) {
-        if (!ed_parse_u64(ps, PAGE_MAX, &v) || v == 0) {
-            res_error(req, res, ED_E_BAD_REQUEST,
-                      "pageSize must be an integer from 1 to %d", PAGE_MAX);
-            return false;
-        }
-        *size = (size_t)v;
-    }
-    if (np && *np) {
-        if (!ed_parse_u64(np, INT64_MAX, &v) || v == 0) {
-            res_error(req, res, ED_E_BAD_REQUEST, "Invalid nextPage token");
-            return false;
-        }
-        *before = (int64_t)v;
-    }
-    return true;
+    return api_id_paging(req, res, PAGE_DEFAULT, PAGE_MAX, size, before);
 }
 
 static void next_page(struct ed_request *req, struct ed_response *res,
