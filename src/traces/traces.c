@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -84,6 +85,8 @@ struct out {
 
 static void out_add(struct out *o, const char *s, size_t n)
 {
+    if (n > SIZE_MAX / 4 || o->len > SIZE_MAX / 4)
+        return; /* cannot happen with a bounded trace; keeps sizes sane */
     if (o->len + n + 1 > o->cap) {
         size_t cap = o->cap ? o->cap : 256;
         while (o->len + n + 1 > cap)
