@@ -43,6 +43,8 @@ struct doc_res {
     int props; /* index in apidocs_prop_objects, -1: no properties */
     const char *summary;
     const struct doc_extra *extra;
+    const char *vendor; /* HubSpot object the description is of, when an
+                         * element's catalogue may map the name elsewhere */
 };
 
 static const struct doc_extra crm_extra[] = {
@@ -85,33 +87,32 @@ static const struct doc_res described[] = {
     {"objects", OP_LIST, -1, "The object catalogue", objects_extra},
     {"ping", 0, -1, "Check the instance", NULL},
     /* answered by the CRM's "*" row: any other HubSpot object */
-    {"tickets", CRM, -1, "HubSpot tickets", NULL},
-    {"products", CRM, -1, "HubSpot products", NULL},
-    {"line_items", CRM, -1, "HubSpot line items", NULL},
-    {"notes", CRM, -1, "HubSpot notes", NULL},
-    {"calls", CRM, -1, "HubSpot calls", NULL},
-    {"emails", CRM, -1, "HubSpot emails", NULL},
-    {"meetings", CRM, -1, "HubSpot meetings", NULL},
-    {"tasks", CRM, -1, "HubSpot tasks", NULL},
+    {"tickets", CRM, -1, "HubSpot tickets", NULL, "tickets"},
+    {"products", CRM, -1, "HubSpot products", NULL, "products"},
+    {"line_items", CRM, -1, "HubSpot line items", NULL, "line_items"},
+    {"notes", CRM, -1, "HubSpot notes", NULL, "notes"},
+    {"calls", CRM, -1, "HubSpot calls", NULL, "calls"},
+    {"emails", CRM, -1, "HubSpot emails", NULL, "emails"},
+    {"meetings", CRM, -1, "HubSpot meetings", NULL, "meetings"},
+    {"tasks", CRM, -1, "HubSpot tasks", NULL, "tasks"},
 };
 #define N_DESCRIBED (sizeof(described) / sizeof(described[0]))
 
-/* Whether element el lists `name` in its object catalogue (the element
- * definition's "objects", data): a resource of the shared tables that is
- * neither described here nor in the catalogue belongs to another element
- * (the Marketing element's files, folders, forms, campaigns, workflows on
- * the CRM element), and its document leaves it out. */
-static bool catalogued(const struct element *el, const char *name)
+/* Element el's entry for `name` in its object catalogue (the element
+ * definition's "objects", data), or NULL: a resource of the shared tables
+ * that is neither described here nor in the catalogue belongs to another
+ * element (the Marketing element's files, folders, forms, campaigns,
+ * workflows on the CRM element), and its document leaves it out. */
+static json_t *catalogue_entry(const struct element *el, const char *name)
 {
-    json_t *objs = element_objects(el);
     size_t i;
     json_t *o;
-    json_array_foreach(objs, i, o) {
+    json_array_foreach(el ? element_objects(el) : NULL, i, o) {
         const char *n = json_string_value(json_object_get(o, "name"));
         if (n && strcmp(n, name) == 0)
-            return true;
+            return o;
     }
-    return false;
+    return NULL;
 }
 
 static const struct doc_res *described_of(const char *name)
@@ -271,25 +272,34 @@ static void crm_schemas(json_t *defs, const char *base, const json_t *props)
                   1));
 }
 
-static const char *vtype(const char *t)
+/* A field's schema: Swagger's type for the field type (arrays of any
+ * value, dates as date-time strings). */
+static json_t *field_schema(const char *t)
 {
-    if (!t)
-        return "string";
-    if (strcmp(t, "number") == 0)
-        return "number";
-    if (strcmp(t, "boolean") == 0)
-        return "boolean";
-    return "string";
+    if (t && (strcmp(t, "number") == 0 || strcmp(t, "boolean") == 0 ||
+              strcmp(t, "object") == 0))
+        return json_pack("{s:s}", "type", t);
+    if (t && strcmp(t, "array") == 0)
+        return json_pack("{s:s, s:{}}", "type", "array", "items");
+    if (t && strcmp(t, "date") == 0)
+        return json_pack("{s:s, s:s}", "type", "string", "format", "date-time");
+    return json_pack("{s:s}", "type", "string");
 }
 
-/* A virtual resource: its fields (paths may be dotted: nested objects). */
-static void virtual_schemas(json_t *defs, const char *base, const json_t *tf)
+/* An object schema of fields whose `key` member (path or vendorPath) may
+ * be dotted (nested objects); with writable, only the fields that are
+ * createable or updateable. */
+static json_t *paths_schema(const json_t *fields, const char *key,
+                            bool writable)
 {
     json_t *root = json_object(), *f;
     size_t i;
-    json_array_foreach(json_object_get(tf, "fields"), i, f) {
-        const char *path = json_string_value(json_object_get(f, "path"));
+    json_array_foreach(fields, i, f) {
+        const char *path = json_string_value(json_object_get(f, key));
         if (!path || i >= APIDOCS_MAX_FIELDS || strlen(path) > 200)
+            continue;
+        if (writable && !json_is_true(json_object_get(f, "createable")) &&
+            !json_is_true(json_object_get(f, "updateable")))
             continue;
         json_t *at = root;
         char seg[201];
@@ -302,12 +312,13 @@ static void virtual_schemas(json_t *defs, const char *base, const json_t *tf)
             memcpy(seg, p, n);
             seg[n] = 0;
             if (!dot) {
-                json_t *s = json_pack("{s:s}", "type",
-                                      vtype(json_string_value(
-                                          json_object_get(f, "type"))));
+                json_t *s = field_schema(
+                    json_string_value(json_object_get(f, "type")));
                 json_t *vp = short_str(f, "vendorPath");
-                if (vp)
+                if (vp && strcmp(key, "vendorPath") != 0)
                     json_object_set_new(s, "x-vendorPath", vp);
+                else
+                    json_decref(vp);
                 json_object_set_new(at, seg, s);
                 break;
             }
@@ -320,9 +331,25 @@ static void virtual_schemas(json_t *defs, const char *base, const json_t *tf)
             p = dot + 1;
         }
     }
-    json_t *s = json_pack("{s:s, s:o}", "type", "object", "properties", root);
+    return json_pack("{s:s, s:o}", "type", "object", "properties", root);
+}
+
+/* A virtual resource: its fields (paths may be dotted: nested objects). */
+static void virtual_schemas(json_t *defs, const char *base, const json_t *tf)
+{
+    json_t *s = paths_schema(json_object_get(tf, "fields"), "path", false);
     json_object_set_new(defs, tmpcat(base, "Input"), json_deep_copy(s));
     json_object_set_new(defs, base, s);
+}
+
+/* A catalogue object with static fields (the element definition's data:
+ * lists, files, forms, owners...): the record has every field, the input
+ * those that can be written. */
+static void static_schemas(json_t *defs, const char *base, const json_t *fields)
+{
+    json_object_set_new(defs, base, paths_schema(fields, "vendorPath", false));
+    json_object_set_new(defs, tmpcat(base, "Input"),
+                        paths_schema(fields, "vendorPath", true));
 }
 
 /* --- operations ------------------------------------------------------------- */
@@ -596,25 +623,38 @@ json_t *apidocs_build(const struct element *el, const char *hub,
             continue;
         json_object_set_new(seen, name, json_true());
         const struct doc_res *d = described_of(name);
-        if (el && !d && !catalogued(el, name))
+        json_t *ce = catalogue_entry(el, name);
+        const char *vendor = json_string_value(
+            json_object_get(ce, "vendorName"));
+        /* a HubSpot object the element's catalogue maps elsewhere (the
+         * Marketing element's emails are marketing emails) */
+        if (d && d->vendor && vendor && strcmp(d->vendor, vendor) != 0)
+            d = NULL;
+        if (el && !d && !ce)
             continue; /* another element's resource */
         char base[128];
         camel(name, base, sizeof(base));
         const json_t *props = NULL;
+        json_t *fields = json_object_get(ce, "fields");
         if (d && d->props >= 0 && live)
             props = live->props[d->props];
         if (d && (d->props >= 0 || (d->ops & OP_WHERE)) &&
             strcmp(name, "owners") != 0)
             crm_schemas(c.defs, base, props);
+        else if (json_is_array(fields))
+            static_schemas(c.defs, base, fields);
         else
             json_object_set_new(c.defs, base,
                                 json_pack("{s:s}", "type", "object"));
+        char summary[160];
+        snprintf(summary, sizeof(summary), "HubSpot %s",
+                 vendor ? vendor : name);
         if (!json_object_get(c.defs, tmpcat(base, "Input")))
             json_object_set_new(c.defs, tmpcat(base, "Input"),
                                 json_pack("{s:s}", "type", "object"));
         add_resource(&c, name, d ? d->ops : OPS_CRUDS,
                      d ? (d->ops & OP_WHERE) != 0 : false, base,
-                     d ? d->summary : name, d ? d->extra : NULL);
+                     d ? d->summary : summary, d ? d->extra : NULL);
     }
     /* the instance's virtual resources */
     const char *vname;

@@ -6,10 +6,15 @@
  *   DELETE /{parent}/{id}/{child}/{childId}  remove every association
  * for contacts, accounts, opportunities (and HubSpot's names companies,
  * deals), tickets, line_items and the engagement objects (notes, calls,
- * emails, meetings, tasks). Reads walk the v4 association list (up to 500
- * ids a call) and fetch the page's records with one v3 batch read; the
- * records come out as the child's own list does (flat properties, classic
- * id, nulls as the instance asks). Writes use HubSpot's default
+ * emails, meetings, tasks). A read is one HubSpot search of the child
+ * object with the associations.<parent> filter (sorted by id, HubSpot's
+ * offset cursor: page n in one call), streamed as the child's own list is
+ * (flat properties, classic id, nulls as the instance asks). Two answers
+ * send the read to the v4 association list instead (up to 500 ids a call,
+ * then one v3 batch read of the page's records): an empty first page (so
+ * an unknown parent is HubSpot's 404, and an association too new for the
+ * search index is still seen) and a parent with more children than search
+ * reaches (10,000); its pages then carry v4 cursors. docs/hub-api.md. Writes use HubSpot's default
  * association type (the v4 "default" call), so elementsd holds no table
  * of association type ids. Paths below /contacts/{id}/activities, the
  * properties lists and batch writes belong to other tables (dispatch.c
@@ -29,26 +34,27 @@
 #define ASSOC_MAX_CALL 500 /* HubSpot's largest v4 association read */
 
 struct assoc_obj {
-    const char *name;    /* Cloud Elements resource */
-    const char *object;  /* HubSpot object type */
-    const char *classic; /* classic id added beside id (as the list does) */
-    bool child;          /* may be a child (leads are parents only) */
+    const char *name;     /* Cloud Elements resource */
+    const char *object;   /* HubSpot object type */
+    const char *singular; /* its search pseudo-property: associations.<> */
+    const char *classic;  /* classic id added beside id (as the list does) */
+    bool child;           /* may be a child (leads are parents only) */
 };
 
 static const struct assoc_obj objs[] = {
-    {"contacts", "contacts", "vid", true},
-    {"accounts", "companies", "companyId", true},
-    {"opportunities", "deals", "dealId", true},
-    {"leads", "contacts", "vid", false},
-    {"companies", "companies", "companyId", true},
-    {"deals", "deals", "dealId", true},
-    {"tickets", "tickets", NULL, true},
-    {"line_items", "line_items", NULL, true},
-    {"notes", "notes", NULL, true},
-    {"calls", "calls", NULL, true},
-    {"emails", "emails", NULL, true},
-    {"meetings", "meetings", NULL, true},
-    {"tasks", "tasks", NULL, true},
+    {"contacts", "contacts", "contact", "vid", true},
+    {"accounts", "companies", "company", "companyId", true},
+    {"opportunities", "deals", "deal", "dealId", true},
+    {"leads", "contacts", "contact", "vid", false},
+    {"companies", "companies", "company", "companyId", true},
+    {"deals", "deals", "deal", "dealId", true},
+    {"tickets", "tickets", "ticket", NULL, true},
+    {"line_items", "line_items", "line_item", NULL, true},
+    {"notes", "notes", "note", NULL, true},
+    {"calls", "calls", "call", NULL, true},
+    {"emails", "emails", "email", NULL, true},
+    {"meetings", "meetings", "meeting", NULL, true},
+    {"tasks", "tasks", "task", NULL, true},
 };
 
 static const struct assoc_obj *obj_find(const char *name, bool child)
@@ -61,6 +67,8 @@ static const struct assoc_obj *obj_find(const char *name, bool child)
 
 struct assoc_state {
     struct hub_paging pg;
+    struct hub_paging pg0; /* as read, for a read that moves to v4 */
+    bool searching;        /* the call in flight is the first search */
     const struct assoc_obj *parent, *child;
     const char *props; /* fields=, comma list, or NULL */
     const char *next;  /* HubSpot's cursor after this page, or NULL */
@@ -255,6 +263,97 @@ static int read_step(struct hub_op *op, const char *after)
     return hub_send_raw(op, "GET", path, NULL, false, ids_done);
 }
 
+/* --- read by search ------------------------------------------------------ */
+
+/* The read moves to the v4 association list, from the page asked for. */
+static int to_v4(struct hub_op *op)
+{
+    struct assoc_state *as = op->state;
+    int calls = as->pg.calls;
+    as->pg = as->pg0;
+    as->pg.calls = calls;
+    as->searching = false;
+    return read_step(op, NULL);
+}
+
+/* HubSpot's search answer, streamed as the child's list (hub_crm.c's
+ * list_next); an empty first page or one past search's reach goes to v4. */
+static int search_done(struct hub_op *op, int status, const char *body,
+                       size_t len)
+{
+    struct assoc_state *as = op->state;
+    struct jsonfilter_page pg;
+    struct ed_buf out;
+    (void)status;
+    ed_buf_init(&out, PROVIDER_MAX_BODY);
+    ed_buf_reserve(&out, len);
+    if (jsonfilter_page_proj(body, len, hub_drop_nulls(op), as->child->classic,
+                             0, NULL, &out, &pg) != ED_OK ||
+        !pg.found) {
+        ed_buf_cleanup(&out);
+        return bad_answer(op);
+    }
+    if (as->searching && (pg.total == 0 || pg.total > HUB_PAGE_REACH_MAX)) {
+        ed_buf_cleanup(&out);
+        return to_v4(op);
+    }
+    res_header(op->res, "Elements-Returned-Count",
+               ed_arena_printf(op->req->arena, "%zu", pg.count));
+    if (pg.after[0])
+        res_header(op->res, "Elements-Next-Page-Token",
+                   hub_cursor_make(op, 's', pg.after));
+    if (pg.total >= 0)
+        res_header(op->res, "Elements-Total-Count",
+                   ed_arena_printf(op->req->arena, "%lld",
+                                   (long long)pg.total));
+    size_t n = out.len;
+    return hub_respond_raw(op, 200, ed_buf_take(&out), n);
+}
+
+/* POST /crm/v3/objects/{child}/search with associations.<parent> = id,
+ * from offset `after` (HubSpot's cursor) or the page's first record. */
+static int search_step(struct hub_op *op, const char *after)
+{
+    struct assoc_state *as = op->state;
+    int st = hub_paging_call(op, &as->pg);
+    if (st)
+        return st;
+    json_t *body = json_pack("{s:[{s:[{s:s, s:s, s:s}]}], s:[{s:s, s:s}], s:I}",
+                             "filterGroups", "filters", "propertyName",
+                             ed_arena_printf(op->req->arena, "associations.%s",
+                                             as->parent->singular),
+                             "operator", "EQ", "value", op->id, "sorts",
+                             "propertyName", "hs_object_id", "direction",
+                             "ASCENDING", "limit", (json_int_t)as->pg.size);
+    if (!body)
+        return res_error(op->req, op->res, ED_E_BAD_REQUEST,
+                         "The record id is not valid UTF-8");
+    if (!after && as->pg.skip > 0)
+        after = ed_arena_printf(op->req->arena, "%ld", as->pg.skip);
+    if (after)
+        json_object_set_new(body, "after", json_string(after));
+    if (as->props) {
+        json_t *arr = json_array();
+        char *copy = ed_arena_strdup(op->req->arena, as->props), *s = copy;
+        while (s && *s) {
+            char *c = strchr(s, ',');
+            if (c)
+                *c = '\0';
+            if (*s)
+                json_array_append_new(arr, json_string(s));
+            s = c ? c + 1 : NULL;
+        }
+        json_object_set_new(body, "properties", arr);
+    }
+    st = hub_send_raw(op, "POST",
+                      ed_arena_printf(op->req->arena,
+                                      "/crm/v3/objects/%s/search",
+                                      as->child->object),
+                      body, true, search_done);
+    json_decref(body);
+    return st;
+}
+
 /* fields=a,b → "a,b" lower-cased (HubSpot's property names). */
 static const char *fields_param(struct hub_op *op)
 {
@@ -276,10 +375,23 @@ static int assoc_read(struct hub_op *op, struct assoc_state *as)
     int st;
     if ((st = hub_refuse_where(op)))
         return st;
-    if ((st = hub_paging_read(op, 'a', &as->pg)))
+    /* cursors of two kinds: 's' (search offset) and 'a' (v4) */
+    if ((st = hub_paging_read(op, 0, &as->pg)))
         return st;
     as->props = fields_param(op);
-    return read_step(op, as->pg.after);
+    if (as->pg.next) {
+        const char *a = hub_cursor_read(op, 'a', as->pg.next);
+        const char *s = a ? NULL : hub_cursor_read(op, 's', as->pg.next);
+        if (a)
+            return read_step(op, (as->pg.after = a));
+        if (!s)
+            return hub_bad_request(op, "nextPage is not a cursor this server "
+                                       "issued for this resource");
+        return search_step(op, s);
+    }
+    as->pg0 = as->pg;
+    as->searching = true;
+    return search_step(op, NULL);
 }
 
 /* --- write --------------------------------------------------------------- */

@@ -357,13 +357,23 @@ const char *hub_list_record(void *ud, const char *p, const char *end,
             rc = ed_buf_append(out, out->data + start + lv_off, lv_len);
         empty = false;
     }
+    if (rc == ED_OK && !empty)
+        rc = ed_buf_append(out, ",", 1);
     if (rc == ED_OK)
-        rc = ed_buf_printf(out, "%s\"dynamic\":%s,\"listType\":\"%s\"",
-                           empty ? "" : ",", dyn ? "true" : "false",
-                           dyn ? "DYNAMIC" : "STATIC");
-    if (rc == ED_OK && hs_len)
-        rc = ed_buf_printf(out, ",\"size\":%s,\"metaData\":{\"size\":%s}", size,
-                           size);
+        rc = ed_buf_appends(out,
+                            dyn ? "\"dynamic\":true,\"listType\":\"DYNAMIC\""
+                                : "\"dynamic\":false,\"listType\":\"STATIC\"");
+    if (rc == ED_OK && hs_len) {
+        rc = ed_buf_appends(out, ",\"size\":");
+        if (rc == ED_OK)
+            rc = ed_buf_append(out, size, hs_len);
+        if (rc == ED_OK)
+            rc = ed_buf_appends(out, ",\"metaData\":{\"size\":");
+        if (rc == ED_OK)
+            rc = ed_buf_append(out, size, hs_len);
+        if (rc == ED_OK)
+            rc = ed_buf_append(out, "}", 1);
+    }
     if (rc == ED_OK)
         rc = ed_buf_append(out, "}", 1);
     if (rc != ED_OK)

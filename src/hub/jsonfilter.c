@@ -239,8 +239,10 @@ static void rewind_to(struct jf *j, size_t m, const char *resume)
 /* Compare a raw key token (with quotes, no escapes expected) to name. */
 static bool key_is(const char *ks, const char *ke, const char *name)
 {
-    size_t n = strlen(name);
-    return (size_t)(ke - ks) == n + 2 && memcmp(ks + 1, name, n) == 0;
+    /* ks, ke: the key's quotes; the first letter rules most keys out */
+    size_t n = (size_t)(ke - ks) - 2;
+    return n && name[0] == ks[1] && strncmp(ks + 1, name, n) == 0 &&
+           name[n] == '\0';
 }
 
 /* True when [vs, ve) is a JSON string of 1-18 digits without a leading

@@ -219,7 +219,8 @@ static bool next_member(const char **p, const char *end, const char **ks,
 
 static bool key_is(const char *ks, size_t klen, const char *key)
 {
-    return strlen(key) == klen && memcmp(ks, key, klen) == 0;
+    return klen && key[0] == ks[0] && strncmp(ks, key, klen) == 0 &&
+           key[klen] == '\0';
 }
 
 /* The record projection of hub_vlist_add: the record copied, then the
@@ -259,7 +260,10 @@ static const char *add_record(void *ud, const char *p, const char *end,
         return NULL;
     bool empty = out->len - start == 2;
     out->len--;
-    if (ed_buf_printf(out, "%s\"%s\":", empty ? "" : ",", a->member) != ED_OK ||
+    if ((!empty && ed_buf_append(out, ",", 1) != ED_OK) ||
+        ed_buf_append(out, "\"", 1) != ED_OK ||
+        ed_buf_appends(out, a->member) != ED_OK ||
+        ed_buf_append(out, "\":", 2) != ED_OK ||
         ed_buf_append(out, vs, (size_t)(ve - vs)) != ED_OK ||
         ed_buf_append(out, "}", 1) != ED_OK)
         return NULL;

@@ -109,6 +109,19 @@ class ElementDocs(DocsCase):
         for res in ("files", "folders", "forms", "campaigns", "workflows"):
             self.assertNotIn("/hubs/crm/" + res, c.json()["paths"])
         self.assertIn("/hubs/crm/lists", c.json()["paths"])
+        # /emails: marketing emails on the Marketing element (its catalogue's
+        # fields), CRM email engagements on the CRM element
+        md, cd = r.json(), c.json()
+        mk = md["paths"]["/hubs/marketing/emails"]["get"]
+        self.assertEqual(mk["summary"], "HubSpot marketing-emails")
+        self.assertNotIn("where", [p.get("name") for p in mk.get("parameters", [])])
+        self.assertIn("subject", md["definitions"]["Emails"]["properties"])
+        self.assertNotIn("id", md["definitions"]["EmailsInput"]["properties"])
+        self.assertIn("subject", md["definitions"]["EmailsInput"]["properties"])
+        self.assertEqual(cd["paths"]["/hubs/crm/emails"]["get"]["summary"], "HubSpot emails")
+        lists = md["definitions"]["Lists"]["properties"]
+        self.assertEqual(lists["size"], {"type": "number"})
+        self.assertEqual(lists["filters"]["type"], "array")
         h = self.platform("GET", "/docs/crm")
         self.assertEqual(h.status, 200, h)
         self.assertIn("/hubs/crm/owners/{id}", h.json()["paths"])

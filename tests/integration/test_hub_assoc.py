@@ -80,14 +80,34 @@ class Assoc(u.HubCase):
         self.assertEqual(self.ok("GET", "/contacts/8101/accounts").json()[0]["companyId"], 8201)
         self.assertEqual(self.ok("GET", "/contacts/8101/opportunities").json()[0]["dealId"], 8301)
 
-    def test_read_calls_v4_then_batch_read(self):
-        self.ok("GET", "/contacts/8101/accounts", query={"fields": "name,Domain"})
+    def test_read_is_one_search(self):
+        r = self.ok("GET", "/contacts/8101/accounts", query={"fields": "name,Domain"})
+        self.assertEqual(self.ids(r), ["8201"])
+        self.assertEqual(r.header("Elements-Total-Count"), "1")
         seen = self.seen("/crm")
         self.assertEqual([(s["method"], s["path"]) for s in seen],
-                         [("GET", "/crm/v4/objects/contacts/8101/associations/companies"),
-                          ("POST", "/crm/v3/objects/companies/batch/read")])
-        self.assertEqual(body(seen[1]), {"inputs": [{"id": "8201"}],
-                                         "properties": ["name", "domain"]})
+                         [("POST", "/crm/v3/objects/companies/search")])
+        self.assertEqual(body(seen[0]), {
+            "filterGroups": [{"filters": [{"propertyName": "associations.contact",
+                                           "operator": "EQ", "value": "8101"}]}],
+            "sorts": [{"propertyName": "hs_object_id", "direction": "ASCENDING"}],
+            "limit": 100, "properties": ["name", "domain"]})
+        # the other direction and other objects name the parent the same way
+        self.hub.sim_clear()
+        self.ok("GET", "/opportunities/8301/contacts", query={"pageSize": "5", "page": "2"})
+        b = body(self.seen_one("/crm/v3/objects/contacts/search", "POST"))
+        self.assertEqual(b["filterGroups"][0]["filters"][0]["propertyName"],
+                         "associations.deal")
+        self.assertEqual((b["limit"], b["after"]), (5, "5"))
+
+    def test_empty_search_asks_v4(self):
+        # no child in the search index: the v4 list says whether the parent
+        # has none (an empty page) or is unknown (404)
+        r = self.ok("GET", "/accounts/8202/contacts")
+        self.assertEqual(r.json(), [])
+        self.assertEqual([(s["method"], s["path"]) for s in self.seen("/crm")],
+                         [("POST", "/crm/v3/objects/contacts/search"),
+                          ("GET", "/crm/v4/objects/companies/8202/associations/contacts")])
 
     def test_paging(self):
         r1 = self.ok("GET", "/accounts/8201/contacts", query={"pageSize": "2"})
@@ -156,6 +176,40 @@ class Assoc(u.HubCase):
         self.ok("GET", "/contacts/properties")
         self.assertEqual(self.seen("/crm/v4"), [])
         self.assert_error(self.call("GET", "/contacts/8101/widgets"), 404)
+
+
+class AssocDeep(u.HubCase):
+    """A parent with more children than HubSpot's search reaches (10,000):
+    the read goes to the v4 association list and its cursors."""
+
+    N = 10005
+
+    def test_past_search_reach(self):
+        contacts = [{"id": str(900000 + i), "properties": {"email": "d%d@deep.test" % i}}
+                    for i in range(self.N)]
+        assoc = [{"from": {"type": "companies", "id": "8901"},
+                  "to": {"type": "contacts", "id": c["id"]}} for c in contacts]
+        self.hub.sim_fixtures({"objects": {
+            "contacts": contacts,
+            "companies": [{"id": "8901", "properties": {"name": "Deep"}}]},
+            "associations": assoc})
+        self.hub.sim_clear()
+        r = self.ok("GET", "/accounts/8901/contacts", query={"pageSize": "100", "page": "100"})
+        self.assertEqual([x["id"] for x in r.json()],
+                         [str(900000 + i) for i in range(9900, 10000)])
+        self.assertEqual([s["method"] + " " + s["path"] for s in self.seen("/crm")][:2],
+                         ["POST /crm/v3/objects/contacts/search",
+                          "GET /crm/v4/objects/companies/8901/associations/contacts"])
+        self.assertEqual(self.seen("/crm")[-1]["path"], "/crm/v3/objects/contacts/batch/read")
+        tok = r.header("Elements-Next-Page-Token")
+        self.assertTrue(tok and tok.startswith("a"), tok)
+        # the v4 cursor goes on past 10,000, with no search
+        self.hub.sim_clear()
+        r2 = self.ok("GET", "/accounts/8901/contacts", query={"pageSize": "100", "nextPage": tok})
+        self.assertEqual([x["id"] for x in r2.json()],
+                         [str(900000 + i) for i in range(10000, 10005)])
+        self.assertIsNone(r2.header("Elements-Next-Page-Token"))
+        self.assertEqual(self.seen("/crm/v3/objects/contacts/search"), [])
 
 
 class AssocMarketing(u.HubCase):

@@ -53,7 +53,9 @@ class Metadata(u.HubCase):
         self.assertEqual(objs["accounts"]["vendorName"], "companies")
         self.assertEqual(objs["accounts"]["type"], "ceCanonical")
         self.assertEqual(objs["tickets"]["type"], "vendor")
-        self.assertEqual(objs["owners"]["fields"], [])
+        own = {x["vendorPath"]: x for x in objs["owners"]["fields"]}
+        self.assertIs(own["email"]["filterable"], True)
+        self.assertIs(own["email"]["createable"], False)
         f = by_name(objs["contacts"]["fields"])
         self.assertEqual(f["email"]["vendorPath"], "properties.email")
         self.assertEqual(f["email"]["type"], "string")
@@ -100,6 +102,18 @@ class Metadata(u.HubCase):
         self.assertIs(by["listId"]["vendorReadOnly"], True)
         self.assertEqual(by["listId"]["type"], "number")
         self.assertEqual(self.seen("/crm"), [])
+        # every object of the catalogue has metadata, with no HubSpot call
+        # for those without a properties API
+        for name, path, want in (("activities", "engagement.type", (False, True, False)),
+                                 ("owners", "email", (True, False, False)),
+                                 ("pipelines", "label", (False, True, True)),
+                                 ("timeline-event-types", "name", (False, True, True))):
+            f = self.ok("GET", "/objects/%s/metadata" % name).json()["fields"]
+            by = {x["vendorPath"]: x for x in f}
+            self.assertEqual((by[path]["filterable"], by[path]["createable"],
+                              by[path]["updateable"]), want, name)
+        self.assertEqual(self.seen("/crm"), [])
+        self.assertEqual(self.seen("/engagements"), [])
 
 
 class Catalogue(u.HubCase):
