@@ -34,11 +34,14 @@
 #define ASSOC_MAX_CALL 500 /* HubSpot's largest v4 association read */
 
 struct assoc_obj {
-    const char *name;     /* Cloud Elements resource */
-    const char *object;   /* HubSpot object type */
-    const char *singular; /* its search pseudo-property: associations.<> */
-    const char *classic;  /* classic id added beside id (as the list does) */
-    bool child;           /* may be a child (leads are parents only) */
+    const char *name;   /* Cloud Elements resource */
+    const char *object; /* HubSpot object type */
+    /* as a parent, its search pseudo-property associations.<singular>
+     * (HubSpot's documented ones: contact, company, deal, ticket); NULL:
+     * children are read through v4 */
+    const char *singular;
+    const char *classic; /* classic id added beside id (as the list does) */
+    bool child;          /* may be a child (leads are parents only) */
 };
 
 static const struct assoc_obj objs[] = {
@@ -49,12 +52,12 @@ static const struct assoc_obj objs[] = {
     {"companies", "companies", "company", "companyId", true},
     {"deals", "deals", "deal", "dealId", true},
     {"tickets", "tickets", "ticket", NULL, true},
-    {"line_items", "line_items", "line_item", NULL, true},
-    {"notes", "notes", "note", NULL, true},
-    {"calls", "calls", "call", NULL, true},
-    {"emails", "emails", "email", NULL, true},
-    {"meetings", "meetings", "meeting", NULL, true},
-    {"tasks", "tasks", "task", NULL, true},
+    {"line_items", "line_items", NULL, NULL, true},
+    {"notes", "notes", NULL, NULL, true},
+    {"calls", "calls", NULL, NULL, true},
+    {"emails", "emails", NULL, NULL, true},
+    {"meetings", "meetings", NULL, NULL, true},
+    {"tasks", "tasks", NULL, NULL, true},
 };
 
 static const struct assoc_obj *obj_find(const char *name, bool child)
@@ -389,6 +392,8 @@ static int assoc_read(struct hub_op *op, struct assoc_state *as)
                                        "issued for this resource");
         return search_step(op, s);
     }
+    if (!as->parent->singular)
+        return read_step(op, NULL);
     as->pg0 = as->pg;
     as->searching = true;
     return search_step(op, NULL);

@@ -100,6 +100,15 @@ class Assoc(u.HubCase):
                          "associations.deal")
         self.assertEqual((b["limit"], b["after"]), (5, "5"))
 
+    def test_engagement_parent_reads_v4(self):
+        # search's associations.<type> is used for contacts, companies,
+        # deals and tickets only; other parents are read through v4
+        self.call("GET", "/notes/123/contacts")
+        seen = self.seen("/crm")
+        self.assertEqual((seen[0]["method"], seen[0]["path"]),
+                         ("GET", "/crm/v4/objects/notes/123/associations/contacts"))
+        self.assertEqual(self.seen("/crm/v3/objects/contacts/search"), [])
+
     def test_empty_search_asks_v4(self):
         # no child in the search index: the v4 list says whether the parent
         # has none (an empty page) or is unknown (404)
