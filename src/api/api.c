@@ -81,3 +81,38 @@ bool api_id_paging(struct ed_request *req, struct ed_response *res, size_t def,
     }
     return true;
 }
+
+const char *api_where_value(struct ed_request *req, const char *w, size_t *i,
+                            const char **why)
+{
+    char *val = ed_arena_strdup(req->arena, w + *i);
+    size_t k = 0, j = *i;
+    if (w[j] == '\'') {
+        j++;
+        for (;;) {
+            if (!w[j]) {
+                *why = "unterminated string";
+                return NULL;
+            }
+            if (w[j] == '\'' && w[j + 1] == '\'') {
+                val[k++] = '\'';
+                j += 2;
+            } else if (w[j] == '\'') {
+                j++;
+                break;
+            } else {
+                val[k++] = w[j++];
+            }
+        }
+    } else {
+        while (w[j] && w[j] != ' ' && w[j] != '\t')
+            val[k++] = w[j++];
+        if (!k) {
+            *why = "expected a value";
+            return NULL;
+        }
+    }
+    val[k] = 0;
+    *i = j;
+    return val;
+}

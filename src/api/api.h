@@ -80,6 +80,13 @@ int api_hub_entry(struct ed_request *req, struct ed_response *res);
 bool api_id_paging(struct ed_request *req, struct ed_response *res, size_t def,
                    size_t max, size_t *size, int64_t *before);
 
+/* One value of a platform list's small where clause (name = value [and
+ * ...]) at w[*i]: 'quoted' ('' is a quote) or a bare word, into the
+ * arena; *i moves past it. NULL with *why for an unterminated string or
+ * no value. */
+const char *api_where_value(struct ed_request *req, const char *w, size_t *i,
+                            const char **why);
+
 /* The instance of the request's Element token, in the caller's organization
  * and visible to the caller (api_instance_visible): true with its id in *id;
  * false with the answer set (404 without a token, 401 for an unknown or

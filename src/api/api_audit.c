@@ -96,42 +96,6 @@ static size_t skip_ws(const char *s, size_t i)
     return i;
 }
 
-/* One value: 'quoted' ('' is a quote) or a bare word, into the arena. */
-static const char *read_value(struct ed_request *req, const char *w, size_t *i,
-                              const char **why)
-{
-    char *val = ed_arena_strdup(req->arena, w + *i);
-    size_t k = 0, j = *i;
-    if (w[j] == '\'') {
-        j++;
-        for (;;) {
-            if (!w[j]) {
-                *why = "unterminated string";
-                return NULL;
-            }
-            if (w[j] == '\'' && w[j + 1] == '\'') {
-                val[k++] = '\'';
-                j += 2;
-            } else if (w[j] == '\'') {
-                j++;
-                break;
-            } else {
-                val[k++] = w[j++];
-            }
-        }
-    } else {
-        while (w[j] && w[j] != ' ' && w[j] != '\t')
-            val[k++] = w[j++];
-        if (!k) {
-            *why = "expected a value";
-            return NULL;
-        }
-    }
-    val[k] = 0;
-    *i = j;
-    return val;
-}
-
 static bool parse_id(const char *v, int64_t *out)
 {
     uint64_t u;
@@ -179,7 +143,7 @@ static bool parse_where(struct ed_request *req, const char *w,
             return false;
         }
         i = skip_ws(w, i);
-        const char *val = read_value(req, w, &i, why);
+        const char *val = api_where_value(req, w, &i, why);
         if (!val)
             return false;
 #define IS(lit) (nlen == strlen(lit) && strncasecmp(name, lit, nlen) == 0)

@@ -300,30 +300,9 @@ static bool parse_where(struct ed_request *req, const char *w,
             return false;
         }
         i = skip_ws(w, i + 1);
-        char *val = ed_arena_strdup(req->arena, w + i);
-        size_t k = 0;
-        if (w[i] == '\'') {
-            i++;
-            for (;;) {
-                if (!w[i]) {
-                    *why = "unterminated string";
-                    return false;
-                }
-                if (w[i] == '\'' && w[i + 1] == '\'') {
-                    val[k++] = '\'';
-                    i += 2;
-                } else if (w[i] == '\'') {
-                    i++;
-                    break;
-                } else {
-                    val[k++] = w[i++];
-                }
-            }
-        } else {
-            while (w[i] && w[i] != ' ' && w[i] != '\t')
-                val[k++] = w[i++];
-        }
-        val[k] = 0;
+        const char *val = api_where_value(req, w, &i, why);
+        if (!val)
+            return false;
         const char *name = w + ns;
 #define IS(lit) (nlen == strlen(lit) && strncasecmp(name, lit, nlen) == 0)
         if (IS("channel")) {
