@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CODEGEN, problems } from './sdk.mjs';
+import { CODEGEN, SDK_ROOT, problems } from './sdk.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
@@ -44,6 +44,9 @@ async function waitPort(port, proc, timeoutMs = 15000) {
 
 /** Start the sim (no rate limits: the suite makes many calls quickly). */
 export async function startSim() {
+  if (!existsSync(path.join(SDK_ROOT, 'package.json'))) {
+    throw new Error(`${SDK_ROOT} missing: run scripts/deps.sh (npm ci in tests/contract)`);
+  }
   if (!existsSync(SIM_BIN)) throw new Error(`hubspot-sim not found at ${SIM_BIN}: build it first (make build)`);
   const port = await freePort();
   const proc = spawn(SIM_BIN, [
