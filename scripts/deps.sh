@@ -6,7 +6,8 @@
 #           Duktape's source (duktape-dev: built with its timeout hook, cmake/Duktape.cmake)
 #   console: the API docs renderer (npm, console/renderer)
 #   test:   python3, PostgreSQL server (throw-away clusters), clang + libFuzzer
-#           runtime (fuzzing), chromium + node/npm (console end-to-end tests)
+#           runtime (fuzzing), chromium + node/npm (console end-to-end tests),
+#           tests/contract's npm packages (hubspot-sim's contract test)
 set -eu
 cd "$(dirname "$0")/.."
 PKGS="build-essential cmake pkg-config libmicrohttpd-dev libcurl4-openssl-dev
@@ -35,6 +36,15 @@ if [ -n "$missing" ]; then
 fi
 if [ -x scripts/browser-deps.sh ] && [ -f tests/browser/package.json ]; then
     scripts/browser-deps.sh
+fi
+# hubspot-sim's contract test (tests/contract, CTest sim.contract): HubSpot's
+# SDK, whose models are the contract (exact version in its package-lock.json);
+# again when the lock changed since the last install.
+if [ -f tests/contract/package.json ] &&
+    { [ ! -f tests/contract/node_modules/@hubspot/api-client/package.json ] ||
+      [ tests/contract/package-lock.json -nt tests/contract/node_modules/.package-lock.json ]; }; then
+    echo "deps: npm ci in tests/contract"
+    (cd tests/contract && npm ci --no-audit --no-fund --loglevel=error)
 fi
 # The console's API docs renderer (swagger-ui-dist, exact version in
 # console/renderer/package-lock.json), embedded into the binary at build

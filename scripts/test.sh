@@ -3,7 +3,8 @@
 # build-asan/):
 #   0. the source checks (cheap, first): scripts/check-banned.sh and
 #      scripts/check-format.sh (clang-format 14, which make deps installs);
-#   1. the whole CTest suite on build/: unit, integration, sim, fuzz
+#   1. the whole CTest suite on build/: unit, integration, sim (with the
+#      contract test against HubSpot's SDK models, tests/contract), fuzz
 #      regressions, the PostgreSQL runs (label pg: a throw-away cluster the
 #      suite starts and removes) and the console's browser tests;
 #   2. the unit tests and fuzz regressions again under ASan + UBSan;

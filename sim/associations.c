@@ -412,6 +412,7 @@ static int h_labelled(struct sim_request *req, struct sim_response *res)
     const struct sim_objtype *a, *b;
     struct sim_record *ra = NULL, *rb = NULL;
     json_t *specs = req->json, *s, *labels;
+    char from_id[24], to_id[24];
     size_t i;
 
     if (!json_is_array(specs) || json_array_size(specs) == 0)
@@ -437,12 +438,14 @@ static int h_labelled(struct sim_request *req, struct sim_response *res)
         if (is_primary(a->idx, b->idx, id))
             json_array_append_new(labels, json_string("Primary"));
     }
+    /* LabelsBetweenObjectPair (SDK crm/associations/v4): ids as strings */
+    snprintf(from_id, sizeof(from_id), "%llu", (unsigned long long)ra->id);
+    snprintf(to_id, sizeof(to_id), "%llu", (unsigned long long)rb->id);
     return sim_res_json(res, 201,
-                        json_pack("{s:s,s:I,s:s,s:I,s:o}", "fromObjectTypeId",
-                                  a->type_id, "fromObjectId",
-                                  (json_int_t)ra->id, "toObjectTypeId",
-                                  b->type_id, "toObjectId", (json_int_t)rb->id,
-                                  "labels", labels));
+                        json_pack("{s:s,s:s,s:s,s:s,s:o}", "fromObjectTypeId",
+                                  a->type_id, "fromObjectId", from_id,
+                                  "toObjectTypeId", b->type_id, "toObjectId",
+                                  to_id, "labels", labels));
 }
 
 static int h_delete(struct sim_request *req, struct sim_response *res)

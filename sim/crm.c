@@ -1044,11 +1044,13 @@ static json_t *batch_body(struct sim_request *req, json_t *results)
                      ts);
 }
 
+/* StandardError (crm/objects models): errors and links are required
+ * members, empty here. */
 static json_t *not_found_error(const char *msg, json_t *ids_take)
 {
-    return json_pack("{s:s,s:s,s:s,s:{s:o}}", "status", "error", "category",
-                     "OBJECT_NOT_FOUND", "message", msg, "context", "ids",
-                     ids_take);
+    return json_pack("{s:s,s:s,s:s,s:{s:o},s:[],s:{}}", "status", "error",
+                     "category", "OBJECT_NOT_FOUND", "message", msg, "context",
+                     "ids", ids_take, "errors", "links");
 }
 
 /* 200 (ok_status) when nothing is missing, else 207 with the errors. A read
@@ -1220,6 +1222,20 @@ static int h_batch_create(struct sim_request *req, struct sim_response *res)
     return sim_res_json(res, 201, batch_body(req, results));
 }
 
+/* SimplePublicUpsertObject (SDK crm/objects) types properties as strings,
+ * not string-or-null as SimplePublicObject: unset ones are left out. */
+static void drop_null_props(json_t *o)
+{
+    json_t *props = json_object_get(o, "properties"), *v;
+    const char *k;
+    void *tmp;
+
+    json_object_foreach_safe(props, tmp, k, v) {
+        if (json_is_null(v))
+            json_object_del(props, k);
+    }
+}
+
 /* batch/update (upsert=false) and batch/upsert (upsert=true). */
 static int batch_write(struct sim_request *req, struct sim_response *res,
                        bool upsert)
@@ -1276,8 +1292,10 @@ static int batch_write(struct sim_request *req, struct sim_response *res,
         }
         names = written_names(t, props);
         o = sim_obj_render(req->st, t, r, names);
-        if (upsert)
+        if (upsert) {
+            drop_null_props(o);
             json_object_set_new(o, "new", json_boolean(created));
+        }
         json_array_append_new(results, o);
         json_decref(names);
     }

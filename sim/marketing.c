@@ -121,31 +121,61 @@ static void email_defaults(json_t *e)
     json_object_set_new(e, "isTransactional", json_false());
 }
 
+/* Sets each member of defs that obj lacks; members that are objects on both
+ * sides are filled the same way. Takes defs. */
+static void fill(json_t *obj, json_t *defs)
+{
+    const char *key;
+    json_t *v, *have;
+
+    if (json_is_object(obj))
+        json_object_foreach(defs, key, v) {
+            have = json_object_get(obj, key);
+            if (!have)
+                json_object_set(obj, key, v);
+            else if (json_is_object(have) && json_is_object(v))
+                fill(have, json_incref(v));
+        }
+    json_decref(defs);
+}
+
+/* Required members of HubSpotFormDefinition and the models it holds
+ * (FormStyle's values are those of HubSpot's forms v3 reference example);
+ * each field of a group gets dependentFields, which every field model of
+ * FieldGroup.fields requires. */
 static void form_defaults(json_t *f)
 {
-    if (!json_object_get(f, "fieldGroups"))
-        json_object_set_new(f, "fieldGroups", json_array());
-    if (!json_object_get(f, "configuration"))
-        json_object_set_new(
-            f, "configuration",
-            json_pack("{s:b,s:b,s:b,s:{s:s,s:s},s:s,s:b,s:b,s:b,s:b,s:b,s:[]}",
-                      "createNewContactForNewEmail", 0, "editable", 1,
-                      "allowLinkToResetKnownValues", 0, "postSubmitAction",
-                      "type", "thank_you", "value",
-                      "Thanks for submitting the "
-                      "form.",
-                      "language", "en", "prePopulateKnownValues", 1,
-                      "cloneable", 1, "notifyContactOwner", 0,
-                      "recaptchaEnabled", 0, "archivable", 1,
-                      "notifyRecipients"));
-    if (!json_object_get(f, "displayOptions"))
-        json_object_set_new(f, "displayOptions",
-                            json_pack("{s:b,s:s,s:s,s:{}}", "renderRawHtml", 0,
-                                      "theme", "default_style",
-                                      "submitButtonText", "Submit", "style"));
-    if (!json_object_get(f, "legalConsentOptions"))
-        json_object_set_new(f, "legalConsentOptions",
-                            json_pack("{s:s}", "type", "none"));
+    json_t *groups, *g, *fields, *fl;
+    size_t i, j;
+
+    fill(f,
+         json_pack("{s:[],s:{s:b,s:b,s:b,s:{s:s,s:s},s:s,s:b,s:b,s:b,s:b,s:b,"
+                   "s:[]},s:{s:b,s:s,s:s},s:{s:s}}",
+                   "fieldGroups", "configuration",
+                   "createNewContactForNewEmail", 0, "editable", 1,
+                   "allowLinkToResetKnownValues", 0, "postSubmitAction", "type",
+                   "thank_you", "value", "Thanks for submitting the form.",
+                   "language", "en", "prePopulateKnownValues", 1, "cloneable",
+                   1, "notifyContactOwner", 0, "recaptchaEnabled", 0,
+                   "archivable", 1, "notifyRecipients", "displayOptions",
+                   "renderRawHtml", 0, "theme", "default_style",
+                   "submitButtonText", "Submit", "legalConsentOptions", "type",
+                   "none"));
+    fill(json_object_get(f, "displayOptions"),
+         json_pack("{s:{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}}",
+                   "style", "fontFamily", "arial, helvetica, sans-serif",
+                   "backgroundWidth", "100%", "labelTextColor", "#33475b",
+                   "labelTextSize", "14px", "helpTextColor", "#7C98B6",
+                   "helpTextSize", "11px", "legalConsentTextColor", "#7C98B6",
+                   "legalConsentTextSize", "14px", "submitColor", "#ff7a59",
+                   "submitAlignment", "left", "submitFontColor", "#ffffff",
+                   "submitSize", "12px"));
+    groups = json_object_get(f, "fieldGroups");
+    json_array_foreach(groups, i, g) {
+        fields = json_object_get(g, "fields");
+        json_array_foreach(fields, j, fl)
+            fill(fl, json_pack("{s:[]}", "dependentFields"));
+    }
 }
 
 /* 0 when every member of in is a field of k; else the 400 is set. */
