@@ -57,11 +57,13 @@ struct job {
     bool have_pos;       /* else from the start of the file */
     struct rec_pos npos; /* just after the batch being sent */
     bool eof;            /* the batch is the last one */
-    json_t *batch;       /* records being sent */
+    json_t *batch;       /* records being sent (rec_hubspot_input) */
     json_t *rows;        /* their row numbers */
     json_t *errs;        /* [row, message, record-or-null] to add */
+    json_t *groups;      /* the batch's calls: [verb, idProperty|null, [i]] */
+    size_t group;        /* the call being sent */
     size_t single;       /* one record at a time from here (retry) */
-    bool singles;        /* the batch is retried one record at a time */
+    bool singles;        /* the group is retried one record at a time */
     bool resend_upsert;  /* a resumed in-flight batch of contacts */
     int64_t base_failed; /* failed_count before the batch was read */
     /* a chunk of the file at or before pos.offset: its file offset and
@@ -95,6 +97,7 @@ static void job_free(struct job *j)
     json_decref(j->batch);
     json_decref(j->rows);
     json_decref(j->errs);
+    json_decref(j->groups);
     json_decref(j->created);
     json_decref(j->missing);
     free(j);
@@ -358,10 +361,16 @@ static int fill_rec(void *ud, const struct rec_item *it)
 {
     struct fill *f = ud;
     struct job *j = f->j;
+    char why[512];
+    json_t *in = NULL;
     if (it->error)
         add_error(j, it->row, it->error, NULL);
+    else if (!(in = rec_hubspot_input(it->obj, it->row,
+                                      records_format(f->r) == REC_CSV, why,
+                                      sizeof(why))))
+        add_error(j, it->row, why, it->obj);
     else {
-        json_array_append(j->batch, it->obj);
+        json_array_append_new(j->batch, in);
         json_array_append_new(j->rows, json_integer((json_int_t)it->row));
     }
     records_pos_after(f->r, it, &j->npos);
@@ -510,8 +519,16 @@ static void batch_send(struct job *j);
 /* The batch (or the retried record) is done: on to the next. */
 static void batch_next(struct job *j)
 {
-    if (j->singles && j->single + 1 < json_array_size(j->batch)) {
+    json_t *idx = json_array_get(json_array_get(j->groups, j->group), 2);
+    if (j->singles && j->single + 1 < json_array_size(idx)) {
         j->single++;
+        batch_send(j);
+        return;
+    }
+    if (j->group + 1 < json_array_size(j->groups)) {
+        j->group++;
+        j->singles = false;
+        j->single = 0;
         batch_send(j);
         return;
     }
@@ -543,9 +560,11 @@ static void batch_done(void *ud, const struct hubcall_result *r)
         job_free(j);
         return;
     }
-    size_t n = json_array_size(j->batch);
+    json_t *idx = json_array_get(json_array_get(j->groups, j->group), 2);
+    size_t n = json_array_size(idx);
     size_t lo = j->singles ? j->single : 0, hi = j->singles ? lo + 1 : n;
     char msg[1024];
+#define AT(i) ((size_t)json_integer_value(json_array_get(idx, (i))))
     if (r->status == 200) {
         json_t *res = json_object_get(r->body, "results");
         json_t *errors = json_object_get(r->body, "errors");
@@ -562,8 +581,9 @@ static void batch_done(void *ud, const struct hubcall_result *r)
             snprintf(msg, sizeof(msg), "HubSpot refused the record: %s",
                      m ? m : "no message");
             add_error(j,
-                      (uint64_t)json_integer_value(json_array_get(j->rows, at)),
-                      msg, json_array_get(j->batch, at));
+                      (uint64_t)json_integer_value(
+                          json_array_get(j->rows, AT(at))),
+                      msg, json_array_get(j->batch, AT(at)));
         }
         batch_next(j);
         return;
@@ -586,36 +606,93 @@ static void batch_done(void *ud, const struct hubcall_result *r)
     /* every record of this call fails (an unknown object, a bad record) */
     call_message(r, msg, sizeof(msg));
     for (size_t i = lo; i < hi; i++)
-        add_error(j, (uint64_t)json_integer_value(json_array_get(j->rows, i)),
-                  msg, json_array_get(j->batch, i));
+        add_error(j,
+                  (uint64_t)json_integer_value(json_array_get(j->rows, AT(i))),
+                  msg, json_array_get(j->batch, AT(i)));
+#undef AT
     batch_next(j);
 }
 
 static void batch_send(struct job *j)
 {
-    const char *idf = json_string_value(
-        json_object_get(j->opts, "identifierFieldName"));
-    const char *verb = "create";
-    json_t *inputs;
-    if (j->singles)
-        inputs = json_pack("[O]", json_array_get(j->batch, j->single));
-    else
-        inputs = json_copy(j->batch);
-    json_t *body = json_pack("{s:o}", "inputs", inputs);
-    if (idf && strncmp(idf, "properties.", 11) == 0)
-        idf += 11;
-    if (!idf && j->resend_upsert)
-        idf = "email"; /* a resumed batch: no second create */
-    if (idf) {
-        verb = "upsert";
-        json_object_set_new(body, "idProperty", json_string(idf));
+    json_t *g = json_array_get(j->groups, j->group);
+    const char *verb = json_string_value(json_array_get(g, 0));
+    const char *idp = json_string_value(json_array_get(g, 1));
+    json_t *idx = json_array_get(g, 2);
+    size_t lo = j->singles ? j->single : 0;
+    size_t hi = j->singles ? lo + 1 : json_array_size(idx);
+    json_t *inputs = json_array();
+    for (size_t i = lo; i < hi; i++) {
+        json_t *rec = json_array_get(j->batch, (size_t)json_integer_value(
+                                                   json_array_get(idx, i)));
+        json_t *in = json_copy(rec);
+        json_t *v = idp ? json_object_get(json_object_get(rec, "properties"),
+                                          idp)
+                        : NULL;
+        /* the upsert's id is the record's value of idProperty (not a
+         * top-level "id" column) */
+        if ((json_is_string(v) && *json_string_value(v)) || json_is_integer(v))
+            json_object_set(in, "id", v);
+        json_array_append_new(inputs, in);
     }
+    json_t *body = json_pack("{s:o}", "inputs", inputs);
+    if (idp)
+        json_object_set_new(body, "idProperty", json_string(idp));
     char url[512];
     snprintf(url, sizeof(url), "/%s/batch/%s", j->row.object_name, verb);
     enum ed_err err = hubcall_send(E.app, &j->in, ED_POST, url, body, true,
                                    batch_done, j); /* body taken */
     if (err)
         job_end(j, "ABORTED", "Could not start the hub call");
+}
+
+/* The batch's calls (j->groups), in order:
+ * - with identifierFieldName: one upsert by it (properties. stripped);
+ * - contacts without it (HubSpot's create-or-update by email, as Cloud
+ *   Elements' HubSpot bulk did), and a resumed in-flight batch of leads:
+ *   the records with an email upserted by email, then the others created;
+ * - else one create. */
+static void batch_groups(struct job *j)
+{
+    json_decref(j->groups);
+    j->groups = json_array();
+    j->group = 0;
+    j->singles = false;
+    j->single = 0;
+    char idf[300] = "";
+    const char *s = json_string_value(
+        json_object_get(j->opts, "identifierFieldName"));
+    if (s && strncmp(s, "properties.", 11) == 0)
+        s += 11;
+    if (s && strlen(s) < sizeof(idf))
+        for (size_t i = 0; i <= strlen(s); i++)
+            idf[i] = (char)((s[i] >= 'A' && s[i] <= 'Z') ? s[i] + 32 : s[i]);
+    size_t n = json_array_size(j->batch);
+    json_t *all = json_array(), *up = json_array(), *cr = json_array();
+    bool by_email = !*idf && (strcmp(j->row.object_name, "contacts") == 0 ||
+                              j->resend_upsert);
+    for (size_t i = 0; i < n; i++) {
+        json_t *p = json_object_get(json_array_get(j->batch, i), "properties");
+        const char *em = json_string_value(json_object_get(p, "email"));
+        json_array_append_new(all, json_integer((json_int_t)i));
+        json_array_append_new(by_email && em && *em ? up : cr,
+                              json_integer((json_int_t)i));
+    }
+    if (*idf)
+        json_array_append_new(j->groups,
+                              json_pack("[s,s,O]", "upsert", idf, all));
+    else if (by_email) {
+        if (json_array_size(up))
+            json_array_append_new(j->groups,
+                                  json_pack("[s,s,O]", "upsert", "email", up));
+        if (json_array_size(cr))
+            json_array_append_new(j->groups,
+                                  json_pack("[s,n,O]", "create", cr));
+    } else
+        json_array_append_new(j->groups, json_pack("[s,n,O]", "create", all));
+    json_decref(all);
+    json_decref(up);
+    json_decref(cr);
 }
 
 /* --- create.bulk.properties ---------------------------------------------------
@@ -861,6 +938,9 @@ static void upload_step(void *ud)
     }
     j->singles = false;
     j->single = 0;
+    json_decref(j->groups);
+    j->groups = NULL;
+    j->group = 0;
     j->npos = j->pos;
     j->nchunk_at = j->chunk_at;
     j->nchunk_plain = j->chunk_plain;
@@ -921,6 +1001,7 @@ static void batch_begin(struct job *j)
         job_end(j, "CANCELLED", NULL);
         return;
     }
+    batch_groups(j);
     batch_send(j);
 }
 

@@ -651,3 +651,121 @@ enum rec_status records_finish(struct records *r)
     }
     return r->status;
 }
+
+/* ---- records as HubSpot inputs ------------------------------------------ */
+
+#define REC_PATH_SHOW 200
+
+/* The length of s shown in a message: at most REC_PATH_SHOW bytes, never
+ * cutting a UTF-8 sequence (the message must stay valid JSON text). */
+static int shown(const char *s)
+{
+    size_t n = strnlen(s, REC_PATH_SHOW + 1);
+    if (n <= REC_PATH_SHOW)
+        return (int)n;
+    n = REC_PATH_SHOW;
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+        n--;
+    return (int)n;
+}
+
+/* path, then the first keys under v while it is a non-empty object: the
+ * first leaf a nested value names (for the message) */
+static void leaf_path(const char *path, json_t *v, char *out, size_t outlen)
+{
+    size_t n = (size_t)snprintf(out, outlen, "%.*s", shown(path), path);
+    for (int depth = 0; depth < REC_MAX_PATH_DEPTH && json_is_object(v) &&
+                        json_object_size(v) > 0 && n < outlen;
+         depth++) {
+        void *it = json_object_iter(v);
+        const char *k = json_object_iter_key(it);
+        n += (size_t)snprintf(out + n, outlen - n, ".%.*s", shown(k), k);
+        v = json_object_iter_value(it);
+    }
+}
+
+static bool hs_add(json_t *props, json_t *from, const char *name,
+                   const char *path, json_t *v, const char *what, uint64_t row,
+                   char *why, size_t whylen)
+{
+    if (!*name || strchr(name, '.') || json_is_object(v)) {
+        char p[512];
+        leaf_path(path, json_is_object(v) ? v : NULL, p, sizeof(p));
+        snprintf(why, whylen,
+                 "%s %llu: \"%.*s\" is not a HubSpot property: a field is a "
+                 "property name (email) or properties.<name> "
+                 "(properties.email)",
+                 what, (unsigned long long)row, shown(p), p);
+        return false;
+    }
+    size_t n = strlen(name);
+    char *low = ed_malloc(n + 1);
+    for (size_t i = 0; i <= n; i++)
+        low[i] = (char)((name[i] >= 'A' && name[i] <= 'Z') ? name[i] + 32
+                                                           : name[i]);
+    json_t *had = json_object_get(from, low);
+    if (had) {
+        const char *hp = json_string_value(had);
+        snprintf(why, whylen,
+                 "%s %llu: the property \"%.*s\" is given twice (\"%.*s\" and "
+                 "\"%.*s\")",
+                 what, (unsigned long long)row, shown(low), low, shown(hp), hp,
+                 shown(path), path);
+        free(low);
+        return false;
+    }
+    json_object_set_new(from, low, json_string(path));
+    json_object_set(props, low, v);
+    free(low);
+    return true;
+}
+
+json_t *rec_hubspot_input(json_t *rec, uint64_t row, bool csv, char *why,
+                          size_t whylen)
+{
+    const char *what = csv ? "row" : "record";
+    json_t *props = json_object(), *from = json_object(), *out = NULL;
+    json_t *id = NULL, *v;
+    const char *k;
+    bool ok = true;
+    json_object_foreach(rec, k, v) {
+        if (strcmp(k, "id") == 0 && !json_is_object(v)) {
+            id = v;
+        } else if (strcmp(k, "properties") == 0) {
+            if (!json_is_object(v)) {
+                snprintf(why, whylen,
+                         "%s %llu: \"properties\" must be an object of "
+                         "properties",
+                         what, (unsigned long long)row);
+                ok = false;
+                break;
+            }
+            const char *pk;
+            json_t *pv;
+            json_object_foreach(v, pk, pv) {
+                char *path = ed_asprintf("properties.%s", pk);
+                ok = hs_add(props, from, pk, path, pv, what, row, why, whylen);
+                free(path);
+                if (!ok)
+                    break;
+            }
+            if (!ok)
+                break;
+        } else if (strncmp(k, "properties.", 11) == 0) {
+            if (!(ok = hs_add(props, from, k + 11, k, v, what, row, why,
+                              whylen)))
+                break;
+        } else if (!(ok = hs_add(props, from, k, k, v, what, row, why,
+                                 whylen))) {
+            break;
+        }
+    }
+    if (ok) {
+        out = json_pack("{s:O}", "properties", props);
+        if (id)
+            json_object_set(out, "id", id);
+    }
+    json_decref(props);
+    json_decref(from);
+    return out;
+}

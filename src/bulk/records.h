@@ -95,4 +95,16 @@ uint64_t records_error_row(const struct records *r);
 /* Bytes the reader itself holds (its buffers; not the records handed out). */
 size_t records_mem(const struct records *r);
 
+/* A record as HubSpot's batch inputs take it: {"properties": {...}} with
+ * the record's top-level "id" kept beside it. Property names are lower
+ * case and come from flat members ("email"), vendor paths as keys
+ * ("properties.email") and a nested "properties" object (CSV headers
+ * "properties.email" build that one); values are kept as they are
+ * (scalars, arrays, null). NULL with why ("row 7: ..." for a CSV, "record
+ * 7: ..." otherwise) for a path that names no property ("properties.",
+ * "a.b.c", an object as a value), a "properties" that is not an object,
+ * or the same property twice. */
+json_t *rec_hubspot_input(json_t *rec, uint64_t row, bool csv, char *why,
+                          size_t whylen);
+
 #endif

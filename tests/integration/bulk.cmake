@@ -19,3 +19,6 @@ ed_py_test(integration.bulk_workflows
 ed_py_test(integration.bulk_stream
            ${CMAKE_CURRENT_LIST_DIR}/test_bulk_stream.py
            LABELS integration TIMEOUT 600)
+ed_py_test(integration.bulk_marketing
+           ${CMAKE_CURRENT_LIST_DIR}/test_bulk_marketing.py
+           LABELS integration TIMEOUT 600)

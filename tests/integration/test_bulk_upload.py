@@ -2,8 +2,9 @@
 """Bulk uploads (issue 13, spec elements-api.md §6, docs/api/bulk.md)
 against hubspot-sim: POST /bulk/{objectName} with a multipart body (CSV,
 JSON array, JSON lines) lands the records through HubSpot's batch
-endpoints (at most 100 inputs a call); upsert by identifierFieldName
-updates instead of duplicating; rows the reader refuses and a record
+endpoints (at most 100 inputs a call); contacts are created or updated
+by email, and upsert by identifierFieldName updates instead of
+duplicating; rows the reader refuses and a record
 HubSpot refuses become errors with their row numbers while the rest land;
 an unknown object fails every row and completes; a bad body is a 400 and
 makes no job; a node killed (-9) mid-upload resumes with no duplicate.
@@ -153,7 +154,9 @@ class BulkUpload(unittest.TestCase):
         self.assertEqual(s["recordsFailedCount"], 0)
         got = self.sim_contacts(tag)
         self.assertEqual(sorted(got), sorted(p["email"] for p in people(tag, n)))
-        sizes, _ = self.batches("create")
+        # contacts are created or updated by email (batch/upsert)
+        sizes, _ = self.batches("upsert")
+        self.assertEqual(self.batches("create")[0], [])
         self.assertEqual(sum(sizes), n)
         self.assertTrue(all(0 < k <= 100 for k in sizes), sizes)
         self.assertEqual(len(sizes), (n + 99) // 100)
@@ -185,6 +188,7 @@ class BulkUpload(unittest.TestCase):
     def test_upsert_by_email(self):
         job = self.upload("contacts", as_csv(people("ups", 150)))
         self.assertEqual(self.wait(job)["recordsCount"], 150)
+        self.hub.sim_clear()
         # same emails, new first names, plus 20 new ones
         rows = people("ups", 170)
         for r in rows:
@@ -214,8 +218,9 @@ class BulkUpload(unittest.TestCase):
         jl = [json.dumps({"properties": r}) for r in rows]
         jl[49] = json.dumps({"properties": dict(rows[49], nosuchprop="x")})
         jl[9] = "{not json"
-        # row 70 repeats row 60's email: HubSpot refuses the batch (400),
-        # then that record alone (409) once row 60 has landed
+        # row 70 repeats row 60's email: HubSpot refuses the batch (400);
+        # sent alone, row 70 updates the contact row 60 made (contacts are
+        # created or updated by email)
         jl[69] = json.dumps({"properties": dict(rows[69], email=rows[59]["email"])})
         job = self.upload("contacts", data, {"format": "csv"})
         s = self.wait(job)
@@ -229,16 +234,16 @@ class BulkUpload(unittest.TestCase):
         job = self.upload("contacts", ("\n".join(jl) + "\n").encode())
         s = self.wait(job)
         self.assertEqual((s["status"], s["recordsCount"], s["recordsFailedCount"]),
-                         ("COMPLETED", 117, 3))
+                         ("COMPLETED", 118, 2))
         errs = self.errors(job)
-        self.assertEqual([e["row"] for e in errs], [10, 50, 70])
+        self.assertEqual([e["row"] for e in errs], [10, 50])
         self.assertIn("nosuchprop", errs[1]["message"])
         self.assertEqual(errs[1]["record"]["properties"]["email"], rows[49]["email"])
         self.assertIsNone(errs[0]["record"])
-        self.assertEqual(errs[2]["record"]["properties"]["email"], rows[59]["email"])
         got = self.sim_contacts("bad")
         self.assertEqual(len(got), 117)
         self.assertNotIn(rows[69]["email"], got)
+        self.assertEqual(got[rows[59]["email"]]["firstname"], rows[69]["firstname"])
         self.assertNotIn(rows[49]["email"], got)
         self.assertNotIn(rows[9]["email"], got)
 
@@ -303,6 +308,7 @@ class BulkUpload(unittest.TestCase):
             self.assertIn(word, b["message"])
         self.assertEqual(jobs(), before)
         self.assertEqual(self.batches("create")[0], [])
+        self.assertEqual(self.batches("upsert")[0], [])
 
     def test_cancel_mid_upload(self):
         n = 500
@@ -354,18 +360,18 @@ class BulkUpload(unittest.TestCase):
     def test_kill_first_batch_in_flight(self):
         # killed while its FIRST batch is at HubSpot (landed, answer not
         # yet back): the checkpoint has no position yet, so the resumed
-        # job reads from the top and sends that batch again as an upsert
-        # (no second create); before, it ended ABORTED ("The upload
-        # checkpoint cannot be used")
+        # job reads from the top and sends that batch again (an upsert by
+        # email, as every contacts batch with emails: no second contact);
+        # before, it ended ABORTED ("The upload checkpoint cannot be used")
         n = 250
         rows = people("first", n)
         hubutil.sim_fault(self.hub, "/crm/v3/objects/contacts/batch",
                           delay_ms=30000)
         job = self.upload("contacts", as_csv(rows))
         end = time.time() + 60
-        while not self.batches("create")[0] and time.time() < end:
+        while not self.batches("upsert")[0] and time.time() < end:
             time.sleep(0.05)
-        self.assertEqual(self.batches("create")[0], [100])
+        self.assertEqual(self.batches("upsert")[0], [100])
         s = self.status(job)
         self.assertEqual(s["status"], "RUNNING")
         self.assertEqual(s["recordsCount"], 0)
@@ -376,8 +382,8 @@ class BulkUpload(unittest.TestCase):
         self.assertEqual(s["recordsFailedCount"], 0)
         got = self.sim_contacts("first")  # fails on a duplicate
         self.assertEqual(sorted(got), sorted(p["email"] for p in rows))
-        self.assertEqual(self.batches("upsert")[0], [100])
-        self.assertEqual(self.batches("create")[0], [100, 100, 50])
+        self.assertEqual(self.batches("upsert")[0], [100, 100, 100, 50])
+        self.assertEqual(self.batches("create")[0], [])
         self.assertEqual(self.errors(job), [])
 
     def restart(self, kill=False):

@@ -324,6 +324,75 @@ static void test_big_array(void)
     records_free(c.r);
 }
 
+/* rec_hubspot_input: the record as {"properties"} (+ "id"), or why */
+static char *hs(const char *rec, bool csv)
+{
+    char why[512] = "";
+    json_t *in = json_loads(rec, 0, NULL);
+    CHECK(in != NULL);
+    json_t *out = rec_hubspot_input(in, 7, csv, why, sizeof(why));
+    char *s = out ? json_dumps(out, JSON_COMPACT | JSON_SORT_KEYS)
+                  : strdup(why);
+    json_decref(in);
+    json_decref(out);
+    return s;
+}
+#define CHECK_HS(rec, csv, want)                                               \
+    do {                                                                       \
+        char *got_ = hs(rec, csv);                                             \
+        CHECK_EQ_STR(got_, want);                                              \
+        free(got_);                                                            \
+    } while (0)
+
+static void test_hubspot_input(void)
+{
+    /* flat, vendor-path keys, a nested properties object, merged */
+    CHECK_HS("{\"Email\":\"a@b.c\",\"properties.FirstName\":\"Ada\","
+             "\"properties\":{\"lastname\":\"L\",\"tags\":[\"x\",1],"
+             "\"phone\":null},\"id\":\"12\"}",
+             false,
+             "{\"id\":\"12\",\"properties\":{\"email\":\"a@b.c\","
+             "\"firstname\":\"Ada\",\"lastname\":\"L\",\"phone\":null,"
+             "\"tags\":[\"x\",1]}}");
+    CHECK_HS("{}", false, "{\"properties\":{}}");
+    /* paths that name no property */
+    CHECK_HS("{\"properties.\":\"x\"}", false,
+             "record 7: \"properties.\" is not a HubSpot property: a field is "
+             "a property name (email) or properties.<name> (properties.email)");
+    CHECK_HS("{\"a\":{\"b\":{\"c\":\"x\"}}}", true,
+             "row 7: \"a.b.c\" is not a HubSpot property: a field is a "
+             "property name (email) or properties.<name> (properties.email)");
+    CHECK_HS("{\"a.b\":1}", false,
+             "record 7: \"a.b\" is not a HubSpot property: a field is a "
+             "property name (email) or properties.<name> (properties.email)");
+    CHECK_HS("{\"properties\":{\"a\":{}}}", false,
+             "record 7: \"properties.a\" is not a HubSpot property: a field "
+             "is a property name (email) or properties.<name> "
+             "(properties.email)");
+    CHECK_HS("{\"\":1}", false,
+             "record 7: \"\" is not a HubSpot property: a field is a property "
+             "name (email) or properties.<name> (properties.email)");
+    CHECK_HS("{\"properties\":\"x\"}", false,
+             "record 7: \"properties\" must be an object of properties");
+    CHECK_HS("{\"email\":\"a\",\"properties.EMAIL\":\"b\"}", false,
+             "record 7: the property \"email\" is given twice (\"email\" "
+             "and \"properties.EMAIL\")");
+    /* a long name is cut on a UTF-8 boundary in the message */
+    char rec[1200] = "{\"a.";
+    size_t n = strlen(rec);
+    for (int i = 0; i < 300; i++) {
+        memcpy(rec + n, "\xc3\xa9", 2);
+        n += 2;
+    }
+    memcpy(rec + n, "\":1}", 5);
+    char *got = hs(rec, false);
+    json_t *ok = json_string(got);
+    CHECK(ok != NULL);
+    CHECK(strlen(got) < 400);
+    json_decref(ok);
+    free(got);
+}
+
 int main(void)
 {
     RUN(test_format_names);
@@ -333,5 +402,6 @@ int main(void)
     RUN(test_record_cap);
     RUN(test_resume);
     RUN(test_big_array);
+    RUN(test_hubspot_input);
     return 0;
 }
