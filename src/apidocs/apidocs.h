@@ -8,11 +8,10 @@
 #include "core/request.h"
 
 /* API documents (issue 14): a Swagger 2.0 (default) or OpenAPI 3.1
- * description of every hub resource an element answers, built from data:
- * the hub's resource tables (hub/hub.h hub_resource_tables; a resource
- * without a descriptor here is documented as plain CRUDS), the element
- * definition, and for an instance its portal's live properties and its
- * virtual resources. build.c is pure (no I/O); docs.c fetches, caches and
+ * description of every hub call an element answers, built from data: the
+ * operations per resource (resources.c; a resource without a row is left
+ * out), the element definition's object catalogue, and for an instance its
+ * portal's live properties and its virtual resources. build.c is pure (no I/O); docs.c fetches, caches and
  * answers. */
 
 enum apidocs_format { APIDOCS_SWAGGER2, APIDOCS_OPENAPI31 };

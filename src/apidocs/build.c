@@ -6,103 +6,16 @@
 #include <string.h>
 
 #include "apidocs/apidocs.h"
+#include "apidocs/resources.h"
 #include "core/mem.h"
 #include "elements/elements.h"
-#include "hub/hub.h"
 
 const char *const apidocs_prop_objects[3] = {"contacts", "companies", "deals"};
 const char *const apidocs_prop_resources[3] = {"contacts", "accounts",
                                                "opportunities"};
 
-/* --- resource descriptors ------------------------------------------------- */
-
-enum {
-    OP_LIST = 1 << 0,   /* GET /r (paged) */
-    OP_CREATE = 1 << 1, /* POST /r */
-    OP_GET = 1 << 2,    /* GET /r/{id} */
-    OP_PATCH = 1 << 3,
-    OP_PUT = 1 << 4,
-    OP_DELETE = 1 << 5,
-    OP_WHERE = 1 << 6, /* the list takes where/orderBy */
-};
-#define OPS_CRUDS (OP_LIST | OP_CREATE | OP_GET | OP_PATCH | OP_DELETE)
-
-/* kinds of extra operations */
-enum xkind { X_LIST, X_GET, X_CREATE, X_UPDATE, X_DELETE, X_PROPS, X_PROP };
-
-struct doc_extra {
-    const char *method;
-    const char *path; /* below /{resource} */
-    enum xkind kind;
-    const char *summary;
-};
-
-struct doc_res {
-    const char *name;
-    unsigned ops;
-    int props; /* index in apidocs_prop_objects, -1: no properties */
-    const char *summary;
-    const struct doc_extra *extra;
-    const char *vendor; /* HubSpot object the description is of, when an
-                         * element's catalogue may map the name elsewhere */
-};
-
-static const struct doc_extra crm_extra[] = {
-    {"GET", "/{id}/activities", X_LIST, "Activities of the record"},
-    {"GET", "/properties", X_PROPS, "The object's properties"},
-    {"GET", "/properties/{name}", X_PROP, "One property"},
-    {NULL, NULL, X_LIST, NULL},
-};
-
-static const struct doc_extra timeline_extra[] = {
-    {"GET", "/{id}/properties", X_LIST, "Properties (tokens) of the type"},
-    {"POST", "/{id}/properties", X_CREATE, "Add a property"},
-    {"PATCH", "/{id}/properties/{name}", X_UPDATE, "Update a property"},
-    {"PUT", "/{id}/properties/{name}", X_UPDATE, "Replace a property"},
-    {"DELETE", "/{id}/properties/{name}", X_DELETE, "Delete a property"},
-    {"POST", "/{id}/events", X_CREATE, "Create an event"},
-    {"GET", "/{id}/events/{eventId}", X_GET, "One event"},
-    {NULL, NULL, X_LIST, NULL},
-};
-
-static const struct doc_extra objects_extra[] = {
-    {"GET", "/{objectName}/metadata", X_GET,
-     "Fields of an object: type, filterable, createable, updateable"},
-    {NULL, NULL, X_LIST, NULL},
-};
-
-#define CRM (OPS_CRUDS | OP_PUT | OP_WHERE)
-static const struct doc_res described[] = {
-    {"contacts", CRM, 0, "Contacts", crm_extra},
-    {"accounts", CRM, 1, "Accounts (HubSpot companies)", crm_extra},
-    {"opportunities", CRM, 2, "Opportunities (HubSpot deals)", crm_extra},
-    {"leads", CRM, 0, "Contacts whose lifecycle stage is lead", NULL},
-    {"companies", CRM, 1, "HubSpot companies", NULL},
-    {"deals", CRM, 2, "HubSpot deals", NULL},
-    {"activities", OPS_CRUDS | OP_PUT, -1, "Engagements", NULL},
-    {"owners", OP_LIST | OP_GET | OP_WHERE, -1, "Owners (read-only)", NULL},
-    {"pipelines", OPS_CRUDS | OP_PUT, -1, "Deal pipelines", NULL},
-    {"timeline-event-types", OPS_CRUDS | OP_PUT, -1, "Timeline event types",
-     timeline_extra},
-    {"objects", OP_LIST, -1, "The object catalogue", objects_extra},
-    {"ping", 0, -1, "Check the instance", NULL},
-    /* answered by the CRM's "*" row: any other HubSpot object */
-    {"tickets", CRM, -1, "HubSpot tickets", NULL, "tickets"},
-    {"products", CRM, -1, "HubSpot products", NULL, "products"},
-    {"line_items", CRM, -1, "HubSpot line items", NULL, "line_items"},
-    {"notes", CRM, -1, "HubSpot notes", NULL, "notes"},
-    {"calls", CRM, -1, "HubSpot calls", NULL, "calls"},
-    {"emails", CRM, -1, "HubSpot emails", NULL, "emails"},
-    {"meetings", CRM, -1, "HubSpot meetings", NULL, "meetings"},
-    {"tasks", CRM, -1, "HubSpot tasks", NULL, "tasks"},
-};
-#define N_DESCRIBED (sizeof(described) / sizeof(described[0]))
-
 /* Element el's entry for `name` in its object catalogue (the element
- * definition's "objects", data), or NULL: a resource of the shared tables
- * that is neither described here nor in the catalogue belongs to another
- * element (the Marketing element's files, folders, forms, campaigns,
- * workflows on the CRM element), and its document leaves it out. */
+ * definition's "objects", data: vendor name and static fields), or NULL. */
 static json_t *catalogue_entry(const struct element *el, const char *name)
 {
     size_t i;
@@ -112,14 +25,6 @@ static json_t *catalogue_entry(const struct element *el, const char *name)
         if (n && strcmp(n, name) == 0)
             return o;
     }
-    return NULL;
-}
-
-static const struct doc_res *described_of(const char *name)
-{
-    for (size_t i = 0; i < N_DESCRIBED; i++)
-        if (strcmp(described[i].name, name) == 0)
-            return &described[i];
     return NULL;
 }
 
@@ -384,18 +289,57 @@ static const char *op_id(struct ctx *c, const char *method, const char *path)
     return tmpcat(id, "");
 }
 
-/* One operation at /hubs/{hub}{path}; schema: a definition name or NULL. */
-static void add_op(struct ctx *c, const char *tag, const char *method,
-                   const char *path, const char *summary, enum xkind kind,
-                   bool where, const char *schema)
+/* A schema: NULL → dflt (a definition name, or any object when NULL),
+ * "" → any object, else that definition. */
+static json_t *schema_of(const char *name, const char *dflt)
+{
+    if (!name)
+        name = dflt;
+    if (!name || !*name)
+        return json_pack("{s:s}", "type", "object");
+    return ref("definitions", name);
+}
+
+/* Query parameters "a,b!" ("!": required): the shared ones by $ref. */
+static void add_query(json_t *params, const char *list, bool have_where)
+{
+    char name[64];
+    const char *p = list;
+    while (p && *p) {
+        const char *e = strchr(p, ',');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        bool req = n > 0 && p[n - 1] == '!';
+        size_t k = req ? n - 1 : n;
+        if (k > 0 && k < sizeof(name)) {
+            memcpy(name, p, k);
+            name[k] = 0;
+            bool shared = strcmp(name, "where") == 0 ||
+                          strcmp(name, "fields") == 0;
+            if (shared && !have_where && !req)
+                json_array_append_new(params, ref("parameters", name));
+            else if (!shared || req)
+                json_array_append_new(params,
+                                      json_pack("{s:s, s:s, s:s, s:b}", "name",
+                                                name, "in", "query", "type",
+                                                "string", "required", req));
+        }
+        p = e ? e + 1 : NULL;
+    }
+}
+
+/* One operation o at /hubs/{hub}{path}, tagged tag; record: the
+ * resource's record definition (NULL: none). */
+static void add_op(struct ctx *c, const char *tag, const char *path,
+                   const struct doc_op *o, const char *summary,
+                   const char *record)
 {
     char full[512], lm[8];
     snprintf(full, sizeof(full), "/hubs/%s%s", c->hub, path);
     size_t i = 0;
-    for (; method[i] && i + 1 < sizeof(lm); i++)
-        lm[i] = (char)(method[i] >= 'A' && method[i] <= 'Z'
-                           ? method[i] - 'A' + 'a'
-                           : method[i]);
+    for (; o->method[i] && i + 1 < sizeof(lm); i++)
+        lm[i] = (char)(o->method[i] >= 'A' && o->method[i] <= 'Z'
+                           ? o->method[i] - 'A' + 'a'
+                           : o->method[i]);
     lm[i] = 0;
     json_t *item = json_object_get(c->paths, full);
     if (!item) {
@@ -413,94 +357,132 @@ static void add_op(struct ctx *c, const char *tag, const char *method,
                                         (size_t)(e - p - 1), "in", "path",
                                         "required", 1, "type", "string"));
     }
-    json_array_append_new(params, ref("parameters", "ElementsAsyncRequest"));
-    json_array_append_new(params,
-                          ref("parameters", "ElementsAsyncCallbackUrl"));
-    json_t *ok_schema = schema ? ref("definitions", schema)
-                               : json_pack("{s:s}", "type", "object");
+    if (!(o->flags & F_NOTHUB))
+        json_array_append_new(params,
+                              ref("parameters", "ElementsAsyncRequest"));
+    if (!(o->flags & F_NOTHUB) || (o->flags & F_CALLBACK))
+        json_array_append_new(params,
+                              ref("parameters", "ElementsAsyncCallbackUrl"));
+    if (o->flags & F_SCHEDULE)
+        json_array_append_new(params, ref("parameters", "ElementsSchedule"));
+    json_t *ok_schema = schema_of(o->schema, record);
     json_t *ok = json_pack("{s:s, s:{s:{s:s, s:s}}}", "description", "OK",
                            "headers", "Elements-Request-Id", "type", "string",
                            "description", "The request's id");
-    if (kind == X_LIST || kind == X_PROPS) {
-        if (kind == X_LIST) {
-            json_array_append_new(params, ref("parameters", "pageSize"));
+    if (o->kind == X_LIST && !(o->flags & F_NOPAGE)) {
+        json_array_append_new(params, ref("parameters", "pageSize"));
+        if (!(o->flags & F_PAGETOKEN))
             json_array_append_new(params, ref("parameters", "page"));
-            json_array_append_new(params, ref("parameters", "nextPage"));
-        }
-        if (where) {
-            json_array_append_new(params, ref("parameters", "where"));
-            json_array_append_new(params, ref("parameters", "orderBy"));
-            json_array_append_new(params, ref("parameters", "fields"));
-        }
+        json_array_append_new(params, ref("parameters", "nextPage"));
+    }
+    if (o->flags & F_WHERE) {
+        json_array_append_new(params, ref("parameters", "where"));
+        json_array_append_new(params, ref("parameters", "orderBy"));
+        json_array_append_new(params, ref("parameters", "fields"));
+    }
+    add_query(params, o->query, (o->flags & F_WHERE) != 0);
+    if (o->kind == X_LIST || o->kind == X_ARRAY) {
         json_t *h = json_object_get(ok, "headers");
         json_object_set_new(h, "Elements-Returned-Count",
                             json_pack("{s:s}", "type", "integer"));
-        json_object_set_new(h, "Elements-Next-Page-Token",
-                            json_pack("{s:s}", "type", "string"));
-        if (kind == X_PROPS) { /* HubSpot's property objects */
-            json_decref(ok_schema);
-            ok_schema = json_pack("{s:s}", "type", "object");
-        }
+        if (o->kind == X_LIST)
+            json_object_set_new(h, "Elements-Next-Page-Token",
+                                json_pack("{s:s}", "type", "string"));
         ok_schema = json_pack("{s:s, s:o}", "type", "array", "items",
                               ok_schema);
     }
-    if (kind == X_DELETE) {
+    if (o->kind == X_DELETE)
         json_decref(ok_schema);
-        ok_schema = NULL;
-    } else {
+    else
         json_object_set_new(ok, "schema", ok_schema);
+    json_t *op = json_object();
+    if (o->flags & F_MULTIPART) {
+        json_object_set_new(op, "consumes",
+                            json_pack("[s]", "multipart/form-data"));
+        json_array_append_new(params, json_pack("{s:s, s:s, s:s, s:b}", "name",
+                                                "file", "in", "formData",
+                                                "type", "file", "required", 1));
+        if (o->flags & F_METADATA)
+            json_array_append_new(params,
+                                  json_pack("{s:s, s:s, s:s, s:b, s:s}", "name",
+                                            "metaData", "in", "formData",
+                                            "type", "string", "required", 0,
+                                            "description",
+                                            "JSON options of the upload"));
+    } else if (o->kind == X_CREATE || o->kind == X_UPDATE) {
+        const char *in = o->input;
+        char dflt[160];
+        snprintf(dflt, sizeof(dflt), "%sInput", record ? record : "");
+        json_array_append_new(params,
+                              json_pack("{s:s, s:s, s:b, s:o}", "name", "body",
+                                        "in", "body", "required", 1, "schema",
+                                        schema_of(in, record ? dflt : NULL)));
     }
-    if (kind == X_CREATE || kind == X_UPDATE) {
-        json_t *body = schema ? ref("definitions", tmpcat(schema, "Input"))
-                              : json_pack("{s:s}", "type", "object");
-        json_array_append_new(params, json_pack("{s:s, s:s, s:b, s:o}", "name",
-                                                "body", "in", "body",
-                                                "required", 1, "schema", body));
-    }
+    if (o->flags & F_CSV)
+        json_object_set_new(op, "produces",
+                            json_pack("[s,s]", "application/json", "text/csv"));
     json_t *responses = json_pack("{s:o}", "200", ok);
     static const char *const errs[] = {"400", "401", "403", "404",
                                        "429", "502", "504"};
     for (size_t k = 0; k < sizeof(errs) / sizeof(errs[0]); k++)
         json_object_set_new(responses, errs[k], ref("responses", "Error"));
-    json_object_set_new(item, lm,
-                        json_pack("{s:[s], s:s, s:s, s:o, s:o}", "tags", tag,
-                                  "summary", summary, "operationId",
-                                  op_id(c, lm, path), "parameters", params,
-                                  "responses", responses));
+    json_object_set_new(op, "tags", json_pack("[s]", tag));
+    json_object_set_new(op, "summary",
+                        json_string(o->summary ? o->summary : summary));
+    json_object_set_new(op, "operationId", json_string(op_id(c, lm, path)));
+    json_object_set_new(op, "parameters", params);
+    json_object_set_new(op, "responses", responses);
+    json_object_set_new(item, lm, op);
 }
 
-static void add_resource(struct ctx *c, const char *name, unsigned ops,
-                         bool where, const char *schema, const char *summary,
-                         const struct doc_extra *extra)
+/* "@" in s replaced by child (bounded copy into out). */
+static const char *fill_child(const char *s, const char *child, char *out,
+                              size_t cap)
 {
-    char base[256], one[300];
-    snprintf(base, sizeof(base), "/%s", name);
-    snprintf(one, sizeof(one), "/%s/{id}", name);
-    if (strcmp(name, "ping") == 0)
-        add_op(c, name, "GET", base, summary, X_GET, false, NULL);
-    if (ops & OP_LIST)
-        add_op(c, name, "GET", base, summary, X_LIST, where, schema);
-    if (ops & OP_CREATE)
-        add_op(c, name, "POST", base, summary, X_CREATE, false, schema);
-    if (ops & OP_GET)
-        add_op(c, name, "GET", one, summary, X_GET, false, schema);
-    if (ops & OP_PATCH)
-        add_op(c, name, "PATCH", one, summary, X_UPDATE, false, schema);
-    if (ops & OP_PUT)
-        add_op(c, name, "PUT", one, summary, X_UPDATE, false, schema);
-    if (ops & OP_DELETE)
-        add_op(c, name, "DELETE", one, summary, X_DELETE, false, schema);
-    for (const struct doc_extra *x = extra; x && x->method; x++) {
-        char p[300];
-        snprintf(p, sizeof(p), "/%s%s", name, x->path);
-        const char *sch = schema;
-        if (x->kind == X_PROPS || x->kind == X_PROP ||
-            strstr(x->path, "/events") || strstr(x->path, "/properties") ||
-            strcmp(name, "objects") == 0)
-            sch = NULL;
-        if (strstr(x->path, "/activities"))
-            sch = "Activities";
-        add_op(c, name, x->method, p, x->summary, x->kind, false, sch);
+    size_t o = 0;
+    for (; s && *s && o + 1 < cap; s++) {
+        if (*s != '@') {
+            out[o++] = *s;
+            continue;
+        }
+        for (const char *k = child; *k && o + 1 < cap; k++)
+            out[o++] = *k;
+    }
+    out[o] = 0;
+    return s ? out : NULL;
+}
+
+/* The operations of resource `name` (record: its record definition). */
+static void add_resource(struct ctx *c, const char *name, const char *record,
+                         const char *summary, const struct doc_op *const *ops)
+{
+    for (size_t t = 0; t < DOC_RES_OPS && ops[t]; t++)
+        for (const struct doc_op *o = ops[t]; o->method; o++) {
+            char p[300];
+            snprintf(p, sizeof(p), "/%s%s", name, o->path);
+            add_op(c, name, p, o, summary, record);
+        }
+}
+
+/* A parent's children through associations: every A_CHILD row of the
+ * document other than the parent. */
+static void add_children(struct ctx *c, const struct doc_res *parent)
+{
+    for (size_t i = 0; i < apidocs_n_resources; i++) {
+        const struct doc_res *ch = &apidocs_resources[i];
+        if (!(ch->assoc & A_CHILD) || ch == parent ||
+            apidocs_resource(ch->name, c->hub) != ch)
+            continue;
+        char rec[128];
+        camel(ch->name, rec, sizeof(rec));
+        for (const struct doc_op *o = apidocs_assoc_ops; o->method; o++) {
+            char sub[200], p[300], sum[200];
+            struct doc_op x = *o;
+            x.path = fill_child(o->path, ch->name, sub, sizeof(sub));
+            x.summary = fill_child(o->summary, ch->name, sum, sizeof(sum));
+            snprintf(p, sizeof(p), "/%s%s", parent->name, x.path);
+            add_op(c, parent->name, p, &x, x.summary, rec);
+        }
     }
 }
 
@@ -541,6 +523,12 @@ static json_t *shared_parameters(void)
                   "Elements-Async-Callback-Url", "in", "header", "type",
                   "string", "required", 0, "description",
                   "Where the result of an asynchronous call is sent"));
+    json_object_set_new(
+        p, "ElementsSchedule",
+        json_pack("{s:s, s:s, s:s, s:b, s:s}", "name",
+                  "Elements-Schedule-Request", "in", "header", "type", "string",
+                  "required", 0, "description",
+                  "A Quartz cron expression: run on this schedule"));
     return p;
 }
 
@@ -604,57 +592,43 @@ json_t *apidocs_build(const struct element *el, const char *hub,
                                   "The error envelope", "schema",
                                   ref("definitions", "Error")));
 
-    /* every resource name the tables answer, in dispatch order, then the
-     * described ones answered by a "*" row */
+    for (size_t i = 0; i < apidocs_n_static_defs; i++) {
+        json_error_t je;
+        json_t *v = json_loads(apidocs_static_defs[i].json, 0, &je);
+        if (v)
+            json_object_set_new(c.defs, apidocs_static_defs[i].name, v);
+    }
+
+    /* every resource row of this hub (resources.c), in order: the
+     * operations the hub answers, with schemas from the element's
+     * catalogue or the portal's properties */
     json_t *seen = json_object();
-    const char *names[512];
-    size_t n = 0;
-    names[n++] = "ping";
-    for (size_t t = 0; hub_resource_tables[t]; t++)
-        for (const struct hub_resource *r = hub_resource_tables[t]; r->name;
-             r++)
-            if (n < 400)
-                names[n++] = r->name;
-    for (size_t i = 0; i < N_DESCRIBED && n < 512; i++)
-        names[n++] = described[i].name;
-    for (size_t i = 0; i < n; i++) {
-        const char *name = names[i];
-        if (strcmp(name, "*") == 0 || json_object_get(seen, name))
-            continue;
-        json_object_set_new(seen, name, json_true());
-        const struct doc_res *d = described_of(name);
-        json_t *ce = catalogue_entry(el, name);
-        const char *vendor = json_string_value(
-            json_object_get(ce, "vendorName"));
-        /* a HubSpot object the element's catalogue maps elsewhere (the
-         * Marketing element's emails are marketing emails) */
-        if (d && d->vendor && vendor && strcmp(d->vendor, vendor) != 0)
-            d = NULL;
-        if (el && !d && !ce)
-            continue; /* another element's resource */
-        char base[128];
-        camel(name, base, sizeof(base));
-        const json_t *props = NULL;
+    for (size_t i = 0; i < apidocs_n_resources; i++) {
+        const struct doc_res *d = &apidocs_resources[i];
+        if (apidocs_resource(d->name, hub) != d)
+            continue; /* another hub's, or shadowed by an earlier row */
+        json_object_set_new(seen, d->name, json_true());
+        json_t *ce = catalogue_entry(el, d->name);
         json_t *fields = json_object_get(ce, "fields");
-        if (d && d->props >= 0 && live)
-            props = live->props[d->props];
-        if (d && (d->props >= 0 || (d->ops & OP_WHERE)) &&
-            strcmp(name, "owners") != 0)
-            crm_schemas(c.defs, base, props);
-        else if (json_is_array(fields))
+        char base[128];
+        camel(d->name, base, sizeof(base));
+        const char *record = base;
+        if (d->schema == S_CRM) {
+            crm_schemas(c.defs, base,
+                        live && d->props >= 0 ? live->props[d->props] : NULL);
+        } else if (d->schema == S_CATALOGUE && json_is_array(fields)) {
             static_schemas(c.defs, base, fields);
-        else
+        } else if (d->schema == S_CATALOGUE) {
             json_object_set_new(c.defs, base,
                                 json_pack("{s:s}", "type", "object"));
-        char summary[160];
-        snprintf(summary, sizeof(summary), "HubSpot %s",
-                 vendor ? vendor : name);
-        if (!json_object_get(c.defs, tmpcat(base, "Input")))
             json_object_set_new(c.defs, tmpcat(base, "Input"),
                                 json_pack("{s:s}", "type", "object"));
-        add_resource(&c, name, d ? d->ops : OPS_CRUDS,
-                     d ? (d->ops & OP_WHERE) != 0 : false, base,
-                     d ? d->summary : summary, d ? d->extra : NULL);
+        } else {
+            record = NULL;
+        }
+        add_resource(&c, d->name, record, d->summary, d->ops);
+        if (d->assoc & A_PARENT)
+            add_children(&c, d);
     }
     /* the instance's virtual resources */
     const char *vname;
@@ -672,7 +646,7 @@ json_t *apidocs_build(const struct element *el, const char *hub,
         virtual_schemas(c.defs, vbase, tf);
         char summary[160];
         snprintf(summary, sizeof(summary), "Virtual resource %s", vname);
-        add_resource(&c, vname, CRM, true, vbase, summary, NULL);
+        add_resource(&c, vname, vbase, summary, apidocs_virtual_ops);
     }
     json_decref(seen);
     json_decref(c.op_ids);
@@ -802,21 +776,48 @@ json_t *apidocs_to_openapi31(const json_t *sw0)
         json_object_foreach(item, m, op) {
             json_t *op3 = json_object(), *ps = json_array(), *p;
             size_t i;
+            json_t *form = NULL, *form_req = json_array();
             json_object_foreach(op, k, v) {
-                if (strcmp(k, "parameters") != 0 && strcmp(k, "responses") != 0)
+                if (strcmp(k, "parameters") != 0 &&
+                    strcmp(k, "responses") != 0 && strcmp(k, "consumes") != 0 &&
+                    strcmp(k, "produces") != 0)
                     json_object_set(op3, k, v);
             }
             json_array_foreach(json_object_get(op, "parameters"), i, p) {
                 const char *in = json_string_value(json_object_get(p, "in"));
-                if (in && strcmp(in, "body") == 0)
+                const char *pn = json_string_value(json_object_get(p, "name"));
+                if (in && strcmp(in, "body") == 0) {
                     json_object_set_new(
                         op3, "requestBody",
                         json_pack("{s:b, s:{s:{s:O}}}", "required", 1,
                                   "content", "application/json", "schema",
                                   json_object_get(p, "schema")));
-                else
+                } else if (in && pn && strcmp(in, "formData") == 0) {
+                    /* multipart parts: a file is a binary string */
+                    if (!form)
+                        form = json_object();
+                    const char *t = json_string_value(
+                        json_object_get(p, "type"));
+                    json_object_set_new(
+                        form, pn,
+                        t && strcmp(t, "file") == 0
+                            ? json_pack("{s:s, s:s}", "type", "string",
+                                        "format", "binary")
+                            : json_pack("{s:s}", "type", "string"));
+                    if (json_is_true(json_object_get(p, "required")))
+                        json_array_append_new(form_req, json_string(pn));
+                } else {
                     json_array_append_new(ps, param3(p));
+                }
             }
+            if (form)
+                json_object_set_new(
+                    op3, "requestBody",
+                    json_pack("{s:b, s:{s:{s:{s:s, s:o, s:O}}}}", "required", 1,
+                              "content", "multipart/form-data", "schema",
+                              "type", "object", "properties", form, "required",
+                              form_req));
+            json_decref(form_req);
             json_object_set_new(op3, "parameters", ps);
             json_t *rs = json_object();
             json_object_foreach(json_object_get(op, "responses"), k, v)
