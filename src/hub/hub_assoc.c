@@ -109,13 +109,9 @@ static int records_done(struct hub_op *op, int status, const char *body,
         ed_buf_cleanup(&out);
         return bad_answer(op);
     }
-    res_header(op->res, "Elements-Returned-Count",
-               ed_arena_printf(op->req->arena, "%zu", pg.count));
-    if (as->next)
-        res_header(op->res, "Elements-Next-Page-Token",
-                   hub_cursor_make(op, 'a', as->next));
-    size_t n = out.len;
-    return hub_respond_raw(op, 200, ed_buf_take(&out), n);
+    return hub_reply_page(op, &out, pg.count,
+                          as->next ? hub_cursor_make(op, 'a', as->next) : NULL,
+                          -1);
 }
 
 /* The batch read's body, written as the ids are read: {"inputs":[{"id":
@@ -173,16 +169,7 @@ static const char *id_record(void *ud, const char *p, const char *end,
 static enum ed_err props_append(struct hub_op *op, const char *props,
                                 struct ed_buf *out)
 {
-    json_t *arr = json_array();
-    char *copy = ed_arena_strdup(op->req->arena, props), *s = copy;
-    while (s && *s) {
-        char *c = strchr(s, ',');
-        if (c)
-            *c = '\0';
-        if (*s)
-            json_array_append_new(arr, json_string(s));
-        s = c ? c + 1 : NULL;
-    }
+    json_t *arr = hub_csv_array(op, props);
     char *text = json_dumps(arr, JSON_COMPACT);
     json_decref(arr);
     if (!text)
@@ -300,17 +287,10 @@ static int search_done(struct hub_op *op, int status, const char *body,
         ed_buf_cleanup(&out);
         return to_v4(op);
     }
-    res_header(op->res, "Elements-Returned-Count",
-               ed_arena_printf(op->req->arena, "%zu", pg.count));
-    if (pg.after[0])
-        res_header(op->res, "Elements-Next-Page-Token",
-                   hub_cursor_make(op, 's', pg.after));
-    if (pg.total >= 0)
-        res_header(op->res, "Elements-Total-Count",
-                   ed_arena_printf(op->req->arena, "%lld",
-                                   (long long)pg.total));
-    size_t n = out.len;
-    return hub_respond_raw(op, 200, ed_buf_take(&out), n);
+    return hub_reply_page(op, &out, pg.count,
+                          pg.after[0] ? hub_cursor_make(op, 's', pg.after)
+                                      : NULL,
+                          (long long)pg.total);
 }
 
 /* POST /crm/v3/objects/{child}/search with associations.<parent> = id,
@@ -335,19 +315,8 @@ static int search_step(struct hub_op *op, const char *after)
         after = ed_arena_printf(op->req->arena, "%ld", as->pg.skip);
     if (after)
         json_object_set_new(body, "after", json_string(after));
-    if (as->props) {
-        json_t *arr = json_array();
-        char *copy = ed_arena_strdup(op->req->arena, as->props), *s = copy;
-        while (s && *s) {
-            char *c = strchr(s, ',');
-            if (c)
-                *c = '\0';
-            if (*s)
-                json_array_append_new(arr, json_string(s));
-            s = c ? c + 1 : NULL;
-        }
-        json_object_set_new(body, "properties", arr);
-    }
+    if (as->props)
+        json_object_set_new(body, "properties", hub_csv_array(op, as->props));
     st = hub_send_raw(op, "POST",
                       ed_arena_printf(op->req->arena,
                                       "/crm/v3/objects/%s/search",
@@ -357,21 +326,6 @@ static int search_step(struct hub_op *op, const char *after)
     return st;
 }
 
-/* fields=a,b → "a,b" lower-cased (HubSpot's property names). */
-static const char *fields_param(struct hub_op *op)
-{
-    const char *f = req_query(op->req, "fields");
-    if (!f || !*f)
-        return NULL;
-    char *c = ed_arena_strdup(op->req->arena, f);
-    for (char *p = c; *p; p++) {
-        if (*p >= 'A' && *p <= 'Z')
-            *p = (char)(*p + 32);
-        if (*p == ' ')
-            *p = ',';
-    }
-    return c;
-}
 
 static int assoc_read(struct hub_op *op, struct assoc_state *as)
 {
@@ -381,7 +335,7 @@ static int assoc_read(struct hub_op *op, struct assoc_state *as)
     /* cursors of two kinds: 's' (search offset) and 'a' (v4) */
     if ((st = hub_paging_read(op, 0, &as->pg)))
         return st;
-    as->props = fields_param(op);
+    as->props = hub_fields(op);
     if (as->pg.next) {
         const char *a = hub_cursor_read(op, 'a', as->pg.next);
         const char *s = a ? NULL : hub_cursor_read(op, 's', as->pg.next);
@@ -449,7 +403,7 @@ static int assoc_link(struct hub_op *op, struct assoc_state *as,
                       const char *child_id)
 {
     as->child_id = child_id;
-    as->props = fields_param(op);
+    as->props = hub_fields(op);
     const char *path = ed_arena_printf(
         op->req->arena, "/crm/v4/objects/%s/%s/associations/default/%s/%s",
         as->parent->object, hub_escape(op, op->id), as->child->object,

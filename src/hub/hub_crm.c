@@ -16,6 +16,7 @@
 #include "core/buf.h"
 #include "hub/jsonfilter.h"
 #include "hub/paging.h"
+#include "hub/resource.h"
 #include "core/mem.h"
 #include "core/strparse.h"
 #include "elements/elements.h"
@@ -350,17 +351,10 @@ static int list_next(struct hub_op *op, int status, const char *body,
         ed_buf_cleanup(&out);
         return bad_answer(op);
     }
-    res_header(op->res, "Elements-Returned-Count",
-               ed_arena_printf(op->req->arena, "%zu", pg.count));
-    if (pg.after[0])
-        res_header(op->res, "Elements-Next-Page-Token",
-                   cursor_encode(op, ls->search, pg.after));
-    if (pg.total >= 0)
-        res_header(op->res, "Elements-Total-Count",
-                   ed_arena_printf(op->req->arena, "%lld",
-                                   (long long)pg.total));
-    size_t n = out.len;
-    return hub_respond_raw(op, 200, ed_buf_take(&out), n);
+    return hub_reply_page(op, &out, pg.count,
+                          pg.after[0] ? cursor_encode(op, ls->search, pg.after)
+                                      : NULL,
+                          (long long)pg.total);
 }
 
 static int list_step(struct hub_op *op, const char *after)
@@ -407,21 +401,6 @@ static void list_state_cleanup(void *p)
     ls->search_body = NULL;
 }
 
-/* fields=a,b → "a,b" lower-cased (HubSpot's property names). */
-static const char *fields_param(struct hub_op *op)
-{
-    const char *f = req_query(op->req, "fields");
-    if (!f || !*f)
-        return NULL;
-    char *c = ed_arena_strdup(op->req->arena, f);
-    for (char *p = c; *p; p++) {
-        if (*p >= 'A' && *p <= 'Z')
-            *p = (char)(*p + 32);
-        if (*p == ' ')
-            *p = ',';
-    }
-    return c;
-}
 
 static int crm_list(struct hub_op *op, const struct crm_map *map,
                     const char *object)
@@ -438,7 +417,7 @@ static int crm_list(struct hub_op *op, const struct crm_map *map,
     op->state_cleanup = list_state_cleanup;
     ls->map = map;
     ls->object = object;
-    ls->props = fields_param(op);
+    ls->props = hub_fields(op);
     /* cursors of two kinds ('l' list, 's' search): decoded below */
     if ((st = hub_paging_read(op, 0, &ls->pg)))
         return st;
@@ -497,19 +476,9 @@ static int crm_list(struct hub_op *op, const struct crm_map *map,
                     total);
             }
         }
-        if (ls->props) {
-            json_t *arr = json_array();
-            char *copy = ed_arena_strdup(req->arena, ls->props), *s = copy;
-            while (s && *s) {
-                char *c = strchr(s, ',');
-                if (c)
-                    *c = '\0';
-                if (*s)
-                    json_array_append_new(arr, json_string(s));
-                s = c ? c + 1 : NULL;
-            }
-            json_object_set_new(body, "properties", arr);
-        }
+        if (ls->props)
+            json_object_set_new(body, "properties",
+                                hub_csv_array(op, ls->props));
         ls->search_body = body;
         /* a search reaches page n in one call: HubSpot's offset cursor */
         if (!after && ls->pg.skip > 0)
@@ -584,7 +553,7 @@ static int crm_object(struct hub_op *op, const struct crm_map *map,
                                        object, hub_escape(op, op->id));
     switch (req->method) {
     case ED_GET: {
-        const char *props = fields_param(op);
+        const char *props = hub_fields(op);
         if (map && map->leads)
             props = props
                         ? ed_arena_printf(req->arena, "%s,lifecyclestage",

@@ -314,7 +314,8 @@ const char *hub_list_record(void *ud, const char *p, const char *end,
     base = out->data + start;
     for (i = 0; i < N_LIST_KEYS; i++)
         m[i].key = list_keys[i];
-    if (!jsonfilter_members(base, out->data + out->len, m, N_LIST_KEYS, &esc) ||
+    if (!jsonfilter_members_valid(base, out->data + out->len, m, N_LIST_KEYS,
+                                  &esc) ||
         esc || m[M_LISTID].count > 1 || m[M_PT].count > 1 || m[M_ADD].count > 1)
         goto slow;
     for (i = M_OTHER; i < N_LIST_KEYS; i++)
@@ -325,7 +326,8 @@ const char *hub_list_record(void *ud, const char *p, const char *end,
         goto slow; /* "DYNAMIC" spelled with escapes */
     dyn = pt && m[M_PT].ve - pt == 9 && memcmp(pt, "\"DYNAMIC\"", 9) == 0;
     if (m[M_ADD].vs && *m[M_ADD].vs == '{') {
-        if (!jsonfilter_members(m[M_ADD].vs, m[M_ADD].ve, &hs, 1, &esc) || esc)
+        if (!jsonfilter_members_valid(m[M_ADD].vs, m[M_ADD].ve, &hs, 1, &esc) ||
+            esc)
             goto slow;
         if (hs.vs && *hs.vs == '"') {
             if (!digits_token(hs.vs, hs.ve))
@@ -491,15 +493,14 @@ static int lists_streamed(struct hub_op *op, int status, const char *body,
         return res_error(op->req, op->res, ED_E_BAD_GATEWAY,
                          "HubSpot answered with invalid or oversized JSON");
     }
-    res_header(op->res, "Elements-Returned-Count",
-               ed_arena_printf(op->req->arena, "%zu", pg.count));
-    if (pg.has_more && pg.has_offset)
-        res_header(op->res, "Elements-Next-Page-Token",
-                   hub_cursor_make(op, 'L',
-                                   ed_arena_printf(op->req->arena, "%lld",
-                                                   (long long)pg.offset)));
-    size_t n = out.len;
-    return hub_respond_raw(op, 200, ed_buf_take(&out), n);
+    return hub_reply_page(
+        op, &out, pg.count,
+        pg.has_more && pg.has_offset
+            ? hub_cursor_make(op, 'L',
+                              ed_arena_printf(op->req->arena, "%lld",
+                                              (long long)pg.offset))
+            : NULL,
+        -1);
 }
 
 static int lists_search_send(struct hub_op *op, json_int_t offset)
@@ -918,18 +919,6 @@ static int mlist_contacts(struct hub_op *op, int status, json_t *body)
                           m->next ? hub_cursor_make(op, 'm', m->next) : NULL);
 }
 
-static const char *fields_csv(struct hub_op *op)
-{
-    const char *f = req_query(op->req, "fields");
-    if (!f || !*f)
-        return NULL;
-    char *c = ed_arena_strdup(op->req->arena, f);
-    for (char *p = c; *p; p++)
-        if (*p >= 'A' && *p <= 'Z')
-            *p = (char)(*p + 32);
-    return c;
-}
-
 static int mlist_step(struct hub_op *op, const char *after);
 
 static int mlist_page(struct hub_op *op, int status, json_t *body)
@@ -964,20 +953,9 @@ static int mlist_page(struct hub_op *op, int status, json_t *body)
     json_array_foreach(m->order, i, id)
         json_array_append_new(inputs, json_pack("{s:O}", "id", id));
     json_t *b = json_pack("{s:o}", "inputs", inputs);
-    const char *props = fields_csv(op);
-    if (props) {
-        json_t *arr = json_array();
-        char *s = ed_arena_strdup(op->req->arena, props);
-        while (s && *s) {
-            char *c = strchr(s, ',');
-            if (c)
-                *c = '\0';
-            if (*s)
-                json_array_append_new(arr, json_string(s));
-            s = c ? c + 1 : NULL;
-        }
-        json_object_set_new(b, "properties", arr);
-    }
+    const char *props = hub_fields(op);
+    if (props)
+        json_object_set_new(b, "properties", hub_csv_array(op, props));
     int st = hub_send(op, "POST", "/crm/v3/objects/contacts/batch/read", b,
                       false, mlist_contacts);
     json_decref(b);

@@ -757,3 +757,103 @@ const char *jsonfilter_members(const char *p, const char *end,
     }
     return NULL;
 }
+
+/* --- members of validated text ---------------------------------------------
+ * Text a jsonfilter pass has validated already (a record jsonfilter_copy_one
+ * read or wrote) is scanned again without checks: strings end at the
+ * first quote not escaped (memchr), values at their closing bracket. */
+
+static const char *vskip_ws(const char *p, const char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+        p++;
+    return p;
+}
+
+/* p at a '"': the closing quote, or end. */
+static const char *vstring_close(const char *p, const char *end)
+{
+    const char *q = p + 1;
+    for (;;) {
+        q = memchr(q, '"', (size_t)(end - q));
+        if (!q)
+            return end;
+        size_t n = 0;
+        while (q - n - 1 > p && q[-(ptrdiff_t)n - 1] == '\\')
+            n++;
+        if (!(n & 1))
+            return q;
+        q++;
+    }
+}
+
+/* The end of the value at p (just past it). */
+static const char *vvalue_end(const char *p, const char *end)
+{
+    int depth = 0;
+    if (p < end && *p == '"') {
+        const char *q = vstring_close(p, end);
+        return q < end ? q + 1 : end;
+    }
+    for (; p < end; p++) {
+        if (*p == '"') {
+            p = vstring_close(p, end);
+            if (p >= end)
+                return end;
+        } else if (*p == '{' || *p == '[')
+            depth++;
+        else if (*p == '}' || *p == ']') {
+            if (depth == 0)
+                return p;
+            if (--depth == 0)
+                return p + 1;
+        } else if (depth == 0 && (*p == ',' || *p == ' ' || *p == '\n' ||
+                                  *p == '\t' || *p == '\r'))
+            return p;
+    }
+    return p;
+}
+
+const char *jsonfilter_members_valid(const char *p, const char *end,
+                                     struct jsonfilter_member *m, size_t n,
+                                     bool *escaped)
+{
+    for (size_t i = 0; i < n; i++) {
+        m[i].vs = m[i].ve = NULL;
+        m[i].count = 0;
+    }
+    if (escaped)
+        *escaped = false;
+    p = vskip_ws(p, end);
+    if (p >= end || *p != '{')
+        return NULL;
+    for (;;) {
+        p = vskip_ws(p + 1, end); /* past '{' or ',' */
+        if (p < end && *p == '}')
+            return p + 1;
+        if (p >= end || *p != '"')
+            return NULL;
+        const char *ks = p, *ke = vstring_close(p, end);
+        if (ke >= end)
+            return NULL;
+        if (escaped && memchr(ks + 1, '\\', (size_t)(ke - ks) - 1))
+            *escaped = true;
+        p = vskip_ws(ke + 1, end);
+        if (p >= end || *p != ':')
+            return NULL;
+        const char *vs = vskip_ws(p + 1, end), *ve = vvalue_end(vs, end);
+        if (ve <= vs)
+            return NULL;
+        for (size_t i = 0; i < n; i++)
+            if (key_is(ks, ke + 1, m[i].key)) {
+                m[i].vs = vs;
+                m[i].ve = ve;
+                m[i].count++;
+            }
+        p = vskip_ws(ve, end);
+        if (p < end && *p == '}')
+            return p + 1;
+        if (p >= end || *p != ',')
+            return NULL;
+    }
+}

@@ -102,5 +102,11 @@ struct jsonfilter_member {
 const char *jsonfilter_members(const char *p, const char *end,
                                struct jsonfilter_member *m, size_t n,
                                bool *escaped);
+/* The same over text a jsonfilter pass has validated already (a record
+ * jsonfilter_copy_one read or wrote): no checks, memchr over strings. On
+ * any other text the spans are unspecified (never outside [p, end)). */
+const char *jsonfilter_members_valid(const char *p, const char *end,
+                                     struct jsonfilter_member *m, size_t n,
+                                     bool *escaped);
 
 #endif

@@ -149,80 +149,6 @@ static int vlist_next(struct hub_op *op, int status, json_t *body)
 
 /* --- streamed v3 listings ------------------------------------------------ */
 
-/* Scanning JSON text already validated (by jsonfilter_copy_one). */
-static const char *skip_ws(const char *p, const char *end)
-{
-    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
-        p++;
-    return p;
-}
-
-/* p at a '"': the closing quote (memchr, then the backslashes before it). */
-static const char *string_close(const char *p, const char *end)
-{
-    const char *q = p + 1;
-    for (;;) {
-        q = memchr(q, '"', (size_t)(end - q));
-        if (!q)
-            return end;
-        size_t n = 0;
-        while (q - n - 1 > p && q[-(ptrdiff_t)n - 1] == '\\')
-            n++;
-        if (!(n & 1))
-            return q;
-        q++;
-    }
-}
-
-static const char *value_end(const char *p, const char *end)
-{
-    int depth = 0;
-    if (p < end && *p == '"')
-        return string_close(p, end) + 1;
-    for (; p < end; p++) {
-        if (*p == '"')
-            p = string_close(p, end);
-        else if (*p == '{' || *p == '[')
-            depth++;
-        else if (*p == '}' || *p == ']') {
-            if (depth == 0)
-                return p;
-            if (--depth == 0)
-                return p + 1;
-        } else if (depth == 0 && (*p == ',' || *p == ' ' || *p == '\n' ||
-                                  *p == '\t' || *p == '\r'))
-            return p;
-    }
-    return p;
-}
-
-/* The members of the object at [p, end), one at a time: *p at '{' first,
- * then where the last call left it; false after the last member. */
-static bool next_member(const char **p, const char *end, const char **ks,
-                        size_t *klen, const char **vs, const char **ve)
-{
-    const char *q = skip_ws(*p, end);
-    if (q >= end || (*q != '{' && *q != ','))
-        return false;
-    q = skip_ws(q + 1, end);
-    if (q >= end || *q != '"')
-        return false;
-    const char *ke = string_close(q, end);
-    *ks = q + 1;
-    *klen = (size_t)(ke - q - 1);
-    q = skip_ws(skip_ws(ke + 1, end) + 1, end); /* past ':' */
-    *vs = q;
-    *ve = value_end(q, end);
-    *p = *ve;
-    return true;
-}
-
-static bool key_is(const char *ks, size_t klen, const char *key)
-{
-    return klen && key[0] == ks[0] && strncmp(ks, key, klen) == 0 &&
-           key[klen] == '\0';
-}
-
 /* The record projection of hub_vlist_add: the record copied, then the
  * member added before its closing brace. One pass over the record's
  * members (and over from1's, for from2). */
@@ -231,28 +157,26 @@ static const char *add_record(void *ud, const char *p, const char *end,
                               struct ed_buf *out)
 {
     const struct hub_vlist_add *a = ud;
-    const char *vs = NULL, *ve = NULL, *e, *q, *ks, *s, *t;
-    size_t start = out->len, klen;
+    struct jsonfilter_member m[2] = {{a->member, NULL, NULL, 0},
+                                     {a->from1, NULL, NULL, 0}};
+    const char *vs, *ve, *e;
+    size_t start = out->len;
     (void)classic_id;
     if (!(e = jsonfilter_copy_one(p, end, drop_nulls, out)))
         return NULL;
-    for (q = p; next_member(&q, e, &ks, &klen, &s, &t);) {
-        if (key_is(ks, klen, a->member))
-            return e; /* the record has it already */
-        if (key_is(ks, klen, a->from1)) {
-            vs = s;
-            ve = t;
-        }
-    }
+    /* the record was validated by the copy: a scan without checks */
+    if (!jsonfilter_members_valid(p, e, m, 2, NULL))
+        return NULL;
+    if (m[0].vs)
+        return e; /* the record has it already */
+    vs = m[1].vs;
+    ve = m[1].ve;
     if (vs && a->from2) {
-        const char *fs = vs, *fe = ve;
-        vs = NULL;
-        for (q = fs; next_member(&q, fe, &ks, &klen, &s, &t);)
-            if (key_is(ks, klen, a->from2)) {
-                vs = s;
-                ve = t;
-                break;
-            }
+        struct jsonfilter_member m2 = {a->from2, NULL, NULL, 0};
+        if (*vs != '{' || !jsonfilter_members_valid(vs, ve, &m2, 1, NULL))
+            return e;
+        vs = m2.vs;
+        ve = m2.ve;
     }
     if (!vs || (a->type == 's' ? *vs != '"' : (*vs != 't' && *vs != 'f')))
         return e;
@@ -300,13 +224,9 @@ static int vlist_raw_next(struct hub_op *op, int status, const char *body,
         return res_error(op->req, op->res, ED_E_BAD_GATEWAY,
                          "HubSpot answered with invalid or oversized JSON");
     }
-    res_header(op->res, "Elements-Returned-Count",
-               ed_arena_printf(op->req->arena, "%zu", pg.count));
-    if (pg.after[0])
-        res_header(op->res, "Elements-Next-Page-Token",
-                   hub_cursor_make(op, vl->spec->kind, pg.after));
-    size_t n = out.len;
-    return hub_respond_raw(op, 200, ed_buf_take(&out), n);
+    return hub_reply_page(
+        op, &out, pg.count,
+        pg.after[0] ? hub_cursor_make(op, vl->spec->kind, pg.after) : NULL, -1);
 }
 
 static int vlist_step(struct hub_op *op, const char *after)

@@ -204,6 +204,50 @@ int hub_reply_list(struct hub_op *op, json_t *arr, const char *next)
     return hub_reply(op, arr);
 }
 
+int hub_reply_page(struct hub_op *op, struct ed_buf *out, size_t count,
+                   const char *next, long long total)
+{
+    res_header(op->res, "Elements-Returned-Count",
+               ed_arena_printf(op->req->arena, "%zu", count));
+    if (next)
+        res_header(op->res, "Elements-Next-Page-Token", next);
+    if (total >= 0)
+        res_header(op->res, "Elements-Total-Count",
+                   ed_arena_printf(op->req->arena, "%lld", total));
+    size_t n = out->len;
+    return hub_respond_raw(op, 200, ed_buf_take(out), n);
+}
+
+const char *hub_fields(struct hub_op *op)
+{
+    const char *f = req_query(op->req, "fields");
+    if (!f || !*f)
+        return NULL;
+    char *c = ed_arena_strdup(op->req->arena, f);
+    for (char *p = c; *p; p++) {
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p + 32);
+        if (*p == ' ')
+            *p = ',';
+    }
+    return c;
+}
+
+json_t *hub_csv_array(struct hub_op *op, const char *csv)
+{
+    json_t *arr = json_array();
+    char *s = ed_arena_strdup(op->req->arena, csv ? csv : "");
+    while (s && *s) {
+        char *c = strchr(s, ',');
+        if (c)
+            *c = '\0';
+        if (*s)
+            json_array_append_new(arr, json_string(s));
+        s = c ? c + 1 : NULL;
+    }
+    return arr;
+}
+
 int hub_done_empty(struct hub_op *op, int status, json_t *body)
 {
     (void)status;

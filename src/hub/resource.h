@@ -38,6 +38,17 @@ int hub_reply(struct hub_op *op, json_t *o);
 /* The same for a list (taken), with Elements-Returned-Count and, when next
  * is set, Elements-Next-Page-Token. */
 int hub_reply_list(struct hub_op *op, json_t *arr, const char *next);
+/* A streamed page (out: the JSON array text, taken) with its headers:
+ * Elements-Returned-Count (count), Elements-Next-Page-Token (next, when
+ * not NULL) and Elements-Total-Count (total, when >= 0). */
+struct ed_buf;
+int hub_reply_page(struct hub_op *op, struct ed_buf *out, size_t count,
+                   const char *next, long long total);
+/* fields=a,B c → "a,b,c" (HubSpot's property names: lower case, commas),
+ * in the arena; NULL without fields. */
+const char *hub_fields(struct hub_op *op);
+/* "a,b" → ["a","b"] (empty names skipped). */
+json_t *hub_csv_array(struct hub_op *op, const char *csv);
 /* HubSpot's answer (borrowed), reshaped in place by shape (may be NULL). */
 int hub_reply_shaped(struct hub_op *op, json_t *body, void (*shape)(json_t *));
 /* Continuations: 200 {} / HubSpot's answer as is. */

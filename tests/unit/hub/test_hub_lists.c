@@ -232,6 +232,43 @@ static void test_members(void)
     CHECK(!jsonfilter_members(in, in + strlen(in), m, 1, NULL));
 }
 
+/* On valid text, the unchecked scan finds what the validating one does;
+ * on any cut of it, it stays within the text. */
+static void test_members_valid(void)
+{
+    static const char *const ins[] = {
+        "{}",
+        "{ }",
+        "{\"a\":1}",
+        "{ \"a\" : \"x\\\"y\" , \"b\" : [1,{\"a\":\"}\"}] ,\"c\":{\"a\":{}}}",
+        "{\"s\":\"\\\\\",\"a\":true,\"b\":null,\"a\":-1.5e3}",
+        "{\"k\\u0061\":1,\"b\":\"]\"}",
+    };
+    for (size_t t = 0; t < sizeof(ins) / sizeof(ins[0]); t++) {
+        const char *in = ins[t], *end = in + strlen(in);
+        struct jsonfilter_member a[3] = {{"a", 0, 0, 0},
+                                         {"b", 0, 0, 0},
+                                         {"c", 0, 0, 0}};
+        struct jsonfilter_member b[3] = {{"a", 0, 0, 0},
+                                         {"b", 0, 0, 0},
+                                         {"c", 0, 0, 0}};
+        bool ea = false, eb = false;
+        const char *ra = jsonfilter_members(in, end, a, 3, &ea);
+        const char *rb = jsonfilter_members_valid(in, end, b, 3, &eb);
+        CHECK(ra && ra == rb && ea == eb);
+        for (int i = 0; i < 3; i++)
+            CHECK(a[i].vs == b[i].vs && a[i].ve == b[i].ve &&
+                  a[i].count == b[i].count);
+        for (size_t cut = 0; cut < strlen(in); cut++) {
+            const char *r = jsonfilter_members_valid(in, in + cut, b, 3, NULL);
+            CHECK(!r || (r > in && r <= in + cut));
+            for (int i = 0; i < 3; i++)
+                CHECK(!b[i].vs || (b[i].vs >= in && b[i].ve <= in + cut &&
+                                   b[i].vs <= b[i].ve));
+        }
+    }
+}
+
 int main(void)
 {
     RUN(test_same_as_jansson);
@@ -239,6 +276,7 @@ int main(void)
     RUN(test_malformed);
     RUN(test_search_page);
     RUN(test_members);
+    RUN(test_members_valid);
     fprintf(stderr, "test_hub_lists: all passed\n");
     return 0;
 }
