@@ -326,7 +326,6 @@ static int search_step(struct hub_op *op, const char *after)
     return st;
 }
 
-
 static int assoc_read(struct hub_op *op, struct assoc_state *as)
 {
     int st;

@@ -401,7 +401,6 @@ static void list_state_cleanup(void *p)
     ls->search_body = NULL;
 }
 
-
 static int crm_list(struct hub_op *op, const struct crm_map *map,
                     const char *object)
 {

@@ -309,14 +309,18 @@ const char *hub_list_record(void *ud, const char *p, const char *end,
     enum ed_err rc;
     (void)ud;
     (void)classic_id;
-    if (!(e = jsonfilter_copy_one(p, end, drop_nulls, out)))
-        return NULL;
-    base = out->data + start;
     for (i = 0; i < N_LIST_KEYS; i++)
         m[i].key = list_keys[i];
-    if (!jsonfilter_members_valid(base, out->data + out->len, m, N_LIST_KEYS,
-                                  &esc) ||
-        esc || m[M_LISTID].count > 1 || m[M_PT].count > 1 || m[M_ADD].count > 1)
+    /* one pass: the record copied, its members found as it is */
+    if (!(e = jsonfilter_copy_members(p, end, drop_nulls, out, m, N_LIST_KEYS,
+                                      &esc))) {
+        out->len = start;
+        if (!(e = jsonfilter_copy_one(p, end, drop_nulls, out)))
+            return NULL;
+        goto slow; /* not an object: as the shape would have it */
+    }
+    base = out->data + start;
+    if (esc || m[M_LISTID].count > 1 || m[M_PT].count > 1 || m[M_ADD].count > 1)
         goto slow;
     for (i = M_OTHER; i < N_LIST_KEYS; i++)
         if (m[i].count)

@@ -22,6 +22,12 @@ struct jf {
     const char *alias; /* classic id name for record objects, or NULL */
     size_t alias_len;
     struct jsonfilter_proj *proj; /* records go through it, if set */
+    /* jsonfilter_copy_members: the top object's members to find, their
+     * values' output offsets (start, end) and whether a name is escaped */
+    struct jsonfilter_member *cap;
+    size_t ncap;
+    size_t *cap_off;
+    bool cap_esc;
 };
 
 /* Copy [pend, a) and resume copying at b. */
@@ -310,6 +316,32 @@ static void project(struct jf *j)
 /* An object; a record (j->alias set) also gets the classic id: when its
  * "id" member is a numeric string and it has no member named alias, the
  * number is added as the last member. */
+/* A member of jsonfilter_copy_members' object (key [ks, ke)): its value
+ * copied as value() does, its output span kept when its name is asked
+ * for. Output offsets: input at x >= pend lands at out->len + (x - pend)
+ * (the copy is lazy); taken before and after the value. */
+static void capture(struct jf *j, const char *ks, const char *ke)
+{
+    size_t vs = 0, ve = 0;
+    bool copying = j->pend && j->out;
+    if (memchr(ks + 1, '\\', (size_t)(ke - ks) - 2))
+        j->cap_esc = true;
+    ws(j);
+    if (copying && j->p >= j->pend)
+        vs = j->out->len + (size_t)(j->p - j->pend);
+    value(j, 2);
+    if (copying && j->pend && j->p >= j->pend)
+        ve = j->out->len + (size_t)(j->p - j->pend);
+    if (j->bad || !copying || ve < vs)
+        return;
+    for (size_t i = 0; i < j->ncap; i++)
+        if (key_is(ks, ke, j->cap[i].key)) {
+            j->cap_off[2 * i] = vs;
+            j->cap_off[2 * i + 1] = ve;
+            j->cap[i].count++;
+        }
+}
+
 static void object(struct jf *j, int depth, bool record)
 {
     bool emitted = false;  /* a member of this object is in the output */
@@ -366,6 +398,9 @@ static void object(struct jf *j, int depth, bool record)
                        memcmp(ks + 1, j->alias, j->alias_len) == 0) {
                 has_alias = true;
             }
+        } else if (j->cap && depth == 1) {
+            capture(j, ks, ke);
+            emitted = true;
         } else {
             value(j, depth + 1);
             emitted = true;
@@ -484,6 +519,37 @@ const char *jsonfilter_copy_one(const char *p, const char *end, bool drop_nulls,
     value(&j, 1);
     cut(&j, j.p, NULL);
     return j.bad ? NULL : j.p;
+}
+
+const char *jsonfilter_copy_members(const char *p, const char *end,
+                                    bool drop_nulls, struct ed_buf *out,
+                                    struct jsonfilter_member *m, size_t n,
+                                    bool *escaped)
+{
+    size_t off[2 * JSONFILTER_CAP_MAX] = {0}, start = out->len;
+    struct jf j = {p, end,  out, p, drop_nulls, false, NULL,
+                   0, NULL, m,   n, off,        false};
+    if (n > JSONFILTER_CAP_MAX)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        m[i].vs = m[i].ve = NULL;
+        m[i].count = 0;
+    }
+    ws(&j);
+    if (j.p >= j.end || *j.p != '{')
+        return NULL;
+    value(&j, 1);
+    cut(&j, j.p, NULL);
+    if (j.bad)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        if (m[i].count && off[2 * i] >= start && off[2 * i + 1] <= out->len) {
+            m[i].vs = out->data + off[2 * i];
+            m[i].ve = out->data + off[2 * i + 1];
+        }
+    if (escaped)
+        *escaped = j.cap_esc;
+    return j.p;
 }
 
 enum ed_err jsonfilter_copy(const char *in, size_t len, bool drop_nulls,

@@ -102,6 +102,17 @@ struct jsonfilter_member {
 const char *jsonfilter_members(const char *p, const char *end,
                                struct jsonfilter_member *m, size_t n,
                                bool *escaped);
+/* jsonfilter_copy_one of an object, finding members m[0..n) of it as it
+ * is copied (n <= JSONFILTER_CAP_MAX): vs/ve span each value in out's
+ * data (valid until out changes; a dropped null is not found), count and
+ * *escaped as jsonfilter_members. Returns what jsonfilter_copy_one does
+ * (NULL also when the value is not an object). One pass instead of a copy
+ * and a second scan. */
+#define JSONFILTER_CAP_MAX 16
+const char *jsonfilter_copy_members(const char *p, const char *end,
+                                    bool drop_nulls, struct ed_buf *out,
+                                    struct jsonfilter_member *m, size_t n,
+                                    bool *escaped);
 /* The same over text a jsonfilter pass has validated already (a record
  * jsonfilter_copy_one read or wrote): no checks, memchr over strings. On
  * any other text the spans are unspecified (never outside [p, end)). */

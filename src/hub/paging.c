@@ -162,12 +162,12 @@ static const char *add_record(void *ud, const char *p, const char *end,
     const char *vs, *ve, *e;
     size_t start = out->len;
     (void)classic_id;
-    if (!(e = jsonfilter_copy_one(p, end, drop_nulls, out)))
-        return NULL;
-    /* the record was validated by the copy: a scan without checks */
-    if (!jsonfilter_members_valid(p, e, m, 2, NULL))
-        return NULL;
-    if (m[0].vs)
+    /* one pass: the record copied, the members found as it is */
+    if (!(e = jsonfilter_copy_members(p, end, drop_nulls, out, m, 2, NULL))) {
+        out->len = start; /* not an object, or malformed */
+        return jsonfilter_copy_one(p, end, drop_nulls, out);
+    }
+    if (m[0].count)
         return e; /* the record has it already */
     vs = m[1].vs;
     ve = m[1].ve;

@@ -45,7 +45,8 @@ static void drop_nulls(json_t *v)
                 drop_nulls(m);
         }
     } else if (json_is_array(v)) {
-        json_array_foreach(v, i, m) drop_nulls(m);
+        json_array_foreach(v, i, m)
+            drop_nulls(m);
     }
 }
 
@@ -57,8 +58,9 @@ static void add_classic(json_t *rec)
 {
     const char *id = json_string_value(json_object_get(rec, "id"));
     size_t n = id ? strlen(id) : 0;
-    if (!json_is_object(rec) || !id || n == 0 || n > 18 || (id[0] == '0' && n > 1) ||
-        json_object_get(rec, CLASSIC) || strspn(id, "0123456789") != n ||
+    if (!json_is_object(rec) || !id || n == 0 || n > 18 ||
+        (id[0] == '0' && n > 1) || json_object_get(rec, CLASSIC) ||
+        strspn(id, "0123456789") != n ||
         json_string_length(json_object_get(rec, "id")) != n)
         return;
     json_int_t v = 0; /* 18 digits at most: no overflow */
@@ -76,7 +78,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* reference: jansson. Where jansson refuses valid JSON (numbers out of
      * its range, duplicate keys, which we pass through) there is no
      * reference and only crashes and the page invariants are checked. */
-    const size_t flags = JSON_DECODE_ANY | JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES;
+    const size_t flags = JSON_DECODE_ANY | JSON_ALLOW_NUL |
+                         JSON_REJECT_DUPLICATES;
     json_t *ref = json_loadb((const char *)data, size, flags, &je);
     const bool escapes = memchr(data, '\\', size) != NULL;
     if (escapes) {
@@ -86,7 +89,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         (void)jsonfilter_copy((const char *)data, size, 1, CLASSIC, &out);
         ed_buf_cleanup(&out);
         ed_buf_init(&out, 4 * (size_t)INPUT_MAX);
-        (void)jsonfilter_page((const char *)data, size, 1, CLASSIC, 1, &out, &pg);
+        (void)jsonfilter_page((const char *)data, size, 1, CLASSIC, 1, &out,
+                              &pg);
         ed_buf_cleanup(&out);
     }
     {
@@ -97,23 +101,80 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         require(!e || (e > (const char *)data && e <= end), "copy_one end");
         if (e && ref && !escapes) {
             const char *r = e;
-            while (r < end && (*r == ' ' || *r == '\t' || *r == '\r' || *r == '\n'))
+            while (r < end &&
+                   (*r == ' ' || *r == '\t' || *r == '\r' || *r == '\n'))
                 r++;
             if (r == end) {
                 json_t *got = json_loadb(out.data, out.len, flags, &je);
                 json_t *want = json_deep_copy(ref);
                 drop_nulls(want);
-                require(got && json_equal(got, want), "copy_one equals the reference");
+                require(got && json_equal(got, want),
+                        "copy_one equals the reference");
                 json_decref(want);
                 json_decref(got);
             }
         }
         ed_buf_cleanup(&out);
     }
+    for (int nulls = 0; nulls < 2; nulls++) {
+        /* jsonfilter_copy_members: the same bytes as copy_one, and the
+         * members jsonfilter_members (and members_valid) find in the copy */
+        struct ed_buf a, b;
+        struct jsonfilter_member ma[3] = {{"id", 0, 0, 0},
+                                          {"a", 0, 0, 0},
+                                          {"b", 0, 0, 0}};
+        struct jsonfilter_member mb[3] = {{"id", 0, 0, 0},
+                                          {"a", 0, 0, 0},
+                                          {"b", 0, 0, 0}};
+        struct jsonfilter_member mv[3] = {{"id", 0, 0, 0},
+                                          {"a", 0, 0, 0},
+                                          {"b", 0, 0, 0}};
+        const char *end = (const char *)data + size;
+        bool ea = false, eb = false, ev = false;
+        ed_buf_init(&a, 4 * (size_t)INPUT_MAX);
+        ed_buf_init(&b, 4 * (size_t)INPUT_MAX);
+        const char *ra = jsonfilter_copy_one((const char *)data, end, nulls,
+                                             &a);
+        const char *rb = jsonfilter_copy_members((const char *)data, end, nulls,
+                                                 &b, mb, 3, &eb);
+        require(!rb || rb == ra, "copy_members ends where copy_one does");
+        if (rb) {
+            require(a.len == b.len && memcmp(a.data, b.data, a.len) == 0,
+                    "copy_members copies what copy_one does");
+            require(jsonfilter_members(a.data, a.data + a.len, ma, 3, &ea) !=
+                        NULL,
+                    "the copy is an object");
+            require(jsonfilter_members_valid(a.data, a.data + a.len, mv, 3,
+                                             &ev) != NULL,
+                    "members_valid reads the copy");
+            require(ea == eb && ea == ev, "escaped names agree");
+            for (int i = 0; i < 3; i++) {
+                require(ma[i].count == mb[i].count &&
+                            ma[i].count == mv[i].count,
+                        "member counts agree");
+                require((!ma[i].vs && !mb[i].vs && !mv[i].vs) ||
+                            (ma[i].vs && mb[i].vs && mv[i].vs &&
+                             ma[i].vs - a.data == mb[i].vs - b.data &&
+                             ma[i].ve - a.data == mb[i].ve - b.data &&
+                             mv[i].vs == ma[i].vs && mv[i].ve == ma[i].ve),
+                        "member spans agree");
+            }
+        } else if (ra) {
+            size_t k = 0;
+            while (k < size && (data[k] == ' ' || data[k] == '\t' ||
+                                data[k] == '\r' || data[k] == '\n'))
+                k++;
+            require(k == size || data[k] != '{',
+                    "copy_members takes every object");
+        }
+        ed_buf_cleanup(&a);
+        ed_buf_cleanup(&b);
+    }
     const char *classic = escapes ? NULL : CLASSIC;
     for (int nulls = 0; nulls < 2; nulls++) {
         ed_buf_init(&out, 4 * (size_t)INPUT_MAX);
-        enum ed_err rc = jsonfilter_copy((const char *)data, size, nulls, classic, &out);
+        enum ed_err rc = jsonfilter_copy((const char *)data, size, nulls,
+                                         classic, &out);
         if (ref) /* jsonfilter nests 64 deep, jansson 2048 */
             require(rc == ED_OK || rc == ED_ERR_INVALID, "accepts valid JSON");
         if (rc == ED_OK && ref) {
@@ -128,21 +189,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             json_decref(want);
             json_decref(got);
         } else if (rc != ED_OK) {
-            require(rc == ED_ERR_INVALID || rc == ED_ERR_TOO_LARGE, "error code");
+            require(rc == ED_ERR_INVALID || rc == ED_ERR_TOO_LARGE,
+                    "error code");
         }
         ed_buf_cleanup(&out);
         struct jsonfilter_page pg;
         ed_buf_init(&out, 4 * (size_t)INPUT_MAX);
         /* the second run also leaves the first element out */
         const size_t offset = (size_t)nulls;
-        rc = jsonfilter_page((const char *)data, size, nulls, classic, offset, &out, &pg);
+        rc = jsonfilter_page((const char *)data, size, nulls, classic, offset,
+                             &out, &pg);
         if (rc == ED_OK && ref) {
             json_t *got = json_loadb(out.data, out.len, flags, &je);
             require(json_is_array(got), "page output is an array");
             require(json_array_size(got) == pg.count, "count matches");
             require(strlen(pg.after) < sizeof(pg.after), "after bounded");
             json_t *results = json_object_get(ref, "results");
-            json_t *want = json_is_array(results) ? json_deep_copy(results) : json_array();
+            json_t *want = json_is_array(results) ? json_deep_copy(results)
+                                                  : json_array();
             size_t i;
             json_t *rec;
             if (offset && json_array_size(want) > 0)
@@ -150,7 +214,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (nulls)
                 drop_nulls(want);
             if (classic)
-                json_array_foreach(want, i, rec) add_classic(rec);
+                json_array_foreach(want, i, rec)
+                    add_classic(rec);
             require(json_equal(got, want), "page output equals the reference");
             json_decref(want);
             json_decref(got);

@@ -269,6 +269,57 @@ static void test_members_valid(void)
     }
 }
 
+/* The one-pass copy finds what a copy and a second scan find. */
+static void test_copy_members(void)
+{
+    static const char *const ins[] = {
+        "{}",
+        "{\"a\":null}",
+        "{\"x\":null,\"a\":1,\"b\":null,\"c\":\"q\\\"\"}",
+        "{ \"a\" : { \"b\" : null , \"c\" : [null, 1] } , \"b\" : \"y\" }",
+        "{\"b\":1,\"b\":2,\"k\\u0061\":3,\"c\":null}",
+    };
+    for (int drop = 0; drop < 2; drop++)
+        for (size_t t = 0; t < sizeof(ins) / sizeof(ins[0]); t++) {
+            const char *in = ins[t], *end = in + strlen(in);
+            struct ed_buf a, b;
+            struct jsonfilter_member ma[3] = {{"a", 0, 0, 0},
+                                              {"b", 0, 0, 0},
+                                              {"c", 0, 0, 0}};
+            struct jsonfilter_member mb[3] = {{"a", 0, 0, 0},
+                                              {"b", 0, 0, 0},
+                                              {"c", 0, 0, 0}};
+            bool ea = false, eb = false;
+            ed_buf_init(&a, 1 << 20);
+            ed_buf_init(&b, 1 << 20);
+            ed_buf_appends(&a, "[");
+            ed_buf_appends(&b, "[");
+            const char *ra = jsonfilter_copy_one(in, end, drop, &a);
+            const char *rb = jsonfilter_copy_members(in, end, drop, &b, mb, 3,
+                                                     &eb);
+            CHECK(ra && ra == rb && a.len == b.len &&
+                  memcmp(a.data, b.data, a.len) == 0);
+            CHECK(jsonfilter_members(a.data + 1, a.data + a.len, ma, 3, &ea));
+            CHECK(ea == eb);
+            for (int i = 0; i < 3; i++) {
+                CHECK(ma[i].count == mb[i].count);
+                CHECK((!ma[i].vs && !mb[i].vs) ||
+                      (ma[i].vs - a.data == mb[i].vs - b.data &&
+                       ma[i].ve - a.data == mb[i].ve - b.data));
+            }
+            ed_buf_cleanup(&a);
+            ed_buf_cleanup(&b);
+        }
+    /* not an object, malformed */
+    struct ed_buf o;
+    struct jsonfilter_member m = {"a", 0, 0, 0};
+    ed_buf_init(&o, 1024);
+    CHECK(!jsonfilter_copy_members("[1]", "[1]" + 3, true, &o, &m, 1, NULL));
+    CHECK(!jsonfilter_copy_members("{\"a\":}", "{\"a\":}" + 6, true, &o, &m, 1,
+                                   NULL));
+    ed_buf_cleanup(&o);
+}
+
 int main(void)
 {
     RUN(test_same_as_jansson);
@@ -277,6 +328,7 @@ int main(void)
     RUN(test_search_page);
     RUN(test_members);
     RUN(test_members_valid);
+    RUN(test_copy_members);
     fprintf(stderr, "test_hub_lists: all passed\n");
     return 0;
 }
