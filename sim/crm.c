@@ -253,7 +253,7 @@ const struct sim_objtype *sim_objtype_find(const char *name)
             strcmp(name, objtypes[i].type_id) == 0 ||
             sim_str_ieq(name, objtypes[i].singular))
             return &objtypes[i];
-    return NULL;
+    return sim_custom_find(name);
 }
 
 const struct sim_objtype *sim_objtype_or_respond(struct sim_request *req,
@@ -366,7 +366,7 @@ const char *sim_obj_prop(struct sim_state *st, const struct sim_objtype *t,
                          char *buf, size_t cap)
 {
     (void)st;
-    if (strcmp(name, "createdate") == 0) {
+    if (strcmp(name, t->created ? t->created : "createdate") == 0) {
         sim_iso_ms(r->created_ms, buf);
         return buf;
     }
@@ -417,7 +417,7 @@ json_t *sim_obj_render(struct sim_state *st, const struct sim_objtype *t,
         for (const char *const *d = t->defaults; *d; d++)
             names[n++] = *d;
     }
-    names[n++] = "createdate";
+    names[n++] = t->created ? t->created : "createdate";
     names[n++] = t->lastmod;
     names[n++] = "hs_object_id";
     qsort(names, n, sizeof(names[0]), cmp_str);
@@ -1393,7 +1393,8 @@ static int crm_load(struct sim_state *st, const json_t *fx, char *err,
                 const char *s = sim_json_scalar(v, vb, sizeof(vb));
 
                 if (!s || !*s || strcmp(k, "hs_object_id") == 0 ||
-                    strcmp(k, "createdate") == 0 || strcmp(k, t->lastmod) == 0)
+                    strcmp(k, t->created ? t->created : "createdate") == 0 ||
+                    strcmp(k, t->lastmod) == 0)
                     continue;
                 ensure_defined(st, t, k);
                 json_object_set_new(props, k, json_string(s));

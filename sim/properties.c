@@ -186,6 +186,13 @@ static json_t *def_from_body(struct sim_state *st, const struct sim_objtype *t,
     return d;
 }
 
+json_t *sim_propdef_from_body(struct sim_state *st, const struct sim_objtype *t,
+                              const json_t *b, const char *now, char *msg,
+                              size_t cap)
+{
+    return def_from_body(st, t, b, now, msg, cap);
+}
+
 static int props_load(struct sim_state *st, const json_t *fx, char *err,
                       size_t errlen)
 {

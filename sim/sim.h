@@ -276,6 +276,11 @@ enum sim_objtype_id {
     SIM_NTYPES
 };
 
+/* Custom object types (schemas.c) take the slots after the fixed ones:
+ * idx SIM_NTYPES + k. HubSpot Enterprise allows a handful per portal. */
+#define SIM_MAX_CUSTOM 10
+#define SIM_NSLOTS (SIM_NTYPES + SIM_MAX_CUSTOM)
+
 enum sim_prop_flag { SIM_P_RO = 1u, SIM_P_UNIQUE = 2u };
 
 struct sim_propdef {
@@ -300,6 +305,7 @@ struct sim_objtype {
     const char *const *read_scopes, *const *write_scopes;
     const char *const *schema_read, *const *schema_write;
     const struct sim_propdef *props;
+    const char *created; /* create-date property; NULL = "createdate" */
 };
 
 struct sim_record {
@@ -349,6 +355,14 @@ json_t *sim_propdef_json(const struct sim_propdef *p, const char *group,
 /* Requested property names from ?properties= (repeatable, comma lists);
  * NULL when absent. New reference. */
 json_t *sim_req_props(const struct sim_request *req, const char *name);
+/* A custom object type by objectTypeId (2-n) or fullyQualifiedName
+ * (schemas.c); NULL if none. */
+const struct sim_objtype *sim_custom_find(const char *name);
+/* A property definition from an API/fixture body (properties.c); NULL and
+ * a message in msg on error. */
+json_t *sim_propdef_from_body(struct sim_state *st, const struct sim_objtype *t,
+                              const json_t *b, const char *now, char *msg,
+                              size_t cap);
 /* 400 for an unknown object type; NULL then. */
 const struct sim_objtype *sim_objtype_or_respond(struct sim_request *req,
                                                  struct sim_response *res);
@@ -458,9 +472,9 @@ struct sim_state {
     const struct sim_config *cfg;
     int64_t clock_offset_ms;
 
-    struct sim_store stores[SIM_NTYPES];
-    json_t *propdefs[SIM_NTYPES];   /* object name -> definition */
-    json_t *propgroups[SIM_NTYPES]; /* array of groups */
+    struct sim_store stores[SIM_NSLOTS];
+    json_t *propdefs[SIM_NSLOTS];   /* object name -> definition */
+    json_t *propgroups[SIM_NSLOTS]; /* array of groups */
     json_t *owners;                 /* array, sorted by numeric id */
     json_t *pipelines;              /* object type -> array */
     json_t *pipeline_audit;         /* pipelines.c: type -> pid -> log */

@@ -205,7 +205,7 @@ void sim_state_cleanup(struct sim_state *st)
     clear_data(st);
     clear_runtime(st);
     free_tokens(st);
-    for (size_t i = 0; i < SIM_NTYPES; i++) {
+    for (size_t i = 0; i < SIM_NSLOTS; i++) {
         json_decref(st->propdefs[i]);
         json_decref(st->propgroups[i]);
         free(st->stores[i].recs);

@@ -302,6 +302,7 @@ int hub_send(struct hub_op *op, const char *method, const char *path,
     op->search = search;
     op->next = next;
     op->next_raw = NULL;
+    op->pass_status = 0;
     op->tries = op->tries429 = op->refreshed = 0;
     op->waited_ms = 0;
     return submit(op, 0, -1);
@@ -462,7 +463,8 @@ static int hub_resume(struct ed_request *req, struct ed_response *res, void *ud)
         st = resubmit(op, 250, -1);
         goto out;
     }
-    if (err != ED_OK || rs->status < 200 || rs->status >= 300) {
+    if (err != ED_OK || rs->status < 200 ||
+        (rs->status >= 300 && rs->status != op->pass_status)) {
         map_error(op, err, rs);
         st = op->res->status;
         goto out;

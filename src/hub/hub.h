@@ -69,6 +69,7 @@ struct hub_op {
     size_t body_len;          /* bytes of body (it may hold NULs) */
     const char *content_type; /* of body: static or arena; NULL: JSON */
     bool search;
+    int pass_status; /* a HubSpot error status next gets too (0: none) */
     int tries, tries429, refreshed;
     bool used_store; /* credentials come from the store from now on */
     enum ed_err err; /* outcome of the call in flight */

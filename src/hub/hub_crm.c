@@ -13,6 +13,7 @@
 #include "domain/app.h"
 #include "hub/ceql.h"
 #include "hub/hub.h"
+#include "hub/hub_schemas.h"
 #include "core/buf.h"
 #include "hub/jsonfilter.h"
 #include "hub/paging.h"
@@ -600,6 +601,24 @@ static int crm_mapped(struct hub_op *op)
                      op->resource);
 }
 
+/* A custom object by its schema name ("cars") is HubSpot's object type
+ * of its fullyQualifiedName; other names go to HubSpot as they are. */
+static int crm_named(struct hub_op *op, json_t *schemas)
+{
+    json_t *s = hub_schemas_find(schemas, op->resource);
+    const char *fqn = json_string_value(
+        json_object_get(s, "fullyQualifiedName"));
+    const char *object = fqn ? ed_arena_strdup(op->req->arena, fqn)
+                             : op->resource;
+    json_decref(schemas);
+    return crm_object(op, NULL, object);
+}
+
+static int crm_schemas_done(struct hub_op *op, int status, json_t *body)
+{
+    return crm_named(op, hub_schemas_store(op, status, body));
+}
+
 /* Any other HubSpot object by name (tickets, products, line_items, ...). */
 static int crm_generic(struct hub_op *op)
 {
@@ -613,7 +632,12 @@ static int crm_generic(struct hub_op *op)
     if (!*r || strcmp(r, "bulk") == 0)
         return res_error(op->req, op->res, ED_E_NOT_FOUND, "No resource at %s",
                          op->req->subpath);
-    return crm_object(op, NULL, r);
+    if (hub_schemas_is_native(r))
+        return crm_object(op, NULL, r);
+    json_t *schemas = hub_schemas_cached(op);
+    if (schemas)
+        return crm_named(op, schemas);
+    return hub_schemas_fetch(op, crm_schemas_done);
 }
 
 const struct hub_resource hub_crm_resources[] = {

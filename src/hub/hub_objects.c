@@ -20,6 +20,7 @@
 #include "domain/vdr.h"
 #include "elements/elements.h"
 #include "hub/hub.h"
+#include "hub/hub_schemas.h"
 #include "hub/resource.h"
 #include "transform/transform.h"
 
@@ -34,6 +35,7 @@ struct cat_entry {
     const struct tf_map *map;
     struct vdr_binding *ref;
     json_t *native; /* virtual: the catalogue entry of its vendorName */
+    json_t *schema; /* a custom object: its schema (hub_schemas.h; borrowed) */
 };
 
 struct catalogue {
@@ -70,20 +72,21 @@ static int cmp_str(const void *a, const void *b)
 
 /* The element's catalogue, then the instance's virtual objects by name
  * (a virtual object of a catalogue name takes its place: the hub calls it
- * first). Virtual names that do not resolve (no transformation compiles)
- * are left out. */
+ * first), then the portal's custom objects (schemas, borrowed; NULL: none)
+ * whose names are not taken. Virtual names that do not resolve (no
+ * transformation compiles) are left out. */
 static void catalogue_build(struct ed_app *app, const struct instance *in,
-                            struct catalogue *c)
+                            json_t *schemas, struct catalogue *c)
 {
     json_t *objs = element_objects(in->el), *o, *names = NULL;
-    size_t i, n = json_array_size(objs), nv = 0;
+    size_t i, n = json_array_size(objs), nv = 0, ns = json_array_size(schemas);
     const char **vn = NULL;
     if (vdr_names(app, in, &names) != ED_OK) {
         json_decref(names);
         names = json_array();
     }
     nv = json_array_size(names);
-    c->e = ed_calloc(n + nv + 1, sizeof(*c->e));
+    c->e = ed_calloc(n + nv + ns + 1, sizeof(*c->e));
     c->n = 0;
     json_array_foreach(objs, i, o) {
         struct cat_entry *e = &c->e[c->n++];
@@ -118,15 +121,29 @@ static void catalogue_build(struct ed_app *app, const struct instance *in,
         e->ref = ref;
         e->native = element_entry(in->el, e->vendor);
     }
+    json_array_foreach(schemas, i, o) {
+        const char *name = hub_jstr(o, "name");
+        bool taken = false;
+        for (size_t k = 0; k < c->n && !taken; k++)
+            taken = strcmp(c->e[k].name, name) == 0;
+        if (taken)
+            continue;
+        struct cat_entry *e = &c->e[c->n++];
+        e->name = name;
+        e->vendor = hub_jstr(o, "fullyQualifiedName");
+        e->type = "vendor";
+        e->schema = o;
+    }
     free(vn);
     json_decref(names);
 }
 
-json_t *hub_objects_render(struct ed_app *app, const struct instance *in)
+static json_t *render_with(struct ed_app *app, const struct instance *in,
+                           json_t *schemas)
 {
     struct catalogue c;
     json_t *arr = json_array();
-    catalogue_build(app, in, &c);
+    catalogue_build(app, in, schemas, &c);
     for (size_t i = 0; i < c.n; i++)
         json_array_append_new(arr,
                               json_pack("{s:s, s:s, s:s}", "name", c.e[i].name,
@@ -136,10 +153,18 @@ json_t *hub_objects_render(struct ed_app *app, const struct instance *in)
     return arr;
 }
 
-static int objects_list(struct hub_op *op)
+json_t *hub_objects_render(struct ed_app *app, const struct instance *in)
+{
+    json_t *schemas = hub_schemas_cached_id(in->row.id);
+    json_t *arr = render_with(app, in, schemas);
+    json_decref(schemas);
+    return arr;
+}
+
+static int objects_list_reply(struct hub_op *op, json_t *schemas)
 {
     const char *v = req_header(op->req, "Elements-Version");
-    json_t *arr = hub_objects_render(op->req->app, &op->in);
+    json_t *arr = render_with(op->req->app, &op->in, schemas);
     if (!(v && ed_strcaseeq(v, "Helium"))) {
         json_t *names = json_array(), *o;
         size_t i;
@@ -149,7 +174,22 @@ static int objects_list(struct hub_op *op)
         json_decref(arr);
         arr = names;
     }
+    json_decref(schemas);
     return hub_reply_list(op, arr, NULL);
+}
+
+static int objects_list_done(struct hub_op *op, int status, json_t *body)
+{
+    return objects_list_reply(op, hub_schemas_store(op, status, body));
+}
+
+/* The catalogue and the portal's custom objects (one schemas call; none on
+ * a disabled instance, which hub.c lets through to /objects only). */
+static int objects_list(struct hub_op *op)
+{
+    if (op->in.row.disabled)
+        return objects_list_reply(op, NULL);
+    return hub_schemas_fetch(op, objects_list_done);
 }
 
 /* --- fields -------------------------------------------------------------- */
@@ -206,6 +246,16 @@ static json_t *fields_of(json_t *body)
         if (f)
             json_array_append_new(fields, f);
     }
+    return fields;
+}
+
+/* The fields of a custom object from its schema's properties. */
+static json_t *schema_fields(json_t *schema)
+{
+    json_t *wrap = json_pack("{s:O}", "results",
+                             json_object_get(schema, "properties"));
+    json_t *fields = fields_of(wrap);
+    json_decref(wrap);
     return fields;
 }
 
@@ -316,6 +366,22 @@ static int metadata_of(struct hub_op *op, json_t *def, const char *object)
                     NULL, false, metadata_done);
 }
 
+/* A name outside the catalogue: a custom object's fields from its schema,
+ * else HubSpot's properties of that object type. */
+static int metadata_custom(struct hub_op *op, json_t *schemas)
+{
+    json_t *s = hub_schemas_find(schemas, op->id);
+    int st = s ? meta_reply(op, schema_fields(s))
+               : metadata_of(op, NULL, op->id);
+    json_decref(schemas);
+    return st;
+}
+
+static int metadata_schemas_done(struct hub_op *op, int status, json_t *body)
+{
+    return metadata_custom(op, hub_schemas_store(op, status, body));
+}
+
 static int object_metadata(struct hub_op *op)
 {
     const char *object = op->id;
@@ -357,7 +423,13 @@ static int object_metadata(struct hub_op *op)
               *p == '_' || *p == '-'))
             return res_error(op->req, op->res, ED_E_NOT_FOUND, "No object %s",
                              object);
-    return metadata_of(op, element_entry(op->in.el, object), object);
+    json_t *def = element_entry(op->in.el, object);
+    if (def || hub_schemas_is_native(object))
+        return metadata_of(op, def, object);
+    json_t *schemas = hub_schemas_cached(op);
+    if (schemas)
+        return metadata_custom(op, schemas);
+    return hub_schemas_fetch(op, metadata_schemas_done);
 }
 
 /* --- GET /objects?expand=true --------------------------------------------- */
@@ -367,9 +439,10 @@ static int object_metadata(struct hub_op *op)
  * of the object they map onto). */
 struct expand_state {
     struct catalogue cat;
-    size_t at;    /* catalogue index whose fields are asked for */
-    json_t *out;  /* the answer being built (owned until the reply) */
-    json_t *seen; /* {props type: fields} (owned) */
+    size_t at;       /* catalogue index whose fields are asked for */
+    json_t *out;     /* the answer being built (owned until the reply) */
+    json_t *seen;    /* {props type: fields} (owned) */
+    json_t *schemas; /* the portal's custom objects (owned) */
 };
 
 static void expand_cleanup(void *p)
@@ -379,6 +452,8 @@ static void expand_cleanup(void *p)
     json_decref(es->seen);
     es->out = es->seen = NULL;
     catalogue_free(&es->cat);
+    json_decref(es->schemas);
+    es->schemas = NULL;
 }
 
 static int expand_step(struct hub_op *op);
@@ -404,7 +479,9 @@ static int expand_step(struct hub_op *op)
         const struct cat_entry *e = &es->cat.e[es->at];
         json_t *def = e->map ? e->native : e->def, *native;
         const char *props = entry_props(e);
-        if (json_object_get(def, "fields")) {
+        if (e->schema) {
+            native = schema_fields(e->schema);
+        } else if (json_object_get(def, "fields")) {
             native = static_fields(def);
         } else if (props) {
             native = json_object_get(es->seen, props);
@@ -431,16 +508,23 @@ static int expand_step(struct hub_op *op)
     return hub_reply_list(op, out, NULL);
 }
 
-static int objects_expand(struct hub_op *op)
+static int expand_schemas_done(struct hub_op *op, int status, json_t *body)
 {
     struct expand_state *es = ed_arena_alloc(op->req->arena, sizeof(*es));
     memset(es, 0, sizeof(*es));
-    catalogue_build(op->req->app, &op->in, &es->cat);
+    es->schemas = hub_schemas_store(op, status, body);
+    catalogue_build(op->req->app, &op->in, es->schemas, &es->cat);
     es->out = json_array();
     es->seen = json_object();
     op->state = es;
     op->state_cleanup = expand_cleanup;
     return expand_step(op);
+}
+
+/* The portal's custom objects first (one call), then the fields. */
+static int objects_expand(struct hub_op *op)
+{
+    return hub_schemas_fetch(op, expand_schemas_done);
 }
 
 static int objects_handle(struct hub_op *op)

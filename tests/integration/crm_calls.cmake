@@ -9,3 +9,6 @@ ed_py_test(integration.hub_writes ${CMAKE_CURRENT_LIST_DIR}/test_hub_writes.py
            LABELS integration TIMEOUT 120)
 ed_py_test(integration.hub_metadata ${CMAKE_CURRENT_LIST_DIR}/test_hub_metadata.py
            LABELS integration TIMEOUT 120)
+ed_py_test(integration.hub_custom_objects
+           ${CMAKE_CURRENT_LIST_DIR}/test_hub_custom_objects.py
+           LABELS integration TIMEOUT 120)
