@@ -33,16 +33,22 @@ json_t *hub_schemas_cached(struct hub_op *op)
 json_t *hub_schemas_cached_id(int64_t instance_id)
 {
     json_t *out = NULL;
+    char *copy = NULL;
     double now = ed_mono_ms();
     pthread_mutex_lock(&lock);
     for (size_t i = 0; i < CACHE_SLOTS; i++) {
         if (cache[i].inst != instance_id || !cache[i].json)
             continue;
         if (now - cache[i].at_ms < HUB_SCHEMAS_TTL_MS)
-            out = json_loads(cache[i].json, 0, NULL);
+            copy = ed_strdup(cache[i].json);
         break;
     }
     pthread_mutex_unlock(&lock);
+    /* parsed outside the lock: a copy held by no other thread */
+    if (copy) {
+        out = json_loads(copy, 0, NULL);
+        free(copy);
+    }
     return out;
 }
 
