@@ -84,10 +84,10 @@ static void on_done(void *ud, enum ed_err err, struct provider_response *rs);
 static int hub_resume(struct ed_request *req, struct ed_response *res,
                       void *ud);
 
-static int portal_of(const struct hub_op *op)
+int64_t hub_portal(const struct hub_op *op)
 {
     json_t *h = json_object_get(op->in.meta, "hub_id");
-    return json_is_integer(h) ? (int)json_integer_value(h) : 0;
+    return json_is_integer(h) ? (int64_t)json_integer_value(h) : 0;
 }
 
 /* The client closed its connection while the call was pending (request's
@@ -103,7 +103,7 @@ static void hub_abandon(struct ed_request *req, void *ud)
         return;
     if (op->job) {
         if (!provider_async_sent(op->job))
-            hub_throttle_release(portal_of(op), op->search, op->slot);
+            hub_throttle_release(hub_portal(op), op->search, op->slot);
         provider_async_cancel(op->job);
         op->job = NULL;
     }
@@ -169,7 +169,7 @@ static int send_now(struct hub_op *op, long delay_ms, struct creds *c)
     long wait;
     if (op->background && delay_ms == 0) {
         /* bulk work: a slot now or later, never ahead of the app's */
-        long retry = hub_throttle_try(portal_of(op), op->search,
+        long retry = hub_throttle_try(hub_portal(op), op->search,
                                       (long)app->cfg->throttle,
                                       (long)app->cfg->search_throttle,
                                       &op->slot);
@@ -184,7 +184,7 @@ static int send_now(struct hub_op *op, long delay_ms, struct creds *c)
         }
         wait = 0;
     } else {
-        wait = hub_throttle_reserve(portal_of(op), op->search,
+        wait = hub_throttle_reserve(hub_portal(op), op->search,
                                     (long)app->cfg->throttle,
                                     (long)app->cfg->search_throttle, delay_ms,
                                     &op->slot);
@@ -204,7 +204,7 @@ static int send_now(struct hub_op *op, long delay_ms, struct creds *c)
     free(url);
     creds_cleanup(c);
     if (!op->job) {
-        hub_throttle_release(portal_of(op), op->search, op->slot);
+        hub_throttle_release(hub_portal(op), op->search, op->slot);
         return res_error(op->req, op->res, ED_E_BAD_GATEWAY,
                          "HubSpot could not be reached");
     }

@@ -110,6 +110,9 @@ int hub_respond_raw(struct hub_op *op, int status, char *body_take, size_t len);
 /* True when the instance drops null members from responses (default). */
 bool hub_drop_nulls(const struct hub_op *op);
 
+/* The HubSpot portal (hub id) of the op's instance, 0 when unknown. */
+int64_t hub_portal(const struct hub_op *op);
+
 /* Free an op that never went async (the handler owns it until then). */
 void hub_op_free(struct hub_op *op);
 

@@ -19,12 +19,14 @@
  * of association type ids. Paths below /contacts/{id}/activities, the
  * properties lists and batch writes belong to other tables (dispatch.c
  * order) or are declined here. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/buf.h"
 #include "core/mem.h"
 #include "core/strparse.h"
+#include "core/timeutil.h"
 #include "hub/hub.h"
 #include "hub/jsonfilter.h"
 #include "hub/paging.h"
@@ -253,6 +255,69 @@ static int read_step(struct hub_op *op, const char *after)
     return hub_send_raw(op, "GET", path, NULL, false, ids_done);
 }
 
+/* --- associations written a moment ago -------------------------------------
+ * HubSpot's search index trails writes by seconds: a record whose
+ * associations this node changed within FRESH_MS is read through v4 (its
+ * own answer), so a client that associates and then lists sees what it
+ * did. A small ring per process, under a lock held for a few compares. */
+
+#define FRESH_SLOTS 256
+#define FRESH_MS 30000.0
+
+struct fresh {
+    int64_t portal;
+    const struct assoc_obj *obj;
+    char id[24];
+    double at;
+};
+
+static pthread_mutex_t fresh_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct fresh fresh[FRESH_SLOTS];
+static size_t fresh_next;
+
+/* The same HubSpot object (accounts and companies are one). */
+static bool same_object(const struct assoc_obj *a, const struct assoc_obj *b)
+{
+    return a == b || strcmp(a->object, b->object) == 0;
+}
+
+static void fresh_mark(struct hub_op *op, const struct assoc_obj *obj,
+                       const char *id)
+{
+    if (!id || strlen(id) >= sizeof(fresh[0].id))
+        return;
+    pthread_mutex_lock(&fresh_lock);
+    struct fresh *f = &fresh[fresh_next++ % FRESH_SLOTS];
+    f->portal = hub_portal(op);
+    f->obj = obj;
+    memcpy(f->id, id, strlen(id) + 1);
+    f->at = ed_mono_ms();
+    pthread_mutex_unlock(&fresh_lock);
+}
+
+static bool fresh_recent(struct hub_op *op, const struct assoc_obj *obj,
+                         const char *id)
+{
+    int64_t portal = hub_portal(op);
+    double now = ed_mono_ms();
+    bool hit = false;
+    pthread_mutex_lock(&fresh_lock);
+    for (size_t i = 0; i < FRESH_SLOTS && !hit; i++)
+        hit = fresh[i].obj && fresh[i].portal == portal &&
+              now - fresh[i].at < FRESH_MS && same_object(fresh[i].obj, obj) &&
+              strcmp(fresh[i].id, id) == 0;
+    pthread_mutex_unlock(&fresh_lock);
+    return hit;
+}
+
+/* Both ends of an association this node has just changed. */
+static void fresh_link(struct hub_op *op)
+{
+    struct assoc_state *as = op->state;
+    fresh_mark(op, as->parent, op->id);
+    fresh_mark(op, as->child, as->child_id);
+}
+
 /* --- read by search ------------------------------------------------------ */
 
 /* The read moves to the v4 association list, from the page asked for. */
@@ -345,7 +410,7 @@ static int assoc_read(struct hub_op *op, struct assoc_state *as)
                                        "issued for this resource");
         return search_step(op, s);
     }
-    if (!as->parent->singular)
+    if (!as->parent->singular || fresh_recent(op, as->parent, op->id))
         return read_step(op, NULL);
     as->pg0 = as->pg;
     as->searching = true;
@@ -389,6 +454,7 @@ static int child_read(struct hub_op *op, int status, json_t *body)
     struct assoc_state *as = op->state;
     (void)status;
     (void)body;
+    fresh_link(op);
     const char *path = ed_arena_printf(op->req->arena, "/crm/v3/objects/%s/%s",
                                        as->child->object,
                                        hub_escape(op, as->child_id));
@@ -447,6 +513,7 @@ static int unlinked(struct hub_op *op, int status, json_t *body)
 {
     (void)status;
     (void)body;
+    fresh_link(op);
     return res_json(op->res, 200, json_object());
 }
 
@@ -469,6 +536,7 @@ static int assoc_handle(struct hub_op *op)
     const char *child_id = hub_seg(op, 3);
     if (child_id) {
         if (op->req->method == ED_DELETE) {
+            as->child_id = child_id;
             const char *path = ed_arena_printf(
                 op->req->arena, "/crm/v4/objects/%s/%s/associations/%s/%s",
                 parent->object, hub_escape(op, op->id), child->object,

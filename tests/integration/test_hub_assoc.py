@@ -21,9 +21,13 @@ FIX = {
         "companies": [
             {"id": "8201", "properties": {"name": "Acme"}},
             {"id": "8202", "properties": {"name": "Other"}},
+            {"id": "8203", "properties": {"name": "Lonely"}},
         ],
         "deals": [
             {"id": "8301", "properties": {"dealname": "Big", "amount": "10",
+                                          "pipeline": "default",
+                                          "dealstage": "appointmentscheduled"}},
+            {"id": "8302", "properties": {"dealname": "Small", "amount": "1",
                                           "pipeline": "default",
                                           "dealstage": "appointmentscheduled"}},
         ],
@@ -37,6 +41,7 @@ FIX = {
         {"from": {"type": "companies", "id": "8201"}, "to": {"type": "contacts", "id": "8102"}},
         {"from": {"type": "companies", "id": "8201"}, "to": {"type": "contacts", "id": "8103"}},
         {"from": {"type": "deals", "id": "8301"}, "to": {"type": "contacts", "id": "8101"}},
+        {"from": {"type": "deals", "id": "8302"}, "to": {"type": "contacts", "id": "8101"}},
         {"from": {"type": "deals", "id": "8301"}, "to": {"type": "companies", "id": "8201"}},
         {"from": {"type": "contacts", "id": "8101"}, "to": {"type": "tickets", "id": "8401"}},
     ],
@@ -60,8 +65,9 @@ class Assoc(u.HubCase):
         for path, want in (("/accounts/8201/contacts", ["8101", "8102", "8103"]),
                            ("/contacts/8101/accounts", ["8201"]),
                            ("/opportunities/8301/contacts", ["8101"]),
+                           ("/opportunities/8302/contacts", ["8101"]),
                            ("/opportunities/8301/accounts", ["8201"]),
-                           ("/contacts/8101/opportunities", ["8301"]),
+                           ("/contacts/8101/opportunities", ["8301", "8302"]),
                            ("/accounts/8201/opportunities", ["8301"]),
                            ("/contacts/8101/tickets", ["8401"]),
                            ("/tickets/8401/contacts", ["8101"]),
@@ -94,7 +100,7 @@ class Assoc(u.HubCase):
             "limit": 100, "properties": ["name", "domain"]})
         # the other direction and other objects name the parent the same way
         self.hub.sim_clear()
-        self.ok("GET", "/opportunities/8301/contacts", query={"pageSize": "5", "page": "2"})
+        self.ok("GET", "/opportunities/8302/contacts", query={"pageSize": "5", "page": "2"})
         b = body(self.seen_one("/crm/v3/objects/contacts/search", "POST"))
         self.assertEqual(b["filterGroups"][0]["filters"][0]["propertyName"],
                          "associations.deal")
@@ -112,11 +118,28 @@ class Assoc(u.HubCase):
     def test_empty_search_asks_v4(self):
         # no child in the search index: the v4 list says whether the parent
         # has none (an empty page) or is unknown (404)
-        r = self.ok("GET", "/accounts/8202/contacts")
+        r = self.ok("GET", "/accounts/8203/contacts")
         self.assertEqual(r.json(), [])
         self.assertEqual([(s["method"], s["path"]) for s in self.seen("/crm")],
                          [("POST", "/crm/v3/objects/contacts/search"),
-                          ("GET", "/crm/v4/objects/companies/8202/associations/contacts")])
+                          ("GET", "/crm/v4/objects/companies/8203/associations/contacts")])
+
+    def test_written_moments_ago_reads_v4(self):
+        # HubSpot's search index trails writes: a record whose associations
+        # this node has just changed is read through v4 (both ends)
+        self.ok("PUT", "/contacts/8103/accounts/8203")
+        self.hub.sim_clear()
+        r = self.ok("GET", "/accounts/8203/contacts")
+        self.assertEqual(self.ids(r), ["8103"])
+        self.assertEqual(self.seen("/crm/v3/objects/contacts/search"), [])
+        self.assertEqual(self.seen("/crm/v4")[0]["path"],
+                         "/crm/v4/objects/companies/8203/associations/contacts")
+        r = self.ok("GET", "/contacts/8103/accounts")
+        self.assertEqual(self.ids(r), ["8201", "8203"])
+        self.assertEqual(self.seen("/crm/v3/objects/companies/search"), [])
+        # a record not written goes on searching
+        self.ok("GET", "/contacts/8101/tickets")
+        self.assertEqual(len(self.seen("/crm/v3/objects/tickets/search")), 1)
 
     def test_paging(self):
         r1 = self.ok("GET", "/accounts/8201/contacts", query={"pageSize": "2"})
