@@ -11,6 +11,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -100,22 +101,30 @@ class Hub:
         assert r.status == 200, r
 
 
-class HubCase(unittest.TestCase):
-    """One Hub per test class, one apiKey instance (self.tok); the sim's data
-    and request log are reset before each test."""
+# A bulk job's statuses after which it no longer changes.
+BULK_FINISHED = ("COMPLETED", "ERROR", "ABORTED", "CANCELLED")
+
+
+class ClassHub(unittest.TestCase):
+    """One Hub per test class (SIM_FLAGS, ED_FLAGS) with the instances
+    make_instances() creates; the processes must exit cleanly at the end;
+    the sim's data and request log are reset before each test."""
 
     SIM_FLAGS = ()
-    CONFIG = {}
+    ED_FLAGS = ()
 
     @classmethod
     def setUpClass(cls):
-        cls.hub = Hub(cls.SIM_FLAGS)
+        cls.hub = Hub(sim_flags=cls.SIM_FLAGS, ed_flags=cls.ED_FLAGS)
         try:
-            cls.inst = cls.hub.instance(cls.CONFIG)
+            cls.make_instances()
         except Exception:
             cls.hub.stop()
             raise
-        cls.tok = cls.inst["token"]
+
+    @classmethod
+    def make_instances(cls):
+        pass
 
     @classmethod
     def tearDownClass(cls):
@@ -125,6 +134,28 @@ class HubCase(unittest.TestCase):
 
     def setUp(self):
         self.hub.sim_reset()
+
+    def wait_until(self, get, done, what, timeout=120, period=0.1):
+        """get() until done(value), at most timeout seconds; its last value."""
+        end = time.time() + timeout
+        v = None
+        while time.time() < end:
+            v = get()
+            if done(v):
+                return v
+            time.sleep(period)
+        self.fail("%s never happened: %r" % (what, v))
+
+
+class HubCase(ClassHub):
+    """ClassHub with one apiKey instance (self.tok)."""
+
+    CONFIG = {}
+
+    @classmethod
+    def make_instances(cls):
+        cls.inst = cls.hub.instance(cls.CONFIG)
+        cls.tok = cls.inst["token"]
 
     # --- shortcuts -------------------------------------------------------------
     def call(self, method, path, body=None, token=None, **kw):

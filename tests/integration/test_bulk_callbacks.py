@@ -26,7 +26,6 @@ h = hubutil.h
 HEX24 = re.compile(r"^[0-9a-f]{24}$")
 ED_FLAGS = ("--bulk-lease-ms", "1500", "--event-retry-unit-us", "10",
             "--event-delivery-timeout-ms", "1500")
-FINISHED = ("COMPLETED", "ERROR", "ABORTED", "CANCELLED")
 KEY = "bulk-s3cret"
 
 
@@ -49,23 +48,19 @@ def db_exec(data, sql):
         raise RuntimeError(r.stderr)
 
 
-class BulkCallbacks(unittest.TestCase):
+class BulkCallbacks(hubutil.ClassHub):
+    ED_FLAGS = ED_FLAGS
+
     @classmethod
-    def setUpClass(cls):
+    def make_instances(cls):
         cls.receivers = []
-        cls.hub = hubutil.Hub(ed_flags=ED_FLAGS)
         cls.data = os.path.join(cls.hub.tmp, "data")
 
     @classmethod
     def tearDownClass(cls):
         for r in cls.receivers:
             r.close()
-        rc, src, log = cls.hub.stop()
-        assert rc == 0, "elementsd exited %s:\n%s" % (rc, log)
-        assert src == 0, "hubspot-sim exited %s" % src
-
-    def setUp(self):
-        self.hub.sim_reset()
+        super().tearDownClass()
 
     # --- helpers ---------------------------------------------------------------
     def receiver(self, mode="ok"):
@@ -98,16 +93,12 @@ class BulkCallbacks(unittest.TestCase):
         return r.json()["id"]
 
     def wait(self, inst, job, timeout=120):
-        end = time.time() + timeout
-        s = None
-        while time.time() < end:
+        def status():
             r = self.call(inst, "GET", "/bulk/%d/status" % job)
             self.assertEqual(r.status, 200, r)
-            s = r.json()
-            if s["status"] in FINISHED:
-                return s
-            time.sleep(0.05)
-        self.fail("job %d never finished: %r" % (job, s))
+            return r.json()
+        return self.wait_until(status, lambda s: s["status"] in hubutil.BULK_FINISHED,
+                               "job %d finishing" % job, timeout, period=0.05)
 
     def rows(self, inst):
         return db_query(self.data,

@@ -32,26 +32,17 @@ def contacts(tag, n, start):
             for i in range(n)]
 
 
-class BulkDownload(unittest.TestCase):
+class BulkDownload(hubutil.ClassHub):
+    ED_FLAGS = ED_FLAGS
+
     @classmethod
-    def setUpClass(cls):
-        cls.hub = hubutil.Hub(ed_flags=ED_FLAGS)
-        try:
-            cls.inst = cls.hub.instance(name="bulk")
-            cls.other = cls.hub.instance(name="other")
-        except Exception:
-            cls.hub.stop()
-            raise
+    def make_instances(cls):
+        cls.inst = cls.hub.instance(name="bulk")
+        cls.other = cls.hub.instance(name="other")
         cls.tok = cls.inst["token"]
 
-    @classmethod
-    def tearDownClass(cls):
-        rc, src, log = cls.hub.stop()
-        assert rc == 0, "elementsd exited %s:\n%s" % (rc, log)
-        assert src == 0, "hubspot-sim exited %s" % src
-
     def setUp(self):
-        self.hub.sim_reset()
+        super().setUp()
         h.request(self.hub.sim.base, "DELETE", "/__sim/faults")
 
     # --- helpers ---------------------------------------------------------------
@@ -73,15 +64,13 @@ class BulkDownload(unittest.TestCase):
         return r.json()
 
     def wait(self, job, statuses=("COMPLETED",), timeout=120):
-        end = time.time() + timeout
-        while time.time() < end:
-            s = self.status(job)
-            if s["status"] in statuses:
-                return s
-            if s["status"] in ("ERROR", "ABORTED"):
-                self.fail("job %d: %r" % (job, s))
-            time.sleep(0.1)
-        self.fail("job %d never reached %s: %r" % (job, statuses, s))
+        s = self.wait_until(
+            lambda: self.status(job),
+            lambda s: s["status"] in statuses or s["status"] in ("ERROR", "ABORTED"),
+            "job %d reaching %s" % (job, statuses), timeout)
+        if s["status"] not in statuses:
+            self.fail("job %d: %r" % (job, s))
+        return s
 
     def lines(self, job, obj="contacts", **kw):
         r = self.call("GET", "/bulk/%d/%s" % (job, obj), **kw)

@@ -16,7 +16,6 @@ against hubspot-sim, on a `hubspot` instance (hub marketing):
 import json
 import os
 import sys
-import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -58,26 +57,12 @@ def body_of(x):
     return x["body"] if isinstance(x["body"], dict) else json.loads(x["body"])
 
 
-class BulkMarketing(unittest.TestCase):
+class BulkMarketing(hubutil.ClassHub):
     @classmethod
-    def setUpClass(cls):
-        cls.hub = hubutil.Hub()
-        try:
-            cls.inst = cls.hub.instance(name="bulkmkt", element="hubspot")
-            cls.crm = cls.hub.instance(name="bulkcrm")
-        except Exception:
-            cls.hub.stop()
-            raise
+    def make_instances(cls):
+        cls.inst = cls.hub.instance(name="bulkmkt", element="hubspot")
+        cls.crm = cls.hub.instance(name="bulkcrm")
         cls.tok = cls.inst["token"]
-
-    @classmethod
-    def tearDownClass(cls):
-        rc, src, log = cls.hub.stop()
-        assert rc == 0, "elementsd exited %s:\n%s" % (rc, log)
-        assert src == 0, "hubspot-sim exited %s" % src
-
-    def setUp(self):
-        self.hub.sim_reset()
 
     # --- helpers ---------------------------------------------------------------
     def call(self, method, path, body=None, tok=None, hub=HUB, **kw):
@@ -103,14 +88,9 @@ class BulkMarketing(unittest.TestCase):
         return r.json()
 
     def wait(self, job, tok=None, hub=HUB):
-        end = time.time() + 120
-        s = None
-        while time.time() < end:
-            s = self.status(job, tok, hub)
-            if s["status"] in ("COMPLETED", "ERROR", "ABORTED", "CANCELLED"):
-                return s
-            time.sleep(0.1)
-        self.fail("job %d never finished: %r" % (job, s))
+        return self.wait_until(lambda: self.status(job, tok, hub),
+                               lambda s: s["status"] in hubutil.BULK_FINISHED,
+                               "job %d finishing" % job)
 
     def errors(self, job, tok=None, hub=HUB):
         r = self.call("GET", "/bulk/%d/errors" % job, tok=tok, hub=hub,

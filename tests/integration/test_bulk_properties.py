@@ -9,7 +9,6 @@ fail with HubSpot's message and nothing is created."""
 import json
 import os
 import sys
-import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -22,26 +21,14 @@ CSV = (b"email,lastname,Favorite_Color,shoe_size,zip_code\r\n"
        b"p2@props.test,props,,41.5,99999\r\n")
 
 
-class BulkProperties(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.hub = hubutil.Hub(ed_flags=("--bulk-lease-ms", "1500"))
-        try:
-            cls.on = cls.hub.instance(name="props-on",
-                                      config={"create.bulk.properties": "true"})
-            cls.off = cls.hub.instance(name="props-off")
-        except Exception:
-            cls.hub.stop()
-            raise
+class BulkProperties(hubutil.ClassHub):
+    ED_FLAGS = ("--bulk-lease-ms", "1500")
 
     @classmethod
-    def tearDownClass(cls):
-        rc, src, log = cls.hub.stop()
-        assert rc == 0, "elementsd exited %s:\n%s" % (rc, log)
-        assert src == 0, "hubspot-sim exited %s" % src
-
-    def setUp(self):
-        self.hub.sim_reset()
+    def make_instances(cls):
+        cls.on = cls.hub.instance(name="props-on",
+                                  config={"create.bulk.properties": "true"})
+        cls.off = cls.hub.instance(name="props-off")
 
     def upload(self, inst, data):
         hd = {"Authorization": "%s, Element %s" % (self.hub.platform, inst["token"]),
@@ -50,15 +37,14 @@ class BulkProperties(unittest.TestCase):
                       raw_body=multipart(data), headers=hd)
         self.assertEqual(r.status, 200, r)
         job = r.json()["id"]
-        end = time.time() + 120
-        while time.time() < end:
+
+        def status():
             r = self.hub.call(inst["token"], "GET", "/bulk/%d/status" % job)
             self.assertEqual(r.status, 200, r)
-            s = r.json()
-            if s["status"] in ("COMPLETED", "ERROR", "ABORTED", "CANCELLED"):
-                return job, s
-            time.sleep(0.05)
-        self.fail("job never finished")
+            return r.json()
+        return job, self.wait_until(status,
+                                    lambda s: s["status"] in hubutil.BULK_FINISHED,
+                                    "job %d finishing" % job, period=0.05)
 
     def sim(self, method, path):
         return h.request(self.hub.sim.base, method, path,

@@ -50,26 +50,14 @@ def flatten(rec, prefix, out):
             out[name] = v
 
 
-class BulkStream(unittest.TestCase):
+class BulkStream(hubutil.ClassHub):
+    ED_FLAGS = ED_FLAGS
+
     @classmethod
-    def setUpClass(cls):
-        cls.hub = hubutil.Hub(ed_flags=ED_FLAGS)
-        try:
-            cls.inst = cls.hub.instance(name="bulkstream")
-        except Exception:
-            cls.hub.stop()
-            raise
+    def make_instances(cls):
+        cls.inst = cls.hub.instance(name="bulkstream")
         cls.tok = cls.inst["token"]
         cls.bulkdir = os.path.join(cls.hub.tmp, "data", "bulk")
-
-    @classmethod
-    def tearDownClass(cls):
-        rc, src, log = cls.hub.stop()
-        assert rc == 0, "elementsd exited %s:\n%s" % (rc, log)
-        assert src == 0, "hubspot-sim exited %s" % src
-
-    def setUp(self):
-        self.hub.sim_reset()
 
     # --- helpers ---------------------------------------------------------------
     def call(self, method, path, **kw):
@@ -107,14 +95,9 @@ class BulkStream(unittest.TestCase):
         return [f for f in os.listdir(self.bulkdir) if f.startswith("upload-")]
 
     def wait_status(self, job, timeout=120):
-        end = time.time() + timeout
-        while time.time() < end:
-            r = self.call("GET", "/bulk/%d/status" % job)
-            s = r.json()
-            if s["status"] in ("COMPLETED", "ERROR", "ABORTED", "CANCELLED"):
-                return s
-            time.sleep(0.1)
-        self.fail("job %d never finished" % job)
+        return self.wait_until(lambda: self.call("GET", "/bulk/%d/status" % job).json(),
+                               lambda s: s["status"] in hubutil.BULK_FINISHED,
+                               "job %d finishing" % job, timeout)
 
     def wait_for(self, cond, what, timeout=30):
         end = time.time() + timeout

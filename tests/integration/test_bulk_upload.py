@@ -57,25 +57,16 @@ def as_jsonl(rows):
     return "".join(json.dumps({"properties": r}) + "\n" for r in rows).encode()
 
 
-class BulkUpload(unittest.TestCase):
+class BulkUpload(hubutil.ClassHub):
+    ED_FLAGS = ED_FLAGS
+
     @classmethod
-    def setUpClass(cls):
-        cls.hub = hubutil.Hub(ed_flags=ED_FLAGS)
-        try:
-            cls.inst = cls.hub.instance(name="bulkup")
-        except Exception:
-            cls.hub.stop()
-            raise
+    def make_instances(cls):
+        cls.inst = cls.hub.instance(name="bulkup")
         cls.tok = cls.inst["token"]
 
-    @classmethod
-    def tearDownClass(cls):
-        rc, src, log = cls.hub.stop()
-        assert rc == 0, "elementsd exited %s:\n%s" % (rc, log)
-        assert src == 0, "hubspot-sim exited %s" % src
-
     def setUp(self):
-        self.hub.sim_reset()
+        super().setUp()
         h.request(self.hub.sim.base, "DELETE", "/__sim/faults")
 
     # --- helpers ---------------------------------------------------------------
@@ -102,14 +93,9 @@ class BulkUpload(unittest.TestCase):
         return r.json()
 
     def wait(self, job, timeout=120):
-        end = time.time() + timeout
-        s = None
-        while time.time() < end:
-            s = self.status(job)
-            if s["status"] in ("COMPLETED", "ERROR", "ABORTED", "CANCELLED"):
-                return s
-            time.sleep(0.1)
-        self.fail("job %d never finished: %r" % (job, s))
+        return self.wait_until(lambda: self.status(job),
+                               lambda s: s["status"] in hubutil.BULK_FINISHED,
+                               "job %d finishing" % job, timeout)
 
     def errors(self, job):
         r = self.call("GET", "/bulk/%d/errors" % job, query={"pageSize": "500"})

@@ -40,28 +40,20 @@ def copy_steps(tag, tok_b):
              "metaData": {"useBatchUpload": True}}]
 
 
-class BulkWorkflows(unittest.TestCase):
+class BulkWorkflows(hubutil.ClassHub):
+    SIM_FLAGS = ("--api-key", KEY_B)
+    ED_FLAGS = ED_FLAGS
+
     @classmethod
-    def setUpClass(cls):
-        cls.hub = hubutil.Hub(sim_flags=("--api-key", KEY_B), ed_flags=ED_FLAGS)
-        try:
-            cls.a = cls.hub.instance(name="portal-a")
-            cls.b = cls.hub.instance(
-                name="portal-b", config={"hubspot.authorization.apikey": KEY_B})
-        except Exception:
-            cls.hub.stop()
-            raise
+    def make_instances(cls):
+        cls.a = cls.hub.instance(name="portal-a")
+        cls.b = cls.hub.instance(
+            name="portal-b", config={"hubspot.authorization.apikey": KEY_B})
         cls.tok = cls.a["token"]
         cls.tok_b = cls.b["token"]
 
-    @classmethod
-    def tearDownClass(cls):
-        rc, src, log = cls.hub.stop()
-        assert rc == 0, "elementsd exited %s:\n%s" % (rc, log)
-        assert src == 0, "hubspot-sim exited %s" % src
-
     def setUp(self):
-        self.hub.sim_reset()
+        super().setUp()
         h.request(self.hub.sim.base, "DELETE", "/__sim/faults")
 
     # --- helpers ---------------------------------------------------------------
