@@ -96,6 +96,24 @@ static int empty_page(struct hub_op *op)
     return res_json(op->res, 200, json_array());
 }
 
+/* HubSpot's page of child records (a batch read's or a search's
+ * "results") streamed into out as the child's own list; false (out
+ * cleaned) when it is not such a page. */
+static bool child_page(struct hub_op *op, const char *body, size_t len,
+                       struct ed_buf *out, struct jsonfilter_page *pg)
+{
+    struct assoc_state *as = op->state;
+    ed_buf_init(out, PROVIDER_MAX_BODY);
+    ed_buf_reserve(out, len);
+    if (jsonfilter_page_proj(body, len, hub_drop_nulls(op), as->child->classic,
+                             0, NULL, out, pg) != ED_OK ||
+        !pg->found) {
+        ed_buf_cleanup(out);
+        return false;
+    }
+    return true;
+}
+
 /* The page's records (HubSpot's batch read), shaped as the child's list. */
 static int records_done(struct hub_op *op, int status, const char *body,
                         size_t len)
@@ -104,13 +122,8 @@ static int records_done(struct hub_op *op, int status, const char *body,
     struct jsonfilter_page pg;
     struct ed_buf out;
     (void)status;
-    ed_buf_init(&out, PROVIDER_MAX_BODY);
-    ed_buf_reserve(&out, len);
-    if (jsonfilter_page_proj(body, len, hub_drop_nulls(op), as->child->classic,
-                             0, NULL, &out, &pg) != ED_OK) {
-        ed_buf_cleanup(&out);
+    if (!child_page(op, body, len, &out, &pg))
         return bad_answer(op);
-    }
     return hub_reply_page(op, &out, pg.count,
                           as->next ? hub_cursor_make(op, 'a', as->next) : NULL,
                           -1);
@@ -340,14 +353,8 @@ static int search_done(struct hub_op *op, int status, const char *body,
     struct jsonfilter_page pg;
     struct ed_buf out;
     (void)status;
-    ed_buf_init(&out, PROVIDER_MAX_BODY);
-    ed_buf_reserve(&out, len);
-    if (jsonfilter_page_proj(body, len, hub_drop_nulls(op), as->child->classic,
-                             0, NULL, &out, &pg) != ED_OK ||
-        !pg.found) {
-        ed_buf_cleanup(&out);
+    if (!child_page(op, body, len, &out, &pg))
         return bad_answer(op);
-    }
     if (as->searching && (pg.total == 0 || pg.total > HUB_PAGE_REACH_MAX)) {
         ed_buf_cleanup(&out);
         return to_v4(op);

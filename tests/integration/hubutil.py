@@ -147,6 +147,31 @@ class ClassHub(unittest.TestCase):
         self.fail("%s never happened: %r" % (what, v))
 
 
+def sim_tagged_contacts(case, tag, props="email,firstname,lastname"):
+    """{email (or "id:<id>"): properties} of the sim's contacts whose
+    lastname is tag, read through HubSpot's list API; fails the test case
+    on a duplicate."""
+    out, after = {}, None
+    for _ in range(100):
+        q = "/crm/v3/objects/contacts?limit=100&properties=" + props
+        if after:
+            q += "&after=" + after
+        r = h.request(case.hub.sim.base, "GET", q,
+                      headers={"Authorization": "Bearer " + API_KEY})
+        case.assertEqual(r.status, 200, r)
+        b = r.json()
+        for rec in b["results"]:
+            p = rec["properties"]
+            if p.get("lastname") == tag:
+                key = p.get("email") or "id:" + rec["id"]
+                case.assertNotIn(key, out, "duplicate %s" % key)
+                out[key] = p
+        after = (b.get("paging") or {}).get("next", {}).get("after")
+        if not after:
+            return out
+    case.fail("no end")
+
+
 class HubCase(ClassHub):
     """ClassHub with one apiKey instance (self.tok)."""
 

@@ -99,27 +99,8 @@ class BulkMarketing(hubutil.ClassHub):
         return r.json()
 
     def sim_contacts(self, tag):
-        """{email: properties} of the sim's contacts with lastname tag
-        (fails on a duplicate email)."""
-        out, after = {}, None
-        for _ in range(100):
-            q = "/crm/v3/objects/contacts?limit=100&properties=email,firstname,lastname,company"
-            if after:
-                q += "&after=" + after
-            r = h.request(self.hub.sim.base, "GET", q,
-                          headers={"Authorization": "Bearer " + hubutil.API_KEY})
-            self.assertEqual(r.status, 200, r)
-            b = r.json()
-            for rec in b["results"]:
-                p = rec["properties"]
-                if p.get("lastname") == tag:
-                    key = p.get("email") or "id:" + rec["id"]
-                    self.assertNotIn(key, out, "duplicate %s" % key)
-                    out[key] = p
-            after = (b.get("paging") or {}).get("next", {}).get("after")
-            if not after:
-                return out
-        self.fail("no end")
+        return hubutil.sim_tagged_contacts(self, tag,
+                                           "email,firstname,lastname,company")
 
     def batches(self, verb):
         """[(size, body)] of the contacts batch calls the sim got."""

@@ -103,25 +103,7 @@ class BulkUpload(hubutil.ClassHub):
         return r.json()
 
     def sim_contacts(self, tag):
-        """{email: properties} of the sim's contacts with lastname tag."""
-        out, after = {}, None
-        for _ in range(100):
-            q = "/crm/v3/objects/contacts?limit=100&properties=email,firstname,lastname"
-            if after:
-                q += "&after=" + after
-            r = h.request(self.hub.sim.base, "GET", q,
-                          headers={"Authorization": "Bearer " + hubutil.API_KEY})
-            self.assertEqual(r.status, 200, r)
-            b = r.json()
-            for rec in b["results"]:
-                p = rec["properties"]
-                if p.get("lastname") == tag:
-                    self.assertNotIn(p["email"], out, "duplicate %s" % p["email"])
-                    out[p["email"]] = p
-            after = (b.get("paging") or {}).get("next", {}).get("after")
-            if not after:
-                return out
-        self.fail("no end")
+        return hubutil.sim_tagged_contacts(self, tag)
 
     def batches(self, verb):
         seen = self.hub.sim_seen("/crm/v3/objects/contacts/batch/" + verb, "POST")
