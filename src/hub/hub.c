@@ -325,6 +325,7 @@ int hub_send_body(struct hub_op *op, const char *method, const char *path,
     op->search = false;
     op->next = next;
     op->next_raw = NULL;
+    op->pass_status = 0;
     op->tries = op->tries429 = op->refreshed = 0;
     op->waited_ms = 0;
     return submit(op, 0, -1);
